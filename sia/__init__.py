@@ -1,0 +1,1 @@
+"""Derby community safety analysis: police.uk data placed in wards, counted and compared."""

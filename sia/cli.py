@@ -1,0 +1,157 @@
+"""The command line: ``python -m sia ingest|counts|demo|report``.
+
+Problems with the input print one line each (what, where, what to do) and exit 2;
+nothing is written when an input is bad.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .counts import GROUPINGS, count_incidents
+from .datadir import DATA_DIR_VARIABLE, load
+from .demo import build_demo, demo_data_dir
+from .errors import InputError
+from .ingest import WardInputs, build_dataset
+from .periods import fy_months, parse_financial_year
+from .sources import SourceSelection
+
+EXIT_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage dump
+        self.exit(EXIT_INPUT, f"error: {message}; see '{self.prog} --help'\n")
+
+
+def _financial_year(text: str) -> str:
+    try:
+        return parse_financial_year(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _keyed_file(kind: str, check):
+    def parse(text: str) -> tuple[str, Path]:
+        key, sep, path = text.partition("=")
+        if not sep or not path:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {kind}=FILE")
+        return check(key.strip()), Path(path)
+    return parse
+
+
+def _edition(text: str) -> str:
+    if not (text.isdigit() and len(text) == 4):
+        raise argparse.ArgumentTypeError(f"IMD edition {text!r} is not a year such as 2015")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m sia", description="Derby community safety data: build and query.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    data_help = f"data directory (default: ${DATA_DIR_VARIABLE}, else the built-in demo)"
+
+    ingest = sub.add_parser("ingest", help="build a dataset from police.uk files",
+                            description="Read police.uk street-level CSVs, folders in the archive "
+                                        "layout or archive zips; place every incident in a ward; "
+                                        "write the dataset and its report.")
+    ingest.add_argument("sources", nargs="+", type=Path, metavar="SOURCE")
+    ingest.add_argument("--wards", required=True, type=Path, metavar="FILE",
+                        help="ward polygons: GeoJSON, GeoPackage or shapefile")
+    ingest.add_argument("--data-dir", required=True, type=Path, metavar="DIR")
+    ingest.add_argument("--ward-code-field", metavar="FIELD", help="default: the WDyyCD field")
+    ingest.add_argument("--ward-name-field", metavar="FIELD", help="default: the WDyyNM field")
+    ingest.add_argument("--lsoa-lookup", type=Path, metavar="FILE",
+                        help="ONS LSOA to ward lookup CSV (needed for LSOA population and IMD)")
+    ingest.add_argument("--population", action="append", default=[], metavar="FY=FILE",
+                        type=_keyed_file("FY", lambda k: parse_financial_year(k)),
+                        help="residents by LSOA or ward for a financial year, e.g. 2014-15=pop2015.csv")
+    ingest.add_argument("--imd", action="append", default=[], metavar="EDITION=FILE",
+                        type=_keyed_file("EDITION", _edition),
+                        help="English Indices of Deprivation by LSOA, e.g. 2019=iod2019.csv")
+    ingest.add_argument("--force", action="append", default=[], metavar="NAME",
+                        help="only files of this force, as named in the file (e.g. derbyshire)")
+    ingest.add_argument("--fy", action="append", default=[], type=_financial_year,
+                        help="only the months of this financial year")
+    ingest.add_argument("--skip-malformed", action="store_true",
+                        help="set malformed rows aside (counted in the report) instead of stopping")
+
+    counts = sub.add_parser("counts", help="print incident counts")
+    counts.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
+    counts.add_argument("--by", action="append", default=[], choices=list(GROUPINGS))
+    counts.add_argument("--fy", action="append", default=[], type=_financial_year)
+    counts.add_argument("--crime-type", action="append", default=[], metavar="TYPE")
+    counts.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    demo = sub.add_parser("demo", help="write and ingest the synthetic demo data")
+    demo.add_argument("--data-dir", type=Path, metavar="DIR",
+                      help=f"default: {demo_data_dir()}")
+
+    report = sub.add_parser("report", help="print a dataset's ingest report")
+    report.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:  # output piped into 'head' and the like: not an error
+        sys.stdout = open(os.devnull, "w")
+        return 0
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}; check the path and its permissions",
+              file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _ingest(args) -> int:
+    selection = SourceSelection(
+        forces=frozenset(f.lower() for f in args.force),
+        months=frozenset(m for fy in args.fy for m in fy_months(fy)))
+    inputs = WardInputs(boundaries=args.wards, code_field=args.ward_code_field,
+                        name_field=args.ward_name_field, lsoa_lookup=args.lsoa_lookup,
+                        population=dict(args.population), imd=dict(args.imd))
+    build, report = build_dataset(args.sources, inputs, args.data_dir, selection=selection,
+                                  skip_malformed=args.skip_malformed)
+    print(f"dataset written to {build}")
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _counts(args) -> int:
+    dataset = load(args.data_dir)
+    table = count_incidents(dataset.incidents, args.by, fy=args.fy, crime_types=args.crime_type)
+    if args.format == "json":
+        json.dump(table.to_dict(orient="records"), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def _demo(args) -> int:
+    build, report = build_demo(args.data_dir or demo_data_dir())
+    print(f"synthetic demo dataset written to {build}")
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _report(args) -> int:
+    dataset = load(args.data_dir)
+    print(f"dataset {dataset.build}{' (synthetic demo data)' if dataset.is_demo else ''}, "
+          f"built {dataset.manifest['built_at']}")
+    print(f"months: {', '.join(dataset.months)}")
+    print("\n".join(dataset.report.lines()))
+    return 0
+
+
+COMMANDS = {"ingest": _ingest, "counts": _counts, "demo": _demo, "report": _report}

@@ -1,0 +1,127 @@
+"""Ward boundaries, placing incidents in wards, and the ward denominators.
+
+Placement is point-in-polygon in British National Grid (EPSG:27700), so distances are in
+metres. police.uk snaps each incident to a nearby street point, and a few of those fall
+just outside the generalised ward polygons: a point outside every ward but within
+``SNAP_DISTANCE_M`` of one goes to the nearest ward; further out it is outside the area.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from .errors import InputError, Problem
+
+BNG = "EPSG:27700"
+WGS84 = "EPSG:4326"
+SNAP_DISTANCE_M = 100.0
+
+_TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
+
+WARD_CODE_FIELD = re.compile(r"^WD\d{2}CD$", re.IGNORECASE)
+WARD_NAME_FIELD = re.compile(r"^WD\d{2}NM$", re.IGNORECASE)
+
+
+def read_wards(path: Path, code_field: str | None = None, name_field: str | None = None,
+               ) -> gpd.GeoDataFrame:
+    """Ward polygons as (ward_code, ward_name, geometry) in British National Grid.
+
+    GeoJSON, GeoPackage and shapefile all read through pyogrio. ONS field names
+    (``WD13CD``/``WD13NM`` and other years) are found without being named.
+    """
+    label = str(path)
+    if not path.exists():
+        raise InputError(Problem("no such ward boundary file", label,
+                                 "give a GeoJSON, GeoPackage or shapefile of ward polygons"))
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:
+        raise InputError(Problem(f"cannot be read as ward boundaries ({_first_line(exc)})", label,
+                                 "give a GeoJSON, GeoPackage or shapefile of ward polygons")) from None
+    if gdf.empty:
+        raise InputError(Problem("the boundary file has no features", label,
+                                 "give the ward polygons of the area"))
+    code_field = _field(gdf, code_field, WARD_CODE_FIELD, "ward code", "--ward-code-field", label)
+    name_field = _field(gdf, name_field, WARD_NAME_FIELD, "ward name", "--ward-name-field", label)
+    kinds = set(gdf.geom_type.dropna())
+    if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
+        raise InputError(Problem(f"ward boundaries must be polygons, found {', '.join(sorted(kinds)) or 'no geometry'}",
+                                 label, "give the ward areas, not points or lines"))
+    if gdf.crs is None:
+        raise InputError(Problem("the boundary file has no coordinate reference system", label,
+                                 "add the .prj file beside a shapefile, or save it with its CRS"))
+    wards = gpd.GeoDataFrame(
+        {"ward_code": gdf[code_field].astype(str).str.strip(),
+         "ward_name": gdf[name_field].astype(str).str.strip()},
+        geometry=shapely.make_valid(gdf.geometry.values), crs=gdf.crs,
+    ).to_crs(BNG)
+    dupes = wards["ward_code"][wards["ward_code"].duplicated()].unique()
+    if len(dupes):
+        # Multi-part wards stored as several features: dissolve them into one.
+        wards = wards.dissolve(by=["ward_code", "ward_name"], as_index=False)
+    if wards["ward_code"].duplicated().any():
+        raise InputError(Problem(f"ward code(s) {', '.join(dupes[:5])} have more than one name",
+                                 label, "check the code and name fields"))
+    return wards.sort_values("ward_code").reset_index(drop=True)
+
+
+def _field(gdf, given: str | None, pattern: re.Pattern, what: str, option: str, label: str) -> str:
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    if given:
+        if given not in columns:
+            raise InputError(Problem(f"no field {given!r} for the {what}; fields are {', '.join(columns)}",
+                                     label, f"pass one of them with {option}"))
+        return given
+    matches = [c for c in columns if pattern.match(c)]
+    if len(matches) != 1:
+        found = "none" if not matches else "several (" + ", ".join(matches) + ")"
+        raise InputError(Problem(
+            f"cannot tell which field holds the {what}: ONS-style fields found: {found}; "
+            f"fields are {', '.join(columns)}", label, f"name it with {option}"))
+    return matches[0]
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _TO_BNG.transform(lon, lat)
+
+
+def place_in_wards(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame,
+                   snap_distance: float = SNAP_DISTANCE_M) -> tuple[np.ndarray, np.ndarray]:
+    """Index into ``wards`` of the ward holding each point (-1: outside the area), and
+    whether the point was placed by the nearest-ward rule.
+
+    A point on a boundary shared by two wards goes to the first of them (by ward code).
+    """
+    x, y = to_bng(lon, lat)
+    pts = shapely.points(x, y)
+    tree = shapely.STRtree(wards.geometry.values)
+    ward = np.full(len(pts), -1, dtype=np.int64)
+    hit_pt, hit_ward = tree.query(pts, predicate="intersects")
+    # query returns pairs sorted by point; keep the first (lowest-index) ward per point.
+    order = np.lexsort((hit_ward, hit_pt))
+    hit_pt, hit_ward = hit_pt[order], hit_ward[order]
+    first = np.r_[True, hit_pt[1:] != hit_pt[:-1]]
+    ward[hit_pt[first]] = hit_ward[first]
+
+    nearest = np.zeros(len(pts), dtype=bool)
+    loose = np.flatnonzero(ward < 0)
+    if len(loose) and snap_distance > 0:
+        near_pt, near_ward = tree.query_nearest(pts[loose], max_distance=snap_distance,
+                                                all_matches=False)
+        # all_matches=False still returns ties; keep one ward per point.
+        order = np.lexsort((near_ward, near_pt))
+        near_pt, near_ward = near_pt[order], near_ward[order]
+        keep = np.r_[True, near_pt[1:] != near_pt[:-1]]
+        ward[loose[near_pt[keep]]] = near_ward[keep]
+        nearest[loose[near_pt[keep]]] = True
+    return ward, nearest

@@ -1,0 +1,179 @@
+"""Building a dataset: sources -> validated rows -> wards -> one table on disk.
+
+Every row read is accounted for in the IngestReport. Nothing is written until every
+input has been read and checked; then the build is published in one step (see store).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .categories import CATEGORIES, HISTORIC_NOTES
+from .denominators import population_column, read_lookup, ward_deprivation, ward_population
+from .errors import InputError, Problem
+from .geography import SNAP_DISTANCE_M, place_in_wards, read_wards
+from .periods import financial_years
+from .police_csv import read_street_csv
+from .report import FileTally, IngestReport
+from .sources import SourceSelection, discover
+from .store import INCIDENT_COLUMNS, write_dataset
+
+
+@dataclass
+class WardInputs:
+    """The geography a build places incidents in, and its denominators."""
+
+    boundaries: Path
+    code_field: str | None = None
+    name_field: str | None = None
+    lsoa_lookup: Path | None = None
+    population: dict[str, Path] = field(default_factory=dict)  # financial year -> file
+    imd: dict[str, Path] = field(default_factory=dict)  # edition ('2015') -> file
+
+
+def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
+                  selection: SourceSelection | None = None, skip_malformed: bool = False,
+                  demo: bool = False) -> tuple[Path, IngestReport]:
+    """Ingest the sources into a new build in ``data_dir``; return it and its report.
+
+    Raises InputError (and writes nothing) when an input cannot be used, or when rows
+    are malformed and ``skip_malformed`` is not set.
+    """
+    ward_table = ward_table_from(wards)  # small inputs first: fail fast
+    files, skipped = discover(sources, selection)
+    report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason} for s in skipped])
+    candidates = _read_all(files, report)
+    if report.malformed and not skip_malformed:
+        raise InputError([Problem(m.describe() + f" ({m.count:,} row{'s' if m.count > 1 else ''})",
+                                  fix="fix the file, or pass --skip-malformed to set such rows aside "
+                                      "and count them in the report")
+                          for m in report.malformed])
+    incidents = _place(candidates, ward_table, report)
+    _check_accounts(report)
+    manifest = {
+        "demo": demo,
+        "sources": [{"file": f.file, "sha256": f.sha256, "rows": f.rows} for f in report.files],
+        "inputs": _input_checksums(wards),
+        "snap_distance_m": SNAP_DISTANCE_M,
+        "months": sorted(incidents["month"].unique().astype(str)),
+        "financial_years": sorted(incidents["fy"].unique().astype(str)),
+        "report": report.to_dict(),
+    }
+    build = write_dataset(data_dir, incidents, ward_table, manifest)
+    return build, report
+
+
+def ward_table_from(inputs: WardInputs) -> gpd.GeoDataFrame:
+    wards = read_wards(inputs.boundaries, inputs.code_field, inputs.name_field)
+    wards["area_km2"] = (wards.geometry.area / 1e6).round(3)
+    lookup = read_lookup(inputs.lsoa_lookup, wards) if inputs.lsoa_lookup else None
+    for fy, path in sorted(inputs.population.items()):
+        wards[population_column(fy)] = ward_population(path, wards, lookup).to_numpy()
+    for edition, path in sorted(inputs.imd.items()):
+        summary = ward_deprivation(path, edition, wards, lookup)
+        for column in summary.columns:
+            wards[column] = summary[column].to_numpy()
+    return wards
+
+
+def _read_all(files, report: IngestReport) -> list[pd.DataFrame]:
+    loaded_from: dict[tuple[str, str], str] = {}  # (month, force) -> file that supplied it
+    candidates = []
+    for file in files:
+        parsed = read_street_csv(file)
+        rows = parsed.rows
+        report.rows_read += parsed.rows_read
+        report.malformed.extend(parsed.malformed)
+        pairs = rows.groupby(["month", "force"], observed=True).size()
+        report.files.append(FileTally(file=file.label, sha256=parsed.sha256, rows=parsed.rows_read,
+                                      months=sorted({m for m, _ in pairs.index}),
+                                      forces=sorted({f for _, f in pairs.index})))
+        # The same month of the same force loaded twice keeps its first copy. Rows are
+        # never compared: identical ASB rows (no Crime ID) are separate incidents.
+        duplicate = np.zeros(len(rows), dtype=bool)
+        for (month, force), n in pairs.items():
+            if (month, force) in loaded_from:
+                duplicate |= ((rows["month"] == month) & (rows["force"] == force)).to_numpy()
+                report.notes.append(f"{month} of {force} in {file.label} was already loaded from "
+                                    f"{loaded_from[(month, force)]}; its {n:,} rows are set aside "
+                                    "as duplicates")
+            else:
+                loaded_from[(month, force)] = file.label
+        report.duplicate += int(duplicate.sum())
+        rows = rows.loc[~duplicate]
+
+        unknown = rows["category"].isna().to_numpy()
+        for name, n in rows.loc[unknown, "crime_type"].astype(str).value_counts().items():
+            report.unknown_crime_types[name] = report.unknown_crime_types.get(name, 0) + int(n)
+        _note_historic_names(rows.loc[~unknown, "crime_type"], report)
+        no_location = np.isnan(rows["lon"].to_numpy())
+        report.no_location += int((no_location & ~unknown).sum())
+        candidates.append(rows.loc[~unknown & ~no_location].drop(columns="crime_type"))
+    return candidates
+
+
+def _note_historic_names(crime_types: pd.Series, report: IngestReport) -> None:
+    counts = crime_types.astype(str).value_counts()
+    for name, note in HISTORIC_NOTES.items():
+        n = int(counts[counts.index.str.casefold() == name.casefold()].sum())
+        if n:
+            report.notes.append(f"{n:,} rows of '{name}': {note}")
+
+
+def _place(candidates: list[pd.DataFrame], wards: gpd.GeoDataFrame,
+           report: IngestReport) -> pd.DataFrame:
+    rows = (pd.concat(candidates, ignore_index=True) if candidates
+            else pd.DataFrame(columns=["month", "force", "crime_id", "lon", "lat", "location",
+                                       "lsoa_code", "outcome", "category"]))
+    ward, nearest = place_in_wards(rows["lon"].to_numpy(dtype=float),
+                                   rows["lat"].to_numpy(dtype=float), wards)
+    inside = ward >= 0
+    report.outside_area += int((~inside).sum())
+    report.placed_by_nearest_ward += int(nearest.sum())
+    rows = rows.loc[inside].reset_index(drop=True)
+    ward = ward[inside]
+
+    months = rows["month"].astype(str)
+    month_values = sorted(months.unique())
+    out = pd.DataFrame({
+        "month": pd.Categorical(months, categories=month_values, ordered=True),
+        "category": pd.Categorical(rows["category"].astype(str), categories=CATEGORIES),
+        "ward_code": pd.Categorical.from_codes(ward, categories=wards["ward_code"]),
+        "ward_name": pd.Categorical.from_codes(ward, categories=wards["ward_name"]),
+        "lsoa_code": rows["lsoa_code"].astype(str).astype("category"),
+        "lon": rows["lon"].to_numpy(dtype=float),
+        "lat": rows["lat"].to_numpy(dtype=float),
+        "location": rows["location"].astype(str),
+        "outcome": rows["outcome"].astype(str).astype("category"),
+        "crime_id": rows["crime_id"].astype(str),
+        "force": rows["force"].astype(str).astype("category"),
+        "nearest_ward": nearest[inside],
+    })
+    fy_of_month = dict(zip(month_values, financial_years(pd.Series(month_values, dtype=str))))
+    out["fy"] = pd.Categorical(months.map(fy_of_month),
+                               categories=sorted(set(fy_of_month.values())), ordered=True)
+    order = np.lexsort((out["ward_code"].cat.codes, out["month"].cat.codes))
+    out = out.iloc[order].reset_index(drop=True)
+    report.loaded = len(out)
+    return out[list(INCIDENT_COLUMNS)]
+
+
+def _check_accounts(report: IngestReport) -> None:
+    if report.unaccounted:
+        raise RuntimeError(f"ingest lost track of {report.unaccounted} rows; this is a bug")
+
+
+def _input_checksums(wards: WardInputs) -> dict:
+    def entry(path: Path) -> dict:
+        return {"file": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    out = {"wards": entry(wards.boundaries)}
+    if wards.lsoa_lookup:
+        out["lsoa_lookup"] = entry(wards.lsoa_lookup)
+    out["population"] = {fy: entry(p) for fy, p in sorted(wards.population.items())}
+    out["imd"] = {ed: entry(p) for ed, p in sorted(wards.imd.items())}
+    return out

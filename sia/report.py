@@ -1,0 +1,107 @@
+"""IngestReport: where every input row went.
+
+Each row read ends up either loaded or under exactly one named reason, so the totals
+always add up to the rows read (``IngestReport.unaccounted`` is 0 for a sound build).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# Reasons a row is set aside, in the order a user reads them.
+NO_LOCATION = "no location"
+OUTSIDE_AREA = "outside the area"
+DUPLICATE = "duplicate source month"
+UNKNOWN_CRIME_TYPE = "unknown crime type"
+MALFORMED = "malformed"
+
+MAX_LINES_KEPT = 20  # line numbers kept per (file, reason); the count is always exact
+
+
+@dataclass
+class MalformedRows:
+    file: str
+    reason: str
+    count: int
+    lines: list[int] = field(default_factory=list)  # first MAX_LINES_KEPT line numbers
+
+    def describe(self) -> str:
+        where = self.file
+        if self.lines:
+            shown = ", ".join(str(n) for n in self.lines[:5])
+            more = f" and {self.count - 5} more" if self.count > 5 else ""
+            where = f"{self.file} line{'s' if self.count > 1 else ''} {shown}{more}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class FileTally:
+    file: str
+    sha256: str
+    rows: int
+    months: list[str]
+    forces: list[str]
+
+
+@dataclass
+class IngestReport:
+    rows_read: int = 0
+    loaded: int = 0
+    no_location: int = 0
+    outside_area: int = 0
+    duplicate: int = 0
+    unknown_crime_types: dict[str, int] = field(default_factory=dict)
+    malformed: list[MalformedRows] = field(default_factory=list)
+    placed_by_nearest_ward: int = 0  # loaded rows within the snap distance of a ward
+    files: list[FileTally] = field(default_factory=list)
+    skipped_files: list[dict] = field(default_factory=list)  # {"file", "reason"}
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def malformed_rows(self) -> int:
+        return sum(m.count for m in self.malformed)
+
+    def set_aside(self) -> dict[str, int]:
+        """Rows not loaded, by reason; unknown crime types and malformed rows in detail."""
+        out = {NO_LOCATION: self.no_location, OUTSIDE_AREA: self.outside_area,
+               DUPLICATE: self.duplicate}
+        for name, n in sorted(self.unknown_crime_types.items()):
+            out[f"{UNKNOWN_CRIME_TYPE}: {name}"] = n
+        reasons: dict[str, int] = {}
+        for m in self.malformed:
+            reasons[m.reason] = reasons.get(m.reason, 0) + m.count
+        for reason, n in sorted(reasons.items()):
+            out[f"{MALFORMED}: {reason}"] = n
+        return out
+
+    @property
+    def unaccounted(self) -> int:
+        return self.rows_read - self.loaded - sum(self.set_aside().values())
+
+    def lines(self) -> list[str]:
+        """The report as a user reads it, one fact a line."""
+        out = [f"rows read: {self.rows_read:,} from {len(self.files)} street file(s)",
+               f"loaded: {self.loaded:,}"
+               + (f" ({self.placed_by_nearest_ward:,} placed in the nearest ward, "
+                  "just outside every boundary)" if self.placed_by_nearest_ward else "")]
+        out += [f"set aside, {reason}: {n:,}" for reason, n in self.set_aside().items() if n]
+        out += [f"  {m.describe()}" for m in self.malformed]
+        if self.skipped_files:
+            out.append(f"files skipped: {len(self.skipped_files):,}")
+            by_reason: dict[str, int] = {}
+            for s in self.skipped_files:
+                by_reason[s["reason"]] = by_reason.get(s["reason"], 0) + 1
+            out += [f"  {reason}: {n:,}" for reason, n in sorted(by_reason.items())]
+        out += [f"note: {n}" for n in self.notes]
+        return out
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["set_aside"] = self.set_aside()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "IngestReport":
+        d = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        d["malformed"] = [MalformedRows(**m) for m in d.get("malformed", [])]
+        d["files"] = [FileTally(**f) for f in d.get("files", [])]
+        return cls(**d)

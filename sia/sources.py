@@ -1,0 +1,135 @@
+"""Finding police.uk street-level files in what a user points at.
+
+A source is a single CSV, a folder in the data.police.uk archive layout
+(``YYYY-MM/YYYY-MM-<force>-street.csv``) or an archive ``.zip`` read member by member.
+Files that are not street-level crime (outcomes, stop and search, anything else) are
+skipped and counted, never treated as errors, so a whole archive can be pointed at.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .errors import InputError, Problem
+
+STREET_FILE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([A-Za-z0-9-]+?)-street\.csv$")
+
+
+@dataclass(frozen=True)
+class StreetFile:
+    """One street-level CSV, wherever it lives."""
+
+    label: str  # what a user recognises: a path, or 'archive.zip!2014-04/...-street.csv'
+    month: str | None  # from the file name, when it follows the police.uk pattern
+    force: str | None
+    read_bytes: Callable[[], bytes]
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    label: str
+    reason: str
+
+
+@dataclass
+class SourceSelection:
+    """Which street files to take: by force slug in the name and by month."""
+
+    forces: frozenset[str] = frozenset()
+    months: frozenset[str] = frozenset()
+
+    def reason_to_skip(self, month: str | None, force: str | None) -> str | None:
+        if self.forces and force is not None and force.lower() not in self.forces:
+            return f"force '{force}' not selected"
+        if self.months and month is not None and month not in self.months:
+            return f"month {month} not selected"
+        return None
+
+
+def _classify(name: str) -> tuple[str | None, str | None, str | None]:
+    """(month, force, reason-to-skip) for a member name inside a folder or zip."""
+    m = STREET_FILE.search(name)
+    if m:
+        return m.group(1), m.group(2), None
+    lower = name.lower()
+    if lower.endswith("-outcomes.csv"):
+        return None, None, "outcomes file (not street-level crime)"
+    if lower.endswith("-stop-and-search.csv"):
+        return None, None, "stop and search file (not street-level crime)"
+    return None, None, "not a police.uk street-level file"
+
+
+def discover(paths: list[Path], selection: SourceSelection | None = None,
+             ) -> tuple[list[StreetFile], list[SkippedFile]]:
+    """All street files under the given sources, in a stable order, and what was skipped."""
+    selection = selection or SourceSelection()
+    found: list[StreetFile] = []
+    skipped: list[SkippedFile] = []
+    problems: list[Problem] = []
+    for path in paths:
+        before = len(found)
+        if not path.exists():
+            problems.append(Problem("no such file or folder", str(path),
+                                    "check the path; sources are CSV files, folders or .zip archives"))
+            continue
+        if path.is_dir():
+            entries = _folder_entries(path)
+            kind = "folder"
+        elif path.suffix.lower() == ".zip":
+            try:
+                entries = _zip_entries(path)
+            except (zipfile.BadZipFile, OSError) as exc:
+                problems.append(Problem(f"not a readable zip archive ({exc})", str(path),
+                                        "download the archive again"))
+                continue
+            kind = "zip archive"
+        elif path.suffix.lower() == ".csv":
+            m = STREET_FILE.search(path.name)
+            entries = [(str(path), m.group(1) if m else None, m.group(2) if m else None, None,
+                        path.read_bytes)]
+            kind = "file"
+        else:
+            problems.append(Problem("not a CSV file, folder or .zip archive", str(path),
+                                    "give police.uk street-level CSVs, a folder of them or an archive zip"))
+            continue
+        for label, month, force, reason, reader in entries:
+            reason = reason or selection.reason_to_skip(month, force)
+            if reason:
+                skipped.append(SkippedFile(label, reason))
+            else:
+                found.append(StreetFile(label, month, force, reader))
+        if len(found) == before and kind != "file":
+            problems.append(Problem(f"{kind} holds no police.uk street-level files "
+                                    "(named YYYY-MM-<force>-street.csv) that were selected",
+                                    str(path),
+                                    "point at a data.police.uk archive or a folder in its layout"))
+    if problems:
+        raise InputError(problems)
+    return found, skipped
+
+
+def _folder_entries(folder: Path) -> Iterator[tuple]:
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        month, force, reason = _classify(file.relative_to(folder).as_posix())
+        yield str(file), month, force, reason, file.read_bytes
+
+
+def _zip_entries(archive: Path) -> list[tuple]:
+    with zipfile.ZipFile(archive) as zf:
+        names = sorted(i.filename for i in zf.infolist() if not i.is_dir())
+    entries = []
+    for name in names:
+        month, force, reason = _classify(name)
+        entries.append((f"{archive}!{name}", month, force, reason, _member_reader(archive, name)))
+    return entries
+
+
+def _member_reader(archive: Path, name: str) -> Callable[[], bytes]:
+    def read() -> bytes:
+        # One member at a time: the archive is never unpacked as a whole.
+        with zipfile.ZipFile(archive) as zf:
+            return zf.read(name)
+    return read

@@ -1,0 +1,56 @@
+"""What a dataset holds, as small tables: coverage of months, counts by year and category.
+
+Partial years are common (police.uk archives, gaps), so every table that sets years side
+by side also gives the months each year covers and a per-month figure.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
+from .periods import MONTH_ABBREVIATIONS, fy_coverage, fy_months
+
+ALL_CRIME = "All crime (excluding ASB)"
+
+
+def coverage_grid(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Incidents per month: one row per financial year, one column per month (April
+    first); empty (NA) where the year has no data for that month."""
+    counts = incidents.groupby("month", observed=True).size()
+    fys = list(incidents["fy"].cat.categories)
+    grid = pd.DataFrame(index=pd.Index(fys, name="Financial year"), columns=list(MONTH_ABBREVIATIONS),
+                        dtype="Int64")
+    for fy in fys:
+        for abbr, month in zip(MONTH_ABBREVIATIONS, fy_months(fy)):
+            if month in counts.index:
+                grid.loc[fy, abbr] = int(counts[month])
+    return grid
+
+
+def counts_by_year_and_category(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Rows: the 13 crime categories, then all crime, then anti-social behaviour (reported
+    beside crime, never summed into it). Columns per year: count and mean per month."""
+    coverage = fy_coverage([str(m) for m in incidents["month"].cat.categories])
+    table = (incidents.groupby(["category", "fy"], observed=False).size()
+             .unstack("fy").reindex(columns=coverage["fy"]).fillna(0).astype("int64"))
+    crime = table.loc[list(CRIME_CATEGORIES)]
+    ordered = pd.concat([crime, crime.sum().to_frame(ALL_CRIME).T,
+                         table.loc[[ANTI_SOCIAL_BEHAVIOUR]]])
+    out = pd.DataFrame(index=pd.Index(ordered.index, name="Category"))
+    for fy, months in zip(coverage["fy"], coverage["months_covered"]):
+        out[f"{fy} incidents"] = ordered[fy]
+        out[f"{fy} per month ({months} month{'s' if months != 1 else ''})"] = (ordered[fy] / months).round(1)
+    return out
+
+
+def counts_by_ward_and_year(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Crime and ASB per ward and year (per month, so partial years compare)."""
+    coverage = fy_coverage([str(m) for m in incidents["month"].cat.categories]).set_index("fy")
+    kind = (incidents["category"] == ANTI_SOCIAL_BEHAVIOUR).map({True: "ASB", False: "crime"})
+    table = incidents.groupby([incidents["ward_name"], incidents["fy"], kind], observed=False).size()
+    out = pd.DataFrame(index=pd.Index(sorted(incidents["ward_name"].cat.categories), name="Ward"))
+    for fy in coverage.index:
+        for k in ("crime", "ASB"):
+            per_month = table.xs((fy, k), level=(1, 2)) / coverage.loc[fy, "months_covered"]
+            out[f"{fy} {k} per month"] = per_month.reindex(out.index).round(1)
+    return out
