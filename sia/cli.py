@@ -39,13 +39,16 @@ def _keyed_file(kind: str, check):
         key, sep, path = text.partition("=")
         if not sep or not path:
             raise argparse.ArgumentTypeError(f"{text!r} is not {kind}=FILE")
-        return check(key.strip()), Path(path)
+        try:
+            return check(key.strip()), Path(path)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
     return parse
 
 
 def _edition(text: str) -> str:
     if not (text.isdigit() and len(text) == 4):
-        raise argparse.ArgumentTypeError(f"IMD edition {text!r} is not a year such as 2015")
+        raise ValueError(f"IMD edition {text!r} is not a year such as 2015")
     return text
 
 
@@ -67,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--lsoa-lookup", type=Path, metavar="FILE",
                         help="ONS LSOA to ward lookup CSV (needed for LSOA population and IMD)")
     ingest.add_argument("--population", action="append", default=[], metavar="FY=FILE",
-                        type=_keyed_file("FY", lambda k: parse_financial_year(k)),
+                        type=_keyed_file("FY", parse_financial_year),
                         help="residents by LSOA or ward for a financial year, e.g. 2014-15=pop2015.csv")
     ingest.add_argument("--imd", action="append", default=[], metavar="EDITION=FILE",
                         type=_keyed_file("EDITION", _edition),

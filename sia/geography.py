@@ -106,22 +106,24 @@ def place_in_wards(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame,
     pts = shapely.points(x, y)
     tree = shapely.STRtree(wards.geometry.values)
     ward = np.full(len(pts), -1, dtype=np.int64)
-    hit_pt, hit_ward = tree.query(pts, predicate="intersects")
-    # query returns pairs sorted by point; keep the first (lowest-index) ward per point.
-    order = np.lexsort((hit_ward, hit_pt))
-    hit_pt, hit_ward = hit_pt[order], hit_ward[order]
-    first = np.r_[True, hit_pt[1:] != hit_pt[:-1]]
-    ward[hit_pt[first]] = hit_ward[first]
+    hit_pt, hit_ward = _first_per_point(*tree.query(pts, predicate="intersects"))
+    ward[hit_pt] = hit_ward
 
     nearest = np.zeros(len(pts), dtype=bool)
     loose = np.flatnonzero(ward < 0)
     if len(loose) and snap_distance > 0:
-        near_pt, near_ward = tree.query_nearest(pts[loose], max_distance=snap_distance,
-                                                all_matches=False)
-        # all_matches=False still returns ties; keep one ward per point.
-        order = np.lexsort((near_ward, near_pt))
-        near_pt, near_ward = near_pt[order], near_ward[order]
-        keep = np.r_[True, near_pt[1:] != near_pt[:-1]]
-        ward[loose[near_pt[keep]]] = near_ward[keep]
-        nearest[loose[near_pt[keep]]] = True
+        # all_matches=False still returns equidistant ties: keep one ward per point.
+        near_pt, near_ward = _first_per_point(*tree.query_nearest(
+            pts[loose], max_distance=snap_distance, all_matches=False))
+        ward[loose[near_pt]] = near_ward
+        nearest[loose[near_pt]] = True
     return ward, nearest
+
+
+def _first_per_point(point_idx: np.ndarray, ward_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """From (point, ward) pairs, one pair per point: the one with the lowest ward index."""
+    order = np.lexsort((ward_idx, point_idx))
+    point_idx, ward_idx = point_idx[order], ward_idx[order]
+    first = np.ones(len(point_idx), dtype=bool)
+    first[1:] = point_idx[1:] != point_idx[:-1]
+    return point_idx[first], ward_idx[first]

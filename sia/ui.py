@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from .datadir import DATA_DIR_VARIABLE, configured_data_dir, resolve_data_dir
@@ -21,8 +22,9 @@ def _open(data_dir: str, build_id: str) -> Dataset:
 
 @st.cache_resource(show_spinner="Preparing the dataset (the synthetic demo is built on first run)...")
 def _data_dir(configured: str | None) -> str:
-    # Cached so that concurrent first sessions build the demo once, not side by side.
-    return str(resolve_data_dir(configured))
+    # Keyed by $SIA_DATA_DIR's value; cached so that concurrent first sessions build the
+    # demo once, not side by side.
+    return str(resolve_data_dir())
 
 
 def current_dataset() -> Dataset:
@@ -55,18 +57,26 @@ def data_banner(dataset: Dataset) -> None:
                 f"Coverage: {coverage}.", icon=":material/database:")
 
 
-def number_columns(table) -> dict:
-    """UK number formats for a table's columns: 1,234 for counts, 1,234.5 for rates."""
-    config = {}
-    for name, dtype in table.dtypes.items():
-        if dtype.kind in "iu" or str(dtype) == "Int64":
-            config[name] = st.column_config.NumberColumn(format="%,d")
-        elif dtype.kind == "f":
-            config[name] = st.column_config.NumberColumn(format="%,.1f")
-    return config
+NO_DATA = "–"
+_FORMATS = {"i": ("{:,.0f}", "%,d"), "u": ("{:,.0f}", "%,d"), "f": ("{:,.1f}", "%,.1f")}
 
 
 def show_table(table, **kwargs) -> None:
-    """A table at its full height (no inner scrolling) with UK number formats."""
-    st.dataframe(table, width="stretch", height=35 * (len(table) + 1) + 3,
-                 column_config=number_columns(table), **kwargs)
+    """A table at its full height (no inner scrolling), in UK number formats (1,234 for
+    counts, 1,234.5 for rates) and a dash where there is no data.
+
+    Streamlit shows missing numbers as 'None', so a column with gaps is shown as
+    right-aligned text; complete columns stay numeric (and sort as numbers)."""
+    shown, config = table.copy(), {}
+    for name, dtype in table.dtypes.items():
+        kind = "i" if str(dtype) == "Int64" else dtype.kind
+        if kind not in _FORMATS:
+            continue
+        text_format, number_format = _FORMATS[kind]
+        if table[name].isna().any():
+            shown[name] = [NO_DATA if pd.isna(v) else text_format.format(v) for v in table[name]]
+            config[name] = st.column_config.TextColumn(alignment="right")
+        else:
+            config[name] = st.column_config.NumberColumn(format=number_format)
+    st.dataframe(shown, width="stretch", height=35 * (len(table) + 1) + 3,
+                 column_config=config, **kwargs)

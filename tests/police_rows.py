@@ -1,0 +1,70 @@
+"""Small police.uk street files for tests, written as police.uk publishes them."""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+from pyproj import Transformer
+
+HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
+          "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]
+FORCE = "Derbyshire Constabulary"
+_TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+# Two square test wards in British National Grid near Derby, side by side:
+# West [435000, 436000] x [335000, 336000], East [436000, 437000] x [335000, 336000].
+WEST = shapely.box(435000, 335000, 436000, 336000)
+EAST = shapely.box(436000, 335000, 437000, 336000)
+
+
+def lonlat(x: float, y: float) -> tuple[float, float]:
+    lon, lat = _TO_WGS84.transform(x, y)
+    return round(lon, 7), round(lat, 7)
+
+
+def row(month="2014-04", x=435500.0, y=335500.0, crime_type="Burglary", crime_id="abc",
+        location="On or near Test Street", lsoa="E01000001", **override) -> dict:
+    lon, lat = lonlat(x, y)
+    values = {"Crime ID": crime_id if crime_type != "Anti-social behaviour" else "",
+              "Month": month, "Reported by": FORCE, "Falls within": FORCE,
+              "Longitude": lon, "Latitude": lat, "Location": location, "LSOA code": lsoa,
+              "LSOA name": "Test 001A", "Crime type": crime_type,
+              "Last outcome category": "Under investigation", "Context": ""}
+    values.update(override)
+    return values
+
+
+def csv_text(rows: list[dict], header: list[str] = HEADER) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def write_street(folder: Path, month: str, rows: list[dict], force: str = "derbyshire") -> Path:
+    path = folder / month / f"{month}-{force}-street.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(csv_text(rows))
+    return path
+
+
+def zip_folder(folder: Path, archive: Path) -> Path:
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                zf.write(file, file.relative_to(folder).as_posix())
+    return archive
+
+
+def write_test_wards(path: Path, code_field="WD13CD", name_field="WD13NM", driver=None) -> Path:
+    gdf = gpd.GeoDataFrame({code_field: ["E05000001", "E05000002"], name_field: ["West", "East"]},
+                           geometry=[WEST, EAST], crs="EPSG:27700")
+    if path.suffix == ".geojson":
+        gdf = gdf.to_crs("EPSG:4326")
+    gdf.to_file(path, driver=driver)
+    return path

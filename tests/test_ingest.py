@@ -1,0 +1,151 @@
+"""Ingest on small hand-made police.uk files: sources, the report, duplicates, safety."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from police_rows import csv_text, row, write_street, write_test_wards, zip_folder
+from sia.errors import InputError
+from sia.ingest import WardInputs, build_dataset
+from sia.sources import SourceSelection
+from sia.store import BUILDS, CURRENT, current_build, open_dataset
+
+
+@pytest.fixture
+def wards(tmp_path) -> WardInputs:
+    return WardInputs(boundaries=write_test_wards(tmp_path / "wards.geojson"))
+
+
+def ingest(sources, wards, data_dir, **kw):
+    build, report = build_dataset([Path(s) for s in sources], wards, data_dir, **kw)
+    assert report.unaccounted == 0
+    return open_dataset(data_dir), report
+
+
+def test_folder_in_archive_layout_skips_and_counts_other_files(tmp_path, wards):
+    src = tmp_path / "archive"
+    write_street(src, "2014-04", [row(), row(x=436500, crime_type="Robbery")])
+    write_street(src, "2014-05", [row(month="2014-05")])
+    (src / "2014-04" / "2014-04-derbyshire-outcomes.csv").write_text("Crime ID,Month\nx,2014-04\n")
+    (src / "2014-04" / "2014-04-derbyshire-stop-and-search.csv").write_text("Type\nPerson search\n")
+    dataset, report = ingest([src], wards, tmp_path / "out")
+    assert report.rows_read == 3 and report.loaded == 3
+    assert sorted(s["reason"] for s in report.skipped_files) == [
+        "outcomes file (not street-level crime)", "stop and search file (not street-level crime)"]
+    assert dataset.incidents["ward_name"].astype(str).tolist().count("East") == 1
+    assert dataset.months == ["2014-04", "2014-05"]
+    assert set(dataset.incidents["fy"].astype(str)) == {"2014-15"}
+
+
+def test_zip_archive_reads_the_same_as_the_folder(tmp_path, wards):
+    src = tmp_path / "archive"
+    write_street(src, "2019-09", [row(month="2019-09", x=435100 + i) for i in range(5)])
+    write_street(src, "2019-09", [row(month="2019-09")], force="leicestershire")
+    (src / "2019-09" / "2019-09-derbyshire-outcomes.csv").write_text("Crime ID\nx\n")
+    archive = zip_folder(src, tmp_path / "2019-09.zip")
+    from_folder, _ = ingest([src], wards, tmp_path / "a")
+    from_zip, report = ingest([archive], wards, tmp_path / "b")
+    pd.testing.assert_frame_equal(from_folder.incidents, from_zip.incidents)
+    assert report.files[0].file.endswith("2019-09.zip!2019-09/2019-09-derbyshire-street.csv")
+
+
+def test_force_and_year_selection(tmp_path, wards):
+    src = tmp_path / "archive"
+    write_street(src, "2014-04", [row()])
+    write_street(src, "2014-04", [row(), row()], force="leicestershire")
+    write_street(src, "2019-09", [row(month="2019-09")])
+    dataset, report = ingest([src], wards, tmp_path / "out",
+                             selection=SourceSelection(forces=frozenset({"derbyshire"}),
+                                                       months=frozenset({"2014-04"})))
+    assert report.loaded == 1
+    reasons = sorted(s["reason"] for s in report.skipped_files)
+    assert reasons == ["force 'leicestershire' not selected", "month 2019-09 not selected"]
+
+
+def test_same_month_loaded_twice_keeps_one_copy_but_identical_asb_rows_are_kept(tmp_path, wards):
+    asb = row(crime_type="Anti-social behaviour")
+    src = tmp_path / "archive"
+    write_street(src, "2014-04", [asb, asb, asb, row()])  # identical ASB rows: 3 incidents
+    archive = zip_folder(src, tmp_path / "copy.zip")
+    dataset, report = ingest([src, archive], wards, tmp_path / "out")
+    assert report.rows_read == 8
+    assert report.loaded == 4 and report.duplicate == 4
+    assert (dataset.incidents["category"] == "Anti-social behaviour").sum() == 3
+    assert any("already loaded" in n for n in report.notes)
+
+
+def test_every_reason_a_row_is_set_aside_adds_up(tmp_path, wards):
+    rows = [
+        row(),                                                   # loaded
+        row(x=436050, y=336050),                                # 50 m outside East's corner-ish: nearest ward
+        row(x=437150, y=335500),                                # 150 m outside: outside the area
+        row(Longitude="", Latitude=""),                         # no location
+        row(crime_type="Violent crime"),                        # historic name, mapped
+        row(crime_type="Alien abduction"),                      # unknown crime type
+        row(crime_type="anti-social behaviour"),                # case differs: still ASB
+    ]
+    src = write_street(tmp_path / "src", "2014-04", rows)
+    dataset, report = ingest([src], wards, tmp_path / "out")
+    assert report.rows_read == 7
+    assert report.loaded == 4
+    assert report.placed_by_nearest_ward == 1
+    assert report.outside_area == 1
+    assert report.no_location == 1
+    assert report.unknown_crime_types == {"Alien abduction": 1}
+    assert report.set_aside()["unknown crime type: Alien abduction"] == 1
+    cats = dataset.incidents["category"].astype(str).tolist()
+    assert "Violence and sexual offences" in cats and "Anti-social behaviour" in cats
+    assert any("Violent crime" in n and "May 2013" in n for n in report.notes)
+    near = dataset.incidents[dataset.incidents["nearest_ward"]]
+    assert near["ward_name"].astype(str).tolist() == ["East"]
+
+
+def test_malformed_rows_stop_the_build_naming_file_and_line(tmp_path, wards):
+    src = write_street(tmp_path / "src", "2014-04", [
+        row(), row(Month="April 2014"), row(Longitude="abc"), row(), row(Latitude="52,9"),
+        row(x=0, y=0, Longitude=52.9, Latitude=-1.47)])
+    with pytest.raises(InputError) as err:
+        build_dataset([src], wards, tmp_path / "out")
+    text = str(err.value)
+    assert "line 3: Month 'April 2014' is not YYYY-MM" in text
+    assert "line 4: Longitude 'abc' is not a number" in text
+    assert "line 6: Latitude '52,9' is not a number" in text
+    assert "line 7: coordinates lie outside Great Britain" in text
+    assert "--skip-malformed" in text
+    assert current_build(tmp_path / "out") is None
+
+
+def test_skip_malformed_counts_them_with_reason_file_and_line(tmp_path, wards):
+    text = csv_text([row(), row(Month="garbage"), row()]) + "too,few,fields\n"
+    src = tmp_path / "2014-04-derbyshire-street.csv"
+    src.write_text(text)
+    dataset, report = ingest([src], wards, tmp_path / "out", skip_malformed=True)
+    assert report.rows_read == 4 and report.loaded == 2
+    by_reason = {m.reason: m for m in report.malformed}
+    assert by_reason["Month 'garbage' is not YYYY-MM"].lines == [3]
+    assert by_reason["wrong number of fields"].lines == [5]
+    assert all(m.file == str(src) for m in report.malformed)
+
+
+def test_failed_build_leaves_the_earlier_dataset_intact(tmp_path, wards):
+    good = write_street(tmp_path / "src", "2014-04", [row(), row()])
+    out = tmp_path / "out"
+    ingest([good], wards, out)
+    before = (out / CURRENT).read_text()
+    bad = tmp_path / "bad" / "2014-05-derbyshire-street.csv"
+    bad.parent.mkdir()
+    bad.write_text("Month,Longitude\n2014-05,-1.4\n")
+    with pytest.raises(InputError):
+        build_dataset([good, bad], wards, out)
+    assert (out / CURRENT).read_text() == before
+    assert len(open_dataset(out).incidents) == 2
+    assert [p.name for p in (out / BUILDS).iterdir()] == [before.strip()]
+
+
+def test_rebuild_replaces_the_dataset_and_keeps_one_previous_build(tmp_path, wards):
+    src = write_street(tmp_path / "src", "2014-04", [row()])
+    out = tmp_path / "out"
+    for _ in range(3):
+        ingest([src], wards, out)
+    assert len(list((out / BUILDS).iterdir())) == 2
+    assert len(open_dataset(out).incidents) == 1

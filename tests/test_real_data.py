@@ -1,0 +1,107 @@
+"""The eight real months of Derby police.uk data, with real boundaries, population and IMD."""
+import io
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from support import real_ingest_args, run_sia
+from sia.cli import main
+from sia.denominators import population_column
+from sia.store import open_dataset
+
+# Rows per month in ../shared/data/police_uk (its README).
+ROWS_PER_MONTH = {"2014-04": 2993, "2014-05": 3087, "2014-06": 3059, "2014-07": 3288,
+                  "2014-08": 3017, "2014-09": 3207, "2014-10": 3158, "2019-09": 3257}
+
+
+@pytest.fixture(scope="module")
+def dataset(real_data_dir):
+    return open_dataset(real_data_dir)
+
+
+def test_report_accounts_for_every_row(dataset):
+    report = dataset.report
+    assert report.rows_read == sum(ROWS_PER_MONTH.values()) == 25_066
+    assert report.loaded + sum(report.set_aside().values()) == report.rows_read
+    assert report.unaccounted == 0
+    assert len(report.files) == 8 and all(len(f.sha256) == 64 for f in report.files)
+    # Derby's rows are all inside Derby: only police.uk's snapping puts a few just outside.
+    assert report.loaded == report.rows_read
+    assert 0 < report.placed_by_nearest_ward < 50
+
+
+def test_months_years_and_wards(dataset):
+    incidents = dataset.incidents
+    counts = incidents.groupby("month", observed=True).size()
+    assert counts.to_dict() == ROWS_PER_MONTH
+    assert dataset.financial_years == ["2014-15", "2019-20"]
+    by_ward = incidents.groupby("ward_name", observed=False).size()
+    assert len(by_ward) == 17 and (by_ward > 0).all()
+    assert by_ward.idxmax() == "Arboretum"  # the city centre
+    assert set(incidents["ward_code"].astype(str)) == {f"E0500{n}" for n in range(1767, 1784)}
+    assert incidents["lsoa_code"].astype(str).str.match(r"^E01\d{6}$").all()
+
+
+def test_ward_population_and_deprivation(dataset):
+    wards = dataset.wards.set_index("ward_name")
+    assert wards[population_column("2014-15")].sum() == 253_875
+    assert wards[population_column("2019-20")].sum() == 257_302
+    assert wards["imd2015_lsoas"].sum() == 151 and wards["imd2019_lsoas"].sum() == 151
+    # Arboretum and Normanton are among the most deprived wards; Allestree among the least.
+    assert wards["imd2019_mean_rank"].nsmallest(3).index.tolist()[0] == "Arboretum"
+    assert wards.loc["Allestree", "imd2019_decile1_share"] == 0
+    assert wards.loc["Arboretum", "imd2015_mean_score"] > wards.loc["Allestree", "imd2015_mean_score"]
+    assert dataset.wards.crs.to_epsg() == 4326
+
+
+def test_counts_agree_with_an_independent_point_in_polygon_count(real_data_dir, shared_data):
+    result = run_sia("counts", "--data-dir", str(real_data_dir), "--by", "ward", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    ours = pd.read_csv(io.StringIO(result.stdout)).set_index("ward")["count"]
+
+    frames = [pd.read_csv(p) for p in sorted((shared_data / "police_uk").glob("*/*-street.csv"))]
+    rows = pd.concat(frames, ignore_index=True)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(rows["Longitude"], rows["Latitude"]),
+                              crs="EPSG:4326").to_crs(27700)
+    wards = gpd.read_file(shared_data / "boundaries" / "wards_2013_derby.geojson").to_crs(27700)
+    inside = gpd.sjoin(points, wards[["WD13NM", "geometry"]], predicate="within")
+    inside = inside[~inside.index.duplicated()]
+    rest = points.drop(inside.index)
+    near = gpd.sjoin_nearest(rest, wards[["WD13NM", "geometry"]], max_distance=100)
+    near = near[~near.index.duplicated()]
+    theirs = pd.concat([inside["WD13NM"], near["WD13NM"]]).value_counts()
+    agree = sum(min(ours.get(w, 0), theirs.get(w, 0)) for w in theirs.index)
+    assert agree / len(rows) >= 0.995
+    assert ours.sum() == len(inside) + len(near)
+
+
+def test_counts_by_category_year_and_filters(real_data_dir, shared_data):
+    result = run_sia("counts", "--data-dir", str(real_data_dir), "--by", "fy", "--by", "crime_type",
+                     "--crime-type", "Anti-social behaviour", "--format", "json")
+    records = json.loads(result.stdout)
+    assert [r["fy"] for r in records] == ["2014-15", "2019-20"]
+    assert all(set(r) == {"fy", "crime_type", "count"} for r in records)
+    rows = pd.concat(pd.read_csv(p) for p in (shared_data / "police_uk").glob("*/*-street.csv"))
+    asb = rows[rows["Crime type"] == "Anti-social behaviour"]
+    direct = asb["Month"].str.startswith("2014").sum(), asb["Month"].str.startswith("2019").sum()
+    assert (records[0]["count"], records[1]["count"]) == direct
+    month = run_sia("counts", "--data-dir", str(real_data_dir), "--by", "month", "--fy", "2019-20")
+    assert month.stdout.strip().splitlines() == ["month,count", "2019-09,3257"]
+
+
+def test_reingest_is_idempotent(real_data_dir, shared_data, tmp_path):
+    first = open_dataset(real_data_dir)
+    assert main(["ingest", *real_ingest_args(shared_data, tmp_path)]) == 0
+    again = open_dataset(tmp_path)
+    pd.testing.assert_frame_equal(first.incidents, again.incidents)
+    pd.testing.assert_frame_equal(first.wards, again.wards)
+    assert first.manifest["sources"] == again.manifest["sources"]
+    assert first.manifest["report"] == again.manifest["report"]
+
+
+def test_one_month_from_the_archive_layout(shared_data, tmp_path):
+    assert main(["ingest", *real_ingest_args(shared_data, tmp_path, shared_data / "police_uk" / "2019-09")]) == 0
+    dataset = open_dataset(tmp_path)
+    assert dataset.months == ["2019-09"] and len(dataset.incidents) == 3257
