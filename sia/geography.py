@@ -102,22 +102,46 @@ def place_in_wards(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame,
 
     A point on a boundary shared by two wards goes to the first of them (by ward code).
     """
-    x, y = to_bng(lon, lat)
-    pts = shapely.points(x, y)
-    tree = shapely.STRtree(wards.geometry.values)
-    ward = np.full(len(pts), -1, dtype=np.int64)
-    hit_pt, hit_ward = _first_per_point(*tree.query(pts, predicate="intersects"))
-    ward[hit_pt] = hit_ward
+    ward = np.full(len(lon), -1, dtype=np.int64)
+    nearest = np.zeros(len(lon), dtype=bool)
+    # A force-wide file is mostly far from the area: only points inside a generous
+    # lon/lat box around it are projected and tested (exact tests follow in metres).
+    candidates = np.flatnonzero(_near_box(lon, lat, wards, snap_distance))
+    x, y = to_bng(lon[candidates], lat[candidates])
+    found = np.full(len(candidates), -1, dtype=np.int64)
+    for i, polygon in enumerate(wards.geometry.values):
+        # Raw coordinates against a prepared polygon: no Point objects for every row.
+        minx, miny, maxx, maxy = polygon.bounds
+        open_ = np.flatnonzero((found < 0) & (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
+        shapely.prepare(polygon)
+        found[open_[shapely.intersects_xy(polygon, x[open_], y[open_])]] = i
+    ward[candidates] = found
 
-    nearest = np.zeros(len(pts), dtype=bool)
-    loose = np.flatnonzero(ward < 0)
+    loose = np.flatnonzero(found < 0)
     if len(loose) and snap_distance > 0:
+        # Distances to detailed polygons are costly: first keep the points inside the
+        # area widened a little beyond the snap distance (buffers approximate round
+        # corners by chords, so exactly snap_distance could miss a point), then measure.
+        widened = shapely.union_all(wards.geometry.values).buffer(snap_distance * 1.01 + 1)
+        shapely.prepare(widened)
+        loose = loose[shapely.intersects_xy(widened, x[loose], y[loose])]
+        tree = shapely.STRtree(wards.geometry.values)
         # all_matches=False still returns equidistant ties: keep one ward per point.
         near_pt, near_ward = _first_per_point(*tree.query_nearest(
-            pts[loose], max_distance=snap_distance, all_matches=False))
-        ward[loose[near_pt]] = near_ward
-        nearest[loose[near_pt]] = True
+            shapely.points(x[loose], y[loose]), max_distance=snap_distance, all_matches=False))
+        ward[candidates[loose[near_pt]]] = near_ward
+        nearest[candidates[loose[near_pt]]] = True
     return ward, nearest
+
+
+def _near_box(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame,
+              snap_distance: float) -> np.ndarray:
+    """Points within the wards' lon/lat bounds widened by the snap distance and a margin
+    (0.01 degrees is at least 600 m in Great Britain)."""
+    minx, miny, maxx, maxy = wards.buffer(snap_distance).to_crs(WGS84).total_bounds
+    margin = 0.01
+    return ((lon >= minx - margin) & (lon <= maxx + margin)
+            & (lat >= miny - margin) & (lat <= maxy + margin))
 
 
 def _first_per_point(point_idx: np.ndarray, ward_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

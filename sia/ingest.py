@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .categories import CATEGORIES, HISTORIC_NOTES
+from .categories import CATEGORIES, HISTORIC_NOTES, canonical_category
 from .denominators import population_column, read_lookup, ward_deprivation, ward_population
 from .errors import InputError, Problem
 from .geography import SNAP_DISTANCE_M, place_in_wards, read_wards
@@ -81,7 +81,8 @@ def ward_table_from(inputs: WardInputs) -> gpd.GeoDataFrame:
     return wards
 
 
-def _read_all(files, report: IngestReport) -> list[pd.DataFrame]:
+def _read_all(files, report: IngestReport) -> list[tuple[pd.DataFrame, np.ndarray]]:
+    """Each file's rows with a mask of those that may be loaded (the rest are counted)."""
     loaded_from: dict[tuple[str, str], str] = {}  # (month, force) -> file that supplied it
     candidates = []
     for file in files:
@@ -105,38 +106,53 @@ def _read_all(files, report: IngestReport) -> list[pd.DataFrame]:
             else:
                 loaded_from[(month, force)] = file.label
         report.duplicate += int(duplicate.sum())
-        rows = rows.loc[~duplicate]
 
-        unknown = rows["category"].isna().to_numpy()
-        for name, n in rows.loc[unknown, "crime_type"].astype(str).value_counts().items():
+        # Counted on the few distinct names, not per row.
+        names = rows.loc[~duplicate, "crime_type"].value_counts()
+        names = names[names > 0]
+        known = names.index.map(canonical_category).notna()
+        for name, n in names[~known].items():
             report.unknown_crime_types[name] = report.unknown_crime_types.get(name, 0) + int(n)
-        _note_historic_names(rows.loc[~unknown, "crime_type"], report)
+        _note_historic_names(names[known], report)
+        unknown = rows["category"].isna().to_numpy()
         no_location = np.isnan(rows["lon"].to_numpy())
-        report.no_location += int((no_location & ~unknown).sum())
-        candidates.append(rows.loc[~unknown & ~no_location].drop(columns="crime_type"))
+        report.no_location += int((no_location & ~unknown & ~duplicate).sum())
+        # No copy here: the rows and what may be loaded travel on to one final take.
+        candidates.append((rows, ~(duplicate | unknown | no_location)))
     return candidates
 
 
-def _note_historic_names(crime_types: pd.Series, report: IngestReport) -> None:
-    counts = crime_types.astype(str).value_counts()
+def _note_historic_names(counts: pd.Series, report: IngestReport) -> None:
+    """Say how many rows came under a historic category name, and what it became."""
+    folded = counts.index.astype(str).str.casefold()
     for name, note in HISTORIC_NOTES.items():
-        n = int(counts[counts.index.str.casefold() == name.casefold()].sum())
+        n = int(counts[folded == name.casefold()].sum())
         if n:
             report.notes.append(f"{n:,} rows of '{name}': {note}")
 
 
-def _place(candidates: list[pd.DataFrame], wards: gpd.GeoDataFrame,
+def _place(candidates: list[tuple[pd.DataFrame, np.ndarray]], wards: gpd.GeoDataFrame,
            report: IngestReport) -> pd.DataFrame:
-    rows = (pd.concat(candidates, ignore_index=True) if candidates
-            else pd.DataFrame(columns=["month", "force", "crime_id", "lon", "lat", "location",
-                                       "lsoa_code", "outcome", "category"]))
-    ward, nearest = place_in_wards(rows["lon"].to_numpy(dtype=float),
-                                   rows["lat"].to_numpy(dtype=float), wards)
+    if candidates:
+        rows = pd.concat([r for r, _ in candidates], ignore_index=True) if len(candidates) > 1 \
+            else candidates[0][0]
+        loadable = np.flatnonzero(np.concatenate([k for _, k in candidates]))
+    else:
+        rows = pd.DataFrame({c: pd.Series(dtype=float if c in ("lon", "lat") else str) for c in
+                             ("month", "force", "crime_id", "lon", "lat", "location",
+                              "lsoa_code", "outcome", "category")})
+        loadable = np.zeros(0, dtype=np.int64)
+    ward, nearest = place_in_wards(rows["lon"].to_numpy(dtype=float)[loadable],
+                                   rows["lat"].to_numpy(dtype=float)[loadable], wards)
     inside = ward >= 0
     report.outside_area += int((~inside).sum())
     report.placed_by_nearest_ward += int(nearest.sum())
-    rows = rows.loc[inside].reset_index(drop=True)
-    ward = ward[inside]
+    # One take for the filter and the order (by month, then ward): the only copy of rows.
+    keep, ward, nearest = loadable[inside], ward[inside], nearest[inside]
+    month_codes = rows["month"].astype("category").cat.codes.to_numpy()[keep]
+    order = np.lexsort((ward, month_codes))
+    rows = rows.take(keep[order]).reset_index(drop=True)
+    ward, nearest = ward[order], nearest[order]
 
     months = rows["month"].astype(str)
     month_values = sorted(months.unique())
@@ -152,13 +168,11 @@ def _place(candidates: list[pd.DataFrame], wards: gpd.GeoDataFrame,
         "outcome": rows["outcome"].astype(str).astype("category"),
         "crime_id": rows["crime_id"].astype(str),
         "force": rows["force"].astype(str).astype("category"),
-        "nearest_ward": nearest[inside],
+        "nearest_ward": nearest,
     })
     fy_of_month = dict(zip(month_values, financial_years(pd.Series(month_values, dtype=str))))
     out["fy"] = pd.Categorical(months.map(fy_of_month),
                                categories=sorted(set(fy_of_month.values())), ordered=True)
-    order = np.lexsort((out["ward_code"].cat.codes, out["month"].cat.codes))
-    out = out.iloc[order].reset_index(drop=True)
     report.loaded = len(out)
     return out[list(INCIDENT_COLUMNS)]
 
