@@ -50,12 +50,13 @@ if set_aside:
 else:
     st.markdown("No rows were set aside.")
 with st.expander("Files read, files skipped and notes"):
-    st.dataframe([{"File": f.file, "Rows": f.rows, "Months": ", ".join(f.months),
-                   "SHA-256": f.sha256[:16] + "…"} for f in report.files],
-                 width="stretch", hide_index=True)
+    show_table(pd.DataFrame([{"File": f.file, "Rows": f.rows, "Months": ", ".join(f.months),
+                              "SHA-256": f.sha256[:16] + "…"} for f in report.files]),
+               hide_index=True)
     if report.skipped_files:
         st.dataframe([{"Skipped file": s["file"], "Reason": s["reason"]} for s in report.skipped_files],
                      width="stretch", hide_index=True)
     for note in report.notes:
         st.markdown(f"- {note}")
-    st.caption(f"Dataset build {dataset.build_id}, built {dataset.manifest['built_at']}.")
+    built = pd.Timestamp(dataset.manifest["built_at"]).strftime("%-d %B %Y at %H:%M UTC")
+    st.caption(f"Dataset build {dataset.build_id}, built {built}.")

@@ -70,6 +70,10 @@ def read_street_csv(file: StreetFile) -> ParsedFile:
         raise InputError(Problem("the file is empty", file.label,
                                  "download it again; a police.uk street file has a header and rows"))
     _check_header(raw, file.label)
+    end_of_header = raw.find(b"\n")
+    if end_of_header < 0 or BLANK.fullmatch(raw, end_of_header + 1):
+        raise InputError(Problem("the file has a header but no rows", file.label,
+                                 "download it again or leave it out"))
 
     # The checksum (for the manifest) runs beside the parse: hashlib releases the GIL.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -79,9 +83,6 @@ def read_street_csv(file: StreetFile) -> ParsedFile:
     df = table.to_pandas()
     df.columns = [COLUMNS.get(c, c) for c in df.columns]
     n = len(df) + len(bad_lines)
-    if n == 0:
-        raise InputError(Problem("the file has a header but no rows", file.label,
-                                 "download it again or leave it out"))
     lines = _line_numbers(len(df), bad_lines)
 
     malformed: list[MalformedRows] = []
@@ -121,7 +122,8 @@ def read_street_csv(file: StreetFile) -> ParsedFile:
 
 
 def _check_header(raw: bytes, label: str) -> None:
-    first = raw[:raw.find(b"\n")].decode("utf-8-sig", errors="replace").strip("\r")
+    end = raw.find(b"\n")
+    first = raw[:end if end >= 0 else len(raw)].decode("utf-8-sig", errors="replace").strip("\r")
     header = next(csv.reader([first]), [])
     missing = [c for c in COLUMNS if c not in header]
     if missing:

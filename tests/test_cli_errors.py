@@ -55,9 +55,10 @@ def test_empty_file(tmp_path, wards):
     assert_clean_failure(ingest([src], wards, tmp_path), "the file is empty")
 
 
-def test_header_only_file(tmp_path, wards):
+@pytest.mark.parametrize("ending", ["\n", ""])
+def test_header_only_file(tmp_path, wards, ending):
     src = tmp_path / "2014-04-derbyshire-street.csv"
-    src.write_text(",".join(HEADER) + "\n")
+    src.write_text(",".join(HEADER) + ending)
     assert_clean_failure(ingest([src], wards, tmp_path), "no rows")
 
 
