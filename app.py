@@ -1,7 +1,8 @@
 """Derby community safety dashboard: entry point.
 
 Run with ``streamlit run app.py``. Uses the dataset in $SIA_DATA_DIR, or the built-in
-synthetic demo when none is configured.
+synthetic demo when none is configured. The sidebar's filters are shared by every page
+and kept in the URL, so a copied link reopens the same view.
 """
 from pathlib import Path
 
@@ -12,8 +13,12 @@ import streamlit as st
 ICON = Path(__file__).parent / "sia" / "assets" / "icon.png"
 st.set_page_config(page_title="Derby community safety", page_icon=str(ICON), layout="wide")
 
-pages = [
-    st.Page("pages/dataset.py", title="What the data holds", icon=":material/table_chart:",
-            url_path="data", default=True),
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/map.py", title="Hotspot map", icon=":material/map:", url_path="map"),
+    st.Page("pages/ward.py", title="Ward profile", icon=":material/location_city:", url_path="ward"),
+    st.Page("pages/priorities.py", title="Priorities", icon=":material/flag:", url_path="priorities"),
+    st.Page("pages/data.py", title="Data and quality", icon=":material/table_chart:", url_path="data"),
+    st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
 ]
-st.navigation(pages).run()
+st.navigation(PAGES).run()  # each page draws the shared sidebar (sia.ui.current_filters)

@@ -1,15 +1,20 @@
-"""The only module of the package that imports Streamlit: cached loading and the banner
-every page shows."""
+"""The only module of the package that imports Streamlit: cached loading, the shared
+sidebar (kept in step with the URL), the header every page shows, and cached figures."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from .categories import CRIME_CATEGORIES
 from .datadir import DATA_DIR_VARIABLE, configured_data_dir, resolve_data_dir
+from .denominators import population_column
 from .errors import InputError
-from .periods import fy_coverage
+from .filters import CRIME, INCIDENT_TYPES, MEASURES, Filters, from_query_params
+from .measures import month_of_year, months_counted, select, ward_measures
+from .periods import MONTH_ABBREVIATIONS, fy_coverage
 from .store import Dataset, current_build, open_dataset
 
 
@@ -27,9 +32,26 @@ def _data_dir(configured: str | None) -> str:
     return str(resolve_data_dir())
 
 
+def _run_through_app_navigation() -> None:
+    """Make sure the page runs under app.py's st.navigation.
+
+    Streamlit treats a folder named pages/ (fixed by the product card) as old-style
+    multipage until some session has run st.navigation; until then a link such as
+    /map?ward=Normanton runs pages/map.py on its own, without app.py's page setup and
+    navigation. Clearing the flag (as st.navigation itself does) and rerunning sends
+    the request through app.py. tests/e2e checks this on a freshly started server.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_dataset() -> Dataset:
     """The configured dataset, or the demo (built on first use); stops the page with a
     clear message when the configured one cannot be opened."""
+    _run_through_app_navigation()
     configured = configured_data_dir()
     try:
         data_dir = Path(_data_dir(str(configured) if configured else None))
@@ -80,3 +102,147 @@ def show_table(table, **kwargs) -> None:
             config[name] = st.column_config.NumberColumn(format=number_format)
     st.dataframe(shown, width="stretch", height=35 * (len(table) + 1) + 3,
                  column_config=config, **kwargs)
+
+
+# --- the shared sidebar and the URL -----------------------------------------------------
+
+_WIDGETS = {"fys": "w_fys", "incident_type": "w_type", "crime_types": "w_crime",
+            "months": "w_months", "like_for_like": "w_lfl", "measure": "w_measure"}
+_LAST_PARAMS = "_sia_last_params"
+
+
+def _normalised(params: dict) -> dict[str, list[str]]:
+    return {k: ([v] if isinstance(v, str) else list(v)) for k, v in params.items()}
+
+
+def _load_widgets(filters: Filters) -> None:
+    everything = {"crime_types": set(CRIME_CATEGORIES), "months": set(MONTH_ABBREVIATIONS)}
+    for field, key in _WIDGETS.items():
+        value = getattr(filters, field)
+        if field in everything and set(value) == everything[field]:
+            value = ()  # an empty choice reads as "all", which keeps the sidebar short
+        st.session_state[key] = list(value) if isinstance(value, tuple) else value
+    st.session_state["ward"] = filters.ward
+
+
+def sidebar(dataset: Dataset) -> Filters:
+    """The filters every page shares, drawn in the sidebar and mirrored in the URL: a
+    link that was opened (or an edited URL) sets them; a page switch keeps them."""
+    fys = dataset.financial_years
+    ward_names = sorted(dataset.wards["ward_name"])
+    params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    meaningful = {k: v for k, v in params.items() if k != "present"}
+    if meaningful and meaningful != st.session_state.get(_LAST_PARAMS):
+        parsed = from_query_params(meaningful, fys, ward_names)
+        _load_widgets(parsed.filters)
+        for note in parsed.notes:
+            st.toast(f"Link ignored: {note}")
+    elif _WIDGETS["fys"] not in st.session_state:
+        _load_widgets(from_query_params({}, fys, ward_names).filters)
+
+    months_available = [str(m) for m in dataset.incidents["month"].cat.categories]
+    with st.sidebar:
+        st.caption("Synthetic demo data" if dataset.is_demo else
+                   f"police.uk data: {len(dataset.incidents):,} incidents")
+        chosen_fys = st.multiselect("Financial years", fys, key=_WIDGETS["fys"], max_selections=2,
+                                    help="Choose one year, or two to compare.") or fys[-1:]
+        st.radio("Incidents", list(INCIDENT_TYPES), format_func=INCIDENT_TYPES.get,
+                 key=_WIDGETS["incident_type"], horizontal=True,
+                 help="Anti-social behaviour is counted apart from crime, never added to it.")
+        if st.session_state[_WIDGETS["incident_type"]] == CRIME:
+            st.multiselect("Crime types", list(CRIME_CATEGORIES), key=_WIDGETS["crime_types"],
+                           placeholder="All crime types")
+        st.multiselect("Months of the year", list(MONTH_ABBREVIATIONS), key=_WIDGETS["months"],
+                       placeholder="All months")
+        # The switch matters only when the two years cover different months of the year.
+        covered = months_counted(months_available, replace(_filters_from_widgets(chosen_fys),
+                                                           like_for_like=False))
+        differ = len({frozenset(map(month_of_year, ms)) for ms in covered.values()}) > 1
+        if len(chosen_fys) == 2 and differ:
+            st.toggle("Like-for-like months", key=_WIDGETS["like_for_like"],
+                      help="Compare only the months of the year that both years cover.")
+        else:
+            st.session_state[_WIDGETS["like_for_like"]] = False
+        has_population = all(population_column(fy) in dataset.wards for fy in chosen_fys)
+        options = list(MEASURES) if has_population else ["count", "per_month"]
+        if st.session_state.get(_WIDGETS["measure"]) not in options:
+            st.session_state[_WIDGETS["measure"]] = "count"
+        st.radio("Measure", options, format_func=MEASURES.get, key=_WIDGETS["measure"],
+                 help="Per month and per 1,000 residents a year let years that cover different "
+                      "months be compared." + ("" if has_population else
+                                               " Rates need ward populations, which this dataset lacks."))
+    filters = _filters_from_widgets(chosen_fys)
+    wanted = _normalised(filters.to_query_params())
+    if params.get("present"):
+        wanted["present"] = params["present"]
+    if _normalised(params) != wanted:
+        st.query_params.from_dict(wanted)
+    st.session_state[_LAST_PARAMS] = {k: v for k, v in wanted.items() if k != "present"}
+    return filters
+
+
+def _filters_from_widgets(fys: list[str]) -> Filters:
+    state = st.session_state
+    crime_types = tuple(c for c in CRIME_CATEGORIES if c in state.get(_WIDGETS["crime_types"], []))
+    months = tuple(m for m in MONTH_ABBREVIATIONS if m in state.get(_WIDGETS["months"], []))
+    return Filters(fys=tuple(sorted(fys)),
+                   incident_type=state.get(_WIDGETS["incident_type"], CRIME),
+                   crime_types=crime_types or CRIME_CATEGORIES,
+                   months=months or MONTH_ABBREVIATIONS,
+                   like_for_like=bool(state.get(_WIDGETS["like_for_like"], False)),
+                   measure=state.get(_WIDGETS["measure"], "count"),
+                   ward=state.get("ward"))
+
+
+def select_ward(name: str | None) -> None:
+    """Make a ward the selected one (map click, ward picker); the URL follows."""
+    st.session_state["ward"] = name
+    if name:
+        st.query_params["ward"] = name
+    elif "ward" in st.query_params:
+        del st.query_params["ward"]
+    st.session_state[_LAST_PARAMS] = {k: st.query_params.get_all(k) for k in st.query_params.keys()
+                                      if k != "present"}
+
+
+def current_filters() -> Filters:
+    """Draw the shared sidebar and return its filters. Every page calls this once, so the
+    sidebar is the same on every page (and a page run on its own, as AppTest does on
+    reruns, still has it)."""
+    return sidebar(current_dataset())
+
+
+def page_header(title: str, dataset: Dataset, filters: Filters | None = None) -> None:
+    """Title, the data banner and, when years are compared, the months each covers."""
+    st.title(title)
+    data_banner(dataset)
+    if filters is not None:
+        selection_months = months_counted([str(m) for m in dataset.incidents["month"].cat.categories], filters)
+        parts = []
+        for fy, ms in selection_months.items():
+            parts.append(f"{fy}: {len(ms)} month{'s' if len(ms) != 1 else ''}")
+        basis = "like-for-like months" if filters.like_for_like else "all months each year covers"
+        st.caption(f"Showing {filters.subject()}; {'; '.join(parts)} ({basis}). "
+                   f"Measure: {MEASURES[filters.measure].lower()}.")
+
+
+# --- cached figures -------------------------------------------------------------------
+
+def dataset_key(dataset: Dataset) -> tuple[str, str]:
+    return str(dataset.build.parent.parent), dataset.build_id
+
+
+def ward_table(key: tuple[str, str], filters: Filters):
+    """ward_measures for the filters, cached per build. The selected ward is left out of
+    the key: selecting a ward (a map click) recomputes nothing."""
+    return _ward_table(key, without_ward(filters))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _ward_table(key: tuple[str, str], filters: Filters):
+    dataset = _open(*key)
+    return ward_measures(select(dataset.incidents, filters), dataset.wards)
+
+
+def without_ward(filters: Filters) -> Filters:
+    return replace(filters, ward=None)

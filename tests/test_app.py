@@ -1,16 +1,28 @@
-"""The app's page, run headless with Streamlit's AppTest on the demo and the real data."""
+"""Every page run headless with Streamlit's AppTest, on the real data and on the demo."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sia.categories import CRIME_CATEGORIES
+from sia.counts import count_incidents
+from sia.store import open_dataset
 from support import ROOT
 
+PAGES = {"pages/overview.py": "Derby community safety overview", "pages/map.py": "Hotspot map",
+         "pages/ward.py": "Ward profile", "pages/priorities.py": "Priorities",
+         "pages/data.py": "Data and quality", "pages/about.py": "About this dashboard"}
 
-def run_app(monkeypatch, data_dir=None) -> AppTest:
+
+def run_app(monkeypatch, data_dir=None, page=None, params=None) -> AppTest:
     if data_dir is None:
         monkeypatch.delenv("SIA_DATA_DIR", raising=False)
     else:
         monkeypatch.setenv("SIA_DATA_DIR", str(data_dir))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    if page:
+        at.switch_page(page)
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -19,28 +31,60 @@ def metric(at, label) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_demo_page_says_it_is_synthetic(monkeypatch):
-    at = run_app(monkeypatch)
+@pytest.mark.parametrize("page,title", PAGES.items())
+def test_every_page_on_real_data(monkeypatch, real_data_dir, page, title):
+    at = run_app(monkeypatch, real_data_dir, page)
+    assert at.title[0].value.startswith(title)
+    assert "2014-15: 7 of 12 months" in at.info[0].value  # the data banner on every page
+    assert not at.warning
+
+
+@pytest.mark.parametrize("page,title", PAGES.items())
+def test_every_page_on_the_demo_says_it_is_synthetic(monkeypatch, page, title):
+    at = run_app(monkeypatch, None, page)
+    assert at.title[0].value.startswith(title)
     assert "Synthetic demo data" in at.warning[0].value
-    assert "2014-15: 12 of 12 months" in at.warning[0].value
-    assert metric(at, "Months covered") == "24"
-    assert at.title[0].value.startswith("Derby community safety")
 
 
-def test_real_data_page_shows_coverage_and_counts(monkeypatch, real_data_dir):
+def test_overview_headline_matches_counts(monkeypatch, real_data_dir):
     at = run_app(monkeypatch, real_data_dir)
-    assert not at.warning  # no demo banner on real data
-    assert "2014-15: 7 of 12 months (April 2014 to October 2014)" in at.info[0].value
-    assert "2019-20: 1 of 12 months (September 2019)" in at.info[0].value
-    assert metric(at, "Incidents loaded") == "25,066"
-    tables = [t.value for t in at.dataframe]
-    grid = tables[0]
-    assert grid.loc["2014-15", "Apr"] == "2,993"  # a column with gaps is shown as text
-    assert grid.loc["2019-20", "Sep"] == 3257  # a complete column stays numeric
-    assert grid.loc["2014-15", "Nov"] == "–"  # no data that month: a dash, not 0
-    by_category = tables[1]
-    assert "Anti-social behaviour" in by_category.index
-    assert "2019-20 per month (1 month)" in by_category.columns
+    counts = count_incidents(open_dataset(real_data_dir).incidents, ["fy", "crime_type"])
+    asb = counts[counts["crime_type"] == "Anti-social behaviour"].set_index("fy")["count"]
+    crime = counts[counts["crime_type"] != "Anti-social behaviour"].groupby("fy")["count"].sum()
+    assert metric(at, "Crime, 2019-20") == f"{crime['2019-20']:,}"
+    assert metric(at, "Anti-social behaviour, 2014-15") == f"{asb['2014-15'] / 7:,.0f}"
+
+
+def test_ward_profile_opens_the_ward_in_the_link(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/ward.py", {"ward": "Normanton", "fy": "2019-20"})
+    assert at.title[0].value == "Ward profile: Normanton"
+    count = count_incidents(open_dataset(real_data_dir).incidents, ["ward"], fy=["2019-20"],
+                            crime_types=list(CRIME_CATEGORIES)).set_index("ward")["count"]
+    assert metric(at, "Incidents per month, 2019-20") == f"{count['Normanton']:,.1f}"
+
+
+def test_filters_live_in_the_url(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/overview.py",
+                 {"fy": "2019-20", "type": "asb", "measure": "rate"})
+    assert at.query_params["type"] in ("asb", ["asb"]) and at.query_params["measure"] in ("rate", ["rate"])
+    assert at.sidebar.radio[0].value == "asb"
+    assert at.title[0].value == "Derby community safety overview"
+    assert "Showing anti-social behaviour" in at.caption[0].value
+
+
+def test_like_for_like_switch_appears_when_years_cover_different_months(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir)
+    toggle = at.sidebar.toggle[0]
+    toggle.set_value(True).run()
+    assert "like-for-like months" in at.caption[0].value
+    assert "2014-15: 1 month" in at.caption[0].value
+    assert at.query_params["lfl"] in ("1", ["1"])
+
+
+def test_data_page_downloads(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/data.py")
+    labels = [b.label for b in at.get("download_button")]
+    assert labels[0] == "Ward figures (CSV)" and len(labels) == 3
 
 
 def test_a_misconfigured_data_dir_is_explained(monkeypatch, tmp_path):

@@ -1,18 +1,21 @@
-"""What the dataset holds: coverage of months, incidents by year and category, the ingest
-report. UI only: the figures come from sia.summaries."""
+"""Data and quality: coverage of months, incidents by year and category, the ingest report,
+and downloads of the filtered tables. UI only: the figures come from the sia package."""
 import pandas as pd
 import streamlit as st
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.periods import fy_coverage
 from sia.summaries import coverage_grid, counts_by_ward_and_year, counts_by_year_and_category
-from sia.ui import current_dataset, data_banner, show_table
+from sia.counts import count_incidents
+from sia.exports import safe_csv
+from sia.measures import select
+from sia.ui import current_dataset, current_filters, dataset_key, page_header, show_table, ward_table
 
 dataset = current_dataset()
+filters = current_filters()
 incidents = dataset.incidents
 
-st.title("Derby community safety: what the data holds")
-data_banner(dataset)
+page_header("Data and quality", dataset)
 
 asb = int((incidents["category"] == ANTI_SOCIAL_BEHAVIOUR).sum())
 cols = st.columns(4)
@@ -60,3 +63,23 @@ with st.expander("Files read, files skipped and notes"):
         st.markdown(f"- {note}")
     built = pd.Timestamp(dataset.manifest["built_at"]).strftime("%-d %B %Y at %H:%M UTC")
     st.caption(f"Dataset build {dataset.build_id}, built {built}.")
+
+st.subheader("Download the filtered tables")
+st.caption(f"For the filters in the sidebar: {filters.subject()}, {', '.join(filters.fys)}. "
+           "CSV files open in Excel; text that a spreadsheet would run as a formula is neutralised.")
+selection = select(incidents, filters)
+by_ward = ward_table(dataset_key(dataset), filters)[
+    ["ward_code", "ward_name", "fy", "count", "months", "per_month", "population", "rate", "rank"]]
+by_category = count_incidents(selection.rows, ["ward", "crime_type", "fy", "month"],
+                              crime_types=list(filters.categories))
+by_category = by_category[by_category["fy"].isin(filters.fys)]
+rows = selection.rows[["month", "fy", "category", "ward_name", "lsoa_code", "location", "outcome",
+                       "lon", "lat", "crime_id"]]
+downloads = st.columns(3)
+downloads[0].download_button("Ward figures (CSV)", safe_csv(by_ward), "derby-ward-figures.csv",
+                             "text/csv", help="Count, per month, rate per 1,000 residents a year and "
+                                              "rank per ward and year.")
+downloads[1].download_button("Counts by ward, type and month (CSV)", safe_csv(by_category),
+                             "derby-counts-by-ward-type-month.csv", "text/csv")
+downloads[2].download_button(f"Incidents ({len(rows):,} rows, CSV)", safe_csv(rows),
+                             "derby-incidents.csv", "text/csv")

@@ -1,0 +1,55 @@
+"""About: how the figures are made, their caveats, and the data licences."""
+import streamlit as st
+
+from sia.datadir import DATA_DIR_VARIABLE
+from sia.geography import SNAP_DISTANCE_M
+from sia.ui import current_dataset, current_filters, page_header
+
+current_filters()  # the shared sidebar
+page_header("About this dashboard", current_dataset())
+
+st.markdown(f"""
+### What it shows
+Street-level crime and anti-social behaviour (ASB) recorded by Derbyshire Constabulary and
+published on data.police.uk, placed in Derby's 17 wards (the wards in force from 2003 to
+May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart from crime.
+
+### How the figures are made
+- **Wards.** Each incident is placed in the ward whose boundary contains its map point,
+  measured in British National Grid. police.uk moves every incident to an anonymised point
+  on a nearby street, so a few real Derby incidents sit just outside the generalised ward
+  boundaries: a point within {SNAP_DISTANCE_M:.0f} m of a ward goes to the nearest ward;
+  further out it is left out and counted on the Data page.
+- **Financial years** run April to March (2014-15 is April 2014 to March 2015).
+- **Per month** divides a year's incidents by the months it covers. **Per 1,000 residents
+  a year** annualises that (× 12) and divides by the ward's residents (ONS mid-year
+  estimates: mid-2015 for 2014-15, mid-2019 for 2019-20).
+- **Like-for-like months** compares two years on the months of the year that both cover.
+- **Map classes** are natural breaks (Fisher-Jenks) in five classes; every ward also carries
+  its name and rank, so the map does not depend on colour.
+
+### Caveats
+- The years held may be partial: every page says which months each year covers. Compare
+  partial years per month, per 1,000 residents a year, or on like-for-like months.
+- Recording practice changed between 2014 and 2019 (notably for violence and public order
+  offences after the 2014 HMIC inspection of crime recording), so some rises reflect
+  recording as much as behaviour.
+- Locations are anonymised points: the street names are approximate, and several incidents
+  often share one point.
+- The change figures are not yet tested for statistical significance.
+
+### Data
+Set `{DATA_DIR_VARIABLE}` to a dataset built with `python -m sia ingest`; without it the app
+shows synthetic demo data on schematic wards.
+
+Sources, all under the Open Government Licence v3.0:
+- Street-level crime and ASB: data.police.uk (Home Office and police forces).
+- Ward and LSOA boundaries and lookups: Office for National Statistics; contains OS data
+  © Crown copyright and database right.
+- Population estimates: Office for National Statistics.
+- English Indices of Deprivation 2015 and 2019: Ministry of Housing, Communities and Local
+  Government.
+
+### Access
+Sign-in is not configured: anyone who can reach this server can see the dashboard.
+""")

@@ -1,0 +1,96 @@
+"""Hotspot map: the ward choropleth of the chosen measure, a heat layer, incident points on
+demand. Clicking a ward selects it for the side panel and the ward profile."""
+import os
+from pathlib import Path
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from sia.filters import MEASURES, format_value
+from sia.map_assets import localise
+from sia.map_events import RETURNED_OBJECTS, event_key, ward_from_click
+from sia.maps import MAX_POINTS, heat_points, ward_map, web_wards
+from sia.measures import select, ward_change
+from sia.ui import (current_dataset, current_filters, dataset_key, page_header, select_ward, ward_table,
+                    without_ward)
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+dataset = current_dataset()
+filters = current_filters()
+page_header("Hotspot map", dataset, filters)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def simplified_wards(key):
+    return web_wards(dataset.wards)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def map_layers(key, filters, fy, show_points):
+    """The data behind the map, computed once per view: clicks rerun the page but not this.
+    (The folium map itself is rebuilt each run: a folium Map cannot be rendered twice.)"""
+    table = ward_table(key, filters)
+    rows = select(dataset.incidents, filters).rows
+    rows = rows[rows["fy"] == fy]
+    change = ward_change(table, filters.fys)["change_pct"] if filters.comparing else None
+    points = rows[["lat", "lon", "location", "category", "month"]] if show_points else None
+    return table[table["fy"] == fy], change, heat_points(rows), points
+
+
+def build_map(key, filters, fy, show_points):
+    table, change, heat, points = map_layers(key, without_ward(filters), fy, show_points)
+    tiles_url = os.environ.get("SIA_TILES_URL")
+    m = ward_map(simplified_wards(key), table, fy=fy, measure_label=MEASURES[filters.measure],
+                 change_pct=change, selected=filters.ward, heat_points=heat, incident_points=points,
+                 tiles=(tiles_url, os.environ.get("SIA_TILES_ATTRIBUTION", "")) if tiles_url else None)
+    return localise(m, STATIC)
+
+
+controls = st.columns([1, 1, 2])
+fy = controls[0].radio("Year on the map", filters.fys, index=len(filters.fys) - 1,
+                       horizontal=True) if filters.comparing else filters.fys[0]
+show_points = controls[1].toggle("Show incidents as points",
+                                 help=f"Clustered; at most {MAX_POINTS:,} are drawn.")
+
+key = dataset_key(dataset)
+map_column, panel = st.columns([3, 1])
+with map_column:
+    event = st_folium(build_map(key, filters, fy, show_points), key="ward_map", height=600,
+                      use_container_width=True, returned_objects=RETURNED_OBJECTS)
+    st.caption("Click a ward to select it. Layers (heat, points, labels) switch on and off at "
+               "the top right. Wards are labelled with their name and rank, so the map reads "
+               "without colour.")
+
+# A click seen for the first time selects its ward; reruns bring the same event back.
+if event and event_key(event) != st.session_state.get("_last_map_event"):
+    st.session_state["_last_map_event"] = event_key(event)
+    clicked = ward_from_click(event, dataset.wards)
+    if clicked and clicked != filters.ward:
+        select_ward(clicked)
+        st.rerun()
+
+with panel:
+    table = ward_table(key, filters)
+    year = table[table["fy"] == fy].set_index("ward_name")
+    ward = filters.ward
+    if ward and ward in year.index:
+        row = year.loc[ward]
+        st.subheader(ward)
+        st.metric(MEASURES[filters.measure] + f", {fy}", format_value(row["value"], filters.measure))
+        st.markdown(f"Rank **{row['rank']} of {len(year)}** wards  \n"
+                    f"{row['count']:,.0f} incidents over {row['months']} month(s)")
+        if filters.comparing:
+            change = ward_change(table, filters.fys).loc[ward]
+            st.markdown(f"Per month: {change['before']:,.1f} in {filters.fys[0]}, "
+                        f"{change['after']:,.1f} in {filters.fys[1]} ({change['change_pct']:+.0f}%)")
+        st.page_link("pages/ward.py", label=f"Open the {ward} profile", icon=":material/arrow_forward:")
+        if st.button("Clear selection"):
+            select_ward(None)
+            st.rerun()
+    else:
+        st.info("Click a ward on the map to see its figures here.")
+    st.markdown("**Top five wards**")
+    top = year.sort_values("rank").head(5)
+    st.markdown("\n".join(f"{int(r['rank'])}. {name}: {format_value(r['value'], filters.measure)}"
+                           for name, r in top.iterrows()))

@@ -1,0 +1,79 @@
+"""Ward profile: key figures and rank, categories against the city, monthly trend,
+deprivation, the places with most incidents, and change between the years."""
+import pandas as pd
+import streamlit as st
+
+from sia import charts
+from sia.filters import MEASURES
+from sia.measures import categories_against_city, monthly_series, select, top_locations, ward_change
+from sia.ui import (current_dataset, current_filters, dataset_key, page_header, select_ward,
+                    show_table, ward_table)
+
+dataset = current_dataset()
+filters = current_filters()
+names = sorted(dataset.wards["ward_name"])
+table = ward_table(dataset_key(dataset), filters)
+busiest = table[table["fy"] == filters.fys[-1]].sort_values("rank")["ward_name"].iloc[0]
+ward = filters.ward if filters.ward in names else busiest
+
+page_header(f"Ward profile: {ward}", dataset, filters)
+picked = st.selectbox("Ward", names, index=names.index(ward))
+if picked != filters.ward:
+    select_ward(picked)
+    if picked != ward:
+        st.rerun()
+
+mine = table[table["ward_name"] == ward].set_index("fy")
+cols = st.columns(len(filters.fys) * 2)
+for i, fy in enumerate(filters.fys):
+    row = mine.loc[fy]
+    cols[2 * i].metric(f"Incidents per month, {fy}", f"{row['per_month']:,.1f}",
+                       help=f"{row['count']:,.0f} incidents over {row['months']} month(s).")
+    rate = "no population" if pd.isna(row["rate"]) else f"{row['rate']:,.1f}"
+    cols[2 * i + 1].metric(f"Per 1,000 residents a year, {fy}", rate,
+                           help=f"Rank by {MEASURES[filters.measure].lower()}: {row['rank']} of {len(names)}.")
+st.markdown(" · ".join(f"**{fy}**: rank {mine.loc[fy, 'rank']} of {len(names)} wards by "
+                       f"{MEASURES[filters.measure].lower()}" for fy in filters.fys))
+if filters.comparing:
+    change = ward_change(table, filters.fys).loc[ward]
+    percent = "no earlier figure" if pd.isna(change["change_pct"]) else f"{change['change_pct']:+.0f}%"
+    st.markdown(f"**Change** in incidents per month from {filters.fys[0]} to {filters.fys[1]}: "
+                f"{change['before']:,.1f} to {change['after']:,.1f} ({percent}). "
+                "Significance is not yet tested here.")
+
+selection = select(dataset.incidents, filters)
+left, right = st.columns(2)
+with left:
+    st.altair_chart(charts.monthly_trend(monthly_series(selection, ward),
+                                         f"Incidents per month in {ward}: {filters.subject()}"),
+                    width="stretch",
+                    alt=f"Line chart of {filters.subject()} per month in {ward}, one line per year.")
+with right:
+    against = categories_against_city(dataset.incidents, dataset.wards, filters, ward)
+    if against["ward"].notna().any():
+        st.altair_chart(charts.against_city(against, ward,
+                                            f"{ward} against Derby by category, {filters.fys[-1]}"),
+                        width="stretch")
+    else:
+        st.info("Rates by category need ward populations, which this dataset lacks.")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Places with most incidents")
+    st.caption("police.uk gives each incident's location as an anonymised nearby point "
+               "('On or near ...'), so these name streets and places, not addresses.")
+    places = top_locations(selection, ward)
+    show_table(places.rename_axis("Location"))
+with right:
+    st.subheader("Deprivation")
+    imd = dataset.wards.set_index("ward_name").loc[ward]
+    editions = sorted({c[3:7] for c in dataset.wards.columns if c.startswith("imd") and c[3:7].isdigit()})
+    if not editions:
+        st.info("No deprivation data in this dataset (ingest with --imd to add it).")
+    for edition in editions:
+        share = imd[f"imd{edition}_decile1_share"]
+        st.markdown(
+            f"**IMD {edition}**: {imd[f'imd{edition}_lsoas']:.0f} neighbourhoods (LSOAs); "
+            f"{share * 100:.0f}% are among the most deprived 10% in England; "
+            f"mean national rank {imd[f'imd{edition}_mean_rank']:,.0f} of 32,844 (1 = most deprived)."
+            + (f" Mean score {imd[f'imd{edition}_mean_score']:.1f}." if f"imd{edition}_mean_score" in imd else ""))

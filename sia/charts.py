@@ -1,0 +1,92 @@
+"""Altair charts. Pure builders: tables in, charts out, titled and labelled in plain words.
+
+Colours are the Okabe-Ito palette (safe for colour-blind readers), and years also differ
+by point shape and dash, so nothing depends on colour alone.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from .filters import format_value
+from .periods import MONTH_ABBREVIATIONS
+
+YEAR_COLOURS = ["#0072B2", "#E69F00"]  # Okabe-Ito blue and orange
+YEAR_SHAPES = ["circle", "square"]
+YEAR_DASHES = [[1, 0], [6, 3]]
+
+
+_TOP = alt.Legend(orient="top")
+
+
+def _year_scales(fys: list[str]):
+    return (alt.Scale(domain=fys, range=YEAR_COLOURS[: len(fys)]),
+            alt.Scale(domain=fys, range=YEAR_SHAPES[: len(fys)]),
+            alt.Scale(domain=fys, range=YEAR_DASHES[: len(fys)]))
+
+
+def monthly_trend(series: pd.DataFrame, title: str) -> alt.Chart:
+    """Incidents per month, April to March, one line per financial year."""
+    fys = sorted(series["fy"].unique())
+    colour, shape, dash = _year_scales(fys)
+    base = alt.Chart(series, title=title).encode(
+        x=alt.X("month_of_year:O", sort=list(MONTH_ABBREVIATIONS), title="Month",
+                scale=alt.Scale(domain=list(MONTH_ABBREVIATIONS)), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("count:Q", title="Incidents in the month"),
+        color=alt.Color("fy:N", scale=colour, title="Financial year", legend=_TOP),
+        tooltip=[alt.Tooltip("month:N", title="Month"), alt.Tooltip("count:Q", title="Incidents", format=",")])
+    # Colour, dash and shape share one legend (Vega-Lite merges them by field and title).
+    lines = base.mark_line().encode(strokeDash=alt.StrokeDash("fy:N", scale=dash, title="Financial year",
+                                                              legend=_TOP))
+    points = base.mark_point(filled=True, size=70).encode(
+        shape=alt.Shape("fy:N", scale=shape, title="Financial year", legend=_TOP))
+    # Streamlit fits the whole chart (title, legend, axes) into this height.
+    return (lines + points).properties(height=380)
+
+
+def category_mix(mix: pd.DataFrame, title: str) -> alt.Chart:
+    """Incidents per month by category, the years side by side."""
+    fys = sorted(mix["fy"].unique())
+    colour, _, _ = _year_scales(fys)
+    order = (mix.groupby("category")["per_month"].sum().sort_values(ascending=False).index.tolist())
+    return alt.Chart(mix, title=title).mark_bar().encode(
+        y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        yOffset=alt.YOffset("fy:N"),
+        x=alt.X("per_month:Q", title="Incidents per month"),
+        color=alt.Color("fy:N", scale=colour, title="Financial year"),
+        tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("fy:N", title="Year"),
+                 alt.Tooltip("per_month:Q", title="Per month", format=",.1f"),
+                 alt.Tooltip("count:Q", title="Incidents", format=",")],
+    ).properties(height=alt.Step(9))
+
+
+def ward_ranking(table: pd.DataFrame, measure: str, value_title: str, title: str,
+                 selected: str | None = None) -> alt.Chart:
+    """Wards ranked by the chosen measure, with the value written on each bar."""
+    data = table.assign(selected=table["ward_name"] == selected,
+                        label=table["value"].map(lambda v: format_value(v, measure)))
+    base = alt.Chart(data, title=title).encode(
+        y=alt.Y("ward_name:N", sort=alt.EncodingSortField("value", order="descending"), title=None),
+        x=alt.X("value:Q", title=value_title))
+    bars = base.mark_bar().encode(
+        color=alt.condition("datum.selected", alt.value("#D55E00"), alt.value("#0072B2")),
+        tooltip=[alt.Tooltip("ward_name:N", title="Ward"), alt.Tooltip("value:Q", title=value_title, format=",.1f"),
+                 alt.Tooltip("rank:Q", title="Rank")])
+    text = base.mark_text(align="left", dx=3, fontSize=11).encode(text="label:N")
+    return (bars + text).properties(height=alt.Step(20))
+
+
+def against_city(table: pd.DataFrame, ward: str, title: str) -> alt.Chart:
+    """A ward's rate per 1,000 residents by category beside the city's."""
+    long = table.melt(id_vars="category", value_vars=["ward", "city"], var_name="area", value_name="rate")
+    long["area"] = long["area"].map({"ward": ward, "city": "Derby"})
+    order = table.sort_values("ward", ascending=False)["category"].tolist()
+    return alt.Chart(long, title=title).mark_bar().encode(
+        y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        yOffset=alt.YOffset("area:N"),
+        x=alt.X("rate:Q", title="Per 1,000 residents a year"),
+        color=alt.Color("area:N", scale=alt.Scale(domain=[ward, "Derby"], range=["#D55E00", "#999999"]),
+                        title="Area"),
+        tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("area:N", title="Area"),
+                 alt.Tooltip("rate:Q", title="Per 1,000 a year", format=",.1f")],
+    ).properties(height=alt.Step(9))

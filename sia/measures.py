@@ -1,0 +1,161 @@
+"""Counts, per-month figures, rates and ranks for what the filters select.
+
+Years often cover different months (police.uk archives, gaps), so every figure knows the
+months it was counted over: 'per month' divides by them, and the rate per 1,000 residents
+is annualised from them (count / months x 12 / residents x 1,000). With like-for-like on,
+each year is cut to the months of the year that every selected year covers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
+from .denominators import population_column
+from .filters import Filters
+from .periods import MONTH_ABBREVIATIONS, fy_months, month_label
+
+
+def month_of_year(month: str) -> str:
+    """'2014-04' -> 'Apr'."""
+    return MONTH_ABBREVIATIONS[(int(month[5:7]) - 4) % 12]
+
+
+@dataclass(frozen=True)
+class Selection:
+    rows: pd.DataFrame  # the incidents counted
+    months: dict[str, tuple[str, ...]]  # financial year -> months counted
+    filters: Filters
+
+    def months_covered(self, fy: str) -> int:
+        return len(self.months[fy])
+
+    def period_label(self, fy: str) -> str:
+        months = self.months[fy]
+        if not months:
+            return f"{fy}: no months"
+        span = month_label(months[0]) if len(months) == 1 else \
+            f"{month_label(months[0])} to {month_label(months[-1])}"
+        return f"{fy}: {len(months)} month{'s' if len(months) != 1 else ''} ({span})"
+
+
+def months_counted(available: list[str], filters: Filters) -> dict[str, tuple[str, ...]]:
+    """Per selected year, the months with data that the filters keep."""
+    chosen = {fy: [m for m in fy_months(fy) if m in available and month_of_year(m) in filters.months]
+              for fy in filters.fys}
+    if filters.like_for_like and len(filters.fys) > 1:
+        shared = set.intersection(*({month_of_year(m) for m in ms} for ms in chosen.values()))
+        chosen = {fy: [m for m in ms if month_of_year(m) in shared] for fy, ms in chosen.items()}
+    return {fy: tuple(ms) for fy, ms in chosen.items()}
+
+
+def select(incidents: pd.DataFrame, filters: Filters) -> Selection:
+    months = months_counted([str(m) for m in incidents["month"].cat.categories], filters)
+    wanted = [m for ms in months.values() for m in ms]
+    rows = incidents[incidents["month"].isin(wanted) & incidents["category"].isin(filters.categories)]
+    return Selection(rows=rows, months=months, filters=filters)
+
+
+def ward_measures(selection: Selection, wards: pd.DataFrame) -> pd.DataFrame:
+    """One row per ward and year: count, months, per_month, rate (per 1,000 residents a
+    year; NaN without a population), value (the chosen measure) and rank (1 = highest)."""
+    counts = (selection.rows.groupby(["ward_name", "fy"], observed=False).size()
+              .rename("count").reset_index())
+    counts = counts[counts["fy"].isin(selection.filters.fys)]
+    table = wards[["ward_code", "ward_name"]].merge(counts, on="ward_name", how="left")
+    table["fy"] = table["fy"].astype(str)
+    table["months"] = table["fy"].map(selection.months_covered)
+    table["per_month"] = table["count"] / table["months"].replace(0, np.nan)
+    population = pd.Series(np.nan, index=table.index)
+    for fy in selection.filters.fys:
+        column = population_column(fy)
+        if column in wards:
+            by_ward = wards.set_index("ward_name")[column]
+            mine = table["fy"] == fy
+            population[mine] = table.loc[mine, "ward_name"].map(by_ward)
+    table["population"] = population
+    table["rate"] = table["per_month"] * 12 / population * 1000
+    table["value"] = table[_measure_column(selection.filters.measure)]
+    table["rank"] = table.groupby("fy")["value"].rank(ascending=False, method="min").astype("Int64")
+    return table.sort_values(["fy", "rank", "ward_name"]).reset_index(drop=True)
+
+
+def _measure_column(measure: str) -> str:
+    return {"count": "count", "per_month": "per_month", "rate": "rate"}[measure]
+
+
+def ward_change(table: pd.DataFrame, fys: tuple[str, ...]) -> pd.DataFrame:
+    """Per ward: per-month figures in the first and last year, the change and its percent
+    (per month, so years covering different months compare)."""
+    first, last = fys[0], fys[-1]
+    wide = table.pivot(index="ward_name", columns="fy", values="per_month")
+    out = pd.DataFrame({"before": wide[first], "after": wide[last]})
+    out["change"] = out["after"] - out["before"]
+    out["change_pct"] = np.where(out["before"] > 0, out["change"] / out["before"] * 100, np.nan)
+    return out
+
+
+def headline(incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Per selected year: crime and ASB per month over the months counted (ASB is never in
+    the crime figure), whatever incident type is selected."""
+    months = months_counted([str(m) for m in incidents["month"].cat.categories], filters)
+    rows = []
+    for fy, ms in months.items():
+        mine = incidents[incidents["month"].isin(ms)]
+        asb = int((mine["category"] == ANTI_SOCIAL_BEHAVIOUR).sum())
+        n = len(ms) or np.nan
+        rows.append({"fy": fy, "months": len(ms), "crime": len(mine) - asb, "asb": asb,
+                     "crime_per_month": (len(mine) - asb) / n, "asb_per_month": asb / n})
+    return pd.DataFrame(rows)
+
+
+def monthly_series(selection: Selection, ward: str | None = None) -> pd.DataFrame:
+    """Incidents per month (fy, month, month_of_year, count), zeros included; for one
+    ward, or the city."""
+    rows = selection.rows if ward is None else selection.rows[selection.rows["ward_name"] == ward]
+    counts = rows.groupby("month", observed=True).size()
+    out = [{"fy": fy, "month": m, "month_of_year": month_of_year(m), "count": int(counts.get(m, 0))}
+           for fy, ms in selection.months.items() for m in ms]
+    return pd.DataFrame(out, columns=["fy", "month", "month_of_year", "count"])
+
+
+def category_mix(incidents: pd.DataFrame, filters: Filters, ward: str | None = None) -> pd.DataFrame:
+    """Per year and category (all 14, ASB included but labelled): incidents per month, for
+    a ward or the city."""
+    months = months_counted([str(m) for m in incidents["month"].cat.categories], filters)
+    rows = incidents if ward is None else incidents[incidents["ward_name"] == ward]
+    out = []
+    for fy, ms in months.items():
+        counts = rows[rows["month"].isin(ms)].groupby("category", observed=False).size()
+        for category in CATEGORIES:
+            out.append({"fy": fy, "category": category, "count": int(counts.get(category, 0)),
+                        "per_month": counts.get(category, 0) / (len(ms) or np.nan)})
+    return pd.DataFrame(out)
+
+
+def categories_against_city(incidents: pd.DataFrame, wards: pd.DataFrame, filters: Filters,
+                            ward: str) -> pd.DataFrame:
+    """Per category in the last selected year: the ward's rate per 1,000 residents a year
+    beside the city's, and their ratio (>1: higher than the city)."""
+    fy = filters.fys[-1]
+    mix_ward = category_mix(incidents, filters, ward)
+    mix_city = category_mix(incidents, filters)
+    column = population_column(fy)
+    ward_pop = wards.set_index("ward_name")[column].get(ward, np.nan) if column in wards else np.nan
+    city_pop = wards[column].sum() if column in wards else np.nan
+    out = pd.DataFrame({"category": list(CATEGORIES)})
+    out["ward"] = mix_ward[mix_ward["fy"] == fy]["per_month"].to_numpy() * 12 / ward_pop * 1000
+    out["city"] = mix_city[mix_city["fy"] == fy]["per_month"].to_numpy() * 12 / city_pop * 1000
+    out["ratio"] = out["ward"] / out["city"].replace(0, np.nan)
+    return out
+
+
+def top_locations(selection: Selection, ward: str, n: int = 10) -> pd.DataFrame:
+    """The places ('On or near ...') with most incidents in a ward, per selected year."""
+    rows = selection.rows[selection.rows["ward_name"] == ward]
+    table = rows.groupby(["location", "fy"], observed=True).size().unstack("fy", fill_value=0)
+    table = table.reindex(columns=list(selection.filters.fys), fill_value=0)
+    table["total"] = table.sum(axis=1)
+    return table.sort_values(["total"], ascending=False).head(n).drop(columns="total")

@@ -1,0 +1,76 @@
+"""The map builders: wards drawn, data escaped, every asset served locally."""
+import re
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from sia.filters import Filters
+from sia.map_assets import STATIC_URL, localise
+from sia.maps import classify, heat_points, ward_map, web_wards
+from sia.measures import select, ward_measures
+from sia.store import open_dataset
+
+EVIL = '=HYPERLINK("x")<script>alert(1)</script>'
+
+
+@pytest.fixture(scope="module")
+def real(real_data_dir):
+    dataset = open_dataset(real_data_dir)
+    selection = select(dataset.incidents, Filters(fys=("2019-20",)))
+    return dataset, selection, ward_measures(selection, dataset.wards)
+
+
+def render(m) -> str:
+    return m.get_root().render()
+
+
+def test_all_17_wards_drawn_light_enough_for_the_web(real):
+    dataset, selection, table = real
+    wards = web_wards(dataset.wards)
+    assert len(wards) == 17 and wards.is_valid.all()
+    assert len(wards.to_json()) < 0.6 * len(dataset.wards.to_json())
+    html = render(ward_map(wards, table, fy="2019-20", measure_label="Incidents",
+                           heat_points=heat_points(selection.rows)))
+    assert html.count('"ward_code"') == 17
+    assert len(html) < 500_000
+
+
+def test_every_script_and_stylesheet_is_served_locally(real, tmp_path):
+    dataset, selection, table = real
+    m = ward_map(web_wards(dataset.wards), table, fy="2019-20", measure_label="Incidents",
+                 heat_points=heat_points(selection.rows), incident_points=selection.rows.head(50))
+    localise(m, tmp_path)
+    html = render(m)
+    assert not re.search(r"https?://", html)
+    local = re.findall(re.escape(STATIC_URL) + r"([\w.-]+)", html)
+    assert local and all((tmp_path / "map" / name).stat().st_size > 100 for name in local)
+    assert any(name.endswith("leaflet.js") for name in local)
+    assert any("markercluster" in name for name in local) and any("heat" in name for name in local)
+
+
+def test_text_from_the_data_is_escaped(tmp_path):
+    wards = gpd.GeoDataFrame({"ward_code": ["E1"], "ward_name": [EVIL]},
+                             geometry=[shapely.box(-1.5, 52.9, -1.4, 53.0)], crs=4326)
+    table = pd.DataFrame({"ward_name": [EVIL], "count": [3], "per_month": [3.0], "rate": [1.0],
+                          "value": [3.0], "rank": [1]})
+    points = pd.DataFrame({"lat": [52.95], "lon": [-1.45], "location": [EVIL],
+                           "category": ["Burglary"], "month": ["2019-09"]})
+    html = render(ward_map(wards, table, fy="2019-20", measure_label="Incidents", incident_points=points))
+    assert "<script>alert(1)" not in html
+    # folium writes strings through JSON, which spells & as \u0026: the tooltip, the ward
+    # label and the popup each carry the HTML-escaped text.
+    assert html.count("\\u0026lt;script\\u0026gt;alert(1)") == 3
+
+
+def test_classes_are_natural_breaks_with_no_data_apart():
+    classes, labels = classify(pd.Series([1, 2, 3, 10, 11, 12, 50, None]), k=3)
+    assert classes.tolist() == [0, 0, 0, 1, 1, 1, 2, -1]
+    assert labels == ["1 to 3", "3 to 12", "12 to 50"]
+
+
+def test_heat_points_aggregate_shared_map_points():
+    rows = pd.DataFrame({"lat": [52.9, 52.9, 52.95], "lon": [-1.4, -1.4, -1.45]})
+    points = heat_points(rows)
+    assert sorted(points["weight"].tolist()) == [1.0, 2.0]
