@@ -83,9 +83,9 @@ def test_clicking_normanton_on_the_map_selects_it(page, serve, real_data_dir):
     }""")
     map_box = frame.locator("#map_div").bounding_box()  # in page coordinates already
     page.mouse.click(map_box["x"] + x, map_box["y"] + y)
-    page.get_by_role("heading", name="Normanton").wait_for(timeout=30_000)
+    page.get_by_text("Open the Normanton profile").wait_for(timeout=30_000)
+    assert page.get_by_role("heading", name="Normanton").is_visible()
     assert "ward=Normanton" in page.url
-    assert page.get_by_text("Open the Normanton profile").is_visible()
     page.screenshot(path=ARTIFACTS / "page-map-normanton-selected.png", full_page=True)
 
 
