@@ -91,6 +91,10 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
                    for _, r in data.iterrows()]  # 17 wards
     minx, miny, maxx, maxy = data.total_bounds
     m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25, prefer_canvas=False)
+    # Leaflet alone: folium also loads jQuery, Bootstrap, Font Awesome and marker icon
+    # styles, which these maps never use (labels are plain HTML, popups are Leaflet's).
+    m.default_js = [a for a in m.default_js if a[0] == "leaflet"]
+    m.default_css = [a for a in m.default_css if a[0] == "leaflet_css"]
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     if tiles:
         folium.TileLayer(tiles=tiles[0], attr=tiles[1], name="Base map").add_to(m)
