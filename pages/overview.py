@@ -34,7 +34,7 @@ st.altair_chart(charts.monthly_trend(monthly_series(selection),
 left, right = st.columns(2)
 with left:
     st.altair_chart(charts.category_mix(category_mix(dataset.incidents, filters),
-                                        "Incidents per month by category (anti-social behaviour shown apart)"),
+                                        "Incidents per month by category (ASB shown apart)"),
                     width="stretch")
 with right:
     table = ward_table(dataset_key(dataset), filters)
