@@ -5,9 +5,8 @@ Kept apart from Streamlit so it can be tested: AppTest cannot drive st_folium.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from .geography import place_in_wards
+from .geography import BNG, place_in_wards
 
 # What st_folium should send back: clicks only, so panning and zooming cause no rerun.
 RETURNED_OBJECTS = ["last_active_drawing", "last_clicked"]
@@ -28,8 +27,7 @@ def ward_from_click(event: dict | None, wards) -> str | None:
         lat, lng = float(clicked["lat"]), float(clicked["lng"])
     except (KeyError, TypeError, ValueError):
         return None
-    ward, _ = place_in_wards(np.array([lng]), np.array([lat]), wards.to_crs("EPSG:27700")
-                             if wards.crs and wards.crs.to_epsg() != 27700 else wards, snap_distance=0)
+    ward, _ = place_in_wards(np.array([lng]), np.array([lat]), wards.to_crs(BNG), snap_distance=0)
     return str(wards["ward_name"].iloc[ward[0]]) if ward[0] >= 0 else None
 
 

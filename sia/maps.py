@@ -13,7 +13,6 @@ import warnings
 import folium
 import geopandas as gpd
 import mapclassify
-import numpy as np
 import pandas as pd
 from folium.plugins import FastMarkerCluster, HeatMap
 
@@ -91,6 +90,9 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
                    for _, r in data.iterrows()]  # 17 wards
     minx, miny, maxx, maxy = data.total_bounds
     m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25, prefer_canvas=False)
+    # Marker clustering needs the map's maximum zoom, which normally comes from a tile
+    # layer; folium's max_zoom argument only reaches its default tiles, hence the option.
+    m.options["max_zoom"] = 19
     # Leaflet alone: folium also loads jQuery, Bootstrap, Font Awesome and marker icon
     # styles, which these maps never use (labels are plain HTML, popups are Leaflet's).
     m.default_js = [a for a in m.default_js if a[0] == "leaflet"]

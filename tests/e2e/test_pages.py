@@ -114,3 +114,14 @@ def test_a_link_reopens_the_same_view(page, serve, real_data_dir):
     open_page(page, url, PAGES[""])
     assert page.get_by_text("Showing anti-social behaviour").is_visible()
     assert "type=asb" in page.url and "measure=rate" in page.url
+
+
+def test_incident_points_are_drawn_clustered_on_demand(page, serve, real_data_dir):
+    open_page(page, f"{serve(real_data_dir)}/map?fy=2019-20", PAGES["map"])
+    map_frame(page)
+    page.get_by_text("Show incidents as points").click()
+    clusters = page.frame_locator("iframe[title='streamlit_folium.st_folium']").last.locator(".marker-cluster")
+    clusters.first.wait_for(timeout=60_000)
+    assert clusters.count() > 0
+    assert_no_error(page)
+    assert outside_requests(page) == []
