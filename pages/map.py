@@ -11,8 +11,8 @@ from sia.map_assets import localise
 from sia.map_events import RETURNED_OBJECTS, event_key, ward_from_click
 from sia.maps import MAX_POINTS, heat_points, ward_map, web_wards
 from sia.measures import select, ward_change
-from sia.ui import (current_dataset, current_filters, dataset_key, page_header, select_ward, ward_table,
-                    without_ward)
+from sia.ui import (current_dataset, current_filters, dataset_key, page_header, select_ward, view_param,
+                    ward_table, without_ward)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -47,11 +47,16 @@ def build_map(key, filters, fy, show_points):
     return localise(m, STATIC)
 
 
+# The map's own settings live in the URL beside the filters (map_fy, points).
 controls = st.columns([1, 1, 2])
-fy = controls[0].radio("Year on the map", filters.fys, index=len(filters.fys) - 1,
-                       horizontal=True) if filters.comparing else filters.fys[0]
-show_points = controls[1].toggle("Show incidents as points",
+asked_fy = st.query_params.get("map_fy")
+fy = controls[0].radio("Year on the map", filters.fys, horizontal=True,
+                       index=filters.fys.index(asked_fy) if asked_fy in filters.fys else len(filters.fys) - 1,
+                       ) if filters.comparing else filters.fys[0]
+show_points = controls[1].toggle("Show incidents as points", value=st.query_params.get("points") == "1",
                                  help=f"Clustered; at most {MAX_POINTS:,} are drawn.")
+view_param("map_fy", fy, default=filters.fys[-1])
+view_param("points", "1" if show_points else None)
 
 key = dataset_key(dataset)
 map_column, panel = st.columns([3, 1])

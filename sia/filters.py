@@ -72,6 +72,10 @@ class Filters:
         return out
 
 
+# The query parameters that Filters owns; pages may add keys of their own beside them.
+FILTER_KEYS = frozenset({"fy", "type", "crime", "month", "lfl", "measure", "ward"})
+
+
 @dataclass
 class ParsedFilters:
     filters: Filters

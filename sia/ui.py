@@ -12,7 +12,7 @@ from .categories import CRIME_CATEGORIES
 from .datadir import DATA_DIR_VARIABLE, configured_data_dir, resolve_data_dir
 from .denominators import population_column
 from .errors import InputError
-from .filters import CRIME, INCIDENT_TYPES, MEASURES, Filters, from_query_params
+from .filters import CRIME, FILTER_KEYS, INCIDENT_TYPES, MEASURES, Filters, from_query_params
 from .measures import month_of_year, months_counted, select, ward_measures
 from .periods import MONTH_ABBREVIATIONS, fy_coverage
 from .store import Dataset, current_build, open_dataset
@@ -131,7 +131,7 @@ def sidebar(dataset: Dataset) -> Filters:
     fys = dataset.financial_years
     ward_names = sorted(dataset.wards["ward_name"])
     params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
-    meaningful = {k: v for k, v in params.items() if k != "present"}
+    meaningful = {k: v for k, v in params.items() if k in FILTER_KEYS}
     if meaningful and meaningful != st.session_state.get(_LAST_PARAMS):
         parsed = from_query_params(meaningful, fys, ward_names)
         _load_widgets(parsed.filters)
@@ -173,11 +173,11 @@ def sidebar(dataset: Dataset) -> Filters:
                                                " Rates need ward populations, which this dataset lacks."))
     filters = _filters_from_widgets(chosen_fys)
     wanted = _normalised(filters.to_query_params())
-    if params.get("present"):
-        wanted["present"] = params["present"]
+    st.session_state[_LAST_PARAMS] = dict(wanted)
+    # Keys the filters do not own (a page's own view settings) stay as they are.
+    wanted.update({k: v for k, v in params.items() if k not in FILTER_KEYS})
     if _normalised(params) != wanted:
         st.query_params.from_dict(wanted)
-    st.session_state[_LAST_PARAMS] = {k: v for k, v in wanted.items() if k != "present"}
     return filters
 
 
@@ -202,7 +202,7 @@ def select_ward(name: str | None) -> None:
     elif "ward" in st.query_params:
         del st.query_params["ward"]
     st.session_state[_LAST_PARAMS] = {k: st.query_params.get_all(k) for k in st.query_params.keys()
-                                      if k != "present"}
+                                      if k in FILTER_KEYS}
 
 
 def current_filters() -> Filters:
@@ -246,3 +246,12 @@ def _ward_table(key: tuple[str, str], filters: Filters):
 
 def without_ward(filters: Filters) -> Filters:
     return replace(filters, ward=None)
+
+
+def view_param(key: str, value: str | None, default: str | None = None) -> None:
+    """Keep one of a page's own view settings in the URL (left out at its default)."""
+    if value is None or value == default:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value

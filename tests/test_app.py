@@ -92,3 +92,11 @@ def test_a_misconfigured_data_dir_is_explained(monkeypatch, tmp_path):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert "holds no dataset" in at.error[0].value and "SIA_DATA_DIR" in at.error[0].value
+
+
+def test_the_map_year_and_points_reopen_from_a_link(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"map_fy": "2014-15", "points": "1"})
+    year = next(r for r in at.radio if r.label == "Year on the map")
+    assert year.value == "2014-15"
+    assert next(t for t in at.toggle if t.label == "Show incidents as points").value is True
+    assert at.query_params["map_fy"] in ("2014-15", ["2014-15"])

@@ -123,5 +123,6 @@ def test_incident_points_are_drawn_clustered_on_demand(page, serve, real_data_di
     clusters = page.frame_locator("iframe[title='streamlit_folium.st_folium']").last.locator(".marker-cluster")
     clusters.first.wait_for(timeout=60_000)
     assert clusters.count() > 0
+    assert "points=1" in page.url  # the map's own settings are in the link too
     assert_no_error(page)
     assert outside_requests(page) == []
