@@ -47,7 +47,3 @@ def canonical_category(name: str) -> str | None:
     """The current category for a name as found in a CSV (any case), or None if unknown."""
     return _BY_FOLDED_NAME.get(" ".join(str(name).split()).casefold())
 
-
-def is_historic(name: str) -> bool:
-    folded = " ".join(str(name).split()).casefold()
-    return any(folded == k.casefold() for k in HISTORIC_NOTES)

@@ -6,7 +6,7 @@ dropped with a note rather than failing the page.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from .categories import CRIME_CATEGORIES, canonical_category
 from .periods import MONTH_ABBREVIATIONS
@@ -123,6 +123,3 @@ def from_query_params(params: dict[str, list[str]], available_fys: list[str],
                                  like_for_like=values("lfl") == ["1"], measure=measure,
                                  ward=ward), notes)
 
-
-def with_ward(filters: Filters, ward: str | None) -> Filters:
-    return replace(filters, ward=ward)

@@ -133,15 +133,10 @@ def _note_historic_names(counts: pd.Series, report: IngestReport) -> None:
 
 def _place(candidates: list[tuple[pd.DataFrame, np.ndarray]], wards: gpd.GeoDataFrame,
            report: IngestReport) -> pd.DataFrame:
-    if candidates:
-        rows = pd.concat([r for r, _ in candidates], ignore_index=True) if len(candidates) > 1 \
-            else candidates[0][0]
-        loadable = np.flatnonzero(np.concatenate([k for _, k in candidates]))
-    else:
-        rows = pd.DataFrame({c: pd.Series(dtype=float if c in ("lon", "lat") else str) for c in
-                             ("month", "force", "crime_id", "lon", "lat", "location",
-                              "lsoa_code", "outcome", "category")})
-        loadable = np.zeros(0, dtype=np.int64)
+    # discover() guarantees at least one street file, so there is at least one entry.
+    rows = pd.concat([r for r, _ in candidates], ignore_index=True) if len(candidates) > 1 \
+        else candidates[0][0]
+    loadable = np.flatnonzero(np.concatenate([k for _, k in candidates]))
     ward, nearest = place_in_wards(rows["lon"].to_numpy(dtype=float)[loadable],
                                    rows["lat"].to_numpy(dtype=float)[loadable], wards)
     inside = ward >= 0

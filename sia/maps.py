@@ -28,8 +28,7 @@ def web_wards(wards: gpd.GeoDataFrame, tolerance_m: float = 15.0) -> gpd.GeoData
     """Ward polygons light enough for a browser: simplified in metres (shared edges kept
     together), coordinates rounded to about a metre."""
     simple = wards[["ward_code", "ward_name", "geometry"]].to_crs(BNG)
-    simple["geometry"] = simple.geometry.simplify_coverage(tolerance_m) \
-        if hasattr(simple.geometry, "simplify_coverage") else simple.geometry.simplify(tolerance_m)
+    simple["geometry"] = simple.geometry.simplify_coverage(tolerance_m)
     simple = simple.to_crs(WGS84)
     simple["geometry"] = simple.geometry.set_precision(1e-5)
     return simple

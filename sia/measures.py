@@ -15,7 +15,7 @@ import pandas as pd
 from .categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
 from .denominators import population_column
 from .filters import Filters
-from .periods import MONTH_ABBREVIATIONS, fy_months, month_label
+from .periods import MONTH_ABBREVIATIONS, fy_months, months_in
 
 
 def month_of_year(month: str) -> str:
@@ -32,14 +32,6 @@ class Selection:
     def months_covered(self, fy: str) -> int:
         return len(self.months[fy])
 
-    def period_label(self, fy: str) -> str:
-        months = self.months[fy]
-        if not months:
-            return f"{fy}: no months"
-        span = month_label(months[0]) if len(months) == 1 else \
-            f"{month_label(months[0])} to {month_label(months[-1])}"
-        return f"{fy}: {len(months)} month{'s' if len(months) != 1 else ''} ({span})"
-
 
 def months_counted(available: list[str], filters: Filters) -> dict[str, tuple[str, ...]]:
     """Per selected year, the months with data that the filters keep."""
@@ -52,7 +44,7 @@ def months_counted(available: list[str], filters: Filters) -> dict[str, tuple[st
 
 
 def select(incidents: pd.DataFrame, filters: Filters) -> Selection:
-    months = months_counted([str(m) for m in incidents["month"].cat.categories], filters)
+    months = months_counted(months_in(incidents), filters)
     wanted = [m for ms in months.values() for m in ms]
     rows = incidents[incidents["month"].isin(wanted) & incidents["category"].isin(filters.categories)]
     return Selection(rows=rows, months=months, filters=filters)
@@ -100,7 +92,7 @@ def ward_change(table: pd.DataFrame, fys: tuple[str, ...]) -> pd.DataFrame:
 def headline(incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """Per selected year: crime and ASB per month over the months counted (ASB is never in
     the crime figure), whatever incident type is selected."""
-    months = months_counted([str(m) for m in incidents["month"].cat.categories], filters)
+    months = months_counted(months_in(incidents), filters)
     rows = []
     for fy, ms in months.items():
         mine = incidents[incidents["month"].isin(ms)]
@@ -124,7 +116,7 @@ def monthly_series(selection: Selection, ward: str | None = None) -> pd.DataFram
 def category_mix(incidents: pd.DataFrame, filters: Filters, ward: str | None = None) -> pd.DataFrame:
     """Per year and category (all 14, ASB included but labelled): incidents per month, for
     a ward or the city."""
-    months = months_counted([str(m) for m in incidents["month"].cat.categories], filters)
+    months = months_counted(months_in(incidents), filters)
     rows = incidents if ward is None else incidents[incidents["ward_name"] == ward]
     out = []
     for fy, ms in months.items():

@@ -40,6 +40,11 @@ def fy_months(fy: str) -> list[str]:
     return [f"{start + (m < 4)}-{m:02d}" for m in (*range(4, 13), 1, 2, 3)]
 
 
+def months_in(incidents: pd.DataFrame) -> list[str]:
+    """The months an incidents table holds ('YYYY-MM', in order)."""
+    return [str(m) for m in incidents["month"].cat.categories]
+
+
 def month_label(month: str) -> str:
     """'2014-04' -> 'April 2014' (UK style)."""
     return pd.Timestamp(f"{month}-01").strftime("%B %Y")

@@ -20,7 +20,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .categories import ANTI_SOCIAL_BEHAVIOUR
 from .errors import InputError, Problem
 from .report import IngestReport
 
@@ -63,9 +62,6 @@ class Dataset:
     def financial_years(self) -> list[str]:
         return list(self.manifest["financial_years"])
 
-    @property
-    def crime(self) -> pd.DataFrame:
-        return self.incidents[self.incidents["category"] != ANTI_SOCIAL_BEHAVIOUR]
 
 
 def current_build(data_dir: Path) -> Path | None:

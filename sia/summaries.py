@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
-from .periods import MONTH_ABBREVIATIONS, fy_coverage, fy_months
+from .periods import MONTH_ABBREVIATIONS, fy_coverage, fy_months, months_in
 
 ALL_CRIME = "All crime (excluding ASB)"
 
@@ -30,7 +30,7 @@ def coverage_grid(incidents: pd.DataFrame) -> pd.DataFrame:
 def counts_by_year_and_category(incidents: pd.DataFrame) -> pd.DataFrame:
     """Rows: the 13 crime categories, then all crime, then anti-social behaviour (reported
     beside crime, never summed into it). Columns per year: count and mean per month."""
-    coverage = fy_coverage([str(m) for m in incidents["month"].cat.categories])
+    coverage = fy_coverage(months_in(incidents))
     table = (incidents.groupby(["category", "fy"], observed=False).size()
              .unstack("fy").reindex(columns=coverage["fy"]).fillna(0).astype("int64"))
     crime = table.loc[list(CRIME_CATEGORIES)]
@@ -45,7 +45,7 @@ def counts_by_year_and_category(incidents: pd.DataFrame) -> pd.DataFrame:
 
 def counts_by_ward_and_year(incidents: pd.DataFrame) -> pd.DataFrame:
     """Crime and ASB per ward and year (per month, so partial years compare)."""
-    coverage = fy_coverage([str(m) for m in incidents["month"].cat.categories]).set_index("fy")
+    coverage = fy_coverage(months_in(incidents)).set_index("fy")
     kind = (incidents["category"] == ANTI_SOCIAL_BEHAVIOUR).map({True: "ASB", False: "crime"})
     table = incidents.groupby([incidents["ward_name"], incidents["fy"], kind], observed=False).size()
     out = pd.DataFrame(index=pd.Index(sorted(incidents["ward_name"].cat.categories), name="Ward"))

@@ -140,7 +140,6 @@ def sidebar(dataset: Dataset) -> Filters:
     elif _WIDGETS["fys"] not in st.session_state:
         _load_widgets(from_query_params({}, fys, ward_names).filters)
 
-    months_available = [str(m) for m in dataset.incidents["month"].cat.categories]
     with st.sidebar:
         st.caption("Synthetic demo data" if dataset.is_demo else
                    f"police.uk data: {len(dataset.incidents):,} incidents")
@@ -155,7 +154,7 @@ def sidebar(dataset: Dataset) -> Filters:
         st.multiselect("Months of the year", list(MONTH_ABBREVIATIONS), key=_WIDGETS["months"],
                        placeholder="All months")
         # The switch matters only when the two years cover different months of the year.
-        covered = months_counted(months_available, replace(_filters_from_widgets(chosen_fys),
+        covered = months_counted(dataset.months, replace(_filters_from_widgets(chosen_fys),
                                                            like_for_like=False))
         differ = len({frozenset(map(month_of_year, ms)) for ms in covered.values()}) > 1
         if len(chosen_fys) == 2 and differ:
@@ -213,14 +212,12 @@ def current_filters() -> Filters:
 
 
 def page_header(title: str, dataset: Dataset, filters: Filters | None = None) -> None:
-    """Title, the data banner and, when years are compared, the months each covers."""
+    """Title, the data banner and, given the filters, what is shown over which months."""
     st.title(title)
     data_banner(dataset)
     if filters is not None:
-        selection_months = months_counted([str(m) for m in dataset.incidents["month"].cat.categories], filters)
-        parts = []
-        for fy, ms in selection_months.items():
-            parts.append(f"{fy}: {len(ms)} month{'s' if len(ms) != 1 else ''}")
+        parts = [f"{fy}: {len(ms)} month{'s' if len(ms) != 1 else ''}"
+                 for fy, ms in months_counted(dataset.months, filters).items()]
         basis = "like-for-like months" if filters.like_for_like else "all months each year covers"
         st.caption(f"Showing {filters.subject()}; {'; '.join(parts)} ({basis}). "
                    f"Measure: {MEASURES[filters.measure].lower()}.")
