@@ -1,4 +1,4 @@
-"""The command line: ``python -m sia ingest|counts|demo|report``.
+"""The command line: ``python -m sia ingest|counts|demo|report|priorities``.
 
 Problems with the input print one line each (what, where, what to do) and exit 2;
 nothing is written when an input is bad.
@@ -11,12 +11,16 @@ import os
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from .counts import GROUPINGS, count_incidents
 from .datadir import DATA_DIR_VARIABLE, load
 from .demo import build_demo, demo_data_dir
 from .errors import InputError
 from .ingest import WardInputs, build_dataset
 from .periods import fy_months, parse_financial_year
+from .priorities import INDICATORS, REGISTER, compare, load_register
+from .priority_evidence import change_between, volumes
 from .sources import SourceSelection
 
 EXIT_INPUT = 2
@@ -95,6 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="print a dataset's ingest report")
     report.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
+
+    priorities = sub.add_parser(
+        "priorities", help="the SIA priority register, the comparison of two years, the evidence",
+        description="List the SIA priorities; with --compare, which city priorities were retained, "
+                    "changed, added or dropped between two years; with --evidence, what the "
+                    "police.uk data shows for each priority with an indicator.")
+    priorities.add_argument("--compare", nargs=2, type=_financial_year, metavar=("EARLIER", "LATER"))
+    priorities.add_argument("--evidence", action="store_true",
+                            help="per priority and year: incidents, per month, rate, tested change")
+    priorities.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help + " (for --evidence)")
+    priorities.add_argument("--register", type=Path, default=REGISTER, metavar="FILE",
+                            help=f"default: {REGISTER.relative_to(REGISTER.parents[1])}")
+    priorities.add_argument("--format", choices=["text", "json", "csv"], default="text")
     return parser
 
 
@@ -157,4 +174,61 @@ def _report(args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "counts": _counts, "demo": _demo, "report": _report}
+def _print_table(table, fmt: str) -> None:
+    if fmt == "json":
+        json.dump(table.to_dict(orient="records"), sys.stdout, indent=1, default=str)
+        sys.stdout.write("\n")
+    elif fmt == "csv":
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        sys.stdout.write(table.to_string(index=False) + "\n")
+
+
+def _priorities(args) -> int:
+    register = load_register(args.register)
+    if args.compare:
+        result = compare(register, *args.compare)
+        if args.format == "text":
+            for group, items in result.items():
+                print(f"{group}:")
+                for item in items:
+                    print("  " + "  ->  ".join(f"{fy} #{a['rank']} {a['title']}" for fy, a in item.items()
+                                              if fy in args.compare))
+        else:
+            json.dump(result, sys.stdout, indent=1)
+            sys.stdout.write("\n")
+        return 0
+    if args.evidence:
+        _print_table(_evidence(register, load(args.data_dir)), args.format)
+        return 0
+    _print_table(pd.DataFrame([{"set": p.set, "fy": register.fy_of(p), "rank": p.rank, "id": p.id,
+                                "title": p.title, "indicator": p.indicator,
+                                "categories": "; ".join(p.categories), "wards": "; ".join(p.wards)}
+                               for p in register.priorities.values()]), args.format)
+    return 0
+
+
+def _evidence(register, dataset) -> pd.DataFrame:
+    """One row per measurable priority and year; the change is tested between the first
+    and last year of the dataset."""
+    fys = tuple(dataset.financial_years)
+    rows = []
+    for p in register.priorities.values():
+        if not p.measurable:
+            continue
+        change = change_between(dataset.incidents, p, dataset.months, (fys[0], fys[-1])) \
+            if len(fys) > 1 else None
+        for row in volumes(dataset.incidents, dataset.wards, p, fys).to_dict("records"):
+            rows.append({"priority": p.id, "title": p.title, "indicator": INDICATORS[p.indicator],
+                         "categories": "; ".join(p.categories), **row,
+                         "change": change.change.verdict() if change else "",
+                         "rate_ratio": change.change.rate_ratio if change else None,
+                         "ci_low": change.change.ci_low if change else None,
+                         "ci_high": change.change.ci_high if change else None,
+                         "p_value": change.change.p_value if change else None,
+                         "change_basis": change.basis() if change else ""})
+    return pd.DataFrame(rows)
+
+
+COMMANDS = {"ingest": _ingest, "counts": _counts, "demo": _demo, "report": _report,
+            "priorities": _priorities}

@@ -1,0 +1,102 @@
+"""What the police.uk data says for each priority with an open-data indicator.
+
+Per year: incidents of the priority's categories, months covered, per month and per
+1,000 residents a year (counted exactly as ``python -m sia counts`` counts). The change
+between two years is tested on like-for-like months (the months of the year both
+cover) when there are any, otherwise per month over all months covered, and the result
+says which. Wards are ranked by rate (per month without populations), so that "named in
+the document" can be set against "found in the data".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .categories import ANTI_SOCIAL_BEHAVIOUR
+from .change import RateChange, rate_change
+from .denominators import population_column
+from .filters import ASB, CRIME, Filters
+from .measures import months_counted, select, ward_measures
+from .priorities import Priority
+
+
+def indicator_filters(priority: Priority, fys: tuple[str, ...], like_for_like: bool = False,
+                      measure: str = "count") -> Filters:
+    """The dashboard's filters that select a priority's categories (ASB apart from crime)."""
+    if priority.categories == (ANTI_SOCIAL_BEHAVIOUR,):
+        return Filters(fys=fys, incident_type=ASB, like_for_like=like_for_like, measure=measure)
+    return Filters(fys=fys, incident_type=CRIME, crime_types=priority.categories,
+                   like_for_like=like_for_like, measure=measure)
+
+
+def volumes(incidents: pd.DataFrame, wards: pd.DataFrame | None, priority: Priority,
+            fys: tuple[str, ...], like_for_like: bool = False) -> pd.DataFrame:
+    """Per year: fy, months, count, per_month, population, rate (per 1,000 a year; NaN
+    without ward populations)."""
+    selection = select(incidents, indicator_filters(priority, fys, like_for_like))
+    counts = selection.rows.groupby("fy", observed=False).size()
+    rows = []
+    for fy, months in selection.months.items():
+        column = population_column(fy)
+        population = wards[column].sum() if wards is not None and column in wards else np.nan
+        count = int(counts.get(fy, 0))
+        per_month = count / len(months) if months else np.nan
+        rows.append({"fy": fy, "months": len(months), "count": count, "per_month": per_month,
+                     "population": population, "rate": per_month * 12 / population * 1000})
+    return pd.DataFrame(rows, columns=["fy", "months", "count", "per_month", "population", "rate"])
+
+
+@dataclass(frozen=True)
+class PriorityChange:
+    change: RateChange
+    like_for_like: bool
+    months: dict[str, tuple[str, ...]]  # the months each year was counted over
+
+    def basis(self) -> str:
+        shown = {fy: len(ms) for fy, ms in self.months.items()}
+        if self.like_for_like:
+            n = next(iter(shown.values()))
+            return f"like-for-like months ({n} month{'s' if n != 1 else ''} of the year in both years)"
+        return ("per month over all months covered (" +
+                ", ".join(f"{fy}: {n}" for fy, n in shown.items()) +
+                "); the years share no months of the year, so seasonality is not controlled")
+
+
+def change_between(incidents: pd.DataFrame, priority: Priority, available: list[str],
+                   fys: tuple[str, str]) -> PriorityChange | None:
+    """The change from fys[0] to fys[1], or None when a year has no months of data."""
+    for like_for_like in (True, False):
+        filters = indicator_filters(priority, fys, like_for_like)
+        months = months_counted(available, filters)
+        if all(months.values()):
+            break
+    else:
+        return None
+    table = volumes(incidents, None, priority, fys, like_for_like)
+    before, after = table.iloc[0], table.iloc[1]
+    return PriorityChange(rate_change(int(before["count"]), int(after["count"]),
+                                      before["months"], after["months"]),
+                          like_for_like=like_for_like, months=months)
+
+
+def ward_ranking(incidents: pd.DataFrame, wards: pd.DataFrame, priority: Priority,
+                 fy: str) -> pd.DataFrame:
+    """Wards ranked (1 = highest) by rate per 1,000 residents a year, or per month when the
+    dataset has no population for the year. Columns as ward_measures, plus 'measure'."""
+    measure = "rate" if population_column(fy) in wards else "per_month"
+    table = ward_measures(select(incidents, indicator_filters(priority, (fy,), measure=measure)), wards)
+    return table.assign(measure=measure)
+
+
+def named_against_found(ranking: pd.DataFrame, named: tuple[str, ...]) -> pd.DataFrame:
+    """The wards a document names beside the wards the data ranks highest (as many as it
+    names, at least five): ward, named, rank, value, in_top."""
+    top_n = max(len(named), 5)
+    top = ranking[ranking["rank"] <= top_n]["ward_name"].tolist()
+    wards = list(dict.fromkeys([*named, *top]))
+    table = ranking.set_index("ward_name").reindex(wards)
+    return pd.DataFrame({"ward": wards, "named": [w in named for w in wards],
+                         "rank": table["rank"].to_numpy(), "value": table["value"].to_numpy(),
+                         "in_top": [w in top for w in wards]}).sort_values("rank").reset_index(drop=True)

@@ -1,0 +1,186 @@
+"""The priority register: validation, the comparison of 2014-15 with 2019-20, and the
+evidence for each priority on the real data."""
+import json
+
+import pandas as pd
+import pytest
+
+from sia.counts import count_incidents
+from sia.errors import InputError
+from sia.priorities import REGISTER, compare, load_register
+from sia.priority_evidence import change_between, named_against_found, volumes, ward_ranking
+from sia.store import open_dataset
+from support import run_sia
+
+
+@pytest.fixture(scope="module")
+def register():
+    return load_register()
+
+
+def test_the_register_holds_the_three_sets_in_the_documents_order(register):
+    titles = {s: [p.title for p in register.in_set(s)] for s in register.sets}
+    assert len(titles["city-2014-15"]) == 9 and len(titles["city-2019-20"]) == 7
+    assert len(titles["force-2014-15"]) == 8
+    assert titles["city-2014-15"][0] == "Anti-Social Behaviour"
+    assert titles["city-2014-15"][-1] == "Preventing and Reducing Youth Crime"
+    assert titles["city-2019-20"][0] == "Preventing and Reducing Serious Youth Violence (Knife Crime)"
+    assert titles["force-2014-15"][-1] == "Organized Crime Groups"
+    asb = register.priorities["asb-2014"]
+    assert set(asb.wards) == {"Normanton", "Arboretum", "Sinfin", "Alvaston", "Chaddesden", "Derwent"}
+    assert asb.indicator == "direct" and asb.categories == ("Anti-social behaviour",)
+    figures = {f.text() for p in register.priorities.values() for f in p.figures}
+    assert {"around 20-25", "up to 90", "over 150", "upwards of 1,900", "2,000"} <= figures
+    unmeasurable = {p.id for p in register.priorities.values() if not p.measurable}
+    assert {"cyber-2014", "cyber-2019", "terrorism-2019", "slavery-2019", "integration-2014"} <= unmeasurable
+    assert all(p.measure_with for p in register.priorities.values() if p.indicator != "direct")
+
+
+def ids(items, fy):
+    return [(item[fy]["title"], item[fy]["rank"]) for item in items]
+
+
+def test_comparison_of_2014_15_with_2019_20(register):
+    result = compare(register, "2014-15", "2019-20")
+    assert ids(result["retained"], "2019-20") == [
+        ("Anti-Social Behaviour", 2), ("Gangs and Organized Crime Groups", 3),
+        ("Preventing Terrorism and Extremism", 4), ("Protecting victims from Cyber Crime", 6)]
+    assert ids(result["retained"], "2014-15") == [
+        ("Anti-Social Behaviour", 1), ("Gangs and Organized Crime Groups", 5),
+        ("Preventing Terrorism and Extremism", 6), ("Protecting victims from Cyber Crime", 8)]
+    assert ids(result["changed"], "2014-15") == [("Preventing and Reducing Youth Crime", 9),
+                                                 ("Drugs and Alcohol Related Harm", 3)]
+    assert ids(result["changed"], "2019-20") == [
+        ("Preventing and Reducing Serious Youth Violence (Knife Crime)", 1),
+        ("Reducing the misuse of both drugs and alcohol", 7)]
+    assert [item["rank_change"] for item in result["changed"]] == [-8, 4]
+    assert ids(result["added"], "2019-20") == [("Tackling Human Trafficking and Modern Day Slavery", 5)]
+    assert ids(result["dropped"], "2014-15") == [
+        ("Acquisitive Crime and Offender Management", 2),
+        ("Domestic and Sexual Violence (vulnerable victims)", 4),
+        ("Integration and New Communities", 7)]
+
+
+def test_cli_prints_the_comparison_as_json():
+    done = run_sia("priorities", "--compare", "2014-15", "2019-20", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert set(result) == {"retained", "changed", "added", "dropped"}
+    assert [len(result[k]) for k in ("retained", "changed", "added", "dropped")] == [4, 2, 1, 3]
+
+
+def test_cli_refuses_a_year_without_a_set():
+    done = run_sia("priorities", "--compare", "2014-15", "2016-17")
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("error: the register has no city priority set for 2016-17; "
+                                   "choose one of 2014-15, 2019-20")
+
+
+# --- validation: a malformed register fails naming the entry ---------------------------
+
+def broken(tmp_path, old: str, new: str):
+    text = REGISTER.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "priorities.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ('categories = ["Drugs"]\nindicator_note = "Drugs offences mostly reflect police activity (searches, seizures) rather than harm; nothing',
+     'categories = ["Drug offences"]\nindicator_note = "Drugs offences mostly reflect police activity (searches, seizures) rather than harm; nothing',
+     "priority 'drugs-alcohol-2014': 'Drug offences' is not a police.uk category"),
+    ('title = "Integration and New Communities"\n', '',
+     "priority 'integration-2014': 'title' is missing"),
+    ('id = "cyber-2019"', 'id = "cyber-2014"', "priority 'cyber-2014': the id is used twice"),
+    ('rank = 9\n', 'rank = 10\n', "set 'city-2014-15': ranks are [1, 2, 3, 4, 5, 6, 7, 8, 10]"),
+    ('follows = "asb-2014"', 'follows = "asb-2013"',
+     "priority 'asb-2019': follows 'asb-2013', which is not in the register"),
+    ('lineage = "changed"', 'lineage = "renamed"',
+     "priority 'youth-violence-2019': 'lineage' is 'renamed'; use one of retained, changed"),
+    ('wards = ["Normanton", "Arboretum"]', 'wards = ["Normanton", "Arboretum Park"]',
+     "priority 'terrorism-2014': 'Arboretum Park' is not a Derby ward"),
+    ('indicator = "none"\nindicator_note = "Modern slavery',
+     'indicator = "direct"\nindicator_note = "Modern slavery',
+     "priority 'slavery-2019': a direct indicator needs its police.uk categories"),
+    ('categories = ["Anti-social behaviour"]', 'categories = ["Anti-social behaviour", "Drugs"]',
+     "priority 'asb-2014': mixes anti-social behaviour with crime categories"),
+    ('low = 20\nhigh = 25', 'low = 20',
+     "priority 'gangs-ocg-2014': figure #1 ('mapped organised crime groups in the city') needs "
+     "either a value or low and high"),
+    ('[[document]]\nid = "sia-2019-20"', '[[document]\nid = "sia-2019-20"', "not valid TOML"),
+])
+def test_a_malformed_register_names_the_entry(tmp_path, old, new, message):
+    path = broken(tmp_path, old, new)
+    with pytest.raises(InputError) as caught:
+        load_register(path)
+    assert message in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_cli_reports_a_malformed_register_in_one_line(tmp_path):
+    path = broken(tmp_path, 'rank = 9\n', 'rank = "nine"\n')
+    done = run_sia("priorities", "--register", str(path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "priority 'youth-crime-2014': 'rank' must be a whole number from 1, not 'nine'" in done.stderr
+
+
+# --- the evidence on the real data -----------------------------------------------------
+
+def test_indicator_volumes_agree_with_counts(real_data_dir, register):
+    dataset = open_dataset(real_data_dir)
+    fys = ("2014-15", "2019-20")
+    for pid in ("asb-2019", "youth-violence-2019", "acquisitive-2014", "drugs-alcohol-2014"):
+        priority = register.priorities[pid]
+        table = volumes(dataset.incidents, dataset.wards, priority, fys).set_index("fy")
+        counts = count_incidents(dataset.incidents, ["fy"], crime_types=list(priority.categories))
+        assert table["count"].to_dict() == counts.set_index("fy")["count"].to_dict()
+        assert table["months"].to_dict() == {"2014-15": 7, "2019-20": 1}
+        assert table.loc["2014-15", "per_month"] == pytest.approx(table.loc["2014-15", "count"] / 7)
+        assert table.loc["2019-20", "rate"] == pytest.approx(
+            table.loc["2019-20", "count"] * 12 / 257_302 * 1000)
+
+
+def test_cli_evidence_agrees_with_cli_counts(real_data_dir):
+    evidence = run_sia("priorities", "--evidence", "--data-dir", str(real_data_dir), "--format", "json")
+    counts = run_sia("counts", "--data-dir", str(real_data_dir), "--by", "fy",
+                     "--crime-type", "Anti-social behaviour", "--format", "json")
+    assert evidence.returncode == 0 and counts.returncode == 0, evidence.stderr + counts.stderr
+    asb = {r["fy"]: r["count"] for r in json.loads(evidence.stdout) if r["priority"] == "asb-2014"}
+    assert asb == {r["fy"]: r["count"] for r in json.loads(counts.stdout)}
+
+
+def test_change_is_tested_on_like_for_like_months(real_data_dir, register):
+    dataset = open_dataset(real_data_dir)
+    result = change_between(dataset.incidents, register.priorities["asb-2019"], dataset.months,
+                            ("2014-15", "2019-20"))
+    assert result.like_for_like and result.months == {"2014-15": ("2014-09",), "2019-20": ("2019-09",)}
+    september = dataset.incidents[(dataset.incidents["category"] == "Anti-social behaviour")]
+    before = int((september["month"] == "2014-09").sum())
+    after = int((september["month"] == "2019-09").sum())
+    assert (result.change.before, result.change.after) == (before, after)
+    assert result.change.rate_ratio == pytest.approx(after / before)
+    assert "like-for-like months (1 month of the year in both years)" == result.basis()
+
+
+def test_named_wards_against_the_wards_the_data_ranks_highest(real_data_dir, register):
+    dataset = open_dataset(real_data_dir)
+    priority = register.priorities["asb-2014"]
+    ranking = ward_ranking(dataset.incidents, dataset.wards, priority, "2014-15")
+    assert (ranking["measure"] == "rate").all() and len(ranking) == 17
+    table = named_against_found(ranking, priority.wards)
+    assert set(priority.wards) <= set(table["ward"])
+    assert table["rank"].is_monotonic_increasing
+    top = ranking.sort_values("value", ascending=False)["ward_name"].iloc[0]
+    assert table.iloc[0]["ward"] == top and bool(table.iloc[0]["in_top"])
+
+
+def test_named_against_found_marks_wards_outside_the_top():
+    ranking = pd.DataFrame({"ward_name": list("ABCDEFG"), "rank": range(1, 8),
+                            "value": [70.0, 60, 50, 40, 30, 20, 10]})
+    table = named_against_found(ranking, ("G", "B"))
+    assert table["ward"].tolist() == ["A", "B", "C", "D", "E", "G"]
+    assert table.set_index("ward")["in_top"].to_dict() == {
+        "A": True, "B": True, "C": True, "D": True, "E": True, "G": False}
+    assert table.set_index("ward")["named"].sum() == 2
