@@ -1,13 +1,154 @@
-"""Priorities: the SIA priority sets of 2014-15 and 2019-20 against the data (coming)."""
+"""Priorities: the SIA priority sets of 2014-15 and 2019-20 side by side, and what the
+police.uk data says for each priority it can indicate."""
+import pandas as pd
 import streamlit as st
 
-from sia.ui import current_dataset, current_filters, page_header
+from sia import charts
+from sia.change import p_text
+from sia.priorities import INDICATORS, REGISTER, compare
+from sia.priority_evidence import change_between, named_against_found, volumes, ward_ranking
+from sia.ui import (current_dataset, current_filters, dataset_key, page_header, priority_evidence,
+                    priority_register, show_table, view_param)
+from sia.wording import plural
 
-current_filters()  # the shared sidebar
-page_header("Priorities: 2014-15 and 2019-20", current_dataset())
-st.info(
-    "Coming next: Derby's Strategic Intelligence Assessment chose nine priorities for "
-    "2014-15 and seven for 2019-20. This page will set the two lists side by side, show which "
-    "priorities were kept, changed, added or dropped, and hold each one against what the "
-    "police.uk data shows, including the priorities that open data cannot measure.",
-    icon=":material/construction:")
+EARLIER, LATER = "2014-15", "2019-20"
+
+dataset = current_dataset()
+current_filters()  # the shared sidebar; this page chooses its own crime types per priority
+register = priority_register()
+page_header(f"Priorities: {EARLIER} and {LATER}", dataset)
+st.caption("Derby's Community Safety Partnership sets its priorities in an annual Strategic "
+           "Intelligence Assessment (SIA). Numbers are each priority's position in its "
+           "document's list; the register behind this page is `data/priorities.toml`.")
+
+# --- the two sets side by side -------------------------------------------------------
+comparison = compare(register, EARLIER, LATER)
+words = {"retained": "retained", "changed": "continued with a new focus", "added": "new",
+         "dropped": "dropped"}
+st.subheader("What changed between the two assessments")
+st.markdown(" · ".join(f"**{len(items)}** {words[status]}" for status, items in comparison.items()))
+st.altair_chart(charts.priority_lineage(comparison, EARLIER, LATER), width="content")
+moves = [item for status in ("retained", "changed") for item in comparison[status]]
+st.caption("Solid lines: kept; dashed: the theme continues under a new focus. " + "; ".join(
+    f"{item[LATER]['title']} moved {'up' if item['rank_change'] < 0 else 'down'} "
+    f"{plural(abs(item['rank_change']), 'place')}"
+    for item in moves if item["rank_change"]) + ".")
+
+force = next(s for s in register.sets.values() if s.kind == "force")
+with st.expander(f"Where {EARLIER} started: the {force.name}"):
+    st.markdown(force.note)
+    show_table(pd.DataFrame([{
+        "#": p.rank, "Priority": p.title,
+        "Feeds the city priority": ", ".join(register.priorities[t].title for t in p.informs) or "–",
+        "Indicator": INDICATORS[p.indicator]} for p in register.in_set(force.id)]), hide_index=True)
+
+# --- what the data says ------------------------------------------------------------------
+st.subheader("What the data says")
+fys = tuple(fy for fy in (EARLIER, LATER) if fy in dataset.financial_years)
+city_sets = (register.city_set(EARLIER).id, register.city_set(LATER).id)
+if not fys:
+    st.info(f"This dataset has no data for {EARLIER} or {LATER}, the years of the two "
+            "assessments, so the priorities cannot be held against it.")
+    st.stop()
+evidence = priority_evidence(dataset_key(dataset), REGISTER.stat().st_mtime_ns, fys, city_sets)
+wide = evidence.pivot_table(index=["set", "rank", "priority", "title", "indicator"], columns="fy",
+                            values=["per_month", "count", "months"], aggfunc="first", sort=False)
+summary = pd.DataFrame({
+    "SIA": [f"{register.sets[s].fy} #{r}" for s, r in zip(wide.index.get_level_values("set"),
+                                                         wide.index.get_level_values("rank"))],
+    "Priority": wide.index.get_level_values("title"),
+    "Indicator": [i.split()[0] for i in wide.index.get_level_values("indicator")]})
+for fy in fys:
+    summary[f"{fy} a month"] = wide[("per_month", fy)].to_numpy().round(1)  # as the metrics round
+first = evidence.drop_duplicates("priority").set_index("priority")
+if len(fys) == 2:
+    order = wide.index.get_level_values("priority")
+    summary["Change"] = first.loc[order, "change"].to_numpy()
+    summary["Significant?"] = [("yes" if row.significant else "no") + f" (p {p_text(row.p_value)})"
+                               if pd.notna(row.p_value) else "–"
+                               for row in first.loc[order].itertuples()]
+show_table(summary, hide_index=True)
+basis = first["change_basis"].iloc[0] if len(fys) == 2 else ""
+coverage = "; ".join(f"{fy}: {plural(int(wide[('months', fy)].iloc[0]), 'month')}" for fy in fys)
+st.caption(
+    f"Incidents a month over the months each year covers ({coverage}), so that the figures "
+    f"agree with `python -m sia counts`. " +
+    (f"Changes from {fys[0]} to {fys[1]} compare {basis}, with an exact Poisson test at the 5% level; each test stands "
+     "alone (no correction for testing several priorities), and crime counts vary more than a "
+     "Poisson model allows, so treat borderline results with care. Recording practice also "
+     "changed between the years: violence and sexual offences in particular were recorded "
+     "more fully after 2014's national inspections, which inflates their rise."
+     if basis else ""))
+
+# --- one priority in detail --------------------------------------------------------------
+measurable = [p for s in city_sets for p in register.in_set(s) if p.measurable]
+ids = [p.id for p in measurable]
+wanted = st.query_params.get("priority")
+default = ids.index(wanted) if wanted in ids else 0
+chosen = st.selectbox("Priority in detail", ids, index=default,
+                      format_func=lambda i: f"{register.fy_of(register.priorities[i])} "
+                                            f"#{register.priorities[i].rank}: {register.priorities[i].title}")
+view_param("priority", chosen, default=ids[0])
+priority = register.priorities[chosen]
+own_fy = register.fy_of(priority)
+document = register.document_for(priority)
+
+st.markdown(f"#### {priority.title} ({own_fy}, #{priority.rank})")
+st.markdown(f"{priority.summary}  \n**{INDICATORS[priority.indicator]}**: "
+            f"{', '.join(priority.categories)}. {priority.indicator_note}"
+            + (f" *Better measured by*: {priority.measure_with}" if priority.measure_with else ""))
+if priority.figures:
+    st.markdown("**Figures in the document**: " + "; ".join(
+        f"{f.what}: {f.text()}" for f in priority.figures))
+
+table = volumes(dataset.incidents, dataset.wards, priority, fys)
+cols = st.columns(2 * len(fys))
+for i, row in enumerate(table.itertuples()):
+    cols[2 * i].metric(f"Incidents per month, {row.fy}", f"{row.per_month:,.1f}",
+                       help=f"{row.count:,} incidents over {row.months} month(s).")
+    cols[2 * i + 1].metric(f"Per 1,000 residents a year, {row.fy}",
+                           "no population" if pd.isna(row.rate) else f"{row.rate:,.1f}")
+if len(fys) == 2:
+    found = change_between(dataset.incidents, priority, dataset.months, fys)
+    if found is not None:
+        c = found.change
+        st.markdown(f"**Change, {fys[0]} to {fys[1]}**: {c.verdict()}. {c.after:,} against "
+                    f"{c.before:,} incidents; rate ratio {c.rate_ratio:.2f} ({c.interval_text()}), "
+                    f"on {found.basis()}.")
+
+ranking_fy = own_fy if own_fy in fys else fys[-1]
+ranking = ward_ranking(dataset.incidents, dataset.wards, priority, ranking_fy)
+value_title = "Per 1,000 residents a year" if ranking["measure"].iloc[0] == "rate" else "Incidents per month"
+left, right = st.columns([3, 2])
+with left:
+    st.altair_chart(charts.ward_ranking(ranking, ranking["measure"].iloc[0], value_title,
+                                        f"Where it concentrates: wards by {value_title.lower()}, "
+                                        f"{ranking_fy}", selected=priority.wards),
+                    width="stretch")
+    if priority.wards:
+        st.caption("Wards the document names are in orange.")
+with right:
+    st.markdown(f"**Named in the document against found in the data** ({ranking_fy})")
+    if not priority.wards:
+        st.caption(f"The {document.date[:4]} document names no wards for this priority; "
+                   "the wards the data ranks highest are listed.")
+    against = named_against_found(ranking, priority.wards)
+    show_table(pd.DataFrame({
+        "Ward": against["ward"],
+        "Named": against["named"].map({True: "yes", False: "no"}),
+        "Rank": against["rank"],
+        "Per 1,000 a year" if ranking["measure"].iloc[0] == "rate" else "Per month": against["value"]}),
+        hide_index=True)
+    named = [w for w in priority.wards if w in set(against.loc[against["in_top"], "ward"])]
+    if priority.wards:
+        top_n = max(len(priority.wards), 5)
+        st.caption(f"{len(named)} of the {len(priority.wards)} named wards are among the "
+                   f"{top_n} highest in the data.")
+
+# --- what open data cannot measure ---------------------------------------------------------
+st.subheader("Priorities open data cannot measure")
+st.caption("police.uk street-level data has no category for these. They are listed with the "
+           "data that would measure them, rather than given a stand-in.")
+for p in (p for s in city_sets for p in register.in_set(s) if not p.measurable):
+    st.markdown(f"**{p.title}** ({register.fy_of(p)}, #{p.rank}). {p.indicator_note}  \n"
+                f"*What would measure it*: {p.measure_with}")

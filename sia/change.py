@@ -46,26 +46,32 @@ class RateChange:
     def significant(self) -> bool:
         return self.testable and self.p_value < 1 - self.confidence
 
+    def direction(self) -> str:
+        """'up 40%', 'down 12%', 'no change', 'up from none'."""
+        if not self.testable:
+            return "no incidents in either period"
+        if math.isinf(self.rate_ratio):
+            return "up from none"
+        if abs(self.percent) < 0.5:
+            return "no change"
+        return f"{'up' if self.percent > 0 else 'down'} {abs(self.percent):.0f}%"
+
+    def significance(self) -> str:
+        """'significant (p = 0.003)', 'not significant (p = 0.210)'."""
+        if not self.testable:
+            return "nothing to compare"
+        return f"{'' if self.significant else 'not '}significant (p {p_text(self.p_value)})"
+
     def verdict(self) -> str:
         """In words, as a page says it: 'up 40%, significant (p = 0.003)'."""
-        if not self.testable:
-            return "no incidents in either period, nothing to compare"
-        if math.isinf(self.rate_ratio):
-            direction = "up from none"
-        elif abs(self.percent) < 0.5:
-            direction = "no change"
-        else:
-            direction = f"{'up' if self.percent > 0 else 'down'} {abs(self.percent):.0f}%"
-        if self.significant:
-            return f"{direction}, significant (p {_p_text(self.p_value)})"
-        return f"{direction}, not a significant change (p {_p_text(self.p_value)})"
+        return f"{self.direction()}, {self.significance()}"
 
     def interval_text(self) -> str:
         high = "∞" if math.isinf(self.ci_high) else f"{self.ci_high:.2f}"
         return f"{self.confidence:.0%} CI {self.ci_low:.2f} to {high}"
 
 
-def _p_text(p: float) -> str:
+def p_text(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 

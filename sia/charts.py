@@ -61,9 +61,11 @@ def category_mix(mix: pd.DataFrame, title: str) -> alt.Chart:
 
 
 def ward_ranking(table: pd.DataFrame, measure: str, value_title: str, title: str,
-                 selected: str | None = None) -> alt.Chart:
-    """Wards ranked by the chosen measure, with the value written on each bar."""
-    data = table.assign(selected=table["ward_name"] == selected,
+                 selected: str | tuple[str, ...] | None = None) -> alt.Chart:
+    """Wards ranked by the chosen measure, with the value written on each bar; the
+    selected ward (or wards) in a second colour."""
+    chosen = (selected,) if isinstance(selected, str) else tuple(selected or ())
+    data = table.assign(selected=table["ward_name"].isin(chosen),
                         label=table["value"].map(lambda v: format_value(v, measure)))
     base = alt.Chart(data, title=title).encode(
         y=alt.Y("ward_name:N", sort=alt.EncodingSortField("value", order="descending"), title=None),
@@ -90,3 +92,55 @@ def against_city(table: pd.DataFrame, ward: str, title: str) -> alt.Chart:
         tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("area:N", title="Area"),
                  alt.Tooltip("rate:Q", title="Per 1,000 a year", format=",.1f")],
     ).properties(height=alt.Step(9))
+
+
+LINEAGE_COLOURS = {"retained": "#0072B2", "changed": "#E69F00", "added": "#009E73", "dropped": "#767676"}
+LINEAGE_WORDS = {"retained": "retained", "changed": "changed focus", "added": "new", "dropped": "dropped"}
+
+
+def priority_lineage(comparison: dict[str, list[dict]], earlier: str, later: str,
+                     width: int = 1000) -> alt.LayerChart:
+    """The two years' priority lists facing each other, in the documents' order, with a
+    line from each earlier priority to the one that continues it (solid: retained,
+    dashed: changed focus); new and dropped priorities have no line and say so."""
+    left, right = width * 0.42, width * 0.58  # room for the titles either side
+    nodes, links = [], []
+    for status, items in comparison.items():
+        for n, item in enumerate(items):
+            for fy, x in ((earlier, left), (later, right)):
+                if fy in item:
+                    a = item[fy]
+                    suffix = {"added": "  (new)", "dropped": "  (dropped)"}.get(status, "")
+                    nodes.append({"x": x, "rank": a["rank"], "status": status, "side": fy,
+                                  "label": f"{a['rank']}. {a['title']}{suffix}",
+                                  "title": a["title"], "fy": fy})
+            if earlier in item and later in item:
+                for fy, x in ((earlier, left), (later, right)):
+                    links.append({"pair": f"{status}{n}", "x": x, "rank": item[fy]["rank"],
+                                  "status": status})
+    node_data, link_data = pd.DataFrame(nodes), pd.DataFrame(links)
+    deepest = int(node_data["rank"].max())
+    x = alt.X("x:Q", scale=alt.Scale(domain=[0, width]), axis=None)
+    y = alt.Y("rank:Q", scale=alt.Scale(domain=[0.3, deepest + 0.5], reverse=True), axis=None)
+    words = " + ".join(f"(datum.label == '{k}' ? '{v}' : '')" for k, v in LINEAGE_WORDS.items())
+    colour = alt.Color("status:N", title=None,
+                       legend=alt.Legend(orient="top", labelFontSize=13, labelExpr=words),
+                       scale=alt.Scale(domain=list(LINEAGE_COLOURS), range=list(LINEAGE_COLOURS.values())))
+    lines = alt.Chart(link_data).mark_line(strokeWidth=3).encode(
+        x=x, y=y, detail="pair:N", color=colour,
+        strokeDash=alt.condition("datum.status == 'changed'", alt.value([7, 4]), alt.value([1, 0])))
+    dots = alt.Chart(node_data).mark_circle(size=110, opacity=1).encode(
+        x=x, y=y, color=colour,
+        tooltip=[alt.Tooltip("fy:N", title="Year"), alt.Tooltip("rank:Q", title="Position"),
+                 alt.Tooltip("title:N", title="Priority"), alt.Tooltip("status:N", title="Lineage")])
+    text = alt.Chart(node_data).mark_text(fontSize=14, baseline="middle").encode(
+        x=x, y=y, text="label:N",
+        color=alt.condition("datum.status == 'dropped'", alt.value("#595959"), alt.value("#1f1f1f")))
+    left_text = text.transform_filter(alt.datum.side == earlier).mark_text(
+        fontSize=14, baseline="middle", align="right", dx=-12)
+    right_text = text.transform_filter(alt.datum.side == later).mark_text(
+        fontSize=14, baseline="middle", align="left", dx=12)
+    heads = alt.Chart(pd.DataFrame({"x": [left, right], "rank": [0.3, 0.3], "label": [earlier, later]})
+                      ).mark_text(fontSize=16, fontWeight="bold", baseline="top").encode(x=x, y=y, text="label:N")
+    return (lines + dots + left_text + right_text + heads).properties(
+        width=width, height=42 * deepest + 40).configure_view(stroke=None)

@@ -19,8 +19,8 @@ from .demo import build_demo, demo_data_dir
 from .errors import InputError
 from .ingest import WardInputs, build_dataset
 from .periods import fy_months, parse_financial_year
-from .priorities import INDICATORS, REGISTER, compare, load_register
-from .priority_evidence import change_between, volumes
+from .priorities import REGISTER, compare, load_register
+from .priority_evidence import evidence_table
 from .sources import SourceSelection
 
 EXIT_INPUT = 2
@@ -199,35 +199,15 @@ def _priorities(args) -> int:
             sys.stdout.write("\n")
         return 0
     if args.evidence:
-        _print_table(_evidence(register, load(args.data_dir)), args.format)
+        dataset = load(args.data_dir)
+        _print_table(evidence_table(register, dataset.incidents, dataset.wards, dataset.months,
+                                    tuple(dataset.financial_years)), args.format)
         return 0
     _print_table(pd.DataFrame([{"set": p.set, "fy": register.fy_of(p), "rank": p.rank, "id": p.id,
                                 "title": p.title, "indicator": p.indicator,
                                 "categories": "; ".join(p.categories), "wards": "; ".join(p.wards)}
                                for p in register.priorities.values()]), args.format)
     return 0
-
-
-def _evidence(register, dataset) -> pd.DataFrame:
-    """One row per measurable priority and year; the change is tested between the first
-    and last year of the dataset."""
-    fys = tuple(dataset.financial_years)
-    rows = []
-    for p in register.priorities.values():
-        if not p.measurable:
-            continue
-        change = change_between(dataset.incidents, p, dataset.months, (fys[0], fys[-1])) \
-            if len(fys) > 1 else None
-        for row in volumes(dataset.incidents, dataset.wards, p, fys).to_dict("records"):
-            rows.append({"priority": p.id, "title": p.title, "indicator": INDICATORS[p.indicator],
-                         "categories": "; ".join(p.categories), **row,
-                         "change": change.change.verdict() if change else "",
-                         "rate_ratio": change.change.rate_ratio if change else None,
-                         "ci_low": change.change.ci_low if change else None,
-                         "ci_high": change.change.ci_high if change else None,
-                         "p_value": change.change.p_value if change else None,
-                         "change_basis": change.basis() if change else ""})
-    return pd.DataFrame(rows)
 
 
 COMMANDS = {"ingest": _ingest, "counts": _counts, "demo": _demo, "report": _report,

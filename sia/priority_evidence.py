@@ -19,7 +19,8 @@ from .change import RateChange, rate_change
 from .denominators import population_column
 from .filters import ASB, CRIME, Filters
 from .measures import months_counted, select, ward_measures
-from .priorities import Priority
+from .priorities import INDICATORS, Priority, Register
+from .wording import plural
 
 
 def indicator_filters(priority: Priority, fys: tuple[str, ...], like_for_like: bool = False,
@@ -58,7 +59,7 @@ class PriorityChange:
         shown = {fy: len(ms) for fy, ms in self.months.items()}
         if self.like_for_like:
             n = next(iter(shown.values()))
-            return f"like-for-like months ({n} month{'s' if n != 1 else ''} of the year in both years)"
+            return f"like-for-like months ({plural(n, 'month')} of the year in both years)"
         return ("per month over all months covered (" +
                 ", ".join(f"{fy}: {n}" for fy, n in shown.items()) +
                 "); the years share no months of the year, so seasonality is not controlled")
@@ -100,3 +101,28 @@ def named_against_found(ranking: pd.DataFrame, named: tuple[str, ...]) -> pd.Dat
     return pd.DataFrame({"ward": wards, "named": [w in named for w in wards],
                          "rank": table["rank"].to_numpy(), "value": table["value"].to_numpy(),
                          "in_top": [w in top for w in wards]}).sort_values("rank").reset_index(drop=True)
+
+
+def evidence_table(register: Register, incidents: pd.DataFrame, wards: pd.DataFrame,
+                   available: list[str], fys: tuple[str, ...],
+                   sets: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per measurable priority (of the given sets, else all) and year: volumes,
+    and the change from the first to the last year repeated on each row."""
+    rows = []
+    for p in register.priorities.values():
+        if not p.measurable or (sets is not None and p.set not in sets):
+            continue
+        found = change_between(incidents, p, available, (fys[0], fys[-1])) if len(fys) > 1 else None
+        change = found.change if found else None
+        for row in volumes(incidents, wards, p, fys).to_dict("records"):
+            rows.append({"priority": p.id, "set": p.set, "rank": p.rank, "title": p.title,
+                         "indicator": INDICATORS[p.indicator], "categories": "; ".join(p.categories),
+                         **row,
+                         "change": change.direction() if change else "",
+                         "rate_ratio": change.rate_ratio if change else np.nan,
+                         "ci_low": change.ci_low if change else np.nan,
+                         "ci_high": change.ci_high if change else np.nan,
+                         "p_value": change.p_value if change else np.nan,
+                         "significant": change.significant if change else False,
+                         "change_basis": found.basis() if found else ""})
+    return pd.DataFrame(rows)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
 from .periods import MONTH_ABBREVIATIONS, fy_coverage, fy_months, months_in
+from .wording import plural
 
 ALL_CRIME = "All crime (excluding ASB)"
 
@@ -39,7 +40,7 @@ def counts_by_year_and_category(incidents: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.Index(ordered.index, name="Category"))
     for fy, months in zip(coverage["fy"], coverage["months_covered"]):
         out[f"{fy} incidents"] = ordered[fy]
-        out[f"{fy} per month ({months} month{'s' if months != 1 else ''})"] = (ordered[fy] / months).round(1)
+        out[f"{fy} per month ({plural(months, 'month')})"] = (ordered[fy] / months).round(1)
     return out
 
 

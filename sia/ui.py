@@ -15,7 +15,10 @@ from .errors import InputError
 from .filters import CRIME, FILTER_KEYS, INCIDENT_TYPES, MEASURES, Filters, from_query_params
 from .measures import month_of_year, months_counted, select, ward_measures
 from .periods import MONTH_ABBREVIATIONS, fy_coverage
+from .priorities import REGISTER, Register, load_register
+from .priority_evidence import evidence_table
 from .store import Dataset, current_build, open_dataset
+from .wording import plural
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -83,9 +86,10 @@ NO_DATA = "–"
 _FORMATS = {"i": ("{:,.0f}", "%,d"), "u": ("{:,.0f}", "%,d"), "f": ("{:,.1f}", "%,.1f")}
 
 
-def show_table(table, **kwargs) -> None:
+def show_table(table, widths: dict[str, str] | None = None, **kwargs) -> None:
     """A table at its full height (no inner scrolling), in UK number formats (1,234 for
-    counts, 1,234.5 for rates) and a dash where there is no data.
+    counts, 1,234.5 for rates) and a dash where there is no data; `widths` sets columns to
+    "small", "medium" or "large".
 
     Streamlit shows missing numbers as 'None', so a column with gaps is shown as
     right-aligned text; complete columns stay numeric (and sort as numbers)."""
@@ -100,6 +104,8 @@ def show_table(table, **kwargs) -> None:
             config[name] = st.column_config.TextColumn(alignment="right")
         else:
             config[name] = st.column_config.NumberColumn(format=number_format)
+    for name, width in (widths or {}).items():
+        config[name] = {**config.get(name, st.column_config.Column()), "width": width}
     st.dataframe(shown, width="stretch", height=35 * (len(table) + 1) + 3,
                  column_config=config, **kwargs)
 
@@ -216,7 +222,7 @@ def page_header(title: str, dataset: Dataset, filters: Filters | None = None) ->
     st.title(title)
     data_banner(dataset)
     if filters is not None:
-        parts = [f"{fy}: {len(ms)} month{'s' if len(ms) != 1 else ''}"
+        parts = [f"{fy}: {plural(len(ms), 'month')}"
                  for fy, ms in months_counted(dataset.months, filters).items()]
         basis = "like-for-like months" if filters.like_for_like else "all months each year covers"
         st.caption(f"Showing {filters.subject()}; {'; '.join(parts)} ({basis}). "
@@ -252,3 +258,28 @@ def view_param(key: str, value: str | None, default: str | None = None) -> None:
             del st.query_params[key]
     elif st.query_params.get(key) != value:
         st.query_params[key] = value
+
+
+def priority_register() -> Register:
+    """The priority register, re-read when the file changes; a malformed register stops
+    the page with the validation messages."""
+    try:
+        return _register(str(REGISTER), REGISTER.stat().st_mtime_ns)
+    except InputError as exc:
+        st.error("The priority register cannot be read:\n\n" +
+                 "\n".join(f"- {p}" for p in exc.problems))
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _register(path: str, mtime: int) -> Register:
+    return load_register(Path(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def priority_evidence(key: tuple[str, str], register_mtime: int, fys: tuple[str, ...],
+                      sets: tuple[str, ...]) -> pd.DataFrame:
+    """evidence_table for the city sets, cached per build and register version."""
+    dataset = _open(*key)
+    return evidence_table(_register(str(REGISTER), register_mtime), dataset.incidents,
+                          dataset.wards, dataset.months, fys, sets)

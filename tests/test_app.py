@@ -100,3 +100,28 @@ def test_the_map_year_and_points_reopen_from_a_link(monkeypatch, real_data_dir):
     assert year.value == "2014-15"
     assert next(t for t in at.toggle if t.label == "Show incidents as points").value is True
     assert at.query_params["map_fy"] in ("2014-15", ["2014-15"])
+
+
+def test_priorities_page_figures_agree_with_counts(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/priorities.py", {"priority": "youth-violence-2019"})
+    assert at.selectbox[0].value == "youth-violence-2019"  # the link opened that priority
+    dataset = open_dataset(real_data_dir)
+    proxies = ["Possession of weapons", "Robbery", "Violence and sexual offences"]
+    counts = count_incidents(dataset.incidents, ["fy", "crime_type"])
+    counts = counts[counts["crime_type"].isin(proxies)].groupby("fy")["count"].sum()
+    assert metric(at, "Incidents per month, 2014-15") == f"{counts['2014-15'] / 7:,.1f}"
+    assert metric(at, "Incidents per month, 2019-20") == f"{counts['2019-20']:,.1f}"
+    summary = next(d.value for d in at.dataframe if "SIA" in d.value.columns)
+    row = summary[summary["SIA"] == "2019-20 #1"].iloc[0]
+    assert row["2019-20 a month"] == counts["2019-20"]
+    assert row["Change"].startswith("up ") and row["Significant?"].startswith("yes")
+    text = " ".join(m.value for m in at.markdown)
+    assert "Protecting victims from Cyber Crime" in text and "Action Fraud" in text
+
+
+def test_choosing_a_priority_puts_it_in_the_link(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/priorities.py")
+    at.selectbox[0].select("drugs-alcohol-2019").run()
+    assert at.query_params["priority"] in ("drugs-alcohol-2019", ["drugs-alcohol-2019"])
+    assert any(
+        m.value.startswith("#### Reducing the misuse of both drugs and alcohol") for m in at.markdown)

@@ -126,3 +126,17 @@ def test_incident_points_are_drawn_clustered_on_demand(page, serve, real_data_di
     assert "points=1" in page.url  # the map's own settings are in the link too
     assert_no_error(page)
     assert outside_requests(page) == []
+
+
+def test_priorities_page_shows_both_sets_and_their_lineage(page, serve, real_data_dir):
+    open_page(page, f"{serve(real_data_dir)}/priorities?priority=asb-2019", PAGES["priorities"])
+    lineage = page.locator("[data-testid='stVegaLiteChart']").first
+    lineage.wait_for(timeout=60_000)
+    assert lineage.bounding_box()["height"] > 300
+    counts = page.locator("[data-testid='stMarkdownContainer']", has_text="retained").first.inner_text()
+    assert counts.strip() == "4 retained · 2 continued with a new focus · 1 new · 3 dropped"
+    assert "Preventing and Reducing Serious Youth Violence (Knife Crime) moved up 8 places" in page.inner_text("body")
+    assert page.get_by_role("heading", name="Anti-Social Behaviour (2019-20, #2)").is_visible()
+    assert page.get_by_text("Priorities open data cannot measure").is_visible()
+    assert_no_error(page)
+    assert outside_requests(page) == []
