@@ -142,3 +142,22 @@ def study_units(dataset: Dataset, query: HotspotQuery, fy: str) -> gpd.GeoDataFr
     if query.lsoa_population is not None:
         units["population"] = units["unit_id"].map(lsoa_population(query.lsoa_population)).to_numpy(dtype=float)
     return units
+
+
+def unit_hotspot_sentence(run: HotspotRun, unit_name: str, subject: str) -> str:
+    """Whether one unit is a hotspot, in words, with the method and correction named."""
+    row = run.gistar.table.set_index("unit_name").loc[unit_name]
+    label = row["class"]
+    if label.startswith(("hot", "cold")):
+        kind, level = label.split()
+        finding = (f"**{unit_name} is a {'hotspot' if kind == 'hot' else 'coldspot'}** for {subject} "
+                   f"at {level} confidence")
+    elif label == "not significant":
+        finding = f"{unit_name} is **not a significant hotspot or coldspot** for {subject}"
+    else:
+        finding = f"{unit_name} has no neighbouring {UNIT_NAMES[run.unit]}, so it was not tested"
+    detail = ("" if pd.isna(row["gi_z"]) else
+              f" (Gi* z = {row['gi_z']:+.2f}, adjusted p = {row['p_adjusted']:.3g})")
+    return (f"{run.fy}: {finding}{detail}. Method: Getis-Ord Gi* with its neighbouring "
+            f"{UNIT_NAMES[run.unit]}, p-values adjusted by {run.gistar.correction_label} "
+            f"({run.gistar.correction}).")

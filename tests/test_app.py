@@ -100,3 +100,16 @@ def test_the_map_year_and_points_reopen_from_a_link(monkeypatch, real_data_dir):
     assert year.value == "2014-15"
     assert next(t for t in at.toggle if t.label == "Show incidents as points").value is True
     assert at.query_params["map_fy"] in ("2014-15", ["2014-15"])
+
+
+def test_the_map_shades_gi_star_hotspots_from_a_link(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"layer": "grid", "fy": "2014-15"})
+    shading = next(r for r in at.radio if r.label == "Map shows")
+    assert shading.value == "grid"
+    assert any("Getis-Ord Gi*" in c.value and "Benjamini-Hochberg" in c.value for c in at.caption)
+
+
+def test_the_ward_profile_says_whether_the_ward_is_a_hotspot(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/ward.py", {"ward": "Normanton", "fy": "2019-20"})
+    statement = next(m.value for m in at.markdown if m.value.startswith("2019-20: Normanton"))
+    assert "hotspot" in statement and "Getis-Ord Gi*" in statement and "(fdr_bh)" in statement

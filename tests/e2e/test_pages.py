@@ -126,3 +126,16 @@ def test_incident_points_are_drawn_clustered_on_demand(page, serve, real_data_di
     assert "points=1" in page.url  # the map's own settings are in the link too
     assert_no_error(page)
     assert outside_requests(page) == []
+
+
+def test_the_hotspot_layer_draws_and_names_its_method(page, serve, real_data_dir):
+    open_page(page, f"{serve(real_data_dir)}/map?fy=2014-15&layer=grid", PAGES["map"])
+    frame = map_frame(page)
+    legend = frame.locator(".sia-legend").inner_text()
+    assert legend.startswith("Hotspots, 2014-15: 250 m grid cells")
+    assert "Getis-Ord Gi*" in legend and "Benjamini-Hochberg" in legend
+    assert frame.locator("path.leaflet-interactive").count() > 17  # significant cells over the wards
+    page.wait_for_timeout(1000)
+    page.screenshot(path=ARTIFACTS / "page-map-hotspots.png", full_page=True)
+    assert_no_error(page)
+    assert outside_requests(page) == []
