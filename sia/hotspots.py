@@ -31,7 +31,7 @@ from scipy import stats
 from scipy.spatial import cKDTree
 
 from .errors import InputError, Problem
-from .geography import BNG, place_in_wards
+from .geography import BNG, check_polygons, place_in_wards, read_boundaries
 from .grid import cell_of_points, make_grid
 
 CONTIGUITY_TOLERANCE_M = 5.0  # polygons closer than this are neighbours (generalised edges)
@@ -70,13 +70,7 @@ def check_units(units: gpd.GeoDataFrame, where: str) -> None:
     """Polygons with an id, in a projected CRS in metres."""
     if len(units) == 0:
         raise InputError(Problem("there are no areas", where, "give the polygons of the areas"))
-    kinds = set(units.geom_type.dropna())
-    if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
-        raise InputError(Problem(f"areas must be polygons, found {', '.join(sorted(kinds)) or 'no geometry'}",
-                                 where, "give area boundaries, not points or lines"))
-    if units.crs is None:
-        raise InputError(Problem("the areas have no coordinate reference system", where,
-                                 "save the file with its CRS (e.g. EPSG:27700 or EPSG:4326)"))
+    check_polygons(units, where, "areas", "the areas", "give area boundaries, not points or lines")
     if not units.crs.is_projected or units.crs.axis_info[0].unit_name not in ("metre", "meter"):
         raise InputError(Problem(f"the areas are in {units.crs.to_string()}, not in metres", where,
                                  f"reproject them first, e.g. .to_crs('{BNG}')"))
@@ -143,18 +137,7 @@ def ward_units(wards: gpd.GeoDataFrame, population: str | None = None) -> gpd.Ge
 def read_lsoa_units(path: Path) -> gpd.GeoDataFrame:
     """LSOA polygons (ONS fields LSOA11CD/LSOA11NM, any year) as units in BNG."""
     label = str(path)
-    if not Path(path).exists():
-        raise InputError(Problem("no such LSOA boundary file", label,
-                                 "give the LSOA polygons, e.g. lsoa_2011_derby.geojson"))
-    try:
-        gdf = gpd.read_file(path)
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(Problem(f"cannot be read as LSOA boundaries ({first})", label,
-                                 "give a GeoJSON, GeoPackage or shapefile of LSOA polygons")) from None
-    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf:
-        raise InputError(Problem("holds no geometry: it is not a boundary file", label,
-                                 "give the LSOA polygons, e.g. lsoa_2011_derby.geojson"))
+    gdf = read_boundaries(path, "LSOA")
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     code = next((c for c in columns if LSOA_CODE_FIELD.match(c)), None)
     name = next((c for c in columns if LSOA_NAME_FIELD.match(c)), code)
