@@ -31,7 +31,8 @@ FRAME = "iframe[title='streamlit_folium.st_folium']"
 def map_payload_bytes(data_dir: Path) -> int:
     """What st_folium ships for the default ward view: the map's rendered HTML."""
     from sia.filters import Filters
-    from sia.maps import heat_points, ward_map, web_wards
+    from sia.hotspot_maps import incident_density
+    from sia.maps import ward_map, web_wards
     from sia.measures import select, ward_measures
     from sia.store import open_dataset
 
@@ -42,7 +43,7 @@ def map_payload_bytes(data_dir: Path) -> int:
     fy = filters.fys[-1]
     rows = selection.rows[selection.rows["fy"] == fy]
     m = ward_map(web_wards(dataset.wards), table[table["fy"] == fy], fy=fy, measure_label="Incidents",
-                 heat_points=heat_points(rows))
+                 density=incident_density(rows, dataset.wards))
     return len(m.get_root().render().encode())
 
 

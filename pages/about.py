@@ -3,6 +3,7 @@ import streamlit as st
 
 from sia.datadir import DATA_DIR_VARIABLE
 from sia.geography import SNAP_DISTANCE_M
+from sia.hotspots import CONTIGUITY_TOLERANCE_M, PERMUTATIONS, PatternRules
 from sia.ui import current_dataset, current_filters, page_header
 
 current_filters()  # the shared sidebar
@@ -28,6 +29,36 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
 - **Map classes** are natural breaks (Fisher-Jenks) in five classes; every ward also carries
   its name and rank, so the map does not depend on colour.
 
+### Hotspot statistics
+- **Getis-Ord Gi\\*** compares the incidents in a unit *and its neighbours* with the city as
+  a whole. A large positive z-score means more incidents there than chance would put
+  together; a negative one, fewer. Units are wards, LSOAs or square grid cells in British
+  National Grid (by default about 50 cells across the city's shorter side, 250 m for Derby).
+  Neighbours: polygons whose edges come within {CONTIGUITY_TOLERANCE_M:g} m of each other
+  (published boundaries are generalised, so neighbours do not share exact points); grid
+  cells, the 8 around each cell. Computed with PySAL's esda.
+- **p-values.** The analytic p-value (two-sided, normal approximation) decides the
+  classes; a permutation pseudo p-value ({PERMUTATIONS:,} random rearrangements with a fixed
+  seed) is given beside it. Testing every unit at once would find some "hotspots" by chance,
+  so the p-values are **adjusted for multiple testing** (Benjamini-Hochberg false discovery
+  rate by default; Holm on request) before units are classed **hot or cold at 99%, 95% or
+  90% confidence**, or not significant. A unit with no neighbours is reported, not tested.
+- **Assumptions.** Gi\\* asks whether incidents cluster in space, not why; it depends on the
+  unit and neighbourhood chosen (a cluster can be significant on a grid and vanish in the 17
+  wards, which are few and large); the normal approximation is rough for small counts,
+  which is why the permutation p-value is shown too. Counts follow where people are and go
+  (the city centre draws visitors), so a hotspot of counts is not a hotspot of risk to
+  residents.
+- **Kernel density** (the map's density layer) spreads each incident over a Gaussian
+  kernel whose width follows the normal-reference rule (1.06 × the smaller of the standard
+  deviation and the interquartile range / 1.34 × n^-1/5, on each axis, averaged), evaluated
+  on the grid. It shows where incidents concentrate; it is not a significance test.
+- **Patterns across periods** (the `hotspots --across` command): a unit significant in at
+  least {PatternRules().persistent_share:.0%} of the periods is a persistent hotspot; one
+  significant recently (the last {PatternRules().recent_share:.0%} of periods) but not
+  before is emerging; before but not recently, former; otherwise, in at least
+  {PatternRules().hotspot_share:.0%} of periods, intermittent (and the same for coldspots).
+
 ### Caveats
 - The years held may be partial: every page says which months each year covers. Compare
   partial years per month, per 1,000 residents a year, or on like-for-like months.
@@ -35,7 +66,12 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
   offences after the 2014 HMIC inspection of crime recording), so some rises reflect
   recording as much as behaviour.
 - Locations are anonymised points: the street names are approximate, and several incidents
-  often share one point.
+  often share one point. police.uk snaps each incident to one of a fixed set of map points
+  near its street, so a hotspot is located to within a street or two, and grid cells with
+  no map point always count zero.
+- Recording rules and practice changed between 2014-15 and 2019-20, and the years held
+  cover different months: hotspots of the two years are each tested against their own
+  year, not compared as like with like.
 - The change figures are not yet tested for statistical significance.
 
 ### Data

@@ -1,5 +1,6 @@
-"""Hotspot map: the ward choropleth of the chosen measure, a heat layer, incident points on
-demand. Clicking a ward selects it for the side panel and the ward profile."""
+"""Hotspot map: the ward choropleth of the chosen measure or the Getis-Ord Gi* hotspots by
+ward or grid cell, a kernel density layer, incident points on demand. Clicking a ward
+selects it for the side panel and the ward profile."""
 import os
 from pathlib import Path
 
@@ -9,10 +10,11 @@ from streamlit_folium import st_folium
 from sia.filters import MEASURES, format_value
 from sia.map_assets import localise
 from sia.map_events import RETURNED_OBJECTS, event_key, ward_from_click
-from sia.maps import MAX_POINTS, heat_points, ward_map, web_wards
+from sia.hotspot_maps import hotspot_layer, incident_density
+from sia.maps import MAX_POINTS, ward_map, web_wards
 from sia.measures import select, ward_change
-from sia.ui import (current_dataset, current_filters, dataset_key, page_header, select_ward, view_param,
-                    ward_table, without_ward)
+from sia.ui import (current_dataset, current_filters, dataset_key, hotspot_run, page_header, select_ward,
+                    view_param, ward_table, without_ward)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -35,20 +37,37 @@ def map_layers(key, filters, fy, show_points):
     rows = rows[rows["fy"] == fy]
     change = ward_change(table, filters.fys)["change_pct"] if filters.comparing else None
     points = rows[["lat", "lon", "location", "category", "month"]] if show_points else None
-    return table[table["fy"] == fy], change, heat_points(rows), points
+    return table[table["fy"] == fy], change, incident_density(rows, dataset.wards), points
 
 
-def build_map(key, filters, fy, show_points):
-    table, change, heat, points = map_layers(key, without_ward(filters), fy, show_points)
+@st.cache_data(show_spinner=False, max_entries=32)
+def hotspot_map_layer(key, filters, fy, unit):
+    run = hotspot_run(key, filters, fy, unit)
+    return run if isinstance(run, str) else hotspot_layer(run)
+
+
+# What the map shades: the chosen measure, or Gi* hotspot classes (kept in the URL as 'layer').
+SHADING = {"measure": "Ward measure", "ward": "Hotspots (Gi*): wards", "grid": "Hotspots (Gi*): grid"}
+
+
+def build_map(key, filters, fy, show_points, hotspots):
+    table, change, density, points = map_layers(key, without_ward(filters), fy, show_points)
     tiles_url = os.environ.get("SIA_TILES_URL")
     m = ward_map(simplified_wards(key), table, fy=fy, measure_label=MEASURES[filters.measure],
-                 change_pct=change, selected=filters.ward, heat_points=heat, incident_points=points,
+                 change_pct=change, selected=filters.ward, density=density, hotspots=hotspots,
+                 incident_points=points,
                  tiles=(tiles_url, os.environ.get("SIA_TILES_ATTRIBUTION", "")) if tiles_url else None)
     return localise(m, STATIC)
 
 
 # The map's own settings live in the URL beside the filters (map_fy, points).
 controls = st.columns([1, 1, 2])
+asked_layer = st.query_params.get("layer")
+shading = controls[2].radio("Map shows", list(SHADING), format_func=SHADING.get, horizontal=True,
+                            index=list(SHADING).index(asked_layer) if asked_layer in SHADING else 0,
+                            help="Hotspots: Getis-Ord Gi* on incident counts, each ward or grid cell "
+                                 "with its neighbours, tested against the city as a whole; "
+                                 "see About for the method.")
 asked_fy = st.query_params.get("map_fy")
 fy = controls[0].radio("Year on the map", filters.fys, horizontal=True,
                        index=filters.fys.index(asked_fy) if asked_fy in filters.fys else len(filters.fys) - 1,
@@ -57,15 +76,26 @@ show_points = controls[1].toggle("Show incidents as points", value=st.query_para
                                  help=f"Clustered; at most {MAX_POINTS:,} are drawn.")
 view_param("map_fy", fy, default=filters.fys[-1])
 view_param("points", "1" if show_points else None)
+view_param("layer", shading, default="measure")
+hotspots = None
+if shading != "measure":
+    hotspots = hotspot_map_layer(dataset_key(dataset), without_ward(filters), fy, shading)
+    if isinstance(hotspots, str):
+        st.info(f"No hotspot test for this selection: {hotspots}")
+        hotspots = None
 
 key = dataset_key(dataset)
 map_column, panel = st.columns([3, 1])
 with map_column:
-    event = st_folium(build_map(key, filters, fy, show_points), key="ward_map", height=600,
+    event = st_folium(build_map(key, filters, fy, show_points, hotspots), key="ward_map", height=600,
                       use_container_width=True, returned_objects=RETURNED_OBJECTS)
-    st.caption("Click a ward to select it. Layers (heat, points, labels) switch on and off at "
-               "the top right. Wards are labelled with their name and rank, so the map reads "
+    st.caption("Click a ward to select it. Layers (density, points, labels) switch on and off at "
+               "the top right. Wards are labelled with their name (and rank), so the map reads "
                "without colour.")
+    if hotspots is not None:
+        st.caption(f"Hotspots: {hotspots.method}. Shaded units have significantly more (red) or "
+                   "fewer (blue) incidents, with their neighbours, than the city's average; "
+                   "police.uk's anonymised locations and partial years limit what they show.")
 
 # A click seen for the first time selects its ward; reruns bring the same event back.
 if event and event_key(event) != st.session_state.get("_last_map_event"):

@@ -6,7 +6,8 @@ import streamlit as st
 from sia import charts
 from sia.filters import MEASURES
 from sia.measures import categories_against_city, monthly_series, select, top_locations, ward_change
-from sia.ui import (current_dataset, current_filters, dataset_key, page_header, select_ward,
+from sia.hotspot_runs import unit_hotspot_sentence
+from sia.ui import (current_dataset, current_filters, dataset_key, hotspot_run, page_header, select_ward,
                     show_table, ward_table)
 
 dataset = current_dataset()
@@ -34,6 +35,11 @@ for i, fy in enumerate(filters.fys):
                            help=f"Rank by {MEASURES[filters.measure].lower()}: {row['rank']} of {len(names)}.")
 st.markdown(" · ".join(f"**{fy}**: rank {mine.loc[fy, 'rank']} of {len(names)} wards by "
                        f"{MEASURES[filters.measure].lower()}" for fy in filters.fys))
+st.markdown("**Hotspot test**")
+for fy in filters.fys:
+    run = hotspot_run(dataset_key(dataset), filters, fy, "ward")
+    st.markdown(f"{fy}: no hotspot test ({run})" if isinstance(run, str) else
+                unit_hotspot_sentence(run, ward, filters.subject()))
 if filters.comparing:
     change = ward_change(table, filters.fys).loc[ward]
     percent = "no earlier figure" if pd.isna(change["change_pct"]) else f"{change['change_pct']:+.0f}%"

@@ -1,4 +1,4 @@
-"""The command line: ``python -m sia ingest|counts|demo|report|priorities``.
+"""The command line: ``python -m sia ingest|counts|hotspots|demo|report|priorities``.
 
 Problems with the input print one line each (what, where, what to do) and exit 2;
 nothing is written when an input is bad.
@@ -17,6 +17,7 @@ from .counts import GROUPINGS, count_incidents
 from .datadir import DATA_DIR_VARIABLE, load
 from .demo import build_demo, demo_data_dir
 from .errors import InputError
+from .hotspots import CORRECTIONS, PERMUTATIONS, SEED, PatternRules
 from .ingest import WardInputs, build_dataset
 from .periods import fy_months, parse_financial_year
 from .priorities import REGISTER, compare, load_register
@@ -93,6 +94,42 @@ def build_parser() -> argparse.ArgumentParser:
     counts.add_argument("--crime-type", action="append", default=[], metavar="TYPE")
     counts.add_argument("--format", choices=["csv", "json"], default="csv")
 
+    hot = sub.add_parser(
+        "hotspots", help="Getis-Ord Gi* hotspots by ward, LSOA or grid cell",
+        description="Count incidents per unit, test each unit with Getis-Ord Gi* (PySAL esda) and "
+                    "print one row per unit: count, rate, Gi* z-score, p-values, the p-value "
+                    "adjusted for multiple testing and the hot/cold class. A summary naming the "
+                    "method goes to stderr.")
+    hot.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
+    hot.add_argument("--unit", choices=["ward", "lsoa", "grid"], default="ward")
+    hot.add_argument("--cell-size", type=float, metavar="M",
+                     help="grid cell size in metres (default: the shorter side of the area / 50, rounded)")
+    hot.add_argument("--fy", type=_financial_year, help="financial year (default: the latest held)")
+    hot.add_argument("--crime-type", action="append", default=[], metavar="TYPE",
+                     help="repeatable (default: all crime, without anti-social behaviour)")
+    hot.add_argument("--lsoas", type=Path, metavar="FILE",
+                     help="LSOA polygons for --unit lsoa, e.g. lsoa_2011_derby.geojson (LSOA11CD/LSOA11NM)")
+    hot.add_argument("--lsoa-population", type=Path, metavar="FILE",
+                     help="residents by LSOA, for LSOA rates (e.g. pop_mid2019_lsoa_syoa_derby.csv)")
+    hot.add_argument("--measure", choices=["count", "rate"], default="count",
+                     help="the variable tested (rate: per 1,000 residents a year)")
+    hot.add_argument("--correction", choices=list(CORRECTIONS), default="fdr_bh",
+                     help="multiple-testing correction (default: Benjamini-Hochberg FDR)")
+    hot.add_argument("--inference", choices=["analytic", "permutation"], default="analytic",
+                     help="which p-value the classes use (default: analytic)")
+    hot.add_argument("--permutations", type=int, default=PERMUTATIONS, metavar="N")
+    hot.add_argument("--seed", type=int, default=SEED, metavar="N")
+    hot.add_argument("--across", choices=["month", "fy"],
+                     help="also classify each unit's pattern across months or years (adds 'pattern')")
+    defaults = PatternRules()
+    hot.add_argument("--hotspot-share", type=float, default=defaults.hotspot_share, metavar="S",
+                     help="share of periods significant to count as a hotspot (default %(default)s)")
+    hot.add_argument("--persistent-share", type=float, default=defaults.persistent_share, metavar="S",
+                     help="share of all periods for a persistent hotspot (default %(default)s)")
+    hot.add_argument("--recent-share", type=float, default=defaults.recent_share, metavar="S",
+                     help="share of periods, the latest, that are recent (default %(default)s)")
+    hot.add_argument("--format", choices=["csv", "json"], default="csv")
+
     demo = sub.add_parser("demo", help="write and ingest the synthetic demo data")
     demo.add_argument("--data-dir", type=Path, metavar="DIR",
                       help=f"default: {demo_data_dir()}")
@@ -150,12 +187,33 @@ def _ingest(args) -> int:
 def _counts(args) -> int:
     dataset = load(args.data_dir)
     table = count_incidents(dataset.incidents, args.by, fy=args.fy, crime_types=args.crime_type)
-    if args.format == "json":
-        json.dump(table.to_dict(orient="records"), sys.stdout, indent=1)
+    _print_table(table, args.format)
+    return 0
+
+
+def _hotspots(args) -> int:
+    from .hotspot_runs import HotspotQuery, run_hotspots
+
+    dataset = load(args.data_dir)
+    query = HotspotQuery(unit=args.unit, fy=args.fy, crime_types=tuple(args.crime_type),
+                         cell_size=args.cell_size, lsoas=args.lsoas, lsoa_population=args.lsoa_population,
+                         measure=args.measure, correction=args.correction, inference=args.inference,
+                         permutations=args.permutations, seed=args.seed, across=args.across,
+                         rules=PatternRules(args.hotspot_share, args.persistent_share, args.recent_share))
+    run = run_hotspots(dataset, query)
+    print(f"# {run.summary()}", file=sys.stderr)
+    _print_table(run.table, args.format)
+    return 0
+
+
+def _print_table(table, fmt: str) -> None:
+    if fmt == "json":  # through pandas so that missing values are null, not NaN
+        json.dump(json.loads(table.to_json(orient="records")), sys.stdout, indent=1)
         sys.stdout.write("\n")
+    elif fmt == "text":
+        sys.stdout.write(table.to_string(index=False) + "\n")
     else:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
-    return 0
 
 
 def _demo(args) -> int:
@@ -172,16 +230,6 @@ def _report(args) -> int:
     print(f"months: {', '.join(dataset.months)}")
     print("\n".join(dataset.report.lines()))
     return 0
-
-
-def _print_table(table, fmt: str) -> None:
-    if fmt == "json":
-        json.dump(table.to_dict(orient="records"), sys.stdout, indent=1, default=str)
-        sys.stdout.write("\n")
-    elif fmt == "csv":
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
-    else:
-        sys.stdout.write(table.to_string(index=False) + "\n")
 
 
 def _priorities(args) -> int:
@@ -210,5 +258,5 @@ def _priorities(args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "counts": _counts, "demo": _demo, "report": _report,
-            "priorities": _priorities}
+COMMANDS = {"ingest": _ingest, "counts": _counts, "hotspots": _hotspots, "demo": _demo,
+            "report": _report, "priorities": _priorities}

@@ -74,6 +74,15 @@ def _numeric(df: pd.DataFrame, column: str, label: str) -> pd.Series:
     return values
 
 
+def lsoa_population(path: Path) -> pd.Series:
+    """Residents per LSOA code (the population files that ``ward_population`` reads)."""
+    label = str(path)
+    df = read_table(path, "population")
+    pop = _numeric(df, find_column(df, POPULATION, "total population", label), label)
+    codes = df[find_column(df, LSOA_CODE, "LSOA code", label)].str.strip()
+    return pop.groupby(codes).sum()
+
+
 def ward_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None) -> pd.Series:
     """Residents per ward code (NaN where the file covers no part of a ward)."""
     label = str(path)

@@ -35,26 +35,14 @@ def read_wards(path: Path, code_field: str | None = None, name_field: str | None
     (``WD13CD``/``WD13NM`` and other years) are found without being named.
     """
     label = str(path)
-    if not path.exists():
-        raise InputError(Problem("no such ward boundary file", label,
-                                 "give a GeoJSON, GeoPackage or shapefile of ward polygons"))
-    try:
-        gdf = gpd.read_file(path)
-    except Exception as exc:
-        raise InputError(Problem(f"cannot be read as ward boundaries ({_first_line(exc)})", label,
-                                 "give a GeoJSON, GeoPackage or shapefile of ward polygons")) from None
+    gdf = read_boundaries(path, "ward")
     if gdf.empty:
         raise InputError(Problem("the boundary file has no features", label,
                                  "give the ward polygons of the area"))
     code_field = _field(gdf, code_field, WARD_CODE_FIELD, "ward code", "--ward-code-field", label)
     name_field = _field(gdf, name_field, WARD_NAME_FIELD, "ward name", "--ward-name-field", label)
-    kinds = set(gdf.geom_type.dropna())
-    if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
-        raise InputError(Problem(f"ward boundaries must be polygons, found {', '.join(sorted(kinds)) or 'no geometry'}",
-                                 label, "give the ward areas, not points or lines"))
-    if gdf.crs is None:
-        raise InputError(Problem("the boundary file has no coordinate reference system", label,
-                                 "add the .prj file beside a shapefile, or save it with its CRS"))
+    check_polygons(gdf, label, "ward boundaries", "the boundary file",
+                   "give the ward areas, not points or lines")
     wards = gpd.GeoDataFrame(
         {"ward_code": gdf[code_field].astype(str).str.strip(),
          "ward_name": gdf[name_field].astype(str).str.strip()},
@@ -68,6 +56,32 @@ def read_wards(path: Path, code_field: str | None = None, name_field: str | None
         raise InputError(Problem(f"ward code(s) {', '.join(dupes[:5])} have more than one name",
                                  label, "check the code and name fields"))
     return wards.sort_values("ward_code").reset_index(drop=True)
+
+
+def read_boundaries(path: Path, kind: str) -> gpd.GeoDataFrame:
+    """A boundary file (GeoJSON, GeoPackage, shapefile) of ``kind`` ('ward', 'LSOA')."""
+    fix = f"give a GeoJSON, GeoPackage or shapefile of {kind} polygons"
+    if not Path(path).exists():
+        raise InputError(Problem(f"no such {kind} boundary file", str(path), fix))
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:
+        raise InputError(Problem(f"cannot be read as {kind} boundaries ({first_line(exc)})", str(path),
+                                 fix)) from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf:
+        raise InputError(Problem("holds no geometry: it is not a boundary file", str(path), fix))
+    return gdf
+
+
+def check_polygons(gdf: gpd.GeoDataFrame, label: str, what: str, holder: str, fix: str) -> None:
+    """Polygons (or multipolygons) with a coordinate reference system."""
+    kinds = set(gdf.geom_type.dropna())
+    if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
+        raise InputError(Problem(f"{what} must be polygons, found {', '.join(sorted(kinds)) or 'no geometry'}",
+                                 label, fix))
+    if gdf.crs is None:
+        raise InputError(Problem(f"{holder} has no coordinate reference system", label,
+                                 "add the .prj file beside a shapefile, or save it with its CRS"))
 
 
 def _field(gdf, given: str | None, pattern: re.Pattern, what: str, option: str, label: str) -> str:
@@ -86,7 +100,7 @@ def _field(gdf, given: str | None, pattern: re.Pattern, what: str, option: str, 
     return matches[0]
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 

@@ -1,4 +1,5 @@
-"""Folium maps: the ward choropleth, the heat layer and clustered incident points.
+"""Folium maps: the ward choropleth or the Gi* hotspot classes, the kernel density layer
+and clustered incident points.
 
 Pure builders: data in, folium.Map out. Everything that comes from data is HTML-escaped
 before it reaches a tooltip, label or popup. With no tile server configured the map draws
@@ -14,9 +15,11 @@ import folium
 import geopandas as gpd
 import mapclassify
 import pandas as pd
-from folium.plugins import FastMarkerCluster, HeatMap
+from folium.plugins import FastMarkerCluster
 
 from .geography import BNG, WGS84
+from .hotspot_maps import (HOTSPOT_CSS, DensityLayer, HotspotLayer, add_density_layer, add_hotspot_layer,
+                           density_legend_note, hotspot_legend)
 
 # ColorBrewer YlOrRd, 5 classes: sequential and colour-blind safe.
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
@@ -73,18 +76,23 @@ def _tooltip(row: pd.Series, measure_label: str, change: float | None, fy: str) 
 
 def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_label: str,
              change_pct: pd.Series | None = None, selected: str | None = None,
-             heat_points: pd.DataFrame | None = None, incident_points: pd.DataFrame | None = None,
+             density: DensityLayer | None = None, hotspots: HotspotLayer | None = None,
+             incident_points: pd.DataFrame | None = None,
              tiles: tuple[str, str] | None = None) -> folium.Map:
-    """The ward choropleth for one year.
+    """The ward choropleth for one year, or, given ``hotspots``, the Gi* classes over plain
+    wards.
 
     ``table``: ward_measures rows of that year (ward_name, count, per_month, rate, value,
-    rank). ``heat_points``: lat, lon, weight. ``incident_points``: lat, lon, location,
-    category, month (drawn clustered; at most MAX_POINTS). ``tiles``: (URL template,
-    attribution) of a tile server, or None for a plain background.
+    rank). ``density``: the kernel density layer (off until switched on).
+    ``incident_points``: lat, lon, location, category, month (drawn clustered; at most
+    MAX_POINTS). ``tiles``: (URL template, attribution) of a tile server, or None for a
+    plain background.
     """
     data = wards.merge(table.drop(columns=["ward_code"], errors="ignore"), on="ward_name", how="left")
     classes, labels = classify(data["value"])
     data["fill"] = [PALETTE[c] if c >= 0 else NO_DATA_COLOUR for c in classes]
+    if hotspots is not None:  # the classes are the message: the wards stay plain beneath
+        data["fill"] = "#f7f7f7"
     data["tip"] = [_tooltip(r, measure_label, None if change_pct is None else change_pct.get(r["ward_name"]), fy)
                    for _, r in data.iterrows()]  # 17 wards
     minx, miny, maxx, maxy = data.total_bounds
@@ -115,21 +123,26 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
     labels_layer = folium.FeatureGroup(name="Ward names and ranks", show=True)
     for _, row in data.iterrows():
         point = row.geometry.representative_point()
-        rank = f" #{row['rank']}" if pd.notna(row.get("rank")) else ""
+        rank = f" #{row['rank']}" if pd.notna(row.get("rank")) and hotspots is None else ""
         # Not interactive: a click on a label must reach the ward under it.
         folium.Marker([point.y, point.x], interactive=False, keyboard=False, icon=folium.DivIcon(
             html=f'<div class="sia-label">{html.escape(str(row["ward_name"]))}{rank}</div>',
             icon_size=(110, 18), icon_anchor=(55, 9))).add_to(labels_layer)
     labels_layer.add_to(m)
 
-    if heat_points is not None and len(heat_points):
-        HeatMap(heat_points[["lat", "lon", "weight"]].to_numpy().tolist(), name="Incident heat",
-                radius=12, blur=15, min_opacity=0.3, show=False).add_to(m)
+    if density is not None and len(density.bands):
+        add_density_layer(m, density)
+    if hotspots is not None:
+        add_hotspot_layer(m, hotspots)  # ward names stay on top: markers draw above shapes
     if incident_points is not None and len(incident_points):
         _add_clustered_points(m, incident_points)
     folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().header.add_child(folium.Element(_LEGEND_CSS))
-    m.get_root().html.add_child(folium.Element(_legend(labels, measure_label, fy)))
+    legend = hotspot_legend(hotspots, fy) if hotspots is not None else _legend(labels, measure_label, fy)
+    if density is not None and len(density.bands):
+        legend = legend[:-len("</div>")] + density_legend_note(density) + "</div>"
+    m.get_root().header.add_child(folium.Element(HOTSPOT_CSS))
+    m.get_root().html.add_child(folium.Element(legend))
     return m
 
 
@@ -167,9 +180,3 @@ _LEGEND_CSS = """<style>
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none;}
 .sia-point {background: #08306b; border: 2px solid #fff; border-radius: 50%;}
 </style>"""
-
-
-def heat_points(rows: pd.DataFrame) -> pd.DataFrame:
-    """Incidents aggregated by map point (police.uk snaps many to the same point)."""
-    grouped = rows.groupby([rows["lat"].round(5), rows["lon"].round(5)]).size()
-    return grouped.rename("weight").reset_index().astype({"weight": float})

@@ -13,6 +13,7 @@ from .datadir import DATA_DIR_VARIABLE, configured_data_dir, resolve_data_dir
 from .denominators import population_column
 from .errors import InputError
 from .filters import CRIME, FILTER_KEYS, INCIDENT_TYPES, MEASURES, Filters, from_query_params
+from .hotspot_runs import HotspotQuery, HotspotRun, hotspots_for_rows
 from .measures import month_of_year, months_counted, select, ward_measures
 from .periods import MONTH_ABBREVIATIONS, fy_coverage
 from .priorities import REGISTER, Register, load_register
@@ -245,6 +246,23 @@ def ward_table(key: tuple[str, str], filters: Filters):
 def _ward_table(key: tuple[str, str], filters: Filters):
     dataset = _open(*key)
     return ward_measures(select(dataset.incidents, filters), dataset.wards)
+
+
+def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> HotspotRun | str:
+    """Gi* by ward or grid cell for what the filters select in one year, cached per build
+    (the selected ward left out of the key); a sentence instead when nothing can be tested."""
+    return _hotspot_run(key, without_ward(filters), fy, unit)
+
+
+@st.cache_data(max_entries=32, show_spinner="Testing for hotspots (Getis-Ord Gi*)...")
+def _hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> HotspotRun | str:
+    dataset = _open(*key)
+    selection = select(dataset.incidents, filters)
+    rows = selection.rows[selection.rows["fy"] == fy]
+    try:
+        return hotspots_for_rows(dataset, rows, fy, selection.months_covered(fy), HotspotQuery(unit=unit))
+    except InputError as exc:
+        return str(exc)
 
 
 def without_ward(filters: Filters) -> Filters:

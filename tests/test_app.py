@@ -125,3 +125,16 @@ def test_choosing_a_priority_puts_it_in_the_link(monkeypatch, real_data_dir):
     assert at.query_params["priority"] in ("drugs-alcohol-2019", ["drugs-alcohol-2019"])
     assert any(
         m.value.startswith("#### Reducing the misuse of both drugs and alcohol") for m in at.markdown)
+
+
+def test_the_map_shades_gi_star_hotspots_from_a_link(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"layer": "grid", "fy": "2014-15"})
+    shading = next(r for r in at.radio if r.label == "Map shows")
+    assert shading.value == "grid"
+    assert any("Getis-Ord Gi*" in c.value and "Benjamini-Hochberg" in c.value for c in at.caption)
+
+
+def test_the_ward_profile_says_whether_the_ward_is_a_hotspot(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/ward.py", {"ward": "Normanton", "fy": "2019-20"})
+    statement = next(m.value for m in at.markdown if m.value.startswith("2019-20: Normanton"))
+    assert "hotspot" in statement and "Getis-Ord Gi*" in statement and "(fdr_bh)" in statement

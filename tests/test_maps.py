@@ -8,7 +8,9 @@ import shapely
 
 from sia.filters import Filters
 from sia.map_assets import STATIC_URL, localise
-from sia.maps import classify, heat_points, ward_map, web_wards
+from sia.hotspot_maps import hotspot_layer, incident_density
+from sia.hotspot_runs import HotspotQuery, run_hotspots
+from sia.maps import classify, ward_map, web_wards
 from sia.measures import select, ward_measures
 from sia.store import open_dataset
 
@@ -32,7 +34,7 @@ def test_all_17_wards_drawn_light_enough_for_the_web(real):
     assert len(wards) == 17 and wards.is_valid.all()
     assert len(wards.to_json()) < 0.6 * len(dataset.wards.to_json())
     html = render(ward_map(wards, table, fy="2019-20", measure_label="Incidents",
-                           heat_points=heat_points(selection.rows)))
+                           density=incident_density(selection.rows, dataset.wards)))
     assert html.count('"ward_code"') == 17
     assert len(html) < 500_000
 
@@ -40,14 +42,15 @@ def test_all_17_wards_drawn_light_enough_for_the_web(real):
 def test_every_script_and_stylesheet_is_served_locally(real, tmp_path):
     dataset, selection, table = real
     m = ward_map(web_wards(dataset.wards), table, fy="2019-20", measure_label="Incidents",
-                 heat_points=heat_points(selection.rows), incident_points=selection.rows.head(50))
+                 density=incident_density(selection.rows, dataset.wards),
+                 incident_points=selection.rows.head(50))
     localise(m, tmp_path)
     html = render(m)
     assert not re.search(r"https?://", html)
     local = re.findall(re.escape(STATIC_URL) + r"([\w.-]+)", html)
     assert local and all((tmp_path / "map" / name).stat().st_size > 100 for name in local)
     assert any(name.endswith("leaflet.js") for name in local)
-    assert any("markercluster" in name for name in local) and any("heat" in name for name in local)
+    assert any("markercluster" in name for name in local)
 
 
 def test_text_from_the_data_is_escaped(tmp_path):
@@ -70,7 +73,14 @@ def test_classes_are_natural_breaks_with_no_data_apart():
     assert labels == ["1 to 3", "3 to 12", "12 to 50"]
 
 
-def test_heat_points_aggregate_shared_map_points():
-    rows = pd.DataFrame({"lat": [52.9, 52.9, 52.95], "lon": [-1.4, -1.4, -1.45]})
-    points = heat_points(rows)
-    assert sorted(points["weight"].tolist()) == [1.0, 2.0]
+def test_the_hotspot_map_names_the_method_and_stays_light(real):
+    dataset, selection, table = real
+    run = run_hotspots(dataset, HotspotQuery(unit="grid", fy="2014-15"))
+    layer = hotspot_layer(run)
+    assert 0 < len(layer.units) < len(run.units)  # only significant cells are drawn
+    density = incident_density(selection.rows, dataset.wards)
+    html = render(ward_map(web_wards(dataset.wards), table, fy="2014-15", measure_label="Incidents",
+                           hotspots=layer, density=density))
+    assert "Getis-Ord Gi*" in html and "Benjamini-Hochberg" in html and "Hotspot 99% (" in html
+    assert "bandwidth" in html and "normal-reference rule" in html
+    assert len(html) < 500_000

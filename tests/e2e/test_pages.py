@@ -138,5 +138,16 @@ def test_priorities_page_shows_both_sets_and_their_lineage(page, serve, real_dat
     assert "Preventing and Reducing Serious Youth Violence (Knife Crime) moved up 8 places" in page.inner_text("body")
     assert page.get_by_role("heading", name="Anti-Social Behaviour (2019-20, #2)").is_visible()
     assert page.get_by_text("Priorities open data cannot measure").is_visible()
+
+
+def test_the_hotspot_layer_draws_and_names_its_method(page, serve, real_data_dir):
+    open_page(page, f"{serve(real_data_dir)}/map?fy=2014-15&layer=grid", PAGES["map"])
+    frame = map_frame(page)
+    legend = frame.locator(".sia-legend").inner_text()
+    assert legend.startswith("Hotspots, 2014-15: 250 m grid cells")
+    assert "Getis-Ord Gi*" in legend and "Benjamini-Hochberg" in legend
+    assert frame.locator("path.leaflet-interactive").count() > 17  # significant cells over the wards
+    page.wait_for_timeout(1000)
+    page.screenshot(path=ARTIFACTS / "page-map-hotspots.png", full_page=True)
     assert_no_error(page)
     assert outside_requests(page) == []
