@@ -17,8 +17,7 @@ from .datadir import DATA_DIR_VARIABLE, load
 from .demo import build_demo, demo_data_dir
 from .errors import InputError
 from .fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset
-from .fetch.dataset import ons_base_url, police_base_url
-from .fetch.http import RetryPolicy
+from .fetch.dataset import ons_base_url, police_base_url, retry_policy
 from .fetch.progress import StderrProgress
 from .ingest import WardInputs, build_dataset
 from .periods import MONTH_PATTERN, fy_months, parse_financial_year
@@ -132,12 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--imd", action="append", default=[], metavar="EDITION=FILE",
                        type=_keyed_file("EDITION", _edition),
                        help="English Indices of Deprivation by LSOA (not fetched)")
-    fetch.add_argument("--retries", type=_positive(int), default=4,
-                       help="retries of a failed request (default: 4)")
-    fetch.add_argument("--backoff", type=_positive(float), default=1.0, metavar="SECONDS",
-                       help="wait before the first retry, doubled for each further one (default: 1)")
-    fetch.add_argument("--timeout", type=_positive(float), default=60.0, metavar="SECONDS",
-                       help="give up on a silent connection after this long (default: 60)")
+    fetch.add_argument("--retries", type=_positive(int),
+                       help="retries of a failed request (default: $SIA_FETCH_RETRIES, else 4)")
+    fetch.add_argument("--backoff", type=_positive(float), metavar="SECONDS",
+                       help="wait before the first retry, doubled for each further one "
+                            "(default: $SIA_FETCH_BACKOFF, else 1)")
+    fetch.add_argument("--timeout", type=_positive(float), metavar="SECONDS",
+                       help="give up on a silent connection after this long "
+                            "(default: $SIA_FETCH_TIMEOUT, else 60)")
     fetch.add_argument("--skip-malformed", action="store_true",
                        help="set malformed rows aside (counted in the report) instead of stopping")
 
@@ -196,7 +197,7 @@ def _fetch(args) -> int:
         police_base_url=police_base_url(args.police_base_url),
         ons_base_url=ons_base_url(args.ons_base_url),
         population=dict(args.population), imd=dict(args.imd),
-        retry=RetryPolicy(attempts=args.retries + 1, backoff=args.backoff, timeout=args.timeout),
+        retry=retry_policy(args.retries, args.backoff, args.timeout),
         skip_malformed=args.skip_malformed)
     result = fetch_dataset(request, StderrProgress())
     print("\n".join(result.summary))

@@ -2,6 +2,7 @@
 sidebar (kept in step with the URL), the header every page shows, and cached figures."""
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from .categories import CRIME_CATEGORIES
 from .datadir import DATA_DIR_VARIABLE, configured_data_dir, resolve_data_dir
 from .denominators import population_column
 from .errors import InputError
+from .fetch.progress import Progress, megabytes
 from .filters import CRIME, FILTER_KEYS, INCIDENT_TYPES, MEASURES, Filters, from_query_params
 from .measures import month_of_year, months_counted, select, ward_measures
 from .periods import MONTH_ABBREVIATIONS, fy_coverage
@@ -65,14 +67,51 @@ def current_dataset() -> Dataset:
         st.stop()
 
 
+def refresh_dataset() -> None:
+    """After an upload or a fetch built a dataset: resolve the data directory again (the
+    demo may give way to the new build) and let the sidebar start from the new dataset's
+    years. Builds are cached by id, so the new one is opened fresh."""
+    _data_dir.clear()
+    for key in [*_WIDGETS.values(), "ward", _LAST_PARAMS]:
+        st.session_state.pop(key, None)
+
+
+class StreamlitProgress(Progress):
+    """Download progress in an ``st.progress`` bar, redrawn at most ten times a second."""
+
+    def __init__(self):
+        self._bar = st.progress(0.0, text="Connecting...")
+        self._label, self._total, self._done, self._drawn = "", None, 0, 0.0
+
+    def start(self, label: str, total: int | None) -> None:
+        self._label, self._total, self._done = label, total, 0
+        self._draw(force=True)
+
+    def advance(self, n: int) -> None:
+        self._done += n
+        self._draw()
+
+    def finish(self) -> None:
+        self._draw(force=True)
+
+    def _draw(self, force: bool = False) -> None:
+        if not force and time.monotonic() - self._drawn < 0.1:
+            return
+        self._drawn = time.monotonic()
+        share = min(self._done / self._total, 1.0) if self._total else 0.0
+        total = f" of {megabytes(self._total)}" if self._total else ""
+        self._bar.progress(share, text=f"{self._label}: {megabytes(self._done)}{total}")
+
+
 def data_banner(dataset: Dataset) -> None:
     """Say which data the page shows and which months it covers."""
     coverage = "; ".join(fy_coverage(dataset.months)["label"])
     if dataset.is_demo:
         st.warning(
             f"**Synthetic demo data**: invented incidents on schematic wards, for trying the "
-            f"dashboard. Not real crime figures. To use police.uk data, build a dataset with "
-            f"`python -m sia ingest` and set `{DATA_DIR_VARIABLE}`. Coverage: {coverage}.",
+            f"dashboard. Not real crime figures. To use police.uk data, upload or fetch it on "
+            f"the Data page, or build a dataset with `python -m sia fetch` (or `ingest`) and set "
+            f"`{DATA_DIR_VARIABLE}`. Coverage: {coverage}.",
             icon=":material/science:")
     else:
         st.info(f"police.uk street-level data, {len(dataset.incidents):,} incidents. "

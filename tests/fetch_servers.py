@@ -20,10 +20,13 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 ONS_ROOT = "/arcgis/rest/services"
 ONS_PAGE_LIMIT = 5  # the mock's transfer limit: small, so that paging is exercised
 OTHER_FORCES = ("leicestershire", "nottinghamshire", "staffordshire", "lincolnshire", "south-yorkshire")
 
+ARCHIVES = ("2015-03", "2016-03", "2020-03")  # windows from 2012-04, 2013-04 and 2017-04
 Route = bytes | Callable[[dict], tuple[bytes, str]]
 
 
@@ -189,3 +192,26 @@ def _matches(properties: dict, where: str) -> bool:
     if within:
         return str(properties.get(within.group(1))) in re.findall(r"'([^']*)'", within.group(2))
     raise AssertionError(f"the mock does not understand where={where!r}")
+
+
+# --- fixtures (imported by the test modules that use them) ----------------------------------
+
+@pytest.fixture(scope="session")
+def archive_zips(shared_data) -> dict[str, bytes]:
+    return {a: archive_zip(shared_data, a) for a in ARCHIVES}
+
+
+@pytest.fixture
+def serve(shared_data, archive_zips):
+    """serve(honour_ranges=True, zips=None) -> (police server, ONS server); stopped after."""
+    started = []
+
+    def start(honour_ranges=True, zips=None):
+        police = LocalServer(police_routes(zips or archive_zips), honour_ranges=honour_ranges)
+        routes, unknown = ons_routes(shared_data)
+        ons = LocalServer(routes, fallback=unknown)
+        started.extend([police, ons])
+        return police, ons
+    yield start
+    for server in started:
+        server.stop()

@@ -10,35 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from fetch_servers import ONS_ROOT, LocalServer, archive_zip, ons_routes, police_routes
+from fetch_servers import ONS_ROOT, archive_zips, serve  # noqa: F401 (fixtures)
 from sia.cli import main
 from sia.fetch.cache import CHECKSUMS, sha256_of
 from support import run_sia
 
-ARCHIVES = ("2015-03", "2016-03", "2020-03")  # windows 2012-04.., 2013-04.., 2017-04..
 MONTHS_2014 = [f"2014-{m:02d}" for m in range(4, 11)]
 WARDS = "2019-09"
-
-
-@pytest.fixture(scope="session")
-def archive_zips(shared_data) -> dict[str, bytes]:
-    return {a: archive_zip(shared_data, a) for a in ARCHIVES}
-
-
-@pytest.fixture
-def serve(shared_data, archive_zips):
-    """serve(honour_ranges=True, zips=None) -> (police server, ONS server); stopped after."""
-    started = []
-
-    def start(honour_ranges=True, zips=None):
-        police = LocalServer(police_routes(zips or archive_zips), honour_ranges=honour_ranges)
-        routes, unknown = ons_routes(shared_data)
-        ons = LocalServer(routes, fallback=unknown)
-        started.extend([police, ons])
-        return police, ons
-    yield start
-    for server in started:
-        server.stop()
 
 
 def fetch(capsys, servers, data_dir, *args, retries="2"):

@@ -35,6 +35,26 @@ def ons_base_url(given: str | None = None) -> str:
     return given or os.environ.get(ONS.variable, "").strip() or ONS_BASE_URL
 
 
+def retry_policy(retries: int | None = None, backoff: float | None = None,
+                 timeout: float | None = None) -> RetryPolicy:
+    """The options given, else $SIA_FETCH_RETRIES, $SIA_FETCH_BACKOFF and $SIA_FETCH_TIMEOUT
+    (how the app, which has no options, is configured), else the defaults."""
+    default = RetryPolicy()
+
+    def setting(given, variable: str, kind: type, fallback):
+        if given is not None:
+            return given
+        text = os.environ.get(variable, "").strip()
+        try:
+            return kind(text) if text else fallback
+        except ValueError:
+            raise InputError(Problem(f"${variable} is {text!r}, not a number", "",
+                                     f"set it to a number, or unset it")) from None
+    return RetryPolicy(attempts=setting(retries, "SIA_FETCH_RETRIES", int, default.attempts - 1) + 1,
+                       backoff=setting(backoff, "SIA_FETCH_BACKOFF", float, default.backoff),
+                       timeout=setting(timeout, "SIA_FETCH_TIMEOUT", float, default.timeout))
+
+
 @dataclass
 class FetchRequest:
     months: list[str]
@@ -45,7 +65,7 @@ class FetchRequest:
     ons_base_url: str = field(default_factory=ons_base_url)
     population: dict[str, Path] = field(default_factory=dict)
     imd: dict[str, Path] = field(default_factory=dict)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = field(default_factory=retry_policy)
     skip_malformed: bool = False
 
 

@@ -95,17 +95,20 @@ def fetch_street_files(client: HttpClient, cache: DownloadCache, base_url: str,
     if pending:
         listed = list_archives(client, base_url)
         tried: set[str] = set()
+        missing: list[str] = []
         while pending:
             # An archive may hold fewer months than its window: what it lacks is planned
-            # again over the archives not yet read, until no archive is left to try.
-            plan, missing = choose_archives(pending, [a for a in listed if a not in tried])
-            if missing:
-                raise InputError(_missing_months(missing, force, base_url, tried))
+            # again over the archives not yet read, until no archive is left to try. The
+            # months found meanwhile are kept (cached), and every missing month is named.
+            plan, unreachable = choose_archives(pending, [a for a in listed if a not in tried])
+            missing += unreachable
             for archive, wanted in plan.items():
                 tried.add(archive)
                 archives.append(_read_archive(client, cache, base_url, archive, wanted, force, name))
             got = {m for read in archives for m in read.months}
-            pending = [m for m in pending if m not in got]
+            pending = [m for m in pending if m not in got and m not in missing]
+        if missing:
+            raise InputError(_missing_months(sorted(missing), force, base_url, tried))
     entries = [cache.verified(name[m]) for m in months]
     return StreetFiles([cache.path(name[m]) for m in months], entries, archives)
 
