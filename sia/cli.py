@@ -74,6 +74,16 @@ def _edition(text: str) -> str:
     return text
 
 
+def _add_denominators(parser: argparse.ArgumentParser, note: str = "") -> None:
+    parser.add_argument("--population", action="append", default=[], metavar="FY=FILE",
+                        type=_keyed_file("FY", parse_financial_year),
+                        help="residents by LSOA or ward for a financial year, e.g. "
+                             f"2014-15=pop2015.csv{note}")
+    parser.add_argument("--imd", action="append", default=[], metavar="EDITION=FILE",
+                        type=_keyed_file("EDITION", _edition),
+                        help=f"English Indices of Deprivation by LSOA, e.g. 2019=iod2019.csv{note}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m sia", description="Derby community safety data: build and query.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -91,12 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--ward-name-field", metavar="FIELD", help="default: the WDyyNM field")
     ingest.add_argument("--lsoa-lookup", type=Path, metavar="FILE",
                         help="ONS LSOA to ward lookup CSV (needed for LSOA population and IMD)")
-    ingest.add_argument("--population", action="append", default=[], metavar="FY=FILE",
-                        type=_keyed_file("FY", parse_financial_year),
-                        help="residents by LSOA or ward for a financial year, e.g. 2014-15=pop2015.csv")
-    ingest.add_argument("--imd", action="append", default=[], metavar="EDITION=FILE",
-                        type=_keyed_file("EDITION", _edition),
-                        help="English Indices of Deprivation by LSOA, e.g. 2019=iod2019.csv")
+    _add_denominators(ingest)
     ingest.add_argument("--force", action="append", default=[], metavar="NAME",
                         help="only files of this force, as named in the file (e.g. derbyshire)")
     ingest.add_argument("--fy", action="append", default=[], type=_financial_year,
@@ -125,12 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--ons-base-url", metavar="URL",
                        help="ONS ArcGIS REST services root or a mirror (default: $SIA_ONS_BASE_URL, "
                             "else ONS's)")
-    fetch.add_argument("--population", action="append", default=[], metavar="FY=FILE",
-                       type=_keyed_file("FY", parse_financial_year),
-                       help="residents by LSOA or ward for a financial year (not fetched)")
-    fetch.add_argument("--imd", action="append", default=[], metavar="EDITION=FILE",
-                       type=_keyed_file("EDITION", _edition),
-                       help="English Indices of Deprivation by LSOA (not fetched)")
+    _add_denominators(fetch, " (files: not fetched)")
     fetch.add_argument("--retries", type=_positive(int),
                        help="retries of a failed request (default: $SIA_FETCH_RETRIES, else 4)")
     fetch.add_argument("--backoff", type=_positive(float), metavar="SECONDS",

@@ -2,7 +2,6 @@
 sidebar (kept in step with the URL), the header every page shows, and cached figures."""
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from .categories import CRIME_CATEGORIES
 from .datadir import DATA_DIR_VARIABLE, configured_data_dir, resolve_data_dir
 from .denominators import population_column
 from .errors import InputError
-from .fetch.progress import Progress, megabytes
+from .fetch.progress import DrawnProgress
 from .filters import CRIME, FILTER_KEYS, INCIDENT_TYPES, MEASURES, Filters, from_query_params
 from .measures import month_of_year, months_counted, select, ward_measures
 from .periods import MONTH_ABBREVIATIONS, fy_coverage
@@ -76,31 +75,15 @@ def refresh_dataset() -> None:
         st.session_state.pop(key, None)
 
 
-class StreamlitProgress(Progress):
-    """Download progress in an ``st.progress`` bar, redrawn at most ten times a second."""
+class StreamlitProgress(DrawnProgress):
+    """Download progress in an ``st.progress`` bar."""
 
     def __init__(self):
+        super().__init__()
         self._bar = st.progress(0.0, text="Connecting...")
-        self._label, self._total, self._done, self._drawn = "", None, 0, 0.0
 
-    def start(self, label: str, total: int | None) -> None:
-        self._label, self._total, self._done = label, total, 0
-        self._draw(force=True)
-
-    def advance(self, n: int) -> None:
-        self._done += n
-        self._draw()
-
-    def finish(self) -> None:
-        self._draw(force=True)
-
-    def _draw(self, force: bool = False) -> None:
-        if not force and time.monotonic() - self._drawn < 0.1:
-            return
-        self._drawn = time.monotonic()
-        share = min(self._done / self._total, 1.0) if self._total else 0.0
-        total = f" of {megabytes(self._total)}" if self._total else ""
-        self._bar.progress(share, text=f"{self._label}: {megabytes(self._done)}{total}")
+    def draw(self, final: bool) -> None:
+        self._bar.progress(1.0 if final else self.share, text=self.describe())
 
 
 def data_banner(dataset: Dataset) -> None:

@@ -18,7 +18,7 @@ from .cache import DownloadCache
 from .http import HttpClient, RetryPolicy
 from .ons import ONS, ONS_BASE_URL, fetch_ward_geography, ward_vintage
 from .police_archive import POLICE, POLICE_BASE_URL, fetch_street_files
-from .progress import Progress, megabytes
+from .progress import Progress, data_size
 
 DEFAULT_FORCE = "derbyshire"
 DEFAULT_AREA = "E06000015"  # Derby
@@ -108,8 +108,8 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
 def _summary(street, geography, vintage, request, police, ons) -> list[str]:
     lines = []
     for read in street.archives:
-        how = (f"range requests read {megabytes(read.bytes_read)} of its {megabytes(read.size)}"
-               if read.ranged else f"the server ignores ranges: downloaded whole ({megabytes(read.size)})")
+        how = (f"range requests read {data_size(read.bytes_read)} of its {data_size(read.size)}"
+               if read.ranged else f"the server ignores ranges: downloaded whole ({data_size(read.size)})")
         lines.append(f"police.uk {read.archive}.zip: {len(read.months)} month(s) "
                      f"({', '.join(read.months)}); {how}")
     cached = len(street.files) - sum(len(read.months) for read in street.archives)
@@ -117,7 +117,7 @@ def _summary(street, geography, vintage, request, police, ons) -> list[str]:
         lines.append(f"police.uk: {cached} month(s) already downloaded and verified, not fetched again")
     lines.append(f"ONS: {geography.wards} wards ({vintage.boundaries}), {geography.lsoas} LSOAs "
                  f"({vintage.lookup}) for area {request.area}")
-    lines.append(f"downloaded {megabytes(police.bytes_received + ons.bytes_received)}; cache: "
+    lines.append(f"downloaded {data_size(police.bytes_received + ons.bytes_received)}; cache: "
                  f"{Path(request.data_dir) / 'downloads'}")
     if not request.population and not request.imd:
         lines.append(POPULATION_NOTE)
