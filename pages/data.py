@@ -1,21 +1,97 @@
-"""Data and quality: coverage of months, incidents by year and category, the ingest report,
-and downloads of the filtered tables. UI only: the figures come from the sia package."""
+"""Data and quality: loading real data (upload, or fetch from police.uk), coverage of months,
+incidents by year and category, the ingest report, and downloads of the filtered tables.
+UI only: the figures and the builds come from the sia package."""
 import pandas as pd
 import streamlit as st
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
+from sia.datadir import app_data_dir
+from sia.errors import InputError
+from sia.fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset
+from sia.periods import fy_months
+from sia.uploads import Upload, UploadedInputs, build_from_uploads
 from sia.periods import fy_coverage
 from sia.summaries import coverage_grid, counts_by_ward_and_year, counts_by_year_and_category
 from sia.counts import count_incidents
 from sia.exports import safe_csv
 from sia.measures import select
-from sia.ui import current_dataset, current_filters, dataset_key, page_header, show_table, ward_table
+from sia.ui import (StreamlitProgress, current_dataset, current_filters, dataset_key, page_header,
+                    refresh_dataset, show_table, ward_table)
+
+MAX_UPLOAD_MB = 500  # server.maxUploadSize in .streamlit/config.toml
+# Financial years fetch can build: police.uk starts in December 2010, and fetch's ward
+# boundaries serve months up to April 2023.
+FETCHABLE_YEARS = [f"{y}-{(y + 1) % 100:02d}" for y in range(2010, 2023)]
+LOADED = "_sia_data_loaded"  # what the last upload or fetch built, shown after the rerun
 
 dataset = current_dataset()
 filters = current_filters()
 incidents = dataset.incidents
 
 page_header("Data and quality", dataset)
+
+
+def load(build) -> None:
+    """Run an upload or a fetch; on success make its dataset the app's, else show why not."""
+    try:
+        lines = build()
+    except InputError as exc:
+        for problem in exc.problems:
+            st.error(str(problem), icon=":material/error:")
+        return
+    refresh_dataset()
+    st.session_state[LOADED] = lines
+    st.rerun()
+
+
+with st.expander("Load real data: upload files, or fetch them from police.uk and ONS",
+                 expanded=dataset.is_demo, icon=":material/upload:"):
+    target = app_data_dir()
+    if LOADED in st.session_state:
+        st.success("  \n".join(st.session_state.pop(LOADED)), icon=":material/check_circle:")
+    st.caption(f"A new dataset is built in `{target}` and replaces the one shown only once it is "
+               "complete: a failed upload or fetch changes nothing.")
+    upload_tab, fetch_tab = st.tabs(["Upload files", "Fetch from police.uk"])
+    with upload_tab:
+        with st.form("upload"):
+            police = st.file_uploader(
+                "police.uk street-level CSVs (YYYY-MM-force-street.csv) or an archive zip",
+                type=["csv", "zip"], accept_multiple_files=True, key="upload_police")
+            wards = st.file_uploader("Ward boundaries (required): GeoJSON or GeoPackage",
+                                     type=["geojson", "json", "gpkg"], key="upload_wards")
+            lookup = st.file_uploader("LSOA to ward lookup (optional; ONS CSV)", type=["csv"],
+                                      key="upload_lookup")
+            population = st.file_uploader(
+                "Population by LSOA or ward (optional; one CSV a financial year, with the year in "
+                "its name, e.g. population-2014-15.csv; by LSOA needs the lookup)",
+                type=["csv"], accept_multiple_files=True, key="upload_population")
+            st.caption(f"Up to {MAX_UPLOAD_MB} MB a file. A whole police.uk archive is larger: "
+                       "upload your force's street files, or use `python -m sia fetch`.")
+            submitted = st.form_submit_button("Build the dataset from these files")
+        if submitted:
+            def as_upload(file):
+                return Upload(file.name, file.getvalue()) if file is not None else None
+            inputs = UploadedInputs(police=[as_upload(f) for f in police or []], wards=as_upload(wards),
+                                    lsoa_lookup=as_upload(lookup),
+                                    population=[as_upload(f) for f in population or []])
+            with st.spinner("Reading and checking the files..."):
+                load(lambda: [f"Built from {len(inputs.police)} uploaded police.uk file(s): "
+                              f"{build_from_uploads(inputs, target)[1].loaded:,} incidents loaded."])
+    with fetch_tab:
+        st.markdown("Downloads the months of the chosen years from the data.police.uk archives "
+                    "(only the force's files are read from each archive) and the wards and LSOA "
+                    "lookup from the ONS Open Geography Portal, then builds the dataset. Needs "
+                    "internet access; downloads are kept, so a second try resumes.")
+        years = st.multiselect("Financial years", FETCHABLE_YEARS, default=["2014-15", "2019-20"],
+                               key="fetch_years")
+        left, right = st.columns(2)
+        force = left.text_input("Police force (as in police.uk file names)", DEFAULT_FORCE,
+                                key="fetch_force")
+        area = right.text_input("Local authority (ONS code)", DEFAULT_AREA, key="fetch_area")
+        if st.button("Fetch from police.uk", key="fetch", icon=":material/cloud_download:"):
+            request = FetchRequest(months=[m for fy in years for m in fy_months(fy)], data_dir=target,
+                                   force=force, area=area.strip().upper())
+            load(lambda: fetch_dataset(request, StreamlitProgress()).summary)
 
 asb = int((incidents["category"] == ANTI_SOCIAL_BEHAVIOUR).sum())
 cols = st.columns(4)

@@ -1,4 +1,4 @@
-"""The command line: ``python -m sia ingest|counts|hotspots|demo|report|priorities``.
+"""The command line: ``python -m sia ingest|fetch|counts|hotspots|demo|report|priorities``.
 
 Problems with the input print one line each (what, where, what to do) and exit 2;
 nothing is written when an input is bad.
@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -17,9 +18,12 @@ from .counts import GROUPINGS, count_incidents
 from .datadir import DATA_DIR_VARIABLE, load
 from .demo import build_demo, demo_data_dir
 from .errors import InputError
+from .fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset
+from .fetch.dataset import ons_base_url, police_base_url, retry_policy
+from .fetch.progress import StderrProgress
 from .hotspots import CORRECTIONS, PERMUTATIONS, SEED, PatternRules
 from .ingest import WardInputs, build_dataset
-from .periods import fy_months, parse_financial_year
+from .periods import MONTH_PATTERN, fy_months, parse_financial_year
 from .priorities import REGISTER, compare, load_register
 from .priority_evidence import evidence_table
 from .sources import SourceSelection
@@ -37,6 +41,24 @@ def _financial_year(text: str) -> str:
         return parse_financial_year(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _month(text: str) -> str:
+    if not re.match(MONTH_PATTERN, text.strip()):
+        raise argparse.ArgumentTypeError(f"month {text!r} is not like 2014-04")
+    return text.strip()
+
+
+def _positive(kind: type):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of 0 or more")
+        return value
+    return parse
 
 
 def _keyed_file(kind: str, check):
@@ -57,6 +79,16 @@ def _edition(text: str) -> str:
     return text
 
 
+def _add_denominators(parser: argparse.ArgumentParser, note: str = "") -> None:
+    parser.add_argument("--population", action="append", default=[], metavar="FY=FILE",
+                        type=_keyed_file("FY", parse_financial_year),
+                        help="residents by LSOA or ward for a financial year, e.g. "
+                             f"2014-15=pop2015.csv{note}")
+    parser.add_argument("--imd", action="append", default=[], metavar="EDITION=FILE",
+                        type=_keyed_file("EDITION", _edition),
+                        help=f"English Indices of Deprivation by LSOA, e.g. 2019=iod2019.csv{note}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m sia", description="Derby community safety data: build and query.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -74,18 +106,46 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--ward-name-field", metavar="FIELD", help="default: the WDyyNM field")
     ingest.add_argument("--lsoa-lookup", type=Path, metavar="FILE",
                         help="ONS LSOA to ward lookup CSV (needed for LSOA population and IMD)")
-    ingest.add_argument("--population", action="append", default=[], metavar="FY=FILE",
-                        type=_keyed_file("FY", parse_financial_year),
-                        help="residents by LSOA or ward for a financial year, e.g. 2014-15=pop2015.csv")
-    ingest.add_argument("--imd", action="append", default=[], metavar="EDITION=FILE",
-                        type=_keyed_file("EDITION", _edition),
-                        help="English Indices of Deprivation by LSOA, e.g. 2019=iod2019.csv")
+    _add_denominators(ingest)
     ingest.add_argument("--force", action="append", default=[], metavar="NAME",
                         help="only files of this force, as named in the file (e.g. derbyshire)")
     ingest.add_argument("--fy", action="append", default=[], type=_financial_year,
                         help="only the months of this financial year")
     ingest.add_argument("--skip-malformed", action="store_true",
                         help="set malformed rows aside (counted in the report) instead of stopping")
+
+    fetch = sub.add_parser("fetch", help="download police.uk and ONS data and build a dataset",
+                           description="Download the months asked for from the data.police.uk "
+                                       "archive zips (range requests read only the force's files) "
+                                       "and the ward boundaries and LSOA lookup from the ONS ArcGIS "
+                                       "services, into DIR/downloads/ (kept, so a rerun resumes); "
+                                       "then ingest them into DIR.")
+    fetch.add_argument("--fy", action="append", default=[], type=_financial_year,
+                       help="a financial year to fetch, e.g. 2014-15 (repeatable)")
+    fetch.add_argument("--month", action="append", default=[], type=_month, metavar="YYYY-MM",
+                       help="a single month to fetch (repeatable)")
+    fetch.add_argument("--data-dir", required=True, type=Path, metavar="DIR")
+    fetch.add_argument("--force", default=DEFAULT_FORCE, metavar="NAME",
+                       help=f"police force as police.uk names its files (default: {DEFAULT_FORCE})")
+    fetch.add_argument("--area", default=DEFAULT_AREA, metavar="CODE",
+                       help=f"ONS local authority code whose wards to use (default: {DEFAULT_AREA}, Derby)")
+    fetch.add_argument("--police-base-url", metavar="URL",
+                       help="police.uk or a mirror (default: $SIA_POLICE_BASE_URL, else "
+                            "https://data.police.uk)")
+    fetch.add_argument("--ons-base-url", metavar="URL",
+                       help="ONS ArcGIS REST services root or a mirror (default: $SIA_ONS_BASE_URL, "
+                            "else ONS's)")
+    _add_denominators(fetch, " (files: not fetched)")
+    fetch.add_argument("--retries", type=_positive(int),
+                       help="retries of a failed request (default: $SIA_FETCH_RETRIES, else 4)")
+    fetch.add_argument("--backoff", type=_positive(float), metavar="SECONDS",
+                       help="wait before the first retry, doubled for each further one "
+                            "(default: $SIA_FETCH_BACKOFF, else 1)")
+    fetch.add_argument("--timeout", type=_positive(float), metavar="SECONDS",
+                       help="give up on a silent connection after this long "
+                            "(default: $SIA_FETCH_TIMEOUT, else 60)")
+    fetch.add_argument("--skip-malformed", action="store_true",
+                       help="set malformed rows aside (counted in the report) instead of stopping")
 
     counts = sub.add_parser("counts", help="print incident counts")
     counts.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
@@ -184,6 +244,22 @@ def _ingest(args) -> int:
     return 0
 
 
+def _fetch(args) -> int:
+    request = FetchRequest(
+        months=[m for fy in args.fy for m in fy_months(fy)] + args.month,
+        data_dir=args.data_dir, force=args.force, area=args.area.strip().upper(),
+        police_base_url=police_base_url(args.police_base_url),
+        ons_base_url=ons_base_url(args.ons_base_url),
+        population=dict(args.population), imd=dict(args.imd),
+        retry=retry_policy(args.retries, args.backoff, args.timeout),
+        skip_malformed=args.skip_malformed)
+    result = fetch_dataset(request, StderrProgress())
+    print("\n".join(result.summary))
+    print(f"dataset written to {result.build}")
+    print("\n".join(result.report.lines()))
+    return 0
+
+
 def _counts(args) -> int:
     dataset = load(args.data_dir)
     table = count_incidents(dataset.incidents, args.by, fy=args.fy, crime_types=args.crime_type)
@@ -258,5 +334,5 @@ def _priorities(args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "counts": _counts, "hotspots": _hotspots, "demo": _demo,
+COMMANDS = {"ingest": _ingest, "fetch": _fetch, "counts": _counts, "hotspots": _hotspots, "demo": _demo,
             "report": _report, "priorities": _priorities}

@@ -1,10 +1,11 @@
-"""Which dataset a command or the app reads: --data-dir, then SIA_DATA_DIR, then the demo."""
+"""Which dataset a command or the app reads: --data-dir, then SIA_DATA_DIR, then a dataset
+uploaded or fetched in the app (when there is one), then the demo."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from .demo import build_demo, demo_data_dir
+from .demo import build_demo, cache_dir, demo_data_dir
 from .errors import InputError, Problem
 from .store import Dataset, current_build, open_dataset
 
@@ -19,6 +20,12 @@ def configured_data_dir(given: Path | str | None = None) -> Path | None:
     return Path(env) if env else None
 
 
+def app_data_dir() -> Path:
+    """Where the app builds a dataset from uploads or a fetch: $SIA_DATA_DIR when set (so
+    the app keeps reading it), else a cache folder that then takes over from the demo."""
+    return configured_data_dir() or cache_dir() / "uploaded"
+
+
 def resolve_data_dir(given: Path | str | None = None) -> Path:
     """The data directory to read, building the demo on first use."""
     chosen = configured_data_dir(given)
@@ -31,6 +38,8 @@ def resolve_data_dir(given: Path | str | None = None) -> Path:
             source = "--data-dir" if given else DATA_DIR_VARIABLE
             raise InputError(Problem(f"holds no dataset (from {source})", str(chosen), fix))
         return chosen
+    if current_build(app_data_dir()) is not None:
+        return app_data_dir()
     demo = demo_data_dir()
     if current_build(demo) is None:
         build_demo(demo)

@@ -61,9 +61,14 @@ OUTCOMES = (
 )
 
 
+def cache_dir() -> Path:
+    """Where the app keeps the datasets it builds itself: a folder that git ignores."""
+    return Path(os.environ.get("SIA_CACHE_DIR", ROOT / "data" / "cache"))
+
+
 def demo_data_dir() -> Path:
-    """Where the app keeps the demo build: a cache folder that git ignores."""
-    return Path(os.environ.get("SIA_CACHE_DIR", ROOT / "data" / "cache")) / "demo"
+    """Where the app keeps the demo build."""
+    return cache_dir() / "demo"
 
 
 def schematic_wards() -> gpd.GeoDataFrame:

@@ -38,8 +38,11 @@ class WardInputs:
 
 def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
                   selection: SourceSelection | None = None, skip_malformed: bool = False,
-                  demo: bool = False) -> tuple[Path, IngestReport]:
+                  demo: bool = False, fetched: dict | None = None) -> tuple[Path, IngestReport]:
     """Ingest the sources into a new build in ``data_dir``; return it and its report.
+
+    ``fetched`` records where downloaded inputs came from (URLs, archive members and
+    their SHA-256), kept in the manifest beside the sources' own checksums.
 
     Raises InputError (and writes nothing) when an input cannot be used, or when rows
     are malformed and ``skip_malformed`` is not set.
@@ -64,6 +67,8 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
         "financial_years": sorted(incidents["fy"].unique().astype(str)),
         "report": report.to_dict(),
     }
+    if fetched:
+        manifest["fetched"] = fetched
     build = write_dataset(data_dir, incidents, ward_table, manifest)
     return build, report
 

@@ -12,6 +12,7 @@ from .categories import CRIME_CATEGORIES
 from .datadir import DATA_DIR_VARIABLE, configured_data_dir, resolve_data_dir
 from .denominators import population_column
 from .errors import InputError
+from .fetch.progress import DrawnProgress
 from .filters import CRIME, FILTER_KEYS, INCIDENT_TYPES, MEASURES, Filters, from_query_params
 from .hotspot_runs import HotspotQuery, HotspotRun, hotspots_for_rows
 from .measures import month_of_year, months_counted, select, ward_measures
@@ -69,14 +70,35 @@ def current_dataset() -> Dataset:
         st.stop()
 
 
+def refresh_dataset() -> None:
+    """After an upload or a fetch built a dataset: resolve the data directory again (the
+    demo may give way to the new build) and let the sidebar start from the new dataset's
+    years. Builds are cached by id, so the new one is opened fresh."""
+    _data_dir.clear()
+    for key in [*_WIDGETS.values(), "ward", _LAST_PARAMS]:
+        st.session_state.pop(key, None)
+
+
+class StreamlitProgress(DrawnProgress):
+    """Download progress in an ``st.progress`` bar."""
+
+    def __init__(self):
+        super().__init__()
+        self._bar = st.progress(0.0, text="Connecting...")
+
+    def draw(self, final: bool) -> None:
+        self._bar.progress(1.0 if final else self.share, text=self.describe())
+
+
 def data_banner(dataset: Dataset) -> None:
     """Say which data the page shows and which months it covers."""
     coverage = "; ".join(fy_coverage(dataset.months)["label"])
     if dataset.is_demo:
         st.warning(
             f"**Synthetic demo data**: invented incidents on schematic wards, for trying the "
-            f"dashboard. Not real crime figures. To use police.uk data, build a dataset with "
-            f"`python -m sia ingest` and set `{DATA_DIR_VARIABLE}`. Coverage: {coverage}.",
+            f"dashboard. Not real crime figures. To use police.uk data, upload or fetch it on "
+            f"the Data page, or build a dataset with `python -m sia fetch` (or `ingest`) and set "
+            f"`{DATA_DIR_VARIABLE}`. Coverage: {coverage}.",
             icon=":material/science:")
     else:
         st.info(f"police.uk street-level data, {len(dataset.incidents):,} incidents. "

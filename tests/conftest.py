@@ -5,7 +5,8 @@ import pytest
 
 from support import real_ingest_args, require_shared_data
 
-
+# Loopback police.uk and ONS servers for the fetch tests: fixtures 'serve', 'archive_zips'.
+pytest_plugins = ["fetch_servers"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -25,8 +26,6 @@ def _private_demo_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     return require_shared_data()
-
-
 
 
 @pytest.fixture(scope="session")

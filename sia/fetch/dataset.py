@@ -1,0 +1,124 @@
+"""``fetch_dataset``: download what a build needs, then ingest it through the normal path.
+
+Everything is downloaded into the cache (``DIR/downloads/``) before the build starts, and
+the build is published atomically by the store, so a failed fetch never touches the
+dataset in use.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError, Problem
+from ..ingest import WardInputs, build_dataset
+from ..report import IngestReport
+from ..sources import SourceSelection
+from .cache import DownloadCache
+from .http import HttpClient, RetryPolicy
+from .ons import ONS, ONS_BASE_URL, fetch_ward_geography, ward_vintage
+from .police_archive import POLICE, POLICE_BASE_URL, fetch_street_files
+from .progress import Progress, data_size
+
+DEFAULT_FORCE = "derbyshire"
+DEFAULT_AREA = "E06000015"  # Derby
+POPULATION_NOTE = ("population and IMD are not fetched (ONS publishes the small area population "
+                   "estimates as spreadsheets, not as ArcGIS services): add them with --population "
+                   "FY=FILE and --imd EDITION=FILE for rates per 1,000 residents and deprivation")
+
+
+def police_base_url(given: str | None = None) -> str:
+    return given or os.environ.get(POLICE.variable, "").strip() or POLICE_BASE_URL
+
+
+def ons_base_url(given: str | None = None) -> str:
+    return given or os.environ.get(ONS.variable, "").strip() or ONS_BASE_URL
+
+
+def retry_policy(retries: int | None = None, backoff: float | None = None,
+                 timeout: float | None = None) -> RetryPolicy:
+    """The options given, else $SIA_FETCH_RETRIES, $SIA_FETCH_BACKOFF and $SIA_FETCH_TIMEOUT
+    (how the app, which has no options, is configured), else the defaults."""
+    default = RetryPolicy()
+
+    def setting(given, variable: str, kind: type, fallback):
+        if given is not None:
+            return given
+        text = os.environ.get(variable, "").strip()
+        try:
+            return kind(text) if text else fallback
+        except ValueError:
+            raise InputError(Problem(f"${variable} is {text!r}, not a number", "",
+                                     "set it to a number, or unset it")) from None
+    return RetryPolicy(attempts=setting(retries, "SIA_FETCH_RETRIES", int, default.attempts - 1) + 1,
+                       backoff=setting(backoff, "SIA_FETCH_BACKOFF", float, default.backoff),
+                       timeout=setting(timeout, "SIA_FETCH_TIMEOUT", float, default.timeout))
+
+
+@dataclass
+class FetchRequest:
+    months: list[str]
+    data_dir: Path
+    force: str = DEFAULT_FORCE
+    area: str = DEFAULT_AREA
+    police_base_url: str = field(default_factory=police_base_url)
+    ons_base_url: str = field(default_factory=ons_base_url)
+    population: dict[str, Path] = field(default_factory=dict)
+    imd: dict[str, Path] = field(default_factory=dict)
+    retry: RetryPolicy = field(default_factory=retry_policy)
+    skip_malformed: bool = False
+
+
+@dataclass
+class FetchResult:
+    build: Path
+    report: IngestReport
+    summary: list[str]  # what was downloaded, from where, at what cost
+
+
+def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> FetchResult:
+    if not request.months:
+        raise InputError(Problem("no months asked for", "", "pass --fy 2014-15 (or --month YYYY-MM)"))
+    months = sorted(set(request.months))
+    force = request.force.strip().lower()
+    vintage = ward_vintage(months)  # before any download: fail fast
+    cache = DownloadCache(request.data_dir)
+    police = HttpClient(POLICE, request.retry, progress)
+    ons = HttpClient(ONS, request.retry, progress)
+    try:
+        street = fetch_street_files(police, cache, request.police_base_url, months, force)
+        geography = fetch_ward_geography(ons, cache, request.ons_base_url, request.area, vintage)
+    finally:
+        police.close()
+        ons.close()
+
+    inputs = WardInputs(boundaries=cache.path(geography.boundaries),
+                        lsoa_lookup=cache.path(geography.lookup),
+                        population=dict(request.population), imd=dict(request.imd))
+    provenance = {"police_base_url": request.police_base_url, "ons_base_url": request.ons_base_url,
+                  "force": force, "area": request.area, "ward_vintage": vintage.label,
+                  "files": street.sources + geography.sources}
+    build, report = build_dataset(street.files, inputs, request.data_dir,
+                                  selection=SourceSelection(forces=frozenset({force}),
+                                                            months=frozenset(months)),
+                                  skip_malformed=request.skip_malformed, fetched=provenance)
+    return FetchResult(build, report, _summary(street, geography, vintage, request, police, ons))
+
+
+def _summary(street, geography, vintage, request, police, ons) -> list[str]:
+    lines = []
+    for read in street.archives:
+        how = (f"range requests read {data_size(read.bytes_read)} of its {data_size(read.size)}"
+               if read.ranged else f"the server ignores ranges: downloaded whole ({data_size(read.size)})")
+        lines.append(f"police.uk {read.archive}.zip: {len(read.months)} month(s) "
+                     f"({', '.join(read.months)}); {how}")
+    cached = len(street.files) - sum(len(read.months) for read in street.archives)
+    if cached:
+        lines.append(f"police.uk: {cached} month(s) already downloaded and verified, not fetched again")
+    lines.append(f"ONS: {geography.wards} wards ({vintage.boundaries}), {geography.lsoas} LSOAs "
+                 f"({vintage.lookup}) for area {request.area}")
+    lines.append(f"downloaded {data_size(police.bytes_received + ons.bytes_received)}; cache: "
+                 f"{Path(request.data_dir) / 'downloads'}")
+    if not request.population and not request.imd:
+        lines.append(POPULATION_NOTE)
+    return lines

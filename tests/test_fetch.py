@@ -1,0 +1,192 @@
+"""``python -m sia fetch`` against local stand-ins for data.police.uk and ONS (127.0.0.1).
+
+The archive zips are built from the real Derby months in ../shared/data; Derbyshire's
+other months are absent from them, as a real gap would be.
+"""
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from fetch_servers import ONS_ROOT
+from sia.cli import main
+from sia.fetch.cache import CHECKSUMS, sha256_of
+from support import run_sia
+
+MONTHS_2014 = [f"2014-{m:02d}" for m in range(4, 11)]
+WARDS = "2019-09"
+
+
+def fetch(capsys, servers, data_dir, *args, retries="2"):
+    police, ons = servers
+    code = main(["fetch", "--data-dir", str(data_dir), "--police-base-url", police.url,
+                 "--ons-base-url", f"{ons.url}{ONS_ROOT}", "--retries", retries,
+                 "--backoff", "0.01", "--timeout", "5", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def months_args(months):
+    return [a for m in months for a in ("--month", m)]
+
+
+def counts_by_ward(capsys, data_dir, *extra) -> list:
+    assert main(["counts", "--by", "ward", "--format", "json", "--data-dir", str(data_dir), *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def current(data_dir: Path) -> str | None:
+    pointer = data_dir / "CURRENT"
+    return pointer.read_text() if pointer.exists() else None
+
+
+def zip_path(archive):
+    return f"/data/archive/{archive}.zip"
+
+
+def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
+        capsys, serve, tmp_path, archive_zips, real_data_dir):
+    police, ons = servers = serve()
+    code, out, err = fetch(capsys, servers, tmp_path, *months_args(MONTHS_2014 + [WARDS]))
+    assert code == 0, err
+
+    # The fewest archives that cover: 2016-03 (the latest reaching back to 2014-04) and
+    # 2020-03; never the decoy 2015-03, which holds the 2014 months too.
+    zips_read = {p for p in police.paths() if p.endswith(".zip")}
+    assert zips_read == {zip_path("2016-03"), zip_path("2020-03")}
+    assert all(r is not None for _, p, r in police.requests if p.endswith(".zip"))  # all ranged
+    for archive in ("2016-03", "2020-03"):
+        assert police.bytes_sent[zip_path(archive)] < len(archive_zips[archive]) / 4
+        assert f"police.uk {archive}.zip" in out
+
+    # Exactly the months asked for came down, each checksummed in the cache and the manifest.
+    cached = sorted(p.relative_to(tmp_path / "downloads").as_posix()
+                    for p in (tmp_path / "downloads" / "police").rglob("*.csv"))
+    assert cached == [f"police/{m}/{m}-derbyshire-street.csv" for m in MONTHS_2014 + [WARDS]]
+    manifest = json.loads((tmp_path / "builds" / current(tmp_path).strip() / "manifest.json").read_text())
+    assert manifest["months"] == MONTHS_2014 + [WARDS]
+    fetched = {f["file"]: f for f in manifest["fetched"]["files"]}
+    assert set(fetched) == set(cached) | {"ons/wd19-boundaries-E06000015.geojson",
+                                          "ons/lsoa-wd19-lookup-E06000015.csv"}
+    for name, entry in fetched.items():
+        assert sha256_of(tmp_path / "downloads" / name) == entry["sha256"]
+    assert fetched[cached[0]]["member"] == "2014-04/2014-04-derbyshire-street.csv"
+    assert {s["sha256"] for s in manifest["sources"]} == {fetched[c]["sha256"] for c in cached}
+
+    # ONS answered page by page (at most 5 features each): 17 wards, 151 LSOAs.
+    assert "17 wards" in out and "151 LSOAs" in out
+    assert len(ons.paths()) == 4 + 31
+    assert "population and IMD are not fetched" in out
+
+    assert counts_by_ward(capsys, tmp_path) == counts_by_ward(capsys, real_data_dir)
+
+
+def test_a_rerun_downloads_nothing_again_and_a_damaged_file_is_fetched_again(capsys, serve, tmp_path):
+    police, ons = servers = serve()
+    assert fetch(capsys, servers, tmp_path, "--month", WARDS)[0] == 0
+    first = len(police.requests) + len(ons.requests)
+    code, out, err = fetch(capsys, servers, tmp_path, "--month", WARDS)
+    assert code == 0, err
+    assert len(police.requests) + len(ons.requests) == first  # nothing asked for again
+    assert "1 month(s) already downloaded and verified" in out
+
+    cached = tmp_path / "downloads" / "police" / WARDS / f"{WARDS}-derbyshire-street.csv"
+    cached.write_bytes(cached.read_bytes()[:-100])  # damaged since it was verified
+    assert fetch(capsys, servers, tmp_path, "--month", WARDS)[0] == 0
+    assert police.paths()[first - len(ons.requests):].count(zip_path("2020-03")) >= 2
+    assert len(ons.requests) == 4 + 31  # the ONS files were still good
+    assert json.loads((tmp_path / "downloads" / CHECKSUMS).read_text())[
+        f"police/{WARDS}/{WARDS}-derbyshire-street.csv"]["sha256"] == sha256_of(cached)
+
+
+def test_a_server_that_ignores_ranges_gets_one_whole_download(capsys, serve, tmp_path, archive_zips,
+                                                             real_data_dir):
+    police, ons = servers = serve(honour_ranges=False)
+    code, out, err = fetch(capsys, servers, tmp_path, "--month", WARDS)
+    assert code == 0, err
+    assert "ignores ranges: downloaded whole" in out
+    # The whole zip (and part of it again, answering the range probe before it was dropped).
+    assert police.bytes_sent[zip_path("2020-03")] >= len(archive_zips["2020-03"])
+    assert counts_by_ward(capsys, tmp_path) == counts_by_ward(capsys, real_data_dir, "--fy", "2019-20")
+    # The whole zip is kept, verified: another month from it needs no download.
+    (tmp_path / "downloads" / "police" / WARDS).joinpath(f"{WARDS}-derbyshire-street.csv").unlink()
+    assert fetch(capsys, servers, tmp_path, "--month", WARDS)[0] == 0
+    assert police.paths().count(zip_path("2020-03")) == 2  # a range probe and the download
+
+
+@pytest.mark.parametrize("where,faults", [
+    ("/data/archive/", ["500"]),
+    (zip_path("2020-03"), ["500", "truncate"]),
+    (f"{ONS_ROOT}/LSOA11_WD19_LAD19_EW_LU/FeatureServer/0/query", ["truncate"]),
+    (zip_path("2020-03"), ["sleep:1"]),
+], ids=["500 then success", "500 and a range cut short", "ONS page cut short", "no answer in time"])
+def test_transient_faults_are_retried(capsys, serve, tmp_path, where, faults):
+    servers = serve()
+    server = servers[1] if where.startswith(ONS_ROOT) else servers[0]
+    server.faults[where] = list(faults)
+    code, out, err = fetch(capsys, servers, tmp_path, "--month", WARDS, "--timeout", "0.3")
+    assert code == 0, err
+    assert server.faults[where] == []  # every fault was met, and recovered from
+    assert "dataset written to" in out
+
+
+def test_429_waits_as_long_as_retry_after_says(capsys, serve, tmp_path):
+    police, _ = servers = serve()
+    police.faults["/data/archive/"] = ["429:1"]
+    assert fetch(capsys, servers, tmp_path, "--month", WARDS)[0] == 0
+    asked = [t for t, p, _ in police.requests if p == "/data/archive/"]
+    assert len(asked) == 2 and asked[1] - asked[0] >= 0.95
+
+
+@pytest.fixture
+def existing_dataset(shared_data, tmp_path) -> Path:
+    """A data directory that already holds a dataset (which a failed fetch must keep)."""
+    data_dir = tmp_path / "data"
+    assert main(["ingest", str(shared_data / "police_uk" / WARDS), "--data-dir", str(data_dir),
+                 "--wards", str(shared_data / "boundaries" / "wards_2013_derby.geojson")]) == 0
+    return data_dir
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("month in no archive", "no police.uk archive holds 2014-11, 2014-12, 2015-01, 2015-02, 2015-03 "
+                            "for force 'derbyshire'; read 2015-03.zip, 2016-03.zip"),
+    ("HTTP 500 every time", "data.police.uk answered HTTP 500 Internal Server Error (3 attempts)"),
+    ("corrupt zip", "not a readable zip archive"),
+    ("body always cut short", "the download was cut short"),
+    ("no answer in time", "data.police.uk did not answer within 0.3 s (3 attempts)"),
+    ("ONS service renamed", "ONS may have renamed LSOA11_WD19_LAD19_EW_LU"),
+])
+def test_failures_give_one_clear_line_and_keep_the_dataset(capsys, serve, existing_dataset, case,
+                                                           expected, archive_zips):
+    zips = dict(archive_zips)
+    if case == "corrupt zip":
+        zips["2020-03"] = os.urandom(200_000)
+    police, ons = servers = serve(zips=zips)
+    months = ["--fy", "2014-15"] if case == "month in no archive" else ["--month", WARDS]
+    police.faults[zip_path("2020-03")] = {"HTTP 500 every time": ["500"] * 3,
+                                          "body always cut short": ["truncate"] * 3,
+                                          "no answer in time": ["sleep:1"] * 3}.get(case, [])
+    if case == "ONS service renamed":
+        ons.routes.pop(f"{ONS_ROOT}/LSOA11_WD19_LAD19_EW_LU/FeatureServer/0/query")
+    before = current(existing_dataset)
+    code, out, err = fetch(capsys, servers, existing_dataset, *months, "--timeout", "0.3")
+    assert code == 2
+    lines = err.strip().splitlines()
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1 and expected in errors[0], err
+    assert "Traceback" not in err
+    assert current(existing_dataset) == before
+    assert not list((existing_dataset / "downloads").rglob("*.part"))
+
+
+def test_offline_the_command_says_so_in_one_line(tmp_path):
+    result = run_sia("fetch", "--fy", "2019-20", "--data-dir", str(tmp_path),
+                     "--retries", "1", "--backoff", "0.01",
+                     env={"SIA_POLICE_BASE_URL": "http://127.0.0.1:9", "SIA_ONS_BASE_URL": "http://127.0.0.1:9"})
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: http://127.0.0.1:9/data/archive/: cannot reach data.police.uk (Connection refused) "
+        "(2 attempts); check the internet connection and try again later, or point "
+        "--police-base-url (or $SIA_POLICE_BASE_URL) at a mirror"]
+    assert not (tmp_path / "CURRENT").exists()

@@ -1,0 +1,117 @@
+"""The Data page builds the app's dataset from uploads, or by fetching; errors show plainly."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fetch_servers import ONS_ROOT
+from sia.counts import count_incidents
+from sia.store import open_dataset
+from support import ROOT
+
+
+@pytest.fixture
+def app_cache(monkeypatch, tmp_path, demo_data_dir) -> Path:
+    """A cache folder of the test's own (the demo in it is the session's, linked), so that
+    what the page builds in cache/uploaded is seen by no other test."""
+    from sia.ui import _data_dir
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "demo").symlink_to(demo_data_dir)
+    monkeypatch.setenv("SIA_CACHE_DIR", str(cache))
+    monkeypatch.delenv("SIA_DATA_DIR", raising=False)
+    monkeypatch.setenv("SIA_FETCH_RETRIES", "0")
+    # AppTest runs a page on its own on reruns, which sia.ui answers with a rerun through
+    # app.py's navigation; that second run would lose a button's click. A real server runs
+    # pages through app.py (tests/e2e checks it), so here the page simply runs.
+    monkeypatch.setattr("sia.ui._run_through_app_navigation", lambda: None)
+    _data_dir.clear()
+    yield cache
+    _data_dir.clear()
+
+
+def data_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/data.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Synthetic demo data" in at.warning[0].value
+    return at
+
+
+def upload(path: Path, name: str | None = None) -> tuple[str, bytes, str]:
+    return name or path.name, path.read_bytes(), "application/octet-stream"
+
+
+def submit(at: AppTest) -> AppTest:
+    next(b for b in at.button if b.label == "Build the dataset from these files").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_uploading_the_real_files_makes_them_the_apps_dataset(app_cache, shared_data, real_data_dir):
+    at = data_page()
+    at.file_uploader(key="upload_police").set_value(
+        [upload(p) for p in sorted((shared_data / "police_uk").rglob("*-street.csv"))])
+    at.file_uploader(key="upload_wards").set_value(upload(shared_data / "boundaries" / "wards_2013_derby.geojson"))
+    at.file_uploader(key="upload_lookup").set_value(upload(shared_data / "lookups" / "lsoa11_to_ward19_derby.csv"))
+    at.file_uploader(key="upload_population").set_value([
+        upload(shared_data / "population" / "pop_mid2015_lsoa_derby.csv", "population-2014-15.csv"),
+        upload(shared_data / "population" / "pop_mid2019_lsoa_syoa_derby.csv", "population-2019-20.csv")])
+    submit(at)
+
+    assert "8 uploaded police.uk file(s): 25," in at.success[0].value
+    assert not at.warning  # no longer the demo
+    assert "police.uk street-level data" in at.info[0].value and "2014-15: 7 of 12 months" in at.info[0].value
+    built = open_dataset(app_cache / "uploaded")
+    assert "population_2019-20" in built.wards
+    assert count_incidents(built.incidents, ["ward", "fy"]).equals(
+        count_incidents(open_dataset(real_data_dir).incidents, ["ward", "fy"]))
+
+
+@pytest.mark.parametrize("case,errors", [
+    ("no wards, population without a year", [
+        "no ward boundaries uploaded; add the ward polygons as GeoJSON or GeoPackage",
+        "pop.csv: the file name does not say its financial year; rename it to include the year, "
+        "e.g. population-2014-15.csv"]),
+    ("a street file with a bad month", ["2019-09-derbyshire-street.csv lines 2, 3, 4, 5, 6 and 3252 more: "
+                                        "Month 'Sept 2019' is not YYYY-MM (3,257 rows)"]),
+])
+def test_a_bad_upload_says_what_is_wrong_and_builds_nothing(app_cache, shared_data, case, errors):
+    at = data_page()
+    street = shared_data / "police_uk" / "2019-09" / "2019-09-derbyshire-street.csv"
+    if case.startswith("no wards"):
+        at.file_uploader(key="upload_police").set_value([upload(street)])
+        at.file_uploader(key="upload_population").set_value([upload(street, "pop.csv")])
+    else:
+        broken = street.read_bytes().replace(b",2019-09,", b",Sept 2019,")
+        at.file_uploader(key="upload_police").set_value([(street.name, broken, "text/csv")])
+        at.file_uploader(key="upload_wards").set_value(upload(shared_data / "boundaries" / "wards_2013_derby.geojson"))
+    submit(at)
+    shown = [e.value for e in at.error]
+    assert len(shown) == len(errors)
+    for text, expected in zip(shown, errors):
+        assert text.startswith(expected)
+    assert not (app_cache / "uploaded" / "CURRENT").exists()
+    assert "Synthetic demo data" in at.warning[0].value
+
+
+def test_fetch_shows_its_error_in_the_page(app_cache, monkeypatch, serve):
+    police, ons = serve()
+    monkeypatch.setenv("SIA_POLICE_BASE_URL", police.url)
+    monkeypatch.setenv("SIA_ONS_BASE_URL", f"{ons.url}{ONS_ROOT}")
+    at = data_page()
+    at.button(key="fetch").click().run()
+    # The local archives hold 2014-04..10 and 2019-09 only: the rest of the two years is named.
+    assert len(at.error) == 1
+    assert "no police.uk archive holds 2014-11, 2014-12, 2015-01, 2015-02, 2015-03, 2019-04" in at.error[0].value
+    assert not (app_cache / "uploaded" / "CURRENT").exists()
+
+    monkeypatch.setenv("SIA_POLICE_BASE_URL", "http://127.0.0.1:9")  # offline
+    at.button(key="fetch").click().run()
+    assert [e.value for e in at.error] == [
+        "http://127.0.0.1:9/data/archive/: cannot reach data.police.uk (Connection refused) "
+        "(1 attempt); check the internet connection and try again later, or point "
+        "--police-base-url (or $SIA_POLICE_BASE_URL) at a mirror"]
