@@ -72,7 +72,15 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
 - Recording rules and practice changed between 2014-15 and 2019-20, and the years held
   cover different months: hotspots of the two years are each tested against their own
   year, not compared as like with like.
-- The change figures are not yet tested for statistical significance.
+- **Changes between the years** (overview, ward profile, map panel, priorities, the
+  `change` command) compare incidents a month: the counts over the months each year covers
+  are tested with an exact Poisson test (conditional binomial, as R's `poisson.test`),
+  with a 95% confidence interval for the rate ratio. The test assumes incidents arrive
+  independently at a steady rate; repeat locations and sprees make real counts vary more,
+  so it calls changes significant too readily, and each ward or category is tested alone,
+  so among many, about one in twenty unchanged ones will show as significant by chance.
+  When the years cover different months, seasonality enters the comparison: like-for-like
+  months avoid it.
 
 ### Data
 Set `{DATA_DIR_VARIABLE}` to a dataset built with `python -m sia ingest`; without it the app

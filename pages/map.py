@@ -8,13 +8,14 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from sia.filters import MEASURES, format_value
+from sia.hotspot_maps import hotspot_layer, incident_density
 from sia.map_assets import localise
 from sia.map_events import RETURNED_OBJECTS, event_key, ward_from_click
-from sia.hotspot_maps import hotspot_layer, incident_density
 from sia.maps import MAX_POINTS, ward_map, web_wards
 from sia.measures import select, ward_change
 from sia.ui import (current_dataset, current_filters, dataset_key, hotspot_run, page_header, select_ward,
                     view_param, ward_table, without_ward)
+from sia.wording import change_sentence
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -117,8 +118,7 @@ with panel:
                     f"{row['count']:,.0f} incidents over {row['months']} month(s)")
         if filters.comparing:
             change = ward_change(table, filters.fys).loc[ward]
-            st.markdown(f"Per month: {change['before']:,.1f} in {filters.fys[0]}, "
-                        f"{change['after']:,.1f} in {filters.fys[1]} ({change['change_pct']:+.0f}%)")
+            st.markdown("**Change**: " + change_sentence(change, *filters.fys))
         st.page_link("pages/ward.py", label=f"Open the {ward} profile", icon=":material/arrow_forward:")
         if st.button("Clear selection"):
             select_ward(None)

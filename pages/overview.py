@@ -6,6 +6,7 @@ from sia import charts
 from sia.filters import MEASURES
 from sia.measures import category_mix, headline, monthly_series, select, ward_change
 from sia.ui import current_dataset, current_filters, dataset_key, page_header, show_table, ward_table
+from sia.wording import significance_cell
 
 dataset = current_dataset()
 filters = current_filters()
@@ -46,10 +47,18 @@ with right:
 
 if filters.comparing:
     st.subheader(f"Biggest changes, {filters.fys[0]} to {filters.fys[1]}")
-    st.caption("Change in incidents per month, so that years covering different months compare. "
-               "Whether a change is statistically significant is not yet tested here.")
+    st.caption("Change in incidents a month, so that years covering different months compare, "
+               "with an exact Poisson test of each ward's counts at the 5% level. Each ward is "
+               "tested alone (with 17 wards, about one in twenty unchanged wards would still "
+               "show as significant by chance), and crime counts vary more than the test assumes, "
+               "so treat borderline results with care."
+               + ("" if filters.like_for_like else " The years cover different months: switch on "
+                  "like-for-like months to compare the same months."))
     change = ward_change(table, filters.fys).dropna(subset=["change"])
     change = change.reindex(change["change"].abs().sort_values(ascending=False).index).head(8)
-    show_table(change.rename(columns={
-        "before": f"{filters.fys[0]} per month", "after": f"{filters.fys[1]} per month",
-        "change": "Change per month", "change_pct": "Change (%)"}).rename_axis("Ward"))
+    change["significant"] = [significance_cell(sig, p) for sig, p in zip(change["significant"],
+                                                                         change["p_value"])]
+    show_table(change[["before", "after", "change", "change_pct", "significant"]].rename(columns={
+        "before": f"{filters.fys[0]} a month", "after": f"{filters.fys[1]} a month",
+        "change": "Change a month", "change_pct": "Change (%)", "significant": "Significant?"})
+        .rename_axis("Ward"))

@@ -4,12 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from sia import charts
-from sia.change import p_text
 from sia.priorities import INDICATORS, REGISTER, compare
 from sia.priority_evidence import change_between, named_against_found, volumes, ward_ranking
 from sia.ui import (current_dataset, current_filters, dataset_key, page_header, priority_evidence,
                     priority_register, show_table, view_param)
-from sia.wording import plural
+from sia.wording import plural, significance_cell
 
 EARLIER, LATER = "2014-15", "2019-20"
 
@@ -64,8 +63,7 @@ first = evidence.drop_duplicates("priority").set_index("priority")
 if len(fys) == 2:
     order = wide.index.get_level_values("priority")
     summary["Change"] = first.loc[order, "change"].to_numpy()
-    summary["Significant?"] = [("yes" if row.significant else "no") + f" (p {p_text(row.p_value)})"
-                               if pd.notna(row.p_value) else "–"
+    summary["Significant?"] = [significance_cell(row.significant, row.p_value)
                                for row in first.loc[order].itertuples()]
 show_table(summary, hide_index=True)
 basis = first["change_basis"].iloc[0] if len(fys) == 2 else ""

@@ -5,10 +5,12 @@ import streamlit as st
 
 from sia import charts
 from sia.filters import MEASURES
-from sia.measures import categories_against_city, monthly_series, select, top_locations, ward_change
+from sia.measures import (categories_against_city, change_by_ward_and_category, monthly_series, select,
+                          top_locations, ward_change)
 from sia.hotspot_runs import unit_hotspot_sentence
 from sia.ui import (current_dataset, current_filters, dataset_key, hotspot_run, page_header, select_ward,
                     show_table, ward_table)
+from sia.wording import change_sentence, significance_cell
 
 dataset = current_dataset()
 filters = current_filters()
@@ -42,12 +44,26 @@ for fy in filters.fys:
                 unit_hotspot_sentence(run, ward, filters.subject()))
 if filters.comparing:
     change = ward_change(table, filters.fys).loc[ward]
-    percent = "no earlier figure" if pd.isna(change["change_pct"]) else f"{change['change_pct']:+.0f}%"
-    st.markdown(f"**Change** in incidents per month from {filters.fys[0]} to {filters.fys[1]}: "
-                f"{change['before']:,.1f} to {change['after']:,.1f} ({percent}). "
-                "Significance is not yet tested here.")
+    st.markdown(f"**Change**: {change_sentence(change, *filters.fys)}. "
+                "An exact Poisson test of the counts over the months each year covers"
+                + (" (like-for-like months)." if filters.like_for_like else
+                   "; the years cover different months, so seasonality can play a part: "
+                   "switch on like-for-like months to compare the same months."))
 
 selection = select(dataset.incidents, filters)
+if filters.comparing:
+    with st.expander(f"Change by category in {ward}, {filters.fys[0]} to {filters.fys[1]}"):
+        by_category = change_by_ward_and_category(selection)
+        mine = by_category[by_category["ward_name"] == ward]
+        mine = mine.reindex(mine["change"].abs().sort_values(ascending=False).index)
+        show_table(pd.DataFrame({
+            "Category": mine["category"], f"{filters.fys[0]} a month": mine["before"].round(1),
+            f"{filters.fys[1]} a month": mine["after"].round(1), "Change": mine["direction"],
+            "Significant?": [significance_cell(s, p) for s, p in zip(mine["significant"], mine["p_value"])]}),
+            hide_index=True)
+        st.caption("Each category tested alone with an exact Poisson test; with many categories, "
+                   "expect about one in twenty unchanged ones to show as significant by chance.")
+
 left, right = st.columns(2)
 with left:
     st.altair_chart(charts.monthly_trend(monthly_series(selection, ward),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import pandas as pd
 from scipy.stats import binomtest
 
 from .errors import InputError, Problem
@@ -106,3 +107,25 @@ def rate_change(before: int, after: int, exposure_before: float, exposure_after:
                       rate_ratio=ratio(after / total), ci_low=ratio(interval.low),
                       ci_high=ratio(interval.high), p_value=float(test.pvalue),
                       confidence=confidence)
+
+
+def change_columns(before, after, exposure_before, exposure_after) -> pd.DataFrame:
+    """The test applied row by row to aligned counts and exposures (Series or scalars, on
+    the index of `before`): rate_ratio, ci_low, ci_high, p_value, significant, direction
+    ('up 40%') and significance ('significant (p = 0.003)'). Rows with an exposure of 0 (no
+    months covered) are left empty."""
+    index = before.index
+    frame = pd.DataFrame({"x0": before, "x1": after, "t0": exposure_before, "t1": exposure_after},
+                         index=index)
+    rows = []
+    for x0, x1, t0, t1 in frame.itertuples(index=False):
+        if not (t0 > 0 and t1 > 0) or pd.isna(x0) or pd.isna(x1):
+            rows.append({"rate_ratio": math.nan, "ci_low": math.nan, "ci_high": math.nan,
+                         "p_value": math.nan, "significant": False, "direction": "",
+                         "significance": ""})
+            continue
+        c = rate_change(int(x0), int(x1), float(t0), float(t1))
+        rows.append({"rate_ratio": c.rate_ratio, "ci_low": c.ci_low, "ci_high": c.ci_high,
+                     "p_value": c.p_value, "significant": c.significant, "direction": c.direction(),
+                     "significance": c.significance()})
+    return pd.DataFrame(rows, index=index)

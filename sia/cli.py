@@ -1,4 +1,4 @@
-"""The command line: ``python -m sia ingest|fetch|counts|hotspots|demo|report|priorities``.
+"""The command line: ``python -m sia ingest|fetch|counts|change|hotspots|demo|report|priorities``.
 
 Problems with the input print one line each (what, where, what to do) and exit 2;
 nothing is written when an input is bad.
@@ -14,19 +14,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from .counts import GROUPINGS, count_incidents
+from .categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
+from .counts import GROUPINGS, count_incidents, parse_crime_types
 from .datadir import DATA_DIR_VARIABLE, load
 from .demo import build_demo, demo_data_dir
-from .errors import InputError
+from .errors import InputError, Problem
 from .fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset
 from .fetch.dataset import ons_base_url, police_base_url, retry_policy
 from .fetch.progress import StderrProgress
 from .hotspots import CORRECTIONS, PERMUTATIONS, SEED, PatternRules
+from .filters import ASB, CRIME, Filters
 from .ingest import WardInputs, build_dataset
+from .measures import change_by_ward_and_category, select, ward_change, ward_measures
 from .periods import MONTH_PATTERN, fy_months, parse_financial_year
 from .priorities import REGISTER, compare, load_register
 from .priority_evidence import evidence_table
 from .sources import SourceSelection
+from .wording import plural
 
 EXIT_INPUT = 2
 
@@ -154,6 +158,21 @@ def build_parser() -> argparse.ArgumentParser:
     counts.add_argument("--crime-type", action="append", default=[], metavar="TYPE")
     counts.add_argument("--format", choices=["csv", "json"], default="csv")
 
+    change = sub.add_parser(
+        "change", help="change between two years per ward and category, with an exact Poisson test",
+        description="For two financial years: per ward and category (or per ward with --by ward), "
+                    "the counts, incidents a month over the months each year covers, the rate "
+                    "ratio with its 95%% confidence interval and the exact Poisson test.")
+    change.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
+    change.add_argument("--fy", action="append", default=[], type=_financial_year,
+                        help="give twice, earlier first (default: the dataset's last two years)")
+    change.add_argument("--crime-type", action="append", default=[], metavar="TYPE",
+                        help="repeatable (default: all crime); 'Anti-social behaviour' on its own for ASB")
+    change.add_argument("--by", choices=["ward-category", "ward"], default="ward-category")
+    change.add_argument("--like-for-like", action="store_true",
+                        help="count only the months of the year both years cover")
+    change.add_argument("--format", choices=["csv", "json"], default="csv")
+
     hot = sub.add_parser(
         "hotspots", help="Getis-Ord Gi* hotspots by ward, LSOA or grid cell",
         description="Count incidents per unit, test each unit with Getis-Ord Gi* (PySAL esda) and "
@@ -267,6 +286,39 @@ def _counts(args) -> int:
     return 0
 
 
+def _change(args) -> int:
+    dataset = load(args.data_dir)
+    held = list(dataset.financial_years)
+    fys = tuple(args.fy) or tuple(held[-2:])
+    if len(fys) != 2 or fys[0] == fys[1]:
+        raise InputError(Problem(f"needs two different financial years, not {', '.join(fys) or 'none'}",
+                                 "--fy", "give --fy twice, e.g. --fy 2014-15 --fy 2019-20"))
+    missing = [fy for fy in fys if fy not in held]
+    if missing:
+        raise InputError(Problem(f"no data for financial year {', '.join(missing)}", "--fy",
+                                 f"the dataset holds {', '.join(held) or 'no years'}"))
+    categories = parse_crime_types(args.crime_type) if args.crime_type else list(CRIME_CATEGORIES)
+    if ANTI_SOCIAL_BEHAVIOUR in categories and len(categories) > 1:
+        raise InputError(Problem("anti-social behaviour is not added to crime", "--crime-type",
+                                 "ask for 'Anti-social behaviour' on its own, or leave it out"))
+    filters = Filters(fys=fys, incident_type=ASB if ANTI_SOCIAL_BEHAVIOUR in categories else CRIME,
+                      crime_types=tuple(c for c in categories if c != ANTI_SOCIAL_BEHAVIOUR) or CRIME_CATEGORIES,
+                      like_for_like=args.like_for_like)
+    selection = select(dataset.incidents, filters)
+    if args.by == "ward":
+        table = ward_change(ward_measures(selection, dataset.wards), fys).reset_index()
+    else:
+        table = change_by_ward_and_category(selection)
+    table = table.rename(columns={"ward_name": "ward", "before": f"per_month_{fys[0]}",
+                                  "after": f"per_month_{fys[1]}", "count_before": f"count_{fys[0]}",
+                                  "count_after": f"count_{fys[1]}"})
+    print(f"# {fys[0]} ({plural(selection.months_covered(fys[0]), 'month')}) to {fys[1]} "
+          f"({plural(selection.months_covered(fys[1]), 'month')}); exact Poisson test, each row alone",
+          file=sys.stderr)
+    _print_table(table, args.format)
+    return 0
+
+
 def _hotspots(args) -> int:
     from .hotspot_runs import HotspotQuery, run_hotspots
 
@@ -334,5 +386,5 @@ def _priorities(args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "fetch": _fetch, "counts": _counts, "hotspots": _hotspots, "demo": _demo,
+COMMANDS = {"ingest": _ingest, "fetch": _fetch, "counts": _counts, "change": _change, "hotspots": _hotspots, "demo": _demo,
             "report": _report, "priorities": _priorities}

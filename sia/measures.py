@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
+from .change import change_columns
 from .denominators import population_column
 from .filters import Filters
 from .periods import MONTH_ABBREVIATIONS, fy_months, months_in
@@ -80,15 +81,40 @@ def _measure_column(measure: str) -> str:
 
 def ward_change(table: pd.DataFrame, fys: tuple[str, ...]) -> pd.DataFrame:
     """Per ward: per-month figures in the first and last year, the change and its percent
-    (per month, so years covering different months compare)."""
-    first, last = fys[0], fys[-1]
-    wide = table.pivot(index="ward_name", columns="fy", values="per_month")
-    out = pd.DataFrame({"before": wide[first], "after": wide[last]})
+    (per month, so years covering different months compare), and the exact Poisson test of
+    the counts over the months each year covers (sia.change.change_columns)."""
+    return _before_after(table, "ward_name", fys[0], fys[-1])
+
+
+def _before_after(table: pd.DataFrame, index, first: str, last: str) -> pd.DataFrame:
+    """From a long table with count, months and per_month per fy: one row per `index`
+    with before/after per month, change, change_pct and the tested change."""
+    wide = table.pivot_table(index=index, columns="fy", values=["count", "months", "per_month"],
+                             aggfunc="first", dropna=False, observed=True)
+    out = pd.DataFrame({"count_before": wide[("count", first)], "count_after": wide[("count", last)],
+                        "before": wide[("per_month", first)], "after": wide[("per_month", last)]})
     out["change"] = out["after"] - out["before"]
     out["change_pct"] = np.where(out["before"] > 0, out["change"] / out["before"] * 100, np.nan)
-    return out
+    tested = change_columns(out["count_before"], out["count_after"], wide[("months", first)],
+                            wide[("months", last)])
+    return out.join(tested)
 
 
+def change_by_ward_and_category(selection: Selection) -> pd.DataFrame:
+    """Per ward and category chosen: counts and per-month figures in the first and last
+    year of the selection, and the tested change; zeros kept (a category that appears in
+    one year only is a change too)."""
+    first, last = selection.filters.fys[0], selection.filters.fys[-1]
+    rows = selection.rows[selection.rows["fy"].isin([first, last])]
+    counts = (rows.groupby(["ward_name", "category", "fy"], observed=False).size()
+              .rename("count").reset_index())
+    counts = counts[counts["fy"].isin([first, last]) &
+                    counts["category"].isin(selection.filters.categories)].copy()
+    counts["fy"] = counts["fy"].astype(str)
+    counts["months"] = counts["fy"].map(selection.months_covered)
+    counts["per_month"] = counts["count"] / counts["months"].replace(0, np.nan)
+    out = _before_after(counts, ["ward_name", "category"], first, last)
+    return out.reset_index()
 def headline(incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """Per selected year: crime and ASB per month over the months counted (ASB is never in
     the crime figure), whatever incident type is selected."""

@@ -138,3 +138,13 @@ def test_the_ward_profile_says_whether_the_ward_is_a_hotspot(monkeypatch, real_d
     at = run_app(monkeypatch, real_data_dir, "pages/ward.py", {"ward": "Normanton", "fy": "2019-20"})
     statement = next(m.value for m in at.markdown if m.value.startswith("2019-20: Normanton"))
     assert "hotspot" in statement and "Getis-Ord Gi*" in statement and "(fdr_bh)" in statement
+
+
+def test_ward_profile_tests_the_change(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/ward.py", {"ward": "Arboretum", "lfl": "1"})
+    sentence = next(m.value for m in at.markdown if m.value.startswith("**Change**"))
+    september = count_incidents(open_dataset(real_data_dir).incidents, ["ward", "month"],
+                                crime_types=list(CRIME_CATEGORIES)).set_index(["ward", "month"])["count"]
+    before, after = september[("Arboretum", "2014-09")], september[("Arboretum", "2019-09")]
+    assert f"{before:,.1f} incidents a month in 2014-15, {after:,.1f} in 2019-20" in sentence
+    assert "significant (p " in sentence and "like-for-like" in sentence

@@ -1,12 +1,16 @@
 """Measures on the real data, checked against plain counts."""
+import json
+
 import numpy as np
 import pytest
 
 from sia.counts import count_incidents
 from sia.filters import ASB, Filters
-from sia.measures import (categories_against_city, headline, monthly_series, months_counted, select,
-                          top_locations, ward_change, ward_measures)
+from sia.change import rate_change
+from sia.measures import (categories_against_city, change_by_ward_and_category, headline, monthly_series,
+                          months_counted, select, top_locations, ward_change, ward_measures)
 from sia.store import open_dataset
+from support import run_sia
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +50,33 @@ def test_like_for_like_keeps_the_months_both_years_cover(dataset):
     assert change["before"].to_dict() == pytest.approx(sep.astype(float).to_dict())
 
 
+def test_ward_change_is_tested_on_the_counts_over_the_months_covered(dataset):
+    f = Filters(fys=("2014-15", "2019-20"))
+    change = ward_change(ward_measures(select(dataset.incidents, f), dataset.wards), f.fys)
+    counts = count_incidents(dataset.incidents, ["ward", "fy"],
+                             crime_types=list(f.categories)).set_index(["ward", "fy"])["count"]
+    row = change.loc["Normanton"]
+    expected = rate_change(counts[("Normanton", "2014-15")], counts[("Normanton", "2019-20")], 7, 1)
+    assert (row["count_before"], row["count_after"]) == (expected.before, expected.after)
+    assert row["p_value"] == pytest.approx(expected.p_value)
+    assert row["rate_ratio"] == pytest.approx(expected.rate_ratio)
+    assert row["direction"] == expected.direction() and row["significant"] == expected.significant
+
+
+def test_change_by_ward_and_category_covers_every_pair_and_agrees_with_counts(dataset):
+    f = Filters(fys=("2014-15", "2019-20"), like_for_like=True)
+    table = change_by_ward_and_category(select(dataset.incidents, f))
+    assert len(table) == 17 * len(f.categories)  # zeros kept
+    september = dataset.incidents[dataset.incidents["month"].isin(["2014-09", "2019-09"])]
+    counts = count_incidents(september, ["ward", "crime_type", "fy"]).set_index(
+        ["ward", "crime_type", "fy"])["count"]
+    for row in table.sample(20, random_state=1).itertuples():
+        assert row.count_before == counts[(row.ward_name, row.category, "2014-15")]
+        assert row.count_after == counts[(row.ward_name, row.category, "2019-20")]
+    both_zero = table[(table["count_before"] == 0) & (table["count_after"] == 0)]
+    assert both_zero["p_value"].isna().all() and not both_zero["significant"].any()
+
+
 def test_headline_keeps_asb_apart(dataset):
     heads = headline(dataset.incidents, Filters(fys=("2014-15", "2019-20"), incident_type=ASB))
     assert heads["crime"].tolist() == [11774, 2396] and heads["asb"].tolist() == [10035, 861]
@@ -65,3 +96,20 @@ def test_categories_against_city(dataset):
     assert len(table) == 14
     assert (table.set_index("category").loc["Shoplifting", "ratio"]) > 1
     assert np.isfinite(table["city"]).all()
+
+
+def test_change_command_tests_each_ward_and_refuses_bad_years(real_data_dir, dataset):
+    out = run_sia("change", "--data-dir", str(real_data_dir), "--by", "ward", "--like-for-like",
+                  "--crime-type", "Anti-social behaviour", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = {r["ward"]: r for r in json.loads(out.stdout)}
+    september = count_incidents(dataset.incidents[dataset.incidents["month"].isin(["2014-09", "2019-09"])],
+                                ["ward", "fy"], crime_types=["Anti-social behaviour"]).set_index(["ward", "fy"])
+    arboretum = rows["Arboretum"]
+    assert arboretum["count_2014-15"] == september.loc[("Arboretum", "2014-15"), "count"]
+    expected = rate_change(arboretum["count_2014-15"], arboretum["count_2019-20"], 1, 1)
+    assert arboretum["p_value"] == pytest.approx(expected.p_value)
+    assert "1 month) to 2019-20 (1 month)" in out.stderr
+    bad = run_sia("change", "--data-dir", str(real_data_dir), "--fy", "2014-15")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --fy: needs two different financial years")
+    assert "Traceback" not in bad.stderr
