@@ -13,10 +13,9 @@ from sia.uploads import Upload, UploadedInputs, build_from_uploads
 from sia.periods import fy_coverage
 from sia.summaries import coverage_grid, counts_by_ward_and_year, counts_by_year_and_category
 from sia.counts import count_incidents
-from sia.exports import safe_csv
 from sia.measures import select
-from sia.ui import (StreamlitProgress, current_dataset, current_filters, dataset_key, page_header,
-                    refresh_dataset, show_table, ward_table)
+from sia.ui import (StreamlitProgress, current_dataset, current_filters, dataset_key, download_buttons,
+                    page_header, refresh_dataset, show_table, ward_table)
 
 MAX_UPLOAD_MB = 500  # server.maxUploadSize in .streamlit/config.toml
 # Financial years fetch can build: police.uk starts in December 2010, and fetch's ward
@@ -104,15 +103,15 @@ cols[3].metric("Months covered", f"{len(dataset.months)}",
 st.subheader("Months covered")
 st.caption("Incidents recorded in each month, April to March. A dash marks a month with no "
            "data, so compare years per month or on the months both cover.")
-show_table(coverage_grid(incidents))
+show_table(coverage_grid(incidents), download="derby-months-covered")
 
 st.subheader("Incidents by financial year and category")
 st.caption("Anti-social behaviour is shown beside crime, not added into it. "
            "Per-month figures let partial years be compared.")
-show_table(counts_by_year_and_category(incidents))
+show_table(counts_by_year_and_category(incidents), download="derby-incidents-by-year-and-category")
 
 st.subheader("Incidents per month by ward")
-show_table(counts_by_ward_and_year(incidents))
+show_table(counts_by_ward_and_year(incidents), download="derby-incidents-per-month-by-ward")
 
 st.subheader("How the data was loaded")
 report = dataset.report
@@ -125,16 +124,16 @@ st.markdown(
 set_aside = {reason: n for reason, n in report.set_aside().items() if n}
 if set_aside:
     show_table(pd.DataFrame({"Reason set aside": list(set_aside), "Rows": list(set_aside.values())}),
-               hide_index=True)
+               hide_index=True, download="derby-rows-set-aside")
 else:
     st.markdown("No rows were set aside.")
 with st.expander("Files read, files skipped and notes"):
     show_table(pd.DataFrame([{"File": f.file, "Rows": f.rows, "Months": ", ".join(f.months),
                               "SHA-256": f.sha256[:16] + "…"} for f in report.files]),
-               hide_index=True)
+               hide_index=True, download="derby-files-read")
     if report.skipped_files:
-        st.dataframe([{"Skipped file": s["file"], "Reason": s["reason"]} for s in report.skipped_files],
-                     width="stretch", hide_index=True)
+        show_table(pd.DataFrame([{"Skipped file": s["file"], "Reason": s["reason"]} for s in report.skipped_files]),
+                   hide_index=True, download="derby-files-skipped")
     for note in report.notes:
         st.markdown(f"- {note}")
     built = pd.Timestamp(dataset.manifest["built_at"]).strftime("%-d %B %Y at %H:%M UTC")
@@ -142,7 +141,9 @@ with st.expander("Files read, files skipped and notes"):
 
 st.subheader("Download the filtered tables")
 st.caption(f"For the filters in the sidebar: {filters.subject()}, {', '.join(filters.fys)}. "
-           "CSV files open in Excel; text that a spreadsheet would run as a formula is neutralised.")
+           "Ward figures are count, per month, rate per 1,000 residents a year and rank per ward "
+           "and year. Every table on these pages downloads as CSV or XLSX; both open in Excel, "
+           "and text a spreadsheet would run as a formula is made harmless.")
 selection = select(incidents, filters)
 by_ward = ward_table(dataset_key(dataset), filters)[
     ["ward_code", "ward_name", "fy", "count", "months", "per_month", "population", "rate", "rank"]]
@@ -151,11 +152,6 @@ by_category = count_incidents(selection.rows, ["ward", "crime_type", "fy", "mont
 by_category = by_category[by_category["fy"].isin(filters.fys)]
 rows = selection.rows[["month", "fy", "category", "ward_name", "lsoa_code", "location", "outcome",
                        "lon", "lat", "crime_id"]]
-downloads = st.columns(3)
-downloads[0].download_button("Ward figures (CSV)", safe_csv(by_ward), "derby-ward-figures.csv",
-                             "text/csv", help="Count, per month, rate per 1,000 residents a year and "
-                                              "rank per ward and year.")
-downloads[1].download_button("Counts by ward, type and month (CSV)", safe_csv(by_category),
-                             "derby-counts-by-ward-type-month.csv", "text/csv")
-downloads[2].download_button(f"Incidents ({len(rows):,} rows, CSV)", safe_csv(rows),
-                             "derby-incidents.csv", "text/csv")
+download_buttons(by_ward, "derby-ward-figures", "Ward figures")
+download_buttons(by_category, "derby-counts-by-ward-type-month", "Counts by ward, type and month")
+download_buttons(rows, "derby-incidents", f"Incidents, {len(rows):,} rows")

@@ -61,4 +61,4 @@ if filters.comparing:
     show_table(change[["before", "after", "change", "change_pct", "significant"]].rename(columns={
         "before": f"{filters.fys[0]} a month", "after": f"{filters.fys[1]} a month",
         "change": "Change a month", "change_pct": "Change (%)", "significant": "Significant?"})
-        .rename_axis("Ward"))
+        .rename_axis("Ward"), download="derby-biggest-changes")

@@ -39,7 +39,8 @@ with st.expander(f"Where {EARLIER} started: the {force.name}"):
     show_table(pd.DataFrame([{
         "#": p.rank, "Priority": p.title,
         "Feeds the city priority": ", ".join(register.priorities[t].title for t in p.informs) or "–",
-        "Indicator": INDICATORS[p.indicator]} for p in register.in_set(force.id)]), hide_index=True)
+        "Indicator": INDICATORS[p.indicator]} for p in register.in_set(force.id)]), hide_index=True,
+        download="derbyshire-constabulary-priorities-2014-15")
 
 # --- what the data says ------------------------------------------------------------------
 st.subheader("What the data says")
@@ -65,7 +66,7 @@ if len(fys) == 2:
     summary["Change"] = first.loc[order, "change"].to_numpy()
     summary["Significant?"] = [significance_cell(row.significant, row.p_value)
                                for row in first.loc[order].itertuples()]
-show_table(summary, hide_index=True)
+show_table(summary, hide_index=True, download="derby-priorities-evidence")
 basis = first["change_basis"].iloc[0] if len(fys) == 2 else ""
 coverage = "; ".join(f"{fy}: {plural(int(wide[('months', fy)].iloc[0]), 'month')}" for fy in fys)
 st.caption(
@@ -136,7 +137,7 @@ with right:
         "Named": against["named"].map({True: "yes", False: "no"}),
         "Rank": against["rank"],
         "Per 1,000 a year" if ranking["measure"].iloc[0] == "rate" else "Per month": against["value"]}),
-        hide_index=True)
+        hide_index=True, download=f"derby-{chosen}-named-against-found")
     named = [w for w in priority.wards if w in set(against.loc[against["in_top"], "ward"])]
     if priority.wards:
         top_n = max(len(priority.wards), 5)

@@ -18,6 +18,7 @@ names = sorted(dataset.wards["ward_name"])
 table = ward_table(dataset_key(dataset), filters)
 busiest = table[table["fy"] == filters.fys[-1]].sort_values("rank")["ward_name"].iloc[0]
 ward = filters.ward if filters.ward in names else busiest
+slug = ward.lower().replace(" ", "-")  # for download file names
 
 page_header(f"Ward profile: {ward}", dataset, filters)
 picked = st.selectbox("Ward", names, index=names.index(ward))
@@ -60,7 +61,7 @@ if filters.comparing:
             "Category": mine["category"], f"{filters.fys[0]} a month": mine["before"].round(1),
             f"{filters.fys[1]} a month": mine["after"].round(1), "Change": mine["direction"],
             "Significant?": [significance_cell(s, p) for s, p in zip(mine["significant"], mine["p_value"])]}),
-            hide_index=True)
+            hide_index=True, download=f"derby-{slug}-change-by-category")
         st.caption("Each category tested alone with an exact Poisson test; with many categories, "
                    "expect about one in twenty unchanged ones to show as significant by chance.")
 
@@ -85,7 +86,7 @@ with left:
     st.caption("police.uk gives each incident's location as an anonymised nearby point "
                "('On or near ...'), so these name streets and places, not addresses.")
     places = top_locations(selection, ward)
-    show_table(places.rename_axis("Location"))
+    show_table(places.rename_axis("Location"), download=f"derby-{slug}-places")
 with right:
     st.subheader("Deprivation")
     imd = dataset.wards.set_index("ward_name").loc[ward]

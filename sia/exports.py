@@ -1,12 +1,19 @@
 """Tables as files a user downloads, safe to open in a spreadsheet.
 
 A cell starting with =, +, -, @, tab or carriage return is read by Excel and its kin as a
-formula; police.uk text fields (locations) could carry one. Such cells get a leading
-apostrophe, which spreadsheets show as plain text. Numbers are left alone.
+formula; police.uk text fields (locations) could carry one. In a CSV such cells get a
+leading apostrophe, which spreadsheets show as plain text. In an XLSX every text cell is
+written as a string cell, which Excel never evaluates, so the text is kept exactly.
+Numbers are left alone.
 """
 from __future__ import annotations
 
+import io
+
 import pandas as pd
+
+# Excel's limit; a larger table is offered as CSV only.
+XLSX_MAX_ROWS = 1_048_575
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -29,3 +36,25 @@ def safe_csv(table: pd.DataFrame, index: bool = False) -> bytes:
             out[column] = out[column].astype(object).map(neutralise)
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def safe_xlsx(table: pd.DataFrame, sheet: str = "Data", index: bool = False) -> bytes:
+    """An Excel workbook of one sheet: text as string cells (never formulas or links),
+    headers bold, the header row frozen, columns wide enough to read."""
+    out = table.reset_index() if index else table
+    if len(out) > XLSX_MAX_ROWS:
+        raise ValueError(f"{len(out):,} rows is more than an Excel sheet holds; use the CSV")
+    buffer = io.BytesIO()
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        frame = out.copy()
+        for column in frame.columns:  # categoricals and pandas strings as plain text
+            if isinstance(frame[column].dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(frame[column]):
+                frame[column] = frame[column].astype(object)
+        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        worksheet = writer.sheets[sheet[:31]]
+        worksheet.freeze_panes(1, 0)
+        for i, column in enumerate(frame.columns):
+            longest = max([len(str(column))] + [len(str(v)) for v in frame[column].head(500)])
+            worksheet.set_column(i, i, min(max(longest + 2, 8), 60))
+    return buffer.getvalue()

@@ -47,7 +47,9 @@ def counts_by_year_and_category(incidents: pd.DataFrame) -> pd.DataFrame:
 def counts_by_ward_and_year(incidents: pd.DataFrame) -> pd.DataFrame:
     """Crime and ASB per ward and year (per month, so partial years compare)."""
     coverage = fy_coverage(months_in(incidents)).set_index("fy")
-    kind = (incidents["category"] == ANTI_SOCIAL_BEHAVIOUR).map({True: "ASB", False: "crime"})
+    # A categorical kind, so that a dataset without ASB (or without crime) still gets zeros.
+    kind = pd.Categorical((incidents["category"] == ANTI_SOCIAL_BEHAVIOUR).map({True: "ASB", False: "crime"}),
+                          categories=["crime", "ASB"])
     table = incidents.groupby([incidents["ward_name"], incidents["fy"], kind], observed=False).size()
     out = pd.DataFrame(index=pd.Index(sorted(incidents["ward_name"].cat.categories), name="Ward"))
     for fy in coverage.index:

@@ -12,6 +12,7 @@ from .categories import CRIME_CATEGORIES
 from .datadir import DATA_DIR_VARIABLE, configured_data_dir, resolve_data_dir
 from .denominators import population_column
 from .errors import InputError
+from .exports import XLSX_MAX_ROWS, safe_csv, safe_xlsx
 from .fetch.progress import DrawnProgress
 from .filters import CRIME, FILTER_KEYS, INCIDENT_TYPES, MEASURES, Filters, from_query_params
 from .hotspot_runs import HotspotQuery, HotspotRun, hotspots_for_rows
@@ -109,10 +110,28 @@ NO_DATA = "–"
 _FORMATS = {"i": ("{:,.0f}", "%,d"), "u": ("{:,.0f}", "%,d"), "f": ("{:,.1f}", "%,.1f")}
 
 
-def show_table(table, widths: dict[str, str] | None = None, **kwargs) -> None:
+def download_buttons(table: pd.DataFrame, stem: str, what: str = "", index: bool = False) -> None:
+    """CSV and XLSX downloads of a table, safe to open in a spreadsheet (sia.exports). The
+    files are made only when clicked, and downloading does not rerun the page."""
+    row = st.container(horizontal=True, gap="small")
+    formats = [("CSV", "csv", "text/csv", safe_csv)]
+    if len(table) <= XLSX_MAX_ROWS:
+        formats.append(("XLSX", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        safe_xlsx))
+    for name, suffix, mimetype, write in formats:
+        row.download_button(f"{what} ({name})" if what else name,
+                            lambda write=write: write(table, index=index), f"{stem}.{suffix}", mimetype,
+                            on_click="ignore", type="tertiary", icon=":material/download:",
+                            key=f"{suffix}-{stem}")
+
+
+def show_table(table, widths: dict[str, str] | None = None, download: str | None = None,
+               **kwargs) -> None:
     """A table at its full height (no inner scrolling), in UK number formats (1,234 for
     counts, 1,234.5 for rates) and a dash where there is no data; `widths` sets columns to
-    "small", "medium" or "large".
+    "small", "medium" or "large"; `download` names the files of CSV and XLSX downloads
+    below it (the table's own export is off in .streamlit/config.toml: it does not
+    neutralise formulas).
 
     Streamlit shows missing numbers as 'None', so a column with gaps is shown as
     right-aligned text; complete columns stay numeric (and sort as numbers)."""
@@ -131,6 +150,8 @@ def show_table(table, widths: dict[str, str] | None = None, **kwargs) -> None:
         config[name] = {**config.get(name, st.column_config.Column()), "width": width}
     st.dataframe(shown, width="stretch", height=35 * (len(table) + 1) + 3,
                  column_config=config, **kwargs)
+    if download:
+        download_buttons(table, download, index=not kwargs.get("hide_index", False))
 
 
 # --- the shared sidebar and the URL -----------------------------------------------------
@@ -240,8 +261,47 @@ def current_filters() -> Filters:
     return sidebar(current_dataset())
 
 
+# --- presentation mode ---------------------------------------------------------------------
+
+PRESENT = "present"  # ?present=1: for a projector in a meeting
+
+# Hides the sidebar, the header and every control (the view comes from the URL, so nothing
+# is lost), enlarges the text (Streamlit sizes it in rem) and lets charts and the map take
+# the whole width. (CSS zoom would enlarge charts too, but misplaces the map's iframe.)
+_PRESENTATION_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stButton"], [data-testid="stDownloadButton"],
+[data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stRadio"],
+[data-testid="stCheckbox"], [data-testid="stExpander"], [data-testid="stFileUploader"],
+[data-testid="stPageLink"] { display: none !important; }
+.st-key-leave_presentation [data-testid="stButton"] { display: block !important; }
+html { font-size: 125%; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1rem 2.5rem; }
+</style>"""
+
+
+def presenting() -> bool:
+    return st.query_params.get(PRESENT) == "1"
+
+
+def _presentation_switch() -> None:
+    """In presentation mode: the styles and a way out. Otherwise: a way in, in the sidebar."""
+    if presenting():
+        st.html(_PRESENTATION_CSS)
+        if st.button("Leave presentation", key="leave_presentation", type="tertiary",
+                     icon=":material/close_fullscreen:"):
+            del st.query_params[PRESENT]
+            st.rerun()
+    elif st.sidebar.button("Present this view", key="enter_presentation", icon=":material/slideshow:",
+                           help="Full screen for a projector: no sidebar or controls, larger text. "
+                                "The link (with present=1) opens straight into it."):
+        st.query_params[PRESENT] = "1"
+        st.rerun()
+
+
 def page_header(title: str, dataset: Dataset, filters: Filters | None = None) -> None:
     """Title, the data banner and, given the filters, what is shown over which months."""
+    _presentation_switch()
     st.title(title)
     data_banner(dataset)
     if filters is not None:

@@ -84,7 +84,13 @@ def test_like_for_like_switch_appears_when_years_cover_different_months(monkeypa
 def test_data_page_downloads(monkeypatch, real_data_dir):
     at = run_app(monkeypatch, real_data_dir, "pages/data.py")
     labels = [b.label for b in at.get("download_button")]
-    assert labels[0] == "Ward figures (CSV)" and len(labels) == 3
+    # Every table on the page has CSV and XLSX downloads beneath it (the months covered, the
+    # counts by year and by ward, the files read), then come the filtered tables.
+    assert labels[:8] == ["CSV", "XLSX"] * 4
+    assert labels[8:12] == ["Ward figures (CSV)", "Ward figures (XLSX)", "Counts by ward, type and month (CSV)",
+                            "Counts by ward, type and month (XLSX)"]
+    crimes = (open_dataset(real_data_dir).incidents["category"] != "Anti-social behaviour").sum()
+    assert labels[12:] == [f"Incidents, {crimes:,} rows (CSV)", f"Incidents, {crimes:,} rows (XLSX)"]
 
 
 def test_a_misconfigured_data_dir_is_explained(monkeypatch, tmp_path):

@@ -15,3 +15,26 @@ def test_formulas_are_neutralised_and_numbers_kept():
     assert back["location"].tolist()[:4] == ['\'=HYPERLINK("http://x","y")', "'+1", "'-2", "'@SUM(A1)"]
     assert back["location"].iloc[5] == "On or near High Street"
     assert back["count"].tolist() == [1, -2, 3, 4, 5, 6]
+
+
+def test_xlsx_keeps_text_exactly_and_never_as_a_formula():
+    import zipfile
+
+    from sia.exports import safe_xlsx
+    table = pd.DataFrame({"location": pd.Categorical(['=HYPERLINK("http://x","y")', "@SUM(A1)", "On or near"]),
+                          "count": [1, 2, 3], "rate": [1.5, float("nan"), 2.25]})
+    book = zipfile.ZipFile(io.BytesIO(safe_xlsx(table, sheet="Ward figures")))
+    sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "<c r=\"B2\"" in sheet
+    strings = book.read("xl/sharedStrings.xml").decode()
+    assert "<t>=HYPERLINK(\"http://x\",\"y\")</t>" in strings and "<t>@SUM(A1)</t>" in strings
+    assert "Ward figures" in book.read("xl/workbook.xml").decode()
+
+
+def test_counts_by_ward_and_year_without_any_asb():
+    from sia.summaries import counts_by_ward_and_year
+    incidents = pd.DataFrame({
+        "ward_name": pd.Categorical(["West", "East"]), "fy": pd.Categorical(["2019-20", "2019-20"]),
+        "month": pd.Categorical(["2019-09", "2019-09"]), "category": pd.Categorical(["Burglary", "Robbery"])})
+    table = counts_by_ward_and_year(incidents)
+    assert table.loc["West", "2019-20 crime per month"] == 1 and table.loc["East", "2019-20 ASB per month"] == 0

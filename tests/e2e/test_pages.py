@@ -151,3 +151,26 @@ def test_the_hotspot_layer_draws_and_names_its_method(page, serve, real_data_dir
     page.screenshot(path=ARTIFACTS / "page-map-hotspots.png", full_page=True)
     assert_no_error(page)
     assert outside_requests(page) == []
+
+
+def test_presentation_mode_hides_the_controls_and_keeps_the_view(page, serve, real_data_dir):
+    base = serve(real_data_dir)
+    open_page(page, f"{base}/?fy=2019-20&type=asb", PAGES[""])
+    normal_size = page.get_by_text("Showing anti-social behaviour").evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)")
+    page.get_by_role("button", name="Present this view").click()
+    page.get_by_role("button", name="Leave presentation").wait_for(timeout=60_000)
+    assert "present=1" in page.url and "type=asb" in page.url
+    page.reload()  # the link alone opens the same view in presentation mode
+    page.get_by_role("button", name="Leave presentation").wait_for(timeout=60_000)
+    # The presentation styles arrive with the page's first run, just after the sidebar.
+    page.locator("[data-testid='stSidebar']").wait_for(state="hidden", timeout=30_000)
+    assert not page.get_by_role("button", name="Present this view").is_visible()
+    shown = page.get_by_text("Showing anti-social behaviour")
+    assert shown.is_visible()
+    assert shown.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") >= 1.2 * normal_size
+    page.get_by_role("button", name="Leave presentation").click()
+    page.locator("[data-testid='stSidebar']").wait_for(state="visible", timeout=60_000)
+    assert "present" not in page.url and "type=asb" in page.url
+    assert_no_error(page)
+

@@ -1,0 +1,76 @@
+"""Text in police.uk files is data, never code: a location that is a spreadsheet formula and
+carries HTML reaches the downloads neutralised and the map escaped."""
+import csv
+import io
+import zipfile
+
+import pytest
+
+from police_rows import row, write_street, write_test_wards
+from sia.ingest import WardInputs, build_dataset
+
+pytestmark = pytest.mark.e2e
+
+HOSTILE = ('=HYPERLINK("http://evil.example/","click") <script>window.__xss=1</script>'
+           '<img src=x onerror="window.__xss=2">')
+
+
+@pytest.fixture(scope="module")
+def hostile_data_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    wards = WardInputs(boundaries=write_test_wards(root / "wards.geojson"))
+    write_street(root / "police", "2019-09", [
+        row(month="2019-09", location=HOSTILE, crime_id="a1"),
+        row(month="2019-09", location=HOSTILE, crime_id="a2", x=436500),
+        row(month="2019-09", location="On or near Test Street", crime_id="a3")])
+    build_dataset([root / "police"], wards, root / "data")
+    return root / "data"
+
+
+def download(page, label: str) -> bytes:
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name=label).click()
+    return open(info.value.path(), "rb").read()
+
+
+def test_downloads_neutralise_the_formula(page, serve, hostile_data_dir):
+    page.goto(f"{serve(hostile_data_dir)}/data")
+    page.get_by_role("heading", name="Data and quality").first.wait_for(timeout=120_000)
+    page.wait_for_load_state("networkidle")
+    text = download(page, "Incidents, 3 rows (CSV)").decode("utf-8-sig")
+    locations = [r["location"] for r in csv.DictReader(io.StringIO(text))]
+    assert locations.count("'" + HOSTILE) == 2 and "On or near Test Street" in locations
+    workbook = zipfile.ZipFile(io.BytesIO(download(page, "Incidents, 3 rows (XLSX)")))
+    sheet = workbook.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet  # no formula cells: Excel shows the text and runs nothing
+    strings = workbook.read("xl/sharedStrings.xml").decode()
+    assert "<t>" + HOSTILE.replace("<", "&lt;").replace(">", "&gt;") + "</t>" in strings
+
+
+def test_the_map_shows_the_text_escaped(page, serve, hostile_data_dir):
+    page.goto(f"{serve(hostile_data_dir)}/map?fy=2019-20&points=1")
+    frame_locator = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+    frame_locator.locator(".marker-cluster, .leaflet-marker-icon").first.wait_for(timeout=120_000)
+    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    # Open every incident's popup (clustered markers too) and read what it shows.
+    shown = frame.evaluate("""() => {
+        const out = [], seen = new Set();
+        const visit = layer => {
+            if (layer.getLayers) { layer.getLayers().forEach(visit); return; }
+            if (seen.has(L.stamp(layer))) return;
+            seen.add(L.stamp(layer));
+            const popup = layer.getPopup && layer.getPopup();
+            if (!popup) return;
+            popup.setLatLng(layer.getLatLng()).openOn(window.map);
+            const box = document.querySelector('.leaflet-popup-content');
+            out.push({text: box.innerText,
+                      elements: box.querySelectorAll('script, img, a').length});
+        };
+        window.map.eachLayer(visit);
+        return out;
+    }""")
+    hostile = [p for p in shown if p["text"].startswith("=HYPERLINK")]
+    assert len(hostile) >= 2  # both hostile incidents (a marker may be met twice, clustered and not)
+    assert all(p["text"].splitlines()[0] == HOSTILE and p["elements"] == 0 for p in hostile)
+    assert frame.evaluate("window.__xss") is None and page.evaluate("window.__xss") is None
+    assert page.locator("[data-testid='stException']").count() == 0
