@@ -8,6 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from sia.ui import access_gate, signed_in_sidebar
+
 # A local icon: a ':material/...:' page icon makes browsers fetch the favicon from a
 # font CDN, which fails offline and on locked-down council networks.
 ICON = Path(__file__).parent / "sia" / "assets" / "icon.png"
@@ -21,4 +23,12 @@ PAGES = [
     st.Page("pages/data.py", title="Data and quality", icon=":material/table_chart:", url_path="data"),
     st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
 ]
-st.navigation(PAGES).run()  # each page draws the shared sidebar (sia.ui.current_filters)
+# With sign-in configured, settle who is looking before any page runs: a viewer who may not
+# see the data gets the sign-in (or no-access) screen, and not even the pages' names. The
+# pages stay registered, hidden, so that a link such as /ward?ward=Normanton shows that
+# screen rather than "page not found".
+allowed = access_gate()
+page = st.navigation(PAGES, position="sidebar" if allowed else "hidden")
+if allowed:
+    signed_in_sidebar()
+    page.run()  # each page draws the shared sidebar (sia.ui.current_filters)

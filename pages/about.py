@@ -4,7 +4,7 @@ import streamlit as st
 from sia.datadir import DATA_DIR_VARIABLE
 from sia.geography import SNAP_DISTANCE_M
 from sia.hotspots import CONTIGUITY_TOLERANCE_M, PERMUTATIONS, PatternRules
-from sia.ui import current_dataset, current_filters, page_header
+from sia.ui import app_access_policy, current_dataset, current_filters, page_header
 
 current_filters()  # the shared sidebar
 page_header("About this dashboard", current_dataset())
@@ -95,5 +95,5 @@ Sources, all under the Open Government Licence v3.0:
   Government.
 
 ### Access
-Sign-in is not configured: anyone who can reach this server can see the dashboard.
+{app_access_policy().describe()}
 """)

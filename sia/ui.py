@@ -3,15 +3,18 @@ sidebar (kept in step with the URL), the header every page shows, and cached fig
 from __future__ import annotations
 
 from dataclasses import replace
+import re
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
+from .access import Access, AccessPolicy, access_policy, signed_in_as
 from .categories import CRIME_CATEGORIES
 from .datadir import DATA_DIR_VARIABLE, configured_data_dir, resolve_data_dir
 from .denominators import population_column
-from .errors import InputError
+from .errors import InputError, Problem
 from .exports import XLSX_MAX_ROWS, safe_csv, safe_xlsx
 from .fetch.progress import DrawnProgress
 from .filters import CRIME, FILTER_KEYS, INCIDENT_TYPES, MEASURES, Filters, from_query_params
@@ -54,10 +57,77 @@ def _run_through_app_navigation() -> None:
         st.rerun()
 
 
+# --- sign-in (sia.access decides who may see the data; this draws it) ---------------------
+
+APP_NAME = "Derby community safety"
+
+
+def app_access_policy() -> AccessPolicy:
+    """The sign-in and allowlist policy in the app's secrets; InputError when malformed."""
+    try:
+        secrets = st.secrets.to_dict()  # looked up at call time: AppTest swaps st.secrets
+    except StreamlitSecretNotFoundError as exc:
+        if exc.error_id != "no-secrets-found":  # a file that may hold [auth]: stay closed
+            raise InputError(Problem(str(exc), "the app's secrets", "correct the file's TOML"))
+        secrets = {}  # no secrets file at all: the app is open
+    return access_policy(secrets)
+
+
+def _markdown_text(text: str) -> str:
+    # Names and addresses come from the identity provider: shown as text, never as markup.
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~$])", r"\\\1", text)
+
+
+def access_gate() -> bool:
+    """Whether the viewer may see the data: the app is open, or they are signed in and on
+    the allowlist. Otherwise draws only the sign-in screen, the no-access screen or what is
+    wrong with the access settings, and returns False. Call before anything of the data."""
+    try:
+        policy = app_access_policy()
+    except InputError as exc:
+        st.title(APP_NAME)
+        st.error("Sign-in is not set up correctly, so no data is shown. The app's secrets "
+                 "need correcting:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+        return False
+    viewer = st.user.to_dict()
+    access = policy.access(viewer)
+    if access in (Access.OPEN, Access.ALLOWED):
+        return True
+    st.title(APP_NAME)
+    if access is Access.SIGN_IN:
+        several = len(policy.providers) > 1
+        for provider in policy.providers:
+            st.button(f"Sign in with {provider.title()}" if several else "Sign in", type="primary",
+                      on_click=st.login, args=(provider,), key=f"sign_in_{provider or 'default'}",
+                      icon=":material/login:")
+    else:
+        st.markdown(f"You are signed in as **{_markdown_text(signed_in_as(viewer))}**, which does "
+                    "not have access to this dashboard.")
+        st.markdown(f"To ask for access, contact {policy.contact}." if policy.contact else
+                    "To ask for access, contact the team that runs this dashboard.")
+        st.button("Sign out", on_click=st.logout, key="sign_out", icon=":material/logout:")
+    return False
+
+
+def signed_in_sidebar() -> None:
+    """Who is signed in, and a way out, at the top of the sidebar (nothing when the app is
+    open). app.py draws it once a run, after access_gate."""
+    viewer = st.user.to_dict()
+    if viewer.get("is_logged_in") is True:
+        with st.sidebar:
+            st.caption(f"Signed in as {_markdown_text(signed_in_as(viewer))}")
+            st.button("Sign out", on_click=st.logout, key="sign_out", icon=":material/logout:",
+                      type="tertiary")
+
+
 def current_dataset() -> Dataset:
     """The configured dataset, or the demo (built on first use); stops the page with a
-    clear message when the configured one cannot be opened."""
+    clear message when the configured one cannot be opened, and with the sign-in screen
+    when the viewer may not see the data (app.py checks first; this guards any page run
+    on its own)."""
     _run_through_app_navigation()
+    if not access_gate():
+        st.stop()
     configured = configured_data_dir()
     try:
         data_dir = Path(_data_dir(str(configured) if configured else None))

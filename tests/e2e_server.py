@@ -18,7 +18,7 @@ def _free_port() -> int:
 
 
 class StreamlitServer:
-    def __init__(self, env: dict, log: Path):
+    def __init__(self, env: dict, log: Path, args: tuple[str, ...] = ()):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = open(log, "w")
@@ -26,7 +26,7 @@ class StreamlitServer:
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
              "--server.headless", "true", "--server.address", "127.0.0.1",
              "--server.port", str(self.port), "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
+             "--server.fileWatcherType", "none", *args],  # args: more options, e.g. --secrets.files
             cwd=ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + 60
