@@ -5,6 +5,7 @@ from sia.datadir import DATA_DIR_VARIABLE
 from sia.geography import SNAP_DISTANCE_M
 from sia.hotspots import CONTIGUITY_TOLERANCE_M, PERMUTATIONS, PatternRules
 from sia.ui import app_access_policy, current_dataset, current_filters, page_header
+from sia.wording import DATA_SOURCES, LICENCE
 
 current_filters()  # the shared sidebar
 page_header("About this dashboard", current_dataset())
@@ -86,13 +87,10 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
 Set `{DATA_DIR_VARIABLE}` to a dataset built with `python -m sia ingest`; without it the app
 shows synthetic demo data on schematic wards.
 
-Sources, all under the Open Government Licence v3.0:
-- Street-level crime and ASB: data.police.uk (Home Office and police forces).
-- Ward and LSOA boundaries and lookups: Office for National Statistics; contains OS data
-  © Crown copyright and database right.
-- Population estimates: Office for National Statistics.
-- English Indices of Deprivation 2015 and 2019: Ministry of Housing, Communities and Local
-  Government.
+Sources, all under the {LICENCE}:
+{chr(10).join("- " + source for source in DATA_SOURCES)}
+
+Briefing packs (ward profile, priorities, `python -m sia brief`) carry the same sources.
 
 ### Access
 {app_access_policy().describe()}

@@ -4,10 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from sia import charts
+from sia.briefing import priority_briefing, priority_stem
 from sia.priorities import INDICATORS, REGISTER, compare
 from sia.priority_evidence import change_between, named_against_found, volumes, ward_ranking
-from sia.ui import (current_dataset, current_filters, dataset_key, page_header, priority_evidence,
-                    priority_register, show_table, view_param)
+from sia.ui import (briefing_buttons, current_dataset, current_filters, dataset_key, page_header,
+                    priority_evidence, priority_register, show_table, view_param)
 from sia.wording import plural, significance_cell
 
 EARLIER, LATER = "2014-15", "2019-20"
@@ -93,6 +94,7 @@ own_fy = register.fy_of(priority)
 document = register.document_for(priority)
 
 st.markdown(f"#### {priority.title} ({own_fy}, #{priority.rank})")
+briefing_buttons(lambda: priority_briefing(dataset, register, chosen, fys), priority_stem(chosen, fys))
 st.markdown(f"{priority.summary}  \n**{INDICATORS[priority.indicator]}**: "
             f"{', '.join(priority.categories)}. {priority.indicator_note}"
             + (f" *Better measured by*: {priority.measure_with}" if priority.measure_with else ""))

@@ -4,12 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from sia import charts
+from sia.briefing import ward_briefing, ward_stem
 from sia.filters import MEASURES
 from sia.measures import (categories_against_city, change_by_ward_and_category, monthly_series, select,
                           top_locations, ward_change)
 from sia.hotspot_runs import unit_hotspot_sentence
-from sia.ui import (current_dataset, current_filters, dataset_key, hotspot_run, page_header, select_ward,
-                    show_table, ward_table)
+from sia.ui import (briefing_buttons, current_dataset, current_filters, dataset_key, hotspot_run, page_header,
+                    select_ward, show_table, ward_table)
 from sia.wording import change_sentence, significance_cell
 
 dataset = current_dataset()
@@ -26,6 +27,10 @@ if picked != filters.ward:
     select_ward(picked)
     if picked != ward:
         st.rerun()
+briefing_buttons(lambda: ward_briefing(dataset, ward, filters.fys), ward_stem(ward, filters.fys))
+st.caption(f"A briefing pack to hand out: {ward}'s crime and anti-social behaviour in "
+           f"{' and '.join(filters.fys)}, with key figures, charts, a ward map, a summary in words, "
+           "caveats and sources (PDF, or one HTML file).")
 
 mine = table[table["ward_name"] == ward].set_index("fy")
 cols = st.columns(len(filters.fys) * 2)

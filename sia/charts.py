@@ -144,3 +144,34 @@ def priority_lineage(comparison: dict[str, list[dict]], earlier: str, later: str
                       ).mark_text(fontSize=16, fontWeight="bold", baseline="top").encode(x=x, y=y, text="label:N")
     return (lines + dots + left_text + right_text + heads).properties(
         width=width, height=42 * deepest + 40).configure_view(stroke=None)
+
+
+def ward_choropleth(wards, table: pd.DataFrame, value_title: str, title: str,
+                    outlined: tuple[str, ...] = (), width: int = 480) -> alt.LayerChart:
+    """A still ward map (for packs): wards shaded by ``table``'s value in the interactive
+    map's natural-breaks classes and colours, each labelled with its name and rank, and
+    ``outlined`` wards drawn with a heavy edge."""
+    from .maps import NO_DATA_COLOUR, PALETTE, classify, web_wards
+
+    shapes = web_wards(wards)
+    data = shapes.merge(table[["ward_name", "value", "rank"]], on="ward_name", how="left")
+    classes, labels = classify(data["value"])
+    data["band"] = [labels[c] if c >= 0 else "no data" for c in classes]
+    data["outlined"] = data["ward_name"].isin(outlined)
+    points = data.geometry.representative_point()
+    data["label"] = [f"{n} ({ordinal_rank(r)})" for n, r in zip(data["ward_name"], data["rank"])]
+    domain = labels + (["no data"] if (classes < 0).any() else [])
+    palette = list(PALETTE[:len(labels)]) + ([NO_DATA_COLOUR] if (classes < 0).any() else [])
+    fill = alt.Chart(data[["ward_name", "band", "geometry"]], title=title).mark_geoshape(
+        stroke="#4d4d4d", strokeWidth=0.8).encode(
+        color=alt.Color("band:N", scale=alt.Scale(domain=domain, range=palette), sort=domain,
+                        title=value_title, legend=alt.Legend(orient="right", labelFontSize=11, titleLimit=260)))
+    edges = alt.Chart(data.loc[data["outlined"], ["ward_name", "geometry"]]).mark_geoshape(
+        filled=False, stroke="#08306b", strokeWidth=3)
+    names = alt.Chart(pd.DataFrame({"lon": points.x, "lat": points.y, "label": data["label"]})).mark_text(
+        fontSize=9, fontWeight="bold", color="#1f1f1f").encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
+    return (fill + edges + names).project("mercator").properties(width=width, height=int(width * 0.9))
+
+
+def ordinal_rank(rank) -> str:
+    return "–" if pd.isna(rank) else f"#{int(rank)}"

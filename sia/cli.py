@@ -1,4 +1,4 @@
-"""The command line: ``python -m sia ingest|fetch|counts|change|hotspots|demo|report|priorities``.
+"""The command line: ``python -m sia ingest|fetch|counts|change|hotspots|demo|report|priorities|brief``.
 
 Problems with the input print one line each (what, where, what to do) and exit 2;
 nothing is written when an input is bad.
@@ -228,6 +228,22 @@ def build_parser() -> argparse.ArgumentParser:
     priorities.add_argument("--register", type=Path, default=REGISTER, metavar="FILE",
                             help=f"default: {REGISTER.relative_to(REGISTER.parents[1])}")
     priorities.add_argument("--format", choices=["text", "json", "csv"], default="text")
+
+    brief = sub.add_parser(
+        "brief", help="a briefing pack (PDF or HTML) for a ward or a priority",
+        description="Write a briefing pack to hand out: key figures, a summary in plain English, "
+                    "charts and a ward map as images, tables, caveats and sources. A .pdf opens "
+                    "in any viewer; a .html is one self-contained file.")
+    subject = brief.add_mutually_exclusive_group(required=True)
+    subject.add_argument("--ward", metavar="NAME", help="a ward, e.g. Normanton")
+    subject.add_argument("--priority", metavar="ID",
+                         help="a priority id from 'python -m sia priorities', e.g. asb-2019")
+    brief.add_argument("--fy", action="append", default=[], type=_financial_year,
+                       help="one year, or give twice to compare (default: the latest held; for a "
+                            "priority, its assessment's year)")
+    brief.add_argument("--out", type=Path, required=True, metavar="FILE", help="FILE.pdf or FILE.html")
+    brief.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
+    brief.add_argument("--register", type=Path, default=REGISTER, metavar="FILE", help=argparse.SUPPRESS)
     return parser
 
 
@@ -386,5 +402,21 @@ def _priorities(args) -> int:
     return 0
 
 
+def _brief(args) -> int:
+    from .briefing import priority_briefing, ward_briefing
+    from .briefing_pack import check_pack_path, write_briefing
+
+    check_pack_path(args.out)
+    dataset = load(args.data_dir)
+    if args.ward:
+        pack = ward_briefing(dataset, args.ward, args.fy)
+    else:
+        pack = priority_briefing(dataset, load_register(args.register), args.priority, args.fy)
+    out = write_briefing(pack, args.out)
+    print(f"briefing pack written to {out} ({out.stat().st_size / 1024:,.0f} kB): {pack.title}, "
+          f"{pack.subtitle}{' (synthetic demo data)' if pack.demo else ''}")
+    return 0
+
+
 COMMANDS = {"ingest": _ingest, "fetch": _fetch, "counts": _counts, "change": _change, "hotspots": _hotspots, "demo": _demo,
-            "report": _report, "priorities": _priorities}
+            "report": _report, "priorities": _priorities, "brief": _brief}

@@ -7,7 +7,7 @@ each year is cut to the months of the year that every selected year covers.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,26 @@ def months_counted(available: list[str], filters: Filters) -> dict[str, tuple[st
         shared = set.intersection(*({month_of_year(m) for m in ms} for ms in chosen.values()))
         chosen = {fy: [m for m in ms if month_of_year(m) in shared] for fy, ms in chosen.items()}
     return {fy: tuple(ms) for fy, ms in chosen.items()}
+
+
+def comparable(filters: Filters, available: list[str]) -> Filters | None:
+    """The filters on like-for-like months when the years share months of the year, else
+    on all months each year covers; None when a year has no months at all."""
+    for like_for_like in (True, False):
+        candidate = replace(filters, like_for_like=like_for_like)
+        if all(months_counted(available, candidate).values()):
+            return candidate
+    return None
+
+
+def comparison_basis(months: dict[str, tuple[str, ...]], like_for_like: bool) -> str:
+    """What a change was measured over, in words."""
+    shown = {fy: len(ms) for fy, ms in months.items()}
+    if like_for_like:
+        n = next(iter(shown.values()))
+        return f"like-for-like months ({n} month{'s' if n != 1 else ''} of the year in both years)"
+    return ("per month over all months covered (" + ", ".join(f"{fy}: {n}" for fy, n in shown.items()) +
+            "); the years share no months of the year, so seasonality is not controlled")
 
 
 def select(incidents: pd.DataFrame, filters: Filters) -> Selection:

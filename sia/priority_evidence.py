@@ -18,9 +18,8 @@ from .categories import ANTI_SOCIAL_BEHAVIOUR
 from .change import RateChange, rate_change
 from .denominators import population_column
 from .filters import ASB, CRIME, Filters
-from .measures import months_counted, select, ward_measures
+from .measures import comparable, comparison_basis, months_counted, select, ward_measures
 from .priorities import INDICATORS, Priority, Register
-from .wording import plural
 
 
 def indicator_filters(priority: Priority, fys: tuple[str, ...], like_for_like: bool = False,
@@ -56,25 +55,16 @@ class PriorityChange:
     months: dict[str, tuple[str, ...]]  # the months each year was counted over
 
     def basis(self) -> str:
-        shown = {fy: len(ms) for fy, ms in self.months.items()}
-        if self.like_for_like:
-            n = next(iter(shown.values()))
-            return f"like-for-like months ({plural(n, 'month')} of the year in both years)"
-        return ("per month over all months covered (" +
-                ", ".join(f"{fy}: {n}" for fy, n in shown.items()) +
-                "); the years share no months of the year, so seasonality is not controlled")
+        return comparison_basis(self.months, self.like_for_like)
 
 
 def change_between(incidents: pd.DataFrame, priority: Priority, available: list[str],
                    fys: tuple[str, str]) -> PriorityChange | None:
     """The change from fys[0] to fys[1], or None when a year has no months of data."""
-    for like_for_like in (True, False):
-        filters = indicator_filters(priority, fys, like_for_like)
-        months = months_counted(available, filters)
-        if all(months.values()):
-            break
-    else:
+    filters = comparable(indicator_filters(priority, fys), available)
+    if filters is None:
         return None
+    like_for_like, months = filters.like_for_like, months_counted(available, filters)
     table = volumes(incidents, None, priority, fys, like_for_like)
     before, after = table.iloc[0], table.iloc[1]
     return PriorityChange(rate_change(int(before["count"]), int(after["count"]),

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from .access import Access, AccessPolicy, access_policy, signed_in_as
+from .briefing_pack import FORMATS as PACK_FORMATS, briefing_file
 from .categories import CRIME_CATEGORIES
 from .datadir import DATA_DIR_VARIABLE, configured_data_dir, resolve_data_dir
 from .denominators import population_column
@@ -193,6 +194,16 @@ def download_buttons(table: pd.DataFrame, stem: str, what: str = "", index: bool
                             lambda write=write: write(table, index=index), f"{stem}.{suffix}", mimetype,
                             on_click="ignore", type="tertiary", icon=":material/download:",
                             key=f"{suffix}-{stem}")
+
+
+def briefing_buttons(make, stem: str) -> None:
+    """PDF and HTML briefing packs (sia.briefing): ``make`` builds the Briefing, only when
+    a button is clicked, and downloading does not rerun the page."""
+    row = st.container(horizontal=True, gap="small")
+    for name, suffix in (("PDF", ".pdf"), ("HTML", ".html")):
+        row.download_button(f"Briefing pack ({name})", lambda suffix=suffix: briefing_file(make(), suffix),
+                            f"{stem}{suffix}", PACK_FORMATS[suffix], on_click="ignore", icon=":material/description:",
+                            key=f"briefing{suffix}")
 
 
 def show_table(table, widths: dict[str, str] | None = None, download: str | None = None,

@@ -23,3 +23,20 @@ def significance_cell(significant: bool, p_value: float) -> str:
     if p_value is None or math.isnan(p_value):
         return "–"
     return f"{'yes' if significant else 'no'} (p {p_text(p_value)})"
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# The attribution every output carries: the About page, briefing packs.
+DATA_SOURCES = (
+    "Street-level crime and anti-social behaviour: data.police.uk (Home Office and police forces).",
+    "Ward and LSOA boundaries and lookups: Office for National Statistics; contains OS data "
+    "© Crown copyright and database right.",
+    "Population estimates: Office for National Statistics.",
+    "English Indices of Deprivation 2015 and 2019: Ministry of Housing, Communities and Local Government.",
+)
+LICENCE = "Open Government Licence v3.0"  # every source above is under it
