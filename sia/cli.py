@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
-from .counts import GROUPINGS, count_incidents, parse_crime_types
+from .counts import GROUPINGS, count_incidents, crime_or_asb
 from .datadir import DATA_DIR_VARIABLE, load
 from .demo import build_demo, demo_data_dir
 from .errors import InputError, Problem
@@ -313,10 +313,7 @@ def _change(args) -> int:
     if missing:
         raise InputError(Problem(f"no data for financial year {', '.join(missing)}", "--fy",
                                  f"the dataset holds {', '.join(held) or 'no years'}"))
-    categories = parse_crime_types(args.crime_type) if args.crime_type else list(CRIME_CATEGORIES)
-    if ANTI_SOCIAL_BEHAVIOUR in categories and len(categories) > 1:
-        raise InputError(Problem("anti-social behaviour is not added to crime", "--crime-type",
-                                 "ask for 'Anti-social behaviour' on its own, or leave it out"))
+    categories = crime_or_asb(args.crime_type)
     filters = Filters(fys=fys, incident_type=ASB if ANTI_SOCIAL_BEHAVIOUR in categories else CRIME,
                       crime_types=tuple(c for c in categories if c != ANTI_SOCIAL_BEHAVIOUR) or CRIME_CATEGORIES,
                       like_for_like=args.like_for_like)

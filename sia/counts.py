@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .categories import CATEGORIES, canonical_category
+from .categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES, CRIME_CATEGORIES, canonical_category
 from .errors import InputError, Problem
 from .periods import parse_financial_year
 
@@ -24,6 +24,16 @@ def parse_crime_types(names: list[str]) -> list[str]:
         raise InputError(Problem(f"unknown crime type {', '.join(repr(u) for u in unknown)}",
                                  "--crime-type", "use one of: " + "; ".join(CATEGORIES)))
     return list(dict.fromkeys(out))
+
+
+def crime_or_asb(names: list[str]) -> list[str]:
+    """The categories a statistic is computed on: all crime when none are named, and
+    anti-social behaviour only on its own, never added to crime."""
+    categories = parse_crime_types(names) if names else list(CRIME_CATEGORIES)
+    if ANTI_SOCIAL_BEHAVIOUR in categories and len(categories) > 1:
+        raise InputError(Problem("anti-social behaviour is not added to crime", "--crime-type",
+                                 "ask for 'Anti-social behaviour' on its own, or leave it out"))
+    return categories
 
 
 def count_incidents(incidents: pd.DataFrame, by: list[str], fy: list[str] | None = None,

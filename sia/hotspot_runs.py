@@ -16,8 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from .categories import CRIME_CATEGORIES
-from .counts import parse_crime_types
+from .counts import crime_or_asb
 from .denominators import lsoa_population, population_column
 from .errors import InputError, Problem
 from .hotspots import (CONFIDENCE, PERMUTATIONS, SEED, GiStar, PatternRules, add_rates, count_by_grid,
@@ -93,7 +92,7 @@ def run_hotspots(dataset: Dataset, query: HotspotQuery) -> HotspotRun:
     if fy not in held:
         raise InputError(Problem(f"no data for financial year {fy}", "--fy",
                                  f"the dataset holds {', '.join(held) or 'no years'}"))
-    categories = parse_crime_types(list(query.crime_types)) if query.crime_types else list(CRIME_CATEGORIES)
+    categories = crime_or_asb(list(query.crime_types))
     incidents = dataset.incidents
     rows = incidents[(incidents["fy"] == fy) & incidents["category"].isin(categories)]
     months = int(incidents.loc[incidents["fy"] == fy, "month"].nunique())

@@ -55,6 +55,8 @@ def test_bad_hotspot_input_is_one_line_each(real_data_dir, tmp_path):
     assert_clean_failure(hotspots(real_data_dir, "--unit", "lsoa"), "pass --lsoas FILE")
     assert_clean_failure(hotspots(real_data_dir, "--fy", "2016-17"), "no data for financial year 2016-17")
     assert_clean_failure(hotspots(real_data_dir, "--crime-type", "Piracy"), "unknown crime type 'Piracy'")
+    assert_clean_failure(hotspots(real_data_dir, "--crime-type", "Anti-social behaviour", "--crime-type", "Burglary"),
+                         "anti-social behaviour is not added to crime")
     assert_clean_failure(hotspots(real_data_dir, "--unit", "lsoa", "--lsoas", str(tmp_path / "none.geojson")),
                          "no such LSOA boundary file")
 
