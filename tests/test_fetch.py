@@ -82,6 +82,21 @@ def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
     assert counts_by_ward(capsys, tmp_path) == counts_by_ward(capsys, real_data_dir)
 
 
+def test_one_month_of_an_archive_is_all_that_comes_down(capsys, serve, tmp_path, archive_zips, shared_data):
+    # The 2016-03 archive holds all seven 2014 months: only the one asked for is read.
+    police, _ = servers = serve()
+    code, out, err = fetch(capsys, servers, tmp_path, "--month", "2014-05")
+    assert code == 0, err
+    cached = sorted(p.name for p in (tmp_path / "downloads" / "police").rglob("*.csv"))
+    assert cached == ["2014-05-derbyshire-street.csv"]
+    manifest = json.loads((tmp_path / "builds" / current(tmp_path).strip() / "manifest.json").read_text())
+    assert manifest["months"] == ["2014-05"]
+    assert police.bytes_sent[zip_path("2016-03")] < len(archive_zips["2016-03"]) / 10
+    source = shared_data / "police_uk" / "2014-05" / "2014-05-derbyshire-street.csv"
+    rows = len(source.read_text().splitlines()) - 1  # every row of the month, placed in a ward
+    assert sum(row["count"] for row in counts_by_ward(capsys, tmp_path)) == rows
+
+
 def test_a_rerun_downloads_nothing_again_and_a_damaged_file_is_fetched_again(capsys, serve, tmp_path):
     police, ons = servers = serve()
     assert fetch(capsys, servers, tmp_path, "--month", WARDS)[0] == 0
