@@ -240,6 +240,7 @@ def show_table(table, widths: dict[str, str] | None = None, download: str | None
 _WIDGETS = {"fys": "w_fys", "incident_type": "w_type", "crime_types": "w_crime",
             "months": "w_months", "like_for_like": "w_lfl", "measure": "w_measure"}
 _LAST_PARAMS = "_sia_last_params"
+_KEPT = "_sia_filters"  # the last run's filters, which outlive a page switch
 
 
 def _normalised(params: dict) -> dict[str, list[str]]:
@@ -268,6 +269,10 @@ def sidebar(dataset: Dataset) -> Filters:
         _load_widgets(parsed.filters)
         for note in parsed.notes:
             st.toast(f"Link ignored: {note}")
+    elif not meaningful and _KEPT in st.session_state:
+        # A page switch: the page links carry no query, and Streamlit drops the values of
+        # widgets a page has not drawn yet (each page draws this sidebar itself).
+        _load_widgets(st.session_state[_KEPT])
     elif _WIDGETS["fys"] not in st.session_state:
         _load_widgets(from_query_params({}, fys, ward_names).filters)
 
@@ -302,6 +307,7 @@ def sidebar(dataset: Dataset) -> Filters:
                       "months be compared." + ("" if has_population else
                                                " Rates need ward populations, which this dataset lacks."))
     filters = _filters_from_widgets(chosen_fys)
+    st.session_state[_KEPT] = filters
     wanted = _normalised(filters.to_query_params())
     st.session_state[_LAST_PARAMS] = dict(wanted)
     # Keys the filters do not own (a page's own view settings) stay as they are.

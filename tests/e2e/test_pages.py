@@ -193,3 +193,15 @@ def test_a_briefing_pack_downloads_from_the_ward_page(page, serve, real_data_dir
     assert html.startswith("<!DOCTYPE html>") and "Derby ward briefing, 2014-15" in html
     assert_no_error(page)
     assert outside_requests(page) == []
+
+
+def test_switching_pages_keeps_the_filters(page, serve, real_data_dir):
+    open_page(page, f"{serve(real_data_dir)}/?fy=2014-15&type=asb&measure=rate", PAGES[""])
+    for link, heading in (("Hotspot map", PAGES["map"]), ("Ward profile", PAGES["ward"]), ("Overview", PAGES[""])):
+        page.get_by_role("link", name=link).click()
+        page.get_by_role("heading", name=heading).first.wait_for(timeout=120_000)
+        page.get_by_text("Showing anti-social behaviour; 2014-15: 7 months").wait_for(timeout=60_000)
+        page.wait_for_function("() => location.search.includes('type=asb') && location.search.includes('measure=rate')",
+                               timeout=60_000)
+        assert "fy=2019-20" not in page.url
+    assert_no_error(page)
