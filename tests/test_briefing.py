@@ -1,6 +1,5 @@
 """Briefing packs: made from the command line on the real data, their figures agree with
 'python -m sia counts', the files stand alone, and text from the data stays text."""
-import io
 import json
 import re
 
@@ -11,7 +10,6 @@ from police_rows import row, write_street, write_test_wards
 from sia.briefing import priority_briefing, ward_briefing
 from sia.briefing_pack import briefing_html, write_briefing
 from sia.cli import main
-from sia.errors import InputError
 from sia.ingest import WardInputs, build_dataset
 from sia.priorities import load_register
 from sia.store import open_dataset
