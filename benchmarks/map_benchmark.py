@@ -57,11 +57,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        data_dir = args.data_dir
-        if data_dir is None:
-            data_dir = tmp / "real"
-            subprocess.run([sys.executable, "-m", "sia", "ingest", *real_ingest_args(SHARED_DATA, data_dir)],
-                           cwd=ROOT, check=True, capture_output=True)
+        data_dir = args.data_dir or real_dataset(tmp / "real")
         server = StreamlitServer({"SIA_DATA_DIR": str(data_dir), "SIA_CACHE_DIR": str(tmp)}, tmp / "server.log")
         try:
             with sync_playwright() as p:
@@ -87,6 +83,13 @@ def main() -> None:
 
 
 VIEW = {"viewport": {"width": 1400, "height": 1000}}
+
+
+def real_dataset(data_dir: Path) -> Path:
+    """The real Derby months from ../shared/data, ingested into data_dir."""
+    subprocess.run([sys.executable, "-m", "sia", "ingest", *real_ingest_args(SHARED_DATA, data_dir)],
+                   cwd=ROOT, check=True, capture_output=True)
+    return data_dir
 
 
 def measure(context, url: str) -> tuple[float, float]:
