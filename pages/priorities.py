@@ -94,7 +94,8 @@ own_fy = register.fy_of(priority)
 document = register.document_for(priority)
 
 st.markdown(f"#### {priority.title} ({own_fy}, #{priority.rank})")
-briefing_buttons(lambda: priority_briefing(dataset, register, chosen, fys), priority_stem(chosen, fys))
+briefing_buttons(lambda: priority_briefing(dataset, register, chosen, fys), priority_stem(chosen, fys),
+                 f"this priority against the data of {' and '.join(fys)}")
 st.markdown(f"{priority.summary}  \n**{INDICATORS[priority.indicator]}**: "
             f"{', '.join(priority.categories)}. {priority.indicator_note}"
             + (f" *Better measured by*: {priority.measure_with}" if priority.measure_with else ""))

@@ -27,10 +27,8 @@ if picked != filters.ward:
     select_ward(picked)
     if picked != ward:
         st.rerun()
-briefing_buttons(lambda: ward_briefing(dataset, ward, filters.fys), ward_stem(ward, filters.fys))
-st.caption(f"A briefing pack to hand out: {ward}'s crime and anti-social behaviour in "
-           f"{' and '.join(filters.fys)}, with key figures, charts, a ward map, a summary in words, "
-           "caveats and sources (PDF, or one HTML file).")
+briefing_buttons(lambda: ward_briefing(dataset, ward, filters.fys), ward_stem(ward, filters.fys),
+                 f"{ward}'s crime and anti-social behaviour in {' and '.join(filters.fys)}")
 
 mine = table[table["ward_name"] == ward].set_index("fy")
 cols = st.columns(len(filters.fys) * 2)

@@ -196,14 +196,17 @@ def download_buttons(table: pd.DataFrame, stem: str, what: str = "", index: bool
                             key=f"{suffix}-{stem}")
 
 
-def briefing_buttons(make, stem: str) -> None:
-    """PDF and HTML briefing packs (sia.briefing): ``make`` builds the Briefing, only when
-    a button is clicked, and downloading does not rerun the page."""
+def briefing_buttons(make, stem: str, what: str) -> None:
+    """PDF and HTML briefing packs (sia.briefing) of ``what``: ``make`` builds the Briefing,
+    only when a button is clicked, and downloading does not rerun the page."""
     row = st.container(horizontal=True, gap="small")
     for name, suffix in (("PDF", ".pdf"), ("HTML", ".html")):
         row.download_button(f"Briefing pack ({name})", lambda suffix=suffix: briefing_file(make(), suffix),
                             f"{stem}{suffix}", PACK_FORMATS[suffix], on_click="ignore", icon=":material/description:",
-                            key=f"briefing{suffix}")
+                            key=f"briefing{suffix}",
+                            help=f"A handout of {what}: key figures, a summary in words, charts and a ward "
+                                 f"map, tables, caveats and sources, as {'a PDF' if suffix == '.pdf' else 'one HTML file'}. "
+                                 "Takes a few seconds to make.")
 
 
 def show_table(table, widths: dict[str, str] | None = None, download: str | None = None,
