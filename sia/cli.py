@@ -333,8 +333,11 @@ def _change(args) -> int:
 
 
 def _hotspots(args) -> int:
-    from .hotspot_runs import HotspotQuery, run_hotspots
+    from .hotspot_runs import UNIT_NAMES, HotspotQuery, run_hotspots
 
+    if args.cell_size is not None and args.unit != "grid":
+        raise InputError(Problem(f"a cell size is for grid cells, not {UNIT_NAMES[args.unit]}", "--cell-size",
+                                 "add --unit grid, or leave --cell-size out"))
     dataset = load(args.data_dir)
     query = HotspotQuery(unit=args.unit, fy=args.fy, crime_types=tuple(args.crime_type),
                          cell_size=args.cell_size, lsoas=args.lsoas, lsoa_population=args.lsoa_population,

@@ -53,6 +53,7 @@ def test_bad_hotspot_input_is_one_line_each(real_data_dir, tmp_path):
     assert_clean_failure(hotspots(real_data_dir, "--unit", "grid", "--cell-size", "0"),
                          "cell size 0 m is not a positive number")
     assert_clean_failure(hotspots(real_data_dir, "--unit", "lsoa"), "pass --lsoas FILE")
+    assert_clean_failure(hotspots(real_data_dir, "--cell-size", "250"), "a cell size is for grid cells, not wards")
     assert_clean_failure(hotspots(real_data_dir, "--fy", "2016-17"), "no data for financial year 2016-17")
     assert_clean_failure(hotspots(real_data_dir, "--crime-type", "Piracy"), "unknown crime type 'Piracy'")
     assert_clean_failure(hotspots(real_data_dir, "--crime-type", "Anti-social behaviour", "--crime-type", "Burglary"),

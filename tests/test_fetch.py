@@ -185,6 +185,7 @@ def test_failures_give_one_clear_line_and_keep_the_dataset(capsys, serve, existi
     if case == "ONS service renamed":
         ons.routes.pop(f"{ONS_ROOT}/LSOA11_WD19_LAD19_EW_LU/FeatureServer/0/query")
     before = current(existing_dataset)
+    builds = sorted((existing_dataset / "builds").iterdir())
     code, out, err = fetch(capsys, servers, existing_dataset, *months, "--timeout", "0.3")
     assert code == 2
     lines = err.strip().splitlines()
@@ -192,6 +193,7 @@ def test_failures_give_one_clear_line_and_keep_the_dataset(capsys, serve, existi
     assert len(errors) == 1 and expected in errors[0], err
     assert "Traceback" not in err
     assert current(existing_dataset) == before
+    assert sorted((existing_dataset / "builds").iterdir()) == builds  # nothing half-built left beside it
     assert not list((existing_dataset / "downloads").rglob("*.part"))
 
 
