@@ -18,7 +18,7 @@ from .categories import CRIME_CATEGORIES
 from .denominators import population_column
 from .errors import InputError, Problem
 from .filters import ASB, CRIME, MEASURES, Filters
-from .hotspot_runs import HotspotQuery, hotspots_for_rows, unit_hotspot_sentence
+from .hotspot_runs import hotspots_for_filters, unit_hotspot_sentence
 from .measures import (categories_against_city, comparable, comparison_basis, monthly_series, select, top_locations,
                        ward_change, ward_measures)
 from .periods import fy_coverage, month_label
@@ -190,7 +190,7 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
             f"({_value_text(asb, measure)}; {ordinal(int(asb['rank']))} of {n_wards}).")
     brief.narrative += _category_sentences(dataset, ward, fys, measure)
     for kind in (CRIME, ASB):
-        run = _ward_hotspots(dataset, Filters(fys=(last,), incident_type=kind), last)
+        run = hotspots_for_filters(dataset, Filters(fys=(last,), incident_type=kind), last, "ward")
         if not isinstance(run, str):
             brief.narrative.append(unit_hotspot_sentence(run, ward, words[kind][0]))
     if len(fys) == 2:
@@ -281,15 +281,6 @@ def _deprivation_sentences(dataset: Dataset, ward: str) -> list[str]:
     return [f"Deprivation (IMD {e}): {row[f'imd{e}_decile1_share']:.0%} of the ward's {row[f'imd{e}_lsoas']:.0f} "
             f"neighbourhoods (LSOAs) are among the most deprived 10% in England."
             for e in editions[-1:]]
-
-
-def _ward_hotspots(dataset: Dataset, filters: Filters, fy: str):
-    selection = select(dataset.incidents, filters)
-    rows = selection.rows[selection.rows["fy"] == fy]
-    try:
-        return hotspots_for_rows(dataset, rows, fy, selection.months_covered(fy), HotspotQuery(unit="ward"))
-    except InputError as exc:
-        return str(exc)
 
 
 # --- a priority ------------------------------------------------------------------------

@@ -19,9 +19,11 @@ import pandas as pd
 from .counts import crime_or_asb
 from .denominators import lsoa_population, population_column
 from .errors import InputError, Problem
+from .filters import Filters
 from .hotspots import (CONFIDENCE, PERMUTATIONS, SEED, GiStar, PatternRules, add_rates, count_by_grid,
                        counts_from_placement, grid_units, place_in_polygons, hotspots_by_period, hotspots_gistar,
                        incident_points, read_lsoa_units, ward_units)
+from .measures import select
 from .store import Dataset
 
 UNIT_NAMES = {"ward": "wards", "lsoa": "LSOAs", "grid": "grid cells"}
@@ -97,6 +99,17 @@ def run_hotspots(dataset: Dataset, query: HotspotQuery) -> HotspotRun:
     rows = incidents[(incidents["fy"] == fy) & incidents["category"].isin(categories)]
     months = int(incidents.loc[incidents["fy"] == fy, "month"].nunique())
     return hotspots_for_rows(dataset, rows, fy, months, query)
+
+
+def hotspots_for_filters(dataset: Dataset, filters: Filters, fy: str, unit: str) -> HotspotRun | str:
+    """Gi* by ``unit`` for what the dashboard's filters select in one year; a sentence
+    instead when nothing can be tested (no incidents of those types that year)."""
+    selection = select(dataset.incidents, filters)
+    rows = selection.rows[selection.rows["fy"] == fy]
+    try:
+        return hotspots_for_rows(dataset, rows, fy, selection.months_covered(fy), HotspotQuery(unit=unit))
+    except InputError as exc:
+        return str(exc)
 
 
 def hotspots_for_rows(dataset: Dataset, rows: pd.DataFrame, fy: str, months: int,

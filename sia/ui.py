@@ -19,7 +19,7 @@ from .errors import InputError, Problem
 from .exports import XLSX_MAX_ROWS, safe_csv, safe_xlsx
 from .fetch.progress import DrawnProgress
 from .filters import CRIME, FILTER_KEYS, INCIDENT_TYPES, MEASURES, Filters, from_query_params
-from .hotspot_runs import HotspotQuery, HotspotRun, hotspots_for_rows
+from .hotspot_runs import HotspotRun, hotspots_for_filters
 from .measures import month_of_year, months_counted, select, ward_measures
 from .periods import MONTH_ABBREVIATIONS, fy_coverage
 from .priorities import REGISTER, Register, load_register
@@ -428,13 +428,7 @@ def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> H
 
 @st.cache_data(max_entries=32, show_spinner="Testing for hotspots (Getis-Ord Gi*)...")
 def _hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> HotspotRun | str:
-    dataset = _open(*key)
-    selection = select(dataset.incidents, filters)
-    rows = selection.rows[selection.rows["fy"] == fy]
-    try:
-        return hotspots_for_rows(dataset, rows, fy, selection.months_covered(fy), HotspotQuery(unit=unit))
-    except InputError as exc:
-        return str(exc)
+    return hotspots_for_filters(_open(*key), filters, fy, unit)
 
 
 def without_ward(filters: Filters) -> Filters:
