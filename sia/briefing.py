@@ -188,7 +188,8 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
             f"{_rate_words(measure)} (the city: {_city_value(crime, fy, measure):,.1f}). "
             f"Anti-social behaviour, counted apart from crime, came to {plural(int(asb['count']), 'incident')} "
             f"({_value_text(asb, measure)}; {ordinal(int(asb['rank']))} of {n_wards}).")
-    brief.narrative += _category_sentences(dataset, ward, fys, measure)
+    against = categories_against_city(dataset.incidents, dataset.wards, Filters(fys=fys), ward)  # last year
+    brief.narrative += _category_sentences(dataset, ward, last, against)
     for kind in (CRIME, ASB):
         run = hotspots_for_filters(dataset, Filters(fys=(last,), incident_type=kind), last, "ward")
         if not isinstance(run, str):
@@ -210,7 +211,6 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
         charts.ward_choropleth(dataset.wards, crime_last, f"Crimes {_rate_words(measure)}",
                                f"Crime {_rate_words(measure)} by ward, {last}", outlined=(ward,)),
         f"{ward} is outlined. Classes are natural breaks; each ward carries its rank."))
-    against = categories_against_city(dataset.incidents, dataset.wards, Filters(fys=fys), ward)
     if against["ward"].notna().any():
         brief.exhibits.append(Exhibit(
             f"{ward} against Derby by category, {last}",
@@ -239,8 +239,9 @@ def _change_sentence(dataset: Dataset, ward: str, filters: Filters, subject: str
             f"on {comparison_basis(selection.months, filters.like_for_like)}.")
 
 
-def _category_sentences(dataset: Dataset, ward: str, fys: tuple[str, ...], measure: str) -> list[str]:
-    last = fys[-1]
+def _category_sentences(dataset: Dataset, ward: str, last: str, against: pd.DataFrame) -> list[str]:
+    """The largest crime category in the last year and, given rates, the one furthest
+    above the city's (``against``: categories_against_city for that year)."""
     selection = select(dataset.incidents, Filters(fys=(last,), incident_type=CRIME))
     mine = selection.rows[selection.rows["ward_name"] == ward]
     counts = mine.groupby("category", observed=True).size()
@@ -250,8 +251,7 @@ def _category_sentences(dataset: Dataset, ward: str, fys: tuple[str, ...], measu
     top = counts.index[0]
     out = [f"The largest crime category in {last} was {top.lower()} "
            f"({plural(int(counts.iloc[0]), 'crime')}, {counts.iloc[0] / counts.sum():.0%} of the ward's crime)."]
-    if measure == "rate":
-        against = categories_against_city(dataset.incidents, dataset.wards, Filters(fys=(last,)), ward)
+    if against["ward"].notna().any():
         # A category stands out only with enough incidents for its rate to mean something.
         enough = against[against["category"].map(counts).fillna(0) >= 20].sort_values("ratio", ascending=False)
         if len(enough) and enough["ratio"].iloc[0] >= 1.5:
