@@ -19,9 +19,9 @@ from .denominators import population_column
 from .errors import InputError, Problem
 from .filters import ASB, CRIME, MEASURES, Filters
 from .hotspot_runs import hotspots_for_filters, unit_hotspot_sentence
-from .measures import (categories_against_city, comparable, comparison_basis, monthly_series, select, top_locations,
-                       ward_change, ward_measures)
-from .periods import fy_coverage, month_label
+from .measures import (Selection, categories_against_city, comparable, comparison_basis, monthly_series, select,
+                       top_locations, ward_change, ward_measures)
+from .periods import fy_coverage, require_held
 from .priorities import INDICATORS, Priority, Register
 from .priority_evidence import change_between, named_against_found, volumes, ward_ranking
 from .store import Dataset
@@ -85,10 +85,7 @@ def briefing_years(dataset: Dataset, fys: tuple[str, ...] | list[str], default: 
     if len(chosen) > 2:
         raise InputError(Problem(f"{len(chosen)} financial years given", "--fy",
                                  "give one year, or two to compare"))
-    missing = [fy for fy in chosen if fy not in held]
-    if missing:
-        raise InputError(Problem(f"no data for financial year {', '.join(missing)}", "--fy",
-                                 f"the dataset holds {', '.join(held) or 'no years'}"))
+    require_held(chosen, held)
     return chosen
 
 
@@ -109,13 +106,7 @@ def _measure(dataset: Dataset, fys: tuple[str, ...]) -> str:
 def _coverage(dataset: Dataset, fys: tuple[str, ...]) -> dict[str, str]:
     """'7 of 12 months held, April to October 2014' per year."""
     table = fy_coverage(dataset.months).set_index("fy")
-    out = {}
-    for fy in fys:
-        row = table.loc[fy]
-        span = (month_label(row["first"]) if row["first"] == row["last"] else
-                f"{month_label(row['first'])} to {month_label(row['last'])}")
-        out[fy] = f"{row['months_covered']} of 12 months held, {span}"
-    return out
+    return {fy: f"{table.loc[fy, 'months_covered']} of 12 months held, {table.loc[fy, 'span']}" for fy in fys}
 
 
 def _made(dataset: Dataset) -> str:
@@ -189,7 +180,8 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
             f"Anti-social behaviour, counted apart from crime, came to {plural(int(asb['count']), 'incident')} "
             f"({_value_text(asb, measure)}; {ordinal(int(asb['rank']))} of {n_wards}).")
     against = categories_against_city(dataset.incidents, dataset.wards, Filters(fys=fys), ward)  # last year
-    brief.narrative += _category_sentences(dataset, ward, last, against)
+    selection = select(dataset.incidents, Filters(fys=fys, incident_type=CRIME))
+    brief.narrative += _category_sentences(selection, ward, last, against)
     for kind in (CRIME, ASB):
         run = hotspots_for_filters(dataset, Filters(fys=(last,), incident_type=kind), last, "ward")
         if not isinstance(run, str):
@@ -200,7 +192,6 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
                                                     words[kind][0]))
     brief.narrative += _deprivation_sentences(dataset, ward)
 
-    selection = select(dataset.incidents, Filters(fys=fys, incident_type=CRIME))
     brief.exhibits.append(Exhibit(
         f"Crimes per month in {ward}",
         charts.monthly_trend(monthly_series(selection, ward), f"Crimes per month in {ward}").properties(height=240),
@@ -219,7 +210,7 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
     brief.tables.append(PackTable(f"Incidents by category in {ward}, {last}",
                                   _category_table(dataset, ward, last, against),
                                   "Ratio: the ward's rate over the city's (above 1: higher than Derby)."))
-    places = top_locations(select(dataset.incidents, Filters(fys=fys, incident_type=CRIME)), ward)
+    places = top_locations(selection, ward)
     brief.tables.append(PackTable(f"Places with most crimes in {ward}", places.rename_axis("Location").reset_index(),
                                   "Anonymised police.uk map points ('On or near ...'), not addresses."))
     brief.caveats = _common_caveats(dataset, fys) + [
@@ -239,11 +230,10 @@ def _change_sentence(dataset: Dataset, ward: str, filters: Filters, subject: str
             f"on {comparison_basis(selection.months, filters.like_for_like)}.")
 
 
-def _category_sentences(dataset: Dataset, ward: str, last: str, against: pd.DataFrame) -> list[str]:
+def _category_sentences(selection: Selection, ward: str, last: str, against: pd.DataFrame) -> list[str]:
     """The largest crime category in the last year and, given rates, the one furthest
     above the city's (``against``: categories_against_city for that year)."""
-    selection = select(dataset.incidents, Filters(fys=(last,), incident_type=CRIME))
-    mine = selection.rows[selection.rows["ward_name"] == ward]
+    mine = selection.rows[(selection.rows["ward_name"] == ward) & (selection.rows["fy"] == last)]
     counts = mine.groupby("category", observed=True).size()
     counts = counts[counts.index.isin(CRIME_CATEGORIES)].sort_values(ascending=False)
     if counts.empty:

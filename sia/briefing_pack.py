@@ -18,6 +18,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 
 from .briefing import Briefing
@@ -45,9 +46,9 @@ def _vl_convert():
 
 
 def chart_png(chart) -> bytes:
-    spec = chart.properties(width=CHART_WIDTH) if "width" not in chart.to_dict() else chart
-    spec = spec.configure(font=FONT).to_dict()
-    return _vl_convert().vegalite_to_png(spec, scale=2)
+    if chart.width is alt.Undefined:
+        chart = chart.properties(width=CHART_WIDTH)
+    return _vl_convert().vegalite_to_png(chart.configure(font=FONT).to_dict(), scale=2)
 
 
 def _inline(text: str) -> str:

@@ -159,7 +159,7 @@ def ward_choropleth(wards, table: pd.DataFrame, value_title: str, title: str,
     data["band"] = [labels[c] if c >= 0 else "no data" for c in classes]
     data["outlined"] = data["ward_name"].isin(outlined)
     points = data.geometry.representative_point()
-    data["label"] = [f"{n} ({ordinal_rank(r)})" for n, r in zip(data["ward_name"], data["rank"])]
+    data["label"] = [f"{n} ({_rank_label(r)})" for n, r in zip(data["ward_name"], data["rank"])]
     domain = labels + (["no data"] if (classes < 0).any() else [])
     palette = list(PALETTE[:len(labels)]) + ([NO_DATA_COLOUR] if (classes < 0).any() else [])
     fill = alt.Chart(data[["ward_name", "band", "geometry"]], title=title).mark_geoshape(
@@ -173,5 +173,5 @@ def ward_choropleth(wards, table: pd.DataFrame, value_title: str, title: str,
     return (fill + edges + names).project("mercator").properties(width=width, height=int(width * 0.9))
 
 
-def ordinal_rank(rank) -> str:
+def _rank_label(rank) -> str:
     return "–" if pd.isna(rank) else f"#{int(rank)}"

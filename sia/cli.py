@@ -26,7 +26,7 @@ from .hotspots import CORRECTIONS, PERMUTATIONS, SEED, PatternRules
 from .filters import ASB, CRIME, Filters
 from .ingest import WardInputs, build_dataset
 from .measures import change_by_ward_and_category, select, ward_change, ward_measures
-from .periods import MONTH_PATTERN, fy_months, parse_financial_year
+from .periods import MONTH_PATTERN, fy_months, parse_financial_year, require_held
 from .priorities import REGISTER, compare, load_register
 from .priority_evidence import evidence_table
 from .sources import SourceSelection
@@ -309,10 +309,7 @@ def _change(args) -> int:
     if len(fys) != 2 or fys[0] == fys[1]:
         raise InputError(Problem(f"needs two different financial years, not {', '.join(fys) or 'none'}",
                                  "--fy", "give --fy twice, e.g. --fy 2014-15 --fy 2019-20"))
-    missing = [fy for fy in fys if fy not in held]
-    if missing:
-        raise InputError(Problem(f"no data for financial year {', '.join(missing)}", "--fy",
-                                 f"the dataset holds {', '.join(held) or 'no years'}"))
+    require_held(fys, held)
     categories = crime_or_asb(args.crime_type)
     filters = Filters(fys=fys, incident_type=ASB if ANTI_SOCIAL_BEHAVIOUR in categories else CRIME,
                       crime_types=tuple(c for c in categories if c != ANTI_SOCIAL_BEHAVIOUR) or CRIME_CATEGORIES,

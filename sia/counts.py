@@ -9,7 +9,7 @@ import pandas as pd
 
 from .categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES, CRIME_CATEGORIES, canonical_category
 from .errors import InputError, Problem
-from .periods import parse_financial_year
+from .periods import parse_financial_year, require_held
 
 # Name a user groups by -> column of the incidents table.
 GROUPINGS = {"ward": "ward_name", "crime_type": "category", "fy": "fy", "month": "month"}
@@ -48,10 +48,7 @@ def count_incidents(incidents: pd.DataFrame, by: list[str], fy: list[str] | None
     fys = list(incidents["fy"].cat.categories)
     if fy:
         wanted = [parse_financial_year(f) for f in fy]
-        missing = [f for f in wanted if f not in fys]
-        if missing:
-            raise InputError(Problem(f"no data for financial year {', '.join(missing)}", "--fy",
-                                     f"the dataset holds {', '.join(fys) or 'no years'}"))
+        require_held(wanted, fys)
         fys = wanted
         rows = rows[rows["fy"].isin(fys)]
     categories = list(CATEGORIES)

@@ -24,6 +24,7 @@ from .hotspots import (CONFIDENCE, PERMUTATIONS, SEED, GiStar, PatternRules, add
                        counts_from_placement, grid_units, place_in_polygons, hotspots_by_period, hotspots_gistar,
                        incident_points, read_lsoa_units, ward_units)
 from .measures import select
+from .periods import require_held
 from .store import Dataset
 
 UNIT_NAMES = {"ward": "wards", "lsoa": "LSOAs", "grid": "grid cells"}
@@ -91,9 +92,7 @@ def run_hotspots(dataset: Dataset, query: HotspotQuery) -> HotspotRun:
     """The command's selection: one financial year, the crime types asked (or all crime)."""
     held = dataset.financial_years
     fy = query.fy or held[-1]
-    if fy not in held:
-        raise InputError(Problem(f"no data for financial year {fy}", "--fy",
-                                 f"the dataset holds {', '.join(held) or 'no years'}"))
+    require_held([fy], held)
     categories = crime_or_asb(list(query.crime_types))
     incidents = dataset.incidents
     rows = incidents[(incidents["fy"] == fy) & incidents["category"].isin(categories)]

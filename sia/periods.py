@@ -6,6 +6,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from .errors import InputError, Problem
+
 FY_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -34,6 +36,14 @@ def parse_financial_year(text: str) -> str:
     return text.strip()
 
 
+def require_held(fys, held: list[str]) -> None:
+    """Refuse financial years a dataset does not hold, naming those it does."""
+    missing = [fy for fy in fys if fy not in held]
+    if missing:
+        raise InputError(Problem(f"no data for financial year {', '.join(missing)}", "--fy",
+                                 f"the dataset holds {', '.join(held) or 'no years'}"))
+
+
 def fy_months(fy: str) -> list[str]:
     """The twelve months of a financial year, April first."""
     start = int(parse_financial_year(fy)[:4])
@@ -54,15 +64,16 @@ MONTH_ABBREVIATIONS = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "
 
 
 def fy_coverage(months: list[str]) -> pd.DataFrame:
-    """Per financial year: months covered (of 12), first and last month, and a label
-    such as '2014-15: 7 of 12 months (April to October 2014)'."""
+    """Per financial year: months covered (of 12), first and last month, their span
+    ('April 2014 to October 2014') and a label such as '2014-15: 7 of 12 months (April
+    2014 to October 2014)'."""
     rows = []
     for fy in sorted({financial_year(m) for m in months}):
         mine = sorted(m for m in months if financial_year(m) == fy)
         span = month_label(mine[0]) if len(mine) == 1 else \
             f"{month_label(mine[0])} to {month_label(mine[-1])}"
         gaps = len(mine) != fy_months(fy).index(mine[-1]) - fy_months(fy).index(mine[0]) + 1
-        rows.append({"fy": fy, "months_covered": len(mine), "first": mine[0], "last": mine[-1],
-                     "label": f"{fy}: {len(mine)} of 12 months ({span}"
-                              f"{', with gaps' if gaps else ''})"})
-    return pd.DataFrame(rows, columns=["fy", "months_covered", "first", "last", "label"])
+        span += ", with gaps" if gaps else ""
+        rows.append({"fy": fy, "months_covered": len(mine), "first": mine[0], "last": mine[-1], "span": span,
+                     "label": f"{fy}: {len(mine)} of 12 months ({span})"})
+    return pd.DataFrame(rows, columns=["fy", "months_covered", "first", "last", "span", "label"])

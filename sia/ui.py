@@ -2,8 +2,8 @@
 sidebar (kept in step with the URL), the header every page shows, and cached figures."""
 from __future__ import annotations
 
-from dataclasses import replace
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
