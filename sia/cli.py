@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -21,8 +22,9 @@ from .demo import build_demo, demo_data_dir
 from .errors import InputError, Problem
 from .fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset
 from .fetch.dataset import ons_base_url, police_base_url, retry_policy
+from .fetch.http import MAX_RETRIES, MAX_WAIT_S, MIN_TIMEOUT_S
 from .fetch.progress import StderrProgress
-from .hotspots import CORRECTIONS, PERMUTATIONS, SEED, PatternRules
+from .hotspots import CORRECTIONS, MAX_PERMUTATIONS, PERMUTATIONS, SEED, PatternRules
 from .filters import ASB, CRIME, Filters
 from .ingest import WardInputs, build_dataset
 from .measures import change_by_ward_and_category, select, ward_change, ward_measures
@@ -53,14 +55,16 @@ def _month(text: str) -> str:
     return text.strip()
 
 
-def _positive(kind: type):
+def _bounded(kind: type, low: float, high: float):
+    """A whole number (kind int) or a finite number between ``low`` and ``high``."""
     def parse(text: str):
         try:
             value = kind(text)
-        except ValueError:
-            value = -1
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number of 0 or more")
+        except (ValueError, OverflowError):
+            value = None
+        if value is None or not math.isfinite(value) or not low <= value <= high:
+            what = "a whole number" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what} from {low:,g} to {high:,g}")
         return value
     return parse
 
@@ -140,12 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="ONS ArcGIS REST services root or a mirror (default: $SIA_ONS_BASE_URL, "
                             "else ONS's)")
     _add_denominators(fetch, " (files: not fetched)")
-    fetch.add_argument("--retries", type=_positive(int),
+    fetch.add_argument("--retries", type=_bounded(int, 0, MAX_RETRIES),
                        help="retries of a failed request (default: $SIA_FETCH_RETRIES, else 4)")
-    fetch.add_argument("--backoff", type=_positive(float), metavar="SECONDS",
+    fetch.add_argument("--backoff", type=_bounded(float, 0, MAX_WAIT_S), metavar="SECONDS",
                        help="wait before the first retry, doubled for each further one "
                             "(default: $SIA_FETCH_BACKOFF, else 1)")
-    fetch.add_argument("--timeout", type=_positive(float), metavar="SECONDS",
+    fetch.add_argument("--timeout", type=_bounded(float, MIN_TIMEOUT_S, MAX_WAIT_S), metavar="SECONDS",
                        help="give up on a silent connection after this long "
                             "(default: $SIA_FETCH_TIMEOUT, else 60)")
     fetch.add_argument("--skip-malformed", action="store_true",
@@ -196,16 +200,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="multiple-testing correction (default: Benjamini-Hochberg FDR)")
     hot.add_argument("--inference", choices=["analytic", "permutation"], default="analytic",
                      help="which p-value the classes use (default: analytic)")
-    hot.add_argument("--permutations", type=int, default=PERMUTATIONS, metavar="N")
-    hot.add_argument("--seed", type=int, default=SEED, metavar="N")
+    hot.add_argument("--permutations", type=_bounded(int, 0, MAX_PERMUTATIONS), default=PERMUTATIONS,
+                     metavar="N", help=f"for the pseudo p-values (default {PERMUTATIONS}, at most "
+                                       f"{MAX_PERMUTATIONS:,}; 0: none)")
+    hot.add_argument("--seed", type=_bounded(int, 0, 2**32 - 1), default=SEED, metavar="N")
     hot.add_argument("--across", choices=["month", "fy"],
                      help="also classify each unit's pattern across months or years (adds 'pattern')")
     defaults = PatternRules()
-    hot.add_argument("--hotspot-share", type=float, default=defaults.hotspot_share, metavar="S",
+    hot.add_argument("--hotspot-share", type=_bounded(float, 0, 1), default=defaults.hotspot_share, metavar="S",
                      help="share of periods significant to count as a hotspot (default %(default)s)")
-    hot.add_argument("--persistent-share", type=float, default=defaults.persistent_share, metavar="S",
+    hot.add_argument("--persistent-share", type=_bounded(float, 0, 1), default=defaults.persistent_share, metavar="S",
                      help="share of all periods for a persistent hotspot (default %(default)s)")
-    hot.add_argument("--recent-share", type=float, default=defaults.recent_share, metavar="S",
+    hot.add_argument("--recent-share", type=_bounded(float, 0, 1), default=defaults.recent_share, metavar="S",
                      help="share of periods, the latest, that are recent (default %(default)s)")
     hot.add_argument("--format", choices=["csv", "json"], default="csv")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputError, Problem
+from .limits import MAX_TABLE_FILE, require_file
 
 LSOA_CODE = re.compile(r"^lsoa\d*cd$|^lsoa.*code", re.IGNORECASE)
 WARD_CODE = re.compile(r"^wd\d{2}cd$|^ward.?code$", re.IGNORECASE)
@@ -26,8 +27,7 @@ def population_column(fy: str) -> str:
 
 
 def read_table(path: Path, what: str) -> pd.DataFrame:
-    if not path.exists():
-        raise InputError(Problem(f"no such {what} file", str(path), "check the path"))
+    require_file(Path(path), f"{what} file", "check the path", MAX_TABLE_FILE)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except Exception as exc:

@@ -26,3 +26,9 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem] | Problem):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception's message as one line, for a Problem."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

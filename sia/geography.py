@@ -12,10 +12,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, first_line
+from .limits import MAX_BOUNDARY_FILE, require_file
 
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -41,28 +43,55 @@ def read_wards(path: Path, code_field: str | None = None, name_field: str | None
                                  "give the ward polygons of the area"))
     code_field = _field(gdf, code_field, WARD_CODE_FIELD, "ward code", "--ward-code-field", label)
     name_field = _field(gdf, name_field, WARD_NAME_FIELD, "ward name", "--ward-name-field", label)
+    codes = _text_field(gdf, code_field, "ward code", label)
+    names = _text_field(gdf, name_field, "ward name", label)
     check_polygons(gdf, label, "ward boundaries", "the boundary file",
-                   "give the ward areas, not points or lines")
+                   "give the ward areas, not points or lines", names=names)
     wards = gpd.GeoDataFrame(
-        {"ward_code": gdf[code_field].astype(str).str.strip(),
-         "ward_name": gdf[name_field].astype(str).str.strip()},
+        {"ward_code": codes, "ward_name": names},
         geometry=shapely.make_valid(gdf.geometry.values), crs=gdf.crs,
     ).to_crs(BNG)
-    dupes = wards["ward_code"][wards["ward_code"].duplicated()].unique()
-    if len(dupes):
+    if wards["ward_code"].duplicated().any():
         # Multi-part wards stored as several features: dissolve them into one.
         wards = wards.dissolve(by=["ward_code", "ward_name"], as_index=False)
-    if wards["ward_code"].duplicated().any():
-        raise InputError(Problem(f"ward code(s) {', '.join(dupes[:5])} have more than one name",
-                                 label, "check the code and name fields"))
+    pairs = wards[["ward_code", "ward_name"]]
+    for key, other, what in (("ward_code", "ward_name", "code"), ("ward_name", "ward_code", "name")):
+        shared = pairs.groupby(key)[other].nunique()
+        shared = shared[shared > 1]
+        if len(shared):
+            detail = "; ".join(f"{k!r}: {', '.join(map(repr, sorted(pairs.loc[pairs[key] == k, other])))}"
+                               for k in shared.index[:5])
+            raise InputError(Problem(f"a ward {what} is given to more than one ward ({detail})", label,
+                                     "each ward needs its own code and name: check the code and name "
+                                     "fields (--ward-code-field, --ward-name-field)"))
     return wards.sort_values("ward_code").reset_index(drop=True)
+
+
+# Ward codes and names are keys and labels everywhere: text of a sane length, no line breaks.
+MAX_NAME = 100
+
+
+def _text_field(gdf: gpd.GeoDataFrame, field: str, what: str, label: str) -> pd.Series:
+    """A field of codes or names as stripped text; every feature must have one."""
+    raw = gdf[field]
+    values = raw.astype(str).str.strip()
+    missing = raw.isna().to_numpy() | (values == "").to_numpy()
+    if missing.any():
+        raise InputError(Problem(f"{plural_features(int(missing.sum()))} no {what} in {field!r} "
+                                 f"(feature {', '.join(map(str, np.flatnonzero(missing)[:5] + 1))})",
+                                 label, f"give every ward a {what}"))
+    odd = values.str.len().gt(MAX_NAME) | values.str.contains(r"[\x00-\x1f\x7f]", regex=True)
+    if odd.any():
+        raise InputError(Problem(f"the {what} of feature {int(np.flatnonzero(odd.to_numpy())[0]) + 1} is "
+                                 f"longer than {MAX_NAME} characters or holds control characters",
+                                 label, f"check the {what} field"))
+    return values
 
 
 def read_boundaries(path: Path, kind: str) -> gpd.GeoDataFrame:
     """A boundary file (GeoJSON, GeoPackage, shapefile) of ``kind`` ('ward', 'LSOA')."""
     fix = f"give a GeoJSON, GeoPackage or shapefile of {kind} polygons"
-    if not Path(path).exists():
-        raise InputError(Problem(f"no such {kind} boundary file", str(path), fix))
+    require_file(Path(path), f"{kind} boundary file", fix, MAX_BOUNDARY_FILE)
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:
@@ -73,8 +102,16 @@ def read_boundaries(path: Path, kind: str) -> gpd.GeoDataFrame:
     return gdf
 
 
-def check_polygons(gdf: gpd.GeoDataFrame, label: str, what: str, holder: str, fix: str) -> None:
-    """Polygons (or multipolygons) with a coordinate reference system."""
+def check_polygons(gdf: gpd.GeoDataFrame, label: str, what: str, holder: str, fix: str,
+                   names: pd.Series | None = None) -> None:
+    """Polygons (or multipolygons), every feature with one, with a coordinate reference
+    system, lying in Great Britain. ``names`` name the features in messages."""
+    empty = gdf.geometry.isna().to_numpy() | gdf.geometry.is_empty.to_numpy()
+    if empty.any():
+        which = names[empty] if names is not None else pd.Series(np.flatnonzero(empty) + 1).map("feature {}".format)
+        raise InputError(Problem(f"{plural_features(int(empty.sum()))} no geometry: "
+                                 f"{', '.join(map(str, which.iloc[:5]))}", label,
+                                 "give every feature its polygon, or leave the feature out"))
     kinds = set(gdf.geom_type.dropna())
     if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
         raise InputError(Problem(f"{what} must be polygons, found {', '.join(sorted(kinds)) or 'no geometry'}",
@@ -82,6 +119,37 @@ def check_polygons(gdf: gpd.GeoDataFrame, label: str, what: str, holder: str, fi
     if gdf.crs is None:
         raise InputError(Problem(f"{holder} has no coordinate reference system", label,
                                  "add the .prj file beside a shapefile, or save it with its CRS"))
+    check_in_uk(gdf, label, what)
+
+
+# Great Britain and Northern Ireland, generously, in longitude and latitude.
+UK_LON = (-8.7, 1.9)
+UK_LAT = (49.8, 60.95)
+
+
+def check_in_uk(gdf: gpd.GeoDataFrame, label: str, what: str) -> None:
+    """Refuse boundaries that do not lie in the UK once projected: latitude and longitude
+    swapped, British National Grid metres read as degrees (a GeoJSON without a "crs" member
+    is taken as longitude and latitude), or absurd coordinates."""
+    with np.errstate(all="ignore"):
+        try:
+            minx, miny, maxx, maxy = gdf.to_crs(WGS84).total_bounds
+        except Exception:  # noqa: BLE001 - coordinates no projection can take
+            minx = miny = maxx = maxy = np.nan
+    inside = (np.isfinite([minx, miny, maxx, maxy]).all() and UK_LON[0] <= minx and maxx <= UK_LON[1]
+              and UK_LAT[0] <= miny and maxy <= UK_LAT[1])
+    if not inside:
+        x, y = gdf.total_bounds[[0, 2]], gdf.total_bounds[[1, 3]]
+        raise InputError(Problem(
+            f"the {what} do not lie in the UK: their coordinates run from {x[0]:,.6g} to {x[1]:,.6g} "
+            f"across and {y[0]:,.6g} to {y[1]:,.6g} up, read as {gdf.crs.name if gdf.crs else 'no CRS'}",
+            label, "check that longitude comes before latitude, and that a file in British National "
+                   "Grid says so (a GeoJSON without a \"crs\" member is read as longitude and latitude): "
+                   "save it as EPSG:4326, or with its CRS"))
+
+
+def plural_features(n: int) -> str:
+    return "1 feature has" if n == 1 else f"{n:,} features have"
 
 
 def _field(gdf, given: str | None, pattern: re.Pattern, what: str, option: str, label: str) -> str:
@@ -98,10 +166,6 @@ def _field(gdf, given: str | None, pattern: re.Pattern, what: str, option: str, 
             f"cannot tell which field holds the {what}: ONS-style fields found: {found}; "
             f"fields are {', '.join(columns)}", label, f"name it with {option}"))
     return matches[0]
-
-
-def first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -36,6 +36,9 @@ from .grid import cell_of_points, make_grid
 
 CONTIGUITY_TOLERANCE_M = 5.0  # polygons closer than this are neighbours (generalised edges)
 PERMUTATIONS = 999
+# Each permutation reshuffles every unit's neighbours: beyond this a run takes minutes and
+# the pseudo p-values gain nothing (their resolution is already 1 in 10,000).
+MAX_PERMUTATIONS = 9_999
 SEED = 20_140_401  # fixed, so a rerun gives the same pseudo p-values
 CORRECTIONS = {
     "fdr_bh": "Benjamini-Hochberg false discovery rate",
@@ -327,8 +330,9 @@ def hotspots_gistar(units: gpd.GeoDataFrame, variable: str = "count", *, weights
     """
     if variable not in units:
         raise InputError(Problem(f"no column {variable!r} to test", "variable", "use count or rate"))
-    if permutations < 0:
-        raise InputError(Problem(f"{permutations} permutations", "--permutations", "give 0 or more, e.g. 999"))
+    if not 0 <= permutations <= MAX_PERMUTATIONS:
+        raise InputError(Problem(f"{permutations} permutations", "--permutations",
+                                 f"give 0 to {MAX_PERMUTATIONS:,}, e.g. 999"))
     if inference not in ("analytic", "permutation") or (inference == "permutation" and not permutations):
         raise InputError(Problem(f"inference {inference!r} cannot be used here", "--inference",
                                  "use analytic, or permutation with at least 99 permutations"))

@@ -58,6 +58,8 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
                           for m in report.malformed])
     incidents = _place(candidates, ward_table, report)
     _check_accounts(report)
+    if report.loaded == 0:  # never publish an empty build over a good one
+        raise InputError(_nothing_loaded(report, candidates, ward_table))
     manifest = {
         "demo": demo,
         "sources": [{"file": f.file, "sha256": f.sha256, "rows": f.rows} for f in report.files],
@@ -94,6 +96,7 @@ def _read_all(files, report: IngestReport) -> list[tuple[pd.DataFrame, np.ndarra
         parsed = read_street_csv(file)
         rows = parsed.rows
         report.rows_read += parsed.rows_read
+        report.blank_lines += parsed.blank_lines
         report.malformed.extend(parsed.malformed)
         pairs = rows.groupby(["month", "force"], observed=True).size()
         report.files.append(FileTally(file=file.label, sha256=parsed.sha256, rows=parsed.rows_read,
@@ -175,6 +178,26 @@ def _place(candidates: list[tuple[pd.DataFrame, np.ndarray]], wards: gpd.GeoData
                                categories=sorted(set(fy_of_month.values())), ordered=True)
     report.loaded = len(out)
     return out[list(INCIDENT_COLUMNS)]
+
+
+def _nothing_loaded(report: IngestReport, candidates, wards: gpd.GeoDataFrame) -> Problem:
+    """Why a build holds no incident, in words a user can act on."""
+    reasons = "; ".join(f"{reason}: {n:,}" for reason, n in report.set_aside().items() if n)
+    fix = "nothing was written and the dataset in use is unchanged"
+    if report.outside_area:
+        located = [(r["lon"].to_numpy(float)[k], r["lat"].to_numpy(float)[k]) for r, k in candidates]
+        lon = np.concatenate([x for x, _ in located])
+        lat = np.concatenate([y for _, y in located])
+        minx, miny, maxx, maxy = wards.to_crs("EPSG:4326").total_bounds
+        fix = (f"the incidents lie at longitude {np.nanmin(lon):.3f} to {np.nanmax(lon):.3f}, latitude "
+               f"{np.nanmin(lat):.3f} to {np.nanmax(lat):.3f}, but the wards at {minx:.3f} to {maxx:.3f}, "
+               f"{miny:.3f} to {maxy:.3f}: give the wards of the police files' area (or choose the "
+               f"area's force with --force); " + fix)
+    elif report.unknown_crime_types and not report.no_location:
+        fix = (f"none of the crime types is a police.uk category (found {', '.join(map(repr, list(report.unknown_crime_types)[:5]))}); "
+               + fix)
+    return Problem(f"no incident could be loaded from the {report.rows_read:,} rows read ({reasons})",
+                   "the build", fix)
 
 
 def _check_accounts(report: IngestReport) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import pyarrow.csv as pcsv
 
 from .categories import canonical_category
 from .errors import InputError, Problem
+from .geography import UK_LAT, UK_LON
 from .periods import MONTH_PATTERN
 from .report import MAX_LINES_KEPT, MalformedRows
 from .sources import StreetFile
@@ -36,9 +38,6 @@ COLUMNS = {
     "Last outcome category": "outcome",
 }
 
-# Great Britain, generously: police.uk points outside this box are not map points.
-GB_LON = (-8.7, 1.9)
-GB_LAT = (49.8, 60.95)
 
 BLANK = re.compile(rb"\s*")
 _DICT = pa.dictionary(pa.int32(), pa.string())
@@ -55,7 +54,8 @@ class ParsedFile:
     """The rows of one file, each either a candidate for loading or malformed."""
 
     rows: pd.DataFrame  # candidates: valid month, coordinates valid or both empty
-    rows_read: int
+    rows_read: int  # data lines in the file (every line after the header)
+    blank_lines: int
     malformed: list[MalformedRows]
     sha256: str
 
@@ -63,6 +63,8 @@ class ParsedFile:
 def read_street_csv(file: StreetFile) -> ParsedFile:
     try:
         raw = file.read_bytes()
+    except InputError:
+        raise
     except Exception as exc:  # a corrupt zip member, an unreadable file
         raise InputError(Problem(f"cannot be read ({exc})", file.label,
                                  "download or copy the file again")) from None
@@ -70,7 +72,7 @@ def read_street_csv(file: StreetFile) -> ParsedFile:
         raise InputError(Problem("the file is empty", file.label,
                                  "download it again; a police.uk street file has a header and rows"))
     _check_header(raw, file.label)
-    end_of_header = raw.find(b"\n")
+    end_of_header = _end_of_first_line(raw)
     if end_of_header < 0 or BLANK.fullmatch(raw, end_of_header + 1):
         raise InputError(Problem("the file has a header but no rows", file.label,
                                  "download it again or leave it out"))
@@ -78,38 +80,34 @@ def read_street_csv(file: StreetFile) -> ParsedFile:
     # The checksum (for the manifest) runs beside the parse: hashlib releases the GIL.
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
-        table, bad_lines = _parse(raw, file.label)
+        lines = parse_lines(raw, file.label)
         sha256 = digest.result()
-    df = table.to_pandas()
+    df = lines.table.to_pandas()
     df.columns = [COLUMNS.get(c, c) for c in df.columns]
-    n = len(df) + len(bad_lines)
-    lines = _line_numbers(len(df), bad_lines)
+    numbers = lines.row_lines
 
-    malformed: list[MalformedRows] = []
-    if bad_lines:
-        malformed.append(_malformed(file.label, "wrong number of fields",
-                                    np.asarray(bad_lines)))
+    malformed = [_malformed(file.label, reason, np.asarray(at)) for reason, at in lines.rejected.items()]
 
     # Month: checked on its distinct values.
     month_ok = _valid_categories(df["month"], lambda m: pd.Series(m).str.fullmatch(MONTH_PATTERN))
     bad = ~month_ok
-    _add(malformed, file.label, df["month"], bad, lines, "Month {!r} is not YYYY-MM")
+    _add(malformed, file.label, df["month"], bad, numbers, "Month {!r} is not YYYY-MM")
 
     # Coordinates: numbers, both present or both absent, inside Great Britain.
     lon, lat, lon_text_bad, lat_text_bad = _coordinates(df)
     _add(malformed, file.label, df["lon_text"] if "lon_text" in df else None,
-         lon_text_bad & ~bad, lines, "Longitude {!r} is not a number")
+         lon_text_bad & ~bad, numbers, "Longitude {!r} is not a number")
     bad |= lon_text_bad
     _add(malformed, file.label, df["lat_text"] if "lat_text" in df else None,
-         lat_text_bad & ~bad, lines, "Latitude {!r} is not a number")
+         lat_text_bad & ~bad, numbers, "Latitude {!r} is not a number")
     bad |= lat_text_bad
     one_missing = (np.isnan(lon) != np.isnan(lat)) & ~bad
-    _add(malformed, file.label, None, one_missing, lines,
+    _add(malformed, file.label, None, one_missing, numbers,
          "only one of Longitude and Latitude is given")
     bad |= one_missing
     outside_gb = ~np.isnan(lon) & ~np.isnan(lat) & ~bad & (
-        (lon < GB_LON[0]) | (lon > GB_LON[1]) | (lat < GB_LAT[0]) | (lat > GB_LAT[1]))
-    _add(malformed, file.label, None, outside_gb, lines,
+        (lon < UK_LON[0]) | (lon > UK_LON[1]) | (lat < UK_LAT[0]) | (lat > UK_LAT[1]))
+    _add(malformed, file.label, None, outside_gb, numbers,
          "coordinates lie outside Great Britain (Longitude and Latitude swapped?)")
     bad |= outside_gb
 
@@ -117,13 +115,19 @@ def read_street_csv(file: StreetFile) -> ParsedFile:
     df = df.drop(columns=[c for c in ("lon_text", "lat_text") if c in df])
     df["category"] = _categories(df["crime_type"])
     rows = df.loc[~bad].reset_index(drop=True) if bad.any() else df
-    return ParsedFile(rows=rows, rows_read=n, malformed=malformed,
-                      sha256=sha256)
+    return ParsedFile(rows=rows, rows_read=lines.count, blank_lines=len(lines.blank),
+                      malformed=malformed, sha256=sha256)
 
 
-def _check_header(raw: bytes, label: str) -> None:
-    end = raw.find(b"\n")
-    first = raw[:end if end >= 0 else len(raw)].decode("utf-8-sig", errors="replace").strip("\r")
+def _end_of_first_line(raw) -> int:
+    """Where the header ends: the first line break (\n, \r\n or a lone \r), or -1."""
+    ends = [i for i in (raw.find(b"\n"), raw.find(b"\r")) if i >= 0]
+    return min(ends) if ends else -1
+
+
+def _check_header(raw, label: str) -> None:
+    end = _end_of_first_line(raw)
+    first = bytes(raw[:end if end >= 0 else len(raw)]).decode("utf-8-sig", errors="replace")
     header = next(csv.reader([first]), [])
     missing = [c for c in COLUMNS if c not in header]
     if missing:
@@ -132,9 +136,127 @@ def _check_header(raw: bytes, label: str) -> None:
             label, "give a police.uk street-level CSV with its header row unchanged"))
 
 
-def _parse(raw: bytes, label: str) -> tuple[pa.Table, list[int]]:
+@dataclass
+class ParsedLines:
+    """A file's data lines (every line after the header), each accounted for: parsed into
+    ``table`` (``row_lines`` gives each row's line number), blank, or rejected by reason."""
+
+    table: pa.Table
+    row_lines: np.ndarray
+    blank: list[int]
+    rejected: dict[str, list[int]]
+    count: int  # data lines in the file: rows + blank + rejected
+
+
+WRONG_FIELDS = "wrong number of fields"
+OPEN_QUOTE = "a double quote opens a value that does not end on this line"
+NOT_UTF8 = "not UTF-8 text"
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def parse_lines(raw, label: str) -> ParsedLines:
+    """Parse a street file so that every physical line is one row or is set aside.
+
+    police.uk never puts a line break inside a value, so one line is one record. A CSV
+    parser does not know that: a stray double quote at the start of a value opens a quoted
+    value that runs on over the following lines (pyarrow then reads thousands of lines as
+    one bad row, or as one good one, and reports nothing). The fast path parses the file
+    whole and checks that rows and rejected rows add up to the lines in the file; when they
+    do not (a stray quote, blank lines, text that is not UTF-8), the file is taken line by
+    line, each line judged on its own, and only the sound lines are parsed.
+    """
+    count = _count_lines(raw) - 1  # the header is not a data line
+    try:
+        table, invalid = _parse(raw, label)
+    except _NeedsLines:
+        pass
+    else:
+        if table.num_rows + len(invalid) == count:
+            blank = [n for n, text in invalid if not text.strip()]
+            rejected = [n for n, text in invalid if text.strip()]
+            numbers = np.arange(2, count + 2)
+            if invalid:
+                numbers = np.setdiff1d(numbers, np.asarray([n for n, _ in invalid]), assume_unique=True)
+            return ParsedLines(table, numbers, blank, {WRONG_FIELDS: rejected} if rejected else {}, count)
+    return _parse_line_by_line(raw, label)
+
+
+class _NeedsLines(Exception):
+    """The file cannot be parsed whole (text that is not UTF-8): judge it line by line."""
+
+
+def _count_lines(raw) -> int:
+    """Physical lines, ended by \n, \r\n or a lone \r (as CSV parsers end them), counting
+    a last line without a line break."""
+    data = np.frombuffer(raw, dtype=np.uint8)
+    breaks = int(np.count_nonzero(data == 10))
+    returns = np.flatnonzero(data == 13)
+    if len(returns):
+        followed = returns[returns + 1 < len(data)]
+        breaks += len(returns) - int(np.count_nonzero(data[followed + 1] == 10))
+    return breaks + (0 if data[-1] in (10, 13) else 1)
+
+
+def _parse_line_by_line(raw, label: str) -> ParsedLines:
+    lines = _LINE_BREAK.split(bytes(raw))
+    if lines and lines[-1] == b"":  # the break that ends the last line
+        lines.pop()
+    header, data = lines[0], lines[1:]
+    blank: list[int] = []
+    rejected: dict[str, list[int]] = {}
+    sound: list[bytes] = []
+    sound_lines: list[int] = []
+    for number, line in enumerate(data, start=2):
+        reason = None
+        if not line.strip():
+            blank.append(number)
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            reason = NOT_UTF8
+        else:
+            if '"' in text and not _ends_on_its_line(text):
+                reason = OPEN_QUOTE
+        if reason:
+            rejected.setdefault(reason, []).append(number)
+        else:
+            sound.append(line)
+            sound_lines.append(number)
+    row_lines = np.asarray(sound_lines, dtype=np.int64)
+    if sound:
+        table, invalid = _parse(b"\n".join([header, *sound]) + b"\n", label)
+    else:
+        table, invalid = _empty_table(header, label), []
+    if table.num_rows + len(invalid) != len(sound):
+        raise InputError(Problem("the lines of the file cannot all be accounted for", label,
+                                 "check that it is a police.uk CSV; this is a fault in the dashboard "
+                                 "if it is one"))
+    if invalid:
+        # Line numbers of the rejoined text map back to the file's own.
+        at = np.asarray([n for n, _ in invalid]) - 2
+        for i, (_, text) in zip(at, invalid):
+            (blank if not text.strip() else rejected.setdefault(WRONG_FIELDS, [])).append(int(row_lines[i]))
+        row_lines = np.delete(row_lines, at)
+    rejected = {reason: sorted(at) for reason, at in rejected.items()}
+    return ParsedLines(table, row_lines, sorted(blank), rejected, len(data))
+
+
+def _ends_on_its_line(text: str) -> bool:
+    """Whether every quoted value the line opens is closed on it: read by the csv module
+    with a line after it, a line that leaves a value open swallows that line."""
+    return len(list(csv.reader(io.StringIO(text + "\n-\n")))) == 2
+
+
+def _empty_table(header: bytes, label: str) -> pa.Table:
+    table, _ = _parse(header + b"\n", label)
+    return table
+
+
+def _parse(raw, label: str) -> tuple[pa.Table, list[tuple[int, str]]]:
     """Parse with pyarrow; numbers straight to float, falling back to text when a
-    coordinate is not a number so that the bad rows can be named."""
+    coordinate is not a number so that the bad rows can be named. Rows of the wrong shape
+    come back as (line number, text)."""
     for types in (_FAST_TYPES, _TEXT_TYPES):
         try:
             table, bad = _read(raw, types, threads=True)
@@ -142,6 +264,8 @@ def _parse(raw: bytes, label: str) -> tuple[pa.Table, list[int]]:
                 table, bad = _read(raw, types, threads=False)
             break
         except pa.ArrowInvalid as exc:
+            if "invalid UTF8" in str(exc):
+                raise _NeedsLines() from None
             if types is _TEXT_TYPES or "conversion error to double" not in str(exc):
                 raise InputError(Problem(f"cannot be parsed as CSV ({exc})", label,
                                          "check that it is a police.uk CSV in UTF-8")) from None
@@ -150,11 +274,11 @@ def _parse(raw: bytes, label: str) -> tuple[pa.Table, list[int]]:
     return table, bad
 
 
-def _read(raw: bytes, types: dict, threads: bool) -> tuple[pa.Table, list[int]]:
-    bad: list[int] = []
+def _read(raw, types: dict, threads: bool) -> tuple[pa.Table, list[tuple[int, str]]]:
+    bad: list[tuple[int, str]] = []
 
     def on_invalid(row) -> str:
-        bad.append(row.number if row.number is not None else -1)
+        bad.append((row.number if row.number is not None else -1, row.text))
         return "skip"
 
     table = pcsv.read_csv(
@@ -199,15 +323,6 @@ def _valid_categories(col: pd.Series, check) -> np.ndarray:
 def _categories(crime_type: pd.Series) -> pd.Series:
     """Canonical category (historic names mapped); missing where the name is unknown."""
     return crime_type.map(canonical_category)
-
-
-def _line_numbers(n_rows: int, bad_lines: list[int]) -> np.ndarray:
-    """File line number of each parsed row (header is line 1), skipping ragged rows."""
-    total = n_rows + len(bad_lines)
-    lines = np.arange(2, total + 2)
-    if bad_lines and all(b > 0 for b in bad_lines):
-        lines = np.setdiff1d(lines, np.asarray(bad_lines), assume_unique=True)
-    return lines[:n_rows]
 
 
 def _malformed(label: str, reason: str, lines: np.ndarray) -> MalformedRows:

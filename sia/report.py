@@ -13,6 +13,7 @@ OUTSIDE_AREA = "outside the area"
 DUPLICATE = "duplicate source month"
 UNKNOWN_CRIME_TYPE = "unknown crime type"
 MALFORMED = "malformed"
+BLANK_LINE = "blank line"
 
 MAX_LINES_KEPT = 20  # line numbers kept per (file, reason); the count is always exact
 
@@ -49,6 +50,7 @@ class IngestReport:
     no_location: int = 0
     outside_area: int = 0
     duplicate: int = 0
+    blank_lines: int = 0  # lines holding nothing (or only spaces): not incidents, but counted
     unknown_crime_types: dict[str, int] = field(default_factory=dict)
     malformed: list[MalformedRows] = field(default_factory=list)
     placed_by_nearest_ward: int = 0  # loaded rows within the snap distance of a ward
@@ -63,7 +65,7 @@ class IngestReport:
     def set_aside(self) -> dict[str, int]:
         """Rows not loaded, by reason; unknown crime types and malformed rows in detail."""
         out = {NO_LOCATION: self.no_location, OUTSIDE_AREA: self.outside_area,
-               DUPLICATE: self.duplicate}
+               DUPLICATE: self.duplicate, BLANK_LINE: self.blank_lines}
         for name, n in sorted(self.unknown_crime_types.items()):
             out[f"{UNKNOWN_CRIME_TYPE}: {name}"] = n
         reasons: dict[str, int] = {}

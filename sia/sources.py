@@ -10,12 +10,15 @@ from __future__ import annotations
 import mmap
 import os
 import re
+import stat
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import InputError, Problem
+from .limits import MAX_STREET_FILE, check_archive, copy_member, require_file
 
 STREET_FILE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([A-Za-z0-9-]+?)-street\.csv$")
 
@@ -77,15 +80,25 @@ def discover(paths: list[Path], selection: SourceSelection | None = None,
             problems.append(Problem("no such file or folder", str(path),
                                     "check the path; sources are CSV files, folders or .zip archives"))
             continue
+        if not path.is_dir():
+            try:
+                require_file(path, "police.uk file", "give CSV files, folders or .zip archives",
+                             MAX_STREET_FILE if path.suffix.lower() == ".csv" else None)
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
         if path.is_dir():
             entries = _folder_entries(path)
             kind = "folder"
         elif path.suffix.lower() == ".zip":
             try:
                 entries = _zip_entries(path)
-            except (zipfile.BadZipFile, OSError) as exc:
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
                 problems.append(Problem(f"not a readable zip archive ({exc})", str(path),
                                         "download the archive again"))
+                continue
+            except InputError as exc:
+                problems.extend(exc.problems)
                 continue
             kind = "zip archive"
         elif path.suffix.lower() == ".csv":
@@ -114,13 +127,25 @@ def discover(paths: list[Path], selection: SourceSelection | None = None,
 
 
 def _folder_entries(folder: Path) -> Iterator[tuple]:
-    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for file in sorted(p for p in folder.rglob("*") if not p.is_dir()):
         month, force, reason = _classify(file.relative_to(folder).as_posix())
+        if reason is None and not _is_regular(file):  # a pipe would block the read forever
+            reason = "not a regular file (a pipe, socket or device)"
+        elif reason is None and file.stat().st_size > MAX_STREET_FILE:
+            reason = "larger than any police.uk street file"
         yield str(file), month, force, reason, _file_reader(file)
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _zip_entries(archive: Path) -> list[tuple]:
     with zipfile.ZipFile(archive) as zf:
+        check_archive(zf, str(archive))
         names = sorted(i.filename for i in zf.infolist() if not i.is_dir())
     entries = []
     for name in names:
@@ -139,9 +164,14 @@ def _file_reader(path: Path) -> Callable[[], bytes | mmap.mmap]:
     return read
 
 
-def _member_reader(archive: Path, name: str) -> Callable[[], bytes]:
-    def read() -> bytes:
-        # One member at a time: the archive is never unpacked as a whole.
-        with zipfile.ZipFile(archive) as zf:
-            return zf.read(name)
+def _member_reader(archive: Path, name: str) -> Callable[[], bytes | mmap.mmap]:
+    def read() -> bytes | mmap.mmap:
+        # One member at a time, streamed within the limits into a temporary file that the
+        # system removes even if this process is killed; the archive is never unpacked whole.
+        label = f"{archive}!{name}"
+        with zipfile.ZipFile(archive) as zf, tempfile.TemporaryFile(prefix="sia-member-") as out:
+            if not copy_member(zf, zf.getinfo(name), out, label):
+                return b""
+            out.flush()
+            return mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ)
     return read

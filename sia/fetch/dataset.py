@@ -6,6 +6,7 @@ dataset in use.
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +16,9 @@ from ..ingest import WardInputs, build_dataset
 from ..report import IngestReport
 from ..sources import SourceSelection
 from .cache import DownloadCache
-from .http import HttpClient, RetryPolicy
-from .ons import ONS, ONS_BASE_URL, fetch_ward_geography, ward_vintage
-from .police_archive import POLICE, POLICE_BASE_URL, fetch_street_files
+from .http import MAX_RETRIES, MAX_WAIT_S, MIN_TIMEOUT_S, HttpClient, RetryPolicy
+from .ons import ONS, ONS_BASE_URL, check_area_code, fetch_ward_geography, ward_vintage
+from .police_archive import POLICE, POLICE_BASE_URL, check_force, check_months, fetch_street_files
 from .progress import Progress, data_size
 
 DEFAULT_FORCE = "derbyshire"
@@ -41,18 +42,21 @@ def retry_policy(retries: int | None = None, backoff: float | None = None,
     (how the app, which has no options, is configured), else the defaults."""
     default = RetryPolicy()
 
-    def setting(given, variable: str, kind: type, fallback):
-        if given is not None:
-            return given
+    def setting(given, variable: str, kind: type, fallback, low: float, high: float):
         text = os.environ.get(variable, "").strip()
         try:
-            return kind(text) if text else fallback
-        except ValueError:
-            raise InputError(Problem(f"${variable} is {text!r}, not a number", "",
-                                     "set it to a number, or unset it")) from None
-    return RetryPolicy(attempts=setting(retries, "SIA_FETCH_RETRIES", int, default.attempts - 1) + 1,
-                       backoff=setting(backoff, "SIA_FETCH_BACKOFF", float, default.backoff),
-                       timeout=setting(timeout, "SIA_FETCH_TIMEOUT", float, default.timeout))
+            value = given if given is not None else kind(text) if text else fallback
+        except (ValueError, OverflowError):
+            value = None
+        if value is None or not math.isfinite(value) or not low <= value <= high:
+            where = f"${variable}" if given is None else "the option"
+            raise InputError(Problem(f"{where} is {text if given is None else given!r}, not a number from "
+                                     f"{low:g} to {high:g}", "", "set it to such a number, or unset it"))
+        return value
+    return RetryPolicy(
+        attempts=setting(retries, "SIA_FETCH_RETRIES", int, default.attempts - 1, 0, MAX_RETRIES) + 1,
+        backoff=setting(backoff, "SIA_FETCH_BACKOFF", float, default.backoff, 0, MAX_WAIT_S),
+        timeout=setting(timeout, "SIA_FETCH_TIMEOUT", float, default.timeout, MIN_TIMEOUT_S, MAX_WAIT_S))
 
 
 @dataclass
@@ -79,15 +83,17 @@ class FetchResult:
 def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> FetchResult:
     if not request.months:
         raise InputError(Problem("no months asked for", "", "pass --fy 2014-15 (or --month YYYY-MM)"))
-    months = sorted(set(request.months))
-    force = request.force.strip().lower()
-    vintage = ward_vintage(months)  # before any download: fail fast
+    # Everything a user typed is checked before any request is sent or file made.
+    months = check_months(request.months)
+    force = check_force(request.force)
+    area = check_area_code(request.area)
+    vintage = ward_vintage(months)
     cache = DownloadCache(request.data_dir)
     police = HttpClient(POLICE, request.retry, progress)
     ons = HttpClient(ONS, request.retry, progress)
     try:
         street = fetch_street_files(police, cache, request.police_base_url, months, force)
-        geography = fetch_ward_geography(ons, cache, request.ons_base_url, request.area, vintage)
+        geography = fetch_ward_geography(ons, cache, request.ons_base_url, area, vintage)
     finally:
         police.close()
         ons.close()
@@ -96,16 +102,16 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
                         lsoa_lookup=cache.path(geography.lookup),
                         population=dict(request.population), imd=dict(request.imd))
     provenance = {"police_base_url": request.police_base_url, "ons_base_url": request.ons_base_url,
-                  "force": force, "area": request.area, "ward_vintage": vintage.label,
+                  "force": force, "area": area, "ward_vintage": vintage.label,
                   "files": street.sources + geography.sources}
     build, report = build_dataset(street.files, inputs, request.data_dir,
                                   selection=SourceSelection(forces=frozenset({force}),
                                                             months=frozenset(months)),
                                   skip_malformed=request.skip_malformed, fetched=provenance)
-    return FetchResult(build, report, _summary(street, geography, vintage, request, police, ons))
+    return FetchResult(build, report, _summary(street, geography, vintage, area, request, police, ons))
 
 
-def _summary(street, geography, vintage, request, police, ons) -> list[str]:
+def _summary(street, geography, vintage, area, request, police, ons) -> list[str]:
     lines = []
     for read in street.archives:
         how = (f"range requests read {data_size(read.bytes_read)} of its {data_size(read.size)}"
@@ -116,7 +122,7 @@ def _summary(street, geography, vintage, request, police, ons) -> list[str]:
     if cached:
         lines.append(f"police.uk: {cached} month(s) already downloaded and verified, not fetched again")
     lines.append(f"ONS: {geography.wards} wards ({vintage.boundaries}), {geography.lsoas} LSOAs "
-                 f"({vintage.lookup}) for area {request.area}")
+                 f"({vintage.lookup}) for area {area}")
     lines.append(f"downloaded {data_size(police.bytes_received + ons.bytes_received)}; cache: "
                  f"{Path(request.data_dir) / 'downloads'}")
     if not request.population and not request.imd:

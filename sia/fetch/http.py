@@ -39,6 +39,13 @@ class Service:
         return f"or point {self.option} (or ${self.variable}) at a mirror"
 
 
+# Bounds on what a user may set (options, environment variables): a retry policy always
+# ends, and no wait or silence is longer than an hour.
+MAX_RETRIES = 20
+MAX_WAIT_S = 3600.0
+MIN_TIMEOUT_S = 0.1
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How hard to try. Tests use tiny delays; users keep the defaults."""

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass
 
 from ..errors import InputError, Problem
@@ -24,6 +25,21 @@ from .http import HttpClient, Service
 ONS_BASE_URL = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
 ONS = Service("the ONS ArcGIS services", "--ons-base-url", "SIA_ONS_BASE_URL")
 PAGE_SIZE = 2000
+# ONS GSS codes, the only text that reaches a query or a cache file name: a local authority
+# in England (E06 unitary, E07 district, E08 metropolitan, E09 London borough) or Wales
+# (W06), whose wards the England and Wales lookups hold; and a ward (E05, W05).
+AREA_CODE = re.compile(r"(?:E0[6-9]|W06)\d{6}")
+WARD_CODE = re.compile(r"[EW]05\d{6}")
+
+
+def check_area_code(area: str) -> str:
+    """The area as an ONS local authority code, or InputError before anything is fetched."""
+    code = area.strip().upper() if isinstance(area, str) else ""
+    if not AREA_CODE.fullmatch(code):
+        raise InputError(Problem(f"{area!r} is not an ONS local authority code", "the area",
+                                 "give a code such as E06000015 (Derby): E06, E07, E08 or E09 and six "
+                                 "digits in England, W06 in Wales"))
+    return code
 
 
 @dataclass(frozen=True)
@@ -78,6 +94,7 @@ class WardGeography:
 def fetch_ward_geography(client: HttpClient, cache: DownloadCache, base_url: str, area: str,
                          vintage: WardVintage) -> WardGeography:
     """The area's wards and its LSOA lookup, from the cache or the ONS services."""
+    area = check_area_code(area)
     tag = vintage.ward_field[:4].lower()
     lookup_name = f"ons/lsoa-{tag}-lookup-{area}.csv"
     wards_name = f"ons/{tag}-boundaries-{area}.geojson"
@@ -91,6 +108,10 @@ def fetch_ward_geography(client: HttpClient, cache: DownloadCache, base_url: str
                                      "E06000015 for Derby"))
         table = [feature.get("properties") or {} for feature in rows]
         codes = sorted({str(r.get(vintage.ward_field, "")).strip() for r in table} - {""})
+        odd = [c for c in codes if not WARD_CODE.fullmatch(c)]
+        if odd:  # the answer is text from outside too: only codes go into the next query
+            raise InputError(Problem(f"the lookup answers with {odd[0][:40]!r}, not a ward code", base,
+                                     f"check the address, {ONS.mirror_fix}"))
         where = f"{vintage.ward_field} IN ({', '.join(repr(c) for c in codes)})"
         wards = _query(client, base, vintage.boundaries, where, f"ward boundaries for {area}")
         found = {str((f.get("properties") or {}).get(vintage.ward_field)) for f in wards}

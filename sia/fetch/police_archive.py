@@ -26,6 +26,25 @@ POLICE = Service("data.police.uk", "--police-base-url", "SIA_POLICE_BASE_URL")
 MONTHS_PER_ARCHIVE = 36
 ARCHIVE_LINK = re.compile(r"""href=["'][^"']*?(\d{4}-(?:0[1-9]|1[0-2]))\.zip["']""")
 CHUNK = 1 << 20
+# police.uk's force names as they appear in its file names (derbyshire, avon-and-somerset,
+# city-of-london): the only text of a user's that reaches an archive member or cache name.
+FORCE_NAME = re.compile(r"[a-z]+(?:-[a-z]+){0,5}")
+MONTH = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])")
+
+
+def check_force(force: str) -> str:
+    name = force.strip().lower() if isinstance(force, str) else ""
+    if len(name) > 40 or not FORCE_NAME.fullmatch(name):
+        raise InputError(Problem(f"{force!r} is not a police force as police.uk names its files", "the force",
+                                 "give it in lower case with hyphens, e.g. derbyshire or avon-and-somerset"))
+    return name
+
+
+def check_months(months: list[str]) -> list[str]:
+    bad = [m for m in months if not (isinstance(m, str) and MONTH.fullmatch(m))]
+    if bad:
+        raise InputError(Problem(f"{bad[0]!r} is not a month like 2014-04", "the months", "give YYYY-MM"))
+    return sorted(set(months))
 
 
 def archive_list_url(base_url: str) -> str:
