@@ -4,78 +4,98 @@ UI only: the figures and the builds come from the sia package."""
 import pandas as pd
 import streamlit as st
 
+from sia.access import IN_APP_LOADING_VARIABLE
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
+from sia.counts import count_incidents
 from sia.datadir import app_data_dir
 from sia.errors import InputError
 from sia.fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset
-from sia.periods import fy_months
-from sia.uploads import Upload, UploadedInputs, build_from_uploads
-from sia.periods import fy_coverage
-from sia.summaries import coverage_grid, counts_by_ward_and_year, counts_by_year_and_category
-from sia.counts import count_incidents
+from sia.limits import size_text
 from sia.measures import select
-from sia.ui import (StreamlitProgress, current_dataset, current_filters, dataset_key, download_buttons,
-                    page_header, refresh_dataset, show_table, ward_table)
+from sia.periods import fy_coverage, fy_months
+from sia.shown_text import shown, without_paths
+from sia.summaries import coverage_grid, counts_by_ward_and_year, counts_by_year_and_category
+from sia.ui import (StreamlitProgress, current_filters, dataset_key, dataset_or_problem, download_buttons,
+                    page_header, refresh_dataset, release_uploads, show_table, viewer_may_load, ward_table)
+from sia.uploads import MAX_UPLOAD_FILE, MAX_UPLOAD_TOTAL, Upload, UploadedInputs, build_from_uploads
 
-MAX_UPLOAD_MB = 500  # server.maxUploadSize in .streamlit/config.toml
 # Financial years fetch can build: police.uk starts in December 2010, and fetch's ward
 # boundaries serve months up to April 2023.
 FETCHABLE_YEARS = [f"{y}-{(y + 1) % 100:02d}" for y in range(2010, 2023)]
 LOADED = "_sia_data_loaded"  # what the last upload or fetch built, shown after the rerun
+ROUND = "_sia_upload_round"  # part of the uploaders' keys: a new round starts them empty
 
-dataset = current_dataset()
-filters = current_filters()
-incidents = dataset.incidents
-
-page_header("Data and quality", dataset)
+dataset = dataset_or_problem()  # None when it cannot be opened: stewards may still rebuild it
+steward = viewer_may_load()
+if dataset is not None:
+    filters = current_filters()
+    page_header("Data and quality", dataset)
 
 
 def load(build) -> None:
-    """Run an upload or a fetch; on success make its dataset the app's, else show why not."""
+    """Run an upload or a fetch; on success make its dataset the app's, else show why not.
+    The role is checked again here, on the server, whatever the page drew."""
+    if not viewer_may_load():
+        st.error("Only a data steward may load data.", icon=":material/block:")
+        return
     try:
         lines = build()
     except InputError as exc:
         for problem in exc.problems:
-            st.error(str(problem), icon=":material/error:")
+            st.error(shown(problem), icon=":material/error:")
         return
     refresh_dataset()
     st.session_state[LOADED] = lines
     st.rerun()
 
 
-with st.expander("Load real data: upload files, or fetch them from police.uk and ONS",
-                 expanded=dataset.is_demo, icon=":material/upload:"):
+def load_panel() -> None:
+    """Upload files, or fetch them from police.uk and ONS: for data stewards only."""
     target = app_data_dir()
     if LOADED in st.session_state:
-        st.success("  \n".join(st.session_state.pop(LOADED)), icon=":material/check_circle:")
-    st.caption(f"A new dataset is built in `{target}` and replaces the one shown only once it is "
-               "complete: a failed upload or fetch changes nothing.")
+        st.success("  \n".join(shown(line) for line in st.session_state.pop(LOADED)),
+                   icon=":material/check_circle:")
+    st.caption("A new dataset is built in the app's data directory and replaces the one shown "
+               "only once it is complete: a failed upload or fetch changes nothing.")
     upload_tab, fetch_tab = st.tabs(["Upload files", "Fetch from police.uk"])
     with upload_tab:
-        with st.form("upload"):
-            police = st.file_uploader(
-                "police.uk street-level CSVs (YYYY-MM-force-street.csv) or an archive zip",
-                type=["csv", "zip"], accept_multiple_files=True, key="upload_police")
-            wards = st.file_uploader("Ward boundaries (required): GeoJSON or GeoPackage",
-                                     type=["geojson", "json", "gpkg"], key="upload_wards")
-            lookup = st.file_uploader("LSOA to ward lookup (optional; ONS CSV)", type=["csv"],
-                                      key="upload_lookup")
-            population = st.file_uploader(
-                "Population by LSOA or ward (optional; one CSV a financial year, with the year in "
-                "its name, e.g. population-2014-15.csv; by LSOA needs the lookup)",
-                type=["csv"], accept_multiple_files=True, key="upload_population")
-            st.caption(f"Up to {MAX_UPLOAD_MB} MB a file. A whole police.uk archive is larger: "
-                       "upload your force's street files, or use `python -m sia fetch`.")
-            submitted = st.form_submit_button("Build the dataset from these files")
-        if submitted:
+        round_ = st.session_state.setdefault(ROUND, 0)
+        police = st.file_uploader(
+            "police.uk street-level CSVs (YYYY-MM-force-street.csv) or an archive zip",
+            type=["csv", "zip"], accept_multiple_files=True, key=f"upload_police_{round_}")
+        wards = st.file_uploader("Ward boundaries (required): GeoJSON or GeoPackage",
+                                 type=["geojson", "json", "gpkg"], key=f"upload_wards_{round_}")
+        lookup = st.file_uploader("LSOA to ward lookup (optional; ONS CSV)", type=["csv"],
+                                  key=f"upload_lookup_{round_}")
+        population = st.file_uploader(
+            "Population by LSOA or ward (optional; one CSV a financial year, with the year in "
+            "its name, e.g. population-2014-15.csv; by LSOA needs the lookup)",
+            type=["csv"], accept_multiple_files=True, key=f"upload_population_{round_}")
+        files = [f for f in [*(police or []), wards, lookup, *(population or [])] if f is not None]
+        st.caption(f"Up to {size_text(MAX_UPLOAD_FILE)} a file and {size_text(MAX_UPLOAD_TOTAL)} in all. "
+                   "A whole police.uk archive is larger: upload your force's street files, or use "
+                   "`python -m sia fetch`.")
+        total = sum(f.size for f in files)
+        if total > MAX_UPLOAD_TOTAL:
+            release_uploads(files, ROUND)
+            st.error(f"The files came to {size_text(total)}, more than the {size_text(MAX_UPLOAD_TOTAL)} "
+                     "one upload may hold, so they were let go. Upload fewer months at a time.",
+                     icon=":material/error:")
+        elif st.button("Build the dataset from these files", key="build_upload", disabled=not files):
             def as_upload(file):
-                return Upload(file.name, file.getvalue()) if file is not None else None
+                return Upload(file.name, file) if file is not None else None
             inputs = UploadedInputs(police=[as_upload(f) for f in police or []], wards=as_upload(wards),
                                     lsoa_lookup=as_upload(lookup),
                                     population=[as_upload(f) for f in population or []])
             with st.spinner("Reading and checking the files..."):
-                load(lambda: [f"Built from {len(inputs.police)} uploaded police.uk file(s): "
-                              f"{build_from_uploads(inputs, target)[1].loaded:,} incidents loaded."])
+                def build() -> list[str]:
+                    try:
+                        loaded = build_from_uploads(inputs, target)[1].loaded
+                    finally:  # on disk now, or refused: the server's memory is let go
+                        release_uploads(files, ROUND)
+                    return [f"Built from {len(inputs.police)} uploaded police.uk file(s): "
+                            f"{loaded:,} incidents loaded."]
+                load(build)
     with fetch_tab:
         st.markdown("Downloads the months of the chosen years from the data.police.uk archives "
                     "(only the force's files are read from each archive) and the wards and LSOA "
@@ -85,12 +105,28 @@ with st.expander("Load real data: upload files, or fetch them from police.uk and
                                key="fetch_years")
         left, right = st.columns(2)
         force = left.text_input("Police force (as in police.uk file names)", DEFAULT_FORCE,
-                                key="fetch_force")
-        area = right.text_input("Local authority (ONS code)", DEFAULT_AREA, key="fetch_area")
+                                key="fetch_force", max_chars=40)
+        area = right.text_input("Local authority (ONS code)", DEFAULT_AREA, key="fetch_area", max_chars=9)
         if st.button("Fetch from police.uk", key="fetch", icon=":material/cloud_download:"):
             request = FetchRequest(months=[m for fy in years for m in fy_months(fy)], data_dir=target,
-                                   force=force, area=area.strip().upper())
+                                   force=force, area=area)
             load(lambda: fetch_dataset(request, StreamlitProgress()).summary)
+
+
+if steward:
+    with st.expander("Load real data: upload files, or fetch them from police.uk and ONS",
+                     expanded=dataset is None or dataset.is_demo, icon=":material/upload:"):
+        load_panel()
+else:
+    st.info("The data is loaded by the dashboard's data stewards, not from this page: on the server, "
+            "`python -m sia fetch --fy 2019-20 --data-dir DIR` (or `python -m sia ingest` on "
+            "downloaded files), with `SIA_DATA_DIR=DIR` set for the app. With sign-in, stewards are "
+            "listed in the app's secrets (`[access] steward_emails`). On a computer used by one "
+            f"person, without sign-in, `{IN_APP_LOADING_VARIABLE}=1` lets its user upload and fetch "
+            "here. See the README, \"Data: the demo, or your own\".", icon=":material/lock:")
+if dataset is None:
+    st.stop()
+incidents = dataset.incidents
 
 asb = int((incidents["category"] == ANTI_SOCIAL_BEHAVIOUR).sum())
 cols = st.columns(4)
@@ -128,14 +164,15 @@ if set_aside:
 else:
     st.markdown("No rows were set aside.")
 with st.expander("Files read, files skipped and notes"):
-    show_table(pd.DataFrame([{"File": f.file, "Rows": f.rows, "Months": ", ".join(f.months),
+    show_table(pd.DataFrame([{"File": without_paths(f.file), "Rows": f.rows, "Months": ", ".join(f.months),
                               "SHA-256": f.sha256[:16] + "…"} for f in report.files]),
                hide_index=True, download="derby-files-read")
     if report.skipped_files:
-        show_table(pd.DataFrame([{"Skipped file": s["file"], "Reason": s["reason"]} for s in report.skipped_files]),
+        show_table(pd.DataFrame([{"Skipped file": without_paths(s["file"]), "Reason": s["reason"]}
+                                 for s in report.skipped_files]),
                    hide_index=True, download="derby-files-skipped")
     for note in report.notes:
-        st.markdown(f"- {note}")
+        st.markdown(f"- {shown(note)}")
     built = pd.Timestamp(dataset.manifest["built_at"]).strftime("%-d %B %Y at %H:%M UTC")
     st.caption(f"Dataset build {dataset.build_id}, built {built}.")
 

@@ -15,6 +15,7 @@ from sia.maps import MAX_POINTS, ward_map, web_wards
 from sia.measures import select, ward_change
 from sia.ui import (current_dataset, current_filters, dataset_key, hotspot_run, page_header, select_ward,
                     view_param, ward_table, without_ward)
+from sia.shown_text import markdown_text, shown
 from sia.wording import change_sentence
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -82,7 +83,7 @@ hotspots = None
 if shading != "measure":
     hotspots = hotspot_map_layer(dataset_key(dataset), without_ward(filters), fy, shading)
     if isinstance(hotspots, str):
-        st.info(f"No hotspot test for this selection: {hotspots}")
+        st.info(f"No hotspot test for this selection: {shown(hotspots)}")
         hotspots = None
 
 key = dataset_key(dataset)
@@ -112,14 +113,15 @@ with panel:
     ward = filters.ward
     if ward and ward in year.index:
         row = year.loc[ward]
-        st.subheader(ward)
+        st.subheader(markdown_text(ward))
         st.metric(MEASURES[filters.measure] + f", {fy}", format_value(row["value"], filters.measure))
         st.markdown(f"Rank **{row['rank']} of {len(year)}** wards  \n"
                     f"{row['count']:,.0f} incidents over {row['months']} month(s)")
         if filters.comparing:
             change = ward_change(table, filters.fys).loc[ward]
             st.markdown("**Change**: " + change_sentence(change, *filters.fys))
-        st.page_link("pages/ward.py", label=f"Open the {ward} profile", icon=":material/arrow_forward:")
+        st.page_link("pages/ward.py", label=f"Open the {markdown_text(ward)} profile",
+                     icon=":material/arrow_forward:")
         if st.button("Clear selection"):
             select_ward(None)
             st.rerun()
@@ -127,5 +129,5 @@ with panel:
         st.info("Click a ward on the map to see its figures here.")
     st.markdown("**Top five wards**")
     top = year.sort_values("rank").head(5)
-    st.markdown("\n".join(f"{int(r['rank'])}. {name}: {format_value(r['value'], filters.measure)}"
+    st.markdown("\n".join(f"{int(r['rank'])}. {markdown_text(name)}: {format_value(r['value'], filters.measure)}"
                            for name, r in top.iterrows()))

@@ -11,6 +11,7 @@ from sia.measures import (categories_against_city, change_by_ward_and_category, 
 from sia.hotspot_runs import unit_hotspot_sentence
 from sia.ui import (briefing_buttons, current_dataset, current_filters, dataset_key, hotspot_run, page_header,
                     select_ward, show_table, ward_table)
+from sia.shown_text import markdown_text, shown
 from sia.wording import change_sentence, significance_cell
 
 dataset = current_dataset()
@@ -21,14 +22,15 @@ busiest = table[table["fy"] == filters.fys[-1]].sort_values("rank")["ward_name"]
 ward = filters.ward if filters.ward in names else busiest
 slug = ward.lower().replace(" ", "-")  # for download file names
 
-page_header(f"Ward profile: {ward}", dataset, filters)
+shown_ward = markdown_text(ward)  # ward names come from the boundary file: text, never markup
+page_header(f"Ward profile: {shown_ward}", dataset, filters)
 picked = st.selectbox("Ward", names, index=names.index(ward))
 if picked != filters.ward:
     select_ward(picked)
     if picked != ward:
         st.rerun()
 briefing_buttons(lambda: ward_briefing(dataset, ward, filters.fys), ward_stem(ward, filters.fys),
-                 f"{ward}'s crime and anti-social behaviour in {' and '.join(filters.fys)}")
+                 f"{shown_ward}'s crime and anti-social behaviour in {' and '.join(filters.fys)}")
 
 mine = table[table["ward_name"] == ward].set_index("fy")
 cols = st.columns(len(filters.fys) * 2)
@@ -44,8 +46,8 @@ st.markdown(" · ".join(f"**{fy}**: rank {mine.loc[fy, 'rank']} of {len(names)} 
 st.markdown("**Hotspot test**")
 for fy in filters.fys:
     run = hotspot_run(dataset_key(dataset), filters, fy, "ward")
-    st.markdown(f"{fy}: no hotspot test ({run})" if isinstance(run, str) else
-                unit_hotspot_sentence(run, ward, filters.subject()))
+    st.markdown(f"{fy}: no hotspot test ({shown(run)})" if isinstance(run, str) else
+                unit_hotspot_sentence(run, ward, filters.subject(), quote=markdown_text))
 if filters.comparing:
     change = ward_change(table, filters.fys).loc[ward]
     st.markdown(f"**Change**: {change_sentence(change, *filters.fys)}. "
@@ -56,7 +58,7 @@ if filters.comparing:
 
 selection = select(dataset.incidents, filters)
 if filters.comparing:
-    with st.expander(f"Change by category in {ward}, {filters.fys[0]} to {filters.fys[1]}"):
+    with st.expander(f"Change by category in {shown_ward}, {filters.fys[0]} to {filters.fys[1]}"):
         by_category = change_by_ward_and_category(selection)
         mine = by_category[by_category["ward_name"] == ward]
         mine = mine.reindex(mine["change"].abs().sort_values(ascending=False).index)

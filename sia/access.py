@@ -1,9 +1,18 @@
-"""Who may see the data: the sign-in and allowlist policy, read from the app's secrets.
+"""Who may see the data and who may change it: the sign-in, allowlist and role policy,
+read from the app's secrets.
 
 Sign-in is on when the secrets have an ``[auth]`` section (Streamlit's ``st.login``, OpenID
 Connect, e.g. Microsoft Entra ID). Then only a signed-in viewer whose email address is in
 ``[access]`` ``allowed_emails``, or whose address is in a domain of ``allowed_domains``,
-sees any data (case-insensitive; a domain matches exactly, not its subdomains).
+sees any data (case-insensitive; a domain matches exactly, not its subdomains). An address
+counts only when the provider says it is verified (``email_verified`` true), or when the
+settings say the provider verifies every address it signs in (``email_verified_by_provider
+= true``, for providers such as a single-tenant Entra ID, which send no such claim).
+
+Two roles: *viewers* see the data; *data stewards* may also load it (upload, fetch and
+rebuild on the Data page). With sign-in, stewards are the addresses in ``steward_emails``.
+Without sign-in the app is read-only, unless the one setting for a machine used by one
+person, ``SIA_IN_APP_LOADING=1`` in the environment, makes whoever uses it a steward.
 
 Letting in everyone the identity provider signs in must be said in so many words
 (``allow_all_signed_in = true``): a provider may sign in far more people than the
@@ -27,7 +36,10 @@ from .wording import plural
 
 AUTH, ACCESS = "auth", "access"
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
-ACCESS_KEYS = ("allowed_emails", "allowed_domains", "allow_all_signed_in", "contact")
+ACCESS_KEYS = ("allowed_emails", "allowed_domains", "allow_all_signed_in", "steward_emails",
+               "email_verified_by_provider", "contact")
+# The one setting that lets whoever uses an app without sign-in load data in it.
+IN_APP_LOADING_VARIABLE = "SIA_IN_APP_LOADING"
 # The identity cookie is signed with cookie_secret; a short one could be guessed, and a
 # forged cookie could name any allowed address.
 MIN_COOKIE_SECRET = 32
@@ -39,6 +51,7 @@ _SEE = "see the README, 'Sign-in and hosting'"
 class Access(enum.Enum):
     OPEN = "open"              # sign-in not configured: everyone who reaches the app
     SIGN_IN = "sign in"        # sign-in configured and nobody signed in
+    UNVERIFIED = "unverified"  # signed in, but the provider has not verified the address
     NOT_LISTED = "not listed"  # signed in, but not on the allowlist
     ALLOWED = "allowed"
 
@@ -50,25 +63,55 @@ class AccessPolicy:
     allowed_emails: frozenset[str] = frozenset()
     allowed_domains: frozenset[str] = frozenset()
     allow_all_signed_in: bool = False
+    steward_emails: frozenset[str] = frozenset()
+    email_verified_by_provider: bool = False
+    in_app_loading: bool = False  # without sign-in: SIA_IN_APP_LOADING=1
     contact: str = ""
 
     def access(self, viewer: Mapping) -> Access:
-        """What the viewer (``st.user`` as a dict) may do."""
+        """Whether the viewer (``st.user`` as a dict) may see the data."""
         if not self.sign_in:
             return Access.OPEN
         if viewer.get("is_logged_in") is not True:
             return Access.SIGN_IN
-        return Access.ALLOWED if self.admits(viewer) else Access.NOT_LISTED
+        if self.admits(viewer):
+            return Access.ALLOWED
+        if self._listed(verified_email({**viewer, "email_verified": True})):
+            return Access.UNVERIFIED  # on the list, but the provider does not vouch for it
+        return Access.NOT_LISTED
+
+    def email(self, viewer: Mapping) -> str | None:
+        return verified_email(viewer, self.email_verified_by_provider)
 
     def admits(self, viewer: Mapping) -> bool:
-        if self.allow_all_signed_in:
-            return True
-        email = verified_email(viewer)
-        return email is not None and (email in self.allowed_emails
+        return self.allow_all_signed_in or self._listed(self.email(viewer))
+
+    def _listed(self, email: str | None) -> bool:
+        return email is not None and (email in self.allowed_emails or email in self.steward_emails
                                       or email.rsplit("@", 1)[1] in self.allowed_domains)
 
+    def may_load(self, viewer: Mapping) -> bool:
+        """Whether the viewer is a data steward: may upload, fetch and rebuild the data
+        that every viewer sees."""
+        if not self.sign_in:
+            return self.in_app_loading
+        return self.access(viewer) is Access.ALLOWED and self.email(viewer) in self.steward_emails
+
     def describe(self) -> str:
-        """One sentence for the About page."""
+        """What the About page says of who may see and load the data."""
+        return self._who_sees() + " " + self.who_loads()
+
+    def who_loads(self) -> str:
+        if not self.sign_in:
+            return ("Anyone using this app may load data on the Data page (it is set up for a "
+                    "machine used by one person)." if self.in_app_loading else
+                    "Nobody can load or replace the data from the app: it is built on the server "
+                    "with `python -m sia ingest` or `fetch`.")
+        return (f"Only {plural(len(self.steward_emails), 'listed data steward')} may load or replace "
+                "the data on the Data page." if self.steward_emails else
+                "Nobody can load or replace the data from the app (no data stewards are listed).")
+
+    def _who_sees(self) -> str:
         if not self.sign_in:
             return ("Sign-in is not configured: anyone who can reach this server can see the "
                     "dashboard and its data. To restrict it, configure sign-in in the app's "
@@ -77,17 +120,24 @@ class AccessPolicy:
             return ("Sign-in is on: everyone the identity provider signs in may see the "
                     "dashboard.")
         who = [f"accounts in {', '.join(sorted(self.allowed_domains))}"] if self.allowed_domains else []
-        if self.allowed_emails:
-            who.append(plural(len(self.allowed_emails), "listed email address", "listed email addresses"))
+        listed = {e for e in self.allowed_emails | self.steward_emails
+                  if e.rsplit("@", 1)[1] not in self.allowed_domains}
+        if listed:
+            who.append(plural(len(listed), "listed email address", "listed email addresses"))
         return (f"Sign-in is on: only {' and '.join(who)} may see the dashboard; anyone else "
                 "who signs in sees no data.")
 
 
-def verified_email(viewer: Mapping) -> str | None:
-    """The viewer's email address, lower-cased; None when there is none, or when the
-    provider says it has not verified it (``email_verified = false``)."""
+def verified_email(viewer: Mapping, verified_by_provider: bool = False) -> str | None:
+    """The viewer's email address, lower-cased, when the provider vouches for it: its
+    ``email_verified`` claim is true (the JSON true, or the text "true" some providers
+    send), or it sends no such claim and the settings say it verifies every address.
+    Anything else ("false", "no", 0, a list) is not verified."""
     email = viewer.get("email")
-    if not isinstance(email, str) or viewer.get("email_verified") is False:
+    claim = viewer.get("email_verified")
+    verified = claim is True or (isinstance(claim, str) and claim.strip().lower() == "true") or (
+        "email_verified" not in viewer and verified_by_provider)
+    if not isinstance(email, str) or not verified:
         return None
     email = email.strip().lower()
     return email if _EMAIL.fullmatch(email) else None
@@ -101,15 +151,20 @@ def signed_in_as(viewer: Mapping) -> str:
     return str(email or name or "an account without a name or email address")
 
 
-def access_policy(secrets: Mapping) -> AccessPolicy:
-    """The policy the secrets set; InputError listing every problem when they are malformed."""
+def access_policy(secrets: Mapping, environ: Mapping | None = None) -> AccessPolicy:
+    """The policy the secrets (and, without sign-in, the environment) set; InputError
+    listing every problem when they are malformed."""
     auth, access = secrets.get(AUTH), secrets.get(ACCESS)
     if auth is None:
         if access is not None:  # someone meant to restrict the app: never run it open
             raise InputError(Problem(
                 "restricts who may see the data, but sign-in is not configured", "secrets [access]",
                 "add an [auth] section, or remove [access] to run the app open; " + _SEE))
-        return AccessPolicy()
+        flag = (environ or {}).get(IN_APP_LOADING_VARIABLE, "").strip()
+        if flag not in ("", "0", "1"):
+            raise InputError(Problem(f"${IN_APP_LOADING_VARIABLE} is {flag!r}", "the environment",
+                                     "set it to 1 to let whoever uses this app load data in it, or unset it"))
+        return AccessPolicy(in_app_loading=flag == "1")
     problems: list[Problem] = []
     providers = _providers(auth, problems)
     policy = _allowlist(access if access is not None else {}, problems)
@@ -167,9 +222,13 @@ def _allowlist(access, problems: list[Problem]) -> dict:
             problems.append(Problem(f"unknown setting {key!r}", where,
                                     f"the settings are {', '.join(ACCESS_KEYS)}"))
     emails = _entries(access, "allowed_emails", problems)
-    for email in emails:
-        if not _EMAIL.fullmatch(email):
-            problems.append(Problem(f"{email!r} is not an email address", f"{where} allowed_emails"))
+    stewards = _entries(access, "steward_emails", problems)
+    for key, listed in (("allowed_emails", emails), ("steward_emails", stewards)):
+        for email in listed:
+            if not _EMAIL.fullmatch(email):
+                problems.append(Problem(f"{email!r} is not an email address", f"{where} {key}",
+                                        "stewards are named one by one, by address" if key == "steward_emails"
+                                        else ""))
     domains = _entries(access, "allowed_domains", problems)
     for domain in domains:
         if "@" in domain:
@@ -183,17 +242,22 @@ def _allowlist(access, problems: list[Problem]) -> dict:
     if not isinstance(allow_all, bool):
         problems.append(Problem("allow_all_signed_in must be true or false", where))
         allow_all = False
+    by_provider = access.get("email_verified_by_provider", False)
+    if not isinstance(by_provider, bool):
+        problems.append(Problem("email_verified_by_provider must be true or false", where))
+        by_provider = False
     contact = access.get("contact", "")
     if not isinstance(contact, str):
         problems.append(Problem("contact must be text (who to ask for access)", where))
         contact = ""
-    if not (emails or domains or allow_all):
+    if not (emails or domains or allow_all or stewards):
         problems.append(Problem(
             "lets nobody see the data: no allowed_emails or allowed_domains", where,
             "list the addresses or domains allowed, or set allow_all_signed_in = true to let in "
             "everyone the identity provider signs in; " + _SEE))
     return {"allowed_emails": frozenset(emails), "allowed_domains": frozenset(domains),
-            "allow_all_signed_in": allow_all, "contact": contact.strip()}
+            "allow_all_signed_in": allow_all, "steward_emails": frozenset(stewards),
+            "email_verified_by_provider": by_provider, "contact": contact.strip()}
 
 
 def _entries(access: Mapping, key: str, problems: list[Problem]) -> list[str]:

@@ -155,18 +155,21 @@ def study_units(dataset: Dataset, query: HotspotQuery, fy: str) -> gpd.GeoDataFr
     return units
 
 
-def unit_hotspot_sentence(run: HotspotRun, unit_name: str, subject: str) -> str:
-    """Whether one unit is a hotspot, in words, with the method and correction named."""
+def unit_hotspot_sentence(run: HotspotRun, unit_name: str, subject: str, quote=str) -> str:
+    """Whether one unit is a hotspot, in words (with **bold**), with the method and
+    correction named. ``quote`` makes the unit's name safe for where the sentence goes
+    (sia.shown_text.markdown_text for Streamlit)."""
     row = run.gistar.table.set_index("unit_name").loc[unit_name]
+    name = quote(unit_name)
     label = row["class"]
     if label.startswith(("hot", "cold")):
         kind, level = label.split()
-        finding = (f"**{unit_name} is a {'hotspot' if kind == 'hot' else 'coldspot'}** for {subject} "
+        finding = (f"**{name} is a {'hotspot' if kind == 'hot' else 'coldspot'}** for {subject} "
                    f"at {level} confidence")
     elif label == "not significant":
-        finding = f"{unit_name} is **not a significant hotspot or coldspot** for {subject}"
+        finding = f"{name} is **not a significant hotspot or coldspot** for {subject}"
     else:
-        finding = f"{unit_name} has no neighbouring {UNIT_NAMES[run.unit]}, so it was not tested"
+        finding = f"{name} has no neighbouring {UNIT_NAMES[run.unit]}, so it was not tested"
     detail = ("" if pd.isna(row["gi_z"]) else
               f" (Gi* z = {row['gi_z']:+.2f}, adjusted p = {row['p_adjusted']:.3g})")
     return (f"{run.fy}: {finding}{detail}. Method: Getis-Ord Gi* with its neighbouring "

@@ -24,6 +24,9 @@ from .errors import InputError, Problem
 MB = 1 << 20
 # A street file, given alone or as an archive member: ten times the largest police.uk file.
 MAX_STREET_FILE = 256 * MB
+# All the street files one build reads: some five million rows, twice a large force's two
+# years; a whole archive of every force is read with --force, or by 'fetch', not whole.
+MAX_BUILD_INPUT = 1024 * MB
 # Boundaries (GeoJSON, GeoPackage, shapefile) and tables (lookups, population, IMD): the
 # generalised boundaries of every ward in the UK, or every LSOA's figures, are far smaller.
 MAX_BOUNDARY_FILE = 256 * MB
@@ -38,6 +41,8 @@ BLOCK = 1 * MB
 
 
 def size_text(n: int) -> str:
+    if n >= 1024 * MB:
+        return f"{n / (1024 * MB):,.1f} GB"
     return f"{n / MB:,.0f} MB" if n >= MB else f"{n / 1024:,.0f} kB"
 
 

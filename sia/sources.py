@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import InputError, Problem
-from .limits import MAX_STREET_FILE, check_archive, copy_member, require_file
+from .limits import (MAX_BUILD_INPUT, MAX_STREET_FILE, check_archive, check_member, copy_member,
+                     require_file, size_text)
 
 STREET_FILE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([A-Za-z0-9-]+?)-street\.csv$")
 
@@ -31,6 +32,7 @@ class StreetFile:
     month: str | None  # from the file name, when it follows the police.uk pattern
     force: str | None
     read_bytes: Callable[[], bytes | mmap.mmap]  # bytes-like, whole file
+    size: int = 0  # bytes, as the file system or the archive's directory states it
 
 
 @dataclass(frozen=True)
@@ -104,23 +106,34 @@ def discover(paths: list[Path], selection: SourceSelection | None = None,
         elif path.suffix.lower() == ".csv":
             m = STREET_FILE.search(path.name)
             entries = [(str(path), m.group(1) if m else None, m.group(2) if m else None, None,
-                        _file_reader(path))]
+                        _file_reader(path), path.stat().st_size, None)]
             kind = "file"
         else:
             problems.append(Problem("not a CSV file, folder or .zip archive", str(path),
                                     "give police.uk street-level CSVs, a folder of them or an archive zip"))
             continue
-        for label, month, force, reason, reader in entries:
+        for label, month, force, reason, reader, size, info in entries:
             reason = reason or selection.reason_to_skip(month, force)
             if reason:
                 skipped.append(SkippedFile(label, reason))
-            else:
-                found.append(StreetFile(label, month, force, reader))
-        if len(found) == before and kind != "file":
+                continue
+            if info is not None:  # an archive member to be read: refused now if no street file is like it
+                try:
+                    check_member(info, label)
+                except InputError as exc:
+                    problems.extend(exc.problems)
+                    continue
+            found.append(StreetFile(label, month, force, reader, size))
+        if len(found) == before and kind != "file" and not problems:
             problems.append(Problem(f"{kind} holds no police.uk street-level files "
                                     "(named YYYY-MM-<force>-street.csv) that were selected",
                                     str(path),
                                     "point at a data.police.uk archive or a folder in its layout"))
+    total = sum(f.size for f in found)
+    if total > MAX_BUILD_INPUT:
+        problems.append(Problem(f"the street files selected come to {size_text(total)}, more than the "
+                                f"{size_text(MAX_BUILD_INPUT)} one build may read", "the sources",
+                                "choose the area's force (--force) and fewer months (--fy)"))
     if problems:
         raise InputError(problems)
     return found, skipped
@@ -129,11 +142,13 @@ def discover(paths: list[Path], selection: SourceSelection | None = None,
 def _folder_entries(folder: Path) -> Iterator[tuple]:
     for file in sorted(p for p in folder.rglob("*") if not p.is_dir()):
         month, force, reason = _classify(file.relative_to(folder).as_posix())
-        if reason is None and not _is_regular(file):  # a pipe would block the read forever
+        regular = _is_regular(file)
+        size = file.stat().st_size if regular else 0
+        if reason is None and not regular:  # a pipe would block the read forever
             reason = "not a regular file (a pipe, socket or device)"
-        elif reason is None and file.stat().st_size > MAX_STREET_FILE:
-            reason = "larger than any police.uk street file"
-        yield str(file), month, force, reason, _file_reader(file)
+        elif reason is None and size > MAX_STREET_FILE:
+            reason = f"larger than the {size_text(MAX_STREET_FILE)} a street file may be"
+        yield str(file), month, force, reason, _file_reader(file), size, None
 
 
 def _is_regular(path: Path) -> bool:
@@ -146,11 +161,12 @@ def _is_regular(path: Path) -> bool:
 def _zip_entries(archive: Path) -> list[tuple]:
     with zipfile.ZipFile(archive) as zf:
         check_archive(zf, str(archive))
-        names = sorted(i.filename for i in zf.infolist() if not i.is_dir())
+        members = sorted((i for i in zf.infolist() if not i.is_dir()), key=lambda i: i.filename)
     entries = []
-    for name in names:
-        month, force, reason = _classify(name)
-        entries.append((f"{archive}!{name}", month, force, reason, _member_reader(archive, name)))
+    for info in members:
+        month, force, reason = _classify(info.filename)
+        entries.append((f"{archive}!{info.filename}", month, force, reason,
+                        _member_reader(archive, info.filename), info.file_size, info))
     return entries
 
 

@@ -2,7 +2,7 @@
 sidebar (kept in step with the URL), the header every page shows, and cached figures."""
 from __future__ import annotations
 
-import re
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from .measures import month_of_year, months_counted, select, ward_measures
 from .periods import MONTH_ABBREVIATIONS, fy_coverage
 from .priorities import REGISTER, Register, load_register
 from .priority_evidence import evidence_table
+from .shown_text import markdown_text, shown
 from .store import Dataset, current_build, open_dataset
 from .wording import plural
 
@@ -71,12 +72,16 @@ def app_access_policy() -> AccessPolicy:
         if exc.error_id != "no-secrets-found":  # a file that may hold [auth]: stay closed
             raise InputError(Problem(str(exc), "the app's secrets", "correct the file's TOML"))
         secrets = {}  # no secrets file at all: the app is open
-    return access_policy(secrets)
+    return access_policy(secrets, os.environ)
 
 
-def _markdown_text(text: str) -> str:
-    # Names and addresses come from the identity provider: shown as text, never as markup.
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~$])", r"\\\1", text)
+def viewer_may_load() -> bool:
+    """Whether the viewer is a data steward, who may upload, fetch and rebuild the data
+    every viewer sees (sia.access); False when the settings cannot be read."""
+    try:
+        return app_access_policy().may_load(st.user.to_dict())
+    except InputError:
+        return False
 
 
 def access_gate() -> bool:
@@ -88,7 +93,7 @@ def access_gate() -> bool:
     except InputError as exc:
         st.title(APP_NAME)
         st.error("Sign-in is not set up correctly, so no data is shown. The app's secrets "
-                 "need correcting:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+                 "need correcting:\n\n" + "\n".join(f"- {shown(p)}" for p in exc.problems))
         return False
     viewer = st.user.to_dict()
     access = policy.access(viewer)
@@ -98,13 +103,18 @@ def access_gate() -> bool:
     if access is Access.SIGN_IN:
         several = len(policy.providers) > 1
         for provider in policy.providers:
-            st.button(f"Sign in with {provider.title()}" if several else "Sign in", type="primary",
+            st.button(f"Sign in with {markdown_text(provider.title())}" if several else "Sign in", type="primary",
                       on_click=st.login, args=(provider,), key=f"sign_in_{provider or 'default'}",
                       icon=":material/login:")
+    elif access is Access.UNVERIFIED:
+        st.markdown(f"You are signed in as **{markdown_text(signed_in_as(viewer))}**, but the identity "
+                    "provider has not confirmed that this email address is yours, so the dashboard "
+                    "cannot let you in. Confirm the address with the provider, then sign in again.")
     else:
-        st.markdown(f"You are signed in as **{_markdown_text(signed_in_as(viewer))}**, which does "
+        st.markdown(f"You are signed in as **{markdown_text(signed_in_as(viewer))}**, which does "
                     "not have access to this dashboard.")
-        st.markdown(f"To ask for access, contact {policy.contact}." if policy.contact else
+    if access in (Access.UNVERIFIED, Access.NOT_LISTED):
+        st.markdown(f"To ask for access, contact {markdown_text(policy.contact)}." if policy.contact else
                     "To ask for access, contact the team that runs this dashboard.")
         st.button("Sign out", on_click=st.logout, key="sign_out", icon=":material/logout:")
     return False
@@ -116,7 +126,7 @@ def signed_in_sidebar() -> None:
     viewer = st.user.to_dict()
     if viewer.get("is_logged_in") is True:
         with st.sidebar:
-            st.caption(f"Signed in as {_markdown_text(signed_in_as(viewer))}")
+            st.caption(f"Signed in as {markdown_text(signed_in_as(viewer))}")
             st.button("Sign out", on_click=st.logout, key="sign_out", icon=":material/logout:",
                       type="tertiary")
 
@@ -126,6 +136,15 @@ def current_dataset() -> Dataset:
     clear message when the configured one cannot be opened, and with the sign-in screen
     when the viewer may not see the data (app.py checks first; this guards any page run
     on its own)."""
+    dataset = dataset_or_problem()
+    if dataset is None:
+        st.stop()
+    return dataset
+
+
+def dataset_or_problem() -> Dataset | None:
+    """As current_dataset, but None (with what is wrong shown) when the dataset cannot be
+    opened, so that the Data page can still offer its stewards a new build."""
     _run_through_app_navigation()
     if not access_gate():
         st.stop()
@@ -138,8 +157,13 @@ def current_dataset() -> Dataset:
             st.rerun()
         return _open(str(data_dir), build.name)
     except InputError as exc:
-        st.error(f"The dataset cannot be opened: {exc}")
-        st.stop()
+        st.title(APP_NAME)
+        st.error("The dataset cannot be opened, so no figures can be shown:\n\n"
+                 + "\n".join(f"- {shown(p)}" for p in exc.problems), icon=":material/error:")
+        st.info("To repair it, a data steward builds the dataset again: on the Data page (upload or "
+                "fetch), or on the server with `python -m sia ingest` or `python -m sia fetch` into "
+                "the same data directory. Until then no page can show data.", icon=":material/build:")
+        return None
 
 
 def refresh_dataset() -> None:
@@ -149,6 +173,19 @@ def refresh_dataset() -> None:
     _data_dir.clear()
     for key in [*_WIDGETS.values(), "ward", _LAST_PARAMS]:
         st.session_state.pop(key, None)
+
+
+def release_uploads(files, round_key: str) -> None:
+    """Let the server's memory go of uploaded files (Streamlit keeps them for the session
+    otherwise) and start the uploaders afresh, whose keys carry ``round_key``'s number."""
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None and isinstance(ctx.uploaded_file_mgr, MemoryUploadedFileManager):
+        for file in files:
+            ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=file.file_id)
+    st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
 
 
 class StreamlitProgress(DrawnProgress):
@@ -271,7 +308,7 @@ def sidebar(dataset: Dataset) -> Filters:
         parsed = from_query_params(meaningful, fys, ward_names)
         _load_widgets(parsed.filters)
         for note in parsed.notes:
-            st.toast(f"Link ignored: {note}")
+            st.toast(f"Link ignored: {markdown_text(note)}")
     elif not meaningful and _KEPT in st.session_state:
         # A page switch: the page links carry no query, and Streamlit drops the values of
         # widgets a page has not drawn yet (each page draws this sidebar itself).
@@ -451,7 +488,7 @@ def priority_register() -> Register:
         return _register(str(REGISTER), REGISTER.stat().st_mtime_ns)
     except InputError as exc:
         st.error("The priority register cannot be read:\n\n" +
-                 "\n".join(f"- {p}" for p in exc.problems))
+                 "\n".join(f"- {shown(p)}" for p in exc.problems))
         st.stop()
 
 

@@ -1,5 +1,6 @@
 """Helpers shared by the tests (fixtures live in the conftest files)."""
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 ARTIFACTS = ROOT / "tests" / "artifacts"  # screenshots and server logs, ignored by git
+
+
+def unescaped(markdown: str) -> str:
+    """Markdown made safe by sia.shown_text.markdown_text, as a reader sees it."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def require_shared_data() -> Path:

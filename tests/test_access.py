@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from sia.access import Access, AccessPolicy, access_policy, signed_in_as, verified_email
 from sia.errors import InputError
-from support import ROOT
+from support import ROOT, unescaped
 
 SECRET = "0123456789abcdef" * 4
 AUTH = {"redirect_uri": "https://csp.derby.gov.uk/oauth2callback", "cookie_secret": SECRET,
@@ -16,8 +16,10 @@ AUTH = {"redirect_uri": "https://csp.derby.gov.uk/oauth2callback", "cookie_secre
         "server_metadata_url": "https://login.microsoftonline.com/tenant/v2.0/.well-known/openid-configuration"}
 ACCESS = {"allowed_domains": ["Derby.gov.uk"], "allowed_emails": ["analyst@derbyshire.police.uk"],
           "contact": "the CSP analysts (csp@derby.gov.uk)"}
-ANALYST = {"is_logged_in": True, "email": "Jo.Bloggs@DERBY.gov.uk", "name": "Jo Bloggs"}
-OUTSIDER = {"is_logged_in": True, "email": "someone@example.com", "name": "Some One"}
+ANALYST = {"is_logged_in": True, "email": "Jo.Bloggs@DERBY.gov.uk", "name": "Jo Bloggs", "email_verified": True}
+OUTSIDER = {"is_logged_in": True, "email": "someone@example.com", "name": "Some One", "email_verified": True}
+STEWARD = {"is_logged_in": True, "email": "data.steward@derby.gov.uk", "name": "Dee Steward",
+           "email_verified": True}
 SIGNED_OUT = {"is_logged_in": False}
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 # What a sign-in or no-access screen may hold: nothing of the data (no table, chart, map,
@@ -53,12 +55,59 @@ def test_allowlist_matches_emails_and_domains_case_insensitively():
     assert "accounts in derby.gov.uk and 1 listed email address" in policy.describe()
 
 
+@pytest.mark.parametrize("claim", [False, "false", "False", "no", 0, 1, "", "yes", ["true"], None])
+def test_only_a_true_email_verified_claim_counts(claim):
+    """email_verified must be true (or the text "true" some providers send): "false" is a
+    non-empty string, and was once taken as true."""
+    policy = access_policy({"auth": AUTH, "access": ACCESS})
+    viewer = {**ANALYST, "email_verified": claim}
+    assert policy.access(viewer) is Access.UNVERIFIED and not policy.admits(viewer)
+    assert verified_email(viewer) is None
+
+
 def test_an_unverified_or_missing_email_is_not_let_in():
     policy = access_policy({"auth": AUTH, "access": ACCESS})
-    assert policy.access({**ANALYST, "email_verified": False}) is Access.NOT_LISTED
     assert policy.access({**ANALYST, "email_verified": True}) is Access.ALLOWED
+    assert policy.access({**ANALYST, "email_verified": "TRUE"}) is Access.ALLOWED
+    without_claim = {k: v for k, v in ANALYST.items() if k != "email_verified"}
+    assert policy.access(without_claim) is Access.UNVERIFIED
+    assert policy.access({**OUTSIDER, "email_verified": False}) is Access.NOT_LISTED  # not listed anyway
     assert policy.access({"is_logged_in": True, "name": "No Email"}) is Access.NOT_LISTED
-    assert verified_email({"email": "two@at@derby.gov.uk"}) is None
+    assert verified_email({"email": "two@at@derby.gov.uk", "email_verified": True}) is None
+    # A provider that sends no such claim but verifies every address (single-tenant Entra ID).
+    trusting = access_policy({"auth": AUTH, "access": {**ACCESS, "email_verified_by_provider": True}})
+    assert trusting.access(without_claim) is Access.ALLOWED
+    assert trusting.access({**ANALYST, "email_verified": "false"}) is Access.UNVERIFIED  # a claim still counts
+    assert "email_verified_by_provider must be true or false" in problems(
+        {"auth": AUTH, "access": {**ACCESS, "email_verified_by_provider": "yes"}})
+
+
+def test_stewards_may_load_and_viewers_may_not():
+    policy = access_policy({"auth": AUTH, "access": {**ACCESS, "steward_emails": ["Data.Steward@derby.gov.uk"]}})
+    assert policy.may_load(STEWARD) and policy.access(STEWARD) is Access.ALLOWED
+    assert not policy.may_load(ANALYST) and policy.access(ANALYST) is Access.ALLOWED
+    assert not policy.may_load({**STEWARD, "email_verified": "false"})
+    assert not policy.may_load({**STEWARD, "is_logged_in": False})
+    assert not policy.may_load(OUTSIDER)
+    # A steward need not be on the viewers' lists to see the data.
+    only = access_policy({"auth": AUTH, "access": {"steward_emails": ["x@example.org"]}})
+    assert only.access({**OUTSIDER, "email": "x@example.org"}) is Access.ALLOWED
+    assert "1 listed data steward may load" in policy.describe()
+    assert "'derby.gov.uk' is not an email address" in problems(
+        {"auth": AUTH, "access": {**ACCESS, "steward_emails": ["derby.gov.uk"]}})
+
+
+def test_without_sign_in_nobody_loads_unless_the_machine_is_one_persons():
+    assert not access_policy({}).may_load({})
+    assert not access_policy({}, {"SIA_IN_APP_LOADING": "0"}).may_load({})
+    assert access_policy({}, {"SIA_IN_APP_LOADING": "1"}).may_load({})
+    assert "Nobody can load or replace the data from the app" in access_policy({}).describe()
+    assert "Anyone using this app may load data" in access_policy({}, {"SIA_IN_APP_LOADING": "1"}).describe()
+    with pytest.raises(InputError, match="SIA_IN_APP_LOADING is 'yes'"):
+        access_policy({}, {"SIA_IN_APP_LOADING": "yes"})
+    # With sign-in the setting gives nobody the steward's role: the secrets list stewards.
+    policy = access_policy({"auth": AUTH, "access": ACCESS}, {"SIA_IN_APP_LOADING": "1"})
+    assert not policy.may_load(ANALYST)
 
 
 def test_sign_in_without_an_allowlist_lets_nobody_in_unless_it_says_so():
@@ -162,8 +211,8 @@ def test_a_viewer_not_on_the_allowlist_sees_who_to_ask(monkeypatch, page):
     monkeypatch.delenv("SIA_DATA_DIR", raising=False)
     at = run_page(page, OUTSIDER, {"auth": AUTH, "access": ACCESS})
     assert_no_data(at)
-    text = " ".join(m.value for m in at.markdown)
-    assert "signed in as **Some One \\(someone@example\\.com\\)**" in text
+    text = " ".join(unescaped(m.value) for m in at.markdown)
+    assert "signed in as **Some One (someone@example.com)**" in text
     assert "does not have access" in text and "contact the CSP analysts (csp@derby.gov.uk)" in text
     assert [b.label for b in at.button] == ["Sign out"]
 
@@ -172,7 +221,7 @@ def test_an_allowed_viewer_sees_the_data_and_can_sign_out(monkeypatch):
     monkeypatch.delenv("SIA_DATA_DIR", raising=False)
     at = run_page("pages/overview.py", ANALYST, {"auth": AUTH, "access": ACCESS})
     assert at.title[0].value == "Derby community safety overview" and at.metric
-    assert at.sidebar.caption[0].value == "Signed in as Jo Bloggs \\(Jo\\.Bloggs@DERBY\\.gov\\.uk\\)"
+    assert unescaped(at.sidebar.caption[0].value) == "Signed in as Jo Bloggs (Jo.Bloggs@DERBY.gov.uk)"
     next(b for b in at.sidebar.button if b.label == "Sign out").click().run()
     assert at.user == {"is_logged_in": False}
     assert_no_data(at)
@@ -201,7 +250,7 @@ def test_misconfigured_access_shows_the_problem_and_no_data(monkeypatch, page):
     at = run_page(page, ANALYST, {"auth": AUTH, "access": {"allowed_domains": ["@derby.gov.uk"]}})
     assert_no_data(at)
     assert "Sign-in is not set up correctly, so no data is shown" in at.error[0].value
-    assert "'@derby.gov.uk' is not a domain" in at.error[0].value
+    assert "'@derby.gov.uk' is not a domain" in unescaped(at.error[0].value)
     assert not at.button
 
 

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from fetch_servers import ONS_ROOT
 from sia.counts import count_incidents
 from sia.store import open_dataset
-from support import ROOT
+from support import ROOT, unescaped
 
 
 @pytest.fixture
@@ -22,6 +22,7 @@ def app_cache(monkeypatch, tmp_path, demo_data_dir) -> Path:
     monkeypatch.setenv("SIA_CACHE_DIR", str(cache))
     monkeypatch.delenv("SIA_DATA_DIR", raising=False)
     monkeypatch.setenv("SIA_FETCH_RETRIES", "0")
+    monkeypatch.setenv("SIA_IN_APP_LOADING", "1")  # one person's machine: its user is the steward
     # AppTest runs a page on its own on reruns, which sia.ui answers with a rerun through
     # app.py's navigation; that second run would lose a button's click. A real server runs
     # pages through app.py (tests/e2e checks it), so here the page simply runs.
@@ -45,7 +46,9 @@ def upload(path: Path, name: str | None = None) -> tuple[str, bytes, str]:
 
 
 def submit(at: AppTest) -> AppTest:
-    next(b for b in at.button if b.label == "Build the dataset from these files").click()
+    at.run()  # a browser reruns the page as each file arrives
+    assert not at.exception, [e.value for e in at.exception]
+    at.button(key="build_upload").click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -53,16 +56,16 @@ def submit(at: AppTest) -> AppTest:
 
 def test_uploading_the_real_files_makes_them_the_apps_dataset(app_cache, shared_data, real_data_dir):
     at = data_page()
-    at.file_uploader(key="upload_police").set_value(
+    at.file_uploader(key="upload_police_0").set_value(
         [upload(p) for p in sorted((shared_data / "police_uk").rglob("*-street.csv"))])
-    at.file_uploader(key="upload_wards").set_value(upload(shared_data / "boundaries" / "wards_2013_derby.geojson"))
-    at.file_uploader(key="upload_lookup").set_value(upload(shared_data / "lookups" / "lsoa11_to_ward19_derby.csv"))
-    at.file_uploader(key="upload_population").set_value([
+    at.file_uploader(key="upload_wards_0").set_value(upload(shared_data / "boundaries" / "wards_2013_derby.geojson"))
+    at.file_uploader(key="upload_lookup_0").set_value(upload(shared_data / "lookups" / "lsoa11_to_ward19_derby.csv"))
+    at.file_uploader(key="upload_population_0").set_value([
         upload(shared_data / "population" / "pop_mid2015_lsoa_derby.csv", "population-2014-15.csv"),
         upload(shared_data / "population" / "pop_mid2019_lsoa_syoa_derby.csv", "population-2019-20.csv")])
     submit(at)
 
-    assert "8 uploaded police.uk file(s): 25," in at.success[0].value
+    assert "8 uploaded police.uk file(s): 25," in unescaped(at.success[0].value)
     assert not at.warning  # no longer the demo
     assert "police.uk street-level data" in at.info[0].value and "2014-15: 7 of 12 months" in at.info[0].value
     built = open_dataset(app_cache / "uploaded")
@@ -83,14 +86,14 @@ def test_a_bad_upload_says_what_is_wrong_and_builds_nothing(app_cache, shared_da
     at = data_page()
     street = shared_data / "police_uk" / "2019-09" / "2019-09-derbyshire-street.csv"
     if case.startswith("no wards"):
-        at.file_uploader(key="upload_police").set_value([upload(street)])
-        at.file_uploader(key="upload_population").set_value([upload(street, "pop.csv")])
+        at.file_uploader(key="upload_police_0").set_value([upload(street)])
+        at.file_uploader(key="upload_population_0").set_value([upload(street, "pop.csv")])
     else:
         broken = street.read_bytes().replace(b",2019-09,", b",Sept 2019,")
-        at.file_uploader(key="upload_police").set_value([(street.name, broken, "text/csv")])
-        at.file_uploader(key="upload_wards").set_value(upload(shared_data / "boundaries" / "wards_2013_derby.geojson"))
+        at.file_uploader(key="upload_police_0").set_value([(street.name, broken, "text/csv")])
+        at.file_uploader(key="upload_wards_0").set_value(upload(shared_data / "boundaries" / "wards_2013_derby.geojson"))
     submit(at)
-    shown = [e.value for e in at.error]
+    shown = [unescaped(e.value) for e in at.error]
     assert len(shown) == len(errors)
     for text, expected in zip(shown, errors):
         assert text.startswith(expected)
@@ -106,12 +109,79 @@ def test_fetch_shows_its_error_in_the_page(app_cache, monkeypatch, serve):
     at.button(key="fetch").click().run()
     # The local archives hold 2014-04..10 and 2019-09 only: the rest of the two years is named.
     assert len(at.error) == 1
-    assert "no police.uk archive holds 2014-11, 2014-12, 2015-01, 2015-02, 2015-03, 2019-04" in at.error[0].value
+    assert "no police.uk archive holds 2014-11, 2014-12, 2015-01, 2015-02, 2015-03, 2019-04" in unescaped(at.error[0].value)
     assert not (app_cache / "uploaded" / "CURRENT").exists()
 
     monkeypatch.setenv("SIA_POLICE_BASE_URL", "http://127.0.0.1:9")  # offline
     at.button(key="fetch").click().run()
-    assert [e.value for e in at.error] == [
+    assert [unescaped(e.value) for e in at.error] == [
         "http://127.0.0.1:9/data/archive/: cannot reach data.police.uk (Connection refused) "
         "(1 attempt); check the internet connection and try again later, or point "
         "--police-base-url (or $SIA_POLICE_BASE_URL) at a mirror"]
+
+
+def test_without_configuration_the_data_page_offers_no_loading(app_cache, monkeypatch):
+    """An app without sign-in is read-only: no uploader, no fetch, and how to load instead."""
+    monkeypatch.delenv("SIA_IN_APP_LOADING")
+    at = data_page()
+    assert not at.get("file_uploader") and not [b for b in at.button if b.key in ("fetch", "build_upload")]
+    advice = unescaped(next(i.value for i in at.info if "data stewards" in i.value))
+    assert "python -m sia fetch" in advice and "SIA_IN_APP_LOADING=1" in advice
+    assert at.dataframe  # the page's own figures are still shown
+
+
+def test_uploads_over_the_session_cap_are_let_go(app_cache, monkeypatch, shared_data):
+    monkeypatch.setattr("sia.uploads.MAX_UPLOAD_TOTAL", 1024 * 1024)  # 1 MB for the test
+    at = data_page()
+    street = sorted((shared_data / "police_uk").rglob("*-street.csv"))[:3]  # about 1.8 MB
+    at.file_uploader(key="upload_police_0").set_value([upload(p) for p in street])
+    at.run()
+    assert "more than the 1 MB one upload may hold, so they were let go" in unescaped(at.error[0].value)
+    at.run()  # the uploaders start afresh, empty
+    assert at.file_uploader(key="upload_police_1").value in (None, [])
+    assert not (app_cache / "uploaded" / "CURRENT").exists()
+
+
+@pytest.fixture
+def damaged(tmp_path, monkeypatch):
+    """SIA_DATA_DIR names a dataset whose manifest was cut short."""
+    from police_rows import row, write_street, write_test_wards
+    from sia.ingest import WardInputs, build_dataset
+
+    build, _ = build_dataset([write_street(tmp_path / "src", "2014-04", [row()])],
+                             WardInputs(boundaries=write_test_wards(tmp_path / "w.geojson")), tmp_path / "data")
+    (build / "manifest.json").write_text('{"format": 1, "mon')
+    monkeypatch.setenv("SIA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr("sia.ui._run_through_app_navigation", lambda: None)
+    from sia.ui import _data_dir
+    _data_dir.clear()
+    yield tmp_path / "data"
+    _data_dir.clear()
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/map.py", "pages/ward.py", "pages/priorities.py",
+                                  "pages/data.py", "pages/about.py"])
+def test_a_damaged_dataset_is_explained_on_every_page(damaged, page, monkeypatch):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    error = unescaped(at.error[0].value)
+    assert "The dataset cannot be opened" in error and "manifest.json cannot be read" in error
+    assert str(damaged) not in error and "/tmp" not in error  # no server paths for viewers
+    assert any("To repair it" in i.value for i in at.info)
+    assert not at.metric and not at.dataframe
+
+
+def test_a_steward_can_rebuild_a_damaged_dataset_from_the_data_page(damaged, monkeypatch, shared_data):
+    monkeypatch.setenv("SIA_IN_APP_LOADING", "1")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/data.py")
+    at.run()
+    assert "The dataset cannot be opened" in unescaped(at.error[0].value)
+    at.file_uploader(key="upload_police_0").set_value(
+        [upload(shared_data / "police_uk" / "2019-09" / "2019-09-derbyshire-street.csv")])
+    at.file_uploader(key="upload_wards_0").set_value(upload(shared_data / "boundaries" / "wards_2013_derby.geojson"))
+    submit(at)
+    assert "3,257 incidents loaded" in unescaped(at.success[0].value)
+    assert len(open_dataset(damaged).incidents) == 3257 and not at.error

@@ -1,0 +1,288 @@
+"""The bad-input corpus: careless and hostile inputs, each given to the command line against a
+data directory that already holds a good dataset. Every case must end with exit 2, one
+clear ``error:`` line (no traceback), and the earlier dataset exactly as it was.
+
+Each case is a function that writes its input under ``tmp`` and returns the command's
+arguments; DATA stands for the data directory holding the good dataset.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from police_rows import EAST, HEADER, WEST, csv_text, row, write_street, write_test_wards
+from sia.cli import main
+from sia.ingest import WardInputs, build_dataset
+from sia.store import BUILDS, CURRENT
+from support import run_sia
+
+DATA = "<data>"
+
+
+@pytest.fixture
+def good(tmp_path) -> Path:
+    """A data directory holding a good dataset of three incidents."""
+    data_dir = tmp_path / "data"
+    wards = WardInputs(boundaries=write_test_wards(tmp_path / "good-wards.geojson"))
+    build_dataset([write_street(tmp_path / "good", "2014-04", [row(), row(), row(x=436500)])], wards, data_dir)
+    return data_dir
+
+
+def fingerprint(data_dir: Path) -> dict:
+    """Every file of a data directory and its checksum: what 'unchanged' means."""
+    return {str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(data_dir.rglob("*")) if p.is_file() and p.name != ".lock"}
+
+
+def ingest(tmp: Path, *sources, wards: Path | None = None, extra=()) -> list[str]:
+    wards = wards or write_test_wards(tmp / "wards.geojson")
+    return ["ingest", *map(str, sources), "--wards", str(wards), "--data-dir", DATA, *extra]
+
+
+# --- the cases --------------------------------------------------------------------------
+
+def stray_quote(tmp):
+    """A double quote at the start of one Location opens a value that swallows the rest of
+    the file: the line is named, not 1,000 rows lost."""
+    lines = csv_text([row(crime_id=f"c{i}") for i in range(1200)]).splitlines()
+    lines[40] = lines[40].replace("On or near", '"On or near')
+    src = tmp / "quote" / "2014-04" / "2014-04-derbyshire-street.csv"
+    src.parent.mkdir(parents=True)
+    src.write_text("\n".join(lines) + "\n")
+    return ingest(tmp, src), "line 41: a double quote opens a value that does not end on this line"
+
+
+def text_not_utf8(tmp):
+    src = tmp / "latin1" / "2014-04" / "2014-04-derbyshire-street.csv"
+    src.parent.mkdir(parents=True)
+    src.write_bytes(csv_text([row(), row(location="On or near Caf\u00e9 Street"), row()]).encode("latin-1"))
+    return ingest(tmp, src), "line 3: not UTF-8 text"
+
+
+def zip_bomb(tmp):
+    """A 200 KB zip whose street member inflates to 200 MB: refused from its directory."""
+    archive = tmp / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("2014-04/2014-04-derbyshire-street.csv", "w", force_zip64=True) as member:
+            member.write(csv_text([row()]).encode())
+            block = b"0" * (1 << 20)
+            for _ in range(200):
+                member.write(block)
+    return ingest(tmp, archive), "it looks like a zip bomb, and was not unpacked"
+
+
+def too_many_members(tmp):
+    archive = tmp / "many.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        for i in range(50_001):
+            zf.writestr(f"x/{i}.txt", b"")
+    return ingest(tmp, archive), "members, more than the 50,000 a police.uk archive could hold"
+
+
+def all_outside_the_area(tmp):
+    src = write_street(tmp / "far", "2014-04", [row(x=500000, y=200000)] * 3)
+    return ingest(tmp, src), "no incident could be loaded from the 3 rows read (outside the area: 3)"
+
+
+def every_crime_type_unknown(tmp):
+    src = write_street(tmp / "unknown", "2014-04", [row(crime_type="Alien abduction")] * 2)
+    return ingest(tmp, src), "none of the crime types is a police.uk category (found 'Alien abduction')"
+
+
+def absurd_coordinates(tmp):
+    src = write_street(tmp / "absurd", "2014-04", [row(Longitude="1e308", Latitude="-1e308")])
+    return ingest(tmp, src, extra=["--skip-malformed"]), "no incident could be loaded from the 1 rows read"
+
+
+def swapped_ward_coordinates(tmp):
+    wards = json.loads(write_test_wards(tmp / "w.geojson").read_text())
+    for feature in wards["features"]:
+        feature["geometry"]["coordinates"] = [[[y, x] for x, y in ring]
+                                              for ring in feature["geometry"]["coordinates"]]
+    (tmp / "swapped.geojson").write_text(json.dumps(wards))
+    src = write_street(tmp / "s", "2014-04", [row()])
+    return ingest(tmp, src, wards=tmp / "swapped.geojson"), "the ward boundaries do not lie in the UK"
+
+
+def wards_in_bng_without_crs(tmp):
+    gdf = gpd.GeoDataFrame({"WD13CD": ["E05000001", "E05000002"], "WD13NM": ["West", "East"]},
+                           geometry=[WEST, EAST], crs="EPSG:27700")
+    text = json.loads(gdf.to_json())
+    del text["crs"]  # British National Grid metres, and no "crs" member
+    (tmp / "bng.geojson").write_text(json.dumps(text))
+    src = write_street(tmp / "s", "2014-04", [row()])
+    return ingest(tmp, src, wards=tmp / "bng.geojson"), "a GeoJSON without a \"crs\" member"
+
+
+def ward_without_geometry(tmp):
+    gdf = gpd.GeoDataFrame({"WD13CD": ["E05000001", "E05000002"], "WD13NM": ["West", "East"]},
+                           geometry=[WEST, None], crs="EPSG:27700").to_crs(4326)
+    gdf.to_file(tmp / "null.geojson")
+    src = write_street(tmp / "s", "2014-04", [row()])
+    return ingest(tmp, src, wards=tmp / "null.geojson"), "1 feature has no geometry: East"
+
+
+def two_codes_one_name(tmp):
+    gdf = gpd.GeoDataFrame({"WD13CD": ["E05000001", "E05000002"], "WD13NM": ["West", "West"]},
+                           geometry=[WEST, EAST], crs="EPSG:27700").to_crs(4326)
+    gdf.to_file(tmp / "dupe.geojson")
+    src = write_street(tmp / "s", "2014-04", [row()])
+    return (ingest(tmp, src, wards=tmp / "dupe.geojson"),
+            "a ward name is given to more than one ward ('West': 'E05000001', 'E05000002')")
+
+
+def fifo_as_source(tmp):
+    os.mkfifo(tmp / "2014-04-derbyshire-street.csv")
+    return ingest(tmp, tmp / "2014-04-derbyshire-street.csv"), "is a pipe, socket or device, not a police.uk file"
+
+
+def fifo_as_wards(tmp):
+    os.mkfifo(tmp / "wards.geojson")
+    src = write_street(tmp / "s", "2014-04", [row()])
+    return ingest(tmp, src, wards=tmp / "wards.geojson"), "is a pipe, socket or device, not a ward boundary file"
+
+
+def fifo_as_population(tmp):
+    os.mkfifo(tmp / "pop.csv")
+    src = write_street(tmp / "s", "2014-04", [row()])
+    return ingest(tmp, src, extra=["--population", f"2014-15={tmp / 'pop.csv'}"]), "not a population file"
+
+
+def timeout_nan(tmp):
+    return ["fetch", "--fy", "2014-15", "--data-dir", DATA, "--timeout", "nan",
+            "--police-base-url", "http://127.0.0.1:9"], "argument --timeout: 'nan' is not a number"
+
+
+def timeout_from_the_environment(tmp):
+    return (["fetch", "--fy", "2014-15", "--data-dir", DATA, "--police-base-url", "http://127.0.0.1:9"],
+            "$SIA_FETCH_TIMEOUT is 'inf', not a number from 0.1 to 3600", {"SIA_FETCH_TIMEOUT": "inf"})
+
+
+def permutations_unbounded(tmp):
+    return ["hotspots", "--data-dir", DATA, "--permutations", "1000000000"], "not a whole number from 0 to 9,999"
+
+
+def seed_negative(tmp):
+    return ["hotspots", "--data-dir", DATA, "--seed", "-1"], "argument --seed: '-1' is not a whole number"
+
+
+def area_code_injection(tmp):
+    return (["fetch", "--fy", "2014-15", "--data-dir", DATA, "--area", "E06000015' OR 'A'='A/../../../../OUTSIDE",
+             "--police-base-url", "http://127.0.0.1:9", "--ons-base-url", "http://127.0.0.1:9"],
+            "is not an ONS local authority code")
+
+
+def force_with_a_path(tmp):
+    return (["fetch", "--fy", "2014-15", "--data-dir", DATA, "--force", "../../derbyshire",
+             "--police-base-url", "http://127.0.0.1:9"], "is not a police force as police.uk names its files")
+
+
+CORPUS = [stray_quote, text_not_utf8, zip_bomb, too_many_members, all_outside_the_area,
+          every_crime_type_unknown, absurd_coordinates, swapped_ward_coordinates, wards_in_bng_without_crs,
+          ward_without_geometry, two_codes_one_name, fifo_as_source, fifo_as_wards, fifo_as_population,
+          timeout_nan, timeout_from_the_environment, permutations_unbounded, seed_negative,
+          area_code_injection, force_with_a_path]
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[c.__name__ for c in CORPUS])
+def test_bad_input_gives_one_line_and_changes_nothing(case, good, tmp_path):
+    tmp = tmp_path / "case"
+    tmp.mkdir()
+    args, expected, *env = case(tmp)
+    before = fingerprint(good)
+    result = run_sia(*[str(good) if a == DATA else a for a in args], env=env[0] if env else None)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert expected in lines[0], lines[0]
+    assert fingerprint(good) == before
+    assert not list(tmp_path.parent.glob("OUTSIDE*"))  # nothing written outside
+
+
+# --- a damaged dataset: every reading command says so in one line ---------------------
+
+def damage_current_not_utf8(data_dir):
+    (data_dir / CURRENT).write_bytes(b"\xff\xfe\x00garbage")
+    return "the dataset's CURRENT file is damaged"
+
+
+def damage_current_dangling(data_dir):
+    (data_dir / CURRENT).write_text("20990101T000000-deadbeef\n")
+    return "CURRENT names build 20990101T000000-deadbeef, which is missing"
+
+
+def damage_current_a_path(data_dir):
+    (data_dir / CURRENT).write_text("../../../etc\n")
+    return "the dataset's CURRENT file is damaged"
+
+
+def _current(data_dir):
+    return data_dir / BUILDS / (data_dir / CURRENT).read_text().strip()
+
+
+def damage_manifest_truncated(data_dir):
+    manifest = _current(data_dir) / "manifest.json"
+    manifest.write_bytes(manifest.read_bytes()[:50])
+    return "manifest.json cannot be read"
+
+
+def damage_parquet_truncated(data_dir):
+    table = _current(data_dir) / "incidents.parquet"
+    table.write_bytes(table.read_bytes()[:100])
+    return "its tables cannot be read"
+
+
+DAMAGE = [damage_current_not_utf8, damage_current_dangling, damage_current_a_path,
+          damage_manifest_truncated, damage_parquet_truncated]
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=[d.__name__ for d in DAMAGE])
+@pytest.mark.parametrize("command", [["counts", "--by", "ward"], ["report"], ["hotspots"],
+                                     ["change", "--fy", "2014-15", "--fy", "2019-20"],
+                                     ["brief", "--ward", "West", "--out", "OUT.pdf"]],
+                         ids=lambda c: c[0])
+def test_a_damaged_dataset_gives_one_line(damage, command, good, tmp_path, capsys):
+    expected = damage(good)
+    args = [str(tmp_path / a) if a == "OUT.pdf" else a for a in command]
+    assert main([*args, "--data-dir", str(good)]) == 2  # in this process: any exception fails the test
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], lines
+    assert "python -m sia ingest" in lines[0]  # how to repair it
+
+
+def test_a_new_build_repairs_a_damaged_current(good, tmp_path):
+    damage_current_not_utf8(good)
+    src = write_street(tmp_path / "again", "2014-04", [row()])
+    result = run_sia(*[str(good) if a == DATA else a for a in ingest(tmp_path, src)])
+    assert result.returncode == 0, result.stderr
+    assert run_sia("counts", "--data-dir", str(good)).stdout.splitlines() == ["count", "1"]
+
+
+# --- every line of a file is accounted for ------------------------------------------------
+
+def test_stray_quotes_set_aside_every_line_they_touch(tmp_path):
+    """With --skip-malformed, the lines with stray quotes are set aside by number and the
+    totals add up to the lines in the file: nothing is swallowed."""
+    lines = csv_text([row(crime_id=f"c{i}") for i in range(500)]).splitlines()
+    for i in (10, 11, 300):
+        lines[i] = lines[i].replace("On or near", '"On or near')
+    lines[200] = lines[200] + ',"unclosed'  # a field too many, and an open quote
+    lines.insert(400, "")  # a blank line
+    src = tmp_path / "2014-04-derbyshire-street.csv"
+    src.write_text("\r\n".join(lines) + "\r\n")
+    wards = WardInputs(boundaries=write_test_wards(tmp_path / "wards.geojson"))
+    _, report = build_dataset([src], wards, tmp_path / "out", skip_malformed=True)
+    data_lines = len(lines) - 1
+    assert report.rows_read == data_lines == 501
+    assert report.loaded == 496 and report.blank_lines == 1 and report.unaccounted == 0
+    quoted = next(m for m in report.malformed if "double quote" in m.reason)
+    assert quoted.lines == [11, 12, 201, 301]
+    assert report.rows_read == report.loaded + sum(report.set_aside().values())

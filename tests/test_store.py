@@ -1,0 +1,93 @@
+"""The store: builds published one at a time under the data directory's lock, never one
+removing another's; what killed processes leave behind is cleaned up by the next build."""
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from police_rows import row, write_street, write_test_wards
+from sia.ingest import WardInputs, build_dataset
+from sia.store import BUILDS, CURRENT, SCRATCH, current_build, open_dataset, scratch_folder, write_dataset
+from support import ROOT
+
+
+@pytest.fixture
+def sources(tmp_path):
+    wards = write_test_wards(tmp_path / "wards.geojson")
+    street = [write_street(tmp_path / f"src{i}", "2014-04", [row(crime_id=f"{i}-{j}") for j in range(i + 1)])
+              for i in range(4)]
+    return wards, street
+
+
+def test_builds_published_at_the_same_time_never_remove_each_other(tmp_path, sources):
+    """Twenty-five rounds of four builds published at once (threads: many rounds, quickly). Before
+    the lock, about half the rounds left CURRENT naming a removed build."""
+    wards, street = sources
+    build_dataset([street[0]], WardInputs(boundaries=wards), tmp_path / "first")
+    made = open_dataset(tmp_path / "first")
+    manifest = {k: v for k, v in made.manifest.items() if k not in ("format", "build", "built_at")}
+    data_dir = tmp_path / "data"
+    for _ in range(25):
+        threads = [threading.Thread(target=write_dataset, args=(data_dir, made.incidents, made.wards, manifest))
+                   for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        dataset = open_dataset(data_dir)
+        assert len(dataset.incidents) == 1 and len(list((data_dir / BUILDS).iterdir())) == 2
+
+
+def test_ingests_at_the_same_time_always_leave_a_current_readable_dataset(tmp_path, sources):
+    """Rounds of four ingests at once, in four processes, into one data directory."""
+    wards, street = sources
+    data_dir = tmp_path / "data"
+    for _ in range(2):
+        processes = [subprocess.Popen([sys.executable, "-m", "sia", "ingest", str(src), "--wards", str(wards),
+                                       "--data-dir", str(data_dir)], cwd=ROOT,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                     for src in street]
+        errors = [p.communicate(timeout=300)[1] for p in processes]
+        assert [p.returncode for p in processes] == [0, 0, 0, 0], errors
+        dataset = open_dataset(data_dir)  # CURRENT names a build that is there and whole
+        assert len(dataset.incidents) in (1, 2, 3, 4)
+        builds = [p.name for p in (data_dir / BUILDS).iterdir()]
+        assert dataset.build_id in builds and len(builds) <= 2, builds  # the current and one before
+        assert not [p for p in data_dir.iterdir() if p.name.startswith(f".{CURRENT}.")]
+
+
+def test_what_a_killed_build_leaves_behind_is_removed_by_the_next(tmp_path, sources):
+    wards, street = sources
+    data_dir = tmp_path / "data"
+    inputs = WardInputs(boundaries=wards)
+    build_dataset([street[0]], inputs, data_dir)
+    # A publisher killed while writing, and an upload killed while its files were on disk.
+    (data_dir / BUILDS / ".staging-20260101T000000-0badc0de").mkdir()
+    (data_dir / BUILDS / ".staging-20260101T000000-0badc0de" / "incidents.parquet").write_bytes(b"half")
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, sys; from pathlib import Path; from sia.store import scratch_folder\n"
+        f"with scratch_folder(Path({str(data_dir)!r})) as folder:\n"
+        "    (folder / 'upload.csv').write_text('x')\n"
+        "    print(folder.name, flush=True)\n"
+        "    os._exit(9)\n")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    left = data_dir / SCRATCH / killed.stdout.strip()
+    assert killed.returncode == 9 and (left / "upload.csv").exists()
+    (data_dir / SCRATCH / "no-lock-file").mkdir()
+
+    with scratch_folder(data_dir) as live:  # a folder in use is never taken for a stale one
+        build_dataset([street[1]], inputs, data_dir)
+        assert live.exists()
+    assert not left.exists() and not (data_dir / SCRATCH / "no-lock-file").exists()
+    assert not list((data_dir / BUILDS).glob(".staging-*"))
+    assert list((data_dir / SCRATCH).iterdir()) == []
+    assert len(open_dataset(data_dir).incidents) == 2
+
+
+def test_a_damaged_current_is_replaced_by_the_next_build(tmp_path, sources):
+    wards, street = sources
+    data_dir = tmp_path / "data"
+    build_dataset([street[0]], WardInputs(boundaries=wards), data_dir)
+    (data_dir / CURRENT).write_text("not a build\n")
+    build, _ = build_dataset([street[2]], WardInputs(boundaries=wards), data_dir)
+    assert current_build(data_dir) == build and len(open_dataset(data_dir).incidents) == 3
