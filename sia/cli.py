@@ -20,6 +20,7 @@ from .counts import GROUPINGS, count_incidents, crime_or_asb
 from .datadir import DATA_DIR_VARIABLE, load
 from .demo import build_demo, demo_data_dir
 from .errors import InputError, Problem
+from .exports import neutralised
 from .fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset
 from .fetch.dataset import ons_base_url, police_base_url, retry_policy
 from .fetch.http import MAX_RETRIES, MAX_WAIT_S, MIN_TIMEOUT_S
@@ -359,8 +360,8 @@ def _print_table(table, fmt: str) -> None:
         sys.stdout.write("\n")
     elif fmt == "text":
         sys.stdout.write(table.to_string(index=False) + "\n")
-    else:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:  # often opened in a spreadsheet: text that would run as a formula is neutralised
+        neutralised(table).to_csv(sys.stdout, index=False, lineterminator="\n")
 
 
 def _demo(args) -> int:

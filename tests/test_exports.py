@@ -17,6 +17,28 @@ def test_formulas_are_neutralised_and_numbers_kept():
     assert back["count"].tolist() == [1, -2, 3, 4, 5, 6]
 
 
+LOOK_ALIKES = ["\uff1dcmd|' /C calc'!A0", "\ufe66HYPERLINK(1)", "\uff0b1", "\uff0d1", "\uff20SUM(A1)",
+               " =1+1", "\u00a0=1", "\u3000+1", "\ufeff-1", "\ufeff@x", "\u200b=1", " \t =1", "\n=1", "  \u00a0@a"]
+
+
+def test_look_alike_formula_starts_are_neutralised_too():
+    table = pd.DataFrame({"location": LOOK_ALIKES + ["On or near = Street", "Caf\u00e9", " plain", ""]})
+    back = pd.read_csv(io.BytesIO(safe_csv(table)), encoding="utf-8-sig", keep_default_na=False,
+                       skip_blank_lines=False)
+    assert back["location"].tolist() == ["'" + v for v in LOOK_ALIKES] + [
+        "On or near = Street", "Caf\u00e9", " plain", ""]
+
+
+def test_the_command_line_csv_is_neutralised(tmp_path):
+    from sia.cli import _print_table
+
+    import contextlib
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        _print_table(pd.DataFrame({"ward": ["\uff1dEvil", "West"], "count": [1, -2]}), "csv")
+    assert out.getvalue().splitlines() == ["ward,count", "'\uff1dEvil,1", "West,-2"]
+
+
 def test_xlsx_keeps_text_exactly_and_never_as_a_formula():
     import zipfile
 

@@ -33,14 +33,15 @@ def browser():
 
 @pytest.fixture(scope="session")
 def serve(tmp_path_factory):
-    """serve(SIA_DATA_DIR or None) -> base URL of a server on that data; all stopped at the end."""
+    """serve(SIA_DATA_DIR or None, **more environment) -> base URL of a server on that data;
+    all stopped at the end."""
     servers = {}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def start(data_dir: Path | None) -> str:
-        key = str(data_dir)
+    def start(data_dir: Path | None, **more: str) -> str:
+        key = (str(data_dir), tuple(sorted(more.items())))
         if key not in servers:
-            env = {"SIA_CACHE_DIR": str(tmp_path_factory.mktemp("server-cache"))}
+            env = {"SIA_CACHE_DIR": str(tmp_path_factory.mktemp("server-cache")), **more}
             if data_dir is not None:
                 env["SIA_DATA_DIR"] = str(data_dir)
             else:

@@ -2,7 +2,9 @@
 carries HTML reaches the downloads neutralised and the map escaped."""
 import csv
 import io
+import json
 import zipfile
+from urllib.parse import quote, urlparse
 
 import pytest
 
@@ -74,3 +76,42 @@ def test_the_map_shows_the_text_escaped(page, serve, hostile_data_dir):
     assert all(p["text"].splitlines()[0] == HOSTILE and p["elements"] == 0 for p in hostile)
     assert frame.evaluate("window.__xss") is None and page.evaluate("window.__xss") is None
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+# Ward names from an uploaded boundary file and text in the URL are shown as text: never as
+# an image, a link or styling that makes the browser fetch anything.
+MARKDOWN_IMAGE = "![t](http://evil.example/ward.png)"
+HTML_AND_STYLE = '<img src="http://evil.example/html.png"> **bold** :red[x] $x^2$'
+
+
+@pytest.fixture(scope="module")
+def hostile_wards_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile-wards")
+    boundaries = write_test_wards(root / "wards.geojson")
+    text = boundaries.read_text().replace('"West"', json.dumps(MARKDOWN_IMAGE)).replace(
+        '"East"', json.dumps(HTML_AND_STYLE))
+    boundaries.write_text(text)
+    write_street(root / "police", "2019-09", [row(month="2019-09", crime_id=f"w{i}") for i in range(4)]
+                 + [row(month="2019-09", crime_id=f"e{i}", x=436500) for i in range(3)])
+    build_dataset([root / "police"], WardInputs(boundaries=boundaries), root / "data")
+    return root / "data"
+
+
+@pytest.mark.parametrize("path", ["", "map?ward=WARD", "ward?ward=WARD", "priorities", "data", "about",
+                                  "?ward=" + quote("![u](http://evil.example/url.png)"),
+                                  "map?layer=ward&ward=" + quote("<img src=http://evil.example/u2.png>")])
+def test_hostile_names_and_url_text_fetch_nothing(page, serve, hostile_wards_dir, path):
+    url = f"{serve(hostile_wards_dir)}/{path.replace('WARD', quote(MARKDOWN_IMAGE))}"
+    page.goto(url)
+    page.locator("h1").first.wait_for(timeout=120_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(2000)  # toasts, the map's frame and anything late
+    outside = [u for u in page.requests_seen if urlparse(u).hostname not in ("127.0.0.1", None)
+               and not u.startswith(("data:", "blob:"))]
+    assert outside == []
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stMarkdown'] img, [data-testid='stHeading'] img").count() == 0
+    if path.startswith("ward?"):
+        assert page.get_by_role("heading", name=f"Ward profile: {MARKDOWN_IMAGE}").count() == 1
+    if path.startswith("map?ward"):
+        assert page.get_by_text(MARKDOWN_IMAGE, exact=True).count() >= 1  # the panel's heading, as text

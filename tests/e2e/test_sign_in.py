@@ -1,14 +1,20 @@
-"""Hosting settings in a real browser: with sign-in configured (a secrets file with [auth]
-and [access]), a viewer who has not signed in sees the sign-in screen and no data on every
-page, and nothing is requested outside 127.0.0.1; "Sign in" goes to the identity provider
-(a stand-in on 127.0.0.1, contacted only then); and uploads pass XSRF protection.
-"""
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+"""Sign-in end to end in a real browser: a Streamlit server with sign-in configured (a
+secrets file with [auth] and [access]) and an OpenID Connect provider on 127.0.0.1
+(oidc-provider-mock, built on Authlib), both started by these tests and stopped by them.
 
+The browser signs in through the provider's own form, as each kind of person: a listed
+viewer sees the data but cannot load it; a data steward can load it; someone not listed,
+and someone whose address the provider has not verified, see no data; signing out ends in
+the sign-in screen. Before signing in, no page shows any data and nothing is requested
+outside 127.0.0.1; the provider is contacted only once "Sign in" is pressed.
+"""
+import os
+import threading
+from urllib.parse import parse_qs, quote, urlparse
+
+import httpx
 import pytest
+import werkzeug.serving
 
 from e2e_server import StreamlitServer
 from support import ARTIFACTS
@@ -18,47 +24,52 @@ pytestmark = pytest.mark.e2e
 DATA_SELECTORS = ["[data-testid='stDataFrame']", "[data-testid='stMetric']",
                   "[data-testid='stVegaLiteChart']", "iframe[title='streamlit_folium.st_folium']",
                   "[data-testid='stSidebarNav']", "[data-testid='stAlert']"]
+VIEWER = "analyst@derby.gov.uk"
+STEWARD = "data.steward@derby.gov.uk"
+# Who the provider signs in, and what it says of them (the id_token's claims).
+PEOPLE = {
+    VIEWER: {"email": VIEWER, "email_verified": True, "name": "Ann Analyst"},
+    STEWARD: {"email": STEWARD, "email_verified": True, "name": "Dee Steward"},
+    "outsider": {"email": "someone@example.com", "email_verified": True, "name": "Some One"},
+    "unverified": {"email": "new.starter@derby.gov.uk", "email_verified": False, "name": "New Starter"},
+    "unverified-text": {"email": "other.starter@derby.gov.uk", "email_verified": "false", "name": "Other"},
+}
 
 
-class IdentityProvider(ThreadingHTTPServer):
-    """A stand-in OpenID Connect provider on 127.0.0.1 that records what it was asked."""
+class Provider:
+    """oidc-provider-mock on 127.0.0.1, recording the paths it was asked for."""
 
     def __init__(self):
-        super().__init__(("127.0.0.1", 0), _ProviderHandler)
-        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        import oidc_provider_mock
+
+        os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # plain HTTP on loopback, for the test only
+        app = oidc_provider_mock.app()
         self.requests: list[str] = []
 
+        def recording(environ, start_response):
+            self.requests.append(environ.get("PATH_INFO", ""))
+            return app(environ, start_response)
 
-class _ProviderHandler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        provider = self.server
-        provider.requests.append(self.path)
-        if self.path == "/.well-known/openid-configuration":
-            body, kind = json.dumps({
-                "issuer": provider.url, "authorization_endpoint": f"{provider.url}/authorize",
-                "token_endpoint": f"{provider.url}/token", "jwks_uri": f"{provider.url}/keys",
-                "response_types_supported": ["code"], "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256"]}).encode(), "application/json"
-        else:
-            body, kind = b"<h1>Stand-in identity provider</h1>", "text/html"
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.server = werkzeug.serving.make_server("127.0.0.1", 0, recording, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        for sub, claims in PEOPLE.items():
+            response = httpx.put(f"{self.url}/users/{quote(sub)}", json=claims)
+            assert response.status_code == 204, response.text
+        self.requests.clear()
 
-    def log_message(self, *args):
-        pass
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def identity_provider():
-    provider = IdentityProvider()
-    thread = threading.Thread(target=provider.serve_forever, daemon=True)
-    thread.start()
+    provider = Provider()
     yield provider
-    provider.shutdown()
-    provider.server_close()
+    provider.stop()
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +87,8 @@ server_metadata_url = "{identity_provider.url}/.well-known/openid-configuration"
 
 [access]
 allowed_domains = ["derby.gov.uk"]
+steward_emails = ["{STEWARD}"]
+contact = "the CSP analysts"
 """)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     server = StreamlitServer({"SIA_DATA_DIR": str(real_data_dir), "SIA_CACHE_DIR": str(folder)},
@@ -84,43 +97,125 @@ allowed_domains = ["derby.gov.uk"]
     server.stop()
 
 
-def outside_requests(page) -> list[str]:
-    return [u for u in page.requests_seen
-            if urlparse(u).hostname != "127.0.0.1" and not u.startswith(("data:", "blob:"))]
+@pytest.fixture
+def visitor(browser):
+    """A fresh browser (no cookies) that records the requests our app's pages make, and
+    lets nothing leave 127.0.0.1 (the provider's own pages link a stylesheet on a CDN)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    context.route(lambda url: urlparse(url).hostname != "127.0.0.1", lambda route: route.abort())
+    page = context.new_page()
+    page.app_requests = []
+    page.on("request", lambda r: page.app_requests.append((r.url, r.frame.url if r.frame else "")))
+    yield page
+    context.close()
+
+
+def outside_requests(page, app_url: str) -> list[str]:
+    """Requests off 127.0.0.1 made by our app's pages (not by the provider's)."""
+    return [u for u, frame in page.app_requests
+            if frame.startswith(app_url) and urlparse(u).hostname != "127.0.0.1"
+            and not u.startswith(("data:", "blob:"))]
+
+
+def assert_no_data(page) -> None:
+    for selector in DATA_SELECTORS:
+        assert page.locator(selector).count() == 0, selector
+    assert "Normanton" not in page.inner_text("body")
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def sign_in(page, app_url: str, who: str) -> None:
+    page.goto(app_url)
+    page.get_by_role("button", name="Sign in").click(timeout=120_000)
+    page.get_by_placeholder("sub").fill(who, timeout=30_000)  # the provider's form
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{app_url}/**", timeout=60_000)
 
 
 @pytest.mark.parametrize("path", ["", "map", "ward?ward=Normanton", "data"])
-def test_signed_out_viewers_see_only_sign_in(page, signed_in_server, identity_provider, path):
+def test_signed_out_viewers_see_only_sign_in(visitor, signed_in_server, identity_provider, path):
     identity_provider.requests.clear()
-    page.goto(f"{signed_in_server}/{path}")
-    page.get_by_role("button", name="Sign in").wait_for(timeout=120_000)
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(1500)  # anything a page would draw after the gate has had time
-    page.screenshot(path=ARTIFACTS / f"sign-in-{path.split('?')[0] or 'overview'}.png", full_page=True)
-    assert page.get_by_role("heading", name="Derby community safety").count() == 1
-    for selector in DATA_SELECTORS:
-        assert page.locator(selector).count() == 0, selector
-    body = page.inner_text("body")
-    assert "Normanton" not in body and "incidents" not in body.lower()
-    assert page.locator("[data-testid='stException']").count() == 0
-    assert outside_requests(page) == []
+    visitor.goto(f"{signed_in_server}/{path}")
+    visitor.get_by_role("button", name="Sign in").wait_for(timeout=120_000)
+    visitor.wait_for_load_state("networkidle")
+    visitor.wait_for_timeout(1500)  # anything a page would draw after the gate has had time
+    visitor.screenshot(path=ARTIFACTS / f"sign-in-{path.split('?')[0] or 'overview'}.png", full_page=True)
+    assert visitor.get_by_role("heading", name="Derby community safety").count() == 1
+    assert_no_data(visitor)
+    assert "incidents" not in visitor.inner_text("body").lower()
+    assert outside_requests(visitor, signed_in_server) == []
     assert identity_provider.requests == []  # the provider is not contacted until Sign in
 
 
-def test_sign_in_goes_to_the_identity_provider(page, signed_in_server, identity_provider):
+def test_sign_in_goes_to_the_identity_provider(visitor, signed_in_server, identity_provider):
     identity_provider.requests.clear()
-    page.goto(signed_in_server)
-    page.get_by_role("button", name="Sign in").click(timeout=120_000)
-    page.wait_for_url(f"{identity_provider.url}/authorize?*", timeout=30_000)
-    query = parse_qs(urlparse(page.url).query)
+    visitor.goto(signed_in_server)
+    visitor.get_by_role("button", name="Sign in").click(timeout=120_000)
+    visitor.wait_for_url(f"{identity_provider.url}/oauth2/authorize?*", timeout=30_000)
+    query = parse_qs(urlparse(visitor.url).query)
     assert query["client_id"] == ["derby-csp-dashboard"]
     assert query["redirect_uri"] == [f"{signed_in_server}/oauth2callback"]
     assert identity_provider.requests[0] == "/.well-known/openid-configuration"
-    assert outside_requests(page) == []
+
+
+def test_a_listed_viewer_sees_the_data_cannot_load_it_and_signs_out(visitor, signed_in_server):
+    sign_in(visitor, signed_in_server, VIEWER)
+    visitor.get_by_role("heading", name="Derby community safety overview").wait_for(timeout=120_000)
+    visitor.locator("[data-testid='stMetric']").first.wait_for(timeout=60_000)  # the data is shown
+    sidebar = visitor.locator("[data-testid='stSidebar']")
+    assert "Signed in as Ann Analyst (analyst@derby.gov.uk)" in sidebar.inner_text()
+
+    visitor.goto(f"{signed_in_server}/data")
+    visitor.get_by_role("heading", name="Data and quality").wait_for(timeout=120_000)
+    visitor.wait_for_load_state("networkidle")
+    assert visitor.get_by_text("The data is loaded by the dashboard's data stewards").count() == 1
+    assert visitor.locator("[data-testid='stFileUploader']").count() == 0
+    assert visitor.get_by_role("tab", name="Fetch from police.uk").count() == 0
+    visitor.screenshot(path=ARTIFACTS / "signed-in-viewer-data.png", full_page=True)
+    assert outside_requests(visitor, signed_in_server) == []
+
+    visitor.locator("[data-testid='stSidebar']").get_by_role("button", name="Sign out").click()
+    visitor.get_by_role("button", name="End session").click(timeout=60_000)  # the provider's own step
+    visitor.get_by_role("button", name="Sign in").wait_for(timeout=120_000)
+    assert_no_data(visitor)
+    visitor.goto(f"{signed_in_server}/ward?ward=Normanton")  # the cookie is gone: no way back in
+    visitor.get_by_role("button", name="Sign in").wait_for(timeout=120_000)
+    assert_no_data(visitor)
+
+
+def test_a_data_steward_can_load_data(visitor, signed_in_server):
+    sign_in(visitor, signed_in_server, STEWARD)
+    visitor.get_by_role("heading", name="Derby community safety overview").wait_for(timeout=120_000)
+    visitor.goto(f"{signed_in_server}/data")
+    visitor.get_by_role("heading", name="Data and quality").wait_for(timeout=120_000)
+    visitor.get_by_text("Load real data").click()  # the panel is folded on real data
+    uploader = visitor.locator("[data-testid='stFileUploader']").filter(has_text="Ward boundaries")
+    uploader.wait_for(timeout=30_000)
+    visitor.get_by_role("tab", name="Fetch from police.uk").click()
+    visitor.get_by_role("button", name="Fetch from police.uk").wait_for(timeout=30_000)
+    visitor.screenshot(path=ARTIFACTS / "signed-in-steward-data.png", full_page=True)
+
+
+@pytest.mark.parametrize("who,says", [
+    ("outsider", "which does not have access to this dashboard"),
+    ("unverified", "has not confirmed that this email address is yours"),
+    ("unverified-text", "has not confirmed that this email address is yours"),
+])
+def test_someone_not_let_in_sees_no_data(visitor, signed_in_server, who, says):
+    sign_in(visitor, signed_in_server, who)
+    visitor.get_by_text(says).wait_for(timeout=120_000)
+    visitor.wait_for_timeout(1000)
+    assert_no_data(visitor)
+    assert visitor.get_by_role("button", name="Sign out").count() == 1
+    for path in ("data", "ward?ward=Normanton"):
+        visitor.goto(f"{signed_in_server}/{path}")
+        visitor.get_by_text(says).wait_for(timeout=120_000)
+        assert_no_data(visitor)
+    assert outside_requests(visitor, signed_in_server) == []
 
 
 def test_uploads_pass_xsrf_protection(page, serve, real_data_dir):
-    url = serve(real_data_dir)
+    url = serve(real_data_dir, SIA_IN_APP_LOADING="1")  # a one-person machine: its user loads data
     page.goto(f"{url}/data")
     page.get_by_role("heading", name="Data and quality").first.wait_for(timeout=120_000)
     assert "_streamlit_xsrf" in {c["name"] for c in page.context.cookies()}  # protection is on
@@ -133,3 +228,12 @@ def test_uploads_pass_xsrf_protection(page, serve, real_data_dir):
     assert upload.value.ok, upload.value.status
     page.locator("[data-testid='stFileChipName']", has_text="wards.geojson").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stFileChipIconError']").count() == 0
+
+
+def test_without_configuration_the_data_page_offers_no_loading(page, serve, real_data_dir):
+    page.goto(f"{serve(real_data_dir)}/data")
+    page.get_by_role("heading", name="Data and quality").first.wait_for(timeout=120_000)
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("The data is loaded by the dashboard's data stewards").count() == 1
+    assert page.locator("[data-testid='stFileUploader']").count() == 0
+    assert page.get_by_role("tab", name="Fetch from police.uk").count() == 0
