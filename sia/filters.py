@@ -82,21 +82,26 @@ class ParsedFilters:
     notes: list[str] = field(default_factory=list)  # what was ignored, for the user
 
 
+def _echo(value: str) -> str:
+    """A value from the URL as a note quotes it: short (a link can hold anything)."""
+    return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
 def from_query_params(params: dict[str, list[str]], available_fys: list[str],
                       ward_names: list[str]) -> ParsedFilters:
     """Filters from query parameters (each a list of values), checked against the data."""
     notes: list[str] = []
 
     def values(key: str) -> list[str]:
-        return [v for v in params.get(key, []) if v != ""]
+        return [v for v in params.get(key, []) if v != ""][:20]  # no link needs more
 
     fys = [fy for fy in values("fy") if fy in available_fys]
-    notes += [f"no data for financial year {fy}" for fy in values("fy") if fy not in available_fys]
+    notes += [f"no data for financial year {_echo(fy)}" for fy in values("fy") if fy not in available_fys]
     fys = sorted(dict.fromkeys(fys))[-2:] or available_fys[-2:]
 
     incident_type = (values("type") or [CRIME])[0]
     if incident_type not in INCIDENT_TYPES:
-        notes.append(f"unknown incident type {incident_type!r}")
+        notes.append(f"unknown incident type {_echo(incident_type)}")
         incident_type = CRIME
     crime_types = []
     for name in values("crime"):
@@ -104,19 +109,19 @@ def from_query_params(params: dict[str, list[str]], available_fys: list[str],
         if category in CRIME_CATEGORIES:
             crime_types.append(category)
         else:
-            notes.append(f"unknown crime type {name!r}")
+            notes.append(f"unknown crime type {_echo(name)}")
     crime_types = [c for c in CRIME_CATEGORIES if c in crime_types] or list(CRIME_CATEGORIES)
 
     months = [m for m in MONTH_ABBREVIATIONS if m in values("month")] or list(MONTH_ABBREVIATIONS)
     measure = (values("measure") or ["count"])[0]
     if measure not in MEASURES:
-        notes.append(f"unknown measure {measure!r}")
+        notes.append(f"unknown measure {_echo(measure)}")
         measure = "count"
     ward = (values("ward") or [None])[0]
     if ward is not None:
         match = [w for w in ward_names if w.casefold() == ward.casefold()]
         if not match:
-            notes.append(f"no ward called {ward!r}")
+            notes.append(f"no ward called {_echo(ward)}")
         ward = match[0] if match else None
     return ParsedFilters(Filters(fys=tuple(fys), incident_type=incident_type,
                                  crime_types=tuple(crime_types), months=tuple(months),
