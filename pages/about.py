@@ -7,7 +7,7 @@ from sia.hotspots import CONTIGUITY_TOLERANCE_M, PERMUTATIONS, PatternRules
 from sia.ui import app_access_policy, current_dataset, current_filters, page_header
 from sia.wording import DATA_SOURCES, LICENCE
 
-current_filters()  # the shared sidebar
+current_filters(need_months=False)  # the shared sidebar
 page_header("About this dashboard", current_dataset())
 
 st.markdown(f"""

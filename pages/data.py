@@ -9,7 +9,7 @@ from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.counts import count_incidents
 from sia.datadir import app_data_dir
 from sia.errors import InputError
-from sia.fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset
+from sia.fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset, fetchable_years
 from sia.limits import size_text
 from sia.measures import select
 from sia.periods import fy_coverage, fy_months
@@ -19,16 +19,13 @@ from sia.ui import (StreamlitProgress, current_filters, dataset_key, dataset_or_
                     page_header, refresh_dataset, release_uploads, show_table, viewer_may_load, ward_table)
 from sia.uploads import MAX_UPLOAD_FILE, MAX_UPLOAD_TOTAL, Upload, UploadedInputs, build_from_uploads
 
-# Financial years fetch can build: police.uk starts in December 2010, and fetch's ward
-# boundaries serve months up to April 2023.
-FETCHABLE_YEARS = [f"{y}-{(y + 1) % 100:02d}" for y in range(2010, 2023)]
 LOADED = "_sia_data_loaded"  # what the last upload or fetch built, shown after the rerun
 ROUND = "_sia_upload_round"  # part of the uploaders' keys: a new round starts them empty
 
 dataset = dataset_or_problem()  # None when it cannot be opened: stewards may still rebuild it
 steward = viewer_may_load()
 if dataset is not None:
-    filters = current_filters()
+    filters = current_filters(need_months=False)
     page_header("Data and quality", dataset)
 
 
@@ -101,7 +98,7 @@ def load_panel() -> None:
                     "(only the force's files are read from each archive) and the wards and LSOA "
                     "lookup from the ONS Open Geography Portal, then builds the dataset. Needs "
                     "internet access; downloads are kept, so a second try resumes.")
-        years = st.multiselect("Financial years", FETCHABLE_YEARS, default=["2014-15", "2019-20"],
+        years = st.multiselect("Financial years", fetchable_years(), default=["2014-15", "2019-20"],
                                key="fetch_years")
         left, right = st.columns(2)
         force = left.text_input("Police force (as in police.uk file names)", DEFAULT_FORCE,

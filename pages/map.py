@@ -1,7 +1,6 @@
 """Hotspot map: the ward choropleth of the chosen measure or the Getis-Ord Gi* hotspots by
 ward or grid cell, a kernel density layer, incident points on demand. Clicking a ward
 selects it for the side panel and the ward profile."""
-import os
 from pathlib import Path
 
 import streamlit as st
@@ -9,12 +8,13 @@ from streamlit_folium import st_folium
 
 from sia.filters import MEASURES, format_value
 from sia.hotspot_maps import hotspot_layer, incident_density
+from sia.hotspot_runs import NoTest
 from sia.map_assets import localise
 from sia.map_events import RETURNED_OBJECTS, event_key, ward_from_click
-from sia.maps import MAX_POINTS, ward_map, web_wards
+from sia.maps import MAX_POINTS, tiles_from_environment, ward_map, web_wards
 from sia.measures import select, ward_change
 from sia.ui import (current_dataset, current_filters, dataset_key, hotspot_run, page_header, select_ward,
-                    view_param, ward_table, without_ward)
+                    view_param, view_setting, ward_table, without_ward)
 from sia.shown_text import markdown_text, shown
 from sia.wording import change_sentence
 
@@ -45,7 +45,7 @@ def map_layers(key, filters, fy, show_points):
 @st.cache_data(show_spinner=False, max_entries=32)
 def hotspot_map_layer(key, filters, fy, unit):
     run = hotspot_run(key, filters, fy, unit)
-    return run if isinstance(run, str) else hotspot_layer(run)
+    return run if isinstance(run, NoTest) else hotspot_layer(run)
 
 
 # What the map shades: the chosen measure, or Gi* hotspot classes (kept in the URL as 'layer').
@@ -54,27 +54,24 @@ SHADING = {"measure": "Ward measure", "ward": "Hotspots (Gi*): wards", "grid": "
 
 def build_map(key, filters, fy, show_points, hotspots):
     table, change, density, points = map_layers(key, without_ward(filters), fy, show_points)
-    tiles_url = os.environ.get("SIA_TILES_URL")
     m = ward_map(simplified_wards(key), table, fy=fy, measure_label=MEASURES[filters.measure],
                  change_pct=change, selected=filters.ward, density=density, hotspots=hotspots,
-                 incident_points=points,
-                 tiles=(tiles_url, os.environ.get("SIA_TILES_ATTRIBUTION", "")) if tiles_url else None)
+                 incident_points=points, tiles=tiles_from_environment())
     return localise(m, STATIC)
 
 
 # The map's own settings live in the URL beside the filters (map_fy, points).
 controls = st.columns([1, 1, 2])
-asked_layer = st.query_params.get("layer")
-shading = controls[2].radio("Map shows", list(SHADING), format_func=SHADING.get, horizontal=True,
-                            index=list(SHADING).index(asked_layer) if asked_layer in SHADING else 0,
+view_setting("layer", "w_layer", list(SHADING), "measure")
+shading = controls[2].radio("Map shows", list(SHADING), format_func=SHADING.get, horizontal=True, key="w_layer",
                             help="Hotspots: Getis-Ord Gi* on incident counts, each ward or grid cell "
                                  "with its neighbours, tested against the city as a whole; "
                                  "see About for the method.")
-asked_fy = st.query_params.get("map_fy")
-fy = controls[0].radio("Year on the map", filters.fys, horizontal=True,
-                       index=filters.fys.index(asked_fy) if asked_fy in filters.fys else len(filters.fys) - 1,
+view_setting("map_fy", "w_map_fy", list(filters.fys), filters.fys[-1])
+fy = controls[0].radio("Year on the map", filters.fys, horizontal=True, key="w_map_fy",
                        ) if filters.comparing else filters.fys[0]
-show_points = controls[1].toggle("Show incidents as points", value=st.query_params.get("points") == "1",
+view_setting("points", "w_points", [True, False], False, from_url=lambda text: text == "1")
+show_points = controls[1].toggle("Show incidents as points", key="w_points",
                                  help=f"Clustered; at most {MAX_POINTS:,} are drawn.")
 view_param("map_fy", fy, default=filters.fys[-1])
 view_param("points", "1" if show_points else None)
@@ -82,8 +79,8 @@ view_param("layer", shading, default="measure")
 hotspots = None
 if shading != "measure":
     hotspots = hotspot_map_layer(dataset_key(dataset), without_ward(filters), fy, shading)
-    if isinstance(hotspots, str):
-        st.info(f"No hotspot test for this selection: {shown(hotspots)}")
+    if isinstance(hotspots, NoTest):
+        st.info(f"No hotspot test for this selection: {shown(hotspots.reason)}")
         hotspots = None
 
 key = dataset_key(dataset)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from sia import charts
 from sia.filters import MEASURES
-from sia.measures import category_mix, headline, monthly_series, select, ward_change
+from sia.measures import category_mix, cover_different_months, headline, monthly_series, select, ward_change
 from sia.ui import current_dataset, current_filters, dataset_key, page_header, show_table, ward_table
 from sia.wording import significance_cell
 
@@ -52,8 +52,9 @@ if filters.comparing:
                "tested alone (with 17 wards, about one in twenty unchanged wards would still "
                "show as significant by chance), and crime counts vary more than the test assumes, "
                "so treat borderline results with care."
-               + ("" if filters.like_for_like else " The years cover different months: switch on "
-                  "like-for-like months to compare the same months."))
+               + (" The years cover different months: switch on like-for-like months to compare "
+                  "the same months." if not filters.like_for_like
+                  and cover_different_months(dataset.months, filters) else ""))
     change = ward_change(table, filters.fys).dropna(subset=["change"])
     change = change.reindex(change["change"].abs().sort_values(ascending=False).index).head(8)
     change["significant"] = [significance_cell(sig, p) for sig, p in zip(change["significant"],

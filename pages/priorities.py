@@ -8,13 +8,14 @@ from sia.briefing import priority_briefing, priority_stem
 from sia.priorities import INDICATORS, REGISTER, compare
 from sia.priority_evidence import change_between, named_against_found, volumes, ward_ranking
 from sia.ui import (briefing_buttons, current_dataset, current_filters, dataset_key, page_header,
-                    priority_evidence, priority_register, show_table, view_param)
-from sia.wording import plural, significance_cell
+                    priority_evidence, priority_register, show_table, view_param, view_setting)
+from sia.summaries import evidence_summary
+from sia.wording import plural
 
 EARLIER, LATER = "2014-15", "2019-20"
 
 dataset = current_dataset()
-current_filters()  # the shared sidebar; this page chooses its own crime types per priority
+current_filters(need_months=False)  # the shared sidebar; this page chooses its own crime types per priority
 register = priority_register()
 page_header(f"Priorities: {EARLIER} and {LATER}", dataset)
 st.caption("Derby's Community Safety Partnership sets its priorities in an annual Strategic "
@@ -52,24 +53,10 @@ if not fys:
             "assessments, so the priorities cannot be held against it.")
     st.stop()
 evidence = priority_evidence(dataset_key(dataset), REGISTER.stat().st_mtime_ns, fys, city_sets)
-wide = evidence.pivot_table(index=["set", "rank", "priority", "title", "indicator"], columns="fy",
-                            values=["per_month", "count", "months"], aggfunc="first", sort=False)
-summary = pd.DataFrame({
-    "SIA": [f"{register.sets[s].fy} #{r}" for s, r in zip(wide.index.get_level_values("set"),
-                                                         wide.index.get_level_values("rank"))],
-    "Priority": wide.index.get_level_values("title"),
-    "Indicator": [i.split()[0] for i in wide.index.get_level_values("indicator")]})
-for fy in fys:
-    summary[f"{fy} a month"] = wide[("per_month", fy)].to_numpy().round(1)  # as the metrics round
-first = evidence.drop_duplicates("priority").set_index("priority")
-if len(fys) == 2:
-    order = wide.index.get_level_values("priority")
-    summary["Change"] = first.loc[order, "change"].to_numpy()
-    summary["Significant?"] = [significance_cell(row.significant, row.p_value)
-                               for row in first.loc[order].itertuples()]
-show_table(summary, hide_index=True, download="derby-priorities-evidence")
-basis = first["change_basis"].iloc[0] if len(fys) == 2 else ""
-coverage = "; ".join(f"{fy}: {plural(int(wide[('months', fy)].iloc[0]), 'month')}" for fy in fys)
+summary = evidence_summary(evidence, register, fys)
+show_table(summary.table, hide_index=True, download="derby-priorities-evidence")
+basis = summary.basis
+coverage = "; ".join(f"{fy}: {plural(n, 'month')}" for fy, n in summary.months.items())
 st.caption(
     f"Incidents a month over the months each year covers ({coverage}), so that the figures "
     f"agree with `python -m sia counts`. " +
@@ -83,9 +70,8 @@ st.caption(
 # --- one priority in detail --------------------------------------------------------------
 measurable = [p for s in city_sets for p in register.in_set(s) if p.measurable]
 ids = [p.id for p in measurable]
-wanted = st.query_params.get("priority")
-default = ids.index(wanted) if wanted in ids else 0
-chosen = st.selectbox("Priority in detail", ids, index=default,
+view_setting("priority", "w_priority", ids, ids[0])
+chosen = st.selectbox("Priority in detail", ids, key="w_priority",
                       format_func=lambda i: f"{register.fy_of(register.priorities[i])} "
                                             f"#{register.priorities[i].rank}: {register.priorities[i].title}")
 view_param("priority", chosen, default=ids[0])

@@ -5,10 +5,11 @@ import streamlit as st
 
 from sia import charts
 from sia.briefing import ward_briefing, ward_stem
+from sia.denominators import deprivation_of
 from sia.filters import MEASURES
-from sia.measures import (categories_against_city, change_by_ward_and_category, monthly_series, select,
-                          top_locations, ward_change)
-from sia.hotspot_runs import unit_hotspot_sentence
+from sia.measures import (categories_against_city, change_by_ward_and_category, cover_different_months,
+                          monthly_series, select, top_locations, ward_change)
+from sia.hotspot_runs import NoTest, unit_hotspot_sentence
 from sia.ui import (briefing_buttons, current_dataset, current_filters, dataset_key, hotspot_run, page_header,
                     select_ward, show_table, ward_table)
 from sia.shown_text import markdown_text, shown
@@ -46,7 +47,7 @@ st.markdown(" · ".join(f"**{fy}**: rank {mine.loc[fy, 'rank']} of {len(names)} 
 st.markdown("**Hotspot test**")
 for fy in filters.fys:
     run = hotspot_run(dataset_key(dataset), filters, fy, "ward")
-    st.markdown(f"{fy}: no hotspot test ({shown(run)})" if isinstance(run, str) else
+    st.markdown(f"{fy}: no hotspot test ({shown(run.reason)})" if isinstance(run, NoTest) else
                 unit_hotspot_sentence(run, ward, filters.subject(), quote=markdown_text))
 if filters.comparing:
     change = ward_change(table, filters.fys).loc[ward]
@@ -54,7 +55,8 @@ if filters.comparing:
                 "An exact Poisson test of the counts over the months each year covers"
                 + (" (like-for-like months)." if filters.like_for_like else
                    "; the years cover different months, so seasonality can play a part: "
-                   "switch on like-for-like months to compare the same months."))
+                   "switch on like-for-like months to compare the same months."
+                   if cover_different_months(dataset.months, filters) else " (the same months in both)."))
 
 selection = select(dataset.incidents, filters)
 if filters.comparing:
@@ -94,14 +96,12 @@ with left:
     show_table(places.rename_axis("Location"), download=f"derby-{slug}-places")
 with right:
     st.subheader("Deprivation")
-    imd = dataset.wards.set_index("ward_name").loc[ward]
-    editions = sorted({c[3:7] for c in dataset.wards.columns if c.startswith("imd") and c[3:7].isdigit()})
-    if not editions:
+    summaries = deprivation_of(dataset.wards, ward)
+    if not summaries:
         st.info("No deprivation data in this dataset (ingest with --imd to add it).")
-    for edition in editions:
-        share = imd[f"imd{edition}_decile1_share"]
+    for d in summaries:
         st.markdown(
-            f"**IMD {edition}**: {imd[f'imd{edition}_lsoas']:.0f} neighbourhoods (LSOAs); "
-            f"{share * 100:.0f}% are among the most deprived 10% in England; "
-            f"mean national rank {imd[f'imd{edition}_mean_rank']:,.0f} of 32,844 (1 = most deprived)."
-            + (f" Mean score {imd[f'imd{edition}_mean_score']:.1f}." if f"imd{edition}_mean_score" in imd else ""))
+            f"**IMD {d.edition}**: {d.lsoas} neighbourhoods (LSOAs); "
+            f"{d.decile1_share * 100:.0f}% are among the most deprived 10% in England; "
+            f"mean national rank {d.mean_rank:,.0f} of 32,844 (1 = most deprived)."
+            + (f" Mean score {d.mean_score:.1f}." if d.mean_score is not None else ""))

@@ -15,12 +15,12 @@ import pandas as pd
 
 from . import charts
 from .categories import CRIME_CATEGORIES
-from .denominators import population_column
 from .errors import InputError, Problem
+from .denominators import deprivation_of
 from .filters import ASB, CRIME, MEASURES, Filters
-from .hotspot_runs import hotspots_for_filters, unit_hotspot_sentence
-from .measures import (Selection, categories_against_city, comparable, comparison_basis, monthly_series, select,
-                       top_locations, ward_change, ward_measures)
+from .hotspot_runs import HotspotRun, hotspots_for_filters, unit_hotspot_sentence
+from .measures import (Selection, categories_against_city, comparable, comparison_basis, has_residents,
+                       monthly_series, per_1000_a_year, select, top_locations, ward_change, ward_measures)
 from .periods import fy_coverage, require_held
 from .priorities import INDICATORS, Priority, Register
 from .priority_evidence import change_between, named_against_found, volumes, ward_ranking
@@ -100,7 +100,7 @@ def ward_named(dataset: Dataset, name: str) -> str:
 
 def _measure(dataset: Dataset, fys: tuple[str, ...]) -> str:
     """Rates where every year has residents, else incidents a month."""
-    return "rate" if all(population_column(fy) in dataset.wards for fy in fys) else "per_month"
+    return "rate" if has_residents(dataset.wards, fys) else "per_month"
 
 
 def _coverage(dataset: Dataset, fys: tuple[str, ...]) -> dict[str, str]:
@@ -138,7 +138,7 @@ def _city_value(table: pd.DataFrame, fy: str, measure: str) -> float:
     """The whole city's figure on the same measure (not a mean of ward figures)."""
     mine = table[table["fy"] == fy]
     per_month = mine["count"].sum() / mine["months"].iloc[0]
-    return per_month * 12 / mine["population"].sum() * 1000 if measure == "rate" else per_month
+    return per_1000_a_year(per_month, mine["population"].sum()) if measure == "rate" else per_month
 
 
 # --- a ward --------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
     brief.narrative += _category_sentences(selection, ward, last, against)
     for kind in (CRIME, ASB):
         run = hotspots_for_filters(dataset, Filters(fys=(last,), incident_type=kind), last, "ward")
-        if not isinstance(run, str):
+        if isinstance(run, HotspotRun):
             brief.narrative.append(unit_hotspot_sentence(run, ward, words[kind][0]))
     if len(fys) == 2:
         for kind in (CRIME, ASB):
@@ -266,11 +266,9 @@ def _category_table(dataset: Dataset, ward: str, fy: str, against: pd.DataFrame)
 
 
 def _deprivation_sentences(dataset: Dataset, ward: str) -> list[str]:
-    row = dataset.wards.set_index("ward_name").loc[ward]
-    editions = sorted({c[3:7] for c in dataset.wards.columns if c.startswith("imd") and c[3:7].isdigit()})
-    return [f"Deprivation (IMD {e}): {row[f'imd{e}_decile1_share']:.0%} of the ward's {row[f'imd{e}_lsoas']:.0f} "
+    return [f"Deprivation (IMD {d.edition}): {d.decile1_share:.0%} of the ward's {d.lsoas} "
             f"neighbourhoods (LSOAs) are among the most deprived 10% in England."
-            for e in editions[-1:]]
+            for d in deprivation_of(dataset.wards, ward)[-1:]]
 
 
 # --- a priority ------------------------------------------------------------------------

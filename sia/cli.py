@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         "change", help="change between two years per ward and category, with an exact Poisson test",
         description="For two financial years: per ward and category (or per ward with --by ward), "
                     "the counts, incidents a month over the months each year covers, the rate "
-                    "ratio with its 95%% confidence interval and the exact Poisson test.")
+                    "ratio with its 95% confidence interval and the exact Poisson test.")
     change.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
     change.add_argument("--fy", action="append", default=[], type=_financial_year,
                         help="give twice, earlier first (default: the dataset's last two years)")
@@ -412,7 +412,7 @@ def _brief(args) -> int:
 
     check_pack_path(args.out)
     dataset = load(args.data_dir)
-    if args.ward:
+    if args.ward is not None:
         pack = ward_briefing(dataset, args.ward, args.fy)
     else:
         pack = priority_briefing(dataset, load_register(args.register), args.priority, args.fy)

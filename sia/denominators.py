@@ -7,6 +7,7 @@ Column names are found by pattern, so the ONS and MHCLG files work as published.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,30 @@ IMD_DECILE = re.compile(r"^imd.?decile$|\(imd\) decile", re.IGNORECASE)
 
 def population_column(fy: str) -> str:
     return f"population_{fy}"
+
+
+IMD_COLUMN = re.compile(r"^imd(\d{4})_lsoas$")
+
+
+@dataclass(frozen=True)
+class Deprivation:
+    """One ward's summary of one IMD edition, as ``ward_deprivation`` made it at ingest."""
+
+    edition: str
+    lsoas: int
+    decile1_share: float  # share of its LSOAs among England's most deprived 10%
+    mean_rank: float  # mean national rank of its LSOAs (1 = most deprived of 32,844)
+    mean_score: float | None  # where the edition's file has scores
+
+
+def deprivation_of(wards: pd.DataFrame, ward_name: str) -> list[Deprivation]:
+    """The ward's deprivation summaries, oldest edition first (none without IMD files)."""
+    row = wards.set_index("ward_name").loc[ward_name]
+    editions = sorted(m.group(1) for m in map(IMD_COLUMN.match, wards.columns) if m)
+    return [Deprivation(e, int(row[f"imd{e}_lsoas"]), float(row[f"imd{e}_decile1_share"]),
+                        float(row[f"imd{e}_mean_rank"]),
+                        float(row[f"imd{e}_mean_score"]) if f"imd{e}_mean_score" in row else None)
+            for e in editions if pd.notna(row[f"imd{e}_lsoas"])]
 
 
 def read_table(path: Path, what: str) -> pd.DataFrame:

@@ -87,19 +87,35 @@ def _echo(value: str) -> str:
     return repr(value if len(value) <= 40 else value[:40] + "…")
 
 
+def _switch(key: str, given: list[str], notes: list[str]) -> bool:
+    """An on/off setting in a link: 1 (or true, yes, on) is on; 0 (or false, no, off) or absent is off."""
+    if not given:
+        return False
+    value = given[0].lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        notes.append(f"unknown {key} value {_echo(given[0])} (use 1 or 0)")
+    return value in ("1", "true", "yes", "on")
+
+
 def from_query_params(params: dict[str, list[str]], available_fys: list[str],
                       ward_names: list[str]) -> ParsedFilters:
     """Filters from query parameters (each a list of values), checked against the data."""
     notes: list[str] = []
 
     def values(key: str) -> list[str]:
-        return [v for v in params.get(key, []) if v != ""][:20]  # no link needs more
+        return [v.strip() for v in params.get(key, []) if v.strip() != ""][:20]  # no link needs more
+
+    def one(key: str, default: str | None) -> str | None:
+        given = values(key)
+        if len(set(given)) > 1:
+            notes.append(f"only the first {key} is used ({_echo(given[0])})")
+        return given[0] if given else default
 
     fys = [fy for fy in values("fy") if fy in available_fys]
     notes += [f"no data for financial year {_echo(fy)}" for fy in values("fy") if fy not in available_fys]
     fys = sorted(dict.fromkeys(fys))[-2:] or available_fys[-2:]
 
-    incident_type = (values("type") or [CRIME])[0]
+    incident_type = one("type", CRIME).lower()
     if incident_type not in INCIDENT_TYPES:
         notes.append(f"unknown incident type {_echo(incident_type)}")
         incident_type = CRIME
@@ -112,12 +128,15 @@ def from_query_params(params: dict[str, list[str]], available_fys: list[str],
             notes.append(f"unknown crime type {_echo(name)}")
     crime_types = [c for c in CRIME_CATEGORIES if c in crime_types] or list(CRIME_CATEGORIES)
 
-    months = [m for m in MONTH_ABBREVIATIONS if m in values("month")] or list(MONTH_ABBREVIATIONS)
-    measure = (values("measure") or ["count"])[0]
+    asked_months = {m[:3].title(): m for m in values("month")}
+    notes += [f"unknown month {_echo(m)} (use Apr, May, ...)" for key, m in asked_months.items()
+              if key not in MONTH_ABBREVIATIONS]
+    months = [m for m in MONTH_ABBREVIATIONS if m in asked_months] or list(MONTH_ABBREVIATIONS)
+    measure = one("measure", "count").lower()
     if measure not in MEASURES:
         notes.append(f"unknown measure {_echo(measure)}")
         measure = "count"
-    ward = (values("ward") or [None])[0]
+    ward = one("ward", None)
     if ward is not None:
         match = [w for w in ward_names if w.casefold() == ward.casefold()]
         if not match:
@@ -125,6 +144,6 @@ def from_query_params(params: dict[str, list[str]], available_fys: list[str],
         ward = match[0] if match else None
     return ParsedFilters(Filters(fys=tuple(fys), incident_type=incident_type,
                                  crime_types=tuple(crime_types), months=tuple(months),
-                                 like_for_like=values("lfl") == ["1"], measure=measure,
+                                 like_for_like=_switch("lfl", values("lfl"), notes), measure=measure,
                                  ward=ward), notes)
 

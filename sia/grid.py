@@ -38,6 +38,11 @@ def check_cell_size(cell_size: float, area: gpd.GeoDataFrame, max_cells: int = M
         raise InputError(Problem(f"cell size {cell_size:g} m is not a positive number of metres",
                                  "--cell-size", "give a cell size such as 250"))
     minx, miny, maxx, maxy = area.total_bounds
+    if cell_size > min(maxx - minx, maxy - miny) / 3:  # Gi* needs cells with neighbours
+        raise InputError(Problem(
+            f"cell size {cell_size:g} m is too large for the area ({(maxx - minx) / 1000:.1f} km by "
+            f"{(maxy - miny) / 1000:.1f} km): there would be too few cells to test", "--cell-size",
+            f"use --cell-size {round_metres(min(maxx - minx, maxy - miny) / 3):g} or smaller"))
     cells = math.ceil((maxx - minx) / cell_size + 1) * math.ceil((maxy - miny) / cell_size + 1)
     if cells > max_cells:
         smallest = round_metres(math.sqrt((maxx - minx) * (maxy - miny) / max_cells), up=True)

@@ -14,7 +14,7 @@ import pandas as pd
 from .geography import WGS84
 from .hotspot_runs import HotspotRun
 from .hotspots import (COLD_CLASSES, HOT_CLASSES, NO_NEIGHBOURS, NOT_SIGNIFICANT, grid_units,
-                       incident_points, kernel_density)
+                       distinct_places, incident_points, kernel_density)
 
 # ColorBrewer RdBu, diverging and colour-blind safe: red hot, blue cold, darker = surer.
 CLASS_COLOURS = dict(zip(HOT_CLASSES, ("#b2182b", "#ef8a62", "#fddbc7")))
@@ -61,10 +61,12 @@ def hotspot_layer(run: HotspotRun) -> HotspotLayer:
 
 def incident_density(rows: pd.DataFrame, wards: gpd.GeoDataFrame) -> DensityLayer | None:
     """The density layer of some incidents over the wards (default grid and bandwidth);
-    None when there are too few incidents to choose a bandwidth."""
-    if len(rows) < 2:
+    None when they lie at fewer than two places (police.uk snaps incidents to shared map
+    points), too few to choose a bandwidth."""
+    points = incident_points(rows)
+    if distinct_places(points.geometry.x.to_numpy(), points.geometry.y.to_numpy()) < 2:
         return None
-    return density_layer(kernel_density(incident_points(rows), grid_units(wards)))
+    return density_layer(kernel_density(points, grid_units(wards)))
 
 
 def density_layer(surface: gpd.GeoDataFrame, k: int = 5) -> DensityLayer:

@@ -100,15 +100,22 @@ def run_hotspots(dataset: Dataset, query: HotspotQuery) -> HotspotRun:
     return hotspots_for_rows(dataset, rows, fy, months, query)
 
 
-def hotspots_for_filters(dataset: Dataset, filters: Filters, fy: str, unit: str) -> HotspotRun | str:
-    """Gi* by ``unit`` for what the dashboard's filters select in one year; a sentence
-    instead when nothing can be tested (no incidents of those types that year)."""
+@dataclass(frozen=True)
+class NoTest:
+    """Why no hotspot test could be run on a selection (no incidents, every unit alike)."""
+
+    reason: str
+
+
+def hotspots_for_filters(dataset: Dataset, filters: Filters, fy: str, unit: str) -> HotspotRun | NoTest:
+    """Gi* by ``unit`` for what the dashboard's filters select in one year; NoTest, saying
+    why, when nothing can be tested (no incidents of those types that year)."""
     selection = select(dataset.incidents, filters)
     rows = selection.rows[selection.rows["fy"] == fy]
     try:
         return hotspots_for_rows(dataset, rows, fy, selection.months_covered(fy), HotspotQuery(unit=unit))
     except InputError as exc:
-        return str(exc)
+        return NoTest("; ".join(p.what for p in exc.problems))
 
 
 def hotspots_for_rows(dataset: Dataset, rows: pd.DataFrame, fy: str, months: int,

@@ -33,6 +33,7 @@ from scipy.spatial import cKDTree
 from .errors import InputError, Problem
 from .geography import BNG, check_polygons, place_in_wards, read_boundaries
 from .grid import cell_of_points, make_grid
+from .measures import per_1000_a_year
 
 CONTIGUITY_TOLERANCE_M = 5.0  # polygons closer than this are neighbours (generalised edges)
 PERMUTATIONS = 999
@@ -219,7 +220,7 @@ def add_rates(counts: gpd.GeoDataFrame, months: int) -> gpd.GeoDataFrame:
     out = counts.copy()
     population = out["population"] if "population" in out else pd.Series(np.nan, index=out.index)
     population = population.where(population > 0)
-    out["rate"] = out["count"] / max(months, 1) * 12 / population * 1000
+    out["rate"] = per_1000_a_year(out["count"] / max(months, 1), population)
     return out
 
 
@@ -382,6 +383,11 @@ def hotspots_gistar(units: gpd.GeoDataFrame, variable: str = "count", *, weights
 
 # --- kernel density -------------------------------------------------------------------------
 
+def distinct_places(x: np.ndarray, y: np.ndarray) -> int:
+    """How many different map points (to 0.1 m) the incidents lie at."""
+    return len(np.unique(np.column_stack([x, y]).round(1), axis=0))
+
+
 def bandwidth_rule(x: np.ndarray, y: np.ndarray) -> float:
     """Normal-reference rule of thumb, per axis 1.06 x min(sd, IQR / 1.34) x n^(-1/5)
     (Silverman's robust spread, Scott's constant), averaged over the two axes (sfhotspot
@@ -405,9 +411,9 @@ def kernel_density(points: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, bandwidth: 
     check_overlap(points, grid, "grid")
     x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
     if bandwidth is None:
-        if len(points) < 2:
-            raise InputError(Problem("one incident is too few to choose a bandwidth", "the selection",
-                                     "give a bandwidth, or select more incidents"))
+        if distinct_places(x, y) < 2:
+            raise InputError(Problem("the incidents lie at fewer than two places, too few to choose a "
+                                     "bandwidth", "the selection", "give a bandwidth, or select more incidents"))
         bandwidth = bandwidth_rule(x, y) * adjust
     if not (bandwidth > 0 and math.isfinite(bandwidth)):
         raise InputError(Problem(f"bandwidth {bandwidth:g} m is not a positive number of metres",

@@ -8,6 +8,7 @@ the wards on a plain background, which needs no internet.
 from __future__ import annotations
 
 import html
+import os
 import json
 import warnings
 
@@ -72,6 +73,16 @@ def _tooltip(row: pd.Series, measure_label: str, change: float | None, fy: str) 
     if change is not None and pd.notna(change):
         lines.append(f"Change per month since the earlier year: {change:+.0f}%")
     return "<br>".join(line for line in lines if line)
+
+
+TILES_VARIABLE, TILES_ATTRIBUTION_VARIABLE = "SIA_TILES_URL", "SIA_TILES_ATTRIBUTION"
+
+
+def tiles_from_environment() -> tuple[str, str] | None:
+    """A base map's tile URL template and attribution, when $SIA_TILES_URL names a tile
+    server the network can reach; None: the wards on a plain background (no internet)."""
+    url = os.environ.get(TILES_VARIABLE, "").strip()
+    return (url, os.environ.get(TILES_ATTRIBUTION_VARIABLE, "")) if url else None
 
 
 def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_label: str,

@@ -19,6 +19,22 @@ from .filters import Filters
 from .periods import MONTH_ABBREVIATIONS, fy_months, months_in
 
 
+def per_1000_a_year(per_month, residents):
+    """The rate per 1,000 residents a year: incidents a month x 12 / residents x 1,000
+    (NaN where the residents are unknown). Works on numbers and on arrays alike."""
+    return per_month * 12 / residents * 1000
+
+
+def has_residents(wards: pd.DataFrame, fys) -> bool:
+    """Whether rates can be given for these years: the ward table holds each one's residents."""
+    return all(population_column(fy) in wards for fy in fys)
+
+
+def measures_for(wards: pd.DataFrame, fys) -> list[str]:
+    """The measures these years can be shown in: rates only where every year has residents."""
+    return ["count", "per_month", "rate"] if has_residents(wards, fys) else ["count", "per_month"]
+
+
 def month_of_year(month: str) -> str:
     """'2014-04' -> 'Apr'."""
     return MONTH_ABBREVIATIONS[(int(month[5:7]) - 4) % 12]
@@ -42,6 +58,19 @@ def months_counted(available: list[str], filters: Filters) -> dict[str, tuple[st
         shared = set.intersection(*({month_of_year(m) for m in ms} for ms in chosen.values()))
         chosen = {fy: [m for m in ms if month_of_year(m) in shared] for fy, ms in chosen.items()}
     return {fy: tuple(ms) for fy, ms in chosen.items()}
+
+
+def years_without_months(available: list[str], filters: Filters) -> list[str]:
+    """The selected years of which the filters keep no month with data (months of the year
+    the year does not cover, or, like-for-like, months the years do not share)."""
+    return [fy for fy, ms in months_counted(available, filters).items() if not ms]
+
+
+def cover_different_months(available: list[str], filters: Filters) -> bool:
+    """Whether the selected years, on all the months each covers, cover different months
+    of the year (so a comparison mixes seasons unless cut to like-for-like months)."""
+    covered = months_counted(available, replace(filters, like_for_like=False))
+    return len({frozenset(map(month_of_year, ms)) for ms in covered.values()}) > 1
 
 
 def comparable(filters: Filters, available: list[str]) -> Filters | None:
@@ -89,7 +118,7 @@ def ward_measures(selection: Selection, wards: pd.DataFrame) -> pd.DataFrame:
             mine = table["fy"] == fy
             population[mine] = table.loc[mine, "ward_name"].map(by_ward)
     table["population"] = population
-    table["rate"] = table["per_month"] * 12 / population * 1000
+    table["rate"] = per_1000_a_year(table["per_month"], population)
     table["value"] = table[_measure_column(selection.filters.measure)]
     table["rank"] = table.groupby("fy")["value"].rank(ascending=False, method="min").astype("Int64")
     return table.sort_values(["fy", "rank", "ward_name"]).reset_index(drop=True)
@@ -184,8 +213,8 @@ def categories_against_city(incidents: pd.DataFrame, wards: pd.DataFrame, filter
     ward_pop = wards.set_index("ward_name")[column].get(ward, np.nan) if column in wards else np.nan
     city_pop = wards[column].sum() if column in wards else np.nan
     out = pd.DataFrame({"category": list(CATEGORIES)})
-    out["ward"] = mix_ward[mix_ward["fy"] == fy]["per_month"].to_numpy() * 12 / ward_pop * 1000
-    out["city"] = mix_city[mix_city["fy"] == fy]["per_month"].to_numpy() * 12 / city_pop * 1000
+    out["ward"] = per_1000_a_year(mix_ward[mix_ward["fy"] == fy]["per_month"].to_numpy(), ward_pop)
+    out["city"] = per_1000_a_year(mix_city[mix_city["fy"] == fy]["per_month"].to_numpy(), city_pop)
     out["ratio"] = out["ward"] / out["city"].replace(0, np.nan)
     return out
 

@@ -18,7 +18,8 @@ from .categories import ANTI_SOCIAL_BEHAVIOUR
 from .change import RateChange, rate_change
 from .denominators import population_column
 from .filters import ASB, CRIME, Filters
-from .measures import comparable, comparison_basis, months_counted, select, ward_measures
+from .measures import (comparable, comparison_basis, has_residents, months_counted, per_1000_a_year, select,
+                       ward_measures)
 from .priorities import INDICATORS, Priority, Register
 
 
@@ -44,7 +45,7 @@ def volumes(incidents: pd.DataFrame, wards: pd.DataFrame | None, priority: Prior
         count = int(counts.get(fy, 0))
         per_month = count / len(months) if months else np.nan
         rows.append({"fy": fy, "months": len(months), "count": count, "per_month": per_month,
-                     "population": population, "rate": per_month * 12 / population * 1000})
+                     "population": population, "rate": per_1000_a_year(per_month, population)})
     return pd.DataFrame(rows, columns=["fy", "months", "count", "per_month", "population", "rate"])
 
 
@@ -76,7 +77,7 @@ def ward_ranking(incidents: pd.DataFrame, wards: pd.DataFrame, priority: Priorit
                  fy: str) -> pd.DataFrame:
     """Wards ranked (1 = highest) by rate per 1,000 residents a year, or per month when the
     dataset has no population for the year. Columns as ward_measures, plus 'measure'."""
-    measure = "rate" if population_column(fy) in wards else "per_month"
+    measure = "rate" if has_residents(wards, (fy,)) else "per_month"
     table = ward_measures(select(incidents, indicator_filters(priority, (fy,), measure=measure)), wards)
     return table.assign(measure=measure)
 

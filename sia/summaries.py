@@ -5,13 +5,46 @@ by side also gives the months each year covers and a per-month figure.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
 from .periods import MONTH_ABBREVIATIONS, fy_coverage, fy_months, months_in
-from .wording import plural
+from .wording import plural, significance_cell
 
 ALL_CRIME = "All crime (excluding ASB)"
+
+
+@dataclass
+class EvidenceSummary:
+    """The priorities page's table of what the data says, with what its caption needs."""
+
+    table: pd.DataFrame  # SIA, Priority, Indicator, '<fy> a month'..., Change, Significant?
+    months: dict[str, int]  # months each year covers
+    basis: str  # what the changes compare ('' with one year)
+
+
+def evidence_summary(evidence: pd.DataFrame, register, fys: tuple[str, ...]) -> EvidenceSummary:
+    """One row per measurable priority from priority_evidence.evidence_table (one row per
+    priority and year), in register order: incidents a month each year and the tested change."""
+    wide = evidence.pivot_table(index=["set", "rank", "priority", "title", "indicator"], columns="fy",
+                                values=["per_month", "count", "months"], aggfunc="first", sort=False)
+    table = pd.DataFrame({
+        "SIA": [f"{register.sets[s].fy} #{r}" for s, r in zip(wide.index.get_level_values("set"),
+                                                             wide.index.get_level_values("rank"))],
+        "Priority": wide.index.get_level_values("title"),
+        "Indicator": [i.split()[0] for i in wide.index.get_level_values("indicator")]})
+    for fy in fys:
+        table[f"{fy} a month"] = wide[("per_month", fy)].to_numpy().round(1)  # as the metrics round
+    first = evidence.drop_duplicates("priority").set_index("priority")
+    basis = ""
+    if len(fys) == 2:
+        order = first.loc[wide.index.get_level_values("priority")]
+        table["Change"] = order["change"].to_numpy()
+        table["Significant?"] = [significance_cell(row.significant, row.p_value) for row in order.itertuples()]
+        basis = first["change_basis"].iloc[0]
+    return EvidenceSummary(table, {fy: int(wide[("months", fy)].iloc[0]) for fy in fys}, basis)
 
 
 def coverage_grid(incidents: pd.DataFrame) -> pd.DataFrame:

@@ -14,13 +14,13 @@ from .access import Access, AccessPolicy, access_policy, signed_in_as
 from .briefing_pack import FORMATS as PACK_FORMATS, briefing_file
 from .categories import CRIME_CATEGORIES
 from .datadir import DATA_DIR_VARIABLE, configured_data_dir, resolve_data_dir
-from .denominators import population_column
 from .errors import InputError, Problem
 from .exports import XLSX_MAX_ROWS, safe_csv, safe_xlsx
 from .fetch.progress import DrawnProgress
 from .filters import CRIME, FILTER_KEYS, INCIDENT_TYPES, MEASURES, Filters, from_query_params
-from .hotspot_runs import HotspotRun, hotspots_for_filters
-from .measures import month_of_year, months_counted, select, ward_measures
+from .hotspot_runs import HotspotRun, NoTest, hotspots_for_filters
+from .measures import (cover_different_months, measures_for, months_counted, select, ward_measures,
+                       years_without_months)
 from .periods import MONTH_ABBREVIATIONS, fy_coverage
 from .priorities import REGISTER, Register, load_register
 from .priority_evidence import evidence_table
@@ -330,16 +330,13 @@ def sidebar(dataset: Dataset) -> Filters:
         st.multiselect("Months of the year", list(MONTH_ABBREVIATIONS), key=_WIDGETS["months"],
                        placeholder="All months")
         # The switch matters only when the two years cover different months of the year.
-        covered = months_counted(dataset.months, replace(_filters_from_widgets(chosen_fys),
-                                                           like_for_like=False))
-        differ = len({frozenset(map(month_of_year, ms)) for ms in covered.values()}) > 1
-        if len(chosen_fys) == 2 and differ:
+        if len(chosen_fys) == 2 and cover_different_months(dataset.months, _filters_from_widgets(chosen_fys)):
             st.toggle("Like-for-like months", key=_WIDGETS["like_for_like"],
                       help="Compare only the months of the year that both years cover.")
         else:
             st.session_state[_WIDGETS["like_for_like"]] = False
-        has_population = all(population_column(fy) in dataset.wards for fy in chosen_fys)
-        options = list(MEASURES) if has_population else ["count", "per_month"]
+        options = measures_for(dataset.wards, chosen_fys)
+        has_population = "rate" in options
         if st.session_state.get(_WIDGETS["measure"]) not in options:
             st.session_state[_WIDGETS["measure"]] = "count"
         st.radio("Measure", options, format_func=MEASURES.get, key=_WIDGETS["measure"],
@@ -381,11 +378,27 @@ def select_ward(name: str | None) -> None:
                                       if k in FILTER_KEYS}
 
 
-def current_filters() -> Filters:
+def current_filters(need_months: bool = True) -> Filters:
     """Draw the shared sidebar and return its filters. Every page calls this once, so the
     sidebar is the same on every page (and a page run on its own, as AppTest does on
-    reruns, still has it)."""
-    return sidebar(current_dataset())
+    reruns, still has it). A page whose figures need every chosen year to keep some month
+    (``need_months``) stops, saying so, when one keeps none."""
+    dataset = current_dataset()
+    filters = sidebar(dataset)
+    empty = years_without_months(dataset.months, filters) if need_months else []
+    if empty:
+        coverage = "; ".join(fy_coverage(dataset.months).set_index("fy").loc[
+            [fy for fy in filters.fys if fy in dataset.financial_years], "label"])
+        chosen = ", ".join(m for m in filters.months) if len(filters.months) < 12 else "all months"
+        st.title(APP_NAME)
+        st.info(f"Nothing to show: {' and '.join(empty)} {'has' if len(empty) == 1 else 'have'} no data "
+                f"for the months chosen ({chosen}"
+                + (", like-for-like" if filters.like_for_like else "") + f"). The data covers {coverage}. "
+                "Choose other months of the year in the sidebar"
+                + (", switch off like-for-like months" if filters.like_for_like else "") + ", or another year.",
+                icon=":material/event_busy:")
+        st.stop()
+    return filters
 
 
 # --- presentation mode ---------------------------------------------------------------------
@@ -457,14 +470,14 @@ def _ward_table(key: tuple[str, str], filters: Filters):
     return ward_measures(select(dataset.incidents, filters), dataset.wards)
 
 
-def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> HotspotRun | str:
+def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> HotspotRun | NoTest:
     """Gi* by ward or grid cell for what the filters select in one year, cached per build
-    (the selected ward left out of the key); a sentence instead when nothing can be tested."""
+    (the selected ward left out of the key); NoTest, saying why, when nothing can be tested."""
     return _hotspot_run(key, without_ward(filters), fy, unit)
 
 
 @st.cache_data(max_entries=32, show_spinner="Testing for hotspots (Getis-Ord Gi*)...")
-def _hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> HotspotRun | str:
+def _hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> HotspotRun | NoTest:
     return hotspots_for_filters(_open(*key), filters, fy, unit)
 
 
@@ -472,13 +485,33 @@ def without_ward(filters: Filters) -> Filters:
     return replace(filters, ward=None)
 
 
+_WRITTEN = "_sia_view_params"  # what each page setting last wrote to the URL (None: left out)
+_NEVER = object()
+
+
 def view_param(key: str, value: str | None, default: str | None = None) -> None:
     """Keep one of a page's own view settings in the URL (left out at its default)."""
-    if value is None or value == default:
+    at_default = value is None or value == default
+    st.session_state.setdefault(_WRITTEN, {})[key] = None if at_default else value  # as the URL reads
+    if at_default:
         if key in st.query_params:
             del st.query_params[key]
     elif st.query_params.get(key) != value:
         st.query_params[key] = value
+
+
+def view_setting(key: str, widget: str, options, default, from_url=lambda text: text) -> None:
+    """Before a page draws the keyed control ``widget`` of its own setting ``key``: start it
+    from the URL when the URL says something the control did not write itself (a link was
+    opened or edited), else keep the control's own value. Keyed controls keep a click on
+    the first try (an unkeyed one whose default came from the URL became a new widget
+    each time the URL changed, and lost the click)."""
+    asked = st.query_params.get(key)  # None: absent, the setting's default
+    value = from_url(asked) if asked is not None else default
+    if asked != st.session_state.get(_WRITTEN, {}).get(key, _NEVER) and value in options:
+        st.session_state[widget] = value
+    elif st.session_state.get(widget) not in options:
+        st.session_state[widget] = default
 
 
 def priority_register() -> Register:

@@ -156,3 +156,27 @@ def test_ward_profile_tests_the_change(monkeypatch, real_data_dir):
     before, after = september[("Arboretum", "2014-09")], september[("Arboretum", "2019-09")]
     assert f"{before:,.1f} incidents a month in 2014-15, {after:,.1f} in 2019-20" in sentence
     assert "significant (p " in sentence and "like-for-like" in sentence
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/map.py", "pages/ward.py"])
+@pytest.mark.parametrize("params", [{"month": "Apr", "measure": "per_month"},
+                                    {"fy": ["2014-15", "2019-20"], "month": "Mar", "lfl": "1"}])
+def test_a_selection_without_months_says_so_in_words(monkeypatch, real_data_dir, page, params):
+    """2019-20 holds only September: asking for April (or like-for-like March) leaves a year
+    with no month, which once gave a traceback on the map and 'nan' elsewhere."""
+    at = run_app(monkeypatch, real_data_dir, page, params)
+    assert "Nothing to show:" in at.info[0].value and "no data for the months chosen" in at.info[0].value
+    assert not at.metric and not any("nan" in m.value for m in at.markdown)
+
+
+def test_incidents_all_at_one_point_draw_a_map_without_density(monkeypatch, tmp_path):
+    """police.uk snaps incidents to shared points: a selection at one point has no spread to
+    choose a density bandwidth from, and the map is drawn without that layer."""
+    from police_rows import row, write_street, write_test_wards
+    from sia.ingest import WardInputs, build_dataset
+
+    build_dataset([write_street(tmp_path / "s", "2019-09", [row(month="2019-09", crime_id=f"c{i}") for i in range(3)])],
+                  WardInputs(boundaries=write_test_wards(tmp_path / "w.geojson")), tmp_path / "data")
+    for params in ({}, {"layer": "grid"}, {"layer": "ward"}):
+        at = run_app(monkeypatch, tmp_path / "data", "pages/map.py", params)
+        assert at.title[0].value == "Hotspot map"

@@ -184,7 +184,15 @@ def force_with_a_path(tmp):
              "--police-base-url", "http://127.0.0.1:9"], "is not a police force as police.uk names its files")
 
 
-CORPUS = [stray_quote, text_not_utf8, zip_bomb, too_many_members, all_outside_the_area,
+def brief_for_an_empty_ward_name(tmp):
+    return ["brief", "--ward", "", "--out", str(tmp / "x.pdf"), "--data-dir", DATA], "--ward: no ward called ''"
+
+
+def cell_size_larger_than_the_area(tmp):
+    return ["hotspots", "--unit", "grid", "--cell-size", "1e9", "--data-dir", DATA], "cell size 1e+09 m is too large"
+
+
+CORPUS = [brief_for_an_empty_ward_name, cell_size_larger_than_the_area, stray_quote, text_not_utf8, zip_bomb, too_many_members, all_outside_the_area,
           every_crime_type_unknown, absurd_coordinates, swapped_ward_coordinates, wards_in_bng_without_crs,
           ward_without_geometry, two_codes_one_name, fifo_as_source, fifo_as_wards, fifo_as_population,
           timeout_nan, timeout_from_the_environment, permutations_unbounded, seed_negative,

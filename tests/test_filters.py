@@ -49,3 +49,15 @@ def test_values_formatted_for_their_measure():
     assert format_value(639.0, "count") == "639"
     assert format_value(1234.56, "rate") == "1,234.6"
     assert format_value(float("nan"), "rate") == "no data"
+
+
+def test_careless_links_are_read_as_meant_or_noted():
+    parsed = from_query_params({"month": ["Sept", "apr", "Smarch"], "lfl": ["true"], "type": ["ASB"],
+                                "ward": [" Normanton ", "Abbey"], "measure": ["RATE"]},
+                               ["2014-15", "2019-20"], ["Abbey", "Normanton"])
+    f = parsed.filters
+    assert f.months == ("Apr", "Sep") and f.like_for_like and f.incident_type == "asb"
+    assert f.measure == "rate" and f.ward == "Normanton"
+    assert parsed.notes == ["unknown month 'Smarch' (use Apr, May, ...)", "only the first ward is used ('Normanton')"]
+    odd = from_query_params({"lfl": ["maybe"], "ward": ["x" * 500]}, ["2019-20"], ["Abbey"])
+    assert sorted(odd.notes) == [f"no ward called '{'x' * 40}…'", "unknown lfl value 'maybe' (use 1 or 0)"]

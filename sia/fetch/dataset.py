@@ -17,15 +17,26 @@ from ..report import IngestReport
 from ..sources import SourceSelection
 from .cache import DownloadCache
 from .http import MAX_RETRIES, MAX_WAIT_S, MIN_TIMEOUT_S, HttpClient, RetryPolicy
-from .ons import ONS, ONS_BASE_URL, check_area_code, fetch_ward_geography, ward_vintage
+from ..periods import financial_year, fy_months
+from .ons import ONS, ONS_BASE_URL, WARDS_2019, check_area_code, fetch_ward_geography, ward_vintage
 from .police_archive import POLICE, POLICE_BASE_URL, check_force, check_months, fetch_street_files
 from .progress import Progress, data_size
 
+# police.uk's street-level data starts in December 2010.
+FIRST_POLICE_MONTH = "2010-12"
 DEFAULT_FORCE = "derbyshire"
 DEFAULT_AREA = "E06000015"  # Derby
 POPULATION_NOTE = ("population and IMD are not fetched (ONS publishes the small area population "
                    "estimates as spreadsheets, not as ArcGIS services): add them with --population "
                    "FY=FILE and --imd EDITION=FILE for rates per 1,000 residents and deprivation")
+
+
+def fetchable_years() -> list[str]:
+    """The financial years fetch can build whole: from police.uk's first month to the last
+    month its ward boundaries serve."""
+    first = int(financial_year(FIRST_POLICE_MONTH)[:4])
+    years = (f"{y}-{(y + 1) % 100:02d}" for y in range(first, int(WARDS_2019.last_month[:4]) + 1))
+    return [fy for fy in years if fy_months(fy)[-1] <= WARDS_2019.last_month]
 
 
 def police_base_url(given: str | None = None) -> str:

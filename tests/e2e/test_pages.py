@@ -153,6 +153,28 @@ def test_the_hotspot_layer_draws_and_names_its_method(page, serve, real_data_dir
     assert outside_requests(page) == []
 
 
+def test_the_map_controls_take_the_first_click(page, serve, real_data_dir):
+    """Each click on the map's own controls takes at once (they once lost the first click
+    after the URL had changed), and the URL follows."""
+    open_page(page, f"{serve(real_data_dir)}/map?fy=2014-15", PAGES["map"])
+    for label, layer in (("Hotspots (Gi*): grid", "grid"), ("Hotspots (Gi*): wards", "ward"),
+                         ("Ward measure", None), ("Hotspots (Gi*): grid", "grid")):
+        page.get_by_text(label, exact=True).click()
+        if layer:
+            page.wait_for_url(f"**layer={layer}*", timeout=60_000)
+        else:
+            page.wait_for_function("() => !location.search.includes('layer=')", timeout=60_000)
+    page.get_by_text("Show incidents as points").click()
+    page.wait_for_url("**points=1*", timeout=60_000)
+    assert_no_error(page)
+
+
+def test_a_selection_with_no_months_says_so(page, serve, real_data_dir):
+    open_page(page, f"{serve(real_data_dir)}/map?month=Apr&measure=per_month", "Derby community safety")
+    assert page.get_by_text("Nothing to show: 2019-20 has no data for the months chosen (Apr)").count() == 1
+    assert_no_error(page)
+
+
 def test_presentation_mode_hides_the_controls_and_keeps_the_view(page, serve, real_data_dir):
     base = serve(real_data_dir)
     open_page(page, f"{base}/?fy=2019-20&type=asb", PAGES[""])
