@@ -8,11 +8,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from sia.ui import access_gate, signed_in_sidebar
+from sia.app.loaders import access_gate, signed_in_sidebar
 
 # A local icon: a ':material/...:' page icon makes browsers fetch the favicon from a
 # font CDN, which fails offline and on locked-down council networks.
-ICON = Path(__file__).parent / "sia" / "assets" / "icon.png"
+ICON = Path(__file__).parent / "sia" / "app" / "assets" / "icon.png"
 st.set_page_config(page_title="Derby community safety", page_icon=str(ICON), layout="wide")
 
 PAGES = [

@@ -68,7 +68,7 @@ def run_phase(phase: str, csv: Path, wards: Path, work: Path, repeat: int) -> di
     """Runs inside a fresh process: imports first, then the timed work."""
     import pyarrow.csv as pcsv
 
-    from sia.ingest import WardInputs, build_dataset
+    from sia.dataset.ingest import WardInputs, build_dataset
 
     baseline = peak_rss_mb()
     times = []
@@ -105,7 +105,7 @@ def main() -> None:
         if REAL_WARDS.exists():
             wards, ward_source = REAL_WARDS, "real Derby wards (../shared/data)"
         else:
-            from sia.demo import schematic_wards
+            from sia.dataset.demo import schematic_wards
             wards, ward_source = tmp / "wards.geojson", "demo schematic wards"
             schematic_wards().to_crs(4326).to_file(wards)
         results = {}

@@ -360,7 +360,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def dataset_megabytes(data_dir: Path) -> tuple[int, float]:
     """Rows and in-memory size of the dataset's frames, for scale."""
-    from sia.store import open_dataset
+    from sia.dataset.store import open_dataset
 
     dataset = open_dataset(data_dir)
     size = dataset.incidents.memory_usage(deep=True).sum() + dataset.wards.memory_usage(deep=True).sum()

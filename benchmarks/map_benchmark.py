@@ -30,11 +30,11 @@ FRAME = "iframe[title='streamlit_folium.st_folium']"
 
 def map_payload_bytes(data_dir: Path) -> int:
     """What st_folium ships for the default ward view: the map's rendered HTML."""
-    from sia.filters import Filters
-    from sia.hotspot_maps import incident_density
-    from sia.maps import ward_map, web_wards
-    from sia.measures import select, ward_measures
-    from sia.store import open_dataset
+    from sia.analysis.filters import Filters
+    from sia.views.hotspot_layers import incident_density
+    from sia.views.maps import ward_map, web_wards
+    from sia.analysis.measures import select, ward_measures
+    from sia.dataset.store import open_dataset
 
     dataset = open_dataset(data_dir)
     filters = Filters(fys=tuple(dataset.financial_years[-2:]))

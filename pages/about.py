@@ -1,11 +1,11 @@
 """About: how the figures are made, their caveats, and the data licences."""
 import streamlit as st
 
-from sia.datadir import DATA_DIR_VARIABLE
-from sia.geography import SNAP_DISTANCE_M
-from sia.hotspots import CONTIGUITY_TOLERANCE_M, PERMUTATIONS, PatternRules
-from sia.ui import app_access_policy, current_dataset, current_filters, page_header
-from sia.wording import DATA_SOURCES, LICENCE
+from sia.dataset.location import DATA_DIR_VARIABLE
+from sia.dataset.geography import SNAP_DISTANCE_M
+from sia.analysis.hotspots.gistar import CONTIGUITY_TOLERANCE_M, PERMUTATIONS, PatternRules
+from sia.app.loaders import app_access_policy, current_dataset, current_filters, page_header
+from sia.views.wording import DATA_SOURCES, LICENCE
 
 current_filters(need_months=False)  # the shared sidebar
 page_header("About this dashboard", current_dataset())

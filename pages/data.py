@@ -4,20 +4,20 @@ UI only: the figures and the builds come from the sia package."""
 import pandas as pd
 import streamlit as st
 
-from sia.access import IN_APP_LOADING_VARIABLE
+from sia.app.access import IN_APP_LOADING_VARIABLE
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
-from sia.counts import count_incidents
-from sia.datadir import app_data_dir
+from sia.analysis.counts import count_incidents
+from sia.dataset.location import app_data_dir
 from sia.errors import InputError
-from sia.fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset, fetchable_years
-from sia.limits import size_text
-from sia.measures import select
+from sia.dataset.fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset, fetchable_years
+from sia.dataset.limits import size_text
+from sia.analysis.measures import select
 from sia.periods import fy_coverage, fy_months
-from sia.shown_text import shown, without_paths
-from sia.summaries import coverage_grid, counts_by_ward_and_year, counts_by_year_and_category
-from sia.ui import (StreamlitProgress, current_filters, dataset_key, dataset_or_problem, download_buttons,
+from sia.views.shown_text import shown, without_paths
+from sia.views.tables import coverage_grid, counts_by_ward_and_year, counts_by_year_and_category
+from sia.app.loaders import (StreamlitProgress, current_filters, dataset_key, dataset_or_problem, download_buttons,
                     page_header, refresh_dataset, release_uploads, show_table, viewer_may_load, ward_table)
-from sia.uploads import MAX_UPLOAD_FILE, MAX_UPLOAD_TOTAL, Upload, UploadedInputs, build_from_uploads
+from sia.dataset.uploads import MAX_UPLOAD_FILE, MAX_UPLOAD_TOTAL, Upload, UploadedInputs, build_from_uploads
 
 LOADED = "_sia_data_loaded"  # what the last upload or fetch built, shown after the rerun
 ROUND = "_sia_upload_round"  # part of the uploaders' keys: a new round starts them empty

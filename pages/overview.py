@@ -2,11 +2,11 @@
 ranking and the biggest changes."""
 import streamlit as st
 
-from sia import charts
-from sia.filters import MEASURES
-from sia.measures import category_mix, cover_different_months, headline, monthly_series, select, ward_change
-from sia.ui import current_dataset, current_filters, dataset_key, page_header, show_table, ward_table
-from sia.wording import significance_cell
+from sia.views import charts
+from sia.analysis.filters import MEASURES
+from sia.analysis.measures import category_mix, cover_different_months, headline, monthly_series, select, ward_change
+from sia.app.loaders import current_dataset, current_filters, dataset_key, page_header, show_table, ward_table
+from sia.views.wording import significance_cell
 
 dataset = current_dataset()
 filters = current_filters()

@@ -3,14 +3,14 @@ police.uk data says for each priority it can indicate."""
 import pandas as pd
 import streamlit as st
 
-from sia import charts
-from sia.briefing import priority_briefing, priority_stem
-from sia.priorities import INDICATORS, REGISTER, compare
-from sia.priority_evidence import change_between, named_against_found, volumes, ward_ranking
-from sia.ui import (briefing_buttons, current_dataset, current_filters, dataset_key, page_header,
+from sia.views import charts
+from sia.views.briefing.content import priority_briefing, priority_stem
+from sia.analysis.priorities.register import INDICATORS, REGISTER, compare
+from sia.analysis.priorities.evidence import change_between, named_against_found, volumes, ward_ranking
+from sia.app.loaders import (briefing_buttons, current_dataset, current_filters, dataset_key, page_header,
                     priority_evidence, priority_register, show_table, view_param, view_setting)
-from sia.summaries import evidence_summary
-from sia.wording import plural
+from sia.views.tables import evidence_summary
+from sia.views.wording import plural
 
 EARLIER, LATER = "2014-15", "2019-20"
 

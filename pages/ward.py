@@ -3,17 +3,17 @@ deprivation, the places with most incidents, and change between the years."""
 import pandas as pd
 import streamlit as st
 
-from sia import charts
-from sia.briefing import ward_briefing, ward_stem
-from sia.denominators import deprivation_of
-from sia.filters import MEASURES
-from sia.measures import (categories_against_city, change_by_ward_and_category, cover_different_months,
+from sia.views import charts
+from sia.views.briefing.content import ward_briefing, ward_stem
+from sia.dataset.denominators import deprivation_of
+from sia.analysis.filters import MEASURES
+from sia.analysis.measures import (categories_against_city, change_by_ward_and_category, cover_different_months,
                           monthly_series, select, top_locations, ward_change)
-from sia.hotspot_runs import NoTest, unit_hotspot_sentence
-from sia.ui import (briefing_buttons, current_dataset, current_filters, dataset_key, hotspot_run, page_header,
+from sia.analysis.hotspots.runs import NoTest, unit_hotspot_sentence
+from sia.app.loaders import (briefing_buttons, current_dataset, current_filters, dataset_key, hotspot_run, page_header,
                     select_ward, show_table, ward_table)
-from sia.shown_text import markdown_text, shown
-from sia.wording import change_sentence, significance_cell
+from sia.views.shown_text import markdown_text, shown
+from sia.views.wording import change_sentence, significance_cell
 
 dataset = current_dataset()
 filters = current_filters()

@@ -15,25 +15,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from .categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
-from .counts import GROUPINGS, count_incidents, crime_or_asb
-from .datadir import DATA_DIR_VARIABLE, load
-from .demo import build_demo, demo_data_dir
-from .errors import InputError, Problem
-from .exports import neutralised
-from .fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset
-from .fetch.dataset import ons_base_url, police_base_url, retry_policy
-from .fetch.http import MAX_RETRIES, MAX_WAIT_S, MIN_TIMEOUT_S
-from .fetch.progress import StderrProgress
-from .hotspots import CORRECTIONS, MAX_PERMUTATIONS, PERMUTATIONS, SEED, PatternRules
-from .filters import ASB, CRIME, Filters
-from .ingest import WardInputs, build_dataset
-from .measures import change_by_ward_and_category, select, ward_change, ward_measures
-from .periods import MONTH_PATTERN, fy_months, parse_financial_year, require_held
-from .priorities import REGISTER, compare, load_register
-from .priority_evidence import evidence_table
-from .sources import SourceSelection
-from .wording import plural
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
+from sia.analysis.counts import GROUPINGS, count_incidents, crime_or_asb
+from sia.dataset.location import DATA_DIR_VARIABLE, load
+from sia.dataset.demo import build_demo, demo_data_dir
+from sia.errors import InputError, Problem
+from sia.views.exports import neutralised
+from sia.dataset.fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset
+from sia.dataset.fetch.dataset import ons_base_url, police_base_url, retry_policy
+from sia.dataset.fetch.http import MAX_RETRIES, MAX_WAIT_S, MIN_TIMEOUT_S
+from sia.dataset.fetch.progress import StderrProgress
+from sia.analysis.hotspots.gistar import CORRECTIONS, MAX_PERMUTATIONS, PERMUTATIONS, SEED, PatternRules
+from sia.analysis.filters import ASB, CRIME, Filters
+from sia.dataset.ingest import WardInputs, build_dataset
+from sia.analysis.measures import change_by_ward_and_category, select, ward_change, ward_measures
+from sia.periods import MONTH_PATTERN, fy_months, parse_financial_year, require_held
+from sia.analysis.priorities.register import REGISTER, compare, load_register
+from sia.analysis.priorities.evidence import evidence_table
+from sia.dataset.sources import SourceSelection
+from sia.views.wording import plural
 
 EXIT_INPUT = 2
 
@@ -337,7 +337,7 @@ def _change(args) -> int:
 
 
 def _hotspots(args) -> int:
-    from .hotspot_runs import UNIT_NAMES, HotspotQuery, run_hotspots
+    from sia.analysis.hotspots.runs import UNIT_NAMES, HotspotQuery, run_hotspots
 
     if args.cell_size is not None and args.unit != "grid":
         raise InputError(Problem(f"a cell size is for grid cells, not {UNIT_NAMES[args.unit]}", "--cell-size",
@@ -407,8 +407,8 @@ def _priorities(args) -> int:
 
 
 def _brief(args) -> int:
-    from .briefing import priority_briefing, ward_briefing
-    from .briefing_pack import check_pack_path, write_briefing
+    from sia.views.briefing.content import priority_briefing, ward_briefing
+    from sia.views.briefing.files import check_pack_path, write_briefing
 
     check_pack_path(args.out)
     dataset = load(args.data_dir)

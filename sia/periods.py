@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, Problem
+from sia.errors import InputError, Problem
 
 FY_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"

@@ -40,7 +40,7 @@ def real_data_dir(shared_data, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_data_dir(tmp_path_factory) -> Path:
-    from sia.demo import build_demo
+    from sia.dataset.demo import build_demo
 
     data_dir = tmp_path_factory.mktemp("demo")
     build_demo(data_dir)

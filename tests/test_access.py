@@ -6,7 +6,7 @@ AppTest sets the viewer with ``at.user`` (read by the app as st.user) and the se
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sia.access import Access, AccessPolicy, access_policy, signed_in_as, verified_email
+from sia.app.access import Access, AccessPolicy, access_policy, signed_in_as, verified_email
 from sia.errors import InputError
 from support import ROOT, unescaped
 

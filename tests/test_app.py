@@ -3,8 +3,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sia.categories import CRIME_CATEGORIES
-from sia.counts import count_incidents
-from sia.store import open_dataset
+from sia.analysis.counts import count_incidents
+from sia.dataset.store import open_dataset
 from support import ROOT, unescaped
 
 PAGES = {"pages/overview.py": "Derby community safety overview", "pages/map.py": "Hotspot map",
@@ -173,7 +173,7 @@ def test_incidents_all_at_one_point_draw_a_map_without_density(monkeypatch, tmp_
     """police.uk snaps incidents to shared points: a selection at one point has no spread to
     choose a density bandwidth from, and the map is drawn without that layer."""
     from police_rows import row, write_street, write_test_wards
-    from sia.ingest import WardInputs, build_dataset
+    from sia.dataset.ingest import WardInputs, build_dataset
 
     build_dataset([write_street(tmp_path / "s", "2019-09", [row(month="2019-09", crime_id=f"c{i}") for i in range(3)])],
                   WardInputs(boundaries=write_test_wards(tmp_path / "w.geojson")), tmp_path / "data")

@@ -19,8 +19,8 @@ import shapely
 
 from police_rows import EAST, HEADER, WEST, csv_text, row, write_street, write_test_wards
 from sia.cli import main
-from sia.ingest import WardInputs, build_dataset
-from sia.store import BUILDS, CURRENT
+from sia.dataset.ingest import WardInputs, build_dataset
+from sia.dataset.store import BUILDS, CURRENT
 from support import run_sia
 
 DATA = "<data>"

@@ -7,13 +7,13 @@ import pytest
 from pypdf import PdfReader
 
 from police_rows import row, write_street, write_test_wards
-from sia.briefing import priority_briefing, ward_briefing
-from sia.briefing_pack import briefing_html, write_briefing
+from sia.views.briefing.content import priority_briefing, ward_briefing
+from sia.views.briefing.files import briefing_html, write_briefing
 from sia.cli import main
-from sia.ingest import WardInputs, build_dataset
-from sia.priorities import load_register
-from sia.store import open_dataset
-from sia.wording import ordinal
+from sia.dataset.ingest import WardInputs, build_dataset
+from sia.analysis.priorities.register import load_register
+from sia.dataset.store import open_dataset
+from sia.views.wording import ordinal
 
 
 def pdf_text(path) -> str:
@@ -94,7 +94,7 @@ def test_the_file_is_checked_before_any_work(tmp_path, capsys):
 
 
 def test_a_failed_pack_leaves_no_file(real_data_dir, tmp_path, monkeypatch):
-    import sia.briefing_pack as briefing_pack
+    import sia.views.briefing.files as briefing_pack
 
     pack = ward_briefing(open_dataset(real_data_dir), "Abbey")
     monkeypatch.setattr(briefing_pack, "chart_png", lambda chart: (_ for _ in ()).throw(RuntimeError("boom")))

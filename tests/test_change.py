@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from sia.change import rate_change
+from sia.analysis.change import rate_change
 from sia.errors import InputError
 
 

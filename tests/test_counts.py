@@ -1,8 +1,8 @@
 import pytest
 
-from sia.counts import count_incidents
+from sia.analysis.counts import count_incidents
 from sia.errors import InputError
-from sia.store import open_dataset
+from sia.dataset.store import open_dataset
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import pandas as pd
 
 from support import run_sia
 from sia.categories import CATEGORIES
-from sia.demo import MONTHLY_RATES, RATE_COLUMNS, build_demo
-from sia.store import open_dataset
+from sia.dataset.demo import MONTHLY_RATES, RATE_COLUMNS, build_demo
+from sia.dataset.store import open_dataset
 
 
 def test_demo_covers_both_years_and_every_ward(demo_data_dir):

@@ -2,7 +2,7 @@ import io
 
 import pandas as pd
 
-from sia.exports import safe_csv
+from sia.views.exports import safe_csv
 
 
 def test_formulas_are_neutralised_and_numbers_kept():
@@ -42,7 +42,7 @@ def test_the_command_line_csv_is_neutralised(tmp_path):
 def test_xlsx_keeps_text_exactly_and_never_as_a_formula():
     import zipfile
 
-    from sia.exports import safe_xlsx
+    from sia.views.exports import safe_xlsx
     table = pd.DataFrame({"location": pd.Categorical(['=HYPERLINK("http://x","y")', "@SUM(A1)", "On or near"]),
                           "count": [1, 2, 3], "rate": [1.5, float("nan"), 2.25]})
     book = zipfile.ZipFile(io.BytesIO(safe_xlsx(table, sheet="Ward figures")))
@@ -54,7 +54,7 @@ def test_xlsx_keeps_text_exactly_and_never_as_a_formula():
 
 
 def test_counts_by_ward_and_year_without_any_asb():
-    from sia.summaries import counts_by_ward_and_year
+    from sia.views.tables import counts_by_ward_and_year
     incidents = pd.DataFrame({
         "ward_name": pd.Categorical(["West", "East"]), "fy": pd.Categorical(["2019-20", "2019-20"]),
         "month": pd.Categorical(["2019-09", "2019-09"]), "category": pd.Categorical(["Burglary", "Robbery"])})

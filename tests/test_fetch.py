@@ -11,7 +11,7 @@ import pytest
 
 from fetch_servers import ONS_ROOT
 from sia.cli import main
-from sia.fetch.cache import CHECKSUMS, sha256_of
+from sia.dataset.fetch.cache import CHECKSUMS, sha256_of
 from support import run_sia
 
 MONTHS_2014 = [f"2014-{m:02d}" for m in range(4, 11)]

@@ -5,8 +5,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fetch_servers import ONS_ROOT
-from sia.counts import count_incidents
-from sia.store import open_dataset
+from sia.analysis.counts import count_incidents
+from sia.dataset.store import open_dataset
 from support import ROOT, unescaped
 
 
@@ -14,7 +14,7 @@ from support import ROOT, unescaped
 def app_cache(monkeypatch, tmp_path, demo_data_dir) -> Path:
     """A cache folder of the test's own (the demo in it is the session's, linked), so that
     what the page builds in cache/uploaded is seen by no other test."""
-    from sia.ui import _data_dir
+    from sia.app.loaders import _data_dir
 
     cache = tmp_path / "cache"
     cache.mkdir()
@@ -26,7 +26,7 @@ def app_cache(monkeypatch, tmp_path, demo_data_dir) -> Path:
     # AppTest runs a page on its own on reruns, which sia.ui answers with a rerun through
     # app.py's navigation; that second run would lose a button's click. A real server runs
     # pages through app.py (tests/e2e checks it), so here the page simply runs.
-    monkeypatch.setattr("sia.ui._run_through_app_navigation", lambda: None)
+    monkeypatch.setattr("sia.app.loaders._run_through_app_navigation", lambda: None)
     _data_dir.clear()
     yield cache
     _data_dir.clear()
@@ -131,7 +131,7 @@ def test_without_configuration_the_data_page_offers_no_loading(app_cache, monkey
 
 
 def test_uploads_over_the_session_cap_are_let_go(app_cache, monkeypatch, shared_data):
-    monkeypatch.setattr("sia.uploads.MAX_UPLOAD_TOTAL", 1024 * 1024)  # 1 MB for the test
+    monkeypatch.setattr("sia.dataset.uploads.MAX_UPLOAD_TOTAL", 1024 * 1024)  # 1 MB for the test
     at = data_page()
     street = sorted((shared_data / "police_uk").rglob("*-street.csv"))[:3]  # about 1.8 MB
     at.file_uploader(key="upload_police_0").set_value([upload(p) for p in street])
@@ -146,14 +146,14 @@ def test_uploads_over_the_session_cap_are_let_go(app_cache, monkeypatch, shared_
 def damaged(tmp_path, monkeypatch):
     """SIA_DATA_DIR names a dataset whose manifest was cut short."""
     from police_rows import row, write_street, write_test_wards
-    from sia.ingest import WardInputs, build_dataset
+    from sia.dataset.ingest import WardInputs, build_dataset
 
     build, _ = build_dataset([write_street(tmp_path / "src", "2014-04", [row()])],
                              WardInputs(boundaries=write_test_wards(tmp_path / "w.geojson")), tmp_path / "data")
     (build / "manifest.json").write_text('{"format": 1, "mon')
     monkeypatch.setenv("SIA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr("sia.ui._run_through_app_navigation", lambda: None)
-    from sia.ui import _data_dir
+    monkeypatch.setattr("sia.app.loaders._run_through_app_navigation", lambda: None)
+    from sia.app.loaders import _data_dir
     _data_dir.clear()
     yield tmp_path / "data"
     _data_dir.clear()

@@ -4,8 +4,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from sia.fetch.http import RetryPolicy
-from sia.fetch.police_archive import ARCHIVE_LINK, choose_archives
+from sia.dataset.fetch.http import RetryPolicy
+from sia.dataset.fetch.police_archive import ARCHIVE_LINK, choose_archives
 from sia.periods import fy_months
 
 ARCHIVES = [f"{y}-{m:02d}" for y in range(2013, 2025) for m in (3, 6, 9, 12)]

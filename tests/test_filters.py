@@ -1,5 +1,5 @@
 from sia.categories import CRIME_CATEGORIES
-from sia.filters import ASB, Filters, format_value, from_query_params
+from sia.analysis.filters import ASB, Filters, format_value, from_query_params
 
 FYS = ["2014-15", "2019-20"]
 WARDS = ["Arboretum", "Normanton"]

@@ -6,7 +6,7 @@ import shapely
 
 from police_rows import WEST, lonlat, write_test_wards
 from sia.errors import InputError
-from sia.geography import place_in_wards, read_wards
+from sia.dataset.geography import place_in_wards, read_wards
 
 
 @pytest.mark.parametrize("name,driver", [("w.geojson", None), ("w.gpkg", "GPKG"),

@@ -6,9 +6,9 @@ import pytest
 
 from police_rows import csv_text, row, write_street, write_test_wards, zip_folder
 from sia.errors import InputError
-from sia.ingest import WardInputs, build_dataset
-from sia.sources import SourceSelection
-from sia.store import BUILDS, CURRENT, current_build, open_dataset
+from sia.dataset.ingest import WardInputs, build_dataset
+from sia.dataset.sources import SourceSelection
+from sia.dataset.store import BUILDS, CURRENT, current_build, open_dataset
 
 
 @pytest.fixture

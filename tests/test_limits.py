@@ -10,7 +10,7 @@ import pytest
 
 from police_rows import csv_text, row, write_test_wards
 from sia.errors import InputError
-from sia.limits import MAX_MEMBERS, MAX_RATIO, MAX_STREET_FILE, MB, check_member, copy_member, require_file
+from sia.dataset.limits import MAX_MEMBERS, MAX_RATIO, MAX_STREET_FILE, MB, check_member, copy_member, require_file
 from support import ROOT
 
 
@@ -60,7 +60,7 @@ def test_only_regular_files_are_read(tmp_path):
 
 
 def test_a_folder_skips_pipes_and_says_so(tmp_path):
-    from sia.sources import discover
+    from sia.dataset.sources import discover
 
     (tmp_path / "2014-04").mkdir()
     os.mkfifo(tmp_path / "2014-04" / "2014-04-derbyshire-street.csv")

@@ -1,8 +1,8 @@
 """Click handling of the map, as plain functions (AppTest cannot drive st_folium)."""
 import pytest
 
-from sia.map_events import event_key, ward_from_click
-from sia.store import open_dataset
+from sia.app.map_events import event_key, ward_from_click
+from sia.dataset.store import open_dataset
 
 
 @pytest.fixture(scope="module")

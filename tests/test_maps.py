@@ -6,13 +6,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from sia.filters import Filters
-from sia.map_assets import STATIC_URL, localise
-from sia.hotspot_maps import hotspot_layer, incident_density
-from sia.hotspot_runs import HotspotQuery, run_hotspots
-from sia.maps import classify, ward_map, web_wards
-from sia.measures import select, ward_measures
-from sia.store import open_dataset
+from sia.analysis.filters import Filters
+from sia.app.map_assets import STATIC_URL, localise
+from sia.views.hotspot_layers import hotspot_layer, incident_density
+from sia.analysis.hotspots.runs import HotspotQuery, run_hotspots
+from sia.views.maps import classify, ward_map, web_wards
+from sia.analysis.measures import select, ward_measures
+from sia.dataset.store import open_dataset
 
 EVIL = '=HYPERLINK("x")<script>alert(1)</script>'
 

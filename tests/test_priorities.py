@@ -5,11 +5,11 @@ import json
 import pandas as pd
 import pytest
 
-from sia.counts import count_incidents
+from sia.analysis.counts import count_incidents
 from sia.errors import InputError
-from sia.priorities import REGISTER, compare, load_register
-from sia.priority_evidence import change_between, named_against_found, volumes, ward_ranking
-from sia.store import open_dataset
+from sia.analysis.priorities.register import REGISTER, compare, load_register
+from sia.analysis.priorities.evidence import change_between, named_against_found, volumes, ward_ranking
+from sia.dataset.store import open_dataset
 from support import run_sia
 
 

@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from police_rows import row, write_street, write_test_wards
-from sia.ingest import WardInputs, build_dataset
-from sia.store import BUILDS, CURRENT, SCRATCH, current_build, open_dataset, scratch_folder, write_dataset
+from sia.dataset.ingest import WardInputs, build_dataset
+from sia.dataset.store import BUILDS, CURRENT, SCRATCH, current_build, open_dataset, scratch_folder, write_dataset
 from support import ROOT
 
 
@@ -66,7 +66,7 @@ def test_what_a_killed_build_leaves_behind_is_removed_by_the_next(tmp_path, sour
     (data_dir / BUILDS / ".staging-20260101T000000-0badc0de").mkdir()
     (data_dir / BUILDS / ".staging-20260101T000000-0badc0de" / "incidents.parquet").write_bytes(b"half")
     killed = subprocess.run([sys.executable, "-c", (
-        "import os, sys; from pathlib import Path; from sia.store import scratch_folder\n"
+        "import os, sys; from pathlib import Path; from sia.dataset.store import scratch_folder\n"
         f"with scratch_folder(Path({str(data_dir)!r})) as folder:\n"
         "    (folder / 'upload.csv').write_text('x')\n"
         "    print(folder.name, flush=True)\n"

@@ -1,8 +1,8 @@
 import pandas as pd
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
-from sia.store import open_dataset
-from sia.summaries import ALL_CRIME, coverage_grid, counts_by_ward_and_year, counts_by_year_and_category
+from sia.dataset.store import open_dataset
+from sia.views.tables import ALL_CRIME, coverage_grid, counts_by_ward_and_year, counts_by_year_and_category
 
 
 def test_coverage_grid_marks_months_without_data(real_data_dir):

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlparse
 import pytest
 
 from police_rows import row, write_street, write_test_wards
-from sia.ingest import WardInputs, build_dataset
+from sia.dataset.ingest import WardInputs, build_dataset
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,119 @@
+"""What the police.uk data says for each priority with an open-data indicator.
+
+Per year: incidents of the priority's categories, months covered, per month and per
+1,000 residents a year (counted exactly as ``python -m sia counts`` counts). The change
+between two years is tested on like-for-like months (the months of the year both
+cover) when there are any, otherwise per month over all months covered, and the result
+says which. Wards are ranked by rate (per month without populations), so that "named in
+the document" can be set against "found in the data".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR
+from sia.analysis.change import RateChange, rate_change
+from sia.dataset.denominators import population_column
+from sia.analysis.filters import ASB, CRIME, Filters
+from sia.analysis.measures import (comparable, comparison_basis, has_residents, months_counted, per_1000_a_year, select,
+                       ward_measures)
+from sia.analysis.priorities.register import INDICATORS, Priority, Register
+
+
+def indicator_filters(priority: Priority, fys: tuple[str, ...], like_for_like: bool = False,
+                      measure: str = "count") -> Filters:
+    """The dashboard's filters that select a priority's categories (ASB apart from crime)."""
+    if priority.categories == (ANTI_SOCIAL_BEHAVIOUR,):
+        return Filters(fys=fys, incident_type=ASB, like_for_like=like_for_like, measure=measure)
+    return Filters(fys=fys, incident_type=CRIME, crime_types=priority.categories,
+                   like_for_like=like_for_like, measure=measure)
+
+
+def volumes(incidents: pd.DataFrame, wards: pd.DataFrame | None, priority: Priority,
+            fys: tuple[str, ...], like_for_like: bool = False) -> pd.DataFrame:
+    """Per year: fy, months, count, per_month, population, rate (per 1,000 a year; NaN
+    without ward populations)."""
+    selection = select(incidents, indicator_filters(priority, fys, like_for_like))
+    counts = selection.rows.groupby("fy", observed=False).size()
+    rows = []
+    for fy, months in selection.months.items():
+        column = population_column(fy)
+        population = wards[column].sum() if wards is not None and column in wards else np.nan
+        count = int(counts.get(fy, 0))
+        per_month = count / len(months) if months else np.nan
+        rows.append({"fy": fy, "months": len(months), "count": count, "per_month": per_month,
+                     "population": population, "rate": per_1000_a_year(per_month, population)})
+    return pd.DataFrame(rows, columns=["fy", "months", "count", "per_month", "population", "rate"])
+
+
+@dataclass(frozen=True)
+class PriorityChange:
+    change: RateChange
+    like_for_like: bool
+    months: dict[str, tuple[str, ...]]  # the months each year was counted over
+
+    def basis(self) -> str:
+        return comparison_basis(self.months, self.like_for_like)
+
+
+def change_between(incidents: pd.DataFrame, priority: Priority, available: list[str],
+                   fys: tuple[str, str]) -> PriorityChange | None:
+    """The change from fys[0] to fys[1], or None when a year has no months of data."""
+    filters = comparable(indicator_filters(priority, fys), available)
+    if filters is None:
+        return None
+    like_for_like, months = filters.like_for_like, months_counted(available, filters)
+    table = volumes(incidents, None, priority, fys, like_for_like)
+    before, after = table.iloc[0], table.iloc[1]
+    return PriorityChange(rate_change(int(before["count"]), int(after["count"]),
+                                      before["months"], after["months"]),
+                          like_for_like=like_for_like, months=months)
+
+
+def ward_ranking(incidents: pd.DataFrame, wards: pd.DataFrame, priority: Priority,
+                 fy: str) -> pd.DataFrame:
+    """Wards ranked (1 = highest) by rate per 1,000 residents a year, or per month when the
+    dataset has no population for the year. Columns as ward_measures, plus 'measure'."""
+    measure = "rate" if has_residents(wards, (fy,)) else "per_month"
+    table = ward_measures(select(incidents, indicator_filters(priority, (fy,), measure=measure)), wards)
+    return table.assign(measure=measure)
+
+
+def named_against_found(ranking: pd.DataFrame, named: tuple[str, ...]) -> pd.DataFrame:
+    """The wards a document names beside the wards the data ranks highest (as many as it
+    names, at least five): ward, named, rank, value, in_top."""
+    top_n = max(len(named), 5)
+    top = ranking[ranking["rank"] <= top_n]["ward_name"].tolist()
+    wards = list(dict.fromkeys([*named, *top]))
+    table = ranking.set_index("ward_name").reindex(wards)
+    return pd.DataFrame({"ward": wards, "named": [w in named for w in wards],
+                         "rank": table["rank"].to_numpy(), "value": table["value"].to_numpy(),
+                         "in_top": [w in top for w in wards]}).sort_values("rank").reset_index(drop=True)
+
+
+def evidence_table(register: Register, incidents: pd.DataFrame, wards: pd.DataFrame,
+                   available: list[str], fys: tuple[str, ...],
+                   sets: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per measurable priority (of the given sets, else all) and year: volumes,
+    and the change from the first to the last year repeated on each row."""
+    rows = []
+    for p in register.priorities.values():
+        if not p.measurable or (sets is not None and p.set not in sets):
+            continue
+        found = change_between(incidents, p, available, (fys[0], fys[-1])) if len(fys) > 1 else None
+        change = found.change if found else None
+        for row in volumes(incidents, wards, p, fys).to_dict("records"):
+            rows.append({"priority": p.id, "set": p.set, "rank": p.rank, "title": p.title,
+                         "indicator": INDICATORS[p.indicator], "categories": "; ".join(p.categories),
+                         **row,
+                         "change": change.direction() if change else "",
+                         "rate_ratio": change.rate_ratio if change else np.nan,
+                         "ci_low": change.ci_low if change else np.nan,
+                         "ci_high": change.ci_high if change else np.nan,
+                         "p_value": change.p_value if change else np.nan,
+                         "significant": change.significant if change else False,
+                         "change_basis": found.basis() if found else ""})
+    return pd.DataFrame(rows)

@@ -1,0 +1,356 @@
+"""The priority register (data/priorities.toml): Derby's SIA priority sets, validated on
+load, and the comparison of two years' city priorities.
+
+The lineage between the years is data in the register: a 2019-20 priority names the
+2014-15 priority it ``follows`` and whether it was ``retained`` or ``changed`` (the theme
+continues under a new focus). Nothing is matched on titles.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
+from sia.errors import InputError, Problem
+from sia.periods import parse_financial_year
+
+ROOT = Path(__file__).resolve().parents[3]
+REGISTER = ROOT / "data" / "priorities.toml"
+DERBY_WARDS = ROOT / "geo" / "ward_reference_points.csv"  # the 17 wards of 2003-2023
+
+INDICATORS = {"direct": "Direct indicator", "partial": "Partial proxy", "none": "No open-data indicator"}
+LINEAGES = ("retained", "changed")
+CITY, FORCE = "city", "force"
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    date: str
+    seed: str  # file name in ../shared/seeds
+
+
+@dataclass(frozen=True)
+class Figure:
+    what: str
+    document: str
+    value: float | str | None = None
+    low: float | None = None
+    high: float | None = None
+    qualifier: str = ""
+    unit: str = ""
+
+    def text(self) -> str:
+        """'around 20-25', 'upwards of 1,900', '33%'."""
+        def number(v):
+            return f"{v:,}" if isinstance(v, int) else str(v)
+        amount = (f"{number(self.low)}-{number(self.high)}" if self.value is None
+                  else number(self.value))
+        return " ".join(p for p in (self.qualifier, amount + self.unit) if p)
+
+
+@dataclass(frozen=True)
+class PrioritySet:
+    id: str
+    name: str
+    body: str
+    fy: str
+    document: str
+    kind: str  # city or force
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Priority:
+    id: str
+    set: str
+    rank: int
+    title: str
+    summary: str
+    indicator: str
+    indicator_note: str
+    wards: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    measure_with: str = ""
+    follows: str | None = None
+    lineage: str | None = None
+    informs: tuple[str, ...] = ()
+
+    @property
+    def measurable(self) -> bool:
+        return self.indicator != "none"
+
+
+@dataclass(frozen=True)
+class Register:
+    documents: dict[str, Document]
+    sets: dict[str, PrioritySet]
+    priorities: dict[str, Priority]  # in file order
+
+    def city_set(self, fy: str) -> PrioritySet:
+        for s in self.sets.values():
+            if s.kind == CITY and s.fy == fy:
+                return s
+        years = sorted(s.fy for s in self.sets.values() if s.kind == CITY)
+        raise InputError(Problem(f"the register has no city priority set for {fy}",
+                                 fix=f"choose one of {', '.join(years)}"))
+
+    def in_set(self, set_id: str) -> list[Priority]:
+        return sorted((p for p in self.priorities.values() if p.set == set_id),
+                      key=lambda p: p.rank)
+
+    def fy_of(self, priority: Priority) -> str:
+        return self.sets[priority.set].fy
+
+    def document_for(self, priority: Priority) -> Document:
+        return self.documents[self.sets[priority.set].document]
+
+
+# --- loading and validation --------------------------------------------------------
+
+_SET_KINDS = {"city-": CITY, "force-": FORCE}
+
+
+def load_register(path: Path = REGISTER) -> Register:
+    """Read and validate the register; every problem is reported at once, naming the
+    entry (its id, or its position when the id is missing) and the field."""
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem(f"not valid TOML ({exc})", where=str(path),
+                                 fix="correct the syntax at that line")) from None
+    checker = _Checker(str(path))
+    documents = {d.id: d for d in checker.entries(raw, "document", _document)}
+    sets = {s.id: s for s in checker.entries(raw, "set", _set)}
+    priorities = checker.entries(raw, "priority", _priority)
+    raw_priorities = raw.get("priority", [])
+    checker.cross_check(documents, sets, priorities,
+                        raw_priorities if isinstance(raw_priorities, list) else [])
+    if checker.problems:
+        raise InputError(checker.problems)
+    return Register(documents, sets, {p.id: p for p in priorities})
+
+
+class _Checker:
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[Problem] = []
+        self.named: set[str] = set()  # every id in the file, valid or not
+
+    def problem(self, where: str, what: str, fix: str) -> None:
+        self.problems.append(Problem(what, where=f"{self.path}: {where}", fix=fix))
+
+    def entries(self, raw: dict, table: str, build) -> list:
+        items = raw.get(table, [])
+        if not isinstance(items, list) or not items:
+            self.problem(table, f"no [[{table}]] entries", f"add at least one [[{table}]] table")
+            return []
+        out, seen = [], set()
+        for position, item in enumerate(items, start=1):
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                self.named.add(item["id"])
+            label = f"{table} {item.get('id')!r}" if isinstance(item.get("id"), str) else f"{table} #{position}"
+            entry = _Entry(self, label, item)
+            built = build(entry)
+            if built is None:
+                continue
+            if built.id in seen:
+                self.problem(label, "the id is used twice", "give every entry its own id")
+                continue
+            seen.add(built.id)
+            out.append(built)
+        return out
+
+    def missing(self, ref: str, known) -> bool:
+        """A reference to nothing; one to an entry already reported as invalid is not
+        reported again."""
+        return ref not in known and ref not in self.named
+
+    def cross_check(self, documents: dict, sets: dict, priorities: list[Priority],
+                    raw_priorities: list) -> None:
+        wards = set(pd.read_csv(DERBY_WARDS)["ward"])
+        by_id = {p.id: p for p in priorities}
+        for s in sets.values():
+            if self.missing(s.document, documents):
+                self.problem(f"set {s.id!r}", f"document {s.document!r} is not in the register",
+                             "add the [[document]] or correct the id")
+        for p in priorities:
+            where = f"priority {p.id!r}"
+            if self.missing(p.set, sets):
+                self.problem(where, f"set {p.set!r} is not in the register", "use the id of a [[set]]")
+            for ward in p.wards:
+                if ward not in wards:
+                    self.problem(where, f"{ward!r} is not a Derby ward",
+                                 f"use one of {', '.join(sorted(wards))}")
+            for figure in p.figures:
+                if self.missing(figure.document, documents):
+                    self.problem(where, f"figure {figure.what!r} cites unknown document "
+                                        f"{figure.document!r}", "use the id of a [[document]]")
+            if p.follows is not None:
+                earlier = by_id.get(p.follows)
+                if self.missing(p.follows, by_id):
+                    self.problem(where, f"follows {p.follows!r}, which is not in the register",
+                                 "name the id of the earlier priority")
+                elif earlier and p.set in sets and earlier.set in sets and not (
+                        sets[earlier.set].kind == sets[p.set].kind
+                        and sets[earlier.set].fy < sets[p.set].fy):
+                    self.problem(where, f"follows {p.follows!r}, which is not an earlier "
+                                        "priority of the same kind of set",
+                                 "a priority follows one from an earlier year's set")
+            for target in p.informs:
+                if self.missing(target, by_id):
+                    self.problem(where, f"informs {target!r}, which is not in the register",
+                                 "name the id of a city priority")
+        for set_id in sets:
+            # From the file, so that an entry with other faults does not look like a gap.
+            ranks = sorted(item.get("rank") for item in raw_priorities
+                           if isinstance(item, dict) and item.get("set") == set_id
+                           and isinstance(item.get("rank"), int))
+            if ranks != list(range(1, len(ranks) + 1)):
+                self.problem(f"set {set_id!r}", f"ranks are {ranks}",
+                             "number the set's priorities 1, 2, 3... in the document's order")
+        followed = [p.follows for p in priorities if p.follows]
+        for target in {t for t in followed if followed.count(t) > 1}:
+            self.problem(f"priority {target!r}", "is followed by more than one priority",
+                         "a priority continues into at most one later priority")
+
+
+class _Entry:
+    """One table of the register, read field by field with problems collected."""
+
+    def __init__(self, checker: _Checker, label: str, raw: dict):
+        self.checker, self.label, self.raw = checker, label, raw
+        self.ok = isinstance(raw, dict)
+
+    def bad(self, what: str, fix: str) -> None:
+        self.ok = False
+        self.checker.problem(self.label, what, fix)
+
+    def text(self, key: str, required: bool = True) -> str | None:
+        value = self.raw.get(key)
+        if value is None:
+            if required:
+                self.bad(f"'{key}' is missing", f"add {key} = \"...\"")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.bad(f"'{key}' must be non-empty text, not {value!r}", f"write {key} = \"...\"")
+            return None
+        return value.strip()
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.bad(f"'{key}' must be a list of text, not {value!r}", f"write {key} = [\"...\"]")
+            return ()
+        return tuple(value)
+
+    def choice(self, key: str, options, required: bool = True) -> str | None:
+        value = self.text(key, required)
+        if value is not None and value not in options:
+            self.bad(f"'{key}' is {value!r}", f"use one of {', '.join(options)}")
+            return None
+        return value
+
+
+def _document(e: _Entry) -> Document | None:
+    fields = {k: e.text(k) for k in ("id", "title", "date", "seed")}
+    return Document(**fields) if e.ok else None
+
+
+def _set(e: _Entry) -> PrioritySet | None:
+    set_id = e.text("id")
+    kind = next((k for prefix, k in _SET_KINDS.items() if set_id and set_id.startswith(prefix)), None)
+    if set_id and kind is None:
+        e.bad(f"id {set_id!r} does not say whose set it is", "start it with 'city-' or 'force-'")
+    fy = e.text("fy")
+    if fy is not None:
+        try:
+            fy = parse_financial_year(fy)
+        except ValueError as exc:
+            e.bad(str(exc), "write the year as 2014-15")
+    fields = {k: e.text(k) for k in ("name", "body", "document")}
+    note = e.text("note", required=False) or ""
+    return PrioritySet(id=set_id, fy=fy, kind=kind, note=note, **fields) if e.ok else None
+
+
+def _priority(e: _Entry) -> Priority | None:
+    fields = {k: e.text(k) for k in ("id", "set", "title", "summary", "indicator_note")}
+    rank = e.raw.get("rank")
+    if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
+        e.bad(f"'rank' must be a whole number from 1, not {rank!r}",
+              "give its position in the document's list")
+    indicator = e.choice("indicator", list(INDICATORS))
+    categories = e.texts("categories")
+    for name in categories:
+        if name not in CATEGORIES:
+            e.bad(f"{name!r} is not a police.uk category",
+                  f"use the names as police.uk writes them: {', '.join(CATEGORIES)}")
+    if ANTI_SOCIAL_BEHAVIOUR in categories and len(categories) > 1:
+        e.bad("mixes anti-social behaviour with crime categories",
+              "ASB is counted apart from crime: give it alone, or only crime categories")
+    if indicator in ("direct", "partial") and not categories:
+        e.bad(f"a {indicator} indicator needs its police.uk categories", "list them in categories")
+    if indicator == "none" and categories:
+        e.bad("has categories but its indicator is 'none'",
+              "remove the categories or say how well they indicate it")
+    measure_with = e.text("measure_with", required=indicator in ("partial", "none")) or ""
+    follows = e.text("follows", required=False)
+    lineage = e.choice("lineage", LINEAGES, required=follows is not None)
+    if lineage and follows is None:
+        e.bad("has a lineage but follows nothing", "add follows = \"<id of the earlier priority>\"")
+    figures = tuple(f for f in (_figure(e, i, raw) for i, raw in enumerate(
+        e.raw.get("figures", []), start=1)) if f is not None)
+    if not e.ok:
+        return None
+    return Priority(rank=rank, indicator=indicator, categories=categories, figures=figures,
+                    wards=e.texts("wards"), measure_with=measure_with, follows=follows,
+                    lineage=lineage, informs=e.texts("informs"), **fields)
+
+
+def _figure(e: _Entry, position: int, raw) -> Figure | None:
+    label = f"figure #{position}"
+    if not isinstance(raw, dict) or not isinstance(raw.get("what"), str) \
+            or not isinstance(raw.get("document"), str):
+        e.bad(f"{label} needs 'what' and 'document'", "say what the figure counts and its source")
+        return None
+    value, low, high = raw.get("value"), raw.get("low"), raw.get("high")
+    if (value is None) == (low is None or high is None):
+        e.bad(f"{label} ({raw['what']!r}) needs either a value or low and high",
+              "write value = 90, or low = 20 and high = 25")
+        return None
+    return Figure(what=raw["what"], document=raw["document"], value=value, low=low, high=high,
+                  qualifier=raw.get("qualifier", ""), unit=raw.get("unit", ""))
+
+
+# --- the comparison ------------------------------------------------------------------
+
+def _appearance(priority: Priority) -> dict:
+    return {"id": priority.id, "title": priority.title, "rank": priority.rank}
+
+
+def compare(register: Register, earlier: str, later: str) -> dict[str, list[dict]]:
+    """The city priorities of two years: retained, changed (same theme, new focus), added
+    and dropped. Each item gives, per year it appears in, the id, title and rank; items
+    in both years also give rank_change (later rank minus earlier: negative moved up)."""
+    first, second = register.city_set(earlier), register.city_set(later)
+    if first.fy >= second.fy:
+        raise InputError(Problem(f"{earlier} is not before {later}",
+                                 fix="give the earlier year first, e.g. --compare 2014-15 2019-20"))
+    before = register.in_set(first.id)
+    out: dict[str, list[dict]] = {"retained": [], "changed": [], "added": [], "dropped": []}
+    continued = set()
+    for p in register.in_set(second.id):
+        origin = register.priorities.get(p.follows) if p.follows else None
+        if origin is not None and origin.set == first.id:
+            continued.add(origin.id)
+            out[p.lineage].append({earlier: _appearance(origin), later: _appearance(p),
+                                   "rank_change": p.rank - origin.rank})
+        else:
+            out["added"].append({later: _appearance(p)})
+    out["dropped"] = [{earlier: _appearance(p)} for p in before if p.id not in continued]
+    return out

@@ -1,0 +1,230 @@
+"""Ward boundaries, placing incidents in wards, and the ward denominators.
+
+Placement is point-in-polygon in British National Grid (EPSG:27700), so distances are in
+metres. police.uk snaps each incident to a nearby street point, and a few of those fall
+just outside the generalised ward polygons: a point outside every ward but within
+``SNAP_DISTANCE_M`` of one goes to the nearest ward; further out it is outside the area.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from sia.errors import InputError, Problem, first_line
+from sia.dataset.limits import MAX_BOUNDARY_FILE, require_file
+
+BNG = "EPSG:27700"
+WGS84 = "EPSG:4326"
+SNAP_DISTANCE_M = 100.0
+
+_TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
+
+WARD_CODE_FIELD = re.compile(r"^WD\d{2}CD$", re.IGNORECASE)
+WARD_NAME_FIELD = re.compile(r"^WD\d{2}NM$", re.IGNORECASE)
+
+
+def read_wards(path: Path, code_field: str | None = None, name_field: str | None = None,
+               ) -> gpd.GeoDataFrame:
+    """Ward polygons as (ward_code, ward_name, geometry) in British National Grid.
+
+    GeoJSON, GeoPackage and shapefile all read through pyogrio. ONS field names
+    (``WD13CD``/``WD13NM`` and other years) are found without being named.
+    """
+    label = str(path)
+    gdf = read_boundaries(path, "ward")
+    if gdf.empty:
+        raise InputError(Problem("the boundary file has no features", label,
+                                 "give the ward polygons of the area"))
+    code_field = _field(gdf, code_field, WARD_CODE_FIELD, "ward code", "--ward-code-field", label)
+    name_field = _field(gdf, name_field, WARD_NAME_FIELD, "ward name", "--ward-name-field", label)
+    codes = _text_field(gdf, code_field, "ward code", label)
+    names = _text_field(gdf, name_field, "ward name", label)
+    check_polygons(gdf, label, "ward boundaries", "the boundary file",
+                   "give the ward areas, not points or lines", names=names)
+    wards = gpd.GeoDataFrame(
+        {"ward_code": codes, "ward_name": names},
+        geometry=shapely.make_valid(gdf.geometry.values), crs=gdf.crs,
+    ).to_crs(BNG)
+    if wards["ward_code"].duplicated().any():
+        # Multi-part wards stored as several features: dissolve them into one.
+        wards = wards.dissolve(by=["ward_code", "ward_name"], as_index=False)
+    pairs = wards[["ward_code", "ward_name"]]
+    for key, other, what in (("ward_code", "ward_name", "code"), ("ward_name", "ward_code", "name")):
+        shared = pairs.groupby(key)[other].nunique()
+        shared = shared[shared > 1]
+        if len(shared):
+            detail = "; ".join(f"{k!r}: {', '.join(map(repr, sorted(pairs.loc[pairs[key] == k, other])))}"
+                               for k in shared.index[:5])
+            raise InputError(Problem(f"a ward {what} is given to more than one ward ({detail})", label,
+                                     "each ward needs its own code and name: check the code and name "
+                                     "fields (--ward-code-field, --ward-name-field)"))
+    return wards.sort_values("ward_code").reset_index(drop=True)
+
+
+# Ward codes and names are keys and labels everywhere: text of a sane length, no line breaks.
+MAX_NAME = 100
+
+
+def _text_field(gdf: gpd.GeoDataFrame, field: str, what: str, label: str) -> pd.Series:
+    """A field of codes or names as stripped text; every feature must have one."""
+    raw = gdf[field]
+    values = raw.astype(str).str.strip()
+    missing = raw.isna().to_numpy() | (values == "").to_numpy()
+    if missing.any():
+        raise InputError(Problem(f"{plural_features(int(missing.sum()))} no {what} in {field!r} "
+                                 f"(feature {', '.join(map(str, np.flatnonzero(missing)[:5] + 1))})",
+                                 label, f"give every ward a {what}"))
+    odd = values.str.len().gt(MAX_NAME) | values.str.contains(r"[\x00-\x1f\x7f]", regex=True)
+    if odd.any():
+        raise InputError(Problem(f"the {what} of feature {int(np.flatnonzero(odd.to_numpy())[0]) + 1} is "
+                                 f"longer than {MAX_NAME} characters or holds control characters",
+                                 label, f"check the {what} field"))
+    return values
+
+
+def read_boundaries(path: Path, kind: str) -> gpd.GeoDataFrame:
+    """A boundary file (GeoJSON, GeoPackage, shapefile) of ``kind`` ('ward', 'LSOA')."""
+    fix = f"give a GeoJSON, GeoPackage or shapefile of {kind} polygons"
+    require_file(Path(path), f"{kind} boundary file", fix, MAX_BOUNDARY_FILE)
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:
+        raise InputError(Problem(f"cannot be read as {kind} boundaries ({first_line(exc)})", str(path),
+                                 fix)) from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf:
+        raise InputError(Problem("holds no geometry: it is not a boundary file", str(path), fix))
+    return gdf
+
+
+def check_polygons(gdf: gpd.GeoDataFrame, label: str, what: str, holder: str, fix: str,
+                   names: pd.Series | None = None) -> None:
+    """Polygons (or multipolygons), every feature with one, with a coordinate reference
+    system, lying in Great Britain. ``names`` name the features in messages."""
+    empty = gdf.geometry.isna().to_numpy() | gdf.geometry.is_empty.to_numpy()
+    if empty.any():
+        which = names[empty] if names is not None else pd.Series(np.flatnonzero(empty) + 1).map("feature {}".format)
+        raise InputError(Problem(f"{plural_features(int(empty.sum()))} no geometry: "
+                                 f"{', '.join(map(str, which.iloc[:5]))}", label,
+                                 "give every feature its polygon, or leave the feature out"))
+    kinds = set(gdf.geom_type.dropna())
+    if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
+        raise InputError(Problem(f"{what} must be polygons, found {', '.join(sorted(kinds)) or 'no geometry'}",
+                                 label, fix))
+    if gdf.crs is None:
+        raise InputError(Problem(f"{holder} has no coordinate reference system", label,
+                                 "add the .prj file beside a shapefile, or save it with its CRS"))
+    check_in_uk(gdf, label, what)
+
+
+# Great Britain and Northern Ireland, generously, in longitude and latitude.
+UK_LON = (-8.7, 1.9)
+UK_LAT = (49.8, 60.95)
+
+
+def check_in_uk(gdf: gpd.GeoDataFrame, label: str, what: str) -> None:
+    """Refuse boundaries that do not lie in the UK once projected: latitude and longitude
+    swapped, British National Grid metres read as degrees (a GeoJSON without a "crs" member
+    is taken as longitude and latitude), or absurd coordinates."""
+    with np.errstate(all="ignore"):
+        try:
+            minx, miny, maxx, maxy = gdf.to_crs(WGS84).total_bounds
+        except Exception:  # noqa: BLE001 - coordinates no projection can take
+            minx = miny = maxx = maxy = np.nan
+    inside = (np.isfinite([minx, miny, maxx, maxy]).all() and UK_LON[0] <= minx and maxx <= UK_LON[1]
+              and UK_LAT[0] <= miny and maxy <= UK_LAT[1])
+    if not inside:
+        x, y = gdf.total_bounds[[0, 2]], gdf.total_bounds[[1, 3]]
+        raise InputError(Problem(
+            f"the {what} do not lie in the UK: their coordinates run from {x[0]:,.6g} to {x[1]:,.6g} "
+            f"across and {y[0]:,.6g} to {y[1]:,.6g} up, read as {gdf.crs.name if gdf.crs else 'no CRS'}",
+            label, "check that longitude comes before latitude, and that a file in British National "
+                   "Grid says so (a GeoJSON without a \"crs\" member is read as longitude and latitude): "
+                   "save it as EPSG:4326, or with its CRS"))
+
+
+def plural_features(n: int) -> str:
+    return "1 feature has" if n == 1 else f"{n:,} features have"
+
+
+def _field(gdf, given: str | None, pattern: re.Pattern, what: str, option: str, label: str) -> str:
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    if given:
+        if given not in columns:
+            raise InputError(Problem(f"no field {given!r} for the {what}; fields are {', '.join(columns)}",
+                                     label, f"pass one of them with {option}"))
+        return given
+    matches = [c for c in columns if pattern.match(c)]
+    if len(matches) != 1:
+        found = "none" if not matches else "several (" + ", ".join(matches) + ")"
+        raise InputError(Problem(
+            f"cannot tell which field holds the {what}: ONS-style fields found: {found}; "
+            f"fields are {', '.join(columns)}", label, f"name it with {option}"))
+    return matches[0]
+
+
+def to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _TO_BNG.transform(lon, lat)
+
+
+def place_in_wards(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame,
+                   snap_distance: float = SNAP_DISTANCE_M) -> tuple[np.ndarray, np.ndarray]:
+    """Index into ``wards`` of the ward holding each point (-1: outside the area), and
+    whether the point was placed by the nearest-ward rule.
+
+    A point on a boundary shared by two wards goes to the first of them (by ward code).
+    """
+    ward = np.full(len(lon), -1, dtype=np.int64)
+    nearest = np.zeros(len(lon), dtype=bool)
+    # A force-wide file is mostly far from the area: only points inside a generous
+    # lon/lat box around it are projected and tested (exact tests follow in metres).
+    candidates = np.flatnonzero(_near_box(lon, lat, wards, snap_distance))
+    x, y = to_bng(lon[candidates], lat[candidates])
+    found = np.full(len(candidates), -1, dtype=np.int64)
+    for i, polygon in enumerate(wards.geometry.values):
+        # Raw coordinates against a prepared polygon: no Point objects for every row.
+        minx, miny, maxx, maxy = polygon.bounds
+        open_ = np.flatnonzero((found < 0) & (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
+        shapely.prepare(polygon)
+        found[open_[shapely.intersects_xy(polygon, x[open_], y[open_])]] = i
+    ward[candidates] = found
+
+    loose = np.flatnonzero(found < 0)
+    if len(loose) and snap_distance > 0:
+        # Distances to detailed polygons are costly: first keep the points inside the
+        # area widened a little beyond the snap distance (buffers approximate round
+        # corners by chords, so exactly snap_distance could miss a point), then measure.
+        widened = shapely.union_all(wards.geometry.values).buffer(snap_distance * 1.01 + 1)
+        shapely.prepare(widened)
+        loose = loose[shapely.intersects_xy(widened, x[loose], y[loose])]
+        tree = shapely.STRtree(wards.geometry.values)
+        # all_matches=False still returns equidistant ties: keep one ward per point.
+        near_pt, near_ward = _first_per_point(*tree.query_nearest(
+            shapely.points(x[loose], y[loose]), max_distance=snap_distance, all_matches=False))
+        ward[candidates[loose[near_pt]]] = near_ward
+        nearest[candidates[loose[near_pt]]] = True
+    return ward, nearest
+
+
+def _near_box(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame,
+              snap_distance: float) -> np.ndarray:
+    """Points within the wards' lon/lat bounds widened by the snap distance and a margin
+    (0.01 degrees is at least 600 m in Great Britain)."""
+    minx, miny, maxx, maxy = wards.buffer(snap_distance).to_crs(WGS84).total_bounds
+    margin = 0.01
+    return ((lon >= minx - margin) & (lon <= maxx + margin)
+            & (lat >= miny - margin) & (lat <= maxy + margin))
+
+
+def _first_per_point(point_idx: np.ndarray, ward_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """From (point, ward) pairs, one pair per point: the one with the lowest ward index."""
+    order = np.lexsort((ward_idx, point_idx))
+    point_idx, ward_idx = point_idx[order], ward_idx[order]
+    first = np.ones(len(point_idx), dtype=bool)
+    first[1:] = point_idx[1:] != point_idx[:-1]
+    return point_idx[first], ward_idx[first]

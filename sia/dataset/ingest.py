@@ -1,0 +1,216 @@
+"""Building a dataset: sources -> validated rows -> wards -> one table on disk.
+
+Every row read is accounted for in the IngestReport. Nothing is written until every
+input has been read and checked; then the build is published in one step (see store).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from sia.categories import CATEGORIES, HISTORIC_NOTES, canonical_category
+from sia.dataset.denominators import population_column, read_lookup, ward_deprivation, ward_population
+from sia.errors import InputError, Problem
+from sia.dataset.geography import SNAP_DISTANCE_M, place_in_wards, read_wards
+from sia.periods import financial_years
+from sia.dataset.police_csv import read_street_csv
+from sia.dataset.report import FileTally, IngestReport
+from sia.dataset.sources import SourceSelection, discover
+from sia.dataset.store import INCIDENT_COLUMNS, write_dataset
+
+
+@dataclass
+class WardInputs:
+    """The geography a build places incidents in, and its denominators."""
+
+    boundaries: Path
+    code_field: str | None = None
+    name_field: str | None = None
+    lsoa_lookup: Path | None = None
+    population: dict[str, Path] = field(default_factory=dict)  # financial year -> file
+    imd: dict[str, Path] = field(default_factory=dict)  # edition ('2015') -> file
+
+
+def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
+                  selection: SourceSelection | None = None, skip_malformed: bool = False,
+                  demo: bool = False, fetched: dict | None = None) -> tuple[Path, IngestReport]:
+    """Ingest the sources into a new build in ``data_dir``; return it and its report.
+
+    ``fetched`` records where downloaded inputs came from (URLs, archive members and
+    their SHA-256), kept in the manifest beside the sources' own checksums.
+
+    Raises InputError (and writes nothing) when an input cannot be used, or when rows
+    are malformed and ``skip_malformed`` is not set.
+    """
+    ward_table = ward_table_from(wards)  # small inputs first: fail fast
+    files, skipped = discover(sources, selection)
+    report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason} for s in skipped])
+    candidates = _read_all(files, report)
+    if report.malformed and not skip_malformed:
+        raise InputError([Problem(m.describe() + f" ({m.count:,} row{'s' if m.count > 1 else ''})",
+                                  fix="fix the file, or pass --skip-malformed to set such rows aside "
+                                      "and count them in the report")
+                          for m in report.malformed])
+    incidents = _place(candidates, ward_table, report)
+    _check_accounts(report)
+    if report.loaded == 0:  # never publish an empty build over a good one
+        raise InputError(_nothing_loaded(report, candidates, ward_table))
+    manifest = {
+        "demo": demo,
+        "sources": [{"file": f.file, "sha256": f.sha256, "rows": f.rows} for f in report.files],
+        "inputs": _input_checksums(wards),
+        "snap_distance_m": SNAP_DISTANCE_M,
+        "months": sorted(incidents["month"].unique().astype(str)),
+        "financial_years": sorted(incidents["fy"].unique().astype(str)),
+        "report": report.to_dict(),
+    }
+    if fetched:
+        manifest["fetched"] = fetched
+    build = write_dataset(data_dir, incidents, ward_table, manifest)
+    return build, report
+
+
+def ward_table_from(inputs: WardInputs) -> gpd.GeoDataFrame:
+    wards = read_wards(inputs.boundaries, inputs.code_field, inputs.name_field)
+    wards["area_km2"] = (wards.geometry.area / 1e6).round(3)
+    lookup = read_lookup(inputs.lsoa_lookup, wards) if inputs.lsoa_lookup else None
+    for fy, path in sorted(inputs.population.items()):
+        wards[population_column(fy)] = ward_population(path, wards, lookup).to_numpy()
+    for edition, path in sorted(inputs.imd.items()):
+        summary = ward_deprivation(path, edition, wards, lookup)
+        for column in summary.columns:
+            wards[column] = summary[column].to_numpy()
+    return wards
+
+
+def _read_all(files, report: IngestReport) -> list[tuple[pd.DataFrame, np.ndarray]]:
+    """Each file's rows with a mask of those that may be loaded (the rest are counted)."""
+    loaded_from: dict[tuple[str, str], str] = {}  # (month, force) -> file that supplied it
+    candidates = []
+    for file in files:
+        parsed = read_street_csv(file)
+        rows = parsed.rows
+        report.rows_read += parsed.rows_read
+        report.blank_lines += parsed.blank_lines
+        report.malformed.extend(parsed.malformed)
+        pairs = rows.groupby(["month", "force"], observed=True).size()
+        report.files.append(FileTally(file=file.label, sha256=parsed.sha256, rows=parsed.rows_read,
+                                      months=sorted({m for m, _ in pairs.index}),
+                                      forces=sorted({f for _, f in pairs.index})))
+        # The same month of the same force loaded twice keeps its first copy. Rows are
+        # never compared: identical ASB rows (no Crime ID) are separate incidents.
+        duplicate = np.zeros(len(rows), dtype=bool)
+        for (month, force), n in pairs.items():
+            if (month, force) in loaded_from:
+                duplicate |= ((rows["month"] == month) & (rows["force"] == force)).to_numpy()
+                report.notes.append(f"{month} of {force} in {file.label} was already loaded from "
+                                    f"{loaded_from[(month, force)]}; its {n:,} rows are set aside "
+                                    "as duplicates")
+            else:
+                loaded_from[(month, force)] = file.label
+        report.duplicate += int(duplicate.sum())
+
+        # Counted on the few distinct names, not per row.
+        names = rows.loc[~duplicate, "crime_type"].value_counts()
+        names = names[names > 0]
+        known = names.index.map(canonical_category).notna()
+        for name, n in names[~known].items():
+            report.unknown_crime_types[name] = report.unknown_crime_types.get(name, 0) + int(n)
+        _note_historic_names(names[known], report)
+        unknown = rows["category"].isna().to_numpy()
+        no_location = np.isnan(rows["lon"].to_numpy())
+        report.no_location += int((no_location & ~unknown & ~duplicate).sum())
+        # No copy here: the rows and what may be loaded travel on to one final take.
+        candidates.append((rows, ~(duplicate | unknown | no_location)))
+    return candidates
+
+
+def _note_historic_names(counts: pd.Series, report: IngestReport) -> None:
+    """Say how many rows came under a historic category name, and what it became."""
+    folded = counts.index.astype(str).str.casefold()
+    for name, note in HISTORIC_NOTES.items():
+        n = int(counts[folded == name.casefold()].sum())
+        if n:
+            report.notes.append(f"{n:,} rows of '{name}': {note}")
+
+
+def _place(candidates: list[tuple[pd.DataFrame, np.ndarray]], wards: gpd.GeoDataFrame,
+           report: IngestReport) -> pd.DataFrame:
+    # discover() guarantees at least one street file, so there is at least one entry.
+    rows = pd.concat([r for r, _ in candidates], ignore_index=True) if len(candidates) > 1 \
+        else candidates[0][0]
+    loadable = np.flatnonzero(np.concatenate([k for _, k in candidates]))
+    ward, nearest = place_in_wards(rows["lon"].to_numpy(dtype=float)[loadable],
+                                   rows["lat"].to_numpy(dtype=float)[loadable], wards)
+    inside = ward >= 0
+    report.outside_area += int((~inside).sum())
+    report.placed_by_nearest_ward += int(nearest.sum())
+    # One take for the filter and the order (by month, then ward): the only copy of rows.
+    keep, ward, nearest = loadable[inside], ward[inside], nearest[inside]
+    month_codes = rows["month"].astype("category").cat.codes.to_numpy()[keep]
+    order = np.lexsort((ward, month_codes))
+    rows = rows.take(keep[order]).reset_index(drop=True)
+    ward, nearest = ward[order], nearest[order]
+
+    months = rows["month"].astype(str)
+    month_values = sorted(months.unique())
+    out = pd.DataFrame({
+        "month": pd.Categorical(months, categories=month_values, ordered=True),
+        "category": pd.Categorical(rows["category"].astype(str), categories=CATEGORIES),
+        "ward_code": pd.Categorical.from_codes(ward, categories=wards["ward_code"]),
+        "ward_name": pd.Categorical.from_codes(ward, categories=wards["ward_name"]),
+        "lsoa_code": rows["lsoa_code"].astype(str).astype("category"),
+        "lon": rows["lon"].to_numpy(dtype=float),
+        "lat": rows["lat"].to_numpy(dtype=float),
+        "location": rows["location"].astype(str),
+        "outcome": rows["outcome"].astype(str).astype("category"),
+        "crime_id": rows["crime_id"].astype(str),
+        "force": rows["force"].astype(str).astype("category"),
+        "nearest_ward": nearest,
+    })
+    fy_of_month = dict(zip(month_values, financial_years(pd.Series(month_values, dtype=str))))
+    out["fy"] = pd.Categorical(months.map(fy_of_month),
+                               categories=sorted(set(fy_of_month.values())), ordered=True)
+    report.loaded = len(out)
+    return out[list(INCIDENT_COLUMNS)]
+
+
+def _nothing_loaded(report: IngestReport, candidates, wards: gpd.GeoDataFrame) -> Problem:
+    """Why a build holds no incident, in words a user can act on."""
+    reasons = "; ".join(f"{reason}: {n:,}" for reason, n in report.set_aside().items() if n)
+    fix = "nothing was written and the dataset in use is unchanged"
+    if report.outside_area:
+        located = [(r["lon"].to_numpy(float)[k], r["lat"].to_numpy(float)[k]) for r, k in candidates]
+        lon = np.concatenate([x for x, _ in located])
+        lat = np.concatenate([y for _, y in located])
+        minx, miny, maxx, maxy = wards.to_crs("EPSG:4326").total_bounds
+        fix = (f"the incidents lie at longitude {np.nanmin(lon):.3f} to {np.nanmax(lon):.3f}, latitude "
+               f"{np.nanmin(lat):.3f} to {np.nanmax(lat):.3f}, but the wards at {minx:.3f} to {maxx:.3f}, "
+               f"{miny:.3f} to {maxy:.3f}: give the wards of the police files' area (or choose the "
+               f"area's force with --force); " + fix)
+    elif report.unknown_crime_types and not report.no_location:
+        fix = (f"none of the crime types is a police.uk category (found {', '.join(map(repr, list(report.unknown_crime_types)[:5]))}); "
+               + fix)
+    return Problem(f"no incident could be loaded from the {report.rows_read:,} rows read ({reasons})",
+                   "the build", fix)
+
+
+def _check_accounts(report: IngestReport) -> None:
+    if report.unaccounted:
+        raise RuntimeError(f"ingest lost track of {report.unaccounted} rows; this is a bug")
+
+
+def _input_checksums(wards: WardInputs) -> dict:
+    def entry(path: Path) -> dict:
+        return {"file": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    out = {"wards": entry(wards.boundaries)}
+    if wards.lsoa_lookup:
+        out["lsoa_lookup"] = entry(wards.lsoa_lookup)
+    out["population"] = {fy: entry(p) for fy, p in sorted(wards.population.items())}
+    out["imd"] = {ed: entry(p) for ed, p in sorted(wards.imd.items())}
+    return out

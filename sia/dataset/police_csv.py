@@ -1,0 +1,348 @@
+"""Reading and validating one police.uk street-level CSV, vectorised.
+
+The file is parsed by pyarrow; every check runs on whole columns (or on the few distinct
+values of Month and Crime type), never row by row in Python.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
+
+from sia.categories import canonical_category
+from sia.errors import InputError, Problem
+from sia.dataset.geography import UK_LAT, UK_LON
+from sia.periods import MONTH_PATTERN
+from sia.dataset.report import MAX_LINES_KEPT, MalformedRows
+from sia.dataset.sources import StreetFile
+
+# police.uk column -> column in the dataset. 'Reported by', 'LSOA name' and 'Context' are
+# not needed: the ward table names places, and Context is empty in every published file.
+COLUMNS = {
+    "Crime ID": "crime_id",
+    "Month": "month",
+    "Falls within": "force",
+    "Longitude": "lon",
+    "Latitude": "lat",
+    "Location": "location",
+    "LSOA code": "lsoa_code",
+    "Crime type": "crime_type",
+    "Last outcome category": "outcome",
+}
+
+
+BLANK = re.compile(rb"\s*")
+_DICT = pa.dictionary(pa.int32(), pa.string())
+# Dictionary-encoded where a file has few distinct values (checked on those values);
+# LSOA code and outcome stay text: encoding them is cheaper after rows are placed.
+_FAST_TYPES = {"Crime ID": pa.string(), "Month": _DICT, "Falls within": _DICT,
+               "Longitude": pa.float64(), "Latitude": pa.float64(), "Location": pa.string(),
+               "LSOA code": pa.string(), "Crime type": _DICT, "Last outcome category": pa.string()}
+_TEXT_TYPES = {**_FAST_TYPES, "Longitude": pa.string(), "Latitude": pa.string()}
+
+
+@dataclass
+class ParsedFile:
+    """The rows of one file, each either a candidate for loading or malformed."""
+
+    rows: pd.DataFrame  # candidates: valid month, coordinates valid or both empty
+    rows_read: int  # data lines in the file (every line after the header)
+    blank_lines: int
+    malformed: list[MalformedRows]
+    sha256: str
+
+
+def read_street_csv(file: StreetFile) -> ParsedFile:
+    try:
+        raw = file.read_bytes()
+    except InputError:
+        raise
+    except Exception as exc:  # a corrupt zip member, an unreadable file
+        raise InputError(Problem(f"cannot be read ({exc})", file.label,
+                                 "download or copy the file again")) from None
+    if BLANK.fullmatch(raw):  # stops at the first character that is not blank
+        raise InputError(Problem("the file is empty", file.label,
+                                 "download it again; a police.uk street file has a header and rows"))
+    _check_header(raw, file.label)
+    end_of_header = _end_of_first_line(raw)
+    if end_of_header < 0 or BLANK.fullmatch(raw, end_of_header + 1):
+        raise InputError(Problem("the file has a header but no rows", file.label,
+                                 "download it again or leave it out"))
+
+    # The checksum (for the manifest) runs beside the parse: hashlib releases the GIL.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
+        lines = parse_lines(raw, file.label)
+        sha256 = digest.result()
+    df = lines.table.to_pandas()
+    df.columns = [COLUMNS.get(c, c) for c in df.columns]
+    numbers = lines.row_lines
+
+    malformed = [_malformed(file.label, reason, np.asarray(at)) for reason, at in lines.rejected.items()]
+
+    # Month: checked on its distinct values.
+    month_ok = _valid_categories(df["month"], lambda m: pd.Series(m).str.fullmatch(MONTH_PATTERN))
+    bad = ~month_ok
+    _add(malformed, file.label, df["month"], bad, numbers, "Month {!r} is not YYYY-MM")
+
+    # Coordinates: numbers, both present or both absent, inside Great Britain.
+    lon, lat, lon_text_bad, lat_text_bad = _coordinates(df)
+    _add(malformed, file.label, df["lon_text"] if "lon_text" in df else None,
+         lon_text_bad & ~bad, numbers, "Longitude {!r} is not a number")
+    bad |= lon_text_bad
+    _add(malformed, file.label, df["lat_text"] if "lat_text" in df else None,
+         lat_text_bad & ~bad, numbers, "Latitude {!r} is not a number")
+    bad |= lat_text_bad
+    one_missing = (np.isnan(lon) != np.isnan(lat)) & ~bad
+    _add(malformed, file.label, None, one_missing, numbers,
+         "only one of Longitude and Latitude is given")
+    bad |= one_missing
+    outside_gb = ~np.isnan(lon) & ~np.isnan(lat) & ~bad & (
+        (lon < UK_LON[0]) | (lon > UK_LON[1]) | (lat < UK_LAT[0]) | (lat > UK_LAT[1]))
+    _add(malformed, file.label, None, outside_gb, numbers,
+         "coordinates lie outside Great Britain (Longitude and Latitude swapped?)")
+    bad |= outside_gb
+
+    df["lon"], df["lat"] = lon, lat
+    df = df.drop(columns=[c for c in ("lon_text", "lat_text") if c in df])
+    df["category"] = _categories(df["crime_type"])
+    rows = df.loc[~bad].reset_index(drop=True) if bad.any() else df
+    return ParsedFile(rows=rows, rows_read=lines.count, blank_lines=len(lines.blank),
+                      malformed=malformed, sha256=sha256)
+
+
+def _end_of_first_line(raw) -> int:
+    """Where the header ends: the first line break (\n, \r\n or a lone \r), or -1."""
+    ends = [i for i in (raw.find(b"\n"), raw.find(b"\r")) if i >= 0]
+    return min(ends) if ends else -1
+
+
+def _check_header(raw, label: str) -> None:
+    end = _end_of_first_line(raw)
+    first = bytes(raw[:end if end >= 0 else len(raw)]).decode("utf-8-sig", errors="replace")
+    header = next(csv.reader([first]), [])
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise InputError(Problem(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)}",
+            label, "give a police.uk street-level CSV with its header row unchanged"))
+
+
+@dataclass
+class ParsedLines:
+    """A file's data lines (every line after the header), each accounted for: parsed into
+    ``table`` (``row_lines`` gives each row's line number), blank, or rejected by reason."""
+
+    table: pa.Table
+    row_lines: np.ndarray
+    blank: list[int]
+    rejected: dict[str, list[int]]
+    count: int  # data lines in the file: rows + blank + rejected
+
+
+WRONG_FIELDS = "wrong number of fields"
+OPEN_QUOTE = "a double quote opens a value that does not end on this line"
+NOT_UTF8 = "not UTF-8 text"
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def parse_lines(raw, label: str) -> ParsedLines:
+    """Parse a street file so that every physical line is one row or is set aside.
+
+    police.uk never puts a line break inside a value, so one line is one record. A CSV
+    parser does not know that: a stray double quote at the start of a value opens a quoted
+    value that runs on over the following lines (pyarrow then reads thousands of lines as
+    one bad row, or as one good one, and reports nothing). The fast path parses the file
+    whole and checks that rows and rejected rows add up to the lines in the file; when they
+    do not (a stray quote, blank lines, text that is not UTF-8), the file is taken line by
+    line, each line judged on its own, and only the sound lines are parsed.
+    """
+    count = _count_lines(raw) - 1  # the header is not a data line
+    try:
+        table, invalid = _parse(raw, label)
+    except _NeedsLines:
+        pass
+    else:
+        if table.num_rows + len(invalid) == count:
+            blank = [n for n, text in invalid if not text.strip()]
+            rejected = [n for n, text in invalid if text.strip()]
+            numbers = np.arange(2, count + 2)
+            if invalid:
+                numbers = np.setdiff1d(numbers, np.asarray([n for n, _ in invalid]), assume_unique=True)
+            return ParsedLines(table, numbers, blank, {WRONG_FIELDS: rejected} if rejected else {}, count)
+    return _parse_line_by_line(raw, label)
+
+
+class _NeedsLines(Exception):
+    """The file cannot be parsed whole (text that is not UTF-8): judge it line by line."""
+
+
+def _count_lines(raw) -> int:
+    """Physical lines, ended by \n, \r\n or a lone \r (as CSV parsers end them), counting
+    a last line without a line break."""
+    data = np.frombuffer(raw, dtype=np.uint8)
+    breaks = int(np.count_nonzero(data == 10))
+    returns = np.flatnonzero(data == 13)
+    if len(returns):
+        followed = returns[returns + 1 < len(data)]
+        breaks += len(returns) - int(np.count_nonzero(data[followed + 1] == 10))
+    return breaks + (0 if data[-1] in (10, 13) else 1)
+
+
+def _parse_line_by_line(raw, label: str) -> ParsedLines:
+    lines = _LINE_BREAK.split(bytes(raw))
+    if lines and lines[-1] == b"":  # the break that ends the last line
+        lines.pop()
+    header, data = lines[0], lines[1:]
+    blank: list[int] = []
+    rejected: dict[str, list[int]] = {}
+    sound: list[bytes] = []
+    sound_lines: list[int] = []
+    for number, line in enumerate(data, start=2):
+        reason = None
+        if not line.strip():
+            blank.append(number)
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            reason = NOT_UTF8
+        else:
+            if '"' in text and not _ends_on_its_line(text):
+                reason = OPEN_QUOTE
+        if reason:
+            rejected.setdefault(reason, []).append(number)
+        else:
+            sound.append(line)
+            sound_lines.append(number)
+    row_lines = np.asarray(sound_lines, dtype=np.int64)
+    if sound:
+        table, invalid = _parse(b"\n".join([header, *sound]) + b"\n", label)
+    else:
+        table, invalid = _empty_table(header, label), []
+    if table.num_rows + len(invalid) != len(sound):
+        raise InputError(Problem("the lines of the file cannot all be accounted for", label,
+                                 "check that it is a police.uk CSV; this is a fault in the dashboard "
+                                 "if it is one"))
+    if invalid:
+        # Line numbers of the rejoined text map back to the file's own.
+        at = np.asarray([n for n, _ in invalid]) - 2
+        for i, (_, text) in zip(at, invalid):
+            (blank if not text.strip() else rejected.setdefault(WRONG_FIELDS, [])).append(int(row_lines[i]))
+        row_lines = np.delete(row_lines, at)
+    rejected = {reason: sorted(at) for reason, at in rejected.items()}
+    return ParsedLines(table, row_lines, sorted(blank), rejected, len(data))
+
+
+def _ends_on_its_line(text: str) -> bool:
+    """Whether every quoted value the line opens is closed on it: read by the csv module
+    with a line after it, a line that leaves a value open swallows that line."""
+    return len(list(csv.reader(io.StringIO(text + "\n-\n")))) == 2
+
+
+def _empty_table(header: bytes, label: str) -> pa.Table:
+    table, _ = _parse(header + b"\n", label)
+    return table
+
+
+def _parse(raw, label: str) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Parse with pyarrow; numbers straight to float, falling back to text when a
+    coordinate is not a number so that the bad rows can be named. Rows of the wrong shape
+    come back as (line number, text)."""
+    for types in (_FAST_TYPES, _TEXT_TYPES):
+        try:
+            table, bad = _read(raw, types, threads=True)
+            if bad:  # rare: read again on one thread, which knows line numbers
+                table, bad = _read(raw, types, threads=False)
+            break
+        except pa.ArrowInvalid as exc:
+            if "invalid UTF8" in str(exc):
+                raise _NeedsLines() from None
+            if types is _TEXT_TYPES or "conversion error to double" not in str(exc):
+                raise InputError(Problem(f"cannot be parsed as CSV ({exc})", label,
+                                         "check that it is a police.uk CSV in UTF-8")) from None
+    if types is _TEXT_TYPES:
+        table = _text_coordinates(table)
+    return table, bad
+
+
+def _read(raw, types: dict, threads: bool) -> tuple[pa.Table, list[tuple[int, str]]]:
+    bad: list[tuple[int, str]] = []
+
+    def on_invalid(row) -> str:
+        bad.append((row.number if row.number is not None else -1, row.text))
+        return "skip"
+
+    table = pcsv.read_csv(
+        pa.BufferReader(raw),
+        read_options=pcsv.ReadOptions(use_threads=threads),
+        parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid),
+        convert_options=pcsv.ConvertOptions(include_columns=list(COLUMNS), column_types=types,
+                                            strings_can_be_null=False),
+    )
+    return table, bad
+
+
+def _text_coordinates(table: pa.Table) -> pa.Table:
+    """Keep the text of the coordinate columns beside their parsed values."""
+    for name, text in (("Longitude", "lon_text"), ("Latitude", "lat_text")):
+        table = table.append_column(text, table.column(name))
+    return table
+
+
+def _coordinates(df: pd.DataFrame):
+    if "lon_text" not in df:
+        lon = df["lon"].to_numpy(dtype=float, na_value=np.nan)
+        lat = df["lat"].to_numpy(dtype=float, na_value=np.nan)
+        none = np.zeros(len(df), dtype=bool)
+        return lon, lat, none, none
+    out = []
+    for col in ("lon_text", "lat_text"):
+        text = df[col].str.strip()
+        num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        out.append((num, (text != "").to_numpy() & np.isnan(num)))
+    (lon, lon_bad), (lat, lat_bad) = out
+    return lon, lat, lon_bad, lat_bad
+
+
+def _valid_categories(col: pd.Series, check) -> np.ndarray:
+    cats = col.cat.categories
+    ok = np.asarray(check(cats), dtype=bool) if len(cats) else np.zeros(0, dtype=bool)
+    codes = col.cat.codes.to_numpy()
+    return np.where(codes >= 0, ok[codes] if len(ok) else False, False)
+
+
+def _categories(crime_type: pd.Series) -> pd.Series:
+    """Canonical category (historic names mapped); missing where the name is unknown."""
+    return crime_type.map(canonical_category)
+
+
+def _malformed(label: str, reason: str, lines: np.ndarray) -> MalformedRows:
+    return MalformedRows(file=label, reason=reason, count=int(len(lines)),
+                         lines=[int(x) for x in lines[:MAX_LINES_KEPT]])
+
+
+def _add(out: list[MalformedRows], label: str, values: pd.Series | None, mask: np.ndarray,
+         lines: np.ndarray, reason: str) -> None:
+    """Record rows under ``mask``, one entry per distinct offending value (first few)."""
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return
+    if values is None or "{" not in reason:
+        out.append(_malformed(label, reason, lines[idx]))
+        return
+    offending = values.iloc[idx].astype(str).to_numpy()
+    for value in pd.unique(offending)[:5]:
+        sel = idx[offending == value]
+        out.append(_malformed(label, reason.format(value), lines[sel]))
+    rest = idx[~np.isin(offending, pd.unique(offending)[:5])]
+    if len(rest):
+        out.append(_malformed(label, reason.format("…") + " (other values)", lines[rest]))

@@ -1,0 +1,193 @@
+"""Finding police.uk street-level files in what a user points at.
+
+A source is a single CSV, a folder in the data.police.uk archive layout
+(``YYYY-MM/YYYY-MM-<force>-street.csv``) or an archive ``.zip`` read member by member.
+Files that are not street-level crime (outcomes, stop and search, anything else) are
+skipped and counted, never treated as errors, so a whole archive can be pointed at.
+"""
+from __future__ import annotations
+
+import mmap
+import os
+import re
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sia.errors import InputError, Problem
+from sia.dataset.limits import (MAX_BUILD_INPUT, MAX_STREET_FILE, check_archive, check_member, copy_member,
+                     require_file, size_text)
+
+STREET_FILE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([A-Za-z0-9-]+?)-street\.csv$")
+
+
+@dataclass(frozen=True)
+class StreetFile:
+    """One street-level CSV, wherever it lives."""
+
+    label: str  # what a user recognises: a path, or 'archive.zip!2014-04/...-street.csv'
+    month: str | None  # from the file name, when it follows the police.uk pattern
+    force: str | None
+    read_bytes: Callable[[], bytes | mmap.mmap]  # bytes-like, whole file
+    size: int = 0  # bytes, as the file system or the archive's directory states it
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    label: str
+    reason: str
+
+
+@dataclass
+class SourceSelection:
+    """Which street files to take: by force slug in the name and by month."""
+
+    forces: frozenset[str] = frozenset()
+    months: frozenset[str] = frozenset()
+
+    def reason_to_skip(self, month: str | None, force: str | None) -> str | None:
+        if self.forces and force is not None and force.lower() not in self.forces:
+            return f"force '{force}' not selected"
+        if self.months and month is not None and month not in self.months:
+            return f"month {month} not selected"
+        return None
+
+
+def _classify(name: str) -> tuple[str | None, str | None, str | None]:
+    """(month, force, reason-to-skip) for a member name inside a folder or zip."""
+    m = STREET_FILE.search(name)
+    if m:
+        return m.group(1), m.group(2), None
+    lower = name.lower()
+    if lower.endswith("-outcomes.csv"):
+        return None, None, "outcomes file (not street-level crime)"
+    if lower.endswith("-stop-and-search.csv"):
+        return None, None, "stop and search file (not street-level crime)"
+    return None, None, "not a police.uk street-level file"
+
+
+def discover(paths: list[Path], selection: SourceSelection | None = None,
+             ) -> tuple[list[StreetFile], list[SkippedFile]]:
+    """All street files under the given sources, in a stable order, and what was skipped."""
+    selection = selection or SourceSelection()
+    found: list[StreetFile] = []
+    skipped: list[SkippedFile] = []
+    problems: list[Problem] = []
+    for path in paths:
+        before = len(found)
+        if not path.exists():
+            problems.append(Problem("no such file or folder", str(path),
+                                    "check the path; sources are CSV files, folders or .zip archives"))
+            continue
+        if not path.is_dir():
+            try:
+                require_file(path, "police.uk file", "give CSV files, folders or .zip archives",
+                             MAX_STREET_FILE if path.suffix.lower() == ".csv" else None)
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+        if path.is_dir():
+            entries = _folder_entries(path)
+            kind = "folder"
+        elif path.suffix.lower() == ".zip":
+            try:
+                entries = _zip_entries(path)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+                problems.append(Problem(f"not a readable zip archive ({exc})", str(path),
+                                        "download the archive again"))
+                continue
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+            kind = "zip archive"
+        elif path.suffix.lower() == ".csv":
+            m = STREET_FILE.search(path.name)
+            entries = [(str(path), m.group(1) if m else None, m.group(2) if m else None, None,
+                        _file_reader(path), path.stat().st_size, None)]
+            kind = "file"
+        else:
+            problems.append(Problem("not a CSV file, folder or .zip archive", str(path),
+                                    "give police.uk street-level CSVs, a folder of them or an archive zip"))
+            continue
+        for label, month, force, reason, reader, size, info in entries:
+            reason = reason or selection.reason_to_skip(month, force)
+            if reason:
+                skipped.append(SkippedFile(label, reason))
+                continue
+            if info is not None:  # an archive member to be read: refused now if no street file is like it
+                try:
+                    check_member(info, label)
+                except InputError as exc:
+                    problems.extend(exc.problems)
+                    continue
+            found.append(StreetFile(label, month, force, reader, size))
+        if len(found) == before and kind != "file" and not problems:
+            problems.append(Problem(f"{kind} holds no police.uk street-level files "
+                                    "(named YYYY-MM-<force>-street.csv) that were selected",
+                                    str(path),
+                                    "point at a data.police.uk archive or a folder in its layout"))
+    total = sum(f.size for f in found)
+    if total > MAX_BUILD_INPUT:
+        problems.append(Problem(f"the street files selected come to {size_text(total)}, more than the "
+                                f"{size_text(MAX_BUILD_INPUT)} one build may read", "the sources",
+                                "choose the area's force (--force) and fewer months (--fy)"))
+    if problems:
+        raise InputError(problems)
+    return found, skipped
+
+
+def _folder_entries(folder: Path) -> Iterator[tuple]:
+    for file in sorted(p for p in folder.rglob("*") if not p.is_dir()):
+        month, force, reason = _classify(file.relative_to(folder).as_posix())
+        regular = _is_regular(file)
+        size = file.stat().st_size if regular else 0
+        if reason is None and not regular:  # a pipe would block the read forever
+            reason = "not a regular file (a pipe, socket or device)"
+        elif reason is None and size > MAX_STREET_FILE:
+            reason = f"larger than the {size_text(MAX_STREET_FILE)} a street file may be"
+        yield str(file), month, force, reason, _file_reader(file), size, None
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _zip_entries(archive: Path) -> list[tuple]:
+    with zipfile.ZipFile(archive) as zf:
+        check_archive(zf, str(archive))
+        members = sorted((i for i in zf.infolist() if not i.is_dir()), key=lambda i: i.filename)
+    entries = []
+    for info in members:
+        month, force, reason = _classify(info.filename)
+        entries.append((f"{archive}!{info.filename}", month, force, reason,
+                        _member_reader(archive, info.filename), info.file_size, info))
+    return entries
+
+
+def _file_reader(path: Path) -> Callable[[], bytes | mmap.mmap]:
+    def read() -> bytes | mmap.mmap:
+        # Memory-mapped: the parser and the checksum read the page cache, no copy.
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                return b""
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    return read
+
+
+def _member_reader(archive: Path, name: str) -> Callable[[], bytes | mmap.mmap]:
+    def read() -> bytes | mmap.mmap:
+        # One member at a time, streamed within the limits into a temporary file that the
+        # system removes even if this process is killed; the archive is never unpacked whole.
+        label = f"{archive}!{name}"
+        with zipfile.ZipFile(archive) as zf, tempfile.TemporaryFile(prefix="sia-member-") as out:
+            if not copy_member(zf, zf.getinfo(name), out, label):
+                return b""
+            out.flush()
+            return mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ)
+    return read

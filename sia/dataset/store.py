@@ -1,0 +1,256 @@
+"""The dataset on disk.
+
+A data directory holds finished builds under ``builds/<id>/`` (incidents.parquet,
+wards.parquet, manifest.json) and a file ``CURRENT`` naming the one in use. A build is
+written aside and published by replacing ``CURRENT`` atomically, so a failed or
+interrupted build never touches the dataset that readers see. The previous build is
+kept until the next one succeeds, so a reader that opened it can finish. Publishing and
+the removal of old builds happen under a lock on the data directory (``.lock``), so builds
+running at the same time never remove each other's work; what a killed process leaves
+behind (a staging folder, a scratch folder of uploads) is removed by the next build.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from filelock import FileLock, Timeout
+
+from sia.errors import InputError, Problem, first_line
+from sia.dataset.report import IngestReport
+
+INCIDENTS = "incidents.parquet"
+WARDS = "wards.parquet"
+MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+BUILDS = "builds"
+FORMAT_VERSION = 1
+
+# Incident columns, in order, as written to incidents.parquet.
+INCIDENT_COLUMNS = ("month", "fy", "category", "ward_code", "ward_name", "lsoa_code", "lon", "lat",
+                    "location", "outcome", "crime_id", "force", "nearest_ward")
+
+
+@dataclass
+class Dataset:
+    build: Path
+    incidents: pd.DataFrame
+    wards: gpd.GeoDataFrame  # WGS84
+    manifest: dict
+
+    @property
+    def build_id(self) -> str:
+        return self.build.name
+
+    @property
+    def is_demo(self) -> bool:
+        return bool(self.manifest.get("demo"))
+
+    @cached_property
+    def report(self) -> IngestReport:
+        return IngestReport.from_dict(self.manifest["report"])
+
+    @property
+    def months(self) -> list[str]:
+        return list(self.manifest["months"])
+
+    @property
+    def financial_years(self) -> list[str]:
+        return list(self.manifest["financial_years"])
+
+
+
+BUILD_ID = re.compile(r"\d{8}T\d{6}-[0-9a-f]{8}")
+LOCK = ".lock"  # held while a build is published and old ones are removed
+SCRATCH = "scratch"  # folders a build works in (uploads), each held by a lock while in use
+# How long a build waits for another to finish publishing in the same data directory.
+PUBLISH_WAIT_S = 600
+_REBUILD = ("build it again with 'python -m sia ingest ... --data-dir {dir}' (or load data on the "
+            "Data page); the previous build, if any, is kept in {dir}/builds")
+
+
+def current_build(data_dir: Path) -> Path | None:
+    """The build ``CURRENT`` names; None when there is no ``CURRENT``; InputError when it is
+    damaged or names a build that is not there (the text is never used as a path before it
+    has the shape of a build id)."""
+    pointer = Path(data_dir) / CURRENT
+    if not pointer.is_file():
+        return None
+    fix = _REBUILD.format(dir=data_dir)
+    try:
+        text = pointer.read_bytes()[:200].decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        text = None
+    if text is None or not BUILD_ID.fullmatch(text):
+        raise InputError(Problem("the dataset's CURRENT file is damaged: it does not name a build",
+                                 str(pointer), fix))
+    build = Path(data_dir) / BUILDS / text
+    if not (build / MANIFEST).is_file():
+        raise InputError(Problem(f"CURRENT names build {text}, which is missing or incomplete",
+                                 str(pointer), fix))
+    return build
+
+
+def _current_id(data_dir: Path) -> str | None:
+    """The id of the current build, or None when there is none or it is damaged (a new
+    build then replaces it: that is the repair)."""
+    try:
+        build = current_build(data_dir)
+    except InputError:
+        return None
+    return build.name if build else None
+
+
+@contextmanager
+def publishing(data_dir: Path):
+    """Hold the data directory's lock: one build at a time is published, and nothing is
+    removed while another process is publishing. Locks are released by the system when a
+    process dies, so a killed build never blocks the next."""
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    lock = FileLock(Path(data_dir) / LOCK)
+    try:
+        lock.acquire(timeout=PUBLISH_WAIT_S)
+    except Timeout:
+        raise InputError(Problem(f"another build has been publishing for over {PUBLISH_WAIT_S // 60} "
+                                 "minutes", str(data_dir), "try again later")) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFrame,
+                  manifest: dict) -> Path:
+    """Write a new build beside the current one and make it current.
+
+    Everything happens under the data directory's lock, so a staging folder met there is
+    one a killed process left behind, and the builds kept (the new one and the one it
+    replaces) are read under the same lock that publishes them."""
+    builds = Path(data_dir) / BUILDS
+    with publishing(data_dir):
+        builds.mkdir(parents=True, exist_ok=True)
+        for stale in builds.glob(".staging-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        remove_stale_scratch(data_dir)
+        stamp = datetime.now(timezone.utc)
+        build_id = f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        staging = builds / f".staging-{build_id}"
+        previous = _current_id(data_dir)
+        try:
+            staging.mkdir()
+            incidents.to_parquet(staging / INCIDENTS, index=False)
+            wards.to_crs("EPSG:4326").to_parquet(staging / WARDS, index=False)
+            manifest = {"format": FORMAT_VERSION, "build": build_id,
+                        "built_at": stamp.isoformat(timespec="seconds"), **manifest}
+            (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+            staging.rename(builds / build_id)
+            pointer = Path(data_dir) / f".{CURRENT}.{build_id}"
+            pointer.write_text(build_id + "\n")
+            os.replace(pointer, Path(data_dir) / CURRENT)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        for old in builds.iterdir():
+            if old.name not in {build_id, previous} and not old.name.startswith(".staging-"):
+                shutil.rmtree(old, ignore_errors=True)
+        for pointer in Path(data_dir).glob(f".{CURRENT}.*"):  # left by a killed publisher
+            pointer.unlink(missing_ok=True)
+    return builds / build_id
+
+
+@contextmanager
+def scratch_folder(data_dir: Path):
+    """A fresh folder under ``DIR/scratch/`` for one build's temporary files (uploads),
+    removed afterwards. Its lock is held while it is in use, so a folder whose lock can be
+    taken was left by a killed process and is removed by the next build."""
+    root = Path(data_dir) / SCRATCH
+    root.mkdir(parents=True, exist_ok=True)
+    remove_stale_scratch(data_dir)
+    name = uuid.uuid4().hex
+    lock = FileLock(root / f"{name}{LOCK}")
+    lock.acquire(timeout=0)  # a new name: nobody else holds it
+    folder = root / name
+    try:
+        folder.mkdir()
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        lock.release()
+        (root / f"{name}{LOCK}").unlink(missing_ok=True)
+
+
+def remove_stale_scratch(data_dir: Path) -> None:
+    """Remove the scratch folders no live process holds."""
+    root = Path(data_dir) / SCRATCH
+    if not root.is_dir():
+        return
+    held = set()
+    for lock_file in root.glob(f"*{LOCK}"):
+        lock = FileLock(lock_file)
+        try:
+            lock.acquire(blocking=False)
+        except Timeout:
+            held.add(lock_file.name[:-len(LOCK)])
+            continue
+        try:
+            shutil.rmtree(root / lock_file.name[:-len(LOCK)], ignore_errors=True)
+            lock_file.unlink(missing_ok=True)
+        finally:
+            lock.release()
+    for folder in root.iterdir():
+        # A folder is made only after its lock: one without a lock file is stale.
+        if folder.is_dir() and folder.name not in held and not (root / f"{folder.name}{LOCK}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def open_dataset(data_dir: Path) -> Dataset:
+    build = current_build(data_dir)
+    if build is None:
+        raise InputError(Problem("holds no dataset", str(data_dir),
+                                 "build one with 'python -m sia ingest ... --data-dir DIR' "
+                                 "or 'python -m sia demo --data-dir DIR'"))
+    fix = _REBUILD.format(dir=data_dir)
+    manifest = _read_manifest(build, fix)
+    try:
+        incidents = pd.read_parquet(build / INCIDENTS)
+        wards = gpd.read_parquet(build / WARDS)
+    except Exception as exc:  # noqa: BLE001 - a truncated or altered file, whatever the reader says
+        raise InputError(Problem(f"the dataset build {build.name} is damaged: its tables cannot be "
+                                 f"read ({first_line(exc)})", str(build), fix)) from None
+    missing = [c for c in INCIDENT_COLUMNS if c not in incidents]
+    if missing or len(incidents) == 0 or not {"ward_code", "ward_name"} <= set(wards.columns):
+        what = f"lacks the columns {', '.join(missing)}" if missing else "holds no incidents"
+        raise InputError(Problem(f"the dataset build {build.name} {what}", str(build), fix))
+    return Dataset(build=build, incidents=incidents, wards=wards, manifest=manifest)
+
+
+def _read_manifest(build: Path, fix: str) -> dict:
+    try:
+        manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("not an object")
+    except (OSError, ValueError) as exc:
+        raise InputError(Problem(f"the dataset build {build.name} is damaged: {MANIFEST} cannot be read "
+                                 f"({first_line(exc)})", str(build), fix)) from None
+    if manifest.get("format") != FORMAT_VERSION:
+        raise InputError(Problem(f"dataset format {manifest.get('format')!r} is not the supported "
+                                 f"{FORMAT_VERSION}", str(build), "build it again with this version"))
+    shapes = {"months": list, "financial_years": list, "report": dict, "built_at": str}
+    wrong = [k for k, kind in shapes.items() if not isinstance(manifest.get(k), kind)]
+    try:
+        IngestReport.from_dict(manifest.get("report") or {})
+    except (TypeError, ValueError):
+        wrong.append("report")
+    if wrong:
+        raise InputError(Problem(f"the dataset build {build.name} is damaged: its {MANIFEST} lacks "
+                                 f"{', '.join(wrong)}", str(build), fix))
+    return manifest

@@ -1,0 +1,2 @@
+"""Briefing packs to hand out: their content (figures, sentences, charts, tables) for
+a ward or a priority, then the PDF or HTML file."""

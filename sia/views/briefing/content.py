@@ -1,0 +1,406 @@
+"""Briefing packs: one ward, or one SIA priority, over a period, as a handout for a meeting.
+
+A Briefing is plain content (key figures, sentences, charts, tables, caveats, sources),
+made from the dataset by the same functions the dashboard's pages use, so the pack and
+the dashboard agree; sia.briefing_pack writes it as a PDF or one self-contained HTML file.
+Every sentence is generated from the figures beside it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import altair as alt
+import pandas as pd
+
+from sia.views import charts
+from sia.categories import CRIME_CATEGORIES
+from sia.errors import InputError, Problem
+from sia.dataset.denominators import deprivation_of
+from sia.analysis.filters import ASB, CRIME, MEASURES, Filters
+from sia.analysis.hotspots.runs import HotspotRun, hotspots_for_filters, unit_hotspot_sentence
+from sia.analysis.measures import (Selection, categories_against_city, comparable, comparison_basis, has_residents,
+                       monthly_series, per_1000_a_year, select, top_locations, ward_change, ward_measures)
+from sia.periods import fy_coverage, require_held
+from sia.analysis.priorities.register import INDICATORS, Priority, Register
+from sia.analysis.priorities.evidence import change_between, named_against_found, volumes, ward_ranking
+from sia.dataset.store import Dataset
+from sia.views.wording import DATA_SOURCES, change_sentence, ordinal, plural
+
+CAVEAT_LOCATIONS = ("police.uk moves every incident to an anonymised map point on or near its street, "
+                    "so places are approximate and several incidents often share one point.")
+CAVEAT_RECORDING = ("Crime recording practice tightened after the 2014 national inspection of crime "
+                    "recording, so part of any rise since 2014-15 (violence and public order above all) "
+                    "reflects recording, not only behaviour.")
+CAVEAT_CHANGE = ("Changes compare incidents a month with an exact Poisson test at the 5% level; real "
+                 "counts vary more than the test assumes, so treat borderline results with care.")
+CAVEAT_DEMO = ("SYNTHETIC DEMO DATA: the incidents and ward shapes are invented for trying the "
+               "dashboard. These are not real crime figures.")
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    label: str
+    value: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """A chart in the pack, with the words a reader of the text alone needs."""
+    title: str
+    chart: alt.TopLevelMixin
+    description: str
+
+
+@dataclass(frozen=True)
+class PackTable:
+    title: str
+    table: pd.DataFrame
+    note: str = ""
+
+
+@dataclass
+class Briefing:
+    title: str
+    subtitle: str
+    stem: str  # a file name without its suffix
+    figures: list[KeyFigure] = field(default_factory=list)
+    narrative: list[str] = field(default_factory=list)  # **bold** marks emphasis
+    exhibits: list[Exhibit] = field(default_factory=list)
+    tables: list[PackTable] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+    sources: tuple[str, ...] = DATA_SOURCES
+    demo: bool = False
+    made: str = ""
+
+
+# --- shared checks ---------------------------------------------------------------------
+
+def briefing_years(dataset: Dataset, fys: tuple[str, ...] | list[str], default: str | None = None
+                   ) -> tuple[str, ...]:
+    """One year, or two to compare (earlier first), each held by the dataset."""
+    held = dataset.financial_years
+    chosen = tuple(sorted(dict.fromkeys(fys))) or ((default,) if default in held else tuple(held[-1:]))
+    if len(chosen) > 2:
+        raise InputError(Problem(f"{len(chosen)} financial years given", "--fy",
+                                 "give one year, or two to compare"))
+    require_held(chosen, held)
+    return chosen
+
+
+def ward_named(dataset: Dataset, name: str) -> str:
+    """The dataset's spelling of a ward name given in any case."""
+    names = sorted(dataset.wards["ward_name"])
+    match = [w for w in names if w.casefold() == name.strip().casefold()]
+    if not match:
+        raise InputError(Problem(f"no ward called {name!r}", "--ward", "use one of: " + ", ".join(names)))
+    return match[0]
+
+
+def _measure(dataset: Dataset, fys: tuple[str, ...]) -> str:
+    """Rates where every year has residents, else incidents a month."""
+    return "rate" if has_residents(dataset.wards, fys) else "per_month"
+
+
+def _coverage(dataset: Dataset, fys: tuple[str, ...]) -> dict[str, str]:
+    """'7 of 12 months held, April to October 2014' per year."""
+    table = fy_coverage(dataset.months).set_index("fy")
+    return {fy: f"{table.loc[fy, 'months_covered']} of 12 months held, {table.loc[fy, 'span']}" for fy in fys}
+
+
+def _made(dataset: Dataset) -> str:
+    return f"Made on {date.today():%-d %B %Y} from dataset {dataset.build_id}."
+
+
+def _common_caveats(dataset: Dataset, fys: tuple[str, ...]) -> list[str]:
+    caveats = [CAVEAT_DEMO] if dataset.is_demo else []
+    caveats.append("Months held: " + "; ".join(f"{fy}: {text}" for fy, text in _coverage(dataset, fys).items())
+                   + ". Figures a month and per 1,000 residents a year are over the months held, "
+                     "so partial years compare fairly; totals do not.")
+    caveats.append(CAVEAT_LOCATIONS)
+    if len(fys) == 2:
+        caveats += [CAVEAT_CHANGE, CAVEAT_RECORDING]
+    return caveats
+
+
+def _rate_words(measure: str) -> str:
+    return "per 1,000 residents a year" if measure == "rate" else "a month"
+
+
+def _value_text(row, measure: str) -> str:
+    if measure == "rate" and pd.notna(row["rate"]):
+        return f"{row['per_month']:,.1f} a month, {row['rate']:,.1f} per 1,000 residents a year"
+    return f"{row['per_month']:,.1f} a month"
+
+
+def _city_value(table: pd.DataFrame, fy: str, measure: str) -> float:
+    """The whole city's figure on the same measure (not a mean of ward figures)."""
+    mine = table[table["fy"] == fy]
+    per_month = mine["count"].sum() / mine["months"].iloc[0]
+    return per_1000_a_year(per_month, mine["population"].sum()) if measure == "rate" else per_month
+
+
+# --- a ward --------------------------------------------------------------------------
+
+def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] = ()) -> Briefing:
+    """Crime and anti-social behaviour (never added together) in one ward: figures and
+    rank each year, categories against the city, where incidents concentrate, whether the
+    ward is a Gi* hotspot and, over two years, the tested change."""
+    ward = ward_named(dataset, ward)
+    fys = briefing_years(dataset, fys)
+    measure = _measure(dataset, fys)
+    n_wards = len(dataset.wards)
+    tables = {kind: ward_measures(select(dataset.incidents, Filters(fys=fys, incident_type=kind, measure=measure)),
+                                  dataset.wards)
+              for kind in (CRIME, ASB)}
+    words = {CRIME: ("crime", "crimes"), ASB: ("anti-social behaviour", "ASB incidents")}
+    coverage = _coverage(dataset, fys)
+    last = fys[-1]
+
+    brief = Briefing(title=f"{ward}: crime and anti-social behaviour",
+                     subtitle=f"Derby ward briefing, {' and '.join(fys)}",
+                     stem=ward_stem(ward, fys), demo=dataset.is_demo, made=_made(dataset))
+    for fy in fys:
+        for kind, table in tables.items():
+            row = table[(table["ward_name"] == ward) & (table["fy"] == fy)].iloc[0]
+            label = "Crimes" if kind == CRIME else "ASB incidents"
+            brief.figures.append(KeyFigure(
+                f"{label}, {fy}", f"{row['count']:,.0f}",
+                f"{_value_text(row, measure)}; {ordinal(int(row['rank']))} of {n_wards} wards"))
+
+    for fy in fys:
+        crime = tables[CRIME]
+        row = crime[(crime["ward_name"] == ward) & (crime["fy"] == fy)].iloc[0]
+        asb = tables[ASB][(tables[ASB]["ward_name"] == ward) & (tables[ASB]["fy"] == fy)].iloc[0]
+        brief.narrative.append(
+            f"In {fy} ({coverage[fy]}), **{ward} recorded {plural(int(row['count']), 'crime')}**, "
+            f"{_value_text(row, measure)}: the {ordinal(int(row['rank']))} highest of Derby's {n_wards} wards "
+            f"{_rate_words(measure)} (the city: {_city_value(crime, fy, measure):,.1f}). "
+            f"Anti-social behaviour, counted apart from crime, came to {plural(int(asb['count']), 'incident')} "
+            f"({_value_text(asb, measure)}; {ordinal(int(asb['rank']))} of {n_wards}).")
+    against = categories_against_city(dataset.incidents, dataset.wards, Filters(fys=fys), ward)  # last year
+    selection = select(dataset.incidents, Filters(fys=fys, incident_type=CRIME))
+    brief.narrative += _category_sentences(selection, ward, last, against)
+    for kind in (CRIME, ASB):
+        run = hotspots_for_filters(dataset, Filters(fys=(last,), incident_type=kind), last, "ward")
+        if isinstance(run, HotspotRun):
+            brief.narrative.append(unit_hotspot_sentence(run, ward, words[kind][0]))
+    if len(fys) == 2:
+        for kind in (CRIME, ASB):
+            brief.narrative.append(_change_sentence(dataset, ward, Filters(fys=fys, incident_type=kind),
+                                                    words[kind][0]))
+    brief.narrative += _deprivation_sentences(dataset, ward)
+
+    brief.exhibits.append(Exhibit(
+        f"Crimes per month in {ward}",
+        charts.monthly_trend(monthly_series(selection, ward), f"Crimes per month in {ward}").properties(height=240),
+        "One line per financial year, April to March; months not held are left out."))
+    crime_last = tables[CRIME][tables[CRIME]["fy"] == last]
+    brief.exhibits.append(Exhibit(
+        f"Crime {_rate_words(measure)} by ward, {last}",
+        charts.ward_choropleth(dataset.wards, crime_last, f"Crimes {_rate_words(measure)}",
+                               f"Crime {_rate_words(measure)} by ward, {last}", outlined=(ward,)),
+        f"{ward} is outlined. Classes are natural breaks; each ward carries its rank."))
+    if against["ward"].notna().any():
+        brief.exhibits.append(Exhibit(
+            f"{ward} against Derby by category, {last}",
+            charts.against_city(against, ward, f"{ward} against Derby by category, {last}"),
+            "Rates per 1,000 residents a year; anti-social behaviour included, shown as its own category."))
+    brief.tables.append(PackTable(f"Incidents by category in {ward}, {last}",
+                                  _category_table(dataset, ward, last, against),
+                                  "Ratio: the ward's rate over the city's (above 1: higher than Derby)."))
+    places = top_locations(selection, ward)
+    brief.tables.append(PackTable(f"Places with most crimes in {ward}", places.rename_axis("Location").reset_index(),
+                                  "Anonymised police.uk map points ('On or near ...'), not addresses."))
+    brief.caveats = _common_caveats(dataset, fys) + [
+        "Ward hotspots use Getis-Ord Gi* over Derby's 17 wards with their neighbours, p-values "
+        "adjusted for multiple testing; with so few, large units it finds only broad clusters."]
+    return brief
+
+
+def _change_sentence(dataset: Dataset, ward: str, filters: Filters, subject: str) -> str:
+    """The tested change in the ward, on like-for-like months where the years share any."""
+    filters = comparable(filters, dataset.months)
+    if filters is None:
+        return ""
+    selection = select(dataset.incidents, filters)
+    change = ward_change(ward_measures(selection, dataset.wards), filters.fys).loc[ward]
+    return (f"**Change in {subject}**: {change_sentence(change, *filters.fys)}; "
+            f"on {comparison_basis(selection.months, filters.like_for_like)}.")
+
+
+def _category_sentences(selection: Selection, ward: str, last: str, against: pd.DataFrame) -> list[str]:
+    """The largest crime category in the last year and, given rates, the one furthest
+    above the city's (``against``: categories_against_city for that year)."""
+    mine = selection.rows[(selection.rows["ward_name"] == ward) & (selection.rows["fy"] == last)]
+    counts = mine.groupby("category", observed=True).size()
+    counts = counts[counts.index.isin(CRIME_CATEGORIES)].sort_values(ascending=False)
+    if counts.empty:
+        return []
+    top = counts.index[0]
+    out = [f"The largest crime category in {last} was {top.lower()} "
+           f"({plural(int(counts.iloc[0]), 'crime')}, {counts.iloc[0] / counts.sum():.0%} of the ward's crime)."]
+    if against["ward"].notna().any():
+        # A category stands out only with enough incidents for its rate to mean something.
+        enough = against[against["category"].map(counts).fillna(0) >= 20].sort_values("ratio", ascending=False)
+        if len(enough) and enough["ratio"].iloc[0] >= 1.5:
+            high = enough.iloc[0]
+            out.append(f"Against the city, {high['category'].lower()} stood out: "
+                       f"{high['ratio']:.1f} times Derby's rate per resident.")
+    return out
+
+
+def _category_table(dataset: Dataset, ward: str, fy: str, against: pd.DataFrame) -> pd.DataFrame:
+    rows = dataset.incidents[(dataset.incidents["fy"] == fy)]
+    ward_counts = rows[rows["ward_name"] == ward].groupby("category", observed=False).size()
+    months = rows["month"].nunique()
+    table = pd.DataFrame({"Category": against["category"],
+                          "Incidents": against["category"].map(ward_counts).fillna(0).astype(int).to_numpy()})
+    table["A month"] = table["Incidents"] / months
+    if against["ward"].notna().any():
+        table["Per 1,000 a year"] = against["ward"].to_numpy()
+        table["Derby per 1,000 a year"] = against["city"].to_numpy()
+        table["Ratio"] = against["ratio"].to_numpy()
+    return table.sort_values("Incidents", ascending=False).reset_index(drop=True)
+
+
+def _deprivation_sentences(dataset: Dataset, ward: str) -> list[str]:
+    return [f"Deprivation (IMD {d.edition}): {d.decile1_share:.0%} of the ward's {d.lsoas} "
+            f"neighbourhoods (LSOAs) are among the most deprived 10% in England."
+            for d in deprivation_of(dataset.wards, ward)[-1:]]
+
+
+# --- a priority ------------------------------------------------------------------------
+
+def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
+                      fys: tuple[str, ...] | list[str] = ()) -> Briefing:
+    """One SIA priority: what the document says, its open-data indicator and how good it
+    is, the volumes each year and the tested change, where it concentrates, and the wards
+    the document names against those the data ranks highest."""
+    priority = _priority(register, priority_id)
+    own_fy = register.fy_of(priority)
+    fys = briefing_years(dataset, fys, default=own_fy)
+    document = register.document_for(priority)
+    city = register.sets[priority.set]
+    n_in_set = len(register.in_set(priority.set))
+    brief = Briefing(title=priority.title, subtitle=f"Derby SIA priority briefing, {' and '.join(fys)}",
+                     stem=priority_stem(priority.id, fys), demo=dataset.is_demo, made=_made(dataset))
+    brief.narrative.append(f"**Priority {priority.rank} of {n_in_set}** in the {city.name} ({document.title}). "
+                           f"{priority.summary}")
+    brief.narrative.append(_lineage_sentence(register, priority))
+    if priority.figures:
+        brief.narrative.append("Figures the document gives: " + "; ".join(
+            f"{f.what}: {f.text()}" for f in priority.figures) + ".")
+    if not priority.measurable:
+        brief.narrative.append(f"**No open-data indicator.** {priority.indicator_note} "
+                               f"What would measure it: {priority.measure_with}")
+        brief.caveats = _common_caveats(dataset, fys)[:1] if dataset.is_demo else []
+        brief.caveats.append("police.uk street-level data has no category for this priority, so this "
+                             "pack gives no figures rather than a stand-in.")
+        return brief
+
+    brief.narrative.append(f"**{INDICATORS[priority.indicator]}** in police.uk data: "
+                           f"{', '.join(priority.categories)}. {priority.indicator_note}"
+                           + (f" Better measured by: {priority.measure_with}" if priority.measure_with else ""))
+    table = volumes(dataset.incidents, dataset.wards, priority, fys)
+    coverage = _coverage(dataset, fys)
+    for row in table.itertuples():
+        rate = "" if pd.isna(row.rate) else f", {row.rate:,.1f} per 1,000 residents a year"
+        brief.figures.append(KeyFigure(f"Incidents, {row.fy}", f"{row.count:,}",
+                                       f"{row.per_month:,.1f} a month over {plural(row.months, 'month')}{rate}"))
+        brief.narrative.append(f"In {row.fy} ({coverage[row.fy]}) Derby recorded "
+                               f"**{plural(row.count, 'incident')}** of these categories: {row.per_month:,.1f} a month{rate}.")
+    if len(fys) == 2:
+        found = change_between(dataset.incidents, priority, dataset.months, fys)
+        if found is not None:
+            c = found.change
+            brief.figures.append(KeyFigure(f"Change, {fys[0]} to {fys[1]}", c.direction(), c.significance()))
+            brief.narrative.append(f"**From {fys[0]} to {fys[1]}: {c.verdict()}** (rate ratio {c.rate_ratio:.2f}, "
+                                   f"{c.interval_text()}), on {found.basis()}.")
+
+    ranking_fy = own_fy if own_fy in fys else fys[-1]
+    ranking = ward_ranking(dataset.incidents, dataset.wards, priority, ranking_fy)
+    measure = ranking["measure"].iloc[0]
+    against = named_against_found(ranking, priority.wards)
+    brief.narrative.append(_named_sentence(priority, against, ranking_fy, measure, len(dataset.wards)))
+    value_title = MEASURES[measure]
+    brief.exhibits.append(Exhibit(
+        f"Wards by {value_title.lower()}, {ranking_fy}",
+        charts.ward_ranking(ranking, measure, value_title, f"{priority.title}: wards by {value_title.lower()}, "
+                                                           f"{ranking_fy}", selected=priority.wards),
+        "Wards the document names are in orange." if priority.wards else
+        "The document names no wards for this priority."))
+    brief.exhibits.append(Exhibit(
+        f"Where it concentrates, {ranking_fy}",
+        charts.ward_choropleth(dataset.wards, ranking, value_title, f"{priority.title}, {ranking_fy}",
+                               outlined=priority.wards),
+        "Wards the document names are outlined." if priority.wards else "Classes are natural breaks."))
+    brief.tables.append(PackTable("Incidents each year", table.rename(columns={
+        "fy": "Year", "months": "Months held", "count": "Incidents", "per_month": "A month",
+        "population": "Residents", "rate": "Per 1,000 a year"})))
+    brief.tables.append(PackTable((f"Named in the document against found in the data, {ranking_fy}" if priority.wards
+                                   else f"The wards the data ranks highest, {ranking_fy}"),
+                                  pd.DataFrame({"Ward": against["ward"],
+                                                "Named": against["named"].map({True: "yes", False: "no"}),
+                                                "Rank": against["rank"], value_title: against["value"]})))
+    brief.caveats = _common_caveats(dataset, fys)
+    if priority.indicator == "partial":
+        brief.caveats.append("The indicator is a partial proxy: it counts related crimes, not the "
+                             "priority itself (see above for what it misses).")
+    return brief
+
+
+def _priority(register: Register, priority_id: str) -> Priority:
+    if priority_id not in register.priorities:
+        raise InputError(Problem(f"no priority with id {priority_id!r}", "--priority",
+                                 "use one of: " + ", ".join(register.priorities)))
+    return register.priorities[priority_id]
+
+
+def _lineage_sentence(register: Register, priority: Priority) -> str:
+    """How the priority stands in the other assessment, from the register's lineage."""
+    own_fy = register.fy_of(priority)
+    if priority.follows:
+        earlier = register.priorities[priority.follows]
+        how = "kept" if priority.lineage == "retained" else "carried forward with a new focus"
+        return (f"It {how} the {register.fy_of(earlier)} priority '{earlier.title}' "
+                f"(then #{earlier.rank}).")
+    later = [p for p in register.priorities.values() if p.follows == priority.id]
+    if later:
+        p = later[0]
+        how = "kept" if p.lineage == "retained" else "carried forward with a new focus"
+        return f"It was {how} in {register.fy_of(p)} as '{p.title}' (#{p.rank})."
+    others = sorted({s.fy for s in register.sets.values() if s.kind == register.sets[priority.set].kind} - {own_fy})
+    if not others:
+        return ""
+    return (f"It has no counterpart in the {', '.join(others)} assessment: "
+            + ("new in " + own_fy if own_fy > others[0] else "dropped after " + own_fy) + ".")
+
+
+def _named_sentence(priority: Priority, against: pd.DataFrame, fy: str, measure: str, n_wards: int) -> str:
+    by = "per 1,000 residents" if measure == "rate" else "incidents a month"
+    top_n = max(len(priority.wards), 5)
+    top = against[against["in_top"]].sort_values("rank")["ward"].tolist()[:3]
+    highest = f"The data for {fy} ranks highest, {by}: {', '.join(top)}."
+    if not priority.wards:
+        return f"The document names no wards for this priority. {highest}"
+    named = against[against["named"]]
+    ranks = ", ".join(f"{r.ward} {ordinal(int(r.rank))}" for r in named.itertuples() if pd.notna(r.rank))
+    hits = int(named["in_top"].sum())
+    return (f"The document names {', '.join(priority.wards)}. In the data for {fy} they rank {ranks} of "
+            f"{n_wards} {by}; {hits} of the {len(priority.wards)} are among the {top_n} highest. {highest}")
+
+
+def ward_stem(ward: str, fys: tuple[str, ...]) -> str:
+    """The pack's file name without its suffix: 'briefing-normanton-2014-15'."""
+    return f"briefing-{_slug(ward)}-{'-'.join(fys)}"
+
+
+def priority_stem(priority_id: str, fys: tuple[str, ...]) -> str:
+    return f"briefing-{_slug(priority_id)}-{'-'.join(fys)}"
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+

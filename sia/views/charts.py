@@ -1,0 +1,177 @@
+"""Altair charts. Pure builders: tables in, charts out, titled and labelled in plain words.
+
+Colours are the Okabe-Ito palette (safe for colour-blind readers), and years also differ
+by point shape and dash, so nothing depends on colour alone.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from sia.analysis.filters import format_value
+from sia.periods import MONTH_ABBREVIATIONS
+
+YEAR_COLOURS = ["#0072B2", "#E69F00"]  # Okabe-Ito blue and orange
+YEAR_SHAPES = ["circle", "square"]
+YEAR_DASHES = [[1, 0], [6, 3]]
+
+
+_TOP = alt.Legend(orient="top")
+
+
+def _year_scales(fys: list[str]):
+    return (alt.Scale(domain=fys, range=YEAR_COLOURS[: len(fys)]),
+            alt.Scale(domain=fys, range=YEAR_SHAPES[: len(fys)]),
+            alt.Scale(domain=fys, range=YEAR_DASHES[: len(fys)]))
+
+
+def monthly_trend(series: pd.DataFrame, title: str) -> alt.Chart:
+    """Incidents per month, April to March, one line per financial year."""
+    fys = sorted(series["fy"].unique())
+    colour, shape, dash = _year_scales(fys)
+    base = alt.Chart(series, title=title).encode(
+        x=alt.X("month_of_year:O", sort=list(MONTH_ABBREVIATIONS), title="Month",
+                scale=alt.Scale(domain=list(MONTH_ABBREVIATIONS)), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("count:Q", title="Incidents in the month"),
+        color=alt.Color("fy:N", scale=colour, title="Financial year", legend=_TOP),
+        tooltip=[alt.Tooltip("month:N", title="Month"), alt.Tooltip("count:Q", title="Incidents", format=",")])
+    # Colour, dash and shape share one legend (Vega-Lite merges them by field and title).
+    lines = base.mark_line().encode(strokeDash=alt.StrokeDash("fy:N", scale=dash, title="Financial year",
+                                                              legend=_TOP))
+    points = base.mark_point(filled=True, size=70).encode(
+        shape=alt.Shape("fy:N", scale=shape, title="Financial year", legend=_TOP))
+    # Streamlit fits the whole chart (title, legend, axes) into this height.
+    return (lines + points).properties(height=380)
+
+
+def category_mix(mix: pd.DataFrame, title: str) -> alt.Chart:
+    """Incidents per month by category, the years side by side."""
+    fys = sorted(mix["fy"].unique())
+    colour, _, _ = _year_scales(fys)
+    order = (mix.groupby("category")["per_month"].sum().sort_values(ascending=False).index.tolist())
+    return alt.Chart(mix, title=title).mark_bar().encode(
+        y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        yOffset=alt.YOffset("fy:N"),
+        x=alt.X("per_month:Q", title="Incidents per month"),
+        color=alt.Color("fy:N", scale=colour, title="Financial year"),
+        tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("fy:N", title="Year"),
+                 alt.Tooltip("per_month:Q", title="Per month", format=",.1f"),
+                 alt.Tooltip("count:Q", title="Incidents", format=",")],
+    ).properties(height=alt.Step(9))
+
+
+def ward_ranking(table: pd.DataFrame, measure: str, value_title: str, title: str,
+                 selected: str | tuple[str, ...] | None = None) -> alt.Chart:
+    """Wards ranked by the chosen measure, with the value written on each bar; the
+    selected ward (or wards) in a second colour."""
+    chosen = (selected,) if isinstance(selected, str) else tuple(selected or ())
+    data = table.assign(selected=table["ward_name"].isin(chosen),
+                        label=table["value"].map(lambda v: format_value(v, measure)))
+    base = alt.Chart(data, title=title).encode(
+        y=alt.Y("ward_name:N", sort=alt.EncodingSortField("value", order="descending"), title=None),
+        x=alt.X("value:Q", title=value_title))
+    bars = base.mark_bar().encode(
+        color=alt.condition("datum.selected", alt.value("#D55E00"), alt.value("#0072B2")),
+        tooltip=[alt.Tooltip("ward_name:N", title="Ward"), alt.Tooltip("value:Q", title=value_title, format=",.1f"),
+                 alt.Tooltip("rank:Q", title="Rank")])
+    text = base.mark_text(align="left", dx=3, fontSize=11).encode(text="label:N")
+    return (bars + text).properties(height=alt.Step(20))
+
+
+def against_city(table: pd.DataFrame, ward: str, title: str) -> alt.Chart:
+    """A ward's rate per 1,000 residents by category beside the city's."""
+    long = table.melt(id_vars="category", value_vars=["ward", "city"], var_name="area", value_name="rate")
+    long["area"] = long["area"].map({"ward": ward, "city": "Derby"})
+    order = table.sort_values("ward", ascending=False)["category"].tolist()
+    return alt.Chart(long, title=title).mark_bar().encode(
+        y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        yOffset=alt.YOffset("area:N"),
+        x=alt.X("rate:Q", title="Per 1,000 residents a year"),
+        color=alt.Color("area:N", scale=alt.Scale(domain=[ward, "Derby"], range=["#D55E00", "#999999"]),
+                        title="Area"),
+        tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("area:N", title="Area"),
+                 alt.Tooltip("rate:Q", title="Per 1,000 a year", format=",.1f")],
+    ).properties(height=alt.Step(9))
+
+
+LINEAGE_COLOURS = {"retained": "#0072B2", "changed": "#E69F00", "added": "#009E73", "dropped": "#767676"}
+LINEAGE_WORDS = {"retained": "retained", "changed": "changed focus", "added": "new", "dropped": "dropped"}
+
+
+def priority_lineage(comparison: dict[str, list[dict]], earlier: str, later: str,
+                     width: int = 1000) -> alt.LayerChart:
+    """The two years' priority lists facing each other, in the documents' order, with a
+    line from each earlier priority to the one that continues it (solid: retained,
+    dashed: changed focus); new and dropped priorities have no line and say so."""
+    left, right = width * 0.42, width * 0.58  # room for the titles either side
+    nodes, links = [], []
+    for status, items in comparison.items():
+        for n, item in enumerate(items):
+            for fy, x in ((earlier, left), (later, right)):
+                if fy in item:
+                    a = item[fy]
+                    suffix = {"added": "  (new)", "dropped": "  (dropped)"}.get(status, "")
+                    nodes.append({"x": x, "rank": a["rank"], "status": status, "side": fy,
+                                  "label": f"{a['rank']}. {a['title']}{suffix}",
+                                  "title": a["title"], "fy": fy})
+            if earlier in item and later in item:
+                for fy, x in ((earlier, left), (later, right)):
+                    links.append({"pair": f"{status}{n}", "x": x, "rank": item[fy]["rank"],
+                                  "status": status})
+    node_data, link_data = pd.DataFrame(nodes), pd.DataFrame(links)
+    deepest = int(node_data["rank"].max())
+    x = alt.X("x:Q", scale=alt.Scale(domain=[0, width]), axis=None)
+    y = alt.Y("rank:Q", scale=alt.Scale(domain=[0.3, deepest + 0.5], reverse=True), axis=None)
+    words = " + ".join(f"(datum.label == '{k}' ? '{v}' : '')" for k, v in LINEAGE_WORDS.items())
+    colour = alt.Color("status:N", title=None,
+                       legend=alt.Legend(orient="top", labelFontSize=13, labelExpr=words),
+                       scale=alt.Scale(domain=list(LINEAGE_COLOURS), range=list(LINEAGE_COLOURS.values())))
+    lines = alt.Chart(link_data).mark_line(strokeWidth=3).encode(
+        x=x, y=y, detail="pair:N", color=colour,
+        strokeDash=alt.condition("datum.status == 'changed'", alt.value([7, 4]), alt.value([1, 0])))
+    dots = alt.Chart(node_data).mark_circle(size=110, opacity=1).encode(
+        x=x, y=y, color=colour,
+        tooltip=[alt.Tooltip("fy:N", title="Year"), alt.Tooltip("rank:Q", title="Position"),
+                 alt.Tooltip("title:N", title="Priority"), alt.Tooltip("status:N", title="Lineage")])
+    text = alt.Chart(node_data).mark_text(fontSize=14, baseline="middle").encode(
+        x=x, y=y, text="label:N",
+        color=alt.condition("datum.status == 'dropped'", alt.value("#595959"), alt.value("#1f1f1f")))
+    left_text = text.transform_filter(alt.datum.side == earlier).mark_text(
+        fontSize=14, baseline="middle", align="right", dx=-12)
+    right_text = text.transform_filter(alt.datum.side == later).mark_text(
+        fontSize=14, baseline="middle", align="left", dx=12)
+    heads = alt.Chart(pd.DataFrame({"x": [left, right], "rank": [0.3, 0.3], "label": [earlier, later]})
+                      ).mark_text(fontSize=16, fontWeight="bold", baseline="top").encode(x=x, y=y, text="label:N")
+    return (lines + dots + left_text + right_text + heads).properties(
+        width=width, height=42 * deepest + 40).configure_view(stroke=None)
+
+
+def ward_choropleth(wards, table: pd.DataFrame, value_title: str, title: str,
+                    outlined: tuple[str, ...] = (), width: int = 480) -> alt.LayerChart:
+    """A still ward map (for packs): wards shaded by ``table``'s value in the interactive
+    map's natural-breaks classes and colours, each labelled with its name and rank, and
+    ``outlined`` wards drawn with a heavy edge."""
+    from sia.views.maps import NO_DATA_COLOUR, PALETTE, classify, web_wards
+
+    shapes = web_wards(wards)
+    data = shapes.merge(table[["ward_name", "value", "rank"]], on="ward_name", how="left")
+    classes, labels = classify(data["value"])
+    data["band"] = [labels[c] if c >= 0 else "no data" for c in classes]
+    data["outlined"] = data["ward_name"].isin(outlined)
+    points = data.geometry.representative_point()
+    data["label"] = [f"{n} ({_rank_label(r)})" for n, r in zip(data["ward_name"], data["rank"])]
+    domain = labels + (["no data"] if (classes < 0).any() else [])
+    palette = list(PALETTE[:len(labels)]) + ([NO_DATA_COLOUR] if (classes < 0).any() else [])
+    fill = alt.Chart(data[["ward_name", "band", "geometry"]], title=title).mark_geoshape(
+        stroke="#4d4d4d", strokeWidth=0.8).encode(
+        color=alt.Color("band:N", scale=alt.Scale(domain=domain, range=palette), sort=domain,
+                        title=value_title, legend=alt.Legend(orient="right", labelFontSize=11, titleLimit=260)))
+    edges = alt.Chart(data.loc[data["outlined"], ["ward_name", "geometry"]]).mark_geoshape(
+        filled=False, stroke="#08306b", strokeWidth=3)
+    names = alt.Chart(pd.DataFrame({"lon": points.x, "lat": points.y, "label": data["label"]})).mark_text(
+        fontSize=9, fontWeight="bold", color="#1f1f1f").encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
+    return (fill + edges + names).project("mercator").properties(width=width, height=int(width * 0.9))
+
+
+def _rank_label(rank) -> str:
+    return "–" if pd.isna(rank) else f"#{int(rank)}"

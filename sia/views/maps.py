@@ -1,0 +1,193 @@
+"""Folium maps: the ward choropleth or the Gi* hotspot classes, the kernel density layer
+and clustered incident points.
+
+Pure builders: data in, folium.Map out. Everything that comes from data is HTML-escaped
+before it reaches a tooltip, label or popup. With no tile server configured the map draws
+the wards on a plain background, which needs no internet.
+"""
+from __future__ import annotations
+
+import html
+import os
+import json
+import warnings
+
+import folium
+import geopandas as gpd
+import mapclassify
+import pandas as pd
+from folium.plugins import FastMarkerCluster
+
+from sia.dataset.geography import BNG, WGS84
+from sia.views.hotspot_layers import (HOTSPOT_CSS, DensityLayer, HotspotLayer, add_density_layer, add_hotspot_layer,
+                           density_legend_note, hotspot_legend)
+
+# ColorBrewer YlOrRd, 5 classes: sequential and colour-blind safe.
+PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+NO_DATA_COLOUR = "#d9d9d9"
+MAX_POINTS = 20_000  # clustered incident points drawn at most; the rest are said to be left out
+
+
+def web_wards(wards: gpd.GeoDataFrame, tolerance_m: float = 15.0) -> gpd.GeoDataFrame:
+    """Ward polygons light enough for a browser: simplified in metres (shared edges kept
+    together), coordinates rounded to about a metre."""
+    simple = wards[["ward_code", "ward_name", "geometry"]].to_crs(BNG)
+    simple["geometry"] = simple.geometry.simplify_coverage(tolerance_m)
+    simple = simple.to_crs(WGS84)
+    simple["geometry"] = simple.geometry.set_precision(1e-5)
+    return simple
+
+
+def classify(values: pd.Series, k: int = 5) -> tuple[pd.Series, list[str]]:
+    """Class (0..k-1, -1 for no data) of each value by Fisher-Jenks natural breaks, and
+    a legend label for each class."""
+    valid = values.dropna()
+    classes = pd.Series(-1, index=values.index)
+    if valid.empty:
+        return classes, []
+    k = max(1, min(k, valid.nunique()))
+    if k == 1:
+        classes[valid.index] = 0
+        return classes, [_number(valid.iloc[0])]
+    with warnings.catch_warnings():  # 17 wards: the pure Python path (no numba) is instant
+        warnings.filterwarnings("ignore", message="Numba not installed")
+        scheme = mapclassify.FisherJenks(valid.to_numpy(dtype=float), k=k)
+    classes[valid.index] = scheme.yb
+    lows = [valid.min()] + list(scheme.bins[:-1])
+    labels = [f"{_number(lo)} to {_number(hi)}" for lo, hi in zip(lows, scheme.bins)]
+    return classes, labels
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.1f}"
+
+
+
+def _tooltip(row: pd.Series, measure_label: str, change: float | None, fy: str) -> str:
+    e = html.escape
+    lines = [f"<b>{e(str(row['ward_name']))}</b> ({e(fy)})",
+             f"Incidents: {row['count']:,.0f}",
+             f"Per month: {row['per_month']:,.1f}",
+             "Per 1,000 residents a year: " + (f"{row['rate']:,.1f}" if pd.notna(row["rate"]) else "no population"),
+             f"Rank by {e(measure_label.lower())}: {row['rank']} of 17" if pd.notna(row["rank"]) else ""]
+    if change is not None and pd.notna(change):
+        lines.append(f"Change per month since the earlier year: {change:+.0f}%")
+    return "<br>".join(line for line in lines if line)
+
+
+TILES_VARIABLE, TILES_ATTRIBUTION_VARIABLE = "SIA_TILES_URL", "SIA_TILES_ATTRIBUTION"
+
+
+def tiles_from_environment() -> tuple[str, str] | None:
+    """A base map's tile URL template and attribution, when $SIA_TILES_URL names a tile
+    server the network can reach; None: the wards on a plain background (no internet)."""
+    url = os.environ.get(TILES_VARIABLE, "").strip()
+    return (url, os.environ.get(TILES_ATTRIBUTION_VARIABLE, "")) if url else None
+
+
+def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_label: str,
+             change_pct: pd.Series | None = None, selected: str | None = None,
+             density: DensityLayer | None = None, hotspots: HotspotLayer | None = None,
+             incident_points: pd.DataFrame | None = None,
+             tiles: tuple[str, str] | None = None) -> folium.Map:
+    """The ward choropleth for one year, or, given ``hotspots``, the Gi* classes over plain
+    wards.
+
+    ``table``: ward_measures rows of that year (ward_name, count, per_month, rate, value,
+    rank). ``density``: the kernel density layer (off until switched on).
+    ``incident_points``: lat, lon, location, category, month (drawn clustered; at most
+    MAX_POINTS). ``tiles``: (URL template, attribution) of a tile server, or None for a
+    plain background.
+    """
+    data = wards.merge(table.drop(columns=["ward_code"], errors="ignore"), on="ward_name", how="left")
+    classes, labels = classify(data["value"])
+    data["fill"] = [PALETTE[c] if c >= 0 else NO_DATA_COLOUR for c in classes]
+    if hotspots is not None:  # the classes are the message: the wards stay plain beneath
+        data["fill"] = "#f7f7f7"
+    data["tip"] = [_tooltip(r, measure_label, None if change_pct is None else change_pct.get(r["ward_name"]), fy)
+                   for _, r in data.iterrows()]  # 17 wards
+    minx, miny, maxx, maxy = data.total_bounds
+    m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25, prefer_canvas=False)
+    # Marker clustering needs the map's maximum zoom, which normally comes from a tile
+    # layer; folium's max_zoom argument only reaches its default tiles, hence the option.
+    m.options["max_zoom"] = 19
+    # Leaflet alone: folium also loads jQuery, Bootstrap, Font Awesome and marker icon
+    # styles, which these maps never use (labels are plain HTML, popups are Leaflet's).
+    m.default_js = [a for a in m.default_js if a[0] == "leaflet"]
+    m.default_css = [a for a in m.default_css if a[0] == "leaflet_css"]
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    if tiles:
+        folium.TileLayer(tiles=tiles[0], attr=tiles[1], name="Base map").add_to(m)
+
+    columns = ["ward_code", "ward_name", "fill", "tip", "geometry"]
+    folium.GeoJson(
+        json.loads(data[columns].to_json()),
+        name="Wards",
+        style_function=lambda f, sel=selected: {
+            "fillColor": f["properties"]["fill"], "fillOpacity": 0.75,
+            "color": "#08306b" if f["properties"]["ward_name"] == sel else "#4d4d4d",
+            "weight": 4 if f["properties"]["ward_name"] == sel else 1},
+        highlight_function=lambda f: {"weight": 3, "color": "#08306b"},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+    ).add_to(m)
+
+    labels_layer = folium.FeatureGroup(name="Ward names and ranks", show=True)
+    for _, row in data.iterrows():
+        point = row.geometry.representative_point()
+        rank = f" #{row['rank']}" if pd.notna(row.get("rank")) and hotspots is None else ""
+        # Not interactive: a click on a label must reach the ward under it.
+        folium.Marker([point.y, point.x], interactive=False, keyboard=False, icon=folium.DivIcon(
+            html=f'<div class="sia-label">{html.escape(str(row["ward_name"]))}{rank}</div>',
+            icon_size=(110, 18), icon_anchor=(55, 9))).add_to(labels_layer)
+    labels_layer.add_to(m)
+
+    if density is not None and len(density.bands):
+        add_density_layer(m, density)
+    if hotspots is not None:
+        add_hotspot_layer(m, hotspots)  # ward names stay on top: markers draw above shapes
+    if incident_points is not None and len(incident_points):
+        _add_clustered_points(m, incident_points)
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.get_root().header.add_child(folium.Element(_LEGEND_CSS))
+    legend = hotspot_legend(hotspots, fy) if hotspots is not None else _legend(labels, measure_label, fy)
+    if density is not None and len(density.bands):
+        legend = legend[:-len("</div>")] + density_legend_note(density) + "</div>"
+    m.get_root().header.add_child(folium.Element(HOTSPOT_CSS))
+    m.get_root().html.add_child(folium.Element(legend))
+    return m
+
+
+def _add_clustered_points(m: folium.Map, points: pd.DataFrame) -> None:
+    points = points.head(MAX_POINTS)
+    e = html.escape
+    popups = (points["location"].astype(str).map(e) + "<br>" + points["category"].astype(str).map(e)
+              + "<br>" + points["month"].astype(str).map(e))
+    data = [[round(a, 5), round(b, 5), p] for a, b, p in zip(points["lat"], points["lon"], popups)]
+    callback = """function (row) {
+        var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: L.divIcon({
+            className: 'sia-point', html: '', iconSize: [10, 10]})});
+        marker.bindPopup(row[2]);
+        return marker;
+    };"""
+    FastMarkerCluster(data, callback=callback, name="Incidents (clustered)").add_to(m)
+
+
+def _legend(labels: list[str], measure_label: str, fy: str) -> str:
+    e = html.escape
+    rows = "".join(f'<div><span class="sia-swatch" style="background:{PALETTE[i]}"></span>{e(label)}</div>'
+                   for i, label in enumerate(labels))
+    return (f'<div class="sia-legend" role="img" aria-label="Map legend"><b>{e(measure_label)}, {e(fy)}</b>'
+            f'{rows}<div><span class="sia-swatch" style="background:{NO_DATA_COLOUR}"></span>no data</div>'
+            "<div class='sia-note'>Classes: natural breaks (Fisher-Jenks)</div></div>")
+
+
+_LEGEND_CSS = """<style>
+.sia-legend {position: absolute; bottom: 24px; right: 10px; z-index: 640; background: white;
+  padding: 6px 10px; border: 1px solid #999; border-radius: 4px; font: 13px/1.5 sans-serif;}
+.sia-swatch {display: inline-block; width: 16px; height: 12px; margin-right: 6px;
+  border: 1px solid #666; vertical-align: middle;}
+.sia-note {color: #444; font-size: 11px;}
+.sia-label {font: 600 11px sans-serif; color: #111; text-align: center; white-space: nowrap;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none;}
+.sia-point {background: #08306b; border: 2px solid #fff; border-radius: 50%;}
+</style>"""

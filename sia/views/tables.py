@@ -1,0 +1,92 @@
+"""What a dataset holds, as small tables: coverage of months, counts by year and category.
+
+Partial years are common (police.uk archives, gaps), so every table that sets years side
+by side also gives the months each year covers and a per-month figure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
+from sia.periods import MONTH_ABBREVIATIONS, fy_coverage, fy_months, months_in
+from sia.views.wording import plural, significance_cell
+
+ALL_CRIME = "All crime (excluding ASB)"
+
+
+@dataclass
+class EvidenceSummary:
+    """The priorities page's table of what the data says, with what its caption needs."""
+
+    table: pd.DataFrame  # SIA, Priority, Indicator, '<fy> a month'..., Change, Significant?
+    months: dict[str, int]  # months each year covers
+    basis: str  # what the changes compare ('' with one year)
+
+
+def evidence_summary(evidence: pd.DataFrame, register, fys: tuple[str, ...]) -> EvidenceSummary:
+    """One row per measurable priority from priority_evidence.evidence_table (one row per
+    priority and year), in register order: incidents a month each year and the tested change."""
+    wide = evidence.pivot_table(index=["set", "rank", "priority", "title", "indicator"], columns="fy",
+                                values=["per_month", "count", "months"], aggfunc="first", sort=False)
+    table = pd.DataFrame({
+        "SIA": [f"{register.sets[s].fy} #{r}" for s, r in zip(wide.index.get_level_values("set"),
+                                                             wide.index.get_level_values("rank"))],
+        "Priority": wide.index.get_level_values("title"),
+        "Indicator": [i.split()[0] for i in wide.index.get_level_values("indicator")]})
+    for fy in fys:
+        table[f"{fy} a month"] = wide[("per_month", fy)].to_numpy().round(1)  # as the metrics round
+    first = evidence.drop_duplicates("priority").set_index("priority")
+    basis = ""
+    if len(fys) == 2:
+        order = first.loc[wide.index.get_level_values("priority")]
+        table["Change"] = order["change"].to_numpy()
+        table["Significant?"] = [significance_cell(row.significant, row.p_value) for row in order.itertuples()]
+        basis = first["change_basis"].iloc[0]
+    return EvidenceSummary(table, {fy: int(wide[("months", fy)].iloc[0]) for fy in fys}, basis)
+
+
+def coverage_grid(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Incidents per month: one row per financial year, one column per month (April
+    first); empty (NA) where the year has no data for that month."""
+    counts = incidents.groupby("month", observed=True).size()
+    fys = list(incidents["fy"].cat.categories)
+    grid = pd.DataFrame(index=pd.Index(fys, name="Financial year"), columns=list(MONTH_ABBREVIATIONS),
+                        dtype="Int64")
+    for fy in fys:
+        for abbr, month in zip(MONTH_ABBREVIATIONS, fy_months(fy)):
+            if month in counts.index:
+                grid.loc[fy, abbr] = int(counts[month])
+    return grid
+
+
+def counts_by_year_and_category(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Rows: the 13 crime categories, then all crime, then anti-social behaviour (reported
+    beside crime, never summed into it). Columns per year: count and mean per month."""
+    coverage = fy_coverage(months_in(incidents))
+    table = (incidents.groupby(["category", "fy"], observed=False).size()
+             .unstack("fy").reindex(columns=coverage["fy"]).fillna(0).astype("int64"))
+    crime = table.loc[list(CRIME_CATEGORIES)]
+    ordered = pd.concat([crime, crime.sum().to_frame(ALL_CRIME).T,
+                         table.loc[[ANTI_SOCIAL_BEHAVIOUR]]])
+    out = pd.DataFrame(index=pd.Index(ordered.index, name="Category"))
+    for fy, months in zip(coverage["fy"], coverage["months_covered"]):
+        out[f"{fy} incidents"] = ordered[fy]
+        out[f"{fy} per month ({plural(months, 'month')})"] = (ordered[fy] / months).round(1)
+    return out
+
+
+def counts_by_ward_and_year(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Crime and ASB per ward and year (per month, so partial years compare)."""
+    coverage = fy_coverage(months_in(incidents)).set_index("fy")
+    # A categorical kind, so that a dataset without ASB (or without crime) still gets zeros.
+    kind = pd.Categorical((incidents["category"] == ANTI_SOCIAL_BEHAVIOUR).map({True: "ASB", False: "crime"}),
+                          categories=["crime", "ASB"])
+    table = incidents.groupby([incidents["ward_name"], incidents["fy"], kind], observed=False).size()
+    out = pd.DataFrame(index=pd.Index(sorted(incidents["ward_name"].cat.categories), name="Ward"))
+    for fy in coverage.index:
+        for k in ("crime", "ASB"):
+            per_month = table.xs((fy, k), level=(1, 2)) / coverage.loc[fy, "months_covered"]
+            out[f"{fy} {k} per month"] = per_month.reindex(out.index).round(1)
+    return out
