@@ -83,7 +83,7 @@ def _keyed_file(kind: str, check):
 
 
 def _edition(text: str) -> str:
-    if not (text.isdigit() and len(text) == 4):
+    if not re.fullmatch(r"[0-9]{4}", text):
         raise ValueError(f"IMD edition {text!r} is not a year such as 2015")
     return text
 

@@ -8,8 +8,8 @@ import pandas as pd
 
 from sia.errors import InputError, Problem
 
-FY_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+FY_PATTERN = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 def financial_year(month: str) -> str:

@@ -55,7 +55,8 @@ def test_allowlist_matches_emails_and_domains_case_insensitively():
     assert "accounts in derby.gov.uk and 1 listed email address" in policy.describe()
 
 
-@pytest.mark.parametrize("claim", [False, "false", "False", "no", 0, 1, "", "yes", ["true"], None])
+@pytest.mark.parametrize("claim", [False, "false", "False", "no", 0, 1, "", "yes", ["true"], None,
+                                   "TRUE", "True", " true ", "true\n"])
 def test_only_a_true_email_verified_claim_counts(claim):
     """email_verified must be true (or the text "true" some providers send): "false" is a
     non-empty string, and was once taken as true."""
@@ -68,7 +69,7 @@ def test_only_a_true_email_verified_claim_counts(claim):
 def test_an_unverified_or_missing_email_is_not_let_in():
     policy = access_policy({"auth": AUTH, "access": ACCESS})
     assert policy.access({**ANALYST, "email_verified": True}) is Access.ALLOWED
-    assert policy.access({**ANALYST, "email_verified": "TRUE"}) is Access.ALLOWED
+    assert policy.access({**ANALYST, "email_verified": "true"}) is Access.ALLOWED
     without_claim = {k: v for k, v in ANALYST.items() if k != "email_verified"}
     assert policy.access(without_claim) is Access.UNVERIFIED
     assert policy.access({**OUTSIDER, "email_verified": False}) is Access.NOT_LISTED  # not listed anyway

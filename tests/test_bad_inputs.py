@@ -67,13 +67,13 @@ def text_not_utf8(tmp):
 
 
 def zip_bomb(tmp):
-    """A 200 KB zip whose street member inflates to 200 MB: refused from its directory."""
+    """A 120 KB zip whose street member inflates to 120 MB: refused from its directory."""
     archive = tmp / "bomb.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         with zf.open("2014-04/2014-04-derbyshire-street.csv", "w", force_zip64=True) as member:
             member.write(csv_text([row()]).encode())
             block = b"0" * (1 << 20)
-            for _ in range(200):
+            for _ in range(120):
                 member.write(block)
     return ingest(tmp, archive), "it looks like a zip bomb, and was not unpacked"
 
@@ -192,7 +192,108 @@ def cell_size_larger_than_the_area(tmp):
     return ["hotspots", "--unit", "grid", "--cell-size", "1e9", "--data-dir", DATA], "cell size 1e+09 m is too large"
 
 
-CORPUS = [brief_for_an_empty_ward_name, cell_size_larger_than_the_area, stray_quote, text_not_utf8, zip_bomb, too_many_members, all_outside_the_area,
+def _street_lines(tmp, name, change):
+    """The 2014-04 file of three good rows with ``change`` made to its lines."""
+    lines = csv_text([row(crime_id=f"c{i}") for i in range(3)]).splitlines()
+    change(lines)
+    src = tmp / name / "2014-04" / "2014-04-derbyshire-street.csv"
+    src.parent.mkdir(parents=True)
+    src.write_bytes(b"\n".join(line.encode("latin-1") if isinstance(line, str) else line for line in lines))
+    return src
+
+
+def nul_after_a_longitude(tmp):
+    def change(lines):
+        fields = lines[2].split(",")
+        fields[4] += "\x00"
+        lines[2] = ",".join(fields)
+    return ingest(tmp, _street_lines(tmp, "nul", change)), "line 3: Longitude '"
+
+
+def not_utf8_on_a_row_of_the_wrong_shape(tmp):
+    def change(lines):
+        lines[2] = lines[2].replace("On or near", "On or near \u00e9") + ",extra"
+    return ingest(tmp, _street_lines(tmp, "latin", change)), "line 3: not UTF-8 text"
+
+
+def a_line_of_three_megabytes(tmp):
+    def change(lines):
+        lines[2] = lines[2] + "x" * 3_000_000
+    return ingest(tmp, _street_lines(tmp, "long", change)), "line 3: a line longer than 64 kB"
+
+
+def a_quote_left_open_on_the_last_line(tmp):
+    def change(lines):
+        lines[-1] = lines[-1] + ',"x'  # and no line break after it
+    return ingest(tmp, _street_lines(tmp, "lastquote", change)), "line 4: a double quote opens a value"
+
+
+def a_file_the_selection_leaves_out(tmp):
+    src = write_street(tmp / "s", "2014-04", [row()])
+    return ingest(tmp, src, extra=["--fy", "2019-20"]), "no police.uk street-level file was selected"
+
+
+def an_archive_stating_too_many_members(tmp):
+    """An end record that says 60,000 members: refused from it alone, the directory unread."""
+    archive = tmp / "stated.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("2014-04/2014-04-derbyshire-street.csv", csv_text([row()]))
+    data = bytearray(archive.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 8:end + 12] = (60_000).to_bytes(2, "little") * 2  # entries on this disk, and in all
+    archive.write_bytes(bytes(data))
+    return ingest(tmp, archive), "holds 60,000 members, more than the 50,000"
+
+
+def _ward_file(tmp, change) -> Path:
+    wards = json.loads(write_test_wards(tmp / "w.geojson").read_text())
+    change(wards["features"])
+    (tmp / "odd.geojson").write_text(json.dumps(wards))
+    return tmp / "odd.geojson"
+
+
+def a_ward_vertex_that_is_nan(tmp):
+    def change(features):
+        features[0]["geometry"]["coordinates"][0][1][0] = float("nan")
+    return ingest(tmp, write_street(tmp / "s", "2014-04", [row()]), wards=_ward_file(tmp, change)), \
+        "1 feature has coordinates that are not numbers (NaN or infinite): West"
+
+
+def a_ward_ring_with_no_area(tmp):
+    def change(features):
+        a, b = features[0]["geometry"]["coordinates"][0][:2]
+        features[0]["geometry"]["coordinates"] = [[a, b, a, a]]
+    return ingest(tmp, write_street(tmp / "s", "2014-04", [row()]), wards=_ward_file(tmp, change)), \
+        "1 feature has no area"
+
+
+def two_wards_named_alike_but_for_an_invisible_space(tmp):
+    def change(features):
+        features[1]["properties"]["WD13NM"] = "West\u200b"
+    return ingest(tmp, write_street(tmp / "s", "2014-04", [row()]), wards=_ward_file(tmp, change)), \
+        "a ward name is given to more than one ward ('West'"
+
+
+def a_cell_size_below_any_number(tmp):
+    return ["hotspots", "--unit", "grid", "--cell-size", "5e-324", "--data-dir", DATA], "is smaller than 1 m"
+
+
+def an_area_code_in_other_digits(tmp):
+    return (["fetch", "--fy", "2014-15", "--data-dir", DATA, "--area", "E06\u0660\u0660\u0660\u0660\u0661\u0665",
+             "--police-base-url", "http://127.0.0.1:9", "--ons-base-url", "http://127.0.0.1:9"],
+            "is not an ONS local authority code")
+
+
+def a_month_in_other_digits(tmp):
+    return (["fetch", "--month", "\u0662\u0660\u0661\u0664-04", "--data-dir", DATA,
+             "--police-base-url", "http://127.0.0.1:9"], "is not like 2014-04")
+
+
+CORPUS = [nul_after_a_longitude, not_utf8_on_a_row_of_the_wrong_shape, a_line_of_three_megabytes,
+          a_quote_left_open_on_the_last_line, a_file_the_selection_leaves_out, an_archive_stating_too_many_members,
+          a_ward_vertex_that_is_nan, a_ward_ring_with_no_area, two_wards_named_alike_but_for_an_invisible_space,
+          a_cell_size_below_any_number, an_area_code_in_other_digits, a_month_in_other_digits,
+          brief_for_an_empty_ward_name, cell_size_larger_than_the_area, stray_quote, text_not_utf8, zip_bomb, too_many_members, all_outside_the_area,
           every_crime_type_unknown, absurd_coordinates, swapped_ward_coordinates, wards_in_bng_without_crs,
           ward_without_geometry, two_codes_one_name, fifo_as_source, fifo_as_wards, fifo_as_population,
           timeout_nan, timeout_from_the_environment, permutations_unbounded, seed_negative,
@@ -248,8 +349,51 @@ def damage_parquet_truncated(data_dir):
     return "its tables cannot be read"
 
 
+def _manifest(data_dir, change):
+    path = _current(data_dir) / "manifest.json"
+    manifest = json.loads(path.read_text())
+    change(manifest)
+    path.write_text(json.dumps(manifest))
+
+
+def damage_report_a_list(data_dir):
+    _manifest(data_dir, lambda m: m.update(report=[1]))
+    return "its manifest.json lacks report"
+
+
+def damage_report_counts_as_text(data_dir):
+    _manifest(data_dir, lambda m: m["report"].update(rows_read="abc"))
+    return "lacks report (rows_read)"
+
+
+def damage_no_months(data_dir):
+    _manifest(data_dir, lambda m: m.update(months=[]))
+    return "lacks months"
+
+
+def damage_years_of_junk(data_dir):
+    _manifest(data_dir, lambda m: m.update(financial_years=["junk", "2099-00"]))
+    return "its financial years do not agree with its months"
+
+
+def damage_incidents_all_text(data_dir):
+    import pandas as pd
+
+    path = _current(data_dir) / "incidents.parquet"
+    pd.read_parquet(path).astype(str).to_parquet(path)
+    return "are not of their types"
+
+
+def damage_wards_without_crs(data_dir):
+    path = _current(data_dir) / "wards.parquet"
+    wards = gpd.read_parquet(path)
+    wards.set_crs(None, allow_override=True).to_parquet(path)
+    return "lacks codes, names or a coordinate reference system"
+
+
 DAMAGE = [damage_current_not_utf8, damage_current_dangling, damage_current_a_path,
-          damage_manifest_truncated, damage_parquet_truncated]
+          damage_manifest_truncated, damage_parquet_truncated, damage_report_a_list, damage_report_counts_as_text,
+          damage_no_months, damage_years_of_junk, damage_incidents_all_text, damage_wards_without_crs]
 
 
 @pytest.mark.parametrize("damage", DAMAGE, ids=[d.__name__ for d in DAMAGE])

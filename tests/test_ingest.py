@@ -1,4 +1,5 @@
 """Ingest on small hand-made police.uk files: sources, the report, duplicates, safety."""
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -149,3 +150,27 @@ def test_rebuild_replaces_the_dataset_and_keeps_one_previous_build(tmp_path, war
         ingest([src], wards, out)
     assert len(list((out / BUILDS).iterdir())) == 2
     assert len(open_dataset(out).incidents) == 1
+
+
+def test_an_archive_with_two_members_of_one_name_reads_both(tmp_path, wards):
+    """zipfile finds a name's last member; each member is read itself, and the second is a
+    duplicate month, counted as such, not a first copy lost without a word."""
+    archive = tmp_path / "twice.zip"
+    name = "2014-04/2014-04-derbyshire-street.csv"
+    with zipfile.ZipFile(archive, "w") as zf, pytest.warns(UserWarning, match="Duplicate name"):
+        zf.writestr(name, csv_text([row(crime_id=f"a{i}") for i in range(5)]))
+        zf.writestr(name, csv_text([row(crime_id="b")]))
+    dataset, report = ingest([archive], wards, tmp_path / "out")
+    assert report.rows_read == 6 and report.loaded == 5 and report.duplicate == 1
+    assert report.files[1].file.endswith("(copy 2 of that name)")
+
+
+def test_coordinates_that_are_not_numbers_are_named_whatever_else_the_file_holds(tmp_path, wards):
+    """'NA', 'NULL', 'nan' and 'inf' are not coordinates: always malformed, never 'no location'
+    in one file and 'malformed' in another."""
+    for others in ([], [row(Longitude="west")]):
+        rows = [row(Longitude="NA", Latitude="NA"), row(Longitude="nan"), row(Latitude="inf"), row(), *others]
+        src = write_street(tmp_path / f"src{len(others)}", "2014-04", rows)
+        _, report = ingest([src], wards, tmp_path / f"out{len(others)}", skip_malformed=True)
+        assert report.no_location == 0 and report.loaded == 1
+        assert report.malformed_rows == 3 + len(others)

@@ -23,11 +23,11 @@ def member(file_size: int, compress_size: int) -> zipfile.ZipInfo:
 def test_members_are_judged_by_their_stated_size_and_ratio():
     check_member(member(25 * MB, 4 * MB), "a")  # a month of the largest force
     check_member(member(900 * 1024, 1024), "a")  # tiny: any ratio
-    with pytest.raises(InputError, match="unpacks to 300 MB, more than the 256 MB a street file may be"):
+    with pytest.raises(InputError, match="unpacks to 300 MB, more than the 128 MB a street file may be"):
         check_member(member(300 * MB, 100 * MB), "a")
     with pytest.raises(InputError, match=f"more than the {MAX_RATIO} to 1 of any real police.uk file"):
-        check_member(member(200 * MB, MB), "a")
-    assert MAX_STREET_FILE == 256 * MB and MAX_MEMBERS == 50_000  # as the README states
+        check_member(member(120 * MB, MB), "a")
+    assert MAX_STREET_FILE == 128 * MB and MAX_MEMBERS == 50_000  # as the README states
 
 
 def test_a_member_is_streamed_and_its_damage_named(tmp_path):
@@ -89,7 +89,14 @@ def test_a_zip_bomb_is_refused_in_little_memory(tmp_path):
               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\nsys.exit(code)\n")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 2, result.stderr
-    assert "unpacks to 512 MB, more than the 256 MB a street file may be" in result.stderr
+    assert "unpacks to 512 MB, more than the 128 MB a street file may be" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert int(result.stdout.strip()) < 1024  # MB of peak memory
     assert not (tmp_path / "data").exists()
+
+
+def test_sizes_near_a_limit_read_apart():
+    from sia.dataset.limits import size_text
+
+    assert (size_text(1050 * MB), size_text(1024 * MB), size_text(3 * MB), size_text(2048)) == (
+        "1.03 GB", "1.00 GB", "3 MB", "2 kB")

@@ -91,3 +91,24 @@ def test_a_damaged_current_is_replaced_by_the_next_build(tmp_path, sources):
     (data_dir / CURRENT).write_text("not a build\n")
     build, _ = build_dataset([street[2]], WardInputs(boundaries=wards), data_dir)
     assert current_build(data_dir) == build and len(open_dataset(data_dir).incidents) == 3
+
+
+def test_a_build_removed_while_it_is_read_gives_way_to_the_new_one(tmp_path, sources, monkeypatch):
+    """A reader that opened a build just as two more were published (and the first removed)
+    reads the new current build rather than calling the dataset damaged."""
+    import pandas as pd
+
+    wards, street = sources
+    data_dir = tmp_path / "data"
+    inputs = WardInputs(boundaries=wards)
+    build_dataset([street[0]], inputs, data_dir)
+    read_parquet, published = pd.read_parquet, []
+
+    def racing(path, *args, **kwargs):
+        if not published:  # as the reader starts, two builds are published and the first removed
+            published.append(True)
+            build_dataset([street[1]], inputs, data_dir)
+            build_dataset([street[2]], inputs, data_dir)
+        return read_parquet(path, *args, **kwargs)
+    monkeypatch.setattr("sia.dataset.store.pd.read_parquet", racing)
+    assert len(open_dataset(data_dir).incidents) == 3

@@ -130,12 +130,12 @@ class AccessPolicy:
 
 def verified_email(viewer: Mapping, verified_by_provider: bool = False) -> str | None:
     """The viewer's email address, lower-cased, when the provider vouches for it: its
-    ``email_verified`` claim is true (the JSON true, or the text "true" some providers
-    send), or it sends no such claim and the settings say it verifies every address.
-    Anything else ("false", "no", 0, a list) is not verified."""
+    ``email_verified`` claim is true (the JSON true, or exactly the text "true" some
+    providers send), or it sends no such claim and the settings say it verifies every
+    address. Anything else ("false", "True", " true", 1, a list) is not verified."""
     email = viewer.get("email")
     claim = viewer.get("email_verified")
-    verified = claim is True or (isinstance(claim, str) and claim.strip().lower() == "true") or (
+    verified = claim is True or claim == "true" or (
         "email_verified" not in viewer and verified_by_provider)
     if not isinstance(email, str) or not verified:
         return None

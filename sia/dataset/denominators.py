@@ -15,8 +15,8 @@ import pandas as pd
 from sia.errors import InputError, Problem
 from sia.dataset.limits import MAX_TABLE_FILE, require_file
 
-LSOA_CODE = re.compile(r"^lsoa\d*cd$|^lsoa.*code", re.IGNORECASE)
-WARD_CODE = re.compile(r"^wd\d{2}cd$|^ward.?code$", re.IGNORECASE)
+LSOA_CODE = re.compile(r"^lsoa[0-9]*cd$|^lsoa.*code", re.IGNORECASE)
+WARD_CODE = re.compile(r"^wd[0-9]{2}cd$|^ward.?code$", re.IGNORECASE)
 POPULATION = re.compile(r"total.?population|^all.?ages$|^population$", re.IGNORECASE)
 IMD_SCORE = re.compile(r"^imd.?score$|\(imd\) score", re.IGNORECASE)
 IMD_RANK = re.compile(r"^imd.?rank$|\(imd\) rank", re.IGNORECASE)
@@ -27,7 +27,7 @@ def population_column(fy: str) -> str:
     return f"population_{fy}"
 
 
-IMD_COLUMN = re.compile(r"^imd(\d{4})_lsoas$")
+IMD_COLUMN = re.compile(r"^imd([0-9]{4})_lsoas$")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ just outside the generalised ward polygons: a point outside every ward but withi
 from __future__ import annotations
 
 import re
+import unicodedata
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,8 +27,8 @@ SNAP_DISTANCE_M = 100.0
 
 _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
 
-WARD_CODE_FIELD = re.compile(r"^WD\d{2}CD$", re.IGNORECASE)
-WARD_NAME_FIELD = re.compile(r"^WD\d{2}NM$", re.IGNORECASE)
+WARD_CODE_FIELD = re.compile(r"^WD[0-9]{2}CD$", re.IGNORECASE)
+WARD_NAME_FIELD = re.compile(r"^WD[0-9]{2}NM$", re.IGNORECASE)
 
 
 def read_wards(path: Path, code_field: str | None = None, name_field: str | None = None,
@@ -47,10 +49,9 @@ def read_wards(path: Path, code_field: str | None = None, name_field: str | None
     names = _text_field(gdf, name_field, "ward name", label)
     check_polygons(gdf, label, "ward boundaries", "the boundary file",
                    "give the ward areas, not points or lines", names=names)
-    wards = gpd.GeoDataFrame(
-        {"ward_code": codes, "ward_name": names},
-        geometry=shapely.make_valid(gdf.geometry.values), crs=gdf.crs,
-    ).to_crs(BNG)
+    wards = gpd.GeoDataFrame({"ward_code": codes, "ward_name": names}, geometry=gdf.geometry.values,
+                             crs=gdf.crs).to_crs(BNG)
+    wards["geometry"] = polygonal(wards.geometry, names, label)
     if wards["ward_code"].duplicated().any():
         # Multi-part wards stored as several features: dissolve them into one.
         wards = wards.dissolve(by=["ward_code", "ward_name"], as_index=False)
@@ -74,7 +75,10 @@ MAX_NAME = 100
 def _text_field(gdf: gpd.GeoDataFrame, field: str, what: str, label: str) -> pd.Series:
     """A field of codes or names as stripped text; every feature must have one."""
     raw = gdf[field]
-    values = raw.astype(str).str.strip()
+    # Invisible characters (zero-width spaces, marks) and composed forms would make two
+    # spellings of one name look like two wards.
+    values = raw.astype(str).map(lambda v: "".join(c for c in unicodedata.normalize("NFC", v)
+                                                   if unicodedata.category(c) != "Cf")).str.strip()
     missing = raw.isna().to_numpy() | (values == "").to_numpy()
     if missing.any():
         raise InputError(Problem(f"{plural_features(int(missing.sum()))} no {what} in {field!r} "
@@ -93,13 +97,16 @@ def read_boundaries(path: Path, kind: str) -> gpd.GeoDataFrame:
     fix = f"give a GeoJSON, GeoPackage or shapefile of {kind} polygons"
     require_file(Path(path), f"{kind} boundary file", fix, MAX_BOUNDARY_FILE)
     try:
-        gdf = gpd.read_file(path)
+        with warnings.catch_warnings():  # the reader's warnings on odd files: judged below, in one line
+            warnings.simplefilter("ignore")
+            gdf = gpd.read_file(path)
     except Exception as exc:
         raise InputError(Problem(f"cannot be read as {kind} boundaries ({first_line(exc)})", str(path),
                                  fix)) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf:
         raise InputError(Problem("holds no geometry: it is not a boundary file", str(path), fix))
-    return gdf
+    # Boundaries are flat: a height (z) on a vertex means nothing here and can hold anything.
+    return gdf.set_geometry(shapely.force_2d(gdf.geometry.values), crs=gdf.crs)
 
 
 def check_polygons(gdf: gpd.GeoDataFrame, label: str, what: str, holder: str, fix: str,
@@ -119,7 +126,28 @@ def check_polygons(gdf: gpd.GeoDataFrame, label: str, what: str, holder: str, fi
     if gdf.crs is None:
         raise InputError(Problem(f"{holder} has no coordinate reference system", label,
                                  "add the .prj file beside a shapefile, or save it with its CRS"))
+    finite = np.array([np.isfinite(shapely.get_coordinates(g)).all() for g in gdf.geometry.values])
+    if not finite.all():
+        which = names[~finite] if names is not None else pd.Series(np.flatnonzero(~finite) + 1).map("feature {}".format)
+        raise InputError(Problem(f"{plural_features(int((~finite).sum()))} coordinates that are not numbers "
+                                 f"(NaN or infinite): {', '.join(map(str, which.iloc[:5]))}", label,
+                                 "fix or leave out those features"))
     check_in_uk(gdf, label, what)
+
+
+def polygonal(geometry: gpd.GeoSeries, names: pd.Series, label: str) -> np.ndarray:
+    """Each feature made valid (shapely.make_valid) and kept to its polygons: a ring that
+    crosses itself or folds back can become lines as well, which are no part of an area. A
+    feature left with no area is refused."""
+    fixed = shapely.make_valid(geometry.values)
+    parts = [shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")])
+             if g.geom_type not in ("Polygon", "MultiPolygon") else g for g in fixed]
+    flat = np.array([p.is_empty or p.area <= 0 for p in parts])
+    if flat.any():
+        raise InputError(Problem(f"{plural_features(int(flat.sum()))} no area (a ring that folds back "
+                                 f"on itself): {', '.join(map(str, names[flat].iloc[:5]))}", label,
+                                 "fix the polygons, or leave those features out"))
+    return np.asarray(parts, dtype=object)
 
 
 # Great Britain and Northern Ireland, generously, in longitude and latitude.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -22,8 +23,9 @@ from typing import BinaryIO
 from sia.errors import InputError, Problem
 
 MB = 1 << 20
-# A street file, given alone or as an archive member: ten times the largest police.uk file.
-MAX_STREET_FILE = 256 * MB
+# A street file, given alone or as an archive member: five times the largest police.uk
+# file. Reading one takes about four times its size in memory.
+MAX_STREET_FILE = 128 * MB
 # All the street files one build reads: some five million rows, twice a large force's two
 # years; a whole archive of every force is read with --force, or by 'fetch', not whole.
 MAX_BUILD_INPUT = 1024 * MB
@@ -37,12 +39,14 @@ RATIO_FROM = 1 * MB
 MAX_RATIO = 100
 # A police.uk archive holds 36 months of three files for each of 45 forces: under 5,000.
 MAX_MEMBERS = 50_000
+# The street files one build reads: 36 months of every force is about 1,600.
+MAX_STREET_FILES = 5_000
 BLOCK = 1 * MB
 
 
 def size_text(n: int) -> str:
     if n >= 1024 * MB:
-        return f"{n / (1024 * MB):,.1f} GB"
+        return f"{n / (1024 * MB):,.2f} GB"
     return f"{n / MB:,.0f} MB" if n >= MB else f"{n / 1024:,.0f} kB"
 
 
@@ -62,11 +66,22 @@ def require_file(path: Path, what: str, fix: str, limit: int | None = None) -> N
                                  f"{what} may be", str(path), fix))
 
 
-def check_archive(zf: zipfile.ZipFile, label: str) -> None:
-    """Refuse an archive with more members than any police.uk archive holds."""
-    if len(zf.infolist()) > MAX_MEMBERS:
-        raise InputError(Problem(f"holds {len(zf.infolist()):,} members, more than the {MAX_MEMBERS:,} "
-                                 "a police.uk archive could hold", label,
+def check_archive(archive: Path) -> None:
+    """Refuse an archive that says it has more members than any police.uk archive holds,
+    from its end record alone: zipfile would read every entry of the directory first (three
+    million entries take gigabytes). The end record is read by zipfile's own reader."""
+    with open(archive, "rb") as f:
+        try:
+            end = zipfile._EndRecData(f)  # the stdlib's reader of the (zip64) end record
+        except (OSError, ValueError, struct.error):
+            end = None
+    if end is None:
+        raise InputError(Problem("not a readable zip archive (no end of central directory)", str(archive),
+                                 "download the archive again"))
+    entries = end[zipfile._ECD_ENTRIES_TOTAL]
+    if entries > MAX_MEMBERS:
+        raise InputError(Problem(f"holds {entries:,} members, more than the {MAX_MEMBERS:,} "
+                                 "a police.uk archive could hold", str(archive),
                                  "give a data.police.uk archive, or the street files themselves"))
 
 

@@ -9,12 +9,15 @@ import csv
 import hashlib
 import io
 import re
+import sys
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from sia.categories import canonical_category
@@ -151,6 +154,10 @@ class ParsedLines:
 WRONG_FIELDS = "wrong number of fields"
 OPEN_QUOTE = "a double quote opens a value that does not end on this line"
 NOT_UTF8 = "not UTF-8 text"
+# A police.uk row is a few hundred bytes; pyarrow parses in blocks of 1 MB and cannot take
+# a line longer than a block.
+MAX_LINE = 64 * 1024
+LONG_LINE = f"a line longer than {MAX_LINE // 1024} kB, which no police.uk row is"
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
@@ -167,6 +174,8 @@ def parse_lines(raw, label: str) -> ParsedLines:
     """
     count = _count_lines(raw) - 1  # the header is not a data line
     try:
+        if _last_line_leaves_a_quote_open(raw):  # a parser takes it to the end of the file
+            raise _NeedsLines()
         table, invalid = _parse(raw, label)
     except _NeedsLines:
         pass
@@ -182,7 +191,17 @@ def parse_lines(raw, label: str) -> ParsedLines:
 
 
 class _NeedsLines(Exception):
-    """The file cannot be parsed whole (text that is not UTF-8): judge it line by line."""
+    """The file cannot be parsed whole (text that is not UTF-8, a line longer than the
+    parser's blocks, a row it rejects outright): judge it line by line."""
+
+
+def _last_line_leaves_a_quote_open(raw) -> bool:
+    end = len(raw)
+    while end and raw[end - 1] in b"\r\n":
+        end -= 1
+    start = max(raw.rfind(b"\n", 0, end), raw.rfind(b"\r", 0, end)) + 1
+    last = bytes(raw[start:end])
+    return b'"' in last and not _ends_on_its_line(last.decode("utf-8", "replace"))
 
 
 def _count_lines(raw) -> int:
@@ -211,23 +230,30 @@ def _parse_line_by_line(raw, label: str) -> ParsedLines:
         if not line.strip():
             blank.append(number)
             continue
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            reason = NOT_UTF8
+        if len(line) > MAX_LINE:
+            reason = LONG_LINE
         else:
-            if '"' in text and not _ends_on_its_line(text):
-                reason = OPEN_QUOTE
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                reason = NOT_UTF8
+            else:
+                if '"' in text and not _ends_on_its_line(text):
+                    reason = OPEN_QUOTE
         if reason:
             rejected.setdefault(reason, []).append(number)
         else:
             sound.append(line)
             sound_lines.append(number)
     row_lines = np.asarray(sound_lines, dtype=np.int64)
-    if sound:
-        table, invalid = _parse(b"\n".join([header, *sound]) + b"\n", label)
-    else:
-        table, invalid = _empty_table(header, label), []
+    try:
+        if sound:
+            table, invalid = _parse(b"\n".join([header, *sound]) + b"\n", label)
+        else:
+            table, invalid = _empty_table(header, label), []
+    except _NeedsLines:
+        raise InputError(Problem("the lines of the file cannot all be read", label,
+                                 "check that it is a police.uk CSV in UTF-8")) from None
     if table.num_rows + len(invalid) != len(sound):
         raise InputError(Problem("the lines of the file cannot all be accounted for", label,
                                  "check that it is a police.uk CSV; this is a fault in the dashboard "
@@ -255,23 +281,32 @@ def _empty_table(header: bytes, label: str) -> pa.Table:
 
 def _parse(raw, label: str) -> tuple[pa.Table, list[tuple[int, str]]]:
     """Parse with pyarrow; numbers straight to float, falling back to text when a
-    coordinate is not a number so that the bad rows can be named. Rows of the wrong shape
-    come back as (line number, text)."""
+    coordinate is not a finite number so that the bad rows can be named. Rows of the wrong
+    shape come back as (line number, text). _NeedsLines when pyarrow refuses the text."""
     for types in (_FAST_TYPES, _TEXT_TYPES):
         try:
             table, bad = _read(raw, types, threads=True)
             if bad:  # rare: read again on one thread, which knows line numbers
                 table, bad = _read(raw, types, threads=False)
-            break
         except pa.ArrowInvalid as exc:
-            if "invalid UTF8" in str(exc):
-                raise _NeedsLines() from None
             if types is _TEXT_TYPES or "conversion error to double" not in str(exc):
-                raise InputError(Problem(f"cannot be parsed as CSV ({exc})", label,
-                                         "check that it is a police.uk CSV in UTF-8")) from None
+                raise _NeedsLines() from None  # the lines are judged one by one
+            continue
+        if types is _FAST_TYPES and not _finite_coordinates(table):
+            continue  # 'nan' or 'inf' parsed as numbers: read as text, to be named
+        break
     if types is _TEXT_TYPES:
         table = _text_coordinates(table)
     return table, bad
+
+
+def _finite_coordinates(table: pa.Table) -> bool:
+    """Whether every coordinate parsed is a finite number or empty."""
+    for name in ("Longitude", "Latitude"):
+        column = table.column(name)
+        if pc.any(pc.is_nan(column)).as_py() or pc.any(pc.is_inf(column)).as_py():
+            return False
+    return True
 
 
 def _read(raw, types: dict, threads: bool) -> tuple[pa.Table, list[tuple[int, str]]]:
@@ -281,14 +316,38 @@ def _read(raw, types: dict, threads: bool) -> tuple[pa.Table, list[tuple[int, st
         bad.append((row.number if row.number is not None else -1, row.text))
         return "skip"
 
-    table = pcsv.read_csv(
-        pa.BufferReader(raw),
-        read_options=pcsv.ReadOptions(use_threads=threads),
-        parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid),
-        convert_options=pcsv.ConvertOptions(include_columns=list(COLUMNS), column_types=types,
-                                            strings_can_be_null=False),
-    )
+    with _quiet_undecodable_rows() as undecodable:
+        table = pcsv.read_csv(
+            pa.BufferReader(raw),
+            read_options=pcsv.ReadOptions(use_threads=threads),
+            parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid),
+            # Only an empty coordinate is missing: 'NA' or 'NULL' is text, named as not a number.
+            convert_options=pcsv.ConvertOptions(include_columns=list(COLUMNS), column_types=types,
+                                                strings_can_be_null=False, null_values=[""]),
+        )
+    if undecodable:
+        raise _NeedsLines()
     return table, bad
+
+
+@contextmanager
+def _quiet_undecodable_rows():
+    """A row of the wrong shape that is not UTF-8 makes pyarrow fail to decode it for the
+    invalid-row handler; it reports that through sys.unraisablehook (printing a traceback)
+    and goes on. Caught here instead: the file is then judged line by line."""
+    found: list[bool] = []
+    previous = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if isinstance(unraisable.exc_value, UnicodeDecodeError):
+            found.append(True)
+        else:
+            previous(unraisable)
+    sys.unraisablehook = hook
+    try:
+        yield found
+    finally:
+        sys.unraisablehook = previous
 
 
 def _text_coordinates(table: pa.Table) -> pa.Table:
@@ -308,7 +367,8 @@ def _coordinates(df: pd.DataFrame):
     for col in ("lon_text", "lat_text"):
         text = df[col].str.strip()
         num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        out.append((num, (text != "").to_numpy() & np.isnan(num)))
+        bad = (text != "").to_numpy() & ~np.isfinite(num)  # 'nan' and 'inf' are not places
+        out.append((np.where(bad, np.nan, num), bad))
     (lon, lon_bad), (lat, lat_bad) = out
     return lon, lat, lon_bad, lat_bad
 
@@ -339,10 +399,10 @@ def _add(out: list[MalformedRows], label: str, values: pd.Series | None, mask: n
     if values is None or "{" not in reason:
         out.append(_malformed(label, reason, lines[idx]))
         return
-    offending = values.iloc[idx].astype(str).to_numpy()
-    for value in pd.unique(offending)[:5]:
-        sel = idx[offending == value]
-        out.append(_malformed(label, reason.format(value), lines[sel]))
-    rest = idx[~np.isin(offending, pd.unique(offending)[:5])]
+    # Grouped by pandas, not by numpy text comparison (numpy drops trailing NUL characters).
+    codes, values = pd.factorize(values.iloc[idx].astype(str))
+    for code, value in enumerate(values[:5]):
+        out.append(_malformed(label, reason.format(value), lines[idx[codes == code]]))
+    rest = idx[codes >= 5]
     if len(rest):
         out.append(_malformed(label, reason.format("…") + " (other values)", lines[rest]))

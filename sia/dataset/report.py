@@ -103,7 +103,60 @@ class IngestReport:
 
     @classmethod
     def from_dict(cls, d: dict) -> "IngestReport":
+        """The report as stored in a manifest; ValueError naming the first field of the
+        wrong shape (a manifest is a file, and files get damaged)."""
+        if not isinstance(d, dict):
+            raise ValueError("the report is not a table of fields")
         d = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        d["malformed"] = [MalformedRows(**m) for m in d.get("malformed", [])]
-        d["files"] = [FileTally(**f) for f in d.get("files", [])]
+        for name in ("rows_read", "loaded", "no_location", "outside_area", "duplicate", "blank_lines",
+                     "placed_by_nearest_ward"):
+            _count(d.get(name, 0), name)
+        crime_types = d.get("unknown_crime_types", {})
+        if not isinstance(crime_types, dict):
+            raise ValueError("unknown_crime_types")
+        for name, n in crime_types.items():
+            _count(n, "unknown_crime_types")
+        _texts(d.get("notes", []), "notes")
+        if not isinstance(d.get("skipped_files", []), list) or not all(
+                isinstance(s, dict) and isinstance(s.get("file"), str) and isinstance(s.get("reason"), str)
+                for s in d.get("skipped_files", [])):
+            raise ValueError("skipped_files")
+        d["malformed"] = [_record(MalformedRows, m, "malformed") for m in _list(d.get("malformed", []), "malformed")]
+        d["files"] = [_record(FileTally, f, "files") for f in _list(d.get("files", []), "files")]
+        for m in d["malformed"]:
+            _count(m.count, "malformed")
+            if not isinstance(m.file, str) or not isinstance(m.reason, str):
+                raise ValueError("malformed")
+            _counts(m.lines, "malformed")
+        for f in d["files"]:
+            _count(f.rows, "files")
+            _texts([f.file, f.sha256, *_list(f.months, "files"), *_list(f.forces, "files")], "files")
         return cls(**d)
+
+
+def _count(value, name: str) -> None:
+    if type(value) is not int or value < 0:
+        raise ValueError(name)
+
+
+def _counts(values, name: str) -> None:
+    for value in _list(values, name):
+        _count(value, name)
+
+
+def _list(value, name: str) -> list:
+    if not isinstance(value, list):
+        raise ValueError(name)
+    return value
+
+
+def _texts(values, name: str) -> None:
+    if not all(isinstance(v, str) for v in _list(values, name)):
+        raise ValueError(name)
+
+
+def _record(kind, value, name: str):
+    try:
+        return kind(**value)
+    except TypeError:
+        raise ValueError(name) from None

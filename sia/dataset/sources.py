@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from sia.errors import InputError, Problem
-from sia.dataset.limits import (MAX_BUILD_INPUT, MAX_STREET_FILE, check_archive, check_member, copy_member,
-                     require_file, size_text)
+from sia.dataset.limits import (MAX_BUILD_INPUT, MAX_STREET_FILE, MAX_STREET_FILES, check_archive,
+                                check_member, copy_member, require_file, size_text)
 
-STREET_FILE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([A-Za-z0-9-]+?)-street\.csv$")
+STREET_FILE = re.compile(r"(?:^|/)([0-9]{4}-[0-9]{2})-([A-Za-z0-9-]+?)-street\.csv$")
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,16 @@ def discover(paths: list[Path], selection: SourceSelection | None = None,
                                     "(named YYYY-MM-<force>-street.csv) that were selected",
                                     str(path),
                                     "point at a data.police.uk archive or a folder in its layout"))
+    if not found and not problems:  # every file given was skipped (another force, month or kind)
+        reasons = sorted({s.reason for s in skipped})
+        problems.append(Problem("no police.uk street-level file was selected from the sources ("
+                                + "; ".join(reasons[:3]) + ")", "the sources",
+                                "check --force and --fy against the files' names "
+                                "(YYYY-MM-<force>-street.csv)"))
+    if len(found) > MAX_STREET_FILES:
+        problems.append(Problem(f"{len(found):,} street files are selected, more than the "
+                                f"{MAX_STREET_FILES:,} one build may read", "the sources",
+                                "choose the area's force (--force) and fewer months (--fy)"))
     total = sum(f.size for f in found)
     if total > MAX_BUILD_INPUT:
         problems.append(Problem(f"the street files selected come to {size_text(total)}, more than the "
@@ -159,14 +169,16 @@ def _is_regular(path: Path) -> bool:
 
 
 def _zip_entries(archive: Path) -> list[tuple]:
-    with zipfile.ZipFile(archive) as zf:
-        check_archive(zf, str(archive))
-        members = sorted((i for i in zf.infolist() if not i.is_dir()), key=lambda i: i.filename)
-    entries = []
-    for info in members:
+    check_archive(archive)  # by its stated directory, before zipfile reads all of it
+    zf = zipfile.ZipFile(archive)  # one handle for every member, kept open while they are read
+    members = sorted((i for i in zf.infolist() if not i.is_dir()), key=lambda i: i.filename)
+    entries, seen = [], {}
+    for info in members:  # each member itself, even one that repeats a name
         month, force, reason = _classify(info.filename)
-        entries.append((f"{archive}!{info.filename}", month, force, reason,
-                        _member_reader(archive, info.filename), info.file_size, info))
+        seen[info.filename] = seen.get(info.filename, 0) + 1
+        copy = f" (copy {seen[info.filename]} of that name)" if seen[info.filename] > 1 else ""
+        label = f"{archive}!{info.filename}{copy}"
+        entries.append((label, month, force, reason, _member_reader(zf, info, label), info.file_size, info))
     return entries
 
 
@@ -180,13 +192,12 @@ def _file_reader(path: Path) -> Callable[[], bytes | mmap.mmap]:
     return read
 
 
-def _member_reader(archive: Path, name: str) -> Callable[[], bytes | mmap.mmap]:
+def _member_reader(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> Callable[[], bytes | mmap.mmap]:
     def read() -> bytes | mmap.mmap:
         # One member at a time, streamed within the limits into a temporary file that the
         # system removes even if this process is killed; the archive is never unpacked whole.
-        label = f"{archive}!{name}"
-        with zipfile.ZipFile(archive) as zf, tempfile.TemporaryFile(prefix="sia-member-") as out:
-            if not copy_member(zf, zf.getinfo(name), out, label):
+        with tempfile.TemporaryFile(prefix="sia-member-") as out:
+            if not copy_member(zf, info, out, label):
                 return b""
             out.flush()
             return mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ)

@@ -23,11 +23,14 @@ from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from sia.errors import InputError, Problem, first_line
+from sia.categories import CATEGORIES
 from sia.dataset.report import IngestReport
+from sia.errors import InputError, Problem, first_line
+from sia.periods import MONTH_PATTERN, financial_year
 
 INCIDENTS = "incidents.parquet"
 WARDS = "wards.parquet"
@@ -70,7 +73,7 @@ class Dataset:
 
 
 
-BUILD_ID = re.compile(r"\d{8}T\d{6}-[0-9a-f]{8}")
+BUILD_ID = re.compile(r"[0-9]{8}T[0-9]{6}-[0-9a-f]{8}")
 LOCK = ".lock"  # held while a build is published and old ones are removed
 SCRATCH = "scratch"  # folders a build works in (uploads), each held by a lock while in use
 # How long a build waits for another to finish publishing in the same data directory.
@@ -213,7 +216,20 @@ def remove_stale_scratch(data_dir: Path) -> None:
 
 
 def open_dataset(data_dir: Path) -> Dataset:
-    build = current_build(data_dir)
+    """The current build, read whole. A build replaced and removed (by two later builds)
+    while it was being read is not damage: the read starts again on the new current one."""
+    for _ in range(3):
+        build = current_build(data_dir)
+        try:
+            return _open_build(data_dir, build)
+        except InputError:
+            if build is None or build.exists() or current_build(data_dir) == build:
+                raise
+    raise InputError(Problem("the dataset changed three times while it was being read", str(data_dir),
+                             "try again once the builds running there have finished"))
+
+
+def _open_build(data_dir: Path, build: Path | None) -> Dataset:
     if build is None:
         raise InputError(Problem("holds no dataset", str(data_dir),
                                  "build one with 'python -m sia ingest ... --data-dir DIR' "
@@ -226,11 +242,49 @@ def open_dataset(data_dir: Path) -> Dataset:
     except Exception as exc:  # noqa: BLE001 - a truncated or altered file, whatever the reader says
         raise InputError(Problem(f"the dataset build {build.name} is damaged: its tables cannot be "
                                  f"read ({first_line(exc)})", str(build), fix)) from None
-    missing = [c for c in INCIDENT_COLUMNS if c not in incidents]
-    if missing or len(incidents) == 0 or not {"ward_code", "ward_name"} <= set(wards.columns):
-        what = f"lacks the columns {', '.join(missing)}" if missing else "holds no incidents"
-        raise InputError(Problem(f"the dataset build {build.name} {what}", str(build), fix))
+    wrong = _tables_wrong(incidents, wards, manifest)
+    if wrong:
+        raise InputError(Problem(f"the dataset build {build.name} is damaged: {wrong}", str(build), fix))
     return Dataset(build=build, incidents=incidents, wards=wards, manifest=manifest)
+
+
+_CATEGORICAL = ("month", "fy", "category", "ward_code", "ward_name", "lsoa_code", "outcome", "force")
+
+
+def _tables_wrong(incidents: pd.DataFrame, wards: gpd.GeoDataFrame, manifest: dict) -> str | None:
+    """What is wrong with a build's tables, as ingest writes them; None when they are sound.
+    Checked on the columns' types and their few distinct values, so it costs little."""
+    missing = [c for c in INCIDENT_COLUMNS if c not in incidents]
+    if missing:
+        return f"the incidents lack the columns {', '.join(missing)}"
+    if len(incidents) == 0:
+        return "it holds no incidents"
+    odd = [c for c in _CATEGORICAL if not isinstance(incidents[c].dtype, pd.CategoricalDtype)]
+    odd += [c for c in ("lon", "lat") if not pd.api.types.is_float_dtype(incidents[c])]
+    odd += [] if pd.api.types.is_bool_dtype(incidents["nearest_ward"]) else ["nearest_ward"]
+    if odd:
+        return f"the incidents' columns {', '.join(odd)} are not of their types"
+    months = [str(m) for m in incidents["month"].cat.categories]
+    if months != manifest["months"] or not all(re.fullmatch(MONTH_PATTERN, m) for m in months):
+        return "its months do not agree with its manifest"
+    if [str(f) for f in incidents["fy"].cat.categories] != manifest["financial_years"] \
+            or set(financial_year(m) for m in months) != set(manifest["financial_years"]):
+        return "its financial years do not agree with its months"
+    if not set(incidents["category"].cat.categories) <= set(CATEGORIES):
+        return "its incidents hold categories that are not police.uk's"
+    if not (np.isfinite(incidents["lon"].to_numpy()).all() and np.isfinite(incidents["lat"].to_numpy()).all()):
+        return "its incidents' coordinates are not all numbers"
+    if "ward_code" not in wards or "ward_name" not in wards or wards.crs is None:
+        return "its ward table lacks codes, names or a coordinate reference system"
+    if wards["ward_code"].isna().any() or wards["ward_name"].isna().any() \
+            or wards["ward_code"].duplicated().any() or wards["ward_name"].duplicated().any():
+        return "its wards' codes or names are missing or repeated"
+    if wards.geometry.isna().any() or not set(wards.geom_type) <= {"Polygon", "MultiPolygon"}:
+        return "its wards are not all polygons"
+    if not (set(incidents["ward_code"].cat.categories) <= set(wards["ward_code"])
+            and set(incidents["ward_name"].cat.categories) <= set(wards["ward_name"])):
+        return "its incidents name wards its ward table lacks"
+    return None
 
 
 def _read_manifest(build: Path, fix: str) -> dict:
@@ -246,10 +300,14 @@ def _read_manifest(build: Path, fix: str) -> dict:
                                  f"{FORMAT_VERSION}", str(build), "build it again with this version"))
     shapes = {"months": list, "financial_years": list, "report": dict, "built_at": str}
     wrong = [k for k, kind in shapes.items() if not isinstance(manifest.get(k), kind)]
-    try:
-        IngestReport.from_dict(manifest.get("report") or {})
-    except (TypeError, ValueError):
-        wrong.append("report")
+    for key in ("months", "financial_years"):
+        if key not in wrong and not (manifest[key] and all(isinstance(v, str) for v in manifest[key])):
+            wrong.append(key)
+    if "report" not in wrong:
+        try:
+            IngestReport.from_dict(manifest["report"])
+        except ValueError as exc:
+            wrong.append(f"report ({exc})")
     if wrong:
         raise InputError(Problem(f"the dataset build {build.name} is damaged: its {MANIFEST} lacks "
                                  f"{', '.join(wrong)}", str(build), fix))

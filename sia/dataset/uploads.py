@@ -21,7 +21,7 @@ from sia.periods import parse_financial_year
 from sia.dataset.report import IngestReport
 from sia.dataset.store import scratch_folder
 
-FY_IN_NAME = re.compile(r"(\d{4}-\d{2})")
+FY_IN_NAME = re.compile(r"([0-9]{4}-[0-9]{2})")
 # What one session may upload: a file (server.maxUploadSize in .streamlit/config.toml), and
 # all the files of one build together. Streamlit holds uploads in the server's memory until
 # the session lets them go, so both are capped. A force's street files are a few MB a month.

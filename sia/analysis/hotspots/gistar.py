@@ -54,8 +54,8 @@ HOT_CLASSES = tuple(f"hot {c}" for _, c in CONFIDENCE)
 COLD_CLASSES = tuple(f"cold {c}" for _, c in CONFIDENCE)
 GI_CLASSES = (*HOT_CLASSES, NOT_SIGNIFICANT, *reversed(COLD_CLASSES), NO_NEIGHBOURS)
 
-LSOA_CODE_FIELD = re.compile(r"^LSOA\d{2}CD$", re.IGNORECASE)
-LSOA_NAME_FIELD = re.compile(r"^LSOA\d{2}NM$", re.IGNORECASE)
+LSOA_CODE_FIELD = re.compile(r"^LSOA[0-9]{2}CD$", re.IGNORECASE)
+LSOA_NAME_FIELD = re.compile(r"^LSOA[0-9]{2}NM$", re.IGNORECASE)
 
 
 # --- validation shared by the family ----------------------------------------------------

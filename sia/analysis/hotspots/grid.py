@@ -17,6 +17,7 @@ from sia.errors import InputError, Problem
 from sia.dataset.geography import BNG
 
 MAX_CELLS = 100_000  # Gi* and the map stay quick well below this
+MIN_CELL_M = 1.0
 CELLS_ON_SHORTER_SIDE = 50
 
 
@@ -36,6 +37,9 @@ def check_cell_size(cell_size: float, area: gpd.GeoDataFrame, max_cells: int = M
     """A positive cell size that gives at most ``max_cells`` cells over the area's box."""
     if not (cell_size > 0 and math.isfinite(cell_size)):
         raise InputError(Problem(f"cell size {cell_size:g} m is not a positive number of metres",
+                                 "--cell-size", "give a cell size such as 250"))
+    if cell_size < MIN_CELL_M:  # police.uk's points are anonymised to streets anyway
+        raise InputError(Problem(f"cell size {cell_size:g} m is smaller than {MIN_CELL_M:g} m",
                                  "--cell-size", "give a cell size such as 250"))
     minx, miny, maxx, maxy = area.total_bounds
     if cell_size > min(maxx - minx, maxy - miny) / 3:  # Gi* needs cells with neighbours

@@ -23,7 +23,7 @@ from sia.dataset.fetch.progress import Progress
 
 CHUNK = 256 * 1024
 USER_AGENT = "sia-derby-community-safety (python-requests)"
-CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+CONTENT_RANGE = re.compile(r"bytes ([0-9]+)-([0-9]+)/([0-9]+|\*)")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class RetryPolicy:
 
 
 def _retry_after_seconds(value: str, default: float) -> float:
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:  # the other form the header may take: an HTTP date
         return (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
@@ -186,7 +186,8 @@ class HttpClient:
               expected: int | None = None) -> int:
         """Stream the body into ``sink`` with progress; a body cut short is transient."""
         length = response.headers.get("Content-Length")
-        if expected is None and length and length.isdigit() and "Content-Encoding" not in response.headers:
+        if expected is None and length and length.isascii() and length.isdigit() \
+                and "Content-Encoding" not in response.headers:
             expected = int(length)
         received = 0
         self.progress.start(label, expected)
@@ -212,7 +213,7 @@ class HttpClient:
 def _reason(exc: Exception) -> str:
     """The innermost, shortest useful text of a requests/urllib3 error."""
     text = str(exc)
-    for pattern in (r"\[Errno -?\d+\] ([^'\")]+)", r"(Connection refused)", r"(timed out)",
+    for pattern in (r"\[Errno -?[0-9]+\] ([^'\")]+)", r"(Connection refused)", r"(timed out)",
                     r"(IncompleteRead\([^)]*\))", r"(Connection broken[^'\")]*)"):
         found = re.search(pattern, text)
         if found:

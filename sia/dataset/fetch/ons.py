@@ -28,8 +28,8 @@ PAGE_SIZE = 2000
 # ONS GSS codes, the only text that reaches a query or a cache file name: a local authority
 # in England (E06 unitary, E07 district, E08 metropolitan, E09 London borough) or Wales
 # (W06), whose wards the England and Wales lookups hold; and a ward (E05, W05).
-AREA_CODE = re.compile(r"(?:E0[6-9]|W06)\d{6}")
-WARD_CODE = re.compile(r"[EW]05\d{6}")
+AREA_CODE = re.compile(r"(?:E0[6-9]|W06)[0-9]{6}")
+WARD_CODE = re.compile(r"[EW]05[0-9]{6}")
 
 
 def check_area_code(area: str) -> str:

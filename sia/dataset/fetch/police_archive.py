@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,16 +19,16 @@ from sia.errors import InputError, Problem
 from sia.dataset.fetch.cache import DownloadCache
 from sia.dataset.fetch.http import HttpClient, RangesIgnored, Service
 from sia.dataset.fetch.rangefile import HttpRangeFile
+from sia.dataset.limits import copy_member
 
 POLICE_BASE_URL = "https://data.police.uk"
 POLICE = Service("data.police.uk", "--police-base-url", "SIA_POLICE_BASE_URL")
 MONTHS_PER_ARCHIVE = 36
-ARCHIVE_LINK = re.compile(r"""href=["'][^"']*?(\d{4}-(?:0[1-9]|1[0-2]))\.zip["']""")
-CHUNK = 1 << 20
+ARCHIVE_LINK = re.compile(r"""href=["'][^"']*?([0-9]{4}-(?:0[1-9]|1[0-2]))\.zip["']""")
 # police.uk's force names as they appear in its file names (derbyshire, avon-and-somerset,
 # city-of-london): the only text of a user's that reaches an archive member or cache name.
 FORCE_NAME = re.compile(r"[a-z]+(?:-[a-z]+){0,5}")
-MONTH = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])")
+MONTH = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])")
 
 
 def check_force(force: str) -> str:
@@ -214,16 +213,15 @@ def _whole_archive(client: HttpClient, cache: DownloadCache, url: str, name: str
 
 def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cache: DownloadCache, name: str,
              url: str) -> None:
-    """Decompress a member into the cache; zipfile checks its CRC-32 as it reads."""
+    """Decompress a member into the cache, within the limits on street files (a mirror is
+    as hostile as any input); zipfile checks its CRC-32 as it reads."""
     part = cache.part(name)
     digest = hashlib.sha256()
     try:
-        with zf.open(info) as member, open(part, "wb") as out:
-            for block in iter(lambda: member.read(CHUNK), b""):
-                digest.update(block)
-                out.write(block)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        with open(part, "wb") as out:
+            copy_member(zf, info, out, f"{url}!{info.filename}", on_block=digest.update)
+    except InputError as exc:
         part.unlink(missing_ok=True)
-        raise InputError(Problem(f"{info.filename} in the archive is damaged ({exc})", url,
-                                 f"try again later, {POLICE.mirror_fix}")) from None
+        raise InputError([Problem(p.what, p.where, f"try again later, {POLICE.mirror_fix}")
+                          for p in exc.problems]) from None
     cache.store(name, digest.hexdigest(), {"url": url, "member": info.filename})
