@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from sia.app.loaders import access_gate, signed_in_sidebar
+from sia.app.sign_in import access_gate, gate_passed, signed_in_sidebar
 
 # A local icon: a ':material/...:' page icon makes browsers fetch the favicon from a
 # font CDN, which fails offline and on locked-down council networks.
@@ -31,4 +31,5 @@ allowed = access_gate()
 page = st.navigation(PAGES, position="sidebar" if allowed else "hidden")
 if allowed:
     signed_in_sidebar()
-    page.run()  # each page draws the shared sidebar (sia.ui.current_filters)
+    with gate_passed():  # the page need not run the gate again
+        page.run()  # each page draws the shared sidebar (sia.app.page.page_context)

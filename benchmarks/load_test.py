@@ -39,7 +39,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
-
 from map_benchmark import CHROMIUM_ARGS, FRAME, VIEW, real_dataset  # also puts ROOT and tests/ on sys.path
 
 from e2e_server import StreamlitServer  # noqa: E402
@@ -75,28 +74,29 @@ WAIT = """({stage, title, text, charts, legend}) => {
     if (charts && [...document.querySelectorAll("[data-testid='stVegaLiteChart']")]
             .filter(c => c.querySelector("canvas, svg")).length < charts) return false;
     if (legend) {
-        const frames = document.querySelectorAll(%r);
+        const frames = document.querySelectorAll(FRAMES);
         const doc = frames.length ? frames[frames.length - 1].contentDocument : null;
         if (!doc || doc.querySelectorAll("path.leaflet-interactive").length < 17) return false;
         const shown = doc.querySelector(".sia-legend");
         if (!(shown && shown.textContent.startsWith(legend))) return false;
     }
     return "done";
-}""" % FRAME
+}""".replace("FRAMES", repr(FRAME))
 
 # What the page shows when a step fails, for the error message.
 PAGE_STATE = """() => {
     const app = document.querySelector("[data-testid='stApp']");
     const charts = [...document.querySelectorAll("[data-testid='stVegaLiteChart']")];
-    const frames = document.querySelectorAll(%r);
+    const frames = document.querySelectorAll(FRAMES);
     const doc = frames.length ? frames[frames.length - 1].contentDocument : null;
     const legend = doc && doc.querySelector(".sia-legend");
-    return `script ${app ? app.dataset.testScriptState : "-"}, connection ${app ? app.dataset.testConnectionState : "-"}, ` +
+    return `script ${app ? app.dataset.testScriptState : "-"}, ` +
+        `connection ${app ? app.dataset.testConnectionState : "-"}, ` +
         `title "${[...document.querySelectorAll("h1")].map(h => h.textContent).join("|")}", ` +
         `charts ${charts.filter(c => c.querySelector("canvas, svg")).length}/${charts.length} drawn, ` +
         `map frames ${frames.length}, polygons ${doc ? doc.querySelectorAll("path.leaflet-interactive").length : 0}, ` +
         `legend "${legend ? legend.textContent.slice(0, 40) : ""}"`;
-}""" % FRAME
+}""".replace("FRAMES", repr(FRAME))
 
 
 @dataclass
@@ -446,7 +446,8 @@ def report(data_rows: int, data_mb: float, idle: int, result: dict, sampler: Mem
           f"{data_mb * n:.0f} MB for {n} sessions")
     print(f"CPU time while the {n} sessions ran ({c['wall']:.1f} s wall, {os.cpu_count()} CPUs = "
           f"{c['wall'] * os.cpu_count():.0f} CPU s): server {c['server']:.1f} s "
-          f"({c['server'] / c['wall']:.0%} of one core; {c['server'] / n:.2f} s a session), Playwright + Chromium {c['browser']:.1f} s, "
+          f"({c['server'] / c['wall']:.0%} of one core; {c['server'] / n:.2f} s a session), "
+          f"Playwright + Chromium {c['browser']:.1f} s, "
           f"other processes {max(c['machine'] - c['server'] - c['browser'], 0):.1f} s; "
           f"browser peak memory (PSS) {sampler.browser_peak * mb:,.0f} MB")
     waits = [w for s in sessions for w in s.waits]

@@ -31,10 +31,10 @@ FRAME = "iframe[title='streamlit_folium.st_folium']"
 def map_payload_bytes(data_dir: Path) -> int:
     """What st_folium ships for the default ward view: the map's rendered HTML."""
     from sia.analysis.filters import Filters
-    from sia.views.hotspot_layers import incident_density
-    from sia.views.maps import ward_map, web_wards
     from sia.analysis.measures import select, ward_measures
     from sia.dataset.store import open_dataset
+    from sia.views.hotspot_layers import incident_density
+    from sia.views.maps import ward_map, web_wards
 
     dataset = open_dataset(data_dir)
     filters = Filters(fys=tuple(dataset.financial_years[-2:]))
@@ -72,7 +72,8 @@ def main() -> None:
         payload = map_payload_bytes(data_dir)
 
     print(f"real dataset, server warm, median of {args.repeat} (min to max):")
-    for label, runs in (("first visit (empty browser cache)", first_visit), ("returning visit (browser cache warm)", again)):
+    for label, runs in (("first visit (empty browser cache)", first_visit),
+                        ("returning visit (browser cache warm)", again)):
         opens, updates = [r[0] for r in runs], [r[1] for r in runs]
         print(f"{label}:")
         print(f"  open /map to 17 ward polygons drawn: {statistics.median(opens):.2f} s "

@@ -1,14 +1,16 @@
 """About: how the figures are made, their caveats, and the data licences."""
 import streamlit as st
 
-from sia.dataset.location import DATA_DIR_VARIABLE
+from sia.analysis.hotspots import CONTIGUITY_TOLERANCE_M, PERMUTATIONS, PatternRules
+from sia.app.chrome import page_header
+from sia.app.page import page_context
+from sia.app.sign_in import app_access_policy
 from sia.dataset.geography import SNAP_DISTANCE_M
-from sia.analysis.hotspots.gistar import CONTIGUITY_TOLERANCE_M, PERMUTATIONS, PatternRules
-from sia.app.loaders import app_access_policy, current_dataset, current_filters, page_header
+from sia.dataset.location import DATA_DIR_VARIABLE
 from sia.views.wording import DATA_SOURCES, LICENCE
 
-current_filters(need_months=False)  # the shared sidebar
-page_header("About this dashboard", current_dataset())
+dataset, _ = page_context(need_months=False)  # the shared sidebar; this page shows no figures
+page_header("About this dashboard", dataset)
 
 st.markdown(f"""
 ### What it shows

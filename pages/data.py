@@ -4,28 +4,31 @@ UI only: the figures and the builds come from the sia package."""
 import pandas as pd
 import streamlit as st
 
-from sia.app.access import IN_APP_LOADING_VARIABLE
-from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.analysis.counts import count_incidents
-from sia.dataset.location import app_data_dir
-from sia.errors import InputError
+from sia.analysis.measures import select
+from sia.app.access import IN_APP_LOADING_VARIABLE
+from sia.app.chrome import page_header
+from sia.app.loaders import dataset_key, ward_table
+from sia.app.page import page_context, refresh_dataset
+from sia.app.sign_in import viewer_may_load
+from sia.app.widgets import StreamlitProgress, download_buttons, release_uploads, show_table
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.dataset.fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset, fetchable_years
 from sia.dataset.limits import size_text
-from sia.analysis.measures import select
+from sia.dataset.location import app_data_dir
+from sia.dataset.uploads import MAX_UPLOAD_FILE, MAX_UPLOAD_TOTAL, Upload, UploadedInputs, build_from_uploads
+from sia.errors import InputError
 from sia.periods import fy_coverage, fy_months
 from sia.views.shown_text import shown, without_paths
-from sia.views.tables import coverage_grid, counts_by_ward_and_year, counts_by_year_and_category
-from sia.app.loaders import (StreamlitProgress, current_filters, dataset_key, dataset_or_problem, download_buttons,
-                    page_header, refresh_dataset, release_uploads, show_table, viewer_may_load, ward_table)
-from sia.dataset.uploads import MAX_UPLOAD_FILE, MAX_UPLOAD_TOTAL, Upload, UploadedInputs, build_from_uploads
+from sia.views.tables import counts_by_ward_and_year, counts_by_year_and_category, coverage_grid
 
 LOADED = "_sia_data_loaded"  # what the last upload or fetch built, shown after the rerun
 ROUND = "_sia_upload_round"  # part of the uploaders' keys: a new round starts them empty
 
-dataset = dataset_or_problem()  # None when it cannot be opened: stewards may still rebuild it
+# None when the dataset cannot be opened: stewards may still rebuild it.
+dataset, filters = page_context(need_months=False, stop_when_damaged=False)
 steward = viewer_may_load()
 if dataset is not None:
-    filters = current_filters(need_months=False)
     page_header("Data and quality", dataset)
 
 

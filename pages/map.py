@@ -7,21 +7,22 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from sia.analysis.filters import MEASURES, format_value
-from sia.views.hotspot_layers import hotspot_layer, incident_density
 from sia.analysis.hotspots.runs import NoTest
+from sia.analysis.measures import select, ward_change
+from sia.app.chrome import page_header
+from sia.app.loaders import dataset_key, hotspot_run, ward_table, without_ward
 from sia.app.map_assets import localise
 from sia.app.map_events import RETURNED_OBJECTS, event_key, ward_from_click
+from sia.app.page import page_context
+from sia.app.sidebar import select_ward, view_param, view_setting
+from sia.views.hotspot_layers import hotspot_layer, incident_density
 from sia.views.maps import MAX_POINTS, tiles_from_environment, ward_map, web_wards
-from sia.analysis.measures import select, ward_change
-from sia.app.loaders import (current_dataset, current_filters, dataset_key, hotspot_run, page_header, select_ward,
-                    view_param, view_setting, ward_table, without_ward)
 from sia.views.shown_text import markdown_text, shown
 from sia.views.wording import change_sentence
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
-dataset = current_dataset()
-filters = current_filters()
+dataset, filters = page_context()
 page_header("Hotspot map", dataset, filters)
 
 

@@ -2,14 +2,16 @@
 ranking and the biggest changes."""
 import streamlit as st
 
-from sia.views import charts
 from sia.analysis.filters import MEASURES
 from sia.analysis.measures import category_mix, cover_different_months, headline, monthly_series, select, ward_change
-from sia.app.loaders import current_dataset, current_filters, dataset_key, page_header, show_table, ward_table
+from sia.app.chrome import page_header
+from sia.app.loaders import dataset_key, ward_table
+from sia.app.page import page_context
+from sia.app.widgets import show_table
+from sia.views import charts
 from sia.views.wording import significance_cell
 
-dataset = current_dataset()
-filters = current_filters()
+dataset, filters = page_context()
 page_header("Derby community safety overview", dataset, filters)
 
 heads = headline(dataset.incidents, filters)

@@ -3,19 +3,21 @@ police.uk data says for each priority it can indicate."""
 import pandas as pd
 import streamlit as st
 
+from sia.analysis.priorities.evidence import change_between, named_against_found, volumes, ward_ranking
+from sia.analysis.priorities.register import INDICATORS, REGISTER, compare
+from sia.app.chrome import page_header
+from sia.app.loaders import dataset_key, priority_evidence, priority_register
+from sia.app.page import page_context
+from sia.app.sidebar import view_param, view_setting
+from sia.app.widgets import briefing_buttons, show_table
 from sia.views import charts
 from sia.views.briefing.content import priority_briefing, priority_stem
-from sia.analysis.priorities.register import INDICATORS, REGISTER, compare
-from sia.analysis.priorities.evidence import change_between, named_against_found, volumes, ward_ranking
-from sia.app.loaders import (briefing_buttons, current_dataset, current_filters, dataset_key, page_header,
-                    priority_evidence, priority_register, show_table, view_param, view_setting)
 from sia.views.tables import evidence_summary
 from sia.views.wording import plural
 
 EARLIER, LATER = "2014-15", "2019-20"
 
-dataset = current_dataset()
-current_filters(need_months=False)  # the shared sidebar; this page chooses its own crime types per priority
+dataset, _ = page_context(need_months=False)  # the shared sidebar; this page chooses its own years and types
 register = priority_register()
 page_header(f"Priorities: {EARLIER} and {LATER}", dataset)
 st.caption("Derby's Community Safety Partnership sets its priorities in an annual Strategic "

@@ -3,20 +3,29 @@ deprivation, the places with most incidents, and change between the years."""
 import pandas as pd
 import streamlit as st
 
+from sia.analysis.filters import MEASURES
+from sia.analysis.hotspots.runs import NoTest, unit_hotspot_sentence
+from sia.analysis.measures import (
+    categories_against_city,
+    change_by_ward_and_category,
+    cover_different_months,
+    monthly_series,
+    select,
+    top_locations,
+    ward_change,
+)
+from sia.app.chrome import page_header
+from sia.app.loaders import dataset_key, hotspot_run, ward_table
+from sia.app.page import page_context
+from sia.app.sidebar import select_ward
+from sia.app.widgets import briefing_buttons, show_table
+from sia.dataset.denominators import deprivation_of
 from sia.views import charts
 from sia.views.briefing.content import ward_briefing, ward_stem
-from sia.dataset.denominators import deprivation_of
-from sia.analysis.filters import MEASURES
-from sia.analysis.measures import (categories_against_city, change_by_ward_and_category, cover_different_months,
-                          monthly_series, select, top_locations, ward_change)
-from sia.analysis.hotspots.runs import NoTest, unit_hotspot_sentence
-from sia.app.loaders import (briefing_buttons, current_dataset, current_filters, dataset_key, hotspot_run, page_header,
-                    select_ward, show_table, ward_table)
 from sia.views.shown_text import markdown_text, shown
 from sia.views.wording import change_sentence, significance_cell
 
-dataset = current_dataset()
-filters = current_filters()
+dataset, filters = page_context()
 names = sorted(dataset.wards["ward_name"])
 table = ward_table(dataset_key(dataset), filters)
 busiest = table[table["fy"] == filters.fys[-1]].sort_values("rank")["ward_name"].iloc[0]

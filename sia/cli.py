@@ -15,24 +15,42 @@ from pathlib import Path
 
 import pandas as pd
 
-from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
 from sia.analysis.counts import GROUPINGS, count_incidents, crime_or_asb
-from sia.dataset.location import DATA_DIR_VARIABLE, load
+from sia.analysis.filters import ASB, CRIME, Filters
+from sia.analysis.hotspots import (
+    CORRECTIONS,
+    MAX_PERMUTATIONS,
+    PERMUTATIONS,
+    SEED,
+    PatternRules,
+)
+from sia.analysis.measures import (
+    change_by_ward_and_category,
+    select,
+    ward_change,
+    ward_measures,
+)
+from sia.analysis.priorities.evidence import evidence_table
+from sia.analysis.priorities.register import REGISTER, compare, load_register
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
 from sia.dataset.demo import build_demo, demo_data_dir
-from sia.errors import InputError, Problem
-from sia.views.exports import neutralised
-from sia.dataset.fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset
-from sia.dataset.fetch.dataset import ons_base_url, police_base_url, retry_policy
+from sia.dataset.fetch.dataset import (
+    DEFAULT_AREA,
+    DEFAULT_FORCE,
+    FetchRequest,
+    fetch_dataset,
+    ons_base_url,
+    police_base_url,
+    retry_policy,
+)
 from sia.dataset.fetch.http import MAX_RETRIES, MAX_WAIT_S, MIN_TIMEOUT_S
 from sia.dataset.fetch.progress import StderrProgress
-from sia.analysis.hotspots.gistar import CORRECTIONS, MAX_PERMUTATIONS, PERMUTATIONS, SEED, PatternRules
-from sia.analysis.filters import ASB, CRIME, Filters
 from sia.dataset.ingest import WardInputs, build_dataset
-from sia.analysis.measures import change_by_ward_and_category, select, ward_change, ward_measures
-from sia.periods import MONTH_PATTERN, fy_months, parse_financial_year, require_held
-from sia.analysis.priorities.register import REGISTER, compare, load_register
-from sia.analysis.priorities.evidence import evidence_table
+from sia.dataset.location import DATA_DIR_VARIABLE, load
 from sia.dataset.sources import SourceSelection
+from sia.errors import InputError, Problem
+from sia.periods import MONTH_PATTERN, fy_months, parse_financial_year, require_held
+from sia.views.exports import neutralised
 from sia.views.wording import plural
 
 EXIT_INPUT = 2
@@ -422,5 +440,6 @@ def _brief(args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "fetch": _fetch, "counts": _counts, "change": _change, "hotspots": _hotspots, "demo": _demo,
+COMMANDS = {"ingest": _ingest, "fetch": _fetch, "counts": _counts, "change": _change, "hotspots": _hotspots,
+            "demo": _demo,
             "report": _report, "priorities": _priorities, "brief": _brief}

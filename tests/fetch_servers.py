@@ -15,9 +15,9 @@ import threading
 import time
 import zipfile
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -132,7 +132,8 @@ def archive_zip(shared: Path, end: str) -> bytes:
                 zf.writestr(f"{month}/{month}-derbyshire-street.csv", data)
                 zf.writestr(f"{month}/{month}-derbyshire-outcomes.csv", data)
                 for force in OTHER_FORCES:
-                    zf.writestr(f"{month}/{month}-{force}-street.csv", data.replace(b"Derbyshire", force.title().encode()))
+                    zf.writestr(f"{month}/{month}-{force}-street.csv",
+                                data.replace(b"Derbyshire", force.title().encode()))
             else:
                 zf.writestr(f"{month}/{month}-leicestershire-street.csv", b"Crime ID,Month\n")
     return out.getvalue()

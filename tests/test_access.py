@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from sia.app.access import Access, AccessPolicy, access_policy, signed_in_as, verified_email
 from sia.errors import InputError
+
 from support import ROOT, unescaped
 
 SECRET = "0123456789abcdef" * 4

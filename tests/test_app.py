@@ -2,9 +2,10 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sia.categories import CRIME_CATEGORIES
 from sia.analysis.counts import count_incidents
+from sia.categories import CRIME_CATEGORIES
 from sia.dataset.store import open_dataset
+
 from support import ROOT, unescaped
 
 PAGES = {"pages/overview.py": "Derby community safety overview", "pages/map.py": "Hotspot map",
@@ -172,8 +173,9 @@ def test_a_selection_without_months_says_so_in_words(monkeypatch, real_data_dir,
 def test_incidents_all_at_one_point_draw_a_map_without_density(monkeypatch, tmp_path):
     """police.uk snaps incidents to shared points: a selection at one point has no spread to
     choose a density bandwidth from, and the map is drawn without that layer."""
-    from police_rows import row, write_street, write_test_wards
     from sia.dataset.ingest import WardInputs, build_dataset
+
+    from police_rows import row, write_street, write_test_wards
 
     build_dataset([write_street(tmp_path / "s", "2019-09", [row(month="2019-09", crime_id=f"c{i}") for i in range(3)])],
                   WardInputs(boundaries=write_test_wards(tmp_path / "w.geojson")), tmp_path / "data")

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-import shapely
 
-from police_rows import EAST, HEADER, WEST, csv_text, row, write_street, write_test_wards
 from sia.cli import main
 from sia.dataset.ingest import WardInputs, build_dataset
 from sia.dataset.store import BUILDS, CURRENT
+
+from police_rows import EAST, WEST, csv_text, row, write_street, write_test_wards
 from support import run_sia
 
 DATA = "<data>"
@@ -293,7 +293,8 @@ CORPUS = [nul_after_a_longitude, not_utf8_on_a_row_of_the_wrong_shape, a_line_of
           a_quote_left_open_on_the_last_line, a_file_the_selection_leaves_out, an_archive_stating_too_many_members,
           a_ward_vertex_that_is_nan, a_ward_ring_with_no_area, two_wards_named_alike_but_for_an_invisible_space,
           a_cell_size_below_any_number, an_area_code_in_other_digits, a_month_in_other_digits,
-          brief_for_an_empty_ward_name, cell_size_larger_than_the_area, stray_quote, text_not_utf8, zip_bomb, too_many_members, all_outside_the_area,
+          brief_for_an_empty_ward_name, cell_size_larger_than_the_area, stray_quote, text_not_utf8, zip_bomb,
+          too_many_members, all_outside_the_area,
           every_crime_type_unknown, absurd_coordinates, swapped_ward_coordinates, wards_in_bng_without_crs,
           ward_without_geometry, two_codes_one_name, fifo_as_source, fifo_as_wards, fifo_as_population,
           timeout_nan, timeout_from_the_environment, permutations_unbounded, seed_negative,

@@ -6,14 +6,15 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from police_rows import row, write_street, write_test_wards
-from sia.views.briefing.content import priority_briefing, ward_briefing
-from sia.views.briefing.files import briefing_html, write_briefing
+from sia.analysis.priorities.register import load_register
 from sia.cli import main
 from sia.dataset.ingest import WardInputs, build_dataset
-from sia.analysis.priorities.register import load_register
 from sia.dataset.store import open_dataset
+from sia.views.briefing.content import priority_briefing, ward_briefing
+from sia.views.briefing.files import briefing_html, write_briefing
 from sia.views.wording import ordinal
+
+from police_rows import row, write_street, write_test_wards
 
 
 def pdf_text(path) -> str:

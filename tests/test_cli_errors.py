@@ -3,8 +3,8 @@ import zipfile
 
 import pytest
 
-from support import run_sia
 from police_rows import HEADER, csv_text, row, write_street, write_test_wards
+from support import run_sia
 
 
 def assert_clean_failure(result, *expected: str):

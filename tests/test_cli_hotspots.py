@@ -6,9 +6,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from test_cli_errors import assert_clean_failure
 
 from support import run_sia
-from test_cli_errors import assert_clean_failure
 
 COLUMNS = ["unit_id", "unit_name", "count", "neighbours", "gi_z", "p_value", "p_sim", "p_adjusted",
            "class", "correction"]

@@ -1,8 +1,8 @@
 import pytest
 
 from sia.analysis.counts import count_incidents
-from sia.errors import InputError
 from sia.dataset.store import open_dataset
+from sia.errors import InputError
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,11 @@
 import numpy as np
 import pandas as pd
 
-from support import run_sia
 from sia.categories import CATEGORIES
 from sia.dataset.demo import MONTHLY_RATES, RATE_COLUMNS, build_demo
 from sia.dataset.store import open_dataset
+
+from support import run_sia
 
 
 def test_demo_covers_both_years_and_every_ward(demo_data_dir):

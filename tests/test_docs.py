@@ -6,6 +6,7 @@ import re
 import pytest
 
 from sia.cli import build_parser
+
 from support import ROOT
 
 README = (ROOT / "README.md").read_text()

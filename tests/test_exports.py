@@ -30,9 +30,9 @@ def test_look_alike_formula_starts_are_neutralised_too():
 
 
 def test_the_command_line_csv_is_neutralised(tmp_path):
-    from sia.cli import _print_table
-
     import contextlib
+
+    from sia.cli import _print_table
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         _print_table(pd.DataFrame({"ward": ["\uff1dEvil", "West"], "count": [1, -2]}), "csv")

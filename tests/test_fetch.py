@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from fetch_servers import ONS_ROOT
 from sia.cli import main
 from sia.dataset.fetch.cache import CHECKSUMS, sha256_of
+
+from fetch_servers import ONS_ROOT
 from support import run_sia
 
 MONTHS_2014 = [f"2014-{m:02d}" for m in range(4, 11)]

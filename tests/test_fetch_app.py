@@ -4,9 +4,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fetch_servers import ONS_ROOT
 from sia.analysis.counts import count_incidents
 from sia.dataset.store import open_dataset
+
+from fetch_servers import ONS_ROOT
 from support import ROOT, unescaped
 
 
@@ -26,7 +27,7 @@ def app_cache(monkeypatch, tmp_path, demo_data_dir) -> Path:
     # AppTest runs a page on its own on reruns, which sia.ui answers with a rerun through
     # app.py's navigation; that second run would lose a button's click. A real server runs
     # pages through app.py (tests/e2e checks it), so here the page simply runs.
-    monkeypatch.setattr("sia.app.loaders._run_through_app_navigation", lambda: None)
+    monkeypatch.setattr("sia.app.page.run_through_app_navigation", lambda: None)
     _data_dir.clear()
     yield cache
     _data_dir.clear()
@@ -91,7 +92,8 @@ def test_a_bad_upload_says_what_is_wrong_and_builds_nothing(app_cache, shared_da
     else:
         broken = street.read_bytes().replace(b",2019-09,", b",Sept 2019,")
         at.file_uploader(key="upload_police_0").set_value([(street.name, broken, "text/csv")])
-        at.file_uploader(key="upload_wards_0").set_value(upload(shared_data / "boundaries" / "wards_2013_derby.geojson"))
+        at.file_uploader(key="upload_wards_0").set_value(
+            upload(shared_data / "boundaries" / "wards_2013_derby.geojson"))
     submit(at)
     shown = [unescaped(e.value) for e in at.error]
     assert len(shown) == len(errors)
@@ -109,7 +111,8 @@ def test_fetch_shows_its_error_in_the_page(app_cache, monkeypatch, serve):
     at.button(key="fetch").click().run()
     # The local archives hold 2014-04..10 and 2019-09 only: the rest of the two years is named.
     assert len(at.error) == 1
-    assert "no police.uk archive holds 2014-11, 2014-12, 2015-01, 2015-02, 2015-03, 2019-04" in unescaped(at.error[0].value)
+    missing = "no police.uk archive holds 2014-11, 2014-12, 2015-01, 2015-02, 2015-03, 2019-04"
+    assert missing in unescaped(at.error[0].value)
     assert not (app_cache / "uploaded" / "CURRENT").exists()
 
     monkeypatch.setenv("SIA_POLICE_BASE_URL", "http://127.0.0.1:9")  # offline
@@ -145,14 +148,15 @@ def test_uploads_over_the_session_cap_are_let_go(app_cache, monkeypatch, shared_
 @pytest.fixture
 def damaged(tmp_path, monkeypatch):
     """SIA_DATA_DIR names a dataset whose manifest was cut short."""
-    from police_rows import row, write_street, write_test_wards
     from sia.dataset.ingest import WardInputs, build_dataset
+
+    from police_rows import row, write_street, write_test_wards
 
     build, _ = build_dataset([write_street(tmp_path / "src", "2014-04", [row()])],
                              WardInputs(boundaries=write_test_wards(tmp_path / "w.geojson")), tmp_path / "data")
     (build / "manifest.json").write_text('{"format": 1, "mon')
     monkeypatch.setenv("SIA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr("sia.app.loaders._run_through_app_navigation", lambda: None)
+    monkeypatch.setattr("sia.app.page.run_through_app_navigation", lambda: None)
     from sia.app.loaders import _data_dir
     _data_dir.clear()
     yield tmp_path / "data"

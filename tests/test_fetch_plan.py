@@ -1,5 +1,5 @@
 """Choosing archives, reading the archive list, and how long to wait before a retry."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -44,5 +44,5 @@ def test_retry_delay_doubles_and_honours_retry_after(attempt, retry_after, expec
 
 
 def test_retry_after_may_be_an_http_date():
-    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=20), usegmt=True)
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
     assert 18 <= RetryPolicy(max_delay=60).delay(1, when) <= 20

@@ -1,5 +1,5 @@
-from sia.categories import CRIME_CATEGORIES
 from sia.analysis.filters import ASB, Filters, format_value, from_query_params
+from sia.categories import CRIME_CATEGORIES
 
 FYS = ["2014-15", "2019-20"]
 WARDS = ["Arboretum", "Normanton"]

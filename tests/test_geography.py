@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import shapely
 
-from police_rows import WEST, lonlat, write_test_wards
-from sia.errors import InputError
 from sia.dataset.geography import place_in_wards, read_wards
+from sia.errors import InputError
+
+from police_rows import WEST, lonlat, write_test_wards
 
 
 @pytest.mark.parametrize("name,driver", [("w.geojson", None), ("w.gpkg", "GPKG"),

@@ -10,12 +10,26 @@ import pytest
 import shapely
 from scipy import stats
 
-from sia.errors import InputError
-from sia.analysis.hotspots.gistar import (NO_NEIGHBOURS, NOT_SIGNIFICANT, PatternRules, adjust_p_values, add_rates,
-                          bandwidth_rule, count_by_grid, count_by_polygons, grid_units, hotspot_classify,
-                          hotspots_gistar, incident_points, kernel_density, read_lsoa_units,
-                          spatial_weights, ward_units)
+from sia.analysis.hotspots import (
+    NO_NEIGHBOURS,
+    NOT_SIGNIFICANT,
+    PatternRules,
+    add_rates,
+    adjust_p_values,
+    bandwidth_rule,
+    count_by_grid,
+    count_by_polygons,
+    grid_units,
+    hotspot_classify,
+    hotspots_gistar,
+    incident_points,
+    kernel_density,
+    read_lsoa_units,
+    spatial_weights,
+    ward_units,
+)
 from sia.dataset.store import open_dataset
+from sia.errors import InputError
 
 BNG = "EPSG:27700"
 SQUARE = gpd.GeoDataFrame({"unit_id": ["area"], "unit_name": ["area"]},

@@ -5,11 +5,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from police_rows import csv_text, row, write_street, write_test_wards, zip_folder
-from sia.errors import InputError
 from sia.dataset.ingest import WardInputs, build_dataset
 from sia.dataset.sources import SourceSelection
 from sia.dataset.store import BUILDS, CURRENT, current_build, open_dataset
+from sia.errors import InputError
+
+from police_rows import csv_text, row, write_street, write_test_wards, zip_folder
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ import zipfile
 
 import pytest
 
-from police_rows import csv_text, row, write_test_wards
-from sia.errors import InputError
 from sia.dataset.limits import MAX_MEMBERS, MAX_RATIO, MAX_STREET_FILE, MB, check_member, copy_member, require_file
+from sia.errors import InputError
+
+from police_rows import csv_text, row, write_test_wards
 from support import ROOT
 
 

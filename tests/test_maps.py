@@ -7,12 +7,12 @@ import pytest
 import shapely
 
 from sia.analysis.filters import Filters
-from sia.app.map_assets import STATIC_URL, localise
-from sia.views.hotspot_layers import hotspot_layer, incident_density
 from sia.analysis.hotspots.runs import HotspotQuery, run_hotspots
-from sia.views.maps import classify, ward_map, web_wards
 from sia.analysis.measures import select, ward_measures
+from sia.app.map_assets import STATIC_URL, localise
 from sia.dataset.store import open_dataset
+from sia.views.hotspot_layers import hotspot_layer, incident_density
+from sia.views.maps import classify, ward_map, web_wards
 
 EVIL = '=HYPERLINK("x")<script>alert(1)</script>'
 

@@ -4,12 +4,22 @@ import json
 import numpy as np
 import pytest
 
+from sia.analysis.change import rate_change
 from sia.analysis.counts import count_incidents
 from sia.analysis.filters import ASB, Filters
-from sia.analysis.change import rate_change
-from sia.analysis.measures import (categories_against_city, change_by_ward_and_category, headline, monthly_series,
-                          months_counted, select, top_locations, ward_change, ward_measures)
+from sia.analysis.measures import (
+    categories_against_city,
+    change_by_ward_and_category,
+    headline,
+    monthly_series,
+    months_counted,
+    select,
+    top_locations,
+    ward_change,
+    ward_measures,
+)
 from sia.dataset.store import open_dataset
+
 from support import run_sia
 
 

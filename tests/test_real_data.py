@@ -6,10 +6,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from support import real_ingest_args, run_sia
 from sia.cli import main
 from sia.dataset.denominators import population_column
 from sia.dataset.store import open_dataset
+
+from support import real_ingest_args, run_sia
 
 # Rows per month in ../shared/data/police_uk (its README).
 ROWS_PER_MONTH = {"2014-04": 2993, "2014-05": 3087, "2014-06": 3059, "2014-07": 3288,

@@ -6,9 +6,10 @@ import threading
 
 import pytest
 
-from police_rows import row, write_street, write_test_wards
 from sia.dataset.ingest import WardInputs, build_dataset
 from sia.dataset.store import BUILDS, CURRENT, SCRATCH, current_build, open_dataset, scratch_folder, write_dataset
+
+from police_rows import row, write_street, write_test_wards
 from support import ROOT
 
 

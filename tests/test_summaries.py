@@ -2,7 +2,7 @@ import pandas as pd
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.dataset.store import open_dataset
-from sia.views.tables import ALL_CRIME, coverage_grid, counts_by_ward_and_year, counts_by_year_and_category
+from sia.views.tables import ALL_CRIME, counts_by_ward_and_year, counts_by_year_and_category, coverage_grid
 
 
 def test_coverage_grid_marks_months_without_data(real_data_dir):

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES, CRIME_CATEGORIES, canonical_category
+from sia.categories import (
+    ANTI_SOCIAL_BEHAVIOUR,
+    CATEGORIES,
+    CRIME_CATEGORIES,
+    canonical_category,
+)
 from sia.errors import InputError, Problem
 from sia.periods import parse_financial_year, require_held
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
 from sia.analysis.change import change_columns
-from sia.dataset.denominators import population_column
 from sia.analysis.filters import Filters
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
+from sia.dataset.denominators import population_column
 from sia.periods import MONTH_ABBREVIATIONS, fy_months, months_in
 
 

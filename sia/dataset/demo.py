@@ -20,10 +20,10 @@ import shapely
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
 from sia.dataset.geography import BNG, WGS84, to_bng
 from sia.dataset.ingest import WardInputs, build_dataset
-from sia.periods import fy_months
 from sia.dataset.report import IngestReport
+from sia.paths import ROOT
+from sia.periods import fy_months
 
-ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_POINTS = ROOT / "geo" / "ward_reference_points.csv"
 MONTHLY_RATES = ROOT / "data" / "demo_monthly_rates.csv"
 SEED = 20141

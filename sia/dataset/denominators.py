@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sia.errors import InputError, Problem
 from sia.dataset.limits import MAX_TABLE_FILE, require_file
+from sia.errors import InputError, Problem
 
 LSOA_CODE = re.compile(r"^lsoa[0-9]*cd$|^lsoa.*code", re.IGNORECASE)
 WARD_CODE = re.compile(r"^wd[0-9]{2}cd$|^ward.?code$", re.IGNORECASE)

@@ -18,8 +18,8 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from sia.errors import InputError, Problem, first_line
 from sia.dataset.limits import MAX_BOUNDARY_FILE, require_file
+from sia.errors import InputError, Problem, first_line
 
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"

@@ -14,14 +14,19 @@ import numpy as np
 import pandas as pd
 
 from sia.categories import CATEGORIES, HISTORIC_NOTES, canonical_category
-from sia.dataset.denominators import population_column, read_lookup, ward_deprivation, ward_population
-from sia.errors import InputError, Problem
+from sia.dataset.denominators import (
+    population_column,
+    read_lookup,
+    ward_deprivation,
+    ward_population,
+)
 from sia.dataset.geography import SNAP_DISTANCE_M, place_in_wards, read_wards
-from sia.periods import financial_years
 from sia.dataset.police_csv import read_street_csv
 from sia.dataset.report import FileTally, IngestReport
 from sia.dataset.sources import SourceSelection, discover
 from sia.dataset.store import INCIDENT_COLUMNS, write_dataset
+from sia.errors import InputError, Problem
+from sia.periods import financial_years
 
 
 @dataclass
@@ -194,7 +199,8 @@ def _nothing_loaded(report: IngestReport, candidates, wards: gpd.GeoDataFrame) -
                f"{miny:.3f} to {maxy:.3f}: give the wards of the police files' area (or choose the "
                f"area's force with --force); " + fix)
     elif report.unknown_crime_types and not report.no_location:
-        fix = (f"none of the crime types is a police.uk category (found {', '.join(map(repr, list(report.unknown_crime_types)[:5]))}); "
+        found = ", ".join(map(repr, list(report.unknown_crime_types)[:5]))
+        fix = (f"none of the crime types is a police.uk category (found {found}); "
                + fix)
     return Problem(f"no incident could be loaded from the {report.rows_read:,} rows read ({reasons})",
                    "the build", fix)

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from sia.dataset.demo import build_demo, cache_dir, demo_data_dir
-from sia.errors import InputError, Problem
 from sia.dataset.store import Dataset, current_build, open_dataset
+from sia.errors import InputError, Problem
 
 DATA_DIR_VARIABLE = "SIA_DATA_DIR"
 

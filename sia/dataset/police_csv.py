@@ -10,8 +10,8 @@ import hashlib
 import io
 import re
 import sys
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,11 +21,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from sia.categories import canonical_category
-from sia.errors import InputError, Problem
 from sia.dataset.geography import UK_LAT, UK_LON
-from sia.periods import MONTH_PATTERN
 from sia.dataset.report import MAX_LINES_KEPT, MalformedRows
 from sia.dataset.sources import StreetFile
+from sia.errors import InputError, Problem
+from sia.periods import MONTH_PATTERN
 
 # police.uk column -> column in the dataset. 'Reported by', 'LSOA name' and 'Context' are
 # not needed: the ward table names places, and Context is empty in every published file.

@@ -102,7 +102,7 @@ class IngestReport:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "IngestReport":
+    def from_dict(cls, d: dict) -> IngestReport:
         """The report as stored in a manifest; ValueError naming the first field of the
         wrong shape (a manifest is a file, and files get damaged)."""
         if not isinstance(d, dict):
@@ -114,7 +114,7 @@ class IngestReport:
         crime_types = d.get("unknown_crime_types", {})
         if not isinstance(crime_types, dict):
             raise ValueError("unknown_crime_types")
-        for name, n in crime_types.items():
+        for n in crime_types.values():
             _count(n, "unknown_crime_types")
         _texts(d.get("notes", []), "notes")
         if not isinstance(d.get("skipped_files", []), list) or not all(

@@ -13,13 +13,21 @@ import re
 import stat
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
+from sia.dataset.limits import (
+    MAX_BUILD_INPUT,
+    MAX_STREET_FILE,
+    MAX_STREET_FILES,
+    check_archive,
+    check_member,
+    copy_member,
+    require_file,
+    size_text,
+)
 from sia.errors import InputError, Problem
-from sia.dataset.limits import (MAX_BUILD_INPUT, MAX_STREET_FILE, MAX_STREET_FILES, check_archive,
-                                check_member, copy_member, require_file, size_text)
 
 STREET_FILE = re.compile(r"(?:^|/)([0-9]{4}-[0-9]{2})-([A-Za-z0-9-]+?)-street\.csv$")
 

@@ -18,7 +18,7 @@ import shutil
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -145,7 +145,7 @@ def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFra
         for stale in builds.glob(".staging-*"):
             shutil.rmtree(stale, ignore_errors=True)
         remove_stale_scratch(data_dir)
-        stamp = datetime.now(timezone.utc)
+        stamp = datetime.now(UTC)
         build_id = f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         staging = builds / f".staging-{build_id}"
         previous = _current_id(data_dir)

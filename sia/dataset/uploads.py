@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from sia.errors import InputError, Problem
 from sia.dataset.ingest import WardInputs, build_dataset
 from sia.dataset.limits import MB, size_text
-from sia.periods import parse_financial_year
 from sia.dataset.report import IngestReport
 from sia.dataset.store import scratch_folder
+from sia.errors import InputError, Problem
+from sia.periods import parse_financial_year
 
 FY_IN_NAME = re.compile(r"([0-9]{4}-[0-9]{2})")
 # What one session may upload: a file (server.maxUploadSize in .streamlit/config.toml), and

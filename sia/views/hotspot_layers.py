@@ -11,10 +11,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from sia.dataset.geography import WGS84
+from sia.analysis.hotspots import (
+    COLD_CLASSES,
+    HOT_CLASSES,
+    NO_NEIGHBOURS,
+    NOT_SIGNIFICANT,
+    distinct_places,
+    grid_units,
+    incident_points,
+    kernel_density,
+)
 from sia.analysis.hotspots.runs import HotspotRun
-from sia.analysis.hotspots.gistar import (COLD_CLASSES, HOT_CLASSES, NO_NEIGHBOURS, NOT_SIGNIFICANT, grid_units,
-                       distinct_places, incident_points, kernel_density)
+from sia.dataset.geography import WGS84
 
 # ColorBrewer RdBu, diverging and colour-blind safe: red hot, blue cold, darker = surer.
 CLASS_COLOURS = dict(zip(HOT_CLASSES, ("#b2182b", "#ef8a62", "#fddbc7")))

@@ -8,8 +8,8 @@ the wards on a plain background, which needs no internet.
 from __future__ import annotations
 
 import html
-import os
 import json
+import os
 import warnings
 
 import folium
@@ -19,8 +19,15 @@ import pandas as pd
 from folium.plugins import FastMarkerCluster
 
 from sia.dataset.geography import BNG, WGS84
-from sia.views.hotspot_layers import (HOTSPOT_CSS, DensityLayer, HotspotLayer, add_density_layer, add_hotspot_layer,
-                           density_legend_note, hotspot_legend)
+from sia.views.hotspot_layers import (
+    HOTSPOT_CSS,
+    DensityLayer,
+    HotspotLayer,
+    add_density_layer,
+    add_hotspot_layer,
+    density_legend_note,
+    hotspot_legend,
+)
 
 # ColorBrewer YlOrRd, 5 classes: sequential and colour-blind safe.
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")

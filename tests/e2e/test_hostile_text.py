@@ -8,8 +8,9 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
-from police_rows import row, write_street, write_test_wards
 from sia.dataset.ingest import WardInputs, build_dataset
+
+from police_rows import row, write_street, write_test_wards
 
 pytestmark = pytest.mark.e2e
 

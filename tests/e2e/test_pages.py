@@ -91,7 +91,7 @@ def test_clicking_normanton_on_the_map_selects_it(page, serve, real_data_dir):
 
 def test_a_link_opened_first_on_a_fresh_server_goes_through_app_navigation(page, real_data_dir, tmp_path):
     # Streamlit treats pages/ as old-style multipage until st.navigation has run once;
-    # sia.ui reroutes such a first request through app.py (see _run_through_app_navigation).
+    # sia.app.navigation reroutes such a first request through app.py (run_through_app_navigation).
     server = StreamlitServer({"SIA_DATA_DIR": str(real_data_dir), "SIA_CACHE_DIR": str(tmp_path)},
                              ARTIFACTS / "streamlit-fresh.log")
     try:

@@ -13,8 +13,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from sia.errors import InputError, Problem
 from sia.dataset.geography import BNG
+from sia.errors import InputError, Problem
 
 MAX_CELLS = 100_000  # Gi* and the map stay quick well below this
 MIN_CELL_M = 1.0

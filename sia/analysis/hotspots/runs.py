@@ -17,15 +17,29 @@ import geopandas as gpd
 import pandas as pd
 
 from sia.analysis.counts import crime_or_asb
-from sia.dataset.denominators import lsoa_population, population_column
-from sia.errors import InputError, Problem
 from sia.analysis.filters import Filters
-from sia.analysis.hotspots.gistar import (CONFIDENCE, PERMUTATIONS, SEED, GiStar, PatternRules, add_rates, count_by_grid,
-                       counts_from_placement, grid_units, place_in_polygons, hotspots_by_period, hotspots_gistar,
-                       incident_points, read_lsoa_units, ward_units)
+from sia.analysis.hotspots import (
+    CONFIDENCE,
+    PERMUTATIONS,
+    SEED,
+    GiStar,
+    PatternRules,
+    add_rates,
+    count_by_grid,
+    counts_from_placement,
+    grid_units,
+    hotspots_by_period,
+    hotspots_gistar,
+    incident_points,
+    place_in_polygons,
+    read_lsoa_units,
+    ward_units,
+)
 from sia.analysis.measures import select
-from sia.periods import require_held
+from sia.dataset.denominators import lsoa_population, population_column
 from sia.dataset.store import Dataset
+from sia.errors import InputError, Problem
+from sia.periods import require_held
 
 UNIT_NAMES = {"ward": "wards", "lsoa": "LSOAs", "grid": "grid cells"}
 OUTPUT_COLUMNS = ("unit_id", "unit_name", "count", "population", "rate", "neighbours", "gi_z",

@@ -14,13 +14,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.analysis.change import RateChange, rate_change
-from sia.dataset.denominators import population_column
 from sia.analysis.filters import ASB, CRIME, Filters
-from sia.analysis.measures import (comparable, comparison_basis, has_residents, months_counted, per_1000_a_year, select,
-                       ward_measures)
+from sia.analysis.measures import (
+    comparable,
+    comparison_basis,
+    has_residents,
+    months_counted,
+    per_1000_a_year,
+    select,
+    ward_measures,
+)
 from sia.analysis.priorities.register import INDICATORS, Priority, Register
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR
+from sia.dataset.denominators import population_column
 
 
 def indicator_filters(priority: Priority, fys: tuple[str, ...], like_for_like: bool = False,

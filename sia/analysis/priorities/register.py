@@ -15,9 +15,9 @@ import pandas as pd
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
 from sia.errors import InputError, Problem
+from sia.paths import ROOT
 from sia.periods import parse_financial_year
 
-ROOT = Path(__file__).resolve().parents[3]
 REGISTER = ROOT / "data" / "priorities.toml"
 DERBY_WARDS = ROOT / "geo" / "ward_reference_points.csv"  # the 17 wards of 2003-2023
 

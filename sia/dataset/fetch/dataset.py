@@ -11,16 +11,35 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sia.errors import InputError, Problem
+from sia.dataset.fetch.cache import DownloadCache
+from sia.dataset.fetch.http import (
+    MAX_RETRIES,
+    MAX_WAIT_S,
+    MIN_TIMEOUT_S,
+    HttpClient,
+    RetryPolicy,
+)
+from sia.dataset.fetch.ons import (
+    ONS,
+    ONS_BASE_URL,
+    WARDS_2019,
+    check_area_code,
+    fetch_ward_geography,
+    ward_vintage,
+)
+from sia.dataset.fetch.police_archive import (
+    POLICE,
+    POLICE_BASE_URL,
+    check_force,
+    check_months,
+    fetch_street_files,
+)
+from sia.dataset.fetch.progress import Progress, data_size
 from sia.dataset.ingest import WardInputs, build_dataset
 from sia.dataset.report import IngestReport
 from sia.dataset.sources import SourceSelection
-from sia.dataset.fetch.cache import DownloadCache
-from sia.dataset.fetch.http import MAX_RETRIES, MAX_WAIT_S, MIN_TIMEOUT_S, HttpClient, RetryPolicy
+from sia.errors import InputError, Problem
 from sia.periods import financial_year, fy_months
-from sia.dataset.fetch.ons import ONS, ONS_BASE_URL, WARDS_2019, check_area_code, fetch_ward_geography, ward_vintage
-from sia.dataset.fetch.police_archive import POLICE, POLICE_BASE_URL, check_force, check_months, fetch_street_files
-from sia.dataset.fetch.progress import Progress, data_size
 
 # police.uk's street-level data starts in December 2010.
 FIRST_POLICE_MONTH = "2010-12"

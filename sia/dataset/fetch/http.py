@@ -10,16 +10,16 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 import requests
 
-from sia.errors import InputError, Problem
 from sia.dataset.fetch.progress import Progress
+from sia.errors import InputError, Problem
 
 CHUNK = 256 * 1024
 USER_AGENT = "sia-derby-community-safety (python-requests)"
@@ -67,7 +67,7 @@ def _retry_after_seconds(value: str, default: float) -> float:
     if value.isascii() and value.isdigit():
         return float(value)
     try:  # the other form the header may take: an HTTP date
-        return (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+        return (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
     except (TypeError, ValueError):
         return default
 

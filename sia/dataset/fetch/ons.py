@@ -18,9 +18,9 @@ import json
 import re
 from dataclasses import dataclass
 
-from sia.errors import InputError, Problem
 from sia.dataset.fetch.cache import DownloadCache
 from sia.dataset.fetch.http import HttpClient, Service
+from sia.errors import InputError, Problem
 
 ONS_BASE_URL = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
 ONS = Service("the ONS ArcGIS services", "--ons-base-url", "SIA_ONS_BASE_URL")

@@ -15,11 +15,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sia.errors import InputError, Problem
 from sia.dataset.fetch.cache import DownloadCache
 from sia.dataset.fetch.http import HttpClient, RangesIgnored, Service
 from sia.dataset.fetch.rangefile import HttpRangeFile
 from sia.dataset.limits import copy_member
+from sia.errors import InputError, Problem
 
 POLICE_BASE_URL = "https://data.police.uk"
 POLICE = Service("data.police.uk", "--police-base-url", "SIA_POLICE_BASE_URL")

@@ -13,18 +13,38 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
-from sia.views import charts
-from sia.categories import CRIME_CATEGORIES
-from sia.errors import InputError, Problem
-from sia.dataset.denominators import deprivation_of
 from sia.analysis.filters import ASB, CRIME, MEASURES, Filters
-from sia.analysis.hotspots.runs import HotspotRun, hotspots_for_filters, unit_hotspot_sentence
-from sia.analysis.measures import (Selection, categories_against_city, comparable, comparison_basis, has_residents,
-                       monthly_series, per_1000_a_year, select, top_locations, ward_change, ward_measures)
-from sia.periods import fy_coverage, require_held
+from sia.analysis.hotspots.runs import (
+    HotspotRun,
+    hotspots_for_filters,
+    unit_hotspot_sentence,
+)
+from sia.analysis.measures import (
+    Selection,
+    categories_against_city,
+    comparable,
+    comparison_basis,
+    has_residents,
+    monthly_series,
+    per_1000_a_year,
+    select,
+    top_locations,
+    ward_change,
+    ward_measures,
+)
+from sia.analysis.priorities.evidence import (
+    change_between,
+    named_against_found,
+    volumes,
+    ward_ranking,
+)
 from sia.analysis.priorities.register import INDICATORS, Priority, Register
-from sia.analysis.priorities.evidence import change_between, named_against_found, volumes, ward_ranking
+from sia.categories import CRIME_CATEGORIES
+from sia.dataset.denominators import deprivation_of
 from sia.dataset.store import Dataset
+from sia.errors import InputError, Problem
+from sia.periods import fy_coverage, require_held
+from sia.views import charts
 from sia.views.wording import DATA_SOURCES, change_sentence, ordinal, plural
 
 CAVEAT_LOCATIONS = ("police.uk moves every incident to an anonymised map point on or near its street, "
@@ -310,7 +330,8 @@ def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
         brief.figures.append(KeyFigure(f"Incidents, {row.fy}", f"{row.count:,}",
                                        f"{row.per_month:,.1f} a month over {plural(row.months, 'month')}{rate}"))
         brief.narrative.append(f"In {row.fy} ({coverage[row.fy]}) Derby recorded "
-                               f"**{plural(row.count, 'incident')}** of these categories: {row.per_month:,.1f} a month{rate}.")
+                               f"**{plural(row.count, 'incident')}** of these categories: "
+                               f"{row.per_month:,.1f} a month{rate}.")
     if len(fys) == 2:
         found = change_between(dataset.incidents, priority, dataset.months, fys)
         if found is not None:

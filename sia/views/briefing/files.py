@@ -21,8 +21,8 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from sia.views.briefing.content import Briefing
 from sia.errors import InputError, Problem
+from sia.views.briefing.content import Briefing
 from sia.views.wording import LICENCE
 
 FORMATS = {".pdf": "application/pdf", ".html": "text/html"}
@@ -130,8 +130,8 @@ def briefing_html(brief: Briefing) -> str:
 
 @cache
 def _styles():
-    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
@@ -166,7 +166,15 @@ def briefing_pdf(brief: Briefing) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import (
+        Image,
+        KeepTogether,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     s = _styles()
     buffer = io.BytesIO()

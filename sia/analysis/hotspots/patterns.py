@@ -1,0 +1,100 @@
+"""Hotspot patterns across periods: persistent, emerging, former and intermittent hot and
+cold spots from Gi* in each month or year."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from sia.analysis.hotspots.gistar import SEED, hotspots_gistar, spatial_weights
+from sia.analysis.hotspots.units import count_by_grid, count_by_polygons
+from sia.errors import InputError, Problem
+
+PATTERNS = ("persistent hotspot", "emerging hotspot", "former hotspot", "intermittent hotspot",
+            "persistent coldspot", "emerging coldspot", "former coldspot", "intermittent coldspot",
+            "hot and cold", "no pattern")
+
+@dataclass(frozen=True)
+class PatternRules:
+    """When a unit's run of significant periods makes it a hot (or cold) spot pattern.
+
+    - ``hotspot_share``: a unit is a hotspot over a set of periods when significant in at
+      least this share of them (default 0.1: any period of ten or fewer);
+    - ``persistent_share``: persistent when significant in at least this share of all
+      periods (default 0.8);
+    - ``recent_share``: the last ``max(1, floor(recent_share x periods))`` periods are
+      'recent' (default 0.2), the others 'earlier'.
+
+    Emerging: a hotspot in the recent periods but not in the earlier ones. Former: the
+    reverse. Intermittent: a hotspot over all periods, but none of the above. A unit
+    that is both a hot and a cold spot pattern is 'hot and cold'.
+    """
+    hotspot_share: float = 0.1
+    persistent_share: float = 0.8
+    recent_share: float = 0.2
+
+    def check(self) -> None:
+        for name in ("hotspot_share", "persistent_share", "recent_share"):
+            value = getattr(self, name)
+            if not 0 < value < 1:
+                raise InputError(Problem(f"{name.replace('_', ' ')} {value:g} is not between 0 and 1",
+                                         f"--{name.replace('_', '-')}", "give a share such as 0.2"))
+
+    def recent_periods(self, n: int) -> int:
+        return max(1, math.floor(self.recent_share * n))
+
+def hotspot_classify(significance: pd.DataFrame, rules: PatternRules = PatternRules()) -> pd.Series:
+    """The pattern of each unit (row) over periods (columns, oldest first) whose cells say
+    +1 for a significant hotspot, -1 for a significant coldspot, 0 otherwise."""
+    rules.check()
+    n = significance.shape[1]
+    if n < 2:
+        raise InputError(Problem(f"only {n} period(s) with incidents", "the periods",
+                                 "patterns need two or more months or years"))
+    recent = rules.recent_periods(n)
+    if n - recent < 1:
+        recent = n - 1
+
+    def pattern(sig: pd.DataFrame, kind: str) -> pd.Series:
+        share_all = sig.mean(axis=1)
+        share_recent = sig.iloc[:, n - recent:].mean(axis=1)
+        share_earlier = sig.iloc[:, :n - recent].mean(axis=1)
+        out = pd.Series("no pattern", index=sig.index, dtype=object)
+        out[share_all >= rules.hotspot_share] = f"intermittent {kind}"
+        out[(share_earlier >= rules.hotspot_share) & (share_recent < rules.hotspot_share)] = f"former {kind}"
+        out[(share_recent >= rules.hotspot_share) & (share_earlier < rules.hotspot_share)] = f"emerging {kind}"
+        out[share_all >= rules.persistent_share] = f"persistent {kind}"
+        return out
+
+    hot = pattern(significance > 0, "hotspot")
+    cold = pattern(significance < 0, "coldspot")
+    return hot.where(cold == "no pattern", cold.where(hot == "no pattern", "hot and cold")).rename("pattern")
+
+def hotspots_by_period(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, period: str = "month", *,
+                       alpha: float = 0.05, rules: PatternRules = PatternRules(),
+                       correction: str = "fdr_bh", permutations: int = 0, seed: int = SEED,
+                       ) -> tuple[pd.Series, pd.DataFrame]:
+    """Gi* in each period (a column of ``points``: 'month' or 'fy'), then the pattern of
+    each unit. A unit is significant in a period when its adjusted p-value is below
+    ``alpha``. Periods without incidents are left out. Returns the patterns (indexed by
+    unit_id) and the per-period significance (+1 hot, -1 cold, 0)."""
+    if period not in points:
+        raise InputError(Problem(f"no period column {period!r}", "--across", "use month or fy"))
+    grid = "cell_size" in units.attrs
+    weights = spatial_weights(units)
+    columns = {}
+    for label, rows in points.groupby(points[period].astype(str), sort=True):
+        if not len(rows):
+            continue
+        counted = count_by_grid(rows, units) if grid else count_by_polygons(rows, units)
+        if counted["count"].sum() == 0 or np.ptp(counted["count"]) == 0:
+            continue
+        result = hotspots_gistar(counted, weights=weights, permutations=permutations, seed=seed,
+                                 correction=correction).table
+        significant = result["p_adjusted"] < alpha
+        columns[label] = np.where(significant, np.sign(result["gi_z"]), 0).astype(int)
+    significance = pd.DataFrame(columns, index=pd.Index(units["unit_id"], name="unit_id"))
+    return hotspot_classify(significance, rules), significance

@@ -1,0 +1,117 @@
+"""What hotspots are counted in: incidents as points in British National Grid, wards, LSOA
+polygons and grid cells as units, counts per unit (0 where none) and rates."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from sia.analysis.hotspots.grid import cell_of_points, make_grid
+from sia.analysis.hotspots.validation import (
+    check_overlap,
+    check_points,
+    check_same_crs,
+    check_units,
+)
+from sia.analysis.measures import per_1000_a_year
+from sia.dataset.geography import BNG, place_in_wards, read_boundaries
+from sia.errors import InputError, Problem
+
+LSOA_CODE_FIELD = re.compile(r"^LSOA[0-9]{2}CD$", re.IGNORECASE)
+
+LSOA_NAME_FIELD = re.compile(r"^LSOA[0-9]{2}NM$", re.IGNORECASE)
+
+def incident_points(incidents: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Incidents as points in British National Grid, keeping their columns."""
+    geometry = gpd.points_from_xy(incidents["lon"], incidents["lat"], crs="EPSG:4326").to_crs(BNG)
+    return gpd.GeoDataFrame(incidents.reset_index(drop=True), geometry=geometry, crs=BNG)
+
+def ward_units(wards: gpd.GeoDataFrame, population: str | None = None) -> gpd.GeoDataFrame:
+    """The dataset's wards as units (unit_id, unit_name, population, geometry) in BNG."""
+    units = gpd.GeoDataFrame({"unit_id": wards["ward_code"].to_numpy(),
+                              "unit_name": wards["ward_name"].to_numpy()},
+                             geometry=wards.geometry.to_crs(BNG).values, crs=BNG)
+    if population and population in wards:
+        units["population"] = wards[population].to_numpy(dtype=float)
+    return units
+
+def read_lsoa_units(path: Path) -> gpd.GeoDataFrame:
+    """LSOA polygons (ONS fields LSOA11CD/LSOA11NM, any year) as units in BNG."""
+    label = str(path)
+    gdf = read_boundaries(path, "LSOA")
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    code = next((c for c in columns if LSOA_CODE_FIELD.match(c)), None)
+    name = next((c for c in columns if LSOA_NAME_FIELD.match(c)), code)
+    if code is None:
+        raise InputError(Problem(f"no LSOA code field (such as LSOA11CD); fields are {', '.join(columns)}",
+                                 label, "give the LSOA boundaries as ONS publish them"))
+    if gdf.crs is None:
+        raise InputError(Problem("the LSOA file has no coordinate reference system", label,
+                                 "save it with its CRS (ONS files are EPSG:4326 or EPSG:27700)"))
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if gdf.crs.is_geographic and not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise InputError(Problem(
+            f"the coordinates (x {minx:,.0f} to {maxx:,.0f}) are not longitude and latitude, "
+            f"though the file says its CRS is {gdf.crs.to_string()}", label,
+            "save the file with the CRS its coordinates are in (e.g. EPSG:27700)"))
+    units = gpd.GeoDataFrame({"unit_id": gdf[code].astype(str).str.strip(),
+                              "unit_name": gdf[name].astype(str).str.strip()},
+                             geometry=gdf.geometry.values, crs=gdf.crs)
+    if len(units) and set(units.geom_type.dropna()) <= {"Polygon", "MultiPolygon"}:
+        units = units.to_crs(BNG)
+        units["geometry"] = shapely.make_valid(units.geometry.values)
+    check_units(units, label)
+    return units.sort_values("unit_id").reset_index(drop=True)
+
+def grid_units(area: gpd.GeoDataFrame, cell_size: float | None = None) -> gpd.GeoDataFrame:
+    """Grid cells over the area (e.g. the wards) in BNG; ``attrs['cell_size']`` in metres."""
+    return make_grid(area.to_crs(BNG), cell_size)
+
+def counts_from_placement(units: gpd.GeoDataFrame, index: np.ndarray) -> gpd.GeoDataFrame:
+    """Units with a ``count`` from each point's unit row (-1: outside every unit, counted
+    in ``attrs['outside']``)."""
+    out = units.copy()
+    out["count"] = np.bincount(index[index >= 0], minlength=len(units)).astype(np.int64)
+    out.attrs["outside"] = int((index < 0).sum())
+    return out
+
+def place_in_polygons(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, where: str = "areas",
+                      ) -> np.ndarray:
+    """Row of ``units`` holding each point, -1 for none.
+
+    The ingest rule for wards, applied to any polygons: point in polygon, and a point
+    outside every polygon but within 100 m of one goes to the nearest (police.uk's
+    anonymised points fall just outside generalised boundaries).
+    """
+    check_points(points)
+    check_units(units, where)
+    check_same_crs(points, units, where)
+    check_overlap(points, units, where)
+    lonlat = points.geometry.to_crs("EPSG:4326")
+    return place_in_wards(lonlat.x.to_numpy(), lonlat.y.to_numpy(), units.to_crs(BNG))[0]
+
+def count_by_polygons(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, where: str = "areas",
+                      ) -> gpd.GeoDataFrame:
+    """Units with a ``count`` of the points in each (0 for none); see ``place_in_polygons``."""
+    return counts_from_placement(units, place_in_polygons(points, units, where))
+
+def count_by_grid(points: gpd.GeoDataFrame, grid: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Grid cells with a ``count`` of the points in each (0 for none)."""
+    check_points(points)
+    check_units(grid, "grid")
+    check_same_crs(points, grid, "grid")
+    check_overlap(points, grid, "grid")
+    return counts_from_placement(grid, cell_of_points(points.geometry.x.to_numpy(), points.geometry.y.to_numpy(), grid))
+
+def add_rates(counts: gpd.GeoDataFrame, months: int) -> gpd.GeoDataFrame:
+    """``rate``: incidents per 1,000 residents a year (annualised from ``months``), NaN
+    where a unit has no population (or none is known)."""
+    out = counts.copy()
+    population = out["population"] if "population" in out else pd.Series(np.nan, index=out.index)
+    population = population.where(population > 0)
+    out["rate"] = per_1000_a_year(out["count"] / max(months, 1), population)
+    return out

@@ -1,0 +1,149 @@
+"""The filters every page shares, drawn in the sidebar and kept in step with the URL, and
+the pages' own view settings kept in the URL beside them."""
+from __future__ import annotations
+
+import streamlit as st
+
+from sia.analysis.filters import (
+    CRIME,
+    FILTER_KEYS,
+    INCIDENT_TYPES,
+    MEASURES,
+    Filters,
+    from_query_params,
+)
+from sia.analysis.measures import cover_different_months, measures_for
+from sia.categories import CRIME_CATEGORIES
+from sia.dataset.store import Dataset
+from sia.periods import MONTH_ABBREVIATIONS
+from sia.views.shown_text import markdown_text
+
+_WIDGETS = {"fys": "w_fys", "incident_type": "w_type", "crime_types": "w_crime",
+            "months": "w_months", "like_for_like": "w_lfl", "measure": "w_measure"}
+
+_LAST_PARAMS = "_sia_last_params"
+
+_KEPT = "_sia_filters"  # the last run's filters, which outlive a page switch
+
+def _normalised(params: dict) -> dict[str, list[str]]:
+    return {k: ([v] if isinstance(v, str) else list(v)) for k, v in params.items()}
+
+def _load_widgets(filters: Filters) -> None:
+    everything = {"crime_types": set(CRIME_CATEGORIES), "months": set(MONTH_ABBREVIATIONS)}
+    for field, key in _WIDGETS.items():
+        value = getattr(filters, field)
+        if field in everything and set(value) == everything[field]:
+            value = ()  # an empty choice reads as "all", which keeps the sidebar short
+        st.session_state[key] = list(value) if isinstance(value, tuple) else value
+    st.session_state["ward"] = filters.ward
+
+def sidebar(dataset: Dataset) -> Filters:
+    """The filters every page shares, drawn in the sidebar and mirrored in the URL: a
+    link that was opened (or an edited URL) sets them; a page switch keeps them."""
+    fys = dataset.financial_years
+    ward_names = sorted(dataset.wards["ward_name"])
+    params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    meaningful = {k: v for k, v in params.items() if k in FILTER_KEYS}
+    if meaningful and meaningful != st.session_state.get(_LAST_PARAMS):
+        parsed = from_query_params(meaningful, fys, ward_names)
+        _load_widgets(parsed.filters)
+        for note in parsed.notes:
+            st.toast(f"Link ignored: {markdown_text(note)}")
+    elif not meaningful and _KEPT in st.session_state:
+        # A page switch: the page links carry no query, and Streamlit drops the values of
+        # widgets a page has not drawn yet (each page draws this sidebar itself).
+        _load_widgets(st.session_state[_KEPT])
+    elif _WIDGETS["fys"] not in st.session_state:
+        _load_widgets(from_query_params({}, fys, ward_names).filters)
+
+    with st.sidebar:
+        st.caption("Synthetic demo data" if dataset.is_demo else
+                   f"police.uk data: {len(dataset.incidents):,} incidents")
+        chosen_fys = st.multiselect("Financial years", fys, key=_WIDGETS["fys"], max_selections=2,
+                                    help="Choose one year, or two to compare.") or fys[-1:]
+        st.radio("Incidents", list(INCIDENT_TYPES), format_func=INCIDENT_TYPES.get,
+                 key=_WIDGETS["incident_type"], horizontal=True,
+                 help="Anti-social behaviour is counted apart from crime, never added to it.")
+        if st.session_state[_WIDGETS["incident_type"]] == CRIME:
+            st.multiselect("Crime types", list(CRIME_CATEGORIES), key=_WIDGETS["crime_types"],
+                           placeholder="All crime types")
+        st.multiselect("Months of the year", list(MONTH_ABBREVIATIONS), key=_WIDGETS["months"],
+                       placeholder="All months")
+        # The switch matters only when the two years cover different months of the year.
+        if len(chosen_fys) == 2 and cover_different_months(dataset.months, _filters_from_widgets(chosen_fys)):
+            st.toggle("Like-for-like months", key=_WIDGETS["like_for_like"],
+                      help="Compare only the months of the year that both years cover.")
+        else:
+            st.session_state[_WIDGETS["like_for_like"]] = False
+        options = measures_for(dataset.wards, chosen_fys)
+        has_population = "rate" in options
+        if st.session_state.get(_WIDGETS["measure"]) not in options:
+            st.session_state[_WIDGETS["measure"]] = "count"
+        st.radio("Measure", options, format_func=MEASURES.get, key=_WIDGETS["measure"],
+                 help="Per month and per 1,000 residents a year let years that cover different "
+                      "months be compared." + ("" if has_population else
+                                               " Rates need ward populations, which this dataset lacks."))
+    filters = _filters_from_widgets(chosen_fys)
+    st.session_state[_KEPT] = filters
+    wanted = _normalised(filters.to_query_params())
+    st.session_state[_LAST_PARAMS] = dict(wanted)
+    # Keys the filters do not own (a page's own view settings) stay as they are.
+    wanted.update({k: v for k, v in params.items() if k not in FILTER_KEYS})
+    if _normalised(params) != wanted:
+        st.query_params.from_dict(wanted)
+    return filters
+
+def _filters_from_widgets(fys: list[str]) -> Filters:
+    state = st.session_state
+    crime_types = tuple(c for c in CRIME_CATEGORIES if c in state.get(_WIDGETS["crime_types"], []))
+    months = tuple(m for m in MONTH_ABBREVIATIONS if m in state.get(_WIDGETS["months"], []))
+    return Filters(fys=tuple(sorted(fys)),
+                   incident_type=state.get(_WIDGETS["incident_type"], CRIME),
+                   crime_types=crime_types or CRIME_CATEGORIES,
+                   months=months or MONTH_ABBREVIATIONS,
+                   like_for_like=bool(state.get(_WIDGETS["like_for_like"], False)),
+                   measure=state.get(_WIDGETS["measure"], "count"),
+                   ward=state.get("ward"))
+
+def select_ward(name: str | None) -> None:
+    """Make a ward the selected one (map click, ward picker); the URL follows."""
+    st.session_state["ward"] = name
+    if name:
+        st.query_params["ward"] = name
+    elif "ward" in st.query_params:
+        del st.query_params["ward"]
+    st.session_state[_LAST_PARAMS] = {k: st.query_params.get_all(k) for k in st.query_params.keys()
+                                      if k in FILTER_KEYS}
+
+_WRITTEN = "_sia_view_params"  # what each page setting last wrote to the URL (None: left out)
+
+_NEVER = object()
+
+def view_param(key: str, value: str | None, default: str | None = None) -> None:
+    """Keep one of a page's own view settings in the URL (left out at its default)."""
+    at_default = value is None or value == default
+    st.session_state.setdefault(_WRITTEN, {})[key] = None if at_default else value  # as the URL reads
+    if at_default:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+def view_setting(key: str, widget: str, options, default, from_url=lambda text: text) -> None:
+    """Before a page draws the keyed control ``widget`` of its own setting ``key``: start it
+    from the URL when the URL says something the control did not write itself (a link was
+    opened or edited), else keep the control's own value. Keyed controls keep a click on
+    the first try (an unkeyed one whose default came from the URL became a new widget
+    each time the URL changed, and lost the click)."""
+    asked = st.query_params.get(key)  # None: absent, the setting's default
+    value = from_url(asked) if asked is not None else default
+    if asked != st.session_state.get(_WRITTEN, {}).get(key, _NEVER) and value in options:
+        st.session_state[widget] = value
+    elif st.session_state.get(widget) not in options:
+        st.session_state[widget] = default
+
+
+def forget_filters() -> None:
+    """Let the sidebar start afresh from the (new) dataset's years on the next run."""
+    for key in [*_WIDGETS.values(), "ward", _LAST_PARAMS, _KEPT]:
+        st.session_state.pop(key, None)

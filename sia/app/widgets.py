@@ -1,0 +1,94 @@
+"""Widgets the pages share: tables in UK number formats with safe downloads, briefing-pack
+buttons, a download progress bar, and letting uploads go."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sia.dataset.fetch.progress import DrawnProgress
+from sia.views.briefing.files import FORMATS as PACK_FORMATS
+from sia.views.briefing.files import briefing_file
+from sia.views.exports import XLSX_MAX_ROWS, safe_csv, safe_xlsx
+
+NO_DATA = "–"
+
+_FORMATS = {"i": ("{:,.0f}", "%,d"), "u": ("{:,.0f}", "%,d"), "f": ("{:,.1f}", "%,.1f")}
+
+def download_buttons(table: pd.DataFrame, stem: str, what: str = "", index: bool = False) -> None:
+    """CSV and XLSX downloads of a table, safe to open in a spreadsheet (sia.exports). The
+    files are made only when clicked, and downloading does not rerun the page."""
+    row = st.container(horizontal=True, gap="small")
+    formats = [("CSV", "csv", "text/csv", safe_csv)]
+    if len(table) <= XLSX_MAX_ROWS:
+        formats.append(("XLSX", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        safe_xlsx))
+    for name, suffix, mimetype, write in formats:
+        row.download_button(f"{what} ({name})" if what else name,
+                            lambda write=write: write(table, index=index), f"{stem}.{suffix}", mimetype,
+                            on_click="ignore", type="tertiary", icon=":material/download:",
+                            key=f"{suffix}-{stem}")
+
+def briefing_buttons(make, stem: str, what: str) -> None:
+    """PDF and HTML briefing packs (sia.briefing) of ``what``: ``make`` builds the Briefing,
+    only when a button is clicked, and downloading does not rerun the page."""
+    row = st.container(horizontal=True, gap="small")
+    for name, suffix in (("PDF", ".pdf"), ("HTML", ".html")):
+        row.download_button(f"Briefing pack ({name})", lambda suffix=suffix: briefing_file(make(), suffix),
+                            f"{stem}{suffix}", PACK_FORMATS[suffix], on_click="ignore", icon=":material/description:",
+                            key=f"briefing{suffix}",
+                            help=f"A handout of {what}: key figures, a summary in words, charts and a ward "
+                                 "map, tables, caveats and sources, as "
+                                 f"{'a PDF' if suffix == '.pdf' else 'one HTML file'}. "
+                                 "Takes a few seconds to make.")
+
+def show_table(table, widths: dict[str, str] | None = None, download: str | None = None,
+               **kwargs) -> None:
+    """A table at its full height (no inner scrolling), in UK number formats (1,234 for
+    counts, 1,234.5 for rates) and a dash where there is no data; `widths` sets columns to
+    "small", "medium" or "large"; `download` names the files of CSV and XLSX downloads
+    below it (the table's own export is off in .streamlit/config.toml: it does not
+    neutralise formulas).
+
+    Streamlit shows missing numbers as 'None', so a column with gaps is shown as
+    right-aligned text; complete columns stay numeric (and sort as numbers)."""
+    shown, config = table.copy(), {}
+    for name, dtype in table.dtypes.items():
+        kind = "i" if str(dtype) == "Int64" else dtype.kind
+        if kind not in _FORMATS:
+            continue
+        text_format, number_format = _FORMATS[kind]
+        if table[name].isna().any():
+            shown[name] = [NO_DATA if pd.isna(v) else text_format.format(v) for v in table[name]]
+            config[name] = st.column_config.TextColumn(alignment="right")
+        else:
+            config[name] = st.column_config.NumberColumn(format=number_format)
+    for name, width in (widths or {}).items():
+        config[name] = {**config.get(name, st.column_config.Column()), "width": width}
+    st.dataframe(shown, width="stretch", height=35 * (len(table) + 1) + 3,
+                 column_config=config, **kwargs)
+    if download:
+        download_buttons(table, download, index=not kwargs.get("hide_index", False))
+
+class StreamlitProgress(DrawnProgress):
+    """Download progress in an ``st.progress`` bar."""
+
+    def __init__(self):
+        super().__init__()
+        self._bar = st.progress(0.0, text="Connecting...")
+
+    def draw(self, final: bool) -> None:
+        self._bar.progress(1.0 if final else self.share, text=self.describe())
+
+def release_uploads(files, round_key: str) -> None:
+    """Let the server's memory go of uploaded files (Streamlit keeps them for the session
+    otherwise) and start the uploaders afresh, whose keys carry ``round_key``'s number."""
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.scriptrunner_utils.script_run_context import (
+        get_script_run_ctx,
+    )
+
+    ctx = get_script_run_ctx()
+    if ctx is not None and isinstance(ctx.uploaded_file_mgr, MemoryUploadedFileManager):
+        for file in files:
+            ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=file.file_id)
+    st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
