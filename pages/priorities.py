@@ -13,7 +13,7 @@ from sia.app.widgets import briefing_buttons, show_table
 from sia.views import charts
 from sia.views.briefing.content import priority_briefing, priority_stem
 from sia.views.tables import evidence_summary
-from sia.views.wording import plural
+from sia.words import plural
 
 EARLIER, LATER = "2014-15", "2019-20"
 

@@ -13,7 +13,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"  # screenshots and server logs, ignored
 
 
 def unescaped(markdown: str) -> str:
-    """Markdown made safe by sia.shown_text.markdown_text, as a reader sees it."""
+    """Markdown made safe by sia.views.shown_text.markdown_text, as a reader sees it."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 

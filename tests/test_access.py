@@ -1,4 +1,4 @@
-"""Sign-in and the allowlist: the policy (sia.access), and every page run with AppTest
+"""Sign-in and the allowlist: the policy (sia.app.access), and every page run with AppTest
 signed out, signed in and allowed, signed in and not listed, and misconfigured.
 
 AppTest sets the viewer with ``at.user`` (read by the app as st.user) and the secrets with

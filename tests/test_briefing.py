@@ -12,7 +12,7 @@ from sia.dataset.ingest import WardInputs, build_dataset
 from sia.dataset.store import open_dataset
 from sia.views.briefing.content import priority_briefing, ward_briefing
 from sia.views.briefing.files import briefing_html, write_briefing
-from sia.views.wording import ordinal
+from sia.words import ordinal
 
 from police_rows import row, write_street, write_test_wards
 

@@ -131,7 +131,7 @@ def _measure_column(measure: str) -> str:
 def ward_change(table: pd.DataFrame, fys: tuple[str, ...]) -> pd.DataFrame:
     """Per ward: per-month figures in the first and last year, the change and its percent
     (per month, so years covering different months compare), and the exact Poisson test of
-    the counts over the months each year covers (sia.change.change_columns)."""
+    the counts over the months each year covers (sia.analysis.change.change_columns)."""
     return _before_after(table, "ward_name", fys[0], fys[-1])
 
 

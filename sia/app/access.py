@@ -21,7 +21,7 @@ sign in anyone with an account), so with sign-in on and no allowlist nobody is l
 Without ``[auth]`` the app is open. Malformed settings raise an InputError listing every
 problem, and the app then shows no data: a mistake in the settings never opens the app.
 
-No Streamlit here: sia.ui reads the secrets and ``st.user`` and applies this.
+No Streamlit here: sia.app.sign_in reads the secrets and ``st.user`` and applies this.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from sia.errors import InputError, Problem
-from sia.views.wording import plural
+from sia.words import plural
 
 AUTH, ACCESS = "auth", "access"
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")

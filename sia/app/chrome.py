@@ -9,7 +9,7 @@ from sia.analysis.measures import months_counted
 from sia.dataset.location import DATA_DIR_VARIABLE
 from sia.dataset.store import Dataset
 from sia.periods import fy_coverage
-from sia.views.wording import plural
+from sia.words import plural
 
 
 def data_banner(dataset: Dataset) -> None:

@@ -28,7 +28,7 @@ def app_access_policy() -> AccessPolicy:
 
 def viewer_may_load() -> bool:
     """Whether the viewer is a data steward, who may upload, fetch and rebuild the data
-    every viewer sees (sia.access); False when the settings cannot be read."""
+    every viewer sees (sia.app.access); False when the settings cannot be read."""
     try:
         return app_access_policy().may_load(st.user.to_dict())
     except InputError:

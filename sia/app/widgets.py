@@ -15,7 +15,7 @@ NO_DATA = "–"
 _FORMATS = {"i": ("{:,.0f}", "%,d"), "u": ("{:,.0f}", "%,d"), "f": ("{:,.1f}", "%,.1f")}
 
 def download_buttons(table: pd.DataFrame, stem: str, what: str = "", index: bool = False) -> None:
-    """CSV and XLSX downloads of a table, safe to open in a spreadsheet (sia.exports). The
+    """CSV and XLSX downloads of a table, safe to open in a spreadsheet (sia.views.exports). The
     files are made only when clicked, and downloading does not rerun the page."""
     row = st.container(horizontal=True, gap="small")
     formats = [("CSV", "csv", "text/csv", safe_csv)]
@@ -29,7 +29,7 @@ def download_buttons(table: pd.DataFrame, stem: str, what: str = "", index: bool
                             key=f"{suffix}-{stem}")
 
 def briefing_buttons(make, stem: str, what: str) -> None:
-    """PDF and HTML briefing packs (sia.briefing) of ``what``: ``make`` builds the Briefing,
+    """PDF and HTML briefing packs (sia.views.briefing) of ``what``: ``make`` builds the Briefing,
     only when a button is clicked, and downloading does not rerun the page."""
     row = st.container(horizontal=True, gap="small")
     for name, suffix in (("PDF", ".pdf"), ("HTML", ".html")):

@@ -11,7 +11,8 @@ import pandas as pd
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
 from sia.periods import MONTH_ABBREVIATIONS, fy_coverage, fy_months, months_in
-from sia.views.wording import plural, significance_cell
+from sia.views.wording import significance_cell
+from sia.words import plural
 
 ALL_CRIME = "All crime (excluding ASB)"
 

@@ -4,11 +4,6 @@ import math
 from sia.analysis.change import p_text
 
 
-def plural(n: int, word: str, plural_form: str | None = None) -> str:
-    """'1 month', '7 months', '1,204 incidents'."""
-    return f"{n:,} {word if n == 1 else (plural_form or word + 's')}"
-
-
 def change_sentence(change, first: str, last: str) -> str:
     """A row of measures.ward_change in words: '12.3 incidents a month in 2014-15, 15.0 in
     2019-20: up 22%, significant (p = 0.003)'."""
@@ -23,12 +18,6 @@ def significance_cell(significant: bool, p_value: float) -> str:
     if p_value is None or math.isnan(p_value):
         return "–"
     return f"{'yes' if significant else 'no'} (p {p_text(p_value)})"
-
-
-def ordinal(n: int) -> str:
-    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 # The attribution every output carries: the About page, briefing packs.

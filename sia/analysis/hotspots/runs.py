@@ -179,7 +179,7 @@ def study_units(dataset: Dataset, query: HotspotQuery, fy: str) -> gpd.GeoDataFr
 def unit_hotspot_sentence(run: HotspotRun, unit_name: str, subject: str, quote=str) -> str:
     """Whether one unit is a hotspot, in words (with **bold**), with the method and
     correction named. ``quote`` makes the unit's name safe for where the sentence goes
-    (sia.shown_text.markdown_text for Streamlit)."""
+    (sia.views.shown_text.markdown_text for Streamlit)."""
     row = run.gistar.table.set_index("unit_name").loc[unit_name]
     name = quote(unit_name)
     label = row["class"]

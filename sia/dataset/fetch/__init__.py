@@ -1,8 +1,8 @@
 """Fetching the real data for real users: police.uk archive zips and ONS boundaries.
 
-``fetch_dataset`` (in :mod:`sia.fetch.dataset`) downloads what a build needs into a
+``fetch_dataset`` (in :mod:`sia.dataset.fetch.dataset`) downloads what a build needs into a
 cache under the data directory and ingests it through the normal path
-(:func:`sia.ingest.build_dataset`). One concern a module:
+(:func:`sia.dataset.ingest.build_dataset`). One concern a module:
 
 - :mod:`.http`: HTTP with retries, backoff and clear errors;
 - :mod:`.rangefile`: a seekable file over HTTP range requests, for ``zipfile``;

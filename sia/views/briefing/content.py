@@ -2,7 +2,7 @@
 
 A Briefing is plain content (key figures, sentences, charts, tables, caveats, sources),
 made from the dataset by the same functions the dashboard's pages use, so the pack and
-the dashboard agree; sia.briefing_pack writes it as a PDF or one self-contained HTML file.
+the dashboard agree; sia.views.briefing.files writes it as a PDF or one self-contained HTML file.
 Every sentence is generated from the figures beside it.
 """
 from __future__ import annotations
@@ -45,7 +45,8 @@ from sia.dataset.store import Dataset
 from sia.errors import InputError, Problem
 from sia.periods import fy_coverage, require_held
 from sia.views import charts
-from sia.views.wording import DATA_SOURCES, change_sentence, ordinal, plural
+from sia.views.wording import DATA_SOURCES, change_sentence
+from sia.words import ordinal, plural
 
 CAVEAT_LOCATIONS = ("police.uk moves every incident to an anonymised map point on or near its street, "
                     "so places are approximate and several incidents often share one point.")

@@ -1,4 +1,4 @@
-"""A Briefing (sia.briefing) as a file to hand out: a PDF (reportlab) or one self-contained
+"""A Briefing (sia.views.briefing.content) as a file to hand out: a PDF (reportlab) or one self-contained
 HTML file. Charts are rendered to PNG by vl-convert, which carries Vega and Vega-Lite
 inside it, so nothing is fetched from the internet; both renderers use the Vera fonts
 that ship with reportlab, so the output does not depend on the fonts a server has.

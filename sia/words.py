@@ -1,0 +1,12 @@
+"""Counting in English, for every layer: '1 month', '7 months', '3rd'."""
+
+
+def plural(n: int, word: str, plural_form: str | None = None) -> str:
+    """'1 month', '7 months', '1,204 incidents'."""
+    return f"{n:,} {word if n == 1 else (plural_form or word + 's')}"
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
