@@ -51,7 +51,7 @@ from sia.dataset.sources import SourceSelection
 from sia.errors import InputError, Problem
 from sia.periods import MONTH_PATTERN, fy_months, parse_financial_year, require_held
 from sia.views.exports import neutralised
-from sia.views.wording import plural
+from sia.words import plural
 
 EXIT_INPUT = 2
 
@@ -116,11 +116,36 @@ def _add_denominators(parser: argparse.ArgumentParser, note: str = "") -> None:
                         help=f"English Indices of Deprivation by LSOA, e.g. 2019=iod2019.csv{note}")
 
 
+DATA_HELP = f"data directory (default: ${DATA_DIR_VARIABLE}, else the built-in demo)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m sia", description="Derby community safety data: build and query.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    data_help = f"data directory (default: ${DATA_DIR_VARIABLE}, else the built-in demo)"
+    for options, _ in COMMANDS.values():
+        options(sub)
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command][1](args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:  # output piped into 'head' and the like: not an error
+        sys.stdout = open(os.devnull, "w")
+        return 0
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}; check the path and its permissions",
+              file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _ingest_options(sub) -> None:
     ingest = sub.add_parser("ingest", help="build a dataset from police.uk files",
                             description="Read police.uk street-level CSVs, folders in the archive "
                                         "layout or archive zips; place every incident in a ward; "
@@ -141,6 +166,22 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--skip-malformed", action="store_true",
                         help="set malformed rows aside (counted in the report) instead of stopping")
 
+
+def _ingest(args) -> int:
+    selection = SourceSelection(
+        forces=frozenset(f.lower() for f in args.force),
+        months=frozenset(m for fy in args.fy for m in fy_months(fy)))
+    inputs = WardInputs(boundaries=args.wards, code_field=args.ward_code_field,
+                        name_field=args.ward_name_field, lsoa_lookup=args.lsoa_lookup,
+                        population=dict(args.population), imd=dict(args.imd))
+    build, report = build_dataset(args.sources, inputs, args.data_dir, selection=selection,
+                                  skip_malformed=args.skip_malformed)
+    print(f"dataset written to {build}")
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _fetch_options(sub) -> None:
     fetch = sub.add_parser("fetch", help="download police.uk and ONS data and build a dataset",
                            description="Download the months asked for from the data.police.uk "
                                        "archive zips (range requests read only the force's files) "
@@ -174,19 +215,46 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--skip-malformed", action="store_true",
                        help="set malformed rows aside (counted in the report) instead of stopping")
 
+
+def _fetch(args) -> int:
+    request = FetchRequest(
+        months=[m for fy in args.fy for m in fy_months(fy)] + args.month,
+        data_dir=args.data_dir, force=args.force, area=args.area.strip().upper(),
+        police_base_url=police_base_url(args.police_base_url),
+        ons_base_url=ons_base_url(args.ons_base_url),
+        population=dict(args.population), imd=dict(args.imd),
+        retry=retry_policy(args.retries, args.backoff, args.timeout),
+        skip_malformed=args.skip_malformed)
+    result = fetch_dataset(request, StderrProgress())
+    print("\n".join(result.summary))
+    print(f"dataset written to {result.build}")
+    print("\n".join(result.report.lines()))
+    return 0
+
+
+def _counts_options(sub) -> None:
     counts = sub.add_parser("counts", help="print incident counts")
-    counts.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
+    counts.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
     counts.add_argument("--by", action="append", default=[], choices=list(GROUPINGS))
     counts.add_argument("--fy", action="append", default=[], type=_financial_year)
     counts.add_argument("--crime-type", action="append", default=[], metavar="TYPE")
     counts.add_argument("--format", choices=["csv", "json"], default="csv")
 
+
+def _counts(args) -> int:
+    dataset = load(args.data_dir)
+    table = count_incidents(dataset.incidents, args.by, fy=args.fy, crime_types=args.crime_type)
+    _print_table(table, args.format)
+    return 0
+
+
+def _change_options(sub) -> None:
     change = sub.add_parser(
         "change", help="change between two years per ward and category, with an exact Poisson test",
         description="For two financial years: per ward and category (or per ward with --by ward), "
                     "the counts, incidents a month over the months each year covers, the rate "
                     "ratio with its 95% confidence interval and the exact Poisson test.")
-    change.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
+    change.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
     change.add_argument("--fy", action="append", default=[], type=_financial_year,
                         help="give twice, earlier first (default: the dataset's last two years)")
     change.add_argument("--crime-type", action="append", default=[], metavar="TYPE",
@@ -196,13 +264,42 @@ def build_parser() -> argparse.ArgumentParser:
                         help="count only the months of the year both years cover")
     change.add_argument("--format", choices=["csv", "json"], default="csv")
 
+
+def _change(args) -> int:
+    dataset = load(args.data_dir)
+    held = list(dataset.financial_years)
+    fys = tuple(args.fy) or tuple(held[-2:])
+    if len(fys) != 2 or fys[0] == fys[1]:
+        raise InputError(Problem(f"needs two different financial years, not {', '.join(fys) or 'none'}",
+                                 "--fy", "give --fy twice, e.g. --fy 2014-15 --fy 2019-20"))
+    require_held(fys, held)
+    categories = crime_or_asb(args.crime_type)
+    filters = Filters(fys=fys, incident_type=ASB if ANTI_SOCIAL_BEHAVIOUR in categories else CRIME,
+                      crime_types=tuple(c for c in categories if c != ANTI_SOCIAL_BEHAVIOUR) or CRIME_CATEGORIES,
+                      like_for_like=args.like_for_like)
+    selection = select(dataset.incidents, filters)
+    if args.by == "ward":
+        table = ward_change(ward_measures(selection, dataset.wards), fys).reset_index()
+    else:
+        table = change_by_ward_and_category(selection)
+    table = table.rename(columns={"ward_name": "ward", "before": f"per_month_{fys[0]}",
+                                  "after": f"per_month_{fys[1]}", "count_before": f"count_{fys[0]}",
+                                  "count_after": f"count_{fys[1]}"})
+    print(f"# {fys[0]} ({plural(selection.months_covered(fys[0]), 'month')}) to {fys[1]} "
+          f"({plural(selection.months_covered(fys[1]), 'month')}); exact Poisson test, each row alone",
+          file=sys.stderr)
+    _print_table(table, args.format)
+    return 0
+
+
+def _hotspots_options(sub) -> None:
     hot = sub.add_parser(
         "hotspots", help="Getis-Ord Gi* hotspots by ward, LSOA or grid cell",
         description="Count incidents per unit, test each unit with Getis-Ord Gi* (PySAL esda) and "
                     "print one row per unit: count, rate, Gi* z-score, p-values, the p-value "
                     "adjusted for multiple testing and the hot/cold class. A summary naming the "
                     "method goes to stderr.")
-    hot.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
+    hot.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
     hot.add_argument("--unit", choices=["ward", "lsoa", "grid"], default="ward")
     hot.add_argument("--cell-size", type=float, metavar="M",
                      help="grid cell size in metres (default: the shorter side of the area / 50, rounded)")
@@ -234,125 +331,6 @@ def build_parser() -> argparse.ArgumentParser:
                      help="share of periods, the latest, that are recent (default %(default)s)")
     hot.add_argument("--format", choices=["csv", "json"], default="csv")
 
-    demo = sub.add_parser("demo", help="write and ingest the synthetic demo data")
-    demo.add_argument("--data-dir", type=Path, metavar="DIR",
-                      help=f"default: {demo_data_dir()}")
-
-    report = sub.add_parser("report", help="print a dataset's ingest report")
-    report.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
-
-    priorities = sub.add_parser(
-        "priorities", help="the SIA priority register, the comparison of two years, the evidence",
-        description="List the SIA priorities; with --compare, which city priorities were retained, "
-                    "changed, added or dropped between two years; with --evidence, what the "
-                    "police.uk data shows for each priority with an indicator.")
-    priorities.add_argument("--compare", nargs=2, type=_financial_year, metavar=("EARLIER", "LATER"))
-    priorities.add_argument("--evidence", action="store_true",
-                            help="per priority and year: incidents, per month, rate, tested change")
-    priorities.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help + " (for --evidence)")
-    priorities.add_argument("--register", type=Path, default=REGISTER, metavar="FILE",
-                            help=f"default: {REGISTER.relative_to(REGISTER.parents[1])}")
-    priorities.add_argument("--format", choices=["text", "json", "csv"], default="text")
-
-    brief = sub.add_parser(
-        "brief", help="a briefing pack (PDF or HTML) for a ward or a priority",
-        description="Write a briefing pack to hand out: key figures, a summary in plain English, "
-                    "charts and a ward map as images, tables, caveats and sources. A .pdf opens "
-                    "in any viewer; a .html is one self-contained file.")
-    subject = brief.add_mutually_exclusive_group(required=True)
-    subject.add_argument("--ward", metavar="NAME", help="a ward, e.g. Normanton")
-    subject.add_argument("--priority", metavar="ID",
-                         help="a priority id from 'python -m sia priorities', e.g. asb-2019")
-    brief.add_argument("--fy", action="append", default=[], type=_financial_year,
-                       help="one year, or give twice to compare (default: the latest held; for a "
-                            "priority, its assessment's year)")
-    brief.add_argument("--out", type=Path, required=True, metavar="FILE", help="FILE.pdf or FILE.html")
-    brief.add_argument("--data-dir", type=Path, metavar="DIR", help=data_help)
-    brief.add_argument("--register", type=Path, default=REGISTER, metavar="FILE", help=argparse.SUPPRESS)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except InputError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        return EXIT_INPUT
-    except BrokenPipeError:  # output piped into 'head' and the like: not an error
-        sys.stdout = open(os.devnull, "w")
-        return 0
-    except OSError as exc:
-        where = f": {exc.filename}" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}; check the path and its permissions",
-              file=sys.stderr)
-        return EXIT_INPUT
-
-
-def _ingest(args) -> int:
-    selection = SourceSelection(
-        forces=frozenset(f.lower() for f in args.force),
-        months=frozenset(m for fy in args.fy for m in fy_months(fy)))
-    inputs = WardInputs(boundaries=args.wards, code_field=args.ward_code_field,
-                        name_field=args.ward_name_field, lsoa_lookup=args.lsoa_lookup,
-                        population=dict(args.population), imd=dict(args.imd))
-    build, report = build_dataset(args.sources, inputs, args.data_dir, selection=selection,
-                                  skip_malformed=args.skip_malformed)
-    print(f"dataset written to {build}")
-    print("\n".join(report.lines()))
-    return 0
-
-
-def _fetch(args) -> int:
-    request = FetchRequest(
-        months=[m for fy in args.fy for m in fy_months(fy)] + args.month,
-        data_dir=args.data_dir, force=args.force, area=args.area.strip().upper(),
-        police_base_url=police_base_url(args.police_base_url),
-        ons_base_url=ons_base_url(args.ons_base_url),
-        population=dict(args.population), imd=dict(args.imd),
-        retry=retry_policy(args.retries, args.backoff, args.timeout),
-        skip_malformed=args.skip_malformed)
-    result = fetch_dataset(request, StderrProgress())
-    print("\n".join(result.summary))
-    print(f"dataset written to {result.build}")
-    print("\n".join(result.report.lines()))
-    return 0
-
-
-def _counts(args) -> int:
-    dataset = load(args.data_dir)
-    table = count_incidents(dataset.incidents, args.by, fy=args.fy, crime_types=args.crime_type)
-    _print_table(table, args.format)
-    return 0
-
-
-def _change(args) -> int:
-    dataset = load(args.data_dir)
-    held = list(dataset.financial_years)
-    fys = tuple(args.fy) or tuple(held[-2:])
-    if len(fys) != 2 or fys[0] == fys[1]:
-        raise InputError(Problem(f"needs two different financial years, not {', '.join(fys) or 'none'}",
-                                 "--fy", "give --fy twice, e.g. --fy 2014-15 --fy 2019-20"))
-    require_held(fys, held)
-    categories = crime_or_asb(args.crime_type)
-    filters = Filters(fys=fys, incident_type=ASB if ANTI_SOCIAL_BEHAVIOUR in categories else CRIME,
-                      crime_types=tuple(c for c in categories if c != ANTI_SOCIAL_BEHAVIOUR) or CRIME_CATEGORIES,
-                      like_for_like=args.like_for_like)
-    selection = select(dataset.incidents, filters)
-    if args.by == "ward":
-        table = ward_change(ward_measures(selection, dataset.wards), fys).reset_index()
-    else:
-        table = change_by_ward_and_category(selection)
-    table = table.rename(columns={"ward_name": "ward", "before": f"per_month_{fys[0]}",
-                                  "after": f"per_month_{fys[1]}", "count_before": f"count_{fys[0]}",
-                                  "count_after": f"count_{fys[1]}"})
-    print(f"# {fys[0]} ({plural(selection.months_covered(fys[0]), 'month')}) to {fys[1]} "
-          f"({plural(selection.months_covered(fys[1]), 'month')}); exact Poisson test, each row alone",
-          file=sys.stderr)
-    _print_table(table, args.format)
-    return 0
-
 
 def _hotspots(args) -> int:
     from sia.analysis.hotspots.runs import UNIT_NAMES, HotspotQuery, run_hotspots
@@ -382,11 +360,22 @@ def _print_table(table, fmt: str) -> None:
         neutralised(table).to_csv(sys.stdout, index=False, lineterminator="\n")
 
 
+def _demo_options(sub) -> None:
+    demo = sub.add_parser("demo", help="write and ingest the synthetic demo data")
+    demo.add_argument("--data-dir", type=Path, metavar="DIR",
+                      help=f"default: {demo_data_dir()}")
+
+
 def _demo(args) -> int:
     build, report = build_demo(args.data_dir or demo_data_dir())
     print(f"synthetic demo dataset written to {build}")
     print("\n".join(report.lines()))
     return 0
+
+
+def _report_options(sub) -> None:
+    report = sub.add_parser("report", help="print a dataset's ingest report")
+    report.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
 
 
 def _report(args) -> int:
@@ -396,6 +385,21 @@ def _report(args) -> int:
     print(f"months: {', '.join(dataset.months)}")
     print("\n".join(dataset.report.lines()))
     return 0
+
+
+def _priorities_options(sub) -> None:
+    priorities = sub.add_parser(
+        "priorities", help="the SIA priority register, the comparison of two years, the evidence",
+        description="List the SIA priorities; with --compare, which city priorities were retained, "
+                    "changed, added or dropped between two years; with --evidence, what the "
+                    "police.uk data shows for each priority with an indicator.")
+    priorities.add_argument("--compare", nargs=2, type=_financial_year, metavar=("EARLIER", "LATER"))
+    priorities.add_argument("--evidence", action="store_true",
+                            help="per priority and year: incidents, per month, rate, tested change")
+    priorities.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP + " (for --evidence)")
+    priorities.add_argument("--register", type=Path, default=REGISTER, metavar="FILE",
+                            help=f"default: {REGISTER.relative_to(REGISTER.parents[1])}")
+    priorities.add_argument("--format", choices=["text", "json", "csv"], default="text")
 
 
 def _priorities(args) -> int:
@@ -424,6 +428,24 @@ def _priorities(args) -> int:
     return 0
 
 
+def _brief_options(sub) -> None:
+    brief = sub.add_parser(
+        "brief", help="a briefing pack (PDF or HTML) for a ward or a priority",
+        description="Write a briefing pack to hand out: key figures, a summary in plain English, "
+                    "charts and a ward map as images, tables, caveats and sources. A .pdf opens "
+                    "in any viewer; a .html is one self-contained file.")
+    subject = brief.add_mutually_exclusive_group(required=True)
+    subject.add_argument("--ward", metavar="NAME", help="a ward, e.g. Normanton")
+    subject.add_argument("--priority", metavar="ID",
+                         help="a priority id from 'python -m sia priorities', e.g. asb-2019")
+    brief.add_argument("--fy", action="append", default=[], type=_financial_year,
+                       help="one year, or give twice to compare (default: the latest held; for a "
+                            "priority, its assessment's year)")
+    brief.add_argument("--out", type=Path, required=True, metavar="FILE", help="FILE.pdf or FILE.html")
+    brief.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
+    brief.add_argument("--register", type=Path, default=REGISTER, metavar="FILE", help=argparse.SUPPRESS)
+
+
 def _brief(args) -> int:
     from sia.views.briefing.content import priority_briefing, ward_briefing
     from sia.views.briefing.files import check_pack_path, write_briefing
@@ -440,6 +462,10 @@ def _brief(args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "fetch": _fetch, "counts": _counts, "change": _change, "hotspots": _hotspots,
-            "demo": _demo,
-            "report": _report, "priorities": _priorities, "brief": _brief}
+# Each command: the function that adds its options, and the one that runs it.
+COMMANDS = {
+    "ingest": (_ingest_options, _ingest), "fetch": (_fetch_options, _fetch), "counts": (_counts_options, _counts),
+    "change": (_change_options, _change), "hotspots": (_hotspots_options, _hotspots),
+    "demo": (_demo_options, _demo), "report": (_report_options, _report),
+    "priorities": (_priorities_options, _priorities), "brief": (_brief_options, _brief),
+}
