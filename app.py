@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from sia.app.navigation import page_links
 from sia.app.sign_in import access_gate, gate_passed, signed_in_sidebar
 
 # A local icon: a ':material/...:' page icon makes browsers fetch the favicon from a
@@ -28,8 +29,9 @@ PAGES = [
 # pages stay registered, hidden, so that a link such as /ward?ward=Normanton shows that
 # screen rather than "page not found".
 allowed = access_gate()
-page = st.navigation(PAGES, position="sidebar" if allowed else "hidden")
+page = st.navigation(PAGES, position="hidden")  # the links are drawn below (sia.app.navigation)
 if allowed:
+    page_links(PAGES)
     signed_in_sidebar()
     with gate_passed():  # the page need not run the gate again
         page.run()  # each page draws the shared sidebar (sia.app.page.page_context)

@@ -1,4 +1,10 @@
 """About: how the figures are made, their caveats, and the data licences."""
+from sia.app.navigation import run_through_app_navigation
+
+# First, before the imports below (which take a moment on a freshly started server): a
+# link opened first must not show Streamlit's own page list meanwhile.
+run_through_app_navigation()
+
 import streamlit as st
 
 from sia.analysis.hotspots import CONTIGUITY_TOLERANCE_M, PERMUTATIONS, PatternRules

@@ -1,6 +1,12 @@
 """Data and quality: loading real data (upload, or fetch from police.uk), coverage of months,
 incidents by year and category, the ingest report, and downloads of the filtered tables.
 UI only: the figures and the builds come from the sia package."""
+from sia.app.navigation import run_through_app_navigation
+
+# First, before the imports below (which take a moment on a freshly started server): a
+# link opened first must not show Streamlit's own page list meanwhile.
+run_through_app_navigation()
+
 import pandas as pd
 import streamlit as st
 

@@ -1,6 +1,12 @@
 """Hotspot map: the ward choropleth of the chosen measure or the Getis-Ord Gi* hotspots by
 ward or grid cell, a kernel density layer, incident points on demand. Clicking a ward
 selects it for the side panel and the ward profile."""
+from sia.app.navigation import run_through_app_navigation
+
+# First, before the imports below (which take a moment on a freshly started server): a
+# link opened first must not show Streamlit's own page list meanwhile.
+run_through_app_navigation()
+
 from pathlib import Path
 
 import streamlit as st

@@ -1,5 +1,11 @@
 """Overview: headline figures per year, the monthly trend, the category mix, the ward
 ranking and the biggest changes."""
+from sia.app.navigation import run_through_app_navigation
+
+# First, before the imports below (which take a moment on a freshly started server): a
+# link opened first must not show Streamlit's own page list meanwhile.
+run_through_app_navigation()
+
 import streamlit as st
 
 from sia.analysis.filters import MEASURES

@@ -1,5 +1,11 @@
 """Priorities: the SIA priority sets of 2014-15 and 2019-20 side by side, and what the
 police.uk data says for each priority it can indicate."""
+from sia.app.navigation import run_through_app_navigation
+
+# First, before the imports below (which take a moment on a freshly started server): a
+# link opened first must not show Streamlit's own page list meanwhile.
+run_through_app_navigation()
+
 import pandas as pd
 import streamlit as st
 

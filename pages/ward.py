@@ -1,5 +1,11 @@
 """Ward profile: key figures and rank, categories against the city, monthly trend,
 deprivation, the places with most incidents, and change between the years."""
+from sia.app.navigation import run_through_app_navigation
+
+# First, before the imports below (which take a moment on a freshly started server): a
+# link opened first must not show Streamlit's own page list meanwhile.
+run_through_app_navigation()
+
 import pandas as pd
 import streamlit as st
 

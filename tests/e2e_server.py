@@ -21,6 +21,7 @@ class StreamlitServer:
     def __init__(self, env: dict, log: Path, args: tuple[str, ...] = ()):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        log.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),

@@ -24,10 +24,10 @@ def app_cache(monkeypatch, tmp_path, demo_data_dir) -> Path:
     monkeypatch.delenv("SIA_DATA_DIR", raising=False)
     monkeypatch.setenv("SIA_FETCH_RETRIES", "0")
     monkeypatch.setenv("SIA_IN_APP_LOADING", "1")  # one person's machine: its user is the steward
-    # AppTest runs a page on its own on reruns, which sia.ui answers with a rerun through
+    # AppTest runs a page on its own on reruns, which sia.app.navigation answers with a rerun through
     # app.py's navigation; that second run would lose a button's click. A real server runs
     # pages through app.py (tests/e2e checks it), so here the page simply runs.
-    monkeypatch.setattr("sia.app.page.run_through_app_navigation", lambda: None)
+    monkeypatch.setattr("sia.app.navigation.run_through_app_navigation", lambda: None)
     _data_dir.clear()
     yield cache
     _data_dir.clear()
@@ -156,7 +156,7 @@ def damaged(tmp_path, monkeypatch):
                              WardInputs(boundaries=write_test_wards(tmp_path / "w.geojson")), tmp_path / "data")
     (build / "manifest.json").write_text('{"format": 1, "mon')
     monkeypatch.setenv("SIA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr("sia.app.page.run_through_app_navigation", lambda: None)
+    monkeypatch.setattr("sia.app.navigation.run_through_app_navigation", lambda: None)
     from sia.app.loaders import _data_dir
     _data_dir.clear()
     yield tmp_path / "data"

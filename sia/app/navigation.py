@@ -1,5 +1,11 @@
-"""Keeping every page under app.py's st.navigation (the product card fixes a folder named
-pages/, which Streamlit would otherwise run as old-style pages)."""
+"""Keeping every page under app.py's st.navigation, and its links in the sidebar.
+
+The product card fixes a folder named pages/, which Streamlit runs as old-style multipage
+until some session has run st.navigation: until then it lists the files (app, about, data,
+map, ...) in the sidebar and runs a linked page on its own. So Streamlit's own page list is
+switched off (client.showSidebarNavigation = false in .streamlit/config.toml: it then lists
+nothing, old or new style), st.navigation runs with its pages hidden, and the sidebar's
+links are drawn here; a page opened first on a fresh server is sent through app.py."""
 from __future__ import annotations
 
 import streamlit as st
@@ -19,3 +25,10 @@ def run_through_app_navigation() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def page_links(pages) -> None:
+    """The pages' links at the top of the sidebar, in their order (the current one marked)."""
+    with st.sidebar.container(key="page_links"):
+        for page in pages:
+            st.page_link(page)

@@ -8,8 +8,7 @@ import streamlit as st
 
 from sia.analysis.filters import Filters
 from sia.analysis.measures import years_without_months
-from sia.app import loaders
-from sia.app.navigation import run_through_app_navigation
+from sia.app import loaders, navigation
 from sia.app.sidebar import forget_filters, sidebar
 from sia.app.sign_in import APP_NAME, access_gate, gate_passed_this_run
 from sia.dataset.store import Dataset
@@ -46,7 +45,7 @@ def dataset_or_problem() -> Dataset | None:
     """The configured dataset, or the demo (built on first use); None, with what is wrong
     and how to repair it shown, when it cannot be opened (the Data page then still offers
     its stewards a new build)."""
-    run_through_app_navigation()
+    navigation.run_through_app_navigation()
     if not gate_passed_this_run() and not access_gate():
         st.stop()
     try:

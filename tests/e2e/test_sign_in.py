@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 DATA_SELECTORS = ["[data-testid='stDataFrame']", "[data-testid='stMetric']",
                   "[data-testid='stVegaLiteChart']", "iframe[title='streamlit_folium.st_folium']",
-                  "[data-testid='stSidebarNav']", "[data-testid='stAlert']"]
+                  "[data-testid='stSidebarNav']", ".st-key-page_links", "[data-testid='stAlert']"]
 VIEWER = "analyst@derby.gov.uk"
 STEWARD = "data.steward@derby.gov.uk"
 # Who the provider signs in, and what it says of them (the id_token's claims).
