@@ -121,20 +121,20 @@ def wards_in_bng_without_crs(tmp):
     return ingest(tmp, src, wards=tmp / "bng.geojson"), "a GeoJSON without a \"crs\" member"
 
 
+def _two_wards(tmp, names, geometries) -> list[str]:
+    """Ingest one good row with wards E05000001 and E05000002 of these names and shapes."""
+    gdf = gpd.GeoDataFrame({"WD13CD": ["E05000001", "E05000002"], "WD13NM": names},
+                           geometry=geometries, crs="EPSG:27700").to_crs(4326)
+    gdf.to_file(tmp / "two.geojson")
+    return ingest(tmp, write_street(tmp / "s", "2014-04", [row()]), wards=tmp / "two.geojson")
+
+
 def ward_without_geometry(tmp):
-    gdf = gpd.GeoDataFrame({"WD13CD": ["E05000001", "E05000002"], "WD13NM": ["West", "East"]},
-                           geometry=[WEST, None], crs="EPSG:27700").to_crs(4326)
-    gdf.to_file(tmp / "null.geojson")
-    src = write_street(tmp / "s", "2014-04", [row()])
-    return ingest(tmp, src, wards=tmp / "null.geojson"), "1 feature has no geometry: East"
+    return _two_wards(tmp, ["West", "East"], [WEST, None]), "1 feature has no geometry: East"
 
 
 def two_codes_one_name(tmp):
-    gdf = gpd.GeoDataFrame({"WD13CD": ["E05000001", "E05000002"], "WD13NM": ["West", "West"]},
-                           geometry=[WEST, EAST], crs="EPSG:27700").to_crs(4326)
-    gdf.to_file(tmp / "dupe.geojson")
-    src = write_street(tmp / "s", "2014-04", [row()])
-    return (ingest(tmp, src, wards=tmp / "dupe.geojson"),
+    return (_two_wards(tmp, ["West", "West"], [WEST, EAST]),
             "a ward name is given to more than one ward ('West': 'E05000001', 'E05000002')")
 
 
