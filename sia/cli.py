@@ -1,4 +1,5 @@
-"""The command line: ``python -m sia ingest|fetch|counts|change|hotspots|demo|report|priorities|brief``.
+"""The command line: ``python -m sia`` ingest, fetch, counts, change, hotspots,
+concentration, stability, demo, report, priorities, brief.
 
 Problems with the input print one line each (what, where, what to do) and exit 2;
 nothing is written when an input is bad.
@@ -32,6 +33,7 @@ from sia.analysis.measures import (
 )
 from sia.analysis.priorities.evidence import evidence_table
 from sia.analysis.priorities.register import REGISTER, compare, load_register
+from sia.analysis.stability import TOP_SHARE, check_top_share
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
 from sia.dataset.demo import build_demo, demo_data_dir
 from sia.dataset.fetch.dataset import (
@@ -292,22 +294,39 @@ def _change(args) -> int:
     return 0
 
 
+def _add_units(parser: argparse.ArgumentParser) -> None:
+    """The options that say which incidents are counted in which units."""
+    parser.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
+    parser.add_argument("--unit", choices=["ward", "lsoa", "grid", "hex"], default="ward",
+                        help="wards, LSOAs (--lsoas), square grid cells or hexagons of equal area")
+    parser.add_argument("--cell-size", type=float, metavar="M",
+                        help="grid or hexagon cell size in metres; a hexagon has the area of a square of "
+                             "that side (default: the shorter side of the area / 50, rounded)")
+    parser.add_argument("--crime-type", action="append", default=[], metavar="TYPE",
+                        help="repeatable (default: all crime, without anti-social behaviour)")
+    parser.add_argument("--lsoas", type=Path, metavar="FILE",
+                        help="LSOA polygons for --unit lsoa, e.g. lsoa_2011_derby.geojson (LSOA11CD/LSOA11NM)")
+
+
+def _unit_query(args, **more):
+    from sia.analysis.hotspots.runs import GRIDS, UNIT_NAMES, HotspotQuery
+
+    if args.cell_size is not None and args.unit not in GRIDS:
+        raise InputError(Problem(f"a cell size is for grid cells, not {UNIT_NAMES[args.unit]}", "--cell-size",
+                                 "add --unit grid or --unit hex, or leave --cell-size out"))
+    return HotspotQuery(unit=args.unit, crime_types=tuple(args.crime_type), cell_size=args.cell_size,
+                        lsoas=args.lsoas, **more)
+
+
 def _hotspots_options(sub) -> None:
     hot = sub.add_parser(
-        "hotspots", help="Getis-Ord Gi* hotspots by ward, LSOA or grid cell",
+        "hotspots", help="Getis-Ord Gi* hotspots by ward, LSOA, grid cell or hexagon",
         description="Count incidents per unit, test each unit with Getis-Ord Gi* (PySAL esda) and "
                     "print one row per unit: count, rate, Gi* z-score, p-values, the p-value "
                     "adjusted for multiple testing and the hot/cold class. A summary naming the "
                     "method goes to stderr.")
-    hot.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
-    hot.add_argument("--unit", choices=["ward", "lsoa", "grid"], default="ward")
-    hot.add_argument("--cell-size", type=float, metavar="M",
-                     help="grid cell size in metres (default: the shorter side of the area / 50, rounded)")
+    _add_units(hot)
     hot.add_argument("--fy", type=_financial_year, help="financial year (default: the latest held)")
-    hot.add_argument("--crime-type", action="append", default=[], metavar="TYPE",
-                     help="repeatable (default: all crime, without anti-social behaviour)")
-    hot.add_argument("--lsoas", type=Path, metavar="FILE",
-                     help="LSOA polygons for --unit lsoa, e.g. lsoa_2011_derby.geojson (LSOA11CD/LSOA11NM)")
     hot.add_argument("--lsoa-population", type=Path, metavar="FILE",
                      help="residents by LSOA, for LSOA rates (e.g. pop_mid2019_lsoa_syoa_derby.csv)")
     hot.add_argument("--measure", choices=["count", "rate"], default="count",
@@ -333,20 +352,86 @@ def _hotspots_options(sub) -> None:
 
 
 def _hotspots(args) -> int:
-    from sia.analysis.hotspots.runs import UNIT_NAMES, HotspotQuery, run_hotspots
+    from sia.analysis.hotspots.runs import run_hotspots
 
-    if args.cell_size is not None and args.unit != "grid":
-        raise InputError(Problem(f"a cell size is for grid cells, not {UNIT_NAMES[args.unit]}", "--cell-size",
-                                 "add --unit grid, or leave --cell-size out"))
-    dataset = load(args.data_dir)
-    query = HotspotQuery(unit=args.unit, fy=args.fy, crime_types=tuple(args.crime_type),
-                         cell_size=args.cell_size, lsoas=args.lsoas, lsoa_population=args.lsoa_population,
-                         measure=args.measure, correction=args.correction, inference=args.inference,
-                         permutations=args.permutations, seed=args.seed, across=args.across,
-                         rules=PatternRules(args.hotspot_share, args.persistent_share, args.recent_share))
-    run = run_hotspots(dataset, query)
+    query = _unit_query(args, fy=args.fy, lsoa_population=args.lsoa_population,
+                        measure=args.measure, correction=args.correction, inference=args.inference,
+                        permutations=args.permutations, seed=args.seed, across=args.across,
+                        rules=PatternRules(args.hotspot_share, args.persistent_share, args.recent_share))
+    run = run_hotspots(load(args.data_dir), query)
     print(f"# {run.summary()}", file=sys.stderr)
     _print_table(run.table, args.format)
+    return 0
+
+
+def _concentration_options(sub) -> None:
+    conc = sub.add_parser(
+        "concentration", help="how concentrated incidents are over units: Lorenz curve and Gini",
+        description="For one financial year: the Gini coefficient of incidents over the units, the "
+                    "generalised Gini of Bernasco and Steenbeek (2017) for when incidents are fewer "
+                    "than units, the smallest share of units holding half the incidents, and the "
+                    "Lorenz curve (share of units, share of incidents; units with most first).")
+    _add_units(conc)
+    conc.add_argument("--fy", type=_financial_year, help="financial year (default: the latest held)")
+    conc.add_argument("--format", choices=["csv", "json"], default="csv",
+                      help="csv: the Lorenz curve, the figures on stderr; json: everything")
+
+
+def _concentration(args) -> int:
+    from sia.analysis.hotspots.runs import UNIT_NAMES, run_concentration
+
+    result, fy = run_concentration(load(args.data_dir), _unit_query(args, fy=args.fy))
+    summary = (f"{fy}: {result.incidents:,} incidents over {result.units:,} {UNIT_NAMES[args.unit]}; "
+               f"Gini {result.gini:.3f}, generalised Gini {result.generalised_gini:.3f}"
+               f"{' (fewer incidents than units: read the generalised one)' if result.sparse else ''}; "
+               f"half of the incidents in {result.share_of_units_for_half:.1%} of the {UNIT_NAMES[args.unit]}")
+    print(f"# {summary}", file=sys.stderr)
+    if args.format == "json":
+        json.dump({"fy": fy, "unit": args.unit, **result.to_dict()}, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        _print_table(pd.DataFrame(result.lorenz, columns=["share_of_units", "share_of_incidents"]), "csv")
+    return 0
+
+
+def _stability_options(sub) -> None:
+    stab = sub.add_parser(
+        "stability", help="do one year's top units predict another's: hit rate, PAI, Spearman",
+        description="Take the top share of units by incidents in the earlier year; report the hit "
+                    "rate (the share of the later year's incidents in them), the Predictive Accuracy "
+                    "Index (hit rate / share of the area they cover) and Spearman's rank correlation "
+                    "of unit counts between the years.")
+    _add_units(stab)
+    stab.add_argument("--from", dest="from_fy", required=True, type=_financial_year, metavar="FY",
+                      help="the earlier financial year, whose top units are taken")
+    stab.add_argument("--to", dest="to_fy", required=True, type=_financial_year, metavar="FY",
+                      help="the later financial year, whose incidents are predicted")
+    stab.add_argument("--top-share", type=_top_share, default=TOP_SHARE, metavar="S",
+                      help="share of units taken as the top (default %(default)s: the top 10%%)")
+    stab.add_argument("--format", choices=["csv", "json"], default="csv")
+
+
+def _top_share(text: str) -> float:
+    try:
+        return check_top_share(float(text))
+    except (ValueError, InputError):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1 (exclusive), such as 0.1") from None
+
+
+def _stability(args) -> int:
+    from sia.analysis.hotspots.runs import run_stability
+
+    result = run_stability(load(args.data_dir), _unit_query(args), args.from_fy, args.to_fy, args.top_share)
+    for caution in result.caution:
+        print(f"# caution: {caution}", file=sys.stderr)
+    figures = result.to_dict()
+    if args.format == "json":
+        json.dump({"unit": args.unit, **figures}, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        figures["top_units"] = " ".join(figures["top_units"])
+        figures["caution"] = "; ".join(figures["caution"])
+        _print_table(pd.DataFrame([{"unit": args.unit, **figures}]), "csv")
     return 0
 
 
@@ -466,6 +551,7 @@ def _brief(args) -> int:
 COMMANDS = {
     "ingest": (_ingest_options, _ingest), "fetch": (_fetch_options, _fetch), "counts": (_counts_options, _counts),
     "change": (_change_options, _change), "hotspots": (_hotspots_options, _hotspots),
+    "concentration": (_concentration_options, _concentration), "stability": (_stability_options, _stability),
     "demo": (_demo_options, _demo), "report": (_report_options, _report),
     "priorities": (_priorities_options, _priorities), "brief": (_brief_options, _brief),
 }

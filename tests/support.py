@@ -43,3 +43,18 @@ def run_sia(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "sia", *args], cwd=ROOT, capture_output=True,
                           text=True, env={**os.environ, **(env or {})}, timeout=300)
 
+
+def independent_lsoa_counts(data_dir, shared_data, fy):
+    """Crimes (not ASB) of one year placed in the LSOA polygons by geopandas' own join (not
+    the package's placement), and the polygons in British National Grid."""
+    import geopandas as gpd
+
+    from sia.dataset.store import open_dataset
+
+    incidents = open_dataset(data_dir).incidents
+    rows = incidents[(incidents["fy"] == fy) & (incidents["category"] != "Anti-social behaviour")]
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(rows["lon"], rows["lat"]), crs=4326).to_crs(27700)
+    lsoas = gpd.read_file(shared_data / "boundaries" / "lsoa_2011_derby.geojson").to_crs(27700)
+    joined = gpd.sjoin(points, lsoas[["LSOA11CD", "geometry"]], predicate="within")
+    joined = joined[~joined.index.duplicated()]
+    return joined["LSOA11CD"].value_counts().reindex(lsoas["LSOA11CD"], fill_value=0), lsoas

@@ -20,6 +20,7 @@ from sia.analysis.hotspots import (
     count_by_grid,
     count_by_polygons,
     grid_units,
+    hex_units,
     hotspot_classify,
     hotspots_gistar,
     incident_points,
@@ -199,6 +200,38 @@ def test_default_cell_size_and_grid_limit(real_data_dir):
     assert "use --cell-size 40 or larger" in message
     with pytest.raises(InputError, match="not a positive number"):
         grid_units(wards, 0)
+
+
+@pytest.mark.parametrize("cell_size", [250, 180])
+def test_hexagons_cover_the_area_once_each_of_the_stated_size(real_data_dir, cell_size):
+    wards = open_dataset(real_data_dir).wards.to_crs(BNG)
+    cells = hex_units(wards, cell_size)
+    np.testing.assert_allclose(cells.area, cell_size ** 2, rtol=1e-9)  # the area of the square
+    outline = shapely.union_all(wards.geometry.values)
+    covered = shapely.union_all(cells.geometry.values)
+    assert outline.difference(covered).area < 1e-6 * outline.area  # no gaps over the area
+    assert covered.area == pytest.approx(cells.area.sum(), rel=1e-9)  # no overlaps
+    assert cells["unit_id"].is_unique and cells.intersects(outline).all()  # only cells that touch it
+    # Inside, each hexagon has its six neighbours.
+    w = spatial_weights(cells)
+    inner = cells.geometry.buffer(cell_size).within(outline)
+    assert {w.cardinalities[i] for i in cells.loc[inner, "unit_id"]} == {6}
+
+
+def test_points_fall_in_the_hexagon_that_holds_them(real_data_dir):
+    wards = open_dataset(real_data_dir).wards.to_crs(BNG)
+    cells = hex_units(wards, 300)
+    rng = np.random.default_rng(3)
+    minx, miny, maxx, maxy = wards.total_bounds
+    xy = np.column_stack([rng.uniform(minx, maxx, 3_000), rng.uniform(miny, maxy, 3_000)])
+    xy = np.vstack([xy, shapely.get_coordinates(cells.geometry.values[:5])])  # corners, on edges
+    counted = count_by_grid(points(xy), cells)
+    joined = gpd.sjoin(points(xy), cells[["unit_id", "geometry"]], predicate="intersects")
+    joined = joined.sort_values("index_right", kind="stable")
+    joined = joined[~joined.index.duplicated()]  # a point on an edge counts once, in the first cell
+    independent = joined["unit_id"].value_counts().reindex(cells["unit_id"], fill_value=0)
+    np.testing.assert_array_equal(counted["count"].to_numpy(), independent.to_numpy())
+    assert counted["count"].sum() + counted.attrs["outside"] == len(xy)
 
 
 def test_kernel_density_bandwidth_rule_and_mass():

@@ -1,4 +1,4 @@
-"""Hotspot statistics on wards, LSOAs and grid cells: validation, units and the grid,
+"""Hotspot statistics on wards, LSOAs and grid cells (square or hexagonal): validation, units and the grid,
 Getis-Ord Gi*, kernel density, patterns across periods, and runs for a dataset."""
 from sia.analysis.hotspots.density import (  # noqa: F401
     bandwidth_rule,
@@ -37,6 +37,7 @@ from sia.analysis.hotspots.units import (  # noqa: F401
     count_by_polygons,
     counts_from_placement,
     grid_units,
+    hex_units,
     incident_points,
     place_in_polygons,
     read_lsoa_units,

@@ -2,7 +2,6 @@
 permutation p-values, a named multiple-testing correction and hot/cold classes."""
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -45,8 +44,9 @@ COLD_CLASSES = tuple(f"cold {c}" for _, c in CONFIDENCE)
 GI_CLASSES = (*HOT_CLASSES, NOT_SIGNIFICANT, *reversed(COLD_CLASSES), NO_NEIGHBOURS)
 
 def spatial_weights(units: gpd.GeoDataFrame, tolerance_m: float = CONTIGUITY_TOLERANCE_M):
-    """Binary weights: for grid cells (``attrs['cell_size']``), the cells whose centres are
-    within cell size x sqrt(2) (the 8 around a cell, as sfhotspot); for polygons, queen
+    """Binary weights: for grid cells (``attrs['neighbour_distance']``), the cells whose
+    centres are no further apart (the 8 around a square, as sfhotspot; the 6 around a
+    hexagon); for polygons, queen
     contiguity with a tolerance: polygons whose edges come within ``tolerance_m`` metres
     are neighbours. Generalised boundaries such as ONS's clipped LSOAs do not share
     vertices, so exact queen contiguity finds no neighbours at all there.
@@ -55,9 +55,9 @@ def spatial_weights(units: gpd.GeoDataFrame, tolerance_m: float = CONTIGUITY_TOL
 
     with warnings.catch_warnings():  # islands are reported by the caller, not warned about
         warnings.simplefilter("ignore")
-        if "cell_size" in units.attrs:
+        if "neighbour_distance" in units.attrs:
             centres = shapely.get_coordinates(units.geometry.centroid.values)
-            return DistanceBand(centres, threshold=units.attrs["cell_size"] * math.sqrt(2) * 1.001,
+            return DistanceBand(centres, threshold=units.attrs["neighbour_distance"] * 1.001,
                                 binary=True, ids=list(units["unit_id"]))
         if tolerance_m < 0:
             raise InputError(Problem(f"contiguity tolerance {tolerance_m:g} m is negative", "tolerance",
@@ -183,9 +183,11 @@ def hotspots_gistar(units: gpd.GeoDataFrame, variable: str = "count", *, weights
     table["p_sim"] = p_sim
     table["p_adjusted"] = p_adjusted
     table["class"] = gi_class(z, p_adjusted)
-    if "cell_size" in units.attrs:
-        described = (f"{units.attrs['cell_size']:g} m grid, neighbours within "
-                     f"{units.attrs['cell_size'] * math.sqrt(2):,.0f} m (the 8 adjacent cells)")
+    if "neighbour_distance" in units.attrs:
+        square = units.attrs["grid_type"] == "square"
+        described = (f"{units.attrs['cell_size']:g} m {'grid' if square else 'hexagonal grid (cells of equal area)'}, "
+                     f"neighbours within {units.attrs['neighbour_distance']:,.0f} m "
+                     f"(the {8 if square else 6} adjacent cells)")
     else:
         described = f"queen contiguity ({CONTIGUITY_TOLERANCE_M:g} m tolerance)"
     return GiStar(table=table, variable=variable, correction=correction, inference=inference,

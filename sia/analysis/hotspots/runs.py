@@ -1,8 +1,10 @@
-"""Hotspots for a dataset: what the ``hotspots`` command and the app's hotspot layers ask.
+"""Hotspots for a dataset: what the ``hotspots``, ``concentration`` and ``stability``
+commands and the app's hotspot layers ask.
 
 Picks the incidents (one financial year, some crime types), builds the units (the
-dataset's wards, LSOA polygons from a file, or a grid over the wards), counts, adds
-rates, runs Gi* and, if asked, the pattern across months or years.
+dataset's wards, LSOA polygons from a file, or a square or hexagonal grid over the wards),
+counts, adds rates, runs Gi* and, if asked, the pattern across months or years; or
+measures how concentrated the counts are, or how well one year's top units predict another's.
 
 LSOAs are assigned by point in polygon on the polygons given (as wards are at ingest),
 not by police.uk's own ``LSOA code``: the polygons are then the ones counted and tested,
@@ -16,6 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from sia.analysis.concentration import Concentration, concentration
 from sia.analysis.counts import crime_or_asb
 from sia.analysis.filters import Filters
 from sia.analysis.hotspots import (
@@ -28,6 +31,7 @@ from sia.analysis.hotspots import (
     count_by_grid,
     counts_from_placement,
     grid_units,
+    hex_units,
     hotspots_by_period,
     hotspots_gistar,
     incident_points,
@@ -36,19 +40,21 @@ from sia.analysis.hotspots import (
     ward_units,
 )
 from sia.analysis.measures import select
+from sia.analysis.stability import TOP_SHARE, Stability, check_top_share, stability
 from sia.dataset.denominators import lsoa_population, population_column
 from sia.dataset.store import Dataset
 from sia.errors import InputError, Problem
 from sia.periods import require_held
 
-UNIT_NAMES = {"ward": "wards", "lsoa": "LSOAs", "grid": "grid cells"}
+UNIT_NAMES = {"ward": "wards", "lsoa": "LSOAs", "grid": "grid cells", "hex": "hexagons"}
+GRIDS = ("grid", "hex")
 OUTPUT_COLUMNS = ("unit_id", "unit_name", "count", "population", "rate", "neighbours", "gi_z",
                   "p_value", "p_sim", "p_adjusted", "class", "correction", "pattern")
 
 
 @dataclass(frozen=True)
 class HotspotQuery:
-    unit: str = "ward"  # ward | lsoa | grid
+    unit: str = "ward"  # ward | lsoa | grid | hex
     fy: str | None = None  # default: the latest year held
     crime_types: tuple[str, ...] = ()  # default: all crime (ASB is never mixed in silently)
     cell_size: float | None = None
@@ -102,16 +108,62 @@ class HotspotRun:
         return "; ".join(parts)
 
 
-def run_hotspots(dataset: Dataset, query: HotspotQuery) -> HotspotRun:
-    """The command's selection: one financial year, the crime types asked (or all crime)."""
+def year_rows(dataset: Dataset, fy: str | None, crime_types: tuple[str, ...]) -> tuple[pd.DataFrame, str, int]:
+    """The commands' selection: the incidents of one financial year (default: the latest
+    held) of the crime types asked (or all crime), the year, and the months it covers."""
     held = dataset.financial_years
-    fy = query.fy or held[-1]
+    fy = fy or held[-1]
     require_held([fy], held)
-    categories = crime_or_asb(list(query.crime_types))
+    categories = crime_or_asb(list(crime_types))
     incidents = dataset.incidents
     rows = incidents[(incidents["fy"] == fy) & incidents["category"].isin(categories)]
     months = int(incidents.loc[incidents["fy"] == fy, "month"].nunique())
+    return rows, fy, months
+
+
+def run_hotspots(dataset: Dataset, query: HotspotQuery) -> HotspotRun:
+    rows, fy, months = year_rows(dataset, query.fy, query.crime_types)
     return hotspots_for_rows(dataset, rows, fy, months, query)
+
+
+def unit_counts(dataset: Dataset, rows: pd.DataFrame, fy: str, query: HotspotQuery,
+                ) -> tuple[gpd.GeoDataFrame, float | None]:
+    """The query's units (BNG) with a ``count`` of ``rows`` in each, and for LSOAs the share
+    of incidents whose LSOA found agrees with police.uk's own code."""
+    units = study_units(dataset, query, fy)
+    points = incident_points(rows)
+    if query.unit in GRIDS:
+        return count_by_grid(points, units), None
+    placed = place_in_polygons(points, units, str(query.lsoas or "wards"))
+    agreement = None
+    if query.unit == "lsoa":
+        found = placed >= 0
+        agreement = float((units["unit_id"].to_numpy()[placed[found]]
+                           == points["lsoa_code"].astype(str).to_numpy()[found]).mean())
+    return counts_from_placement(units, placed), agreement
+
+
+def run_concentration(dataset: Dataset, query: HotspotQuery) -> tuple[Concentration, str]:
+    """How concentrated the year's incidents are over the query's units, and the year."""
+    rows, fy, _ = year_rows(dataset, query.fy, query.crime_types)
+    counted, _ = unit_counts(dataset, rows, fy, query)
+    return concentration(counted["count"].to_numpy()), fy
+
+
+def run_stability(dataset: Dataset, query: HotspotQuery, from_fy: str, to_fy: str,
+                  top_share: float = TOP_SHARE) -> Stability:
+    """How well the top units of ``from_fy`` predict where ``to_fy``'s incidents fall (the
+    units are those of ``from_fy``: for wards, the dataset's; for grids, over the wards)."""
+    check_top_share(top_share)
+    earlier_rows, from_fy, _ = year_rows(dataset, from_fy, query.crime_types)
+    later_rows, to_fy, _ = year_rows(dataset, to_fy, query.crime_types)
+    earlier, _ = unit_counts(dataset, earlier_rows, from_fy, query)
+    later, _ = unit_counts(dataset, later_rows, from_fy, query)
+    index = pd.Index(earlier["unit_id"], name="unit_id")
+    return stability(pd.Series(earlier["count"].to_numpy(), index=index),
+                     pd.Series(later["count"].to_numpy(), index=index),
+                     pd.Series(earlier.geometry.area.to_numpy(), index=index),
+                     from_fy, to_fy, top_share)
 
 
 @dataclass(frozen=True)
@@ -138,25 +190,14 @@ def hotspots_for_rows(dataset: Dataset, rows: pd.DataFrame, fy: str, months: int
     if len(rows) == 0:
         raise InputError(Problem(f"no incidents of the chosen types in {fy}", "the selection",
                                  "choose another financial year or more crime types"))
-    units = study_units(dataset, query, fy)
-    points = incident_points(rows)
-    agreement = None
-    if query.unit == "grid":
-        counted = count_by_grid(points, units)
-    else:
-        placed = place_in_polygons(points, units, str(query.lsoas or "wards"))
-        counted = counts_from_placement(units, placed)
-        if query.unit == "lsoa":
-            found = placed >= 0
-            agreement = float((units["unit_id"].to_numpy()[placed[found]]
-                               == points["lsoa_code"].astype(str).to_numpy()[found]).mean())
+    counted, agreement = unit_counts(dataset, rows, fy, query)
     counted = add_rates(counted, months)
     result = hotspots_gistar(counted, query.measure, permutations=query.permutations, seed=query.seed,
                              correction=query.correction, inference=query.inference)
     patterns = None
     if query.across:
         # A unit is significant in a period at the strictest level the classes show.
-        patterns, _ = hotspots_by_period(points, units, query.across, alpha=CONFIDENCE[1][0],
+        patterns, _ = hotspots_by_period(incident_points(rows), counted, query.across, alpha=CONFIDENCE[1][0],
                                          rules=query.rules, correction=query.correction)
     return HotspotRun(gistar=result, units=counted, fy=fy, months=months, unit=query.unit,
                       outside=counted.attrs.get("outside", 0), lsoa_agreement=agreement, patterns=patterns)
@@ -167,6 +208,8 @@ def study_units(dataset: Dataset, query: HotspotQuery, fy: str) -> gpd.GeoDataFr
         return ward_units(dataset.wards, population_column(fy))
     if query.unit == "grid":
         return grid_units(dataset.wards, query.cell_size)
+    if query.unit == "hex":
+        return hex_units(dataset.wards, query.cell_size)
     if query.lsoas is None:
         raise InputError(Problem("LSOA hotspots need the LSOA polygons", "--unit lsoa",
                                  "pass --lsoas FILE, e.g. ../shared/data/boundaries/lsoa_2011_derby.geojson"))

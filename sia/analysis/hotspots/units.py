@@ -1,5 +1,5 @@
 """What hotspots are counted in: incidents as points in British National Grid, wards, LSOA
-polygons and grid cells as units, counts per unit (0 where none) and rates."""
+polygons, square and hexagonal grid cells as units, counts per unit (0 where none) and rates."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from sia.analysis.hotspots.grid import cell_of_points, make_grid
+from sia.analysis.hotspots.grid import cell_of_points, make_grid, make_hex_grid
 from sia.analysis.hotspots.validation import (
     check_overlap,
     check_points,
@@ -70,6 +70,10 @@ def read_lsoa_units(path: Path) -> gpd.GeoDataFrame:
 def grid_units(area: gpd.GeoDataFrame, cell_size: float | None = None) -> gpd.GeoDataFrame:
     """Grid cells over the area (e.g. the wards) in BNG; ``attrs['cell_size']`` in metres."""
     return make_grid(area.to_crs(BNG), cell_size)
+
+def hex_units(area: gpd.GeoDataFrame, cell_size: float | None = None) -> gpd.GeoDataFrame:
+    """Hexagonal cells over the area in BNG, each of the area of a ``cell_size`` square."""
+    return make_hex_grid(area.to_crs(BNG), cell_size)
 
 def counts_from_placement(units: gpd.GeoDataFrame, index: np.ndarray) -> gpd.GeoDataFrame:
     """Units with a ``count`` from each point's unit row (-1: outside every unit, counted
