@@ -5,7 +5,10 @@ expander labels and help as Markdown, so a ward name such as ``![x](http://host/
 would make every viewer's browser fetch an outside image. :func:`markdown_text` is the one
 place such text is escaped: every ASCII punctuation mark gets a backslash (CommonMark shows
 an escaped mark as itself, so ``*``, ``[``, ``<``, ``$`` and ``:`` lose their meaning) and
-line breaks and control characters become spaces. Use it where text from outside is put
+line breaks and control characters become spaces. Escapes do not stop GitHub-style
+autolinks, which Streamlit's renderer makes of bare ``http://...``, ``www.`` and e-mail
+text: an invisible word joiner (U+2060) after the scheme or ``www`` and before ``@`` keeps
+such text a plain string to the reader's eye, and not a link. Use it where text from outside is put
 into Markdown, and only there: tables, charts and file names take text as it is.
 
 :func:`without_paths` keeps the server's folders out of what viewers read: absolute paths
@@ -20,6 +23,9 @@ from sia.paths import ROOT
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+# Where GFM's autolink literals start: a scheme before ':', 'www' before '.', and '@'.
+_AUTOLINK = re.compile(r"(?i)(?:(https?|ftp|mailto|xmpp)(?=:)|(www)(?=\.)|(?=@))")
+WORD_JOINER = "\u2060"
 # An absolute path: a '/' at the start or after a space, quote, '(' or '=' (so not a URL's
 # path, nor '</b>'), running to the next space, quote or punctuation that ends a phrase.
 _ABSOLUTE_PATH = re.compile(r"(?:^|(?<=[\s'\"(=]))/[^\s'\"(),;]+")
@@ -27,7 +33,8 @@ _ABSOLUTE_PATH = re.compile(r"(?:^|(?<=[\s'\"(=]))/[^\s'\"(),;]+")
 
 def markdown_text(text) -> str:
     """``text`` as Markdown that renders as the text itself, on one line."""
-    return _PUNCTUATION.sub(r"\\\1", _CONTROL.sub(" ", str(text)))
+    plain = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2) or "") + WORD_JOINER, _CONTROL.sub(" ", str(text)))
+    return _PUNCTUATION.sub(r"\\\1", plain)
 
 
 def without_paths(text) -> str:
