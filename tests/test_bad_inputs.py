@@ -245,6 +245,22 @@ def an_archive_stating_too_many_members(tmp):
     return ingest(tmp, archive), "holds 60,000 members, more than the 50,000"
 
 
+def an_archive_whose_directory_lists_more_than_it_states(tmp):
+    """An end record stating 1 member over a directory of 300,000 entries: zipfile would read
+    them all (gigabytes for millions), so the directory's stated size is refused."""
+    archive = tmp / "lying.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("2014-04/2014-04-derbyshire-street.csv", csv_text([row()]))
+    data = archive.read_bytes()
+    end = data.rfind(b"PK\x05\x06")
+    start = int.from_bytes(data[end + 16:end + 20], "little")
+    entries = data[start:end] * 300_000
+    record = bytearray(data[end:])
+    record[12:16] = len(entries).to_bytes(4, "little")  # the directory's size; the count stays 1
+    archive.write_bytes(data[:start] + entries + bytes(record))
+    return ingest(tmp, archive), "lists far more files than it says"
+
+
 def _ward_file(tmp, change) -> Path:
     wards = json.loads(write_test_wards(tmp / "w.geojson").read_text())
     change(wards["features"])
@@ -291,6 +307,7 @@ def a_month_in_other_digits(tmp):
 
 CORPUS = [nul_after_a_longitude, not_utf8_on_a_row_of_the_wrong_shape, a_line_of_three_megabytes,
           a_quote_left_open_on_the_last_line, a_file_the_selection_leaves_out, an_archive_stating_too_many_members,
+          an_archive_whose_directory_lists_more_than_it_states,
           a_ward_vertex_that_is_nan, a_ward_ring_with_no_area, two_wards_named_alike_but_for_an_invisible_space,
           a_cell_size_below_any_number, an_area_code_in_other_digits, a_month_in_other_digits,
           brief_for_an_empty_ward_name, cell_size_larger_than_the_area, stray_quote, text_not_utf8, zip_bomb,

@@ -39,6 +39,10 @@ RATIO_FROM = 1 * MB
 MAX_RATIO = 100
 # A police.uk archive holds 36 months of three files for each of 45 forces: under 5,000.
 MAX_MEMBERS = 50_000
+# Its directory: an entry is 46 bytes and the name (about 40 for police.uk, such as
+# '2019-09/2019-09-derbyshire-street.csv'), with room for extra fields. zipfile reads every
+# entry the directory holds, whatever count the end record states.
+MAX_DIRECTORY = MAX_MEMBERS * 256
 # The street files one build reads: 36 months of every force is about 1,600.
 MAX_STREET_FILES = 5_000
 BLOCK = 1 * MB
@@ -67,9 +71,11 @@ def require_file(path: Path, what: str, fix: str, limit: int | None = None) -> N
 
 
 def check_archive(archive: Path) -> None:
-    """Refuse an archive that says it has more members than any police.uk archive holds,
-    from its end record alone: zipfile would read every entry of the directory first (three
-    million entries take gigabytes). The end record is read by zipfile's own reader."""
+    """Refuse an archive that says it has more members than any police.uk archive holds, or
+    a directory larger than they would take, from its end record alone: zipfile would read
+    every entry of the directory first (three million entries take gigabytes of memory),
+    counting entries by the directory's size, not by the stated count. The end record is
+    read by zipfile's own reader."""
     with open(archive, "rb") as f:
         try:
             end = zipfile._EndRecData(f)  # the stdlib's reader of the (zip64) end record
@@ -78,10 +84,15 @@ def check_archive(archive: Path) -> None:
     if end is None:
         raise InputError(Problem("not a readable zip archive (no end of central directory)", str(archive),
                                  "download the archive again"))
-    entries = end[zipfile._ECD_ENTRIES_TOTAL]
+    entries, directory = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
     if entries > MAX_MEMBERS:
         raise InputError(Problem(f"holds {entries:,} members, more than the {MAX_MEMBERS:,} "
                                  "a police.uk archive could hold", str(archive),
+                                 "give a data.police.uk archive, or the street files themselves"))
+    if directory > MAX_DIRECTORY:
+        raise InputError(Problem(f"has a directory of {size_text(directory)}, more than the "
+                                 f"{size_text(MAX_DIRECTORY)} of {MAX_MEMBERS:,} members: it lists far "
+                                 "more files than it says", str(archive),
                                  "give a data.police.uk archive, or the street files themselves"))
 
 
