@@ -283,6 +283,17 @@ def a_ward_ring_with_no_area(tmp):
         "1 feature has no area"
 
 
+def a_ward_boundary_that_crosses_itself(tmp):
+    """A bow-tie: repairing it would give two triangles of another area, so it is refused."""
+    def change(features):
+        ring = features[0]["geometry"]["coordinates"][0]
+        xs, ys = sorted({x for x, _ in ring}), sorted({y for _, y in ring})
+        features[0]["geometry"]["coordinates"] = [[[xs[0], ys[0]], [xs[-1], ys[-1]], [xs[-1], ys[0]],
+                                                   [xs[0], ys[-1]], [xs[0], ys[0]]]]
+    return ingest(tmp, write_street(tmp / "s", "2014-04", [row()]), wards=_ward_file(tmp, change)), \
+        "1 feature has a boundary that crosses itself: West (repairing it would change its area by more than 1%"
+
+
 def two_wards_named_alike_but_for_an_invisible_space(tmp):
     def change(features):
         features[1]["properties"]["WD13NM"] = "West\u200b"
@@ -308,7 +319,8 @@ def a_month_in_other_digits(tmp):
 CORPUS = [nul_after_a_longitude, not_utf8_on_a_row_of_the_wrong_shape, a_line_of_three_megabytes,
           a_quote_left_open_on_the_last_line, a_file_the_selection_leaves_out, an_archive_stating_too_many_members,
           an_archive_whose_directory_lists_more_than_it_states,
-          a_ward_vertex_that_is_nan, a_ward_ring_with_no_area, two_wards_named_alike_but_for_an_invisible_space,
+          a_ward_vertex_that_is_nan, a_ward_ring_with_no_area, a_ward_boundary_that_crosses_itself,
+          two_wards_named_alike_but_for_an_invisible_space,
           a_cell_size_below_any_number, an_area_code_in_other_digits, a_month_in_other_digits,
           brief_for_an_empty_ward_name, cell_size_larger_than_the_area, stray_quote, text_not_utf8, zip_bomb,
           too_many_members, all_outside_the_area,

@@ -73,3 +73,25 @@ def test_corner_point_goes_to_the_nearest_of_two_wards(tmp_path):
     x, y = WEST.bounds[0] - 30, WEST.bounds[1] + 500  # 30 m west of West
     ward, nearest = place_in_wards(*np.array([lonlat(x, y)]).T, wards)
     assert ward.tolist() == [0] and nearest.tolist() == [True]
+
+
+def test_a_boundary_with_a_spike_is_repaired_and_said_in_the_report(tmp_path):
+    """Real files have rings that touch themselves or run out and back (a spike): not valid,
+    but repairing them keeps the area, so the build goes on and the report names them."""
+    from sia.dataset.ingest import WardInputs, build_dataset
+
+    from police_rows import EAST, row, write_street
+
+    (x0, y0, x1, y1) = WEST.bounds
+    spiked = shapely.Polygon([(x0, y0), (x1, y0), (x1, (y0 + y1) / 2), (x1 + 400, (y0 + y1) / 2),
+                              (x1, (y0 + y1) / 2), (x1, y1), (x0, y1)])
+    assert not spiked.is_valid
+    gpd.GeoDataFrame({"WD13CD": ["E05000001", "E05000002"], "WD13NM": ["West", "East"]},
+                     geometry=[spiked, EAST], crs=27700).to_file(tmp_path / "w.gpkg")
+    wards = read_wards(tmp_path / "w.gpkg")
+    assert wards.attrs["repaired"] == ["West"]
+    assert wards.loc[wards['ward_name'] == 'West'].area.iloc[0] == pytest.approx(WEST.area)  # the spike dropped
+    _, report = build_dataset([write_street(tmp_path / "s", "2014-04", [row()])],
+                              WardInputs(boundaries=tmp_path / "w.gpkg"), tmp_path / "data")
+    assert ("1 ward boundary was not a valid polygon (a ring touching itself, a spike) and was repaired, "
+            "changing its area by under 1%: West") in report.notes

@@ -51,7 +51,7 @@ def read_wards(path: Path, code_field: str | None = None, name_field: str | None
                    "give the ward areas, not points or lines", names=names)
     wards = gpd.GeoDataFrame({"ward_code": codes, "ward_name": names}, geometry=gdf.geometry.values,
                              crs=gdf.crs).to_crs(BNG)
-    wards["geometry"] = polygonal(wards.geometry, names, label)
+    wards["geometry"], repaired = polygonal(wards.geometry, names, label)
     if wards["ward_code"].duplicated().any():
         # Multi-part wards stored as several features: dissolve them into one.
         wards = wards.dissolve(by=["ward_code", "ward_name"], as_index=False)
@@ -65,7 +65,9 @@ def read_wards(path: Path, code_field: str | None = None, name_field: str | None
             raise InputError(Problem(f"a ward {what} is given to more than one ward ({detail})", label,
                                      "each ward needs its own code and name: check the code and name "
                                      "fields (--ward-code-field, --ward-name-field)"))
-    return wards.sort_values("ward_code").reset_index(drop=True)
+    wards = wards.sort_values("ward_code").reset_index(drop=True)
+    wards.attrs["repaired"] = repaired  # the names of boundaries repaired, for the ingest report
+    return wards
 
 
 # Ward codes and names are keys and labels everywhere: text of a sane length, no line breaks.
@@ -135,11 +137,19 @@ def check_polygons(gdf: gpd.GeoDataFrame, label: str, what: str, holder: str, fi
     check_in_uk(gdf, label, what)
 
 
-def polygonal(geometry: gpd.GeoSeries, names: pd.Series, label: str) -> np.ndarray:
+# A polygon that is not valid is repaired only when that keeps its area within this share:
+# a ring touching itself or a needle-thin spike (common in real files) changes nothing, a
+# ring that crosses itself (a bow-tie, a fold) is another shape, which nobody can guess.
+MAX_REPAIR_CHANGE = 0.01
+
+
+def polygonal(geometry: gpd.GeoSeries, names: pd.Series, label: str) -> tuple[np.ndarray, list[str]]:
     """Each feature made valid (shapely.make_valid) and kept to its polygons: a ring that
-    crosses itself or folds back can become lines as well, which are no part of an area. A
-    feature left with no area is refused."""
-    fixed = shapely.make_valid(geometry.values)
+    crosses itself or folds back can become lines as well, which are no part of an area.
+    A feature left with no area, or whose area the repair changes by more than
+    MAX_REPAIR_CHANGE, is refused. Returns the polygons and the names of those repaired."""
+    values = geometry.values
+    fixed = shapely.make_valid(values)
     parts = [shapely.union_all([p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")])
              if g.geom_type not in ("Polygon", "MultiPolygon") else g for g in fixed]
     flat = np.array([p.is_empty or p.area <= 0 for p in parts])
@@ -147,7 +157,16 @@ def polygonal(geometry: gpd.GeoSeries, names: pd.Series, label: str) -> np.ndarr
         raise InputError(Problem(f"{plural_features(int(flat.sum()))} no area (a ring that folds back "
                                  f"on itself): {', '.join(map(str, names[flat].iloc[:5]))}", label,
                                  "fix the polygons, or leave those features out"))
-    return np.asarray(parts, dtype=object)
+    invalid = ~shapely.is_valid(values)
+    before, after = shapely.area(values), shapely.area(np.asarray(parts, dtype=object))
+    changed = invalid & (np.abs(after - before) > MAX_REPAIR_CHANGE * np.maximum(before, after))
+    if changed.any():
+        raise InputError(Problem(
+            f"{plural_features(int(changed.sum()))} a boundary that crosses itself: "
+            f"{', '.join(map(str, names[changed].iloc[:5]))} (repairing it would change its area by more "
+            f"than {MAX_REPAIR_CHANGE:.0%}, so it is not guessed)", label,
+            "fix those polygons (QGIS: Vector > Geometry Tools > Check Validity), or use ONS's boundaries"))
+    return np.asarray(parts, dtype=object), [str(n) for n in names[invalid]]
 
 
 # Great Britain and Northern Ireland, generously, in longitude and latitude.

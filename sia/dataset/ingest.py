@@ -55,6 +55,14 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     ward_table = ward_table_from(wards)  # small inputs first: fail fast
     files, skipped = discover(sources, selection)
     report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason} for s in skipped])
+    repaired = ward_table.attrs.pop("repaired", [])  # not stored with the table
+    if repaired:
+        one = len(repaired) == 1
+        what = "boundary was not a valid polygon" if one else "boundaries were not valid polygons"
+        report.notes.append(f"{len(repaired)} ward {what} (a ring touching itself, a spike) and "
+                            f"{'was' if one else 'were'} repaired, "
+                            f"changing {'its' if one else 'their'} area by under 1%: {', '.join(repaired[:5])}"
+                            f"{' and more' if len(repaired) > 5 else ''}")
     candidates = _read_all(files, report)
     if report.malformed and not skip_malformed:
         raise InputError([Problem(m.describe() + f" ({m.count:,} row{'s' if m.count > 1 else ''})",
