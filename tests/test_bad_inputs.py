@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 
 from sia.cli import main
@@ -373,10 +374,40 @@ def damage_manifest_truncated(data_dir):
     return "manifest.json cannot be read"
 
 
+def _older_build(data_dir):
+    """A build from before tables carried checksums: the checks of what the tables hold."""
+    _manifest(data_dir, lambda m: m.pop("tables"))
+
+
 def damage_parquet_truncated(data_dir):
     table = _current(data_dir) / "incidents.parquet"
     table.write_bytes(table.read_bytes()[:100])
+    return "incidents.parquet changed after it was built"
+
+
+def damage_parquet_truncated_in_an_older_build(data_dir):
+    _older_build(data_dir)
+    damage_parquet_truncated(data_dir)
     return "its tables cannot be read"
+
+
+def damage_a_byte_that_still_decodes(data_dir):
+    """One latitude changed in place: the table reads, the data is not what was built."""
+    import pandas as pd
+
+    path = _current(data_dir) / "incidents.parquet"
+    data = bytearray(path.read_bytes())
+    lat = np.float64(pd.read_parquet(path)["lat"].iloc[0]).tobytes()
+    at = data.find(lat)
+    data[at:at + 8] = np.float64(53.0).tobytes()
+    path.write_bytes(bytes(data))
+    assert pd.read_parquet(path)["lat"].iloc[0] == 53.0  # it decodes, to other data
+    return "incidents.parquet changed after it was built (its checksum differs"
+
+
+def damage_checksums_not_hex(data_dir):
+    _manifest(data_dir, lambda m: m["tables"].update({"incidents.parquet": "../../x"}))
+    return "lacks tables"
 
 
 def _manifest(data_dir, change):
@@ -409,12 +440,14 @@ def damage_years_of_junk(data_dir):
 def damage_incidents_all_text(data_dir):
     import pandas as pd
 
+    _older_build(data_dir)
     path = _current(data_dir) / "incidents.parquet"
     pd.read_parquet(path).astype(str).to_parquet(path)
     return "are not of their types"
 
 
 def damage_wards_without_crs(data_dir):
+    _older_build(data_dir)
     path = _current(data_dir) / "wards.parquet"
     wards = gpd.read_parquet(path)
     wards.set_crs(None, allow_override=True).to_parquet(path)
@@ -422,8 +455,10 @@ def damage_wards_without_crs(data_dir):
 
 
 DAMAGE = [damage_current_not_utf8, damage_current_dangling, damage_current_a_path,
-          damage_manifest_truncated, damage_parquet_truncated, damage_report_a_list, damage_report_counts_as_text,
-          damage_no_months, damage_years_of_junk, damage_incidents_all_text, damage_wards_without_crs]
+          damage_manifest_truncated, damage_parquet_truncated, damage_parquet_truncated_in_an_older_build,
+          damage_a_byte_that_still_decodes, damage_checksums_not_hex, damage_report_a_list,
+          damage_report_counts_as_text, damage_no_months, damage_years_of_junk, damage_incidents_all_text,
+          damage_wards_without_crs]
 
 
 @pytest.mark.parametrize("damage", DAMAGE, ids=[d.__name__ for d in DAMAGE])

@@ -11,6 +11,7 @@ behind (a staging folder, a scratch folder of uploads) is removed by the next bu
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -34,6 +35,7 @@ from sia.periods import MONTH_PATTERN, financial_year
 
 INCIDENTS = "incidents.parquet"
 WARDS = "wards.parquet"
+TABLES = (INCIDENTS, WARDS)  # the tables a build may hold, each with its checksum
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 BUILDS = "builds"
@@ -154,7 +156,8 @@ def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFra
             incidents.to_parquet(staging / INCIDENTS, index=False)
             wards.to_crs("EPSG:4326").to_parquet(staging / WARDS, index=False)
             manifest = {"format": FORMAT_VERSION, "build": build_id,
-                        "built_at": stamp.isoformat(timespec="seconds"), **manifest}
+                        "built_at": stamp.isoformat(timespec="seconds"), **manifest,
+                        "tables": {t.name: _sha256(t) for t in sorted(staging.glob("*.parquet"))}}
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
             staging.rename(builds / build_id)
             pointer = Path(data_dir) / f".{CURRENT}.{build_id}"
@@ -236,6 +239,12 @@ def _open_build(data_dir: Path, build: Path | None) -> Dataset:
                                  "or 'python -m sia demo --data-dir DIR'"))
     fix = _REBUILD.format(dir=data_dir)
     manifest = _read_manifest(build, fix)
+    altered = [name for name, digest in manifest.get("tables", {}).items()
+               if not (build / name).is_file() or _sha256(build / name) != digest]
+    if altered:  # a change that still decodes would otherwise pass as data
+        raise InputError(Problem(f"the dataset build {build.name} is damaged: {', '.join(altered)} "
+                                 "changed after it was built (its checksum differs from the manifest's)",
+                                 str(build), fix))
     try:
         incidents = pd.read_parquet(build / INCIDENTS)
         wards = gpd.read_parquet(build / WARDS)
@@ -287,6 +296,11 @@ def _tables_wrong(incidents: pd.DataFrame, wards: gpd.GeoDataFrame, manifest: di
     return None
 
 
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def _read_manifest(build: Path, fix: str) -> dict:
     try:
         manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
@@ -303,6 +317,10 @@ def _read_manifest(build: Path, fix: str) -> dict:
     for key in ("months", "financial_years"):
         if key not in wrong and not (manifest[key] and all(isinstance(v, str) for v in manifest[key])):
             wrong.append(key)
+    tables = manifest.get("tables", {})  # builds made before checksums were kept have none
+    if not (isinstance(tables, dict) and all(name in TABLES and isinstance(d, str)
+                                             and re.fullmatch(r"[0-9a-f]{64}", d) for name, d in tables.items())):
+        wrong.append("tables")
     if "report" not in wrong:
         try:
             IngestReport.from_dict(manifest["report"])
