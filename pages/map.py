@@ -22,7 +22,7 @@ from sia.app.map_events import RETURNED_OBJECTS, event_key, ward_from_click
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward, view_param, view_setting
 from sia.views.hotspot_layers import hotspot_layer, incident_density
-from sia.views.maps import MAX_POINTS, tiles_from_environment, ward_map, web_wards
+from sia.views.maps import MAX_POINTS, map_legend, tiles_from_environment, ward_map, web_wards
 from sia.views.shown_text import markdown_text, shown
 from sia.views.wording import change_sentence
 
@@ -64,7 +64,9 @@ def build_map(key, filters, fy, show_points, hotspots):
     m = ward_map(simplified_wards(key), table, fy=fy, measure_label=MEASURES[filters.measure],
                  change_pct=change, selected=filters.ward, density=density, hotspots=hotspots,
                  incident_points=points, tiles=tiles_from_environment())
-    return localise(m, STATIC)
+    legend = map_legend(table, fy=fy, measure_label=MEASURES[filters.measure], density=density,
+                        hotspots=hotspots)
+    return localise(m, STATIC), legend
 
 
 # The map's own settings live in the URL beside the filters (map_fy, points).
@@ -92,8 +94,9 @@ if shading != "measure":
 
 key = dataset_key(dataset)
 map_column, panel = st.columns([3, 1])
+folium_map, legend = build_map(key, filters, fy, show_points, hotspots)
 with map_column:
-    event = st_folium(build_map(key, filters, fy, show_points, hotspots), key="ward_map", height=600,
+    event = st_folium(folium_map, key="ward_map", height=600,
                       use_container_width=True, returned_objects=RETURNED_OBJECTS)
     st.caption("Click a ward to select it. Layers (density, points, labels) switch on and off at "
                "the top right. Wards are labelled with their name (and rank), so the map reads "
@@ -112,6 +115,7 @@ if event and event_key(event) != st.session_state.get("_last_map_event"):
         st.rerun()
 
 with panel:
+    st.html(legend)  # beside the map, never over a ward or a tooltip
     table = ward_table(key, filters)
     year = table[table["fy"] == fy].set_index("ward_name")
     ward = filters.ward

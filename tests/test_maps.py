@@ -12,7 +12,7 @@ from sia.analysis.measures import select, ward_measures
 from sia.app.map_assets import STATIC_URL, localise
 from sia.dataset.store import open_dataset
 from sia.views.hotspot_layers import hotspot_layer, incident_density
-from sia.views.maps import classify, ward_map, web_wards
+from sia.views.maps import classify, map_legend, ward_map, web_wards
 
 EVIL = '=HYPERLINK("x")<script>alert(1)</script>'
 
@@ -81,6 +81,16 @@ def test_the_hotspot_map_names_the_method_and_stays_light(real):
     density = incident_density(selection.rows, dataset.wards)
     html = render(ward_map(web_wards(dataset.wards), table, fy="2014-15", measure_label="Incidents",
                            hotspots=layer, density=density))
-    assert "Getis-Ord Gi*" in html and "Benjamini-Hochberg" in html and "Hotspot 99% (" in html
-    assert "bandwidth" in html and "normal-reference rule" in html
     assert len(html) < 500_000
+    legend = map_legend(table, fy="2014-15", measure_label="Incidents", hotspots=layer, density=density)
+    assert "Getis-Ord Gi*" in legend and "Benjamini-Hochberg" in legend and "Hotspot 99% (" in legend
+    assert "bandwidth" in legend and "normal-reference rule" in legend
+    assert "sia-legend" not in html  # beside the map, not over it
+
+
+def test_the_measure_legend_has_the_map_classes(real):
+    dataset, selection, table = real
+    legend = map_legend(table, fy="2019-20", measure_label="Incidents")
+    _, labels = classify(table["value"])
+    assert "<b>Incidents, 2019-20</b>" in legend and all(label in legend for label in labels)
+    assert "Fisher-Jenks" in legend and "no data" in legend

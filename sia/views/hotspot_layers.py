@@ -144,8 +144,3 @@ def density_legend_note(layer: DensityLayer) -> str:
     return (f"<div class='sia-note'>Density layer (incidents per km²): "
             f"{html.escape(layer.note)}</div>")
 
-
-HOTSPOT_CSS = """<style>
-.sia-legend {max-width: 290px;}
-.sia-legend .sia-note {white-space: normal; line-height: 1.3; margin-top: 3px;}
-</style>"""

@@ -20,7 +20,6 @@ from folium.plugins import FastMarkerCluster
 
 from sia.dataset.geography import BNG, WGS84
 from sia.views.hotspot_layers import (
-    HOTSPOT_CSS,
     DensityLayer,
     HotspotLayer,
     add_density_layer,
@@ -107,7 +106,7 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
     plain background.
     """
     data = wards.merge(table.drop(columns=["ward_code"], errors="ignore"), on="ward_name", how="left")
-    classes, labels = classify(data["value"])
+    classes, _ = classify(data["value"])
     data["fill"] = [PALETTE[c] if c >= 0 else NO_DATA_COLOUR for c in classes]
     if hotspots is not None:  # the classes are the message: the wards stay plain beneath
         data["fill"] = "#f7f7f7"
@@ -155,13 +154,21 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
     if incident_points is not None and len(incident_points):
         _add_clustered_points(m, incident_points)
     folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().header.add_child(folium.Element(_LEGEND_CSS))
-    legend = hotspot_legend(hotspots, fy) if hotspots is not None else _legend(labels, measure_label, fy)
+    m.get_root().header.add_child(folium.Element(_MAP_CSS))
+    return m
+
+
+def map_legend(table: pd.DataFrame, *, fy: str, measure_label: str, density: DensityLayer | None = None,
+               hotspots: HotspotLayer | None = None) -> str:
+    """The legend of ``ward_map`` with the same arguments, as HTML (with its style) to show
+    beside the map: over it, it hid wards on a projector and tooltips near its corner."""
+    if hotspots is not None:
+        legend = hotspot_legend(hotspots, fy)
+    else:
+        legend = _legend(classify(table["value"])[1], measure_label, fy)
     if density is not None and len(density.bands):
         legend = legend[:-len("</div>")] + density_legend_note(density) + "</div>"
-    m.get_root().header.add_child(folium.Element(HOTSPOT_CSS))
-    m.get_root().html.add_child(folium.Element(legend))
-    return m
+    return _LEGEND_CSS + legend
 
 
 def _add_clustered_points(m: folium.Map, points: pd.DataFrame) -> None:
@@ -189,11 +196,13 @@ def _legend(labels: list[str], measure_label: str, fy: str) -> str:
 
 
 _LEGEND_CSS = """<style>
-.sia-legend {position: absolute; bottom: 24px; right: 10px; z-index: 640; background: white;
-  padding: 6px 10px; border: 1px solid #999; border-radius: 4px; font: 13px/1.5 sans-serif;}
+.sia-legend {font: 14px/1.6 sans-serif;}
 .sia-swatch {display: inline-block; width: 16px; height: 12px; margin-right: 6px;
   border: 1px solid #666; vertical-align: middle;}
-.sia-note {color: #444; font-size: 11px;}
+.sia-note {color: #444; font-size: 12px; line-height: 1.35; margin-top: 4px;}
+</style>"""
+
+_MAP_CSS = """<style>
 .sia-label {font: 600 11px sans-serif; color: #111; text-align: center; white-space: nowrap;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none;}
 .sia-point {background: #08306b; border: 2px solid #fff; border-radius: 50%;}

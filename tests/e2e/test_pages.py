@@ -62,7 +62,8 @@ def test_map_draws_the_17_wards_offline(page, serve, real_data_dir):
     open_page(page, f"{serve(real_data_dir)}/map", PAGES["map"])
     frame = map_frame(page)
     assert frame.locator("path.leaflet-interactive").count() == 17
-    assert frame.locator(".sia-legend").inner_text().startswith("Incidents, 2019-20")
+    assert page.locator(".sia-legend").inner_text().startswith("Incidents, 2019-20")  # beside the map
+    assert frame.locator(".sia-legend").count() == 0  # not over it
     assert frame.locator(".sia-label", has_text="Arboretum #1").count() == 1
     assert outside_requests(page) == []
 
@@ -158,7 +159,7 @@ def test_priorities_page_shows_both_sets_and_their_lineage(page, serve, real_dat
 def test_the_hotspot_layer_draws_and_names_its_method(page, serve, real_data_dir):
     open_page(page, f"{serve(real_data_dir)}/map?fy=2014-15&layer=grid", PAGES["map"])
     frame = map_frame(page)
-    legend = frame.locator(".sia-legend").inner_text()
+    legend = page.locator(".sia-legend").inner_text()
     assert legend.startswith("Hotspots, 2014-15: 250 m grid cells")
     assert "Getis-Ord Gi*" in legend and "Benjamini-Hochberg" in legend
     assert frame.locator("path.leaflet-interactive").count() > 17  # significant cells over the wards
