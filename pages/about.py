@@ -8,6 +8,7 @@ run_through_app_navigation()
 import streamlit as st
 
 from sia.analysis.hotspots import CONTIGUITY_TOLERANCE_M, PERMUTATIONS, PatternRules
+from sia.analysis.stability import MIN_INCIDENTS, TOP_SHARE
 from sia.app.chrome import page_header
 from sia.app.page import page_context
 from sia.app.sign_in import app_access_policy
@@ -41,11 +42,12 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
 ### Hotspot statistics
 - **Getis-Ord Gi\\*** compares the incidents in a unit *and its neighbours* with the city as
   a whole. A large positive z-score means more incidents there than chance would put
-  together; a negative one, fewer. Units are wards, LSOAs or square grid cells in British
-  National Grid (by default about 50 cells across the city's shorter side, 250 m for Derby).
+  together; a negative one, fewer. Units are wards, LSOAs or grid cells in British National
+  Grid, square or (in the commands) hexagonal of the same area (by default about 50 cells
+  across the city's shorter side, 250 m for Derby).
   Neighbours: polygons whose edges come within {CONTIGUITY_TOLERANCE_M:g} m of each other
   (published boundaries are generalised, so neighbours do not share exact points); grid
-  cells, the 8 around each cell. Computed with PySAL's esda.
+  cells, the 8 around each square or the 6 around each hexagon. Computed with PySAL's esda.
 - **p-values.** The analytic p-value (two-sided, normal approximation) decides the
   classes; a permutation pseudo p-value ({PERMUTATIONS:,} random rearrangements with a fixed
   seed) is given beside it. Testing every unit at once would find some "hotspots" by chance,
@@ -67,6 +69,25 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
   significant recently (the last {PatternRules().recent_share:.0%} of periods) but not
   before is emerging; before but not recently, former; otherwise, in at least
   {PatternRules().hotspot_share:.0%} of periods, intermittent (and the same for coldspots).
+
+### Concentration and stability
+- **How concentrated** (the overview; `python -m sia concentration`): the Lorenz curve ranks
+  small areas from the busiest down against the share of incidents they hold; the **Gini
+  coefficient** measures how far it bows from the even spread (0: every area alike; near 1:
+  all in a few). With fewer incidents than areas, most areas must be empty even when
+  incidents are as spread out as they can be, so the ordinary Gini overstates concentration;
+  the **generalised Gini** of Bernasco and Steenbeek (2017) compares with that spread
+  instead and is given then. "Half of the incidents in N% of the areas" is the smallest share
+  of areas that together hold half.
+- **Do the busy places stay busy** (the overview; `python -m sia stability`): the busiest
+  {TOP_SHARE:.0%} of areas in the earlier year (never an area with none) are taken, and the
+  **hit rate** is the share of the later year's incidents that fall in them; the
+  **Predictive Accuracy Index** divides that by the share of the area they cover (1: no better
+  than chance). **Spearman's rank correlation** says how alike the two years rank all areas.
+  With fewer than {MIN_INCIDENTS} incidents in a year, a handful of incidents decide these
+  figures, and the page says so.
+- Areas are grid squares (or hexagons of the same area, in the commands) over the wards, so
+  that they are small and of one size; wards are too few and too unequal for these figures.
 
 ### Caveats
 - The years held may be partial: every page says which months each year covers. Compare

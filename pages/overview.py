@@ -1,5 +1,5 @@
 """Overview: headline figures per year, the monthly trend, the category mix, the ward
-ranking and the biggest changes."""
+ranking, the biggest changes, and how concentrated incidents are in small areas."""
 from sia.app.navigation import run_through_app_navigation
 
 # First, before the imports below (which take a moment on a freshly started server): a
@@ -9,13 +9,15 @@ run_through_app_navigation()
 import streamlit as st
 
 from sia.analysis.filters import MEASURES
+from sia.analysis.hotspots.runs import SMALL_AREAS, NoTest, unit_label
 from sia.analysis.measures import category_mix, cover_different_months, headline, monthly_series, select, ward_change
 from sia.app.chrome import page_header
-from sia.app.loaders import dataset_key, ward_table
+from sia.app.loaders import concentration, dataset_key, stability, ward_table, without_ward
 from sia.app.page import page_context
 from sia.app.widgets import show_table
 from sia.views import charts
-from sia.views.wording import significance_cell
+from sia.views.shown_text import shown
+from sia.views.wording import concentration_sentence, significance_cell, stability_sentence
 
 dataset, filters = page_context()
 page_header("Derby community safety overview", dataset, filters)
@@ -71,3 +73,30 @@ if filters.comparing:
         "before": f"{filters.fys[0]} a month", "after": f"{filters.fys[1]} a month",
         "change": "Change a month", "change_pct": "Change (%)", "significant": "Significant?"})
         .rename_axis("Ward"), download="derby-biggest-changes")
+
+st.subheader("How concentrated")
+units = unit_label(dataset, SMALL_AREAS)
+key, unfiltered = dataset_key(dataset), without_ward(filters)
+measured = {fy: concentration(key, unfiltered, fy, SMALL_AREAS) for fy in filters.fys}
+curves = {fy: r.lorenz for fy, r in measured.items() if not isinstance(r, NoTest)}
+words, chart = st.columns(2)
+with words:
+    for fy, result in measured.items():
+        st.markdown(concentration_sentence(result, filters.subject(), fy, units) if not isinstance(result, NoTest)
+                    else f"{fy}: nothing to measure ({shown(result.reason)}).")
+    if filters.comparing and len(curves) == 2:
+        moved = stability(key, unfiltered, SMALL_AREAS)
+        if isinstance(moved, NoTest):
+            st.markdown(f"Whether the busiest places stayed busy cannot be said: {shown(moved.reason)}.")
+        else:
+            st.markdown(stability_sentence(moved, units))
+            for caution in moved.caution:
+                st.caption(f"Caution: {shown(caution)}.")
+    st.caption(f"Each curve ranks the {units} from the busiest down: the further it bows above the "
+               "diagonal, the more incidents are concentrated in a few places. The Gini coefficient "
+               "measures that bow (0: spread evenly; near 1: all in a few). See About for the methods.")
+if curves:
+    chart.altair_chart(charts.lorenz_curves(curves, units, f"Lorenz curve: {filters.subject()} over {units}"),
+                       width="stretch",
+                       alt=f"Lorenz curve of {filters.subject()} over {units}, one line per year, "
+                           "over the diagonal of incidents spread evenly.")

@@ -56,6 +56,28 @@ def test_overview_headline_matches_counts(monkeypatch, real_data_dir):
     assert metric(at, "Anti-social behaviour, 2014-15") == f"{asb['2014-15'] / 7:,.0f}"
 
 
+def test_overview_says_how_concentrated_as_the_commands_do(monkeypatch, real_data_dir):
+    """The board member's sentence: its share and Gini are those 'sia concentration' and
+    'sia stability' print for the same grid."""
+    import json
+
+    from support import run_sia
+
+    at = run_app(monkeypatch, real_data_dir)
+    text = " ".join(unescaped(m.value) for m in at.markdown)
+    for fy in ("2014-15", "2019-20"):
+        figures = json.loads(run_sia("concentration", "--data-dir", str(real_data_dir), "--unit", "grid",
+                                     "--fy", fy, "--format", "json").stdout)
+        share = figures["share_of_units_for_half"]
+        assert (f"Half of all crime in {fy} was recorded in **{share:.1%}** of the {figures['units']:,} "
+                f"grid squares of 250 m") in text
+        assert f"Gini {figures['gini']:.2f}" in text
+    moved = json.loads(run_sia("stability", "--data-dir", str(real_data_dir), "--unit", "grid", "--from", "2014-15",
+                               "--to", "2019-20", "--format", "json").stdout)
+    assert f"held **{moved['hit_rate']:.0%}** of 2019-20's incidents: {moved['pai']:.1f} times" in text
+    assert [c for c in at.get("vega_lite_chart") if "Lorenz curve" in c.proto.spec]
+
+
 def test_ward_profile_opens_the_ward_in_the_link(monkeypatch, real_data_dir):
     at = run_app(monkeypatch, real_data_dir, "pages/ward.py", {"ward": "Normanton", "fy": "2019-20"})
     assert at.title[0].value == "Ward profile: Normanton"

@@ -8,11 +8,19 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from sia.analysis.concentration import Concentration
 from sia.analysis.filters import Filters
-from sia.analysis.hotspots.runs import HotspotRun, NoTest, hotspots_for_filters
+from sia.analysis.hotspots.runs import (
+    HotspotRun,
+    NoTest,
+    concentration_for_filters,
+    hotspots_for_filters,
+    stability_for_filters,
+)
 from sia.analysis.measures import select, ward_measures
 from sia.analysis.priorities.evidence import evidence_table
 from sia.analysis.priorities.register import REGISTER, Register, load_register
+from sia.analysis.stability import Stability
 from sia.dataset.location import configured_data_dir, resolve_data_dir
 from sia.dataset.store import Dataset, current_build, open_dataset
 from sia.errors import InputError
@@ -70,6 +78,16 @@ def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> H
 @st.cache_data(max_entries=32, show_spinner="Testing for hotspots (Getis-Ord Gi*)...")
 def _hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> HotspotRun | NoTest:
     return hotspots_for_filters(_open(*key), filters, fy, unit)
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def concentration(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> Concentration | NoTest:
+    """concentration_for_filters, cached per build (pass filters without the ward)."""
+    return concentration_for_filters(_open(*key), filters, fy, unit)
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def stability(key: tuple[str, str], filters: Filters, unit: str) -> Stability | NoTest:
+    """stability_for_filters between the filters' first and last year, cached per build."""
+    return stability_for_filters(_open(*key), filters, unit)
 
 def without_ward(filters: Filters) -> Filters:
     return replace(filters, ward=None)

@@ -175,3 +175,22 @@ def ward_choropleth(wards, table: pd.DataFrame, value_title: str, title: str,
 
 def _rank_label(rank) -> str:
     return "–" if pd.isna(rank) else f"#{int(rank)}"
+
+
+def lorenz_curves(curves: dict[str, tuple[tuple[float, float], ...]], unit_label: str, title: str) -> alt.Chart:
+    """Lorenz curves of incidents over units, one per financial year (the busiest units
+    first), over the diagonal of incidents spread evenly."""
+    fys = sorted(curves)
+    colour, _, dash = _year_scales(fys)
+    data = pd.DataFrame([{"fy": fy, "units": 100 * u, "incidents": 100 * i}
+                         for fy in fys for u, i in curves[fy]])
+    x = alt.X("units:Q", title=f"Share of {unit_label}, busiest first (%)", scale=alt.Scale(domain=[0, 100]))
+    y = alt.Y("incidents:Q", title="Share of incidents (%)", scale=alt.Scale(domain=[0, 100]))
+    even = alt.Chart(pd.DataFrame({"units": [0, 100], "incidents": [0, 100]})).mark_line(
+        color="#999", strokeDash=[2, 3]).encode(x=x, y=y)
+    lines = alt.Chart(data, title=title).mark_line().encode(
+        x=x, y=y, color=alt.Color("fy:N", scale=colour, title="Financial year", legend=_TOP),
+        strokeDash=alt.StrokeDash("fy:N", scale=dash, title="Financial year", legend=_TOP),
+        tooltip=[alt.Tooltip("fy:N", title="Year"), alt.Tooltip("units:Q", title=f"% of {unit_label}", format=".1f"),
+                 alt.Tooltip("incidents:Q", title="% of incidents", format=".1f")])
+    return (even + lines).properties(height=400)

@@ -2,6 +2,7 @@
 import math
 
 from sia.analysis.change import p_text
+from sia.analysis.concentration import units_for_half
 
 
 def change_sentence(change, first: str, last: str) -> str:
@@ -29,3 +30,27 @@ DATA_SOURCES = (
     "English Indices of Deprivation 2015 and 2019: Ministry of Housing, Communities and Local Government.",
 )
 LICENCE = "Open Government Licence v3.0"  # every source above is under it
+
+
+def percent(share: float) -> str:
+    """0.0712 -> '7.1%', 0.25 -> '25%': one decimal where it matters."""
+    return f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
+
+
+def concentration_sentence(c, subject: str, fy: str, unit_label: str) -> str:
+    """'Half of all crime in 2019-20 was recorded in 7.1% of the 1,361 grid cells (97).'"""
+    sentence = (f"Half of {subject} in {fy} was recorded in **{percent(c.share_of_units_for_half)}** of the "
+                f"{c.units:,} {unit_label} ({units_for_half(c):,} of them); Gini {c.gini:.2f}")
+    if c.sparse:
+        return sentence + (f", or {c.generalised_gini:.2f} allowing for there being fewer incidents "
+                           f"({c.incidents:,}) than {unit_label} (the generalised Gini).")
+    return sentence + "."
+
+
+def stability_sentence(s, unit_label: str) -> str:
+    """The top units of the first year, and how much of the last year's incidents they held."""
+    return (f"The busiest {percent(s.top_share)} of {unit_label} in {s.from_fy} ({len(s.top_units):,}, "
+            f"{percent(s.area_share)} of the area) held **{percent(s.hit_rate)}** of {s.to_fy}'s incidents: "
+            f"{s.pai:.1f} times their share of the area (Predictive Accuracy Index)"
+            + ("" if s.spearman != s.spearman else
+               f"; the two years' counts rank the {unit_label} alike with Spearman's ρ = {s.spearman:.2f}") + ".")

@@ -39,9 +39,11 @@ from sia.analysis.hotspots import (
     read_lsoa_units,
     ward_units,
 )
+from sia.analysis.hotspots.grid import default_cell_size
 from sia.analysis.measures import select
 from sia.analysis.stability import TOP_SHARE, Stability, check_top_share, stability
 from sia.dataset.denominators import lsoa_population, population_column
+from sia.dataset.geography import BNG
 from sia.dataset.store import Dataset
 from sia.errors import InputError, Problem
 from sia.periods import require_held
@@ -157,13 +159,17 @@ def run_stability(dataset: Dataset, query: HotspotQuery, from_fy: str, to_fy: st
     check_top_share(top_share)
     earlier_rows, from_fy, _ = year_rows(dataset, from_fy, query.crime_types)
     later_rows, to_fy, _ = year_rows(dataset, to_fy, query.crime_types)
-    earlier, _ = unit_counts(dataset, earlier_rows, from_fy, query)
-    later, _ = unit_counts(dataset, later_rows, from_fy, query)
+    return _stability_of(unit_counts(dataset, earlier_rows, from_fy, query)[0],
+                         unit_counts(dataset, later_rows, from_fy, query)[0], from_fy, to_fy, top_share)
+
+
+def _stability_of(earlier: gpd.GeoDataFrame, later: gpd.GeoDataFrame, from_fy: str, to_fy: str,
+                  top_share: float) -> Stability:
+    """stability() of two years' counts on the same units (BNG, so areas in square metres)."""
     index = pd.Index(earlier["unit_id"], name="unit_id")
     return stability(pd.Series(earlier["count"].to_numpy(), index=index),
                      pd.Series(later["count"].to_numpy(), index=index),
-                     pd.Series(earlier.geometry.area.to_numpy(), index=index),
-                     from_fy, to_fy, top_share)
+                     pd.Series(earlier.geometry.area.to_numpy(), index=index), from_fy, to_fy, top_share)
 
 
 @dataclass(frozen=True)
@@ -180,6 +186,47 @@ def hotspots_for_filters(dataset: Dataset, filters: Filters, fy: str, unit: str)
     rows = selection.rows[selection.rows["fy"] == fy]
     try:
         return hotspots_for_rows(dataset, rows, fy, selection.months_covered(fy), HotspotQuery(unit=unit))
+    except InputError as exc:
+        return NoTest("; ".join(p.what for p in exc.problems))
+
+
+# The small areas the dashboard measures concentration and stability over.
+SMALL_AREAS = "grid"
+
+
+def unit_label(dataset: Dataset, unit: str) -> str:
+    """What the units are called in a sentence: 'wards', 'grid squares of 250 m'."""
+    if unit in GRIDS:
+        size = default_cell_size(dataset.wards.to_crs(BNG))
+        return f"{'grid squares' if unit == 'grid' else 'hexagons'} of {size:g} m"
+    return UNIT_NAMES[unit]
+
+
+def _filtered_counts(dataset: Dataset, filters: Filters, fy: str, query: HotspotQuery) -> gpd.GeoDataFrame:
+    selection = select(dataset.incidents, filters)
+    counted, _ = unit_counts(dataset, selection.rows[selection.rows["fy"] == fy], fy, query)
+    return counted
+
+
+def concentration_for_filters(dataset: Dataset, filters: Filters, fy: str,
+                              unit: str = SMALL_AREAS) -> Concentration | NoTest:
+    """How concentrated what the filters select in one year is over ``unit``; NoTest,
+    saying why, when there is nothing to measure."""
+    try:
+        return concentration(_filtered_counts(dataset, filters, fy, HotspotQuery(unit=unit))["count"].to_numpy())
+    except InputError as exc:
+        return NoTest("; ".join(p.what for p in exc.problems))
+
+
+def stability_for_filters(dataset: Dataset, filters: Filters, unit: str = SMALL_AREAS,
+                          top_share: float = TOP_SHARE) -> Stability | NoTest:
+    """Whether the top units of the filters' first year predict where the last year's
+    incidents fall (the units of the first year); NoTest when it cannot be measured."""
+    first, last = filters.fys[0], filters.fys[-1]
+    query = HotspotQuery(unit=unit)
+    try:
+        return _stability_of(_filtered_counts(dataset, filters, first, query),
+                             _filtered_counts(dataset, filters, last, query), first, last, top_share)
     except InputError as exc:
         return NoTest("; ".join(p.what for p in exc.problems))
 
