@@ -1,6 +1,6 @@
-"""Hotspot map: the ward choropleth of the chosen measure or the Getis-Ord Gi* hotspots by
-ward or grid cell, a kernel density layer, incident points on demand. Clicking a ward
-selects it for the side panel and the ward profile."""
+"""Hotspot map: the chosen measure or the Getis-Ord Gi* hotspots by ward, grid square or
+hexagon, a kernel density layer, incident points on demand. Clicking a ward selects it for
+the side panel and the ward profile."""
 from sia.app.navigation import run_through_app_navigation
 
 # First, before the imports below (which take a moment on a freshly started server): a
@@ -13,16 +13,16 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from sia.analysis.filters import MEASURES, format_value
-from sia.analysis.hotspots.runs import NoTest
+from sia.analysis.hotspots.runs import NoTest, unit_label
 from sia.analysis.measures import select, ward_change
 from sia.app.chrome import page_header
-from sia.app.loaders import dataset_key, hotspot_run, ward_table, without_ward
+from sia.app.loaders import dataset_key, hotspot_run, unit_measures, ward_table, without_ward
 from sia.app.map_assets import localise
 from sia.app.map_events import RETURNED_OBJECTS, event_key, ward_from_click
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward, view_param, view_setting
-from sia.views.hotspot_layers import hotspot_layer, incident_density
-from sia.views.maps import MAX_POINTS, map_legend, tiles_from_environment, ward_map, web_wards
+from sia.views.hotspot_layers import hotspot_layer, incident_density, measure_layer
+from sia.views.maps import MAX_POINTS, PALETTE, map_legend, tiles_from_environment, ward_map, web_wards
 from sia.views.shown_text import markdown_text, shown
 from sia.views.wording import change_sentence
 
@@ -55,54 +55,76 @@ def hotspot_map_layer(key, filters, fy, unit):
     return run if isinstance(run, NoTest) else hotspot_layer(run)
 
 
-# What the map shades: the chosen measure, or Gi* hotspot classes (kept in the URL as 'layer').
-SHADING = {"measure": "Ward measure", "ward": "Hotspots (Gi*): wards", "grid": "Hotspots (Gi*): grid"}
+@st.cache_data(show_spinner=False, max_entries=32)
+def unit_measure_layer(key, filters, fy, unit, column):
+    units = unit_measures(key, filters, fy, unit)
+    return measure_layer(units, column, MEASURES[column], unit_label(dataset, unit), PALETTE)
 
 
-def build_map(key, filters, fy, show_points, hotspots):
+# The units the map shows ('unit' in the URL) and what it shades them by ('layer').
+UNITS = {"ward": "Wards", "grid": "Grid squares", "hex": "Hexagons"}
+SHADING = {"measure": "Measure", "gistar": "Hotspots (Gi*)"}
+# Links made before units were a choice: layer=ward and layer=grid were Gi* by ward or grid.
+if st.query_params.get("layer") in ("ward", "grid"):
+    st.query_params["unit"], st.query_params["layer"] = st.query_params["layer"], "gistar"
+
+
+def build_map(key, filters, fy, show_points, overlay):
     table, change, density, points = map_layers(key, without_ward(filters), fy, show_points)
     m = ward_map(simplified_wards(key), table, fy=fy, measure_label=MEASURES[filters.measure],
-                 change_pct=change, selected=filters.ward, density=density, hotspots=hotspots,
+                 change_pct=change, selected=filters.ward, density=density, overlay=overlay,
                  incident_points=points, tiles=tiles_from_environment())
     legend = map_legend(table, fy=fy, measure_label=MEASURES[filters.measure], density=density,
-                        hotspots=hotspots)
+                        overlay=overlay)
     return localise(m, STATIC), legend
 
 
-# The map's own settings live in the URL beside the filters (map_fy, points).
-controls = st.columns([1, 1, 2])
+# The map's own settings live in the URL beside the filters (map_fy, points, unit, layer).
+controls = st.columns([1, 1.7, 1.3, 1.3] if filters.comparing else [0.01, 1.8, 1.3, 1.3])
+view_setting("unit", "w_unit", list(UNITS), "ward")
+unit = controls[1].radio("Units", list(UNITS), format_func=UNITS.get, horizontal=True, key="w_unit",
+                         help="Wards, or small areas of one size over them: grid squares, or "
+                              "hexagons of the same area.")
 view_setting("layer", "w_layer", list(SHADING), "measure")
 shading = controls[2].radio("Map shows", list(SHADING), format_func=SHADING.get, horizontal=True, key="w_layer",
-                            help="Hotspots: Getis-Ord Gi* on incident counts, each ward or grid cell "
-                                 "with its neighbours, tested against the city as a whole; "
-                                 "see About for the method.")
+                            help="The measure chosen in the sidebar, or hotspots: Getis-Ord Gi* on "
+                                 "incident counts, each unit with its neighbours, tested against the "
+                                 "city as a whole; see About for the method.")
 view_setting("map_fy", "w_map_fy", list(filters.fys), filters.fys[-1])
 fy = controls[0].radio("Year on the map", filters.fys, horizontal=True, key="w_map_fy",
                        ) if filters.comparing else filters.fys[0]
 view_setting("points", "w_points", [True, False], False, from_url=lambda text: text == "1")
-show_points = controls[1].toggle("Show incidents as points", key="w_points",
+show_points = controls[3].toggle("Show incidents as points", key="w_points",
                                  help=f"Clustered; at most {MAX_POINTS:,} are drawn.")
 view_param("map_fy", fy, default=filters.fys[-1])
 view_param("points", "1" if show_points else None)
 view_param("layer", shading, default="measure")
-hotspots = None
-if shading != "measure":
-    hotspots = hotspot_map_layer(dataset_key(dataset), without_ward(filters), fy, shading)
-    if isinstance(hotspots, NoTest):
-        st.info(f"No hotspot test for this selection: {shown(hotspots.reason)}")
-        hotspots = None
+view_param("unit", unit, default="ward")
+overlay = None
+if shading == "gistar":
+    overlay = hotspot_map_layer(dataset_key(dataset), without_ward(filters), fy, unit)
+    if isinstance(overlay, NoTest):
+        st.info(f"No hotspot test for this selection: {shown(overlay.reason)}")
+        overlay = None
+elif unit != "ward":
+    column = filters.measure
+    if column == "rate":  # grid cells have no residents' figures
+        st.info(f"There are no residents' figures for {UNITS[unit].lower()}: they are shaded by "
+                "incidents per month.")
+        column = "per_month"
+    overlay = unit_measure_layer(dataset_key(dataset), without_ward(filters), fy, unit, column)
 
 key = dataset_key(dataset)
 map_column, panel = st.columns([3, 1])
-folium_map, legend = build_map(key, filters, fy, show_points, hotspots)
+folium_map, legend = build_map(key, filters, fy, show_points, overlay)
 with map_column:
     event = st_folium(folium_map, key="ward_map", height=600,
                       use_container_width=True, returned_objects=RETURNED_OBJECTS)
     st.caption("Click a ward to select it. Layers (density, points, labels) switch on and off at "
                "the top right. Wards are labelled with their name (and rank), so the map reads "
                "without colour.")
-    if hotspots is not None:
-        st.caption(f"Hotspots: {hotspots.method}. Shaded units have significantly more (red) or "
+    if overlay is not None and shading == "gistar":
+        st.caption(f"Hotspots: {overlay.method}. Shaded units have significantly more (red) or "
                    "fewer (blue) incidents, with their neighbours, than the city's average; "
                    "police.uk's anonymised locations and partial years limit what they show.")
 

@@ -158,11 +158,22 @@ def test_choosing_a_priority_puts_it_in_the_link(monkeypatch, real_data_dir):
         m.value.startswith("#### Reducing the misuse of both drugs and alcohol") for m in at.markdown)
 
 
-def test_the_map_shades_gi_star_hotspots_from_a_link(monkeypatch, real_data_dir):
-    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"layer": "grid", "fy": "2014-15"})
-    shading = next(r for r in at.radio if r.label == "Map shows")
-    assert shading.value == "grid"
+@pytest.mark.parametrize("params", [{"unit": "grid", "layer": "gistar"}, {"layer": "grid"}],
+                         ids=["link", "link-made-before-units"])
+def test_the_map_shades_gi_star_hotspots_from_a_link(monkeypatch, real_data_dir, params):
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {**params, "fy": "2014-15"})
+    assert next(r for r in at.radio if r.label == "Map shows").value == "gistar"
+    assert next(r for r in at.radio if r.label == "Units").value == "grid"
     assert any("Getis-Ord Gi*" in c.value and "Benjamini-Hochberg" in c.value for c in at.caption)
+    assert at.query_params["unit"] == "grid" and at.query_params["layer"] == "gistar"
+
+
+@pytest.mark.parametrize("unit,label", [("grid", "grid squares of 250 m"), ("hex", "hexagons of 250 m")])
+def test_the_map_shades_small_areas_by_the_measure(monkeypatch, real_data_dir, unit, label):
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"unit": unit, "fy": "2019-20", "measure": "rate"})
+    legend = next(h.proto.body for h in at.get("html") if "sia-legend" in h.proto.body)
+    assert f"Incidents per month, 2019-20: {label}" in legend and "no incidents (" in legend
+    assert any("no residents' figures" in i.value for i in at.info)
 
 
 def test_the_ward_profile_says_whether_the_ward_is_a_hotspot(monkeypatch, real_data_dir):

@@ -80,9 +80,9 @@ def test_the_hotspot_map_names_the_method_and_stays_light(real):
     assert 0 < len(layer.units) < len(run.units)  # only significant cells are drawn
     density = incident_density(selection.rows, dataset.wards)
     html = render(ward_map(web_wards(dataset.wards), table, fy="2014-15", measure_label="Incidents",
-                           hotspots=layer, density=density))
+                           overlay=layer, density=density))
     assert len(html) < 500_000
-    legend = map_legend(table, fy="2014-15", measure_label="Incidents", hotspots=layer, density=density)
+    legend = map_legend(table, fy="2014-15", measure_label="Incidents", overlay=layer, density=density)
     assert "Getis-Ord Gi*" in legend and "Benjamini-Hochberg" in legend and "Hotspot 99% (" in legend
     assert "bandwidth" in legend and "normal-reference rule" in legend
     assert "sia-legend" not in html  # beside the map, not over it

@@ -16,6 +16,7 @@ from sia.analysis.hotspots.runs import (
     concentration_for_filters,
     hotspots_for_filters,
     stability_for_filters,
+    unit_measures_for_filters,
 )
 from sia.analysis.measures import select, ward_measures
 from sia.analysis.priorities.evidence import evidence_table
@@ -78,6 +79,11 @@ def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> H
 @st.cache_data(max_entries=32, show_spinner="Testing for hotspots (Getis-Ord Gi*)...")
 def _hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> HotspotRun | NoTest:
     return hotspots_for_filters(_open(*key), filters, fy, unit)
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def unit_measures(key: tuple[str, str], filters: Filters, fy: str, unit: str):
+    """unit_measures_for_filters, cached per build (pass filters without the ward)."""
+    return unit_measures_for_filters(_open(*key), filters, fy, unit)
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def concentration(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> Concentration | NoTest:

@@ -1,5 +1,6 @@
-"""Map layers for hotspot statistics: Gi* classes by ward or grid cell, and the kernel
-density surface. Pure builders: results in, folium layers and legend HTML out."""
+"""Map layers drawn over the wards: a measure by small unit (LSOA, grid square, hexagon),
+Gi* classes by any unit, and the kernel density surface. Pure builders: results in,
+folium layers and legend HTML out."""
 from __future__ import annotations
 
 import html
@@ -21,8 +22,9 @@ from sia.analysis.hotspots import (
     incident_points,
     kernel_density,
 )
-from sia.analysis.hotspots.runs import HotspotRun
+from sia.analysis.hotspots.runs import GRIDS, UNIT_NAMES, HotspotRun
 from sia.dataset.geography import WGS84
+from sia.views.classes import classify
 
 # ColorBrewer RdBu, diverging and colour-blind safe: red hot, blue cold, darker = surer.
 CLASS_COLOURS = dict(zip(HOT_CLASSES, ("#b2182b", "#ef8a62", "#fddbc7")))
@@ -40,6 +42,17 @@ class HotspotLayer:
 
 
 @dataclass(frozen=True)
+class MeasureLayer:
+    units: gpd.GeoDataFrame  # WGS84: unit_name, fill, tip, geometry (units with incidents only)
+    unit_label: str
+    measure_label: str
+    labels: list[str]  # the classes, lowest first
+    colours: tuple[str, ...]
+    units_shown: int
+    units_in_all: int
+
+
+@dataclass(frozen=True)
 class DensityLayer:
     bands: gpd.GeoDataFrame  # WGS84: band, fill, geometry (one dissolved shape per band)
     labels: list[str]
@@ -49,7 +62,7 @@ class DensityLayer:
 def hotspot_layer(run: HotspotRun) -> HotspotLayer:
     table = run.gistar.table
     units = run.units[["unit_id", "geometry"]].merge(table, on="unit_id")
-    grid = run.unit == "grid"
+    grid = run.unit in GRIDS
     if grid:  # a grid has many cells: draw the significant ones over the wards
         units = units[units["class"].isin(CLASS_COLOURS)]
     units = units.to_crs(WGS84)
@@ -61,10 +74,42 @@ def hotspot_layer(run: HotspotRun) -> HotspotLayer:
         + ("" if r["class"] == NO_NEIGHBOURS else
            f"<br>Gi* z = {r.gi_z:+.2f}; adjusted p = {r.p_adjusted:.3g}")
         for _, r in units.iterrows()]
-    label = (f"{run.units.attrs['cell_size']:g} m grid cells" if grid else "wards")
+    label = (f"{run.units.attrs['cell_size']:g} m {'grid cells' if run.unit == 'grid' else 'hexagons'}"
+             if grid else UNIT_NAMES[run.unit])
     counts = table["class"].value_counts().to_dict()
     return HotspotLayer(units=units[["unit_name", "class", "fill", "tip", "geometry"]],
                         method=run.gistar.method(), unit_label=label, counts=counts)
+
+
+def measure_layer(units: gpd.GeoDataFrame, column: str, measure_label: str, unit_label: str,
+                  palette: tuple[str, ...]) -> MeasureLayer:
+    """``units`` (BNG, from unit_measures_for_filters) shaded by ``column`` in natural-breaks
+    classes; only units with incidents are drawn (a grid has many empty cells)."""
+    shown = units[units["count"] > 0].copy()
+    classes, labels = classify(shown[column])
+    shown = shown.to_crs(WGS84)
+    shown["geometry"] = shown.geometry.set_precision(1e-5)
+    shown["fill"] = [palette[c] if c >= 0 else "#d9d9d9" for c in classes]
+    e = html.escape
+    rate = shown["rate"] if "rate" in shown else pd.Series(np.nan, index=shown.index)
+    shown["tip"] = [
+        f"<b>{e(str(r.unit_name))}</b>" + (f" ({e(str(r.ward))})" if "ward" in shown and pd.notna(r.ward) else "")
+        + f"<br>Incidents: {r['count']:,.0f}<br>Per month: {r.per_month:,.1f}"
+        + (f"<br>Per 1,000 residents a year: {rt:,.1f}" if pd.notna(rt) else "")
+        for (_, r), rt in zip(shown.iterrows(), rate)]
+    return MeasureLayer(units=shown[["unit_name", "fill", "tip", "geometry"]], unit_label=unit_label,
+                        measure_label=measure_label, labels=labels, colours=palette[:len(labels)],
+                        units_shown=len(shown), units_in_all=len(units))
+
+
+def measure_legend(layer: MeasureLayer, fy: str) -> str:
+    e = html.escape
+    rows = "".join(f'<div><span class="sia-swatch" style="background:{c}"></span>{e(label)}</div>'
+                   for c, label in zip(layer.colours, layer.labels))
+    return (f'<div class="sia-legend" role="img" aria-label="Map legend"><b>{e(layer.measure_label)}, {e(fy)}: '
+            f'{e(layer.unit_label)}</b>{rows}<div><span class="sia-swatch" style="background:#fff"></span>'
+            f'no incidents ({layer.units_in_all - layer.units_shown:,} of {layer.units_in_all:,})</div>'
+            "<div class='sia-note'>Classes: natural breaks (Fisher-Jenks)</div></div>")
 
 
 def incident_density(rows: pd.DataFrame, wards: gpd.GeoDataFrame) -> DensityLayer | None:
@@ -98,9 +143,12 @@ def _per_km2(x: float) -> str:
     return f"{x:,.0f}" if x >= 10 else f"{x:,.1f}"
 
 
-def add_hotspot_layer(m: folium.Map, layer: HotspotLayer) -> None:
+def add_unit_layer(m: folium.Map, layer: HotspotLayer | MeasureLayer) -> None:
+    """Gi* classes or a measure by unit, over the plain wards."""
+    name = (f"Hotspots (Gi*), {layer.unit_label}" if isinstance(layer, HotspotLayer)
+            else f"{layer.measure_label}, {layer.unit_label}")
     folium.GeoJson(
-        json.loads(layer.units.to_json()), name=f"Hotspots (Gi*), {layer.unit_label}",
+        json.loads(layer.units.to_json()), name=name,
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"] or "#ffffff",
             "fillOpacity": 0.8 if f["properties"]["fill"] else 0.0,

@@ -10,22 +10,23 @@ from __future__ import annotations
 import html
 import json
 import os
-import warnings
 
 import folium
 import geopandas as gpd
-import mapclassify
 import pandas as pd
 from folium.plugins import FastMarkerCluster
 
 from sia.dataset.geography import BNG, WGS84
+from sia.views.classes import classify
 from sia.views.hotspot_layers import (
     DensityLayer,
     HotspotLayer,
+    MeasureLayer,
     add_density_layer,
-    add_hotspot_layer,
+    add_unit_layer,
     density_legend_note,
     hotspot_legend,
+    measure_legend,
 )
 
 # ColorBrewer YlOrRd, 5 classes: sequential and colour-blind safe.
@@ -42,31 +43,6 @@ def web_wards(wards: gpd.GeoDataFrame, tolerance_m: float = 15.0) -> gpd.GeoData
     simple = simple.to_crs(WGS84)
     simple["geometry"] = simple.geometry.set_precision(1e-5)
     return simple
-
-
-def classify(values: pd.Series, k: int = 5) -> tuple[pd.Series, list[str]]:
-    """Class (0..k-1, -1 for no data) of each value by Fisher-Jenks natural breaks, and
-    a legend label for each class."""
-    valid = values.dropna()
-    classes = pd.Series(-1, index=values.index)
-    if valid.empty:
-        return classes, []
-    k = max(1, min(k, valid.nunique()))
-    if k == 1:
-        classes[valid.index] = 0
-        return classes, [_number(valid.iloc[0])]
-    with warnings.catch_warnings():  # 17 wards: the pure Python path (no numba) is instant
-        warnings.filterwarnings("ignore", message="Numba not installed")
-        scheme = mapclassify.FisherJenks(valid.to_numpy(dtype=float), k=k)
-    classes[valid.index] = scheme.yb
-    lows = [valid.min()] + list(scheme.bins[:-1])
-    labels = [f"{_number(lo)} to {_number(hi)}" for lo, hi in zip(lows, scheme.bins)]
-    return classes, labels
-
-
-def _number(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.1f}"
-
 
 
 def _tooltip(row: pd.Series, measure_label: str, change: float | None, fy: str) -> str:
@@ -93,11 +69,11 @@ def tiles_from_environment() -> tuple[str, str] | None:
 
 def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_label: str,
              change_pct: pd.Series | None = None, selected: str | None = None,
-             density: DensityLayer | None = None, hotspots: HotspotLayer | None = None,
+             density: DensityLayer | None = None, overlay: HotspotLayer | MeasureLayer | None = None,
              incident_points: pd.DataFrame | None = None,
              tiles: tuple[str, str] | None = None) -> folium.Map:
-    """The ward choropleth for one year, or, given ``hotspots``, the Gi* classes over plain
-    wards.
+    """The ward choropleth for one year, or, given an ``overlay``, a measure or the Gi* classes
+    by unit over plain wards.
 
     ``table``: ward_measures rows of that year (ward_name, count, per_month, rate, value,
     rank). ``density``: the kernel density layer (off until switched on).
@@ -108,7 +84,7 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
     data = wards.merge(table.drop(columns=["ward_code"], errors="ignore"), on="ward_name", how="left")
     classes, _ = classify(data["value"])
     data["fill"] = [PALETTE[c] if c >= 0 else NO_DATA_COLOUR for c in classes]
-    if hotspots is not None:  # the classes are the message: the wards stay plain beneath
+    if overlay is not None:  # the units are the message: the wards stay plain beneath
         data["fill"] = "#f7f7f7"
     data["tip"] = [_tooltip(r, measure_label, None if change_pct is None else change_pct.get(r["ward_name"]), fy)
                    for _, r in data.iterrows()]  # 17 wards
@@ -140,7 +116,7 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
     labels_layer = folium.FeatureGroup(name="Ward names and ranks", show=True)
     for _, row in data.iterrows():
         point = row.geometry.representative_point()
-        rank = f" #{row['rank']}" if pd.notna(row.get("rank")) and hotspots is None else ""
+        rank = f" #{row['rank']}" if pd.notna(row.get("rank")) and overlay is None else ""
         # Not interactive: a click on a label must reach the ward under it.
         folium.Marker([point.y, point.x], interactive=False, keyboard=False, icon=folium.DivIcon(
             html=f'<div class="sia-label">{html.escape(str(row["ward_name"]))}{rank}</div>',
@@ -149,8 +125,8 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
 
     if density is not None and len(density.bands):
         add_density_layer(m, density)
-    if hotspots is not None:
-        add_hotspot_layer(m, hotspots)  # ward names stay on top: markers draw above shapes
+    if overlay is not None:
+        add_unit_layer(m, overlay)  # ward names stay on top: markers draw above shapes
     if incident_points is not None and len(incident_points):
         _add_clustered_points(m, incident_points)
     folium.LayerControl(collapsed=False).add_to(m)
@@ -159,11 +135,13 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
 
 
 def map_legend(table: pd.DataFrame, *, fy: str, measure_label: str, density: DensityLayer | None = None,
-               hotspots: HotspotLayer | None = None) -> str:
+               overlay: HotspotLayer | MeasureLayer | None = None) -> str:
     """The legend of ``ward_map`` with the same arguments, as HTML (with its style) to show
     beside the map: over it, it hid wards on a projector and tooltips near its corner."""
-    if hotspots is not None:
-        legend = hotspot_legend(hotspots, fy)
+    if isinstance(overlay, HotspotLayer):
+        legend = hotspot_legend(overlay, fy)
+    elif isinstance(overlay, MeasureLayer):
+        legend = measure_legend(overlay, fy)
     else:
         legend = _legend(classify(table["value"])[1], measure_label, fy)
     if density is not None and len(density.bands):

@@ -173,13 +173,14 @@ def test_the_map_controls_take_the_first_click(page, serve, real_data_dir):
     """Each click on the map's own controls takes at once (they once lost the first click
     after the URL had changed), and the URL follows."""
     open_page(page, f"{serve(real_data_dir)}/map?fy=2014-15", PAGES["map"])
-    for label, layer in (("Hotspots (Gi*): grid", "grid"), ("Hotspots (Gi*): wards", "ward"),
-                         ("Ward measure", None), ("Hotspots (Gi*): grid", "grid")):
-        page.get_by_text(label, exact=True).click()
-        if layer:
-            page.wait_for_url(f"**layer={layer}*", timeout=60_000)
+    for label, param in (("Hotspots (Gi*)", "layer=gistar"), ("Grid squares", "unit=grid"),
+                         ("Hexagons", "unit=hex"), ("Measure", "!layer="), ("Wards", "!unit="),
+                         ("Hotspots (Gi*)", "layer=gistar")):
+        page.locator("[data-testid='stMain']").get_by_text(label, exact=True).click()
+        if param.startswith("!"):  # back to the default: the URL leaves it out
+            page.wait_for_function(f"() => !location.search.includes('{param[1:]}')", timeout=60_000)
         else:
-            page.wait_for_function("() => !location.search.includes('layer=')", timeout=60_000)
+            page.wait_for_url(f"**{param}*", timeout=60_000)
     page.get_by_text("Show incidents as points").click()
     page.wait_for_url("**points=1*", timeout=60_000)
     assert_no_error(page)

@@ -208,6 +208,17 @@ def _filtered_counts(dataset: Dataset, filters: Filters, fy: str, query: Hotspot
     return counted
 
 
+def unit_measures_for_filters(dataset: Dataset, filters: Filters, fy: str, unit: str) -> gpd.GeoDataFrame:
+    """What the filters select in one year, per unit (BNG): count, per_month and rate (per
+    1,000 residents a year, NaN where the unit has no population known)."""
+    selection = select(dataset.incidents, filters)
+    months = selection.months_covered(fy)
+    counted = add_rates(unit_counts(dataset, selection.rows[selection.rows["fy"] == fy], fy,
+                                    HotspotQuery(unit=unit))[0], months)
+    counted["per_month"] = counted["count"] / max(months, 1)
+    return counted
+
+
 def concentration_for_filters(dataset: Dataset, filters: Filters, fy: str,
                               unit: str = SMALL_AREAS) -> Concentration | NoTest:
     """How concentrated what the filters select in one year is over ``unit``; NoTest,
