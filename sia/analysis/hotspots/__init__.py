@@ -26,6 +26,8 @@ from sia.analysis.hotspots.gistar import (  # noqa: F401
 from sia.analysis.hotspots.patterns import (  # noqa: F401
     PATTERNS,
     PatternRules,
+    PeriodGiStar,
+    gistar_by_period,
     hotspot_classify,
     hotspots_by_period,
 )

@@ -73,19 +73,32 @@ def hotspot_classify(significance: pd.DataFrame, rules: PatternRules = PatternRu
     cold = pattern(significance < 0, "coldspot")
     return hot.where(cold == "no pattern", cold.where(hot == "no pattern", "hot and cold")).rename("pattern")
 
-def hotspots_by_period(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, period: str = "month", *,
-                       alpha: float = 0.05, rules: PatternRules = PatternRules(),
-                       correction: str = "fdr_bh", permutations: int = 0, seed: int = SEED,
-                       ) -> tuple[pd.Series, pd.DataFrame]:
-    """Gi* in each period (a column of ``points``: 'month' or 'fy'), then the pattern of
-    each unit. A unit is significant in a period when its adjusted p-value is below
-    ``alpha``. Periods without incidents are left out. Returns the patterns (indexed by
-    unit_id) and the per-period significance (+1 hot, -1 cold, 0)."""
+@dataclass(frozen=True)
+class PeriodGiStar:
+    """Gi* of every unit in each period: rows are units (``unit_id``), columns the periods
+    with incidents, oldest first (month labels 'YYYY-MM' and years 'YYYY-YY' sort in time)."""
+    z: pd.DataFrame  # the analytic z-score (NaN for a unit without neighbours)
+    p_adjusted: pd.DataFrame  # the p-value adjusted over the units of that period
+    period: str  # 'month' or 'fy'
+
+    def significance(self, alpha: float) -> pd.DataFrame:
+        """+1 where a unit is a significant hotspot (adjusted p below ``alpha``), -1 a
+        significant coldspot, 0 otherwise."""
+        significant = self.p_adjusted < alpha
+        return pd.DataFrame(np.where(significant, np.sign(self.z.fillna(0)), 0).astype(int),
+                            index=self.z.index, columns=self.z.columns)
+
+
+def gistar_by_period(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, period: str = "month", *,
+                     correction: str = "fdr_bh", permutations: int = 0, seed: int = SEED) -> PeriodGiStar:
+    """Gi* in each period (a column of ``points``: 'month' or 'fy') on the same units and
+    weights. Periods without incidents, or where every unit has the same count (nothing to
+    test), are left out."""
     if period not in points:
         raise InputError(Problem(f"no period column {period!r}", "--across", "use month or fy"))
     grid = "cell_size" in units.attrs
     weights = spatial_weights(units)
-    columns = {}
+    z, p = {}, {}
     for label, rows in points.groupby(points[period].astype(str), sort=True):
         if not len(rows):
             continue
@@ -94,7 +107,21 @@ def hotspots_by_period(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, period
             continue
         result = hotspots_gistar(counted, weights=weights, permutations=permutations, seed=seed,
                                  correction=correction).table
-        significant = result["p_adjusted"] < alpha
-        columns[label] = np.where(significant, np.sign(result["gi_z"]), 0).astype(int)
-    significance = pd.DataFrame(columns, index=pd.Index(units["unit_id"], name="unit_id"))
+        z[label] = result["gi_z"].to_numpy()
+        p[label] = result["p_adjusted"].to_numpy()
+    index = pd.Index(units["unit_id"], name="unit_id")
+    return PeriodGiStar(z=pd.DataFrame(z, index=index, dtype=float),
+                        p_adjusted=pd.DataFrame(p, index=index, dtype=float), period=period)
+
+
+def hotspots_by_period(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, period: str = "month", *,
+                       alpha: float = 0.05, rules: PatternRules = PatternRules(),
+                       correction: str = "fdr_bh", permutations: int = 0, seed: int = SEED,
+                       ) -> tuple[pd.Series, pd.DataFrame]:
+    """Gi* in each period (:func:`gistar_by_period`), then the sfhotspot-like pattern of
+    each unit. A unit is significant in a period when its adjusted p-value is below
+    ``alpha``. Returns the patterns (indexed by unit_id) and the per-period significance
+    (+1 hot, -1 cold, 0)."""
+    significance = gistar_by_period(points, units, period, correction=correction,
+                                    permutations=permutations, seed=seed).significance(alpha)
     return hotspot_classify(significance, rules), significance
