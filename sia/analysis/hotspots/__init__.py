@@ -35,11 +35,16 @@ from sia.analysis.hotspots.gistar import (  # noqa: F401
     spatial_weights,
 )
 from sia.analysis.hotspots.patterns import (  # noqa: F401
+    HOT_AT_LEVEL,
+    PATTERN_METHODS,
     PATTERNS,
+    SHIFT_LEVEL,
+    SHIFTS,
     PatternRules,
     PeriodGiStar,
     gistar_by_period,
     hotspot_classify,
+    hotspot_shift,
     hotspots_by_period,
 )
 from sia.analysis.hotspots.units import (  # noqa: F401

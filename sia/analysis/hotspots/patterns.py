@@ -1,5 +1,7 @@
-"""Hotspot patterns across periods: persistent, emerging, former and intermittent hot and
-cold spots from Gi* in each month or year."""
+"""Hotspot patterns across periods: the Gi* of every unit in each month or year (shared with
+the emerging hot spot analysis of ``emerging.py``); sfhotspot-like classes from it
+(persistent, emerging, former and intermittent hot and cold spots); and whether units are
+hot spots in both of two years, one or neither."""
 from __future__ import annotations
 
 import math
@@ -9,9 +11,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from sia.analysis.hotspots.gistar import SEED, hotspots_gistar, spatial_weights
+from sia.analysis.hotspots.gistar import CONFIDENCE, SEED, hotspots_gistar, spatial_weights
 from sia.analysis.hotspots.units import count_by_grid, count_by_polygons
 from sia.errors import InputError, Problem
+
+PATTERN_METHODS = ("sfhotspot", "ehsa")  # the classes of PATTERNS below, or Esri's (emerging.py)
 
 PATTERNS = ("persistent hotspot", "emerging hotspot", "former hotspot", "intermittent hotspot",
             "persistent coldspot", "emerging coldspot", "former coldspot", "intermittent coldspot",
@@ -125,3 +129,26 @@ def hotspots_by_period(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, period
     significance = gistar_by_period(points, units, period, correction=correction,
                                     permutations=permutations, seed=seed).significance(alpha)
     return hotspot_classify(significance, rules), significance
+
+
+# Between two years, a unit is a hot spot in a year when its Gi* class is hot with an
+# adjusted p-value below this: 'hot 95%' or 'hot 99%'.
+SHIFT_ALPHA = 0.05
+
+HOT_AT_LEVEL = tuple(f"hot {level}" for alpha, level in CONFIDENCE if alpha <= SHIFT_ALPHA)
+
+SHIFT_LEVEL = f"{(1 - SHIFT_ALPHA) * 100:g}%"
+
+SHIFTS = ("both years", "earlier year only", "later year only", "neither year")
+
+
+def hotspot_shift(earlier: pd.Series, later: pd.Series) -> pd.Series:
+    """Where the hot spots of two years are: for each unit (the same index in both), the
+    Gi* class of the earlier and the later year (``gi_class``'s 'hot 99%' ... 'no
+    neighbours') gives 'both years', 'earlier year only', 'later year only' or 'neither
+    year', a unit counting as hot at 95% confidence or stricter (:data:`HOT_AT_LEVEL`)."""
+    if not earlier.index.equals(later.index):
+        raise ValueError("the two years must hold the same units")
+    before, after = earlier.isin(HOT_AT_LEVEL), later.isin(HOT_AT_LEVEL)
+    out = np.select([before & after, before, after], SHIFTS[:3], SHIFTS[3])
+    return pd.Series(out, index=earlier.index, name="hot_in", dtype=object)
