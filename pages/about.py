@@ -7,17 +7,29 @@ run_through_app_navigation()
 
 import streamlit as st
 
-from sia.analysis.hotspots import CONTIGUITY_TOLERANCE_M, PERMUTATIONS, PatternRules
+from sia.analysis.hotspots import (
+    CONTIGUITY_TOLERANCE_M,
+    PERMUTATIONS,
+    SHIFT_LEVEL,
+    EhsaRules,
+    PatternRules,
+    ehsa_rules,
+)
 from sia.analysis.stability import MIN_INCIDENTS, TOP_SHARE
 from sia.app.chrome import page_header
 from sia.app.page import page_context
 from sia.app.sign_in import app_access_policy
 from sia.dataset.geography import SNAP_DISTANCE_M
 from sia.dataset.location import DATA_DIR_VARIABLE
+from sia.views.shown_text import markdown_text
 from sia.views.wording import DATA_SOURCES, LICENCE
 
 dataset, _ = page_context(need_months=False)  # the shared sidebar; this page shows no figures
 page_header("About this dashboard", dataset)
+
+# The emerging hot spot rules as the code states them (sia/analysis/hotspots/emerging.py).
+EHSA_TABLE = "\n".join(["| Pattern | Rule |", "|---|---|",
+                        *(f"| {markdown_text(name)} | {markdown_text(rule)} |" for name, rule in ehsa_rules())])
 
 st.markdown(f"""
 ### What it shows
@@ -69,6 +81,24 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
   significant recently (the last {PatternRules().recent_share:.0%} of periods) but not
   before is emerging; before but not recently, former; otherwise, in at least
   {PatternRules().hotspot_share:.0%} of periods, intermittent (and the same for coldspots).
+  With `--method ehsa`, the patterns are those of ArcGIS Pro's Emerging Hot Spot Analysis
+  instead (below).
+- **Emerging hot spot analysis** (`hotspots --across month --method ehsa`): Gi\\* in each
+  month, a unit counting as a hot (cold) spot in a month at an adjusted p-value below
+  {EhsaRules().alpha:g} with a positive (negative) z-score, and a Mann-Kendall trend test
+  (the pymannkendall package) of the unit's z-scores over the months, a trend counting at
+  p below {EhsaRules().trend_alpha:g}. It needs at least {EhsaRules().fewest_periods()}
+  months, the fewest in which a trend can be significant; with fewer than ten, "at least
+  {EhsaRules().percent()}" means every month. Each month's Gi\\* uses that month alone.
+  The patterns, each unit getting exactly one:
+
+{EHSA_TABLE}
+
+- **Between two years** (`hotspots --compare-years 2014-15 2019-20`): Gi\\* in each year on
+  the same units; a unit is hot in a year when it is a hotspot at {SHIFT_LEVEL} confidence
+  or more, and is reported as hot in both years, the earlier only, the later only or
+  neither. Each year is tested against itself, so this shows where the hotspots are in each
+  year, not a tested change.
 
 ### Concentration and stability
 - **How concentrated** (the overview; `python -m sia concentration`): the Lorenz curve ranks

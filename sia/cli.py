@@ -21,6 +21,7 @@ from sia.analysis.filters import ASB, CRIME, Filters
 from sia.analysis.hotspots import (
     CORRECTIONS,
     MAX_PERMUTATIONS,
+    PATTERN_METHODS,
     PERMUTATIONS,
     SEED,
     PatternRules,
@@ -339,25 +340,54 @@ def _hotspots_options(sub) -> None:
                      metavar="N", help=f"for the pseudo p-values (default {PERMUTATIONS}, at most "
                                        f"{MAX_PERMUTATIONS:,}; 0: none)")
     hot.add_argument("--seed", type=_bounded(int, 0, 2**32 - 1), default=SEED, metavar="N")
-    hot.add_argument("--across", choices=["month", "fy"],
-                     help="also classify each unit's pattern across months or years (adds 'pattern')")
+    when = hot.add_mutually_exclusive_group()
+    when.add_argument("--across", choices=["month", "fy"],
+                      help="also classify each unit's pattern across months or years (adds 'pattern')")
+    when.add_argument("--compare-years", nargs=2, type=_financial_year, metavar=("EARLIER", "LATER"),
+                      help="instead: where units are hot (95%% or more) in both years, only one, or neither")
+    hot.add_argument("--method", choices=list(PATTERN_METHODS),
+                     help="with --across: sfhotspot's classes (the default) or ArcGIS's emerging hot spot "
+                          "analysis (ehsa; adds trend_tau and trend_p)")
     defaults = PatternRules()
-    hot.add_argument("--hotspot-share", type=_bounded(float, 0, 1), default=defaults.hotspot_share, metavar="S",
-                     help="share of periods significant to count as a hotspot (default %(default)s)")
-    hot.add_argument("--persistent-share", type=_bounded(float, 0, 1), default=defaults.persistent_share, metavar="S",
-                     help="share of all periods for a persistent hotspot (default %(default)s)")
-    hot.add_argument("--recent-share", type=_bounded(float, 0, 1), default=defaults.recent_share, metavar="S",
-                     help="share of periods, the latest, that are recent (default %(default)s)")
+    hot.add_argument("--hotspot-share", type=_bounded(float, 0, 1), metavar="S",
+                     help=f"share of periods significant to count as a hotspot (default {defaults.hotspot_share})")
+    hot.add_argument("--persistent-share", type=_bounded(float, 0, 1), metavar="S",
+                     help=f"share of all periods for a persistent hotspot (default {defaults.persistent_share})")
+    hot.add_argument("--recent-share", type=_bounded(float, 0, 1), metavar="S",
+                     help=f"share of periods, the latest, that are recent (default {defaults.recent_share})")
     hot.add_argument("--format", choices=["csv", "json"], default="csv")
 
 
-def _hotspots(args) -> int:
-    from sia.analysis.hotspots.runs import run_hotspots
+SFHOTSPOT_SHARES = ("hotspot_share", "persistent_share", "recent_share")
 
+
+def _hotspots(args) -> int:
+    from sia.analysis.hotspots.runs import run_compare_years, run_hotspots
+
+    given = [f"--{name.replace('_', '-')}" for name in SFHOTSPOT_SHARES if getattr(args, name) is not None]
+    if args.method is not None and not args.across:
+        raise InputError(Problem("a pattern method is for patterns across periods", "--method",
+                                 "add --across month, or leave --method out"))
+    if given and args.method == "ehsa":
+        raise InputError(Problem(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for the sfhotspot "
+                                 "patterns", "--method ehsa", "leave it out, or use --method sfhotspot"))
+    if given and not args.across:
+        raise InputError(Problem("a share of periods is for patterns across periods", given[0],
+                                 "add --across month, or leave it out"))
+    if args.compare_years and args.fy:
+        raise InputError(Problem("--compare-years names its own two years", "--fy", "leave --fy out"))
+    defaults = PatternRules()
+    rules = PatternRules(*(getattr(defaults, name) if getattr(args, name) is None else getattr(args, name)
+                           for name in SFHOTSPOT_SHARES))
     query = _unit_query(args, fy=args.fy, lsoa_population=args.lsoa_population,
                         measure=args.measure, correction=args.correction, inference=args.inference,
                         permutations=args.permutations, seed=args.seed, across=args.across,
-                        rules=PatternRules(args.hotspot_share, args.persistent_share, args.recent_share))
+                        method=args.method or "sfhotspot", rules=rules)
+    if args.compare_years:
+        compared = run_compare_years(load(args.data_dir), query, *args.compare_years)
+        print(f"# {compared.summary()}", file=sys.stderr)
+        _print_table(compared.table, args.format)
+        return 0
     run = run_hotspots(load(args.data_dir), query)
     print(f"# {run.summary()}", file=sys.stderr)
     _print_table(run.table, args.format)

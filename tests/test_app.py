@@ -215,3 +215,13 @@ def test_incidents_all_at_one_point_draw_a_map_without_density(monkeypatch, tmp_
     for params in ({}, {"layer": "grid"}, {"layer": "ward"}):
         at = run_app(monkeypatch, tmp_path / "data", "pages/map.py", params)
         assert at.title[0].value == "Hotspot map"
+
+
+def test_the_about_page_states_each_emerging_hotspot_rule(monkeypatch):
+    """The rules come from sia/analysis/hotspots/emerging.py, not from a copy on the page."""
+    from sia.analysis.hotspots import ehsa_rules
+
+    at = run_app(monkeypatch, None, "pages/about.py")
+    text = unescaped(" ".join(m.value for m in at.markdown))
+    for name, rule in ehsa_rules():
+        assert f"| {name} | {rule} |" in text, name

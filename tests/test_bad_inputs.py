@@ -193,6 +193,16 @@ def cell_size_larger_than_the_area(tmp):
     return ["hotspots", "--unit", "grid", "--cell-size", "1e9", "--data-dir", DATA], "cell size 1e+09 m is too large"
 
 
+def emerging_hotspots_on_one_month(tmp):
+    return (["hotspots", "--data-dir", DATA, "--unit", "grid", "--across", "month", "--method", "ehsa"],
+            "only 1 month with incidents to test; emerging hot spot analysis needs at least 5")
+
+
+def compare_years_with_a_year_not_held(tmp):
+    return (["hotspots", "--data-dir", DATA, "--compare-years", "2014-15", "2019-20"],
+            "--compare-years: no data for financial year 2019-20; the dataset holds 2014-15")
+
+
 def _street_lines(tmp, name, change):
     """The 2014-04 file of three good rows with ``change`` made to its lines."""
     lines = csv_text([row(crime_id=f"c{i}") for i in range(3)]).splitlines()
@@ -328,7 +338,7 @@ CORPUS = [nul_after_a_longitude, not_utf8_on_a_row_of_the_wrong_shape, a_line_of
           every_crime_type_unknown, absurd_coordinates, swapped_ward_coordinates, wards_in_bng_without_crs,
           ward_without_geometry, two_codes_one_name, fifo_as_source, fifo_as_wards, fifo_as_population,
           timeout_nan, timeout_from_the_environment, permutations_unbounded, seed_negative,
-          area_code_injection, force_with_a_path]
+          area_code_injection, force_with_a_path, emerging_hotspots_on_one_month, compare_years_with_a_year_not_held]
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.__name__ for c in CORPUS])

@@ -40,6 +40,46 @@ def test_grid_hotspots_as_json_with_patterns(real_data_dir):
     assert any(r["pattern"] == "persistent hotspot" for r in rows)
 
 
+def test_emerging_hotspots_on_the_real_data(real_data_dir):
+    from sia.analysis.hotspots import EHSA_PATTERNS
+
+    result = hotspots(real_data_dir, "--unit", "grid", "--cell-size", "500", "--fy", "2014-15",
+                      "--across", "month", "--method", "ehsa", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert len(rows) == 364 and set(COLUMNS + ["pattern", "trend_tau", "trend_p"]) <= set(rows[0])
+    assert {r["pattern"] for r in rows} <= set(EHSA_PATTERNS)
+    assert any(r["pattern"] == "persistent hotspot" for r in rows)
+    assert all(-1 <= r["trend_tau"] <= 1 and 0 <= r["trend_p"] <= 1 for r in rows)
+    assert "emerging hot spot analysis (Esri's classes) over 7 months" in result.stderr
+    assert "Mann-Kendall" in result.stderr
+
+
+def test_sfhotspot_is_the_default_method(real_data_dir):
+    args = ("--unit", "hex", "--cell-size", "500", "--fy", "2014-15", "--across", "month")
+    default, named = hotspots(real_data_dir, *args), hotspots(real_data_dir, *args, "--method", "sfhotspot")
+    assert default.returncode == named.returncode == 0, default.stderr + named.stderr
+    assert default.stdout == named.stdout and "trend_tau" not in default.stdout.splitlines()[0]
+
+
+def test_hotspots_between_two_years(real_data_dir, shared_data):
+    from sia.analysis.hotspots import SHIFTS
+
+    for unit in (["--unit", "ward"], ["--unit", "hex"],
+                 ["--unit", "lsoa", "--lsoas", str(shared_data / "boundaries" / "lsoa_2011_derby.geojson")]):
+        result = hotspots(real_data_dir, *unit, "--compare-years", "2014-15", "2019-20")
+        assert result.returncode == 0, result.stderr
+        table = pd.read_csv(io.StringIO(result.stdout))
+        assert list(table.columns[:3]) == ["unit_id", "unit_name", "count_2014-15"]
+        assert {"class_2014-15", "class_2019-20", "gi_z_2019-20", "hot_in"} <= set(table.columns)
+        assert set(table["hot_in"]) <= set(SHIFTS) and table["unit_id"].is_unique
+        hot = table["class_2014-15"].isin(["hot 99%", "hot 95%"]), table["class_2019-20"].isin(["hot 99%", "hot 95%"])
+        assert ((table["hot_in"] == "both years") == (hot[0] & hot[1])).all()
+        assert ((table["hot_in"] == "neither year") == (~hot[0] & ~hot[1])).all()
+        assert "2014-15 (7 months) and 2019-20 (1 month), each year tested on its own" in result.stderr
+    assert len(table) == 151 and (table["hot_in"] == "both years").any()
+
+
 def test_ward_hotspots_for_one_crime_type(real_data_dir):
     result = hotspots(real_data_dir, "--crime-type", "Burglary", "--measure", "rate")
     assert result.returncode == 0, result.stderr
@@ -60,6 +100,28 @@ def test_bad_hotspot_input_is_one_line_each(real_data_dir, tmp_path):
                          "anti-social behaviour is not added to crime")
     assert_clean_failure(hotspots(real_data_dir, "--unit", "lsoa", "--lsoas", str(tmp_path / "none.geojson")),
                          "no such LSOA boundary file")
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["--across", "month", "--method", "arcgis"], "argument --method: invalid choice: 'arcgis'"),
+    (["--method", "ehsa"], "--method: a pattern method is for patterns across periods; add --across month"),
+    # 2019-20 holds one month: no Mann-Kendall trend could be significant.
+    (["--fy", "2019-20", "--across", "month", "--method", "ehsa"],
+     "only 1 month with incidents to test; emerging hot spot analysis needs at least 5"),
+    (["--across", "fy", "--method", "ehsa"], "only 1 year with incidents to test"),
+    (["--across", "month", "--method", "ehsa", "--recent-share", "0.3"],
+     "--method ehsa: --recent-share is for the sfhotspot patterns"),
+    (["--hotspot-share", "0.3"], "--hotspot-share: a share of periods is for patterns across periods"),
+    (["--compare-years", "2014-15"], "argument --compare-years: expected 2 arguments"),
+    (["--compare-years", "2014-15", "2016-17"], "--compare-years: no data for financial year 2016-17"),
+    (["--compare-years", "2019-20", "2014-15"], "give the earlier year first: 2014-15 2019-20"),
+    (["--compare-years", "2014-15", "2014-15"], "the two years are both 2014-15"),
+    (["--compare-years", "2014-15", "2019-20", "--across", "month"], "not allowed with argument --compare-years"),
+    (["--compare-years", "2014-15", "2019-20", "--fy", "2014-15"], "--compare-years names its own two years"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_bad_pattern_and_year_options_are_one_line(real_data_dir, args, expected):
+    lines = assert_clean_failure(hotspots(real_data_dir, *args), expected)
+    assert len(lines) == 1
 
 
 @pytest.mark.parametrize("geometry,crs,expected", [

@@ -37,3 +37,13 @@ def test_every_environment_variable_is_in_the_readme():
     assert len(variables) >= 8  # the search finds them
     missing = sorted(v for v in variables if f"`{v}" not in README and f"${v}" not in README)
     assert not missing, f"environment variables missing from the README: {missing}"
+
+
+def test_the_emerging_hotspot_rules_are_the_codes():
+    """The README's table of emerging hot spot patterns is the text the code renders (and the
+    About page shows): each hot spot rule, and 'no pattern'."""
+    from sia.analysis.hotspots import ehsa_rules
+
+    missing = [name for name, rule in ehsa_rules() if not name.endswith("coldspot")
+               and f"| `{name}` | {rule} |" not in README]
+    assert not missing, f"emerging hot spot rules missing from the README or worded otherwise: {missing}"

@@ -299,3 +299,20 @@ def test_pattern_rules_are_parameters():
         hotspot_classify(pd.DataFrame([[1]], index=["u"]))
     with pytest.raises(InputError, match="recent share 1.5 is not between 0 and 1"):
         hotspot_classify(one_recent_hot, PatternRules(recent_share=1.5))
+
+
+# --- hot spots between two years ------------------------------------------------------------------
+
+def test_hotspot_shift_counts_hot_at_95_percent_or_more():
+    from sia.analysis.hotspots import HOT_AT_LEVEL, SHIFTS, hotspot_shift
+
+    assert HOT_AT_LEVEL == ("hot 99%", "hot 95%")
+    units = ["a", "b", "c", "d", "e", "f"]
+    earlier = pd.Series(["hot 99%", "hot 95%", "hot 90%", "not significant", "cold 99%", NO_NEIGHBOURS], index=units)
+    later = pd.Series(["hot 95%", "not significant", "hot 99%", "hot 90%", "hot 95%", NO_NEIGHBOURS], index=units)
+    shift = hotspot_shift(earlier, later)
+    assert shift.to_dict() == {"a": "both years", "b": "earlier year only", "c": "later year only",
+                               "d": "neither year", "e": "later year only", "f": "neither year"}
+    assert set(shift) <= set(SHIFTS)
+    with pytest.raises(ValueError, match="same units"):
+        hotspot_shift(earlier, later.iloc[::-1])

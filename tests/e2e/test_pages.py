@@ -51,6 +51,18 @@ def test_every_page_loads_on_real_data(page, serve, real_data_dir, path, heading
     assert outside_requests(page) == []
 
 
+def test_the_about_page_shows_the_emerging_hotspot_rules(page, serve, real_data_dir):
+    from sia.analysis.hotspots import ehsa_rules
+
+    open_page(page, f"{serve(real_data_dir)}/about", PAGES["about"])
+    rules = dict(ehsa_rules())
+    for name in ("intensifying hotspot", "oscillating coldspot", "no pattern"):
+        row = page.get_by_role("row").filter(has_text=name)
+        assert row.count() == 1 and rules[name] in row.inner_text(), name
+    assert page.get_by_text("Gi* in each month").first.is_visible()  # the star is shown, not markup
+    assert_no_error(page)
+
+
 def test_the_demo_says_so(page, serve):
     open_page(page, serve(None), PAGES[""])
     assert page.get_by_text("Synthetic demo data").first.is_visible()

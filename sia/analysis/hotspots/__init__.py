@@ -1,9 +1,20 @@
 """Hotspot statistics on wards, LSOAs and grid cells (square or hexagonal): validation, units and the grid,
-Getis-Ord Gi*, kernel density, patterns across periods, and runs for a dataset."""
+Getis-Ord Gi*, kernel density, patterns across periods (sfhotspot-like, and emerging hot spot analysis
+after Esri), and runs for a dataset."""
 from sia.analysis.hotspots.density import (  # noqa: F401
     bandwidth_rule,
     distinct_places,
     kernel_density,
+)
+from sia.analysis.hotspots.emerging import (  # noqa: F401
+    EHSA_PATTERNS,
+    NO_PATTERN,
+    EhsaRules,
+    ehsa_classify,
+    ehsa_pattern,
+    ehsa_rules,
+    emerging_hotspots,
+    z_trend,
 )
 from sia.analysis.hotspots.gistar import (  # noqa: F401
     COLD_CLASSES,
@@ -24,9 +35,16 @@ from sia.analysis.hotspots.gistar import (  # noqa: F401
     spatial_weights,
 )
 from sia.analysis.hotspots.patterns import (  # noqa: F401
+    HOT_AT_LEVEL,
+    PATTERN_METHODS,
     PATTERNS,
+    SHIFT_LEVEL,
+    SHIFTS,
     PatternRules,
+    PeriodGiStar,
+    gistar_by_period,
     hotspot_classify,
+    hotspot_shift,
     hotspots_by_period,
 )
 from sia.analysis.hotspots.units import (  # noqa: F401

@@ -1,5 +1,7 @@
-"""Hotspot patterns across periods: persistent, emerging, former and intermittent hot and
-cold spots from Gi* in each month or year."""
+"""Hotspot patterns across periods: the Gi* of every unit in each month or year (shared with
+the emerging hot spot analysis of ``emerging.py``); sfhotspot-like classes from it
+(persistent, emerging, former and intermittent hot and cold spots); and whether units are
+hot spots in both of two years, one or neither."""
 from __future__ import annotations
 
 import math
@@ -9,9 +11,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from sia.analysis.hotspots.gistar import SEED, hotspots_gistar, spatial_weights
+from sia.analysis.hotspots.gistar import CONFIDENCE, SEED, hotspots_gistar, spatial_weights
 from sia.analysis.hotspots.units import count_by_grid, count_by_polygons
 from sia.errors import InputError, Problem
+
+PATTERN_METHODS = ("sfhotspot", "ehsa")  # the classes of PATTERNS below, or Esri's (emerging.py)
 
 PATTERNS = ("persistent hotspot", "emerging hotspot", "former hotspot", "intermittent hotspot",
             "persistent coldspot", "emerging coldspot", "former coldspot", "intermittent coldspot",
@@ -73,19 +77,32 @@ def hotspot_classify(significance: pd.DataFrame, rules: PatternRules = PatternRu
     cold = pattern(significance < 0, "coldspot")
     return hot.where(cold == "no pattern", cold.where(hot == "no pattern", "hot and cold")).rename("pattern")
 
-def hotspots_by_period(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, period: str = "month", *,
-                       alpha: float = 0.05, rules: PatternRules = PatternRules(),
-                       correction: str = "fdr_bh", permutations: int = 0, seed: int = SEED,
-                       ) -> tuple[pd.Series, pd.DataFrame]:
-    """Gi* in each period (a column of ``points``: 'month' or 'fy'), then the pattern of
-    each unit. A unit is significant in a period when its adjusted p-value is below
-    ``alpha``. Periods without incidents are left out. Returns the patterns (indexed by
-    unit_id) and the per-period significance (+1 hot, -1 cold, 0)."""
+@dataclass(frozen=True)
+class PeriodGiStar:
+    """Gi* of every unit in each period: rows are units (``unit_id``), columns the periods
+    with incidents, oldest first (month labels 'YYYY-MM' and years 'YYYY-YY' sort in time)."""
+    z: pd.DataFrame  # the analytic z-score (NaN for a unit without neighbours)
+    p_adjusted: pd.DataFrame  # the p-value adjusted over the units of that period
+    period: str  # 'month' or 'fy'
+
+    def significance(self, alpha: float) -> pd.DataFrame:
+        """+1 where a unit is a significant hotspot (adjusted p below ``alpha``), -1 a
+        significant coldspot, 0 otherwise."""
+        significant = self.p_adjusted < alpha
+        return pd.DataFrame(np.where(significant, np.sign(self.z.fillna(0)), 0).astype(int),
+                            index=self.z.index, columns=self.z.columns)
+
+
+def gistar_by_period(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, period: str = "month", *,
+                     correction: str = "fdr_bh", permutations: int = 0, seed: int = SEED) -> PeriodGiStar:
+    """Gi* in each period (a column of ``points``: 'month' or 'fy') on the same units and
+    weights. Periods without incidents, or where every unit has the same count (nothing to
+    test), are left out."""
     if period not in points:
         raise InputError(Problem(f"no period column {period!r}", "--across", "use month or fy"))
     grid = "cell_size" in units.attrs
     weights = spatial_weights(units)
-    columns = {}
+    z, p = {}, {}
     for label, rows in points.groupby(points[period].astype(str), sort=True):
         if not len(rows):
             continue
@@ -94,7 +111,44 @@ def hotspots_by_period(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, period
             continue
         result = hotspots_gistar(counted, weights=weights, permutations=permutations, seed=seed,
                                  correction=correction).table
-        significant = result["p_adjusted"] < alpha
-        columns[label] = np.where(significant, np.sign(result["gi_z"]), 0).astype(int)
-    significance = pd.DataFrame(columns, index=pd.Index(units["unit_id"], name="unit_id"))
+        z[label] = result["gi_z"].to_numpy()
+        p[label] = result["p_adjusted"].to_numpy()
+    index = pd.Index(units["unit_id"], name="unit_id")
+    return PeriodGiStar(z=pd.DataFrame(z, index=index, dtype=float),
+                        p_adjusted=pd.DataFrame(p, index=index, dtype=float), period=period)
+
+
+def hotspots_by_period(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, period: str = "month", *,
+                       alpha: float = 0.05, rules: PatternRules = PatternRules(),
+                       correction: str = "fdr_bh", permutations: int = 0, seed: int = SEED,
+                       ) -> tuple[pd.Series, pd.DataFrame]:
+    """Gi* in each period (:func:`gistar_by_period`), then the sfhotspot-like pattern of
+    each unit. A unit is significant in a period when its adjusted p-value is below
+    ``alpha``. Returns the patterns (indexed by unit_id) and the per-period significance
+    (+1 hot, -1 cold, 0)."""
+    significance = gistar_by_period(points, units, period, correction=correction,
+                                    permutations=permutations, seed=seed).significance(alpha)
     return hotspot_classify(significance, rules), significance
+
+
+# Between two years, a unit is a hot spot in a year when its Gi* class is hot with an
+# adjusted p-value below this: 'hot 95%' or 'hot 99%'.
+SHIFT_ALPHA = 0.05
+
+HOT_AT_LEVEL = tuple(f"hot {level}" for alpha, level in CONFIDENCE if alpha <= SHIFT_ALPHA)
+
+SHIFT_LEVEL = f"{(1 - SHIFT_ALPHA) * 100:g}%"
+
+SHIFTS = ("both years", "earlier year only", "later year only", "neither year")
+
+
+def hotspot_shift(earlier: pd.Series, later: pd.Series) -> pd.Series:
+    """Where the hot spots of two years are: for each unit (the same index in both), the
+    Gi* class of the earlier and the later year (``gi_class``'s 'hot 99%' ... 'no
+    neighbours') gives 'both years', 'earlier year only', 'later year only' or 'neither
+    year', a unit counting as hot at 95% confidence or stricter (:data:`HOT_AT_LEVEL`)."""
+    if not earlier.index.equals(later.index):
+        raise ValueError("the two years must hold the same units")
+    before, after = earlier.isin(HOT_AT_LEVEL), later.isin(HOT_AT_LEVEL)
+    out = np.select([before & after, before, after], SHIFTS[:3], SHIFTS[3])
+    return pd.Series(out, index=earlier.index, name="hot_in", dtype=object)

@@ -23,15 +23,21 @@ from sia.analysis.counts import crime_or_asb
 from sia.analysis.filters import Filters
 from sia.analysis.hotspots import (
     CONFIDENCE,
+    PATTERN_METHODS,
     PERMUTATIONS,
     SEED,
+    SHIFT_LEVEL,
+    SHIFTS,
+    EhsaRules,
     GiStar,
     PatternRules,
     add_rates,
     count_by_grid,
     counts_from_placement,
+    emerging_hotspots,
     grid_units,
     hex_units,
+    hotspot_shift,
     hotspots_by_period,
     hotspots_gistar,
     incident_points,
@@ -47,11 +53,12 @@ from sia.dataset.geography import BNG
 from sia.dataset.store import Dataset
 from sia.errors import InputError, Problem
 from sia.periods import require_held
+from sia.words import plural
 
 UNIT_NAMES = {"ward": "wards", "lsoa": "LSOAs", "grid": "grid cells", "hex": "hexagons"}
 GRIDS = ("grid", "hex")
 OUTPUT_COLUMNS = ("unit_id", "unit_name", "count", "population", "rate", "neighbours", "gi_z",
-                  "p_value", "p_sim", "p_adjusted", "class", "correction", "pattern")
+                  "p_value", "p_sim", "p_adjusted", "class", "correction", "pattern", "trend_tau", "trend_p")
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,9 @@ class HotspotQuery:
     permutations: int = PERMUTATIONS
     seed: int = SEED
     across: str | None = None  # month | fy
-    rules: PatternRules = field(default_factory=PatternRules)
+    method: str = "sfhotspot"  # the patterns across periods: sfhotspot | ehsa
+    rules: PatternRules = field(default_factory=PatternRules)  # for sfhotspot
+    ehsa: EhsaRules = field(default_factory=EhsaRules)  # for ehsa
 
 
 @dataclass
@@ -81,6 +90,10 @@ class HotspotRun:
     outside: int
     lsoa_agreement: float | None = None
     patterns: pd.Series | None = None
+    trend: pd.DataFrame | None = None  # ehsa: trend_tau, trend_p by unit_id
+    ehsa: EhsaRules | None = None  # the rules, when the patterns are ehsa's
+    periods: int = 0  # the periods with incidents the patterns rest on
+    across: str | None = None  # month | fy, when there are patterns
 
     @property
     def table(self) -> pd.DataFrame:
@@ -89,6 +102,9 @@ class HotspotRun:
         table["correction"] = self.gistar.correction
         if self.patterns is not None:
             table["pattern"] = table["unit_id"].map(self.patterns)
+        if self.trend is not None:
+            for column in ("trend_tau", "trend_p"):
+                table[column] = table["unit_id"].map(self.trend[column])
         if "rate" in table:
             table["rate"] = table["rate"].round(3)
         return table[[c for c in OUTPUT_COLUMNS if c in table]]
@@ -107,6 +123,11 @@ class HotspotRun:
         if self.lsoa_agreement is not None:
             parts.append(f"the LSOA found agrees with police.uk's LSOA code for "
                          f"{self.lsoa_agreement:.1%} of incidents")
+        if self.ehsa is not None:
+            periods = plural(self.periods, "month" if self.across == "month" else "year")
+            parts.append(f"patterns: emerging hot spot analysis (Esri's classes) over {periods} with incidents, "
+                         f"a unit significant in a period at adjusted p < {self.ehsa.alpha:g}, the Mann-Kendall "
+                         f"trend of its Gi* z-scores (pymannkendall) at p < {self.ehsa.trend_alpha:g}")
         return "; ".join(parts)
 
 
@@ -170,6 +191,59 @@ def _stability_of(earlier: gpd.GeoDataFrame, later: gpd.GeoDataFrame, from_fy: s
     return stability(pd.Series(earlier["count"].to_numpy(), index=index),
                      pd.Series(later["count"].to_numpy(), index=index),
                      pd.Series(earlier.geometry.area.to_numpy(), index=index), from_fy, to_fy, top_share)
+
+
+@dataclass(frozen=True)
+class YearsCompared:
+    """Gi* on the same units in two years, and where each year's hot spots are."""
+    earlier: HotspotRun
+    later: HotspotRun
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per unit: each year's count (and rate), z-score and class, then
+        ``hot_in``: 'both years', 'earlier year only', 'later year only' or 'neither year'."""
+        first, second = self.earlier.table, self.later.table
+        out = first[["unit_id", "unit_name"]].copy()
+        for run, table in ((self.earlier, first), (self.later, second)):
+            for column in ("count", "rate", "gi_z", "class"):
+                if column in table:
+                    out[f"{column}_{run.fy}"] = table[column].to_numpy()
+        out["hot_in"] = hotspot_shift(first.set_index("unit_id")["class"],
+                                      second.set_index("unit_id")["class"]).to_numpy()
+        return out
+
+    def summary(self) -> str:
+        shifts = self.table["hot_in"].value_counts()
+        counts = ", ".join(f"hot in {shift} {int(shifts.get(shift, 0)):,}" for shift in SHIFTS)
+        return (f"{self.earlier.gistar.method()}; hot spots at {SHIFT_LEVEL} or more in "
+                f"{self.earlier.fy} ({plural(self.earlier.months, 'month')}) and {self.later.fy} "
+                f"({plural(self.later.months, 'month')}), each year tested on its own: {counts} "
+                f"of {len(self.table)} {UNIT_NAMES[self.earlier.unit]}")
+
+
+def run_compare_years(dataset: Dataset, query: HotspotQuery, earlier: str, later: str) -> YearsCompared:
+    """Gi* in ``earlier`` and in ``later`` on the same units (the query's, as for one
+    year), and whether each unit is a hot spot at 95% or more in both, one or neither."""
+    if earlier == later:
+        raise InputError(Problem(f"the two years are both {earlier}", "--compare-years",
+                                 "give two different financial years, e.g. 2014-15 2019-20"))
+    if later < earlier:
+        raise InputError(Problem(f"{earlier} comes after {later}", "--compare-years",
+                                 f"give the earlier year first: {later} {earlier}"))
+    held = dataset.financial_years
+    missing = [fy for fy in (earlier, later) if fy not in held]
+    if missing:
+        raise InputError(Problem(f"no data for financial year {', '.join(missing)}", "--compare-years",
+                                 f"the dataset holds {', '.join(held)}"))
+    runs = []
+    for fy in (earlier, later):
+        rows, fy, months = year_rows(dataset, fy, query.crime_types)
+        runs.append(hotspots_for_rows(dataset, rows, fy, months, query))
+    if not runs[0].gistar.table["unit_id"].equals(runs[1].gistar.table["unit_id"]):
+        raise InputError(Problem("the two years were counted in different units", "--compare-years",
+                                 "use the dataset's wards, one LSOA file or one grid for both"))
+    return YearsCompared(*runs)
 
 
 @dataclass(frozen=True)
@@ -252,13 +326,24 @@ def hotspots_for_rows(dataset: Dataset, rows: pd.DataFrame, fy: str, months: int
     counted = add_rates(counted, months)
     result = hotspots_gistar(counted, query.measure, permutations=query.permutations, seed=query.seed,
                              correction=query.correction, inference=query.inference)
-    patterns = None
-    if query.across:
+    run = HotspotRun(gistar=result, units=counted, fy=fy, months=months, unit=query.unit,
+                     outside=counted.attrs.get("outside", 0), lsoa_agreement=agreement)
+    if query.method not in PATTERN_METHODS:
+        raise InputError(Problem(f"unknown pattern method {query.method!r}", "--method",
+                                 f"use one of {', '.join(PATTERN_METHODS)}"))
+    run.across = query.across
+    if query.across and query.method == "ehsa":
+        emerging = emerging_hotspots(incident_points(rows), counted, query.across, rules=query.ehsa,
+                                     correction=query.correction)
+        run.patterns, run.trend, run.ehsa = emerging["pattern"], emerging[["trend_tau", "trend_p"]], query.ehsa
+        run.periods = emerging.attrs["periods"]
+    elif query.across:
         # A unit is significant in a period at the strictest level the classes show.
-        patterns, _ = hotspots_by_period(incident_points(rows), counted, query.across, alpha=CONFIDENCE[1][0],
-                                         rules=query.rules, correction=query.correction)
-    return HotspotRun(gistar=result, units=counted, fy=fy, months=months, unit=query.unit,
-                      outside=counted.attrs.get("outside", 0), lsoa_agreement=agreement, patterns=patterns)
+        run.patterns, significance = hotspots_by_period(incident_points(rows), counted, query.across,
+                                                        alpha=CONFIDENCE[1][0], rules=query.rules,
+                                                        correction=query.correction)
+        run.periods = significance.shape[1]
+    return run
 
 
 def study_units(dataset: Dataset, query: HotspotQuery, fy: str) -> gpd.GeoDataFrame:
