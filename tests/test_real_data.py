@@ -141,3 +141,16 @@ def test_one_month_from_the_archive_layout(shared_data, tmp_path):
     assert main(["ingest", *real_ingest_args(shared_data, tmp_path, shared_data / "police_uk" / "2019-09")]) == 0
     dataset = open_dataset(tmp_path)
     assert dataset.months == ["2019-09"] and len(dataset.incidents) == 3257
+
+
+def test_the_dataset_lsoa_units_the_app_can_ask_for(dataset):
+    from sia.analysis.hotspots.runs import dataset_lsoa_units
+
+    units = dataset_lsoa_units(dataset, "2014-15")
+    assert units.crs.to_epsg() == 27700 and len(units) == 151
+    assert {"unit_id", "unit_name", "ward_code", "ward", "population", "area_km2"} <= set(units.columns)
+    assert units["population"].sum() == 253_875 and units["ward"].notna().all()
+    assert units.groupby("ward").size()["Arboretum"] == len(
+        dataset.lsoas[dataset.lsoas["ward_name"] == "Arboretum"])
+    assert dataset_lsoa_units(dataset)["population"].sum() == 257_302  # the latest year held
+    assert dataset_lsoa_units(dataset, "2016-17")["population"].isna().all()  # a year without a population
