@@ -71,13 +71,16 @@ def load_panel() -> None:
             type=["csv", "zip"], accept_multiple_files=True, key=f"upload_police_{round_}")
         wards = st.file_uploader("Ward boundaries (required): GeoJSON or GeoPackage",
                                  type=["geojson", "json", "gpkg"], key=f"upload_wards_{round_}")
+        lsoas = st.file_uploader("LSOA boundaries (optional; GeoJSON or GeoPackage): kept with the data "
+                                 "for LSOA hotspots, each LSOA with its ward and population",
+                                 type=["geojson", "json", "gpkg"], key=f"upload_lsoas_{round_}")
         lookup = st.file_uploader("LSOA to ward lookup (optional; ONS CSV)", type=["csv"],
                                   key=f"upload_lookup_{round_}")
         population = st.file_uploader(
             "Population by LSOA or ward (optional; one CSV a financial year, with the year in "
-            "its name, e.g. population-2014-15.csv; by LSOA needs the lookup)",
+            "its name, e.g. population-2014-15.csv; by LSOA needs the lookup or the LSOA boundaries)",
             type=["csv"], accept_multiple_files=True, key=f"upload_population_{round_}")
-        files = [f for f in [*(police or []), wards, lookup, *(population or [])] if f is not None]
+        files = [f for f in [*(police or []), wards, lsoas, lookup, *(population or [])] if f is not None]
         st.caption(f"Up to {size_text(MAX_UPLOAD_FILE)} a file and {size_text(MAX_UPLOAD_TOTAL)} in all. "
                    "A whole police.uk archive is larger: upload your force's street files, or use "
                    "`python -m sia fetch`.")
@@ -91,7 +94,7 @@ def load_panel() -> None:
             def as_upload(file):
                 return Upload(file.name, file) if file is not None else None
             inputs = UploadedInputs(police=[as_upload(f) for f in police or []], wards=as_upload(wards),
-                                    lsoa_lookup=as_upload(lookup),
+                                    lsoa_lookup=as_upload(lookup), lsoas=as_upload(lsoas),
                                     population=[as_upload(f) for f in population or []])
             with st.spinner("Reading and checking the files..."):
                 def build() -> list[str]:
@@ -104,8 +107,8 @@ def load_panel() -> None:
                 load(build)
     with fetch_tab:
         st.markdown("Downloads the months of the chosen years from the data.police.uk archives "
-                    "(only the force's files are read from each archive) and the wards and LSOA "
-                    "lookup from the ONS Open Geography Portal, then builds the dataset. Needs "
+                    "(only the force's files are read from each archive) and the wards, the LSOAs "
+                    "and the LSOA lookup from the ONS Open Geography Portal, then builds the dataset. Needs "
                     "internet access; downloads are kept, so a second try resumes.")
         years = st.multiselect("Financial years", fetchable_years(), default=["2014-15", "2019-20"],
                                key="fetch_years")
@@ -163,6 +166,15 @@ st.markdown(
     + (f", of which {report.placed_by_nearest_ward:,} were placed in the nearest ward because "
        "police.uk's anonymised point lies just outside every ward boundary (within 100 m)."
        if report.placed_by_nearest_ward else "."))
+if dataset.lsoas is not None:
+    held = [what for what, prefix in (("population", "population_"), ("deprivation", "imd"))
+            if any(str(c).startswith(prefix) for c in dataset.lsoas.columns)]
+    st.markdown(f"**{len(dataset.lsoas):,}** LSOAs are kept with the data, each with its ward"
+                f"{''.join(f' and {w}' if i == len(held) - 1 else f', {w}' for i, w in enumerate(held))}: "
+                "LSOA hotspots need no file.")
+else:
+    st.caption("This build holds no LSOA boundaries: add them to the upload (or `--lsoas FILE` to "
+               "`python -m sia ingest`; `fetch` gets them) for LSOA hotspots.")
 set_aside = {reason: n for reason, n in report.set_aside().items() if n}
 if set_aside:
     show_table(pd.DataFrame({"Reason set aside": list(set_aside), "Rows": list(set_aside.values())}),

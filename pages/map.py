@@ -62,7 +62,8 @@ def unit_measure_layer(key, filters, fy, unit, column):
 
 
 # The units the map shows ('unit' in the URL) and what it shades them by ('layer').
-UNITS = {"ward": "Wards", "grid": "Grid squares", "hex": "Hexagons"}
+UNITS = {"ward": "Wards", **({"lsoa": "LSOAs"} if dataset.lsoas is not None else {}),
+         "grid": "Grid squares", "hex": "Hexagons"}
 SHADING = {"measure": "Measure", "gistar": "Hotspots (Gi*)"}
 # Links made before units were a choice: layer=ward and layer=grid were Gi* by ward or grid.
 if st.query_params.get("layer") in ("ward", "grid"):
@@ -83,7 +84,8 @@ def build_map(key, filters, fy, show_points, overlay):
 controls = st.columns([1, 1.7, 1.3, 1.3] if filters.comparing else [0.01, 1.8, 1.3, 1.3])
 view_setting("unit", "w_unit", list(UNITS), "ward")
 unit = controls[1].radio("Units", list(UNITS), format_func=UNITS.get, horizontal=True, key="w_unit",
-                         help="Wards, or small areas of one size over them: grid squares, or "
+                         help="Wards; LSOAs (small areas of about 1,500 residents, when the "
+                              "dataset holds them); or small areas of one size: grid squares, or "
                               "hexagons of the same area.")
 view_setting("layer", "w_layer", list(SHADING), "measure")
 shading = controls[2].radio("Map shows", list(SHADING), format_func=SHADING.get, horizontal=True, key="w_layer",
@@ -108,7 +110,7 @@ if shading == "gistar":
         overlay = None
 elif unit != "ward":
     column = filters.measure
-    if column == "rate":  # grid cells have no residents' figures
+    if column == "rate" and unit != "lsoa":  # grid cells have no residents' figures
         st.info(f"There are no residents' figures for {UNITS[unit].lower()}: they are shaded by "
                 "incidents per month.")
         column = "per_month"

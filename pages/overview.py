@@ -9,7 +9,7 @@ run_through_app_navigation()
 import streamlit as st
 
 from sia.analysis.filters import MEASURES
-from sia.analysis.hotspots.runs import SMALL_AREAS, NoTest, unit_label
+from sia.analysis.hotspots.runs import NoTest, small_areas, unit_label
 from sia.analysis.measures import category_mix, cover_different_months, headline, monthly_series, select, ward_change
 from sia.app.chrome import page_header
 from sia.app.loaders import concentration, dataset_key, stability, ward_table, without_ward
@@ -75,9 +75,10 @@ if filters.comparing:
         .rename_axis("Ward"), download="derby-biggest-changes")
 
 st.subheader("How concentrated")
-units = unit_label(dataset, SMALL_AREAS)
+areas = small_areas(dataset)
+units = unit_label(dataset, areas)
 key, unfiltered = dataset_key(dataset), without_ward(filters)
-measured = {fy: concentration(key, unfiltered, fy, SMALL_AREAS) for fy in filters.fys}
+measured = {fy: concentration(key, unfiltered, fy, areas) for fy in filters.fys}
 curves = {fy: r.lorenz for fy, r in measured.items() if not isinstance(r, NoTest)}
 words, chart = st.columns(2)
 with words:
@@ -85,7 +86,7 @@ with words:
         st.markdown(concentration_sentence(result, filters.subject(), fy, units) if not isinstance(result, NoTest)
                     else f"{fy}: nothing to measure ({shown(result.reason)}).")
     if filters.comparing and len(curves) == 2:
-        moved = stability(key, unfiltered, SMALL_AREAS)
+        moved = stability(key, unfiltered, areas)
         if isinstance(moved, NoTest):
             st.markdown(f"Whether the busiest places stayed busy cannot be said: {shown(moved.reason)}.")
         else:

@@ -160,7 +160,10 @@ def _ingest_options(sub) -> None:
     ingest.add_argument("--ward-code-field", metavar="FIELD", help="default: the WDyyCD field")
     ingest.add_argument("--ward-name-field", metavar="FIELD", help="default: the WDyyNM field")
     ingest.add_argument("--lsoa-lookup", type=Path, metavar="FILE",
-                        help="ONS LSOA to ward lookup CSV (needed for LSOA population and IMD)")
+                        help="ONS LSOA to ward lookup CSV (for LSOA population and IMD by ward)")
+    ingest.add_argument("--lsoas", type=Path, metavar="FILE",
+                        help="LSOA polygons (LSOA11CD/LSOA11NM), kept in the dataset with each LSOA's "
+                             "ward, population and IMD, for --unit lsoa")
     _add_denominators(ingest)
     ingest.add_argument("--force", action="append", default=[], metavar="NAME",
                         help="only files of this force, as named in the file (e.g. derbyshire)")
@@ -176,7 +179,7 @@ def _ingest(args) -> int:
         months=frozenset(m for fy in args.fy for m in fy_months(fy)))
     inputs = WardInputs(boundaries=args.wards, code_field=args.ward_code_field,
                         name_field=args.ward_name_field, lsoa_lookup=args.lsoa_lookup,
-                        population=dict(args.population), imd=dict(args.imd))
+                        population=dict(args.population), imd=dict(args.imd), lsoas=args.lsoas)
     build, report = build_dataset(args.sources, inputs, args.data_dir, selection=selection,
                                   skip_malformed=args.skip_malformed)
     print(f"dataset written to {build}")
@@ -188,8 +191,8 @@ def _fetch_options(sub) -> None:
     fetch = sub.add_parser("fetch", help="download police.uk and ONS data and build a dataset",
                            description="Download the months asked for from the data.police.uk "
                                        "archive zips (range requests read only the force's files) "
-                                       "and the ward boundaries and LSOA lookup from the ONS ArcGIS "
-                                       "services, into DIR/downloads/ (kept, so a rerun resumes); "
+                                       "and the ward and LSOA boundaries and the LSOA lookup from the "
+                                       "ONS ArcGIS services, into DIR/downloads/ (kept, so a rerun resumes); "
                                        "then ingest them into DIR.")
     fetch.add_argument("--fy", action="append", default=[], type=_financial_year,
                        help="a financial year to fetch, e.g. 2014-15 (repeatable)")
@@ -299,14 +302,16 @@ def _add_units(parser: argparse.ArgumentParser) -> None:
     """The options that say which incidents are counted in which units."""
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
     parser.add_argument("--unit", choices=["ward", "lsoa", "grid", "hex"], default="ward",
-                        help="wards, LSOAs (--lsoas), square grid cells or hexagons of equal area")
+                        help="wards, LSOAs (the dataset's, or --lsoas), square grid cells or hexagons of "
+                             "equal area")
     parser.add_argument("--cell-size", type=float, metavar="M",
                         help="grid or hexagon cell size in metres; a hexagon has the area of a square of "
                              "that side (default: the shorter side of the area / 50, rounded)")
     parser.add_argument("--crime-type", action="append", default=[], metavar="TYPE",
                         help="repeatable (default: all crime, without anti-social behaviour)")
     parser.add_argument("--lsoas", type=Path, metavar="FILE",
-                        help="LSOA polygons for --unit lsoa, e.g. lsoa_2011_derby.geojson (LSOA11CD/LSOA11NM)")
+                        help="LSOA polygons for --unit lsoa instead of the dataset's, e.g. "
+                             "lsoa_2011_derby.geojson (LSOA11CD/LSOA11NM)")
 
 
 def _unit_query(args, **more):
@@ -329,7 +334,8 @@ def _hotspots_options(sub) -> None:
     _add_units(hot)
     hot.add_argument("--fy", type=_financial_year, help="financial year (default: the latest held)")
     hot.add_argument("--lsoa-population", type=Path, metavar="FILE",
-                     help="residents by LSOA, for LSOA rates (e.g. pop_mid2019_lsoa_syoa_derby.csv)")
+                     help="residents by LSOA for LSOA rates, instead of the dataset's "
+                          "(e.g. pop_mid2019_lsoa_syoa_derby.csv)")
     hot.add_argument("--measure", choices=["count", "rate"], default="count",
                      help="the variable tested (rate: per 1,000 residents a year)")
     hot.add_argument("--correction", choices=list(CORRECTIONS), default="fdr_bh",

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 ONS_ROOT = "/arcgis/rest/services"
+LSOA_SERVICE = "Lower_Layer_Super_Output_Areas_December_2011_Boundaries_EW_BGC"
 ONS_PAGE_LIMIT = 5  # the mock's transfer limit: small, so that paging is exercised
 OTHER_FORCES = ("leicestershire", "nottinghamshire", "staffordshire", "lincolnshire", "south-yorkshire")
 
@@ -154,13 +155,16 @@ def police_routes(zips: dict[str, bytes]) -> dict[str, Route]:
 # --- ONS: ArcGIS REST query answers as GeoJSON ----------------------------------------------
 
 def ons_routes(shared: Path) -> tuple[dict[str, Route], Callable]:
-    """The two services fetch queries, answering ``where`` clauses of the forms it sends,
+    """The three services fetch queries, answering ``where`` clauses of the forms it sends,
     a page of at most ONS_PAGE_LIMIT features at a time; any other service gets the
     error ArcGIS gives in the body of an HTTP 200."""
     wards = json.loads((shared / "boundaries" / "wards_2013_derby.geojson").read_text())
     for feature in wards["features"]:  # the 2019 service names the same codes WD19CD
         p = feature["properties"]
         feature["properties"] = {"FID": 1, "WD19CD": p["WD13CD"], "WD19NM": p["WD13NM"], "WD19NMW": None}
+    lsoas = json.loads((shared / "boundaries" / "lsoa_2011_derby.geojson").read_text())
+    for feature in lsoas["features"]:  # as the service names them, with a Welsh name field
+        feature["properties"] = {"FID": 1, **feature["properties"], "LSOA11NMW": feature["properties"]["LSOA11NM"]}
     with open(shared / "lookups" / "lsoa11_to_ward19_derby.csv", newline="") as f:
         lookup = [{"type": "Feature", "geometry": None, "properties": row} for row in csv.DictReader(f)]
 
@@ -181,7 +185,8 @@ def ons_routes(shared: Path) -> tuple[dict[str, Route], Callable]:
             "application/json"
 
     routes = {f"{ONS_ROOT}/Wards_December_2019_Boundaries_UK_BGC/FeatureServer/0/query": query(wards["features"]),
-              f"{ONS_ROOT}/LSOA11_WD19_LAD19_EW_LU/FeatureServer/0/query": query(lookup)}
+              f"{ONS_ROOT}/LSOA11_WD19_LAD19_EW_LU/FeatureServer/0/query": query(lookup),
+              f"{ONS_ROOT}/{LSOA_SERVICE}/FeatureServer/0/query": query(lsoas["features"])}
     return routes, unknown
 
 

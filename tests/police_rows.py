@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -67,4 +68,23 @@ def write_test_wards(path: Path, code_field="WD13CD", name_field="WD13NM", drive
     if path.suffix == ".geojson":
         gdf = gdf.to_crs("EPSG:4326")
     gdf.to_file(path, driver=driver)
+    return path
+
+
+# Four test LSOAs, two in each test ward: the south and north halves of West and of East.
+LSOA_CODES = ["E01000001", "E01000002", "E01000003", "E01000004"]
+LSOAS = [shapely.box(435000, 335000, 436000, 335500), shapely.box(435000, 335500, 436000, 336000),
+         shapely.box(436000, 335000, 437000, 335500), shapely.box(436000, 335500, 437000, 336000)]
+
+
+def write_test_lsoas(path: Path, codes=None, geometries=None, crs="EPSG:27700", names=None) -> Path:
+    """The four test LSOAs (or others) as a file ONS might publish, in WGS84 for a GeoJSON."""
+    codes = codes or LSOA_CODES
+    gdf = gpd.GeoDataFrame({"LSOA11CD": codes, "LSOA11NM": names or [f"Test 00{i + 1}A" for i in range(len(codes))]},
+                           geometry=geometries or LSOAS, crs=crs)
+    if path.suffix == ".geojson" and crs:
+        gdf = gdf.to_crs("EPSG:4326")
+    with warnings.catch_warnings():  # without a CRS on purpose
+        warnings.simplefilter("ignore")
+        gdf.to_file(path)
     return path

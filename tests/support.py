@@ -31,6 +31,7 @@ def require_shared_data() -> Path:
 def real_ingest_args(shared: Path, data_dir: Path, *sources: Path) -> list[str]:
     return [*(str(s) for s in (sources or [shared / "police_uk"])),
             "--wards", str(shared / "boundaries" / "wards_2013_derby.geojson"),
+            "--lsoas", str(shared / "boundaries" / "lsoa_2011_derby.geojson"),
             "--data-dir", str(data_dir),
             "--lsoa-lookup", str(shared / "lookups" / "lsoa11_to_ward19_derby.csv"),
             "--population", f"2014-15={shared / 'population' / 'pop_mid2015_lsoa_derby.csv'}",

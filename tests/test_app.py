@@ -66,13 +66,13 @@ def test_overview_says_how_concentrated_as_the_commands_do(monkeypatch, real_dat
     at = run_app(monkeypatch, real_data_dir)
     text = " ".join(unescaped(m.value) for m in at.markdown)
     for fy in ("2014-15", "2019-20"):
-        figures = json.loads(run_sia("concentration", "--data-dir", str(real_data_dir), "--unit", "grid",
+        figures = json.loads(run_sia("concentration", "--data-dir", str(real_data_dir), "--unit", "lsoa",
                                      "--fy", fy, "--format", "json").stdout)
         share = figures["share_of_units_for_half"]
-        assert (f"Half of all crime in {fy} was recorded in **{share:.1%}** of the {figures['units']:,} "
-                f"grid squares of 250 m") in text
+        assert figures["units"] == 151
+        assert f"Half of all crime in {fy} was recorded in **{share:.0%}** of the 151 LSOAs" in text
         assert f"Gini {figures['gini']:.2f}" in text
-    moved = json.loads(run_sia("stability", "--data-dir", str(real_data_dir), "--unit", "grid", "--from", "2014-15",
+    moved = json.loads(run_sia("stability", "--data-dir", str(real_data_dir), "--unit", "lsoa", "--from", "2014-15",
                                "--to", "2019-20", "--format", "json").stdout)
     assert f"held **{moved['hit_rate']:.0%}** of 2019-20's incidents: {moved['pai']:.1f} times" in text
     assert [c for c in at.get("vega_lite_chart") if "Lorenz curve" in c.proto.spec]
@@ -168,12 +168,14 @@ def test_the_map_shades_gi_star_hotspots_from_a_link(monkeypatch, real_data_dir,
     assert at.query_params["unit"] == "grid" and at.query_params["layer"] == "gistar"
 
 
-@pytest.mark.parametrize("unit,label", [("grid", "grid squares of 250 m"), ("hex", "hexagons of 250 m")])
+@pytest.mark.parametrize("unit,label", [("grid", "Incidents per month, 2019-20: grid squares of 250 m"),
+                                        ("hex", "Incidents per month, 2019-20: hexagons of 250 m"),
+                                        ("lsoa", "Per 1,000 residents a year, 2019-20: LSOAs")])
 def test_the_map_shades_small_areas_by_the_measure(monkeypatch, real_data_dir, unit, label):
     at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"unit": unit, "fy": "2019-20", "measure": "rate"})
     legend = next(h.proto.body for h in at.get("html") if "sia-legend" in h.proto.body)
-    assert f"Incidents per month, 2019-20: {label}" in legend and "no incidents (" in legend
-    assert any("no residents' figures" in i.value for i in at.info)
+    assert label in legend and "no incidents (" in legend
+    assert any("no residents' figures" in i.value for i in at.info) == (unit != "lsoa")
 
 
 def test_the_ward_profile_says_whether_the_ward_is_a_hotspot(monkeypatch, real_data_dir):

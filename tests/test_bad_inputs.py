@@ -16,12 +16,13 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 
 from sia.cli import main
 from sia.dataset.ingest import WardInputs, build_dataset
 from sia.dataset.store import BUILDS, CURRENT
 
-from police_rows import EAST, WEST, csv_text, row, write_street, write_test_wards
+from police_rows import EAST, LSOAS, WEST, csv_text, row, write_street, write_test_lsoas, write_test_wards
 from support import run_sia
 
 DATA = "<data>"
@@ -29,9 +30,10 @@ DATA = "<data>"
 
 @pytest.fixture
 def good(tmp_path) -> Path:
-    """A data directory holding a good dataset of three incidents."""
+    """A data directory holding a good dataset of three incidents, with its LSOAs."""
     data_dir = tmp_path / "data"
-    wards = WardInputs(boundaries=write_test_wards(tmp_path / "good-wards.geojson"))
+    wards = WardInputs(boundaries=write_test_wards(tmp_path / "good-wards.geojson"),
+                       lsoas=write_test_lsoas(tmp_path / "good-lsoas.geojson"))
     build_dataset([write_street(tmp_path / "good", "2014-04", [row(), row(), row(x=436500)])], wards, data_dir)
     return data_dir
 
@@ -327,7 +329,55 @@ def a_month_in_other_digits(tmp):
              "--police-base-url", "http://127.0.0.1:9"], "is not like 2014-04")
 
 
-CORPUS = [nul_after_a_longitude, not_utf8_on_a_row_of_the_wrong_shape, a_line_of_three_megabytes,
+def _lsoa_file(tmp, change) -> list[str]:
+    """Ingest one good row with the test LSOAs, as GeoJSON, changed by ``change``."""
+    lsoas = json.loads(write_test_lsoas(tmp / "l.geojson").read_text())
+    change(lsoas)
+    (tmp / "lsoas.geojson").write_text(json.dumps(lsoas))
+    return ingest(tmp, write_street(tmp / "s", "2014-04", [row()]), extra=["--lsoas", str(tmp / "lsoas.geojson")])
+
+
+def lsoas_without_a_code_field(tmp):
+    def change(lsoas):
+        for feature in lsoas["features"]:
+            feature["properties"] = {"code": feature["properties"]["LSOA11CD"], "LSOA11NM": "x"}
+    return _lsoa_file(tmp, change), "cannot tell which field holds the LSOA code: ONS-style fields found: none"
+
+
+def lsoas_in_bng_without_crs(tmp):
+    write_test_lsoas(tmp / "bng.geojson", crs=None)  # British National Grid metres, no "crs" member
+    return (ingest(tmp, write_street(tmp / "s", "2014-04", [row()]), extra=["--lsoas", str(tmp / "bng.geojson")]),
+            "the LSOA boundaries do not lie in the UK")
+
+
+def an_lsoa_without_geometry(tmp):
+    def change(lsoas):
+        lsoas["features"][2]["geometry"] = None
+    return _lsoa_file(tmp, change), "1 feature has no geometry: E01000003"
+
+
+def two_lsoas_of_one_code(tmp):
+    def change(lsoas):
+        lsoas["features"][1]["properties"]["LSOA11CD"] = "E01000001"
+    return _lsoa_file(tmp, change), "LSOA codes given to more than one feature: 'E01000001'"
+
+
+def lsoas_not_overlapping_the_wards(tmp):
+    far = [shapely.affinity.translate(g, 20_000, 20_000) for g in LSOAS]
+    write_test_lsoas(tmp / "far.gpkg", geometries=far)
+    return (ingest(tmp, write_street(tmp / "s", "2014-04", [row()]), extra=["--lsoas", str(tmp / "far.gpkg")]),
+            "none of its 4 LSOAs lies in the wards")
+
+
+def fifo_as_lsoas(tmp):
+    os.mkfifo(tmp / "lsoas.geojson")
+    return (ingest(tmp, write_street(tmp / "s", "2014-04", [row()]), extra=["--lsoas", str(tmp / "lsoas.geojson")]),
+            "is a pipe, socket or device, not an LSOA boundary file")
+
+
+CORPUS = [lsoas_without_a_code_field, lsoas_in_bng_without_crs, an_lsoa_without_geometry, two_lsoas_of_one_code,
+          lsoas_not_overlapping_the_wards, fifo_as_lsoas,
+          nul_after_a_longitude, not_utf8_on_a_row_of_the_wrong_shape, a_line_of_three_megabytes,
           a_quote_left_open_on_the_last_line, a_file_the_selection_leaves_out, an_archive_stating_too_many_members,
           an_archive_whose_directory_lists_more_than_it_states,
           a_ward_vertex_that_is_nan, a_ward_ring_with_no_area, a_ward_boundary_that_crosses_itself,
@@ -464,7 +514,55 @@ def damage_wards_without_crs(data_dir):
     return "lacks codes, names or a coordinate reference system"
 
 
-DAMAGE = [damage_current_not_utf8, damage_current_dangling, damage_current_a_path,
+def damage_lsoas_truncated(data_dir):
+    table = _current(data_dir) / "lsoas.parquet"
+    table.write_bytes(table.read_bytes()[:100])
+    return "lsoas.parquet changed after it was built"
+
+
+def damage_lsoas_removed(data_dir):
+    (_current(data_dir) / "lsoas.parquet").unlink()
+    return "lsoas.parquet changed after it was built"
+
+
+def _lsoas(data_dir, change):
+    """The LSOA table written wrong by the build itself: changed, and its checksum with it, so
+    the checks of what the table holds are reached."""
+    path = _current(data_dir) / "lsoas.parquet"
+    change(gpd.read_parquet(path)).to_parquet(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    _manifest(data_dir, lambda m: m["tables"].update({"lsoas.parquet": digest}))
+
+
+def damage_lsoas_codes_repeated(data_dir):
+    def change(lsoas):
+        lsoas.loc[1, "lsoa_code"] = lsoas.loc[0, "lsoa_code"]
+        return lsoas
+    _lsoas(data_dir, change)
+    return "its LSOAs' codes, names or wards are missing or repeated"
+
+
+def damage_lsoas_of_another_ward(data_dir):
+    def change(lsoas):
+        lsoas.loc[0, "ward_code"] = "E05999999"
+        return lsoas
+    _lsoas(data_dir, change)
+    return "its LSOAs name wards its ward table lacks"
+
+
+def damage_lsoas_without_crs(data_dir):
+    _lsoas(data_dir, lambda lsoas: lsoas.set_crs(None, allow_override=True))
+    return "its LSOA table lacks codes, names, wards or a coordinate reference system"
+
+
+def damage_tables_of_junk(data_dir):
+    _manifest(data_dir, lambda m: m.update(tables=["incidents.parquet", "../../etc/passwd"]))
+    return "its manifest.json lacks tables"
+
+
+DAMAGE = [damage_lsoas_truncated, damage_lsoas_removed, damage_lsoas_codes_repeated, damage_lsoas_of_another_ward,
+          damage_lsoas_without_crs, damage_tables_of_junk,
+          damage_current_not_utf8, damage_current_dangling, damage_current_a_path,
           damage_manifest_truncated, damage_parquet_truncated, damage_parquet_truncated_in_an_older_build,
           damage_a_byte_that_still_decodes, damage_checksums_not_hex, damage_report_a_list,
           damage_report_counts_as_text, damage_no_months, damage_years_of_junk, damage_incidents_all_text,

@@ -107,4 +107,6 @@ def test_bad_concentration_input_is_one_line(real_data_dir):
     assert_clean_failure(concentration_cli("--fy", "2016-17"), "no data for financial year 2016-17")
     assert_clean_failure(concentration_cli("--cell-size", "250"), "a cell size is for grid cells, not wards")
     assert_clean_failure(concentration_cli("--unit", "hex", "--cell-size", "nan"), "not a positive number")
-    assert_clean_failure(concentration_cli("--unit", "lsoa"), "pass --lsoas FILE")
+    # The real build holds its LSOAs (a build without them: tests/test_cli_hotspots.py).
+    assert_clean_failure(concentration_cli("--unit", "lsoa", "--lsoas", str(real_data_dir / "none.geojson")),
+                         "no such LSOA boundary file")

@@ -7,15 +7,19 @@ import json
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sia.cli import main
 from sia.dataset.fetch.cache import CHECKSUMS, sha256_of
+from sia.dataset.store import open_dataset
 
-from fetch_servers import ONS_ROOT
+from fetch_servers import LSOA_SERVICE, ONS_ROOT
 from support import run_sia
 
 MONTHS_2014 = [f"2014-{m:02d}" for m in range(4, 11)]
+# ONS queries of a whole fetch, 5 features a page: the lookup (31), the wards (4), the LSOAs (20 + 11).
+ONS_PAGES = 31 + 4 + 31
 WARDS = "2019-09"
 
 
@@ -69,18 +73,29 @@ def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
     assert manifest["months"] == MONTHS_2014 + [WARDS]
     fetched = {f["file"]: f for f in manifest["fetched"]["files"]}
     assert set(fetched) == set(cached) | {"ons/wd19-boundaries-E06000015.geojson",
-                                          "ons/lsoa-wd19-lookup-E06000015.csv"}
+                                          "ons/lsoa-wd19-lookup-E06000015.csv",
+                                          "ons/lsoa11-boundaries-E06000015.geojson"}
     for name, entry in fetched.items():
         assert sha256_of(tmp_path / "downloads" / name) == entry["sha256"]
     assert fetched[cached[0]]["member"] == "2014-04/2014-04-derbyshire-street.csv"
     assert {s["sha256"] for s in manifest["sources"]} == {fetched[c]["sha256"] for c in cached}
 
-    # ONS answered page by page (at most 5 features each): 17 wards, 151 LSOAs.
-    assert "17 wards" in out and "151 LSOAs" in out
-    assert len(ons.paths()) == 4 + 31
+    # ONS answered page by page (at most 5 features each): 17 wards, 151 LSOAs and their
+    # polygons, asked for 100 codes at a time.
+    assert "17 wards" in out and "151 LSOAs" in out and LSOA_SERVICE in out
+    assert len(ons.paths()) == ONS_PAGES
+    lsoa_queries = [p for p in ons.paths() if LSOA_SERVICE in p]
+    assert len(lsoa_queries) == 20 + 11
     assert "population and IMD are not fetched" in out
 
     assert counts_by_ward(capsys, tmp_path) == counts_by_ward(capsys, real_data_dir)
+    # The LSOAs fetched are the shared file's, each with the lookup's ward.
+    fetched_lsoas, held = open_dataset(tmp_path).lsoas, open_dataset(real_data_dir).lsoas
+    assert len(fetched_lsoas) == 151
+    columns = ["lsoa_code", "lsoa_name", "ward_code", "ward_name", "area_km2", "geometry"]
+    pd.testing.assert_frame_equal(fetched_lsoas[columns], held[columns])
+    assert open_dataset(tmp_path).report.notes[0].startswith("151 LSOAs from lsoa11-boundaries-E06000015.geojson, "
+                                                             "each with its ward: from the LSOA to ward lookup for 151")
 
 
 def test_one_month_of_an_archive_is_all_that_comes_down(capsys, serve, tmp_path, archive_zips, shared_data):
@@ -111,9 +126,24 @@ def test_a_rerun_downloads_nothing_again_and_a_damaged_file_is_fetched_again(cap
     cached.write_bytes(cached.read_bytes()[:-100])  # damaged since it was verified
     assert fetch(capsys, servers, tmp_path, "--month", WARDS)[0] == 0
     assert police.paths()[first - len(ons.requests):].count(zip_path("2020-03")) >= 2
-    assert len(ons.requests) == 4 + 31  # the ONS files were still good
+    assert len(ons.requests) == ONS_PAGES  # the ONS files were still good
     assert json.loads((tmp_path / "downloads" / CHECKSUMS).read_text())[
         f"police/{WARDS}/{WARDS}-derbyshire-street.csv"]["sha256"] == sha256_of(cached)
+
+
+def test_a_cache_filled_before_lsoas_were_fetched_gets_only_the_lsoas(capsys, serve, tmp_path):
+    police, ons = servers = serve()
+    assert fetch(capsys, servers, tmp_path, "--month", WARDS)[0] == 0
+    checksums = tmp_path / "downloads" / CHECKSUMS
+    entries = json.loads(checksums.read_text())
+    del entries["ons/lsoa11-boundaries-E06000015.geojson"]
+    checksums.write_text(json.dumps(entries))
+    (tmp_path / "downloads" / "ons" / "lsoa11-boundaries-E06000015.geojson").unlink()
+    first = len(ons.paths())
+    code, out, err = fetch(capsys, servers, tmp_path, "--month", WARDS)
+    assert code == 0, err
+    assert all(LSOA_SERVICE in p for p in ons.paths()[first:]) and len(ons.paths()) - first == 31
+    assert len(open_dataset(tmp_path).lsoas) == 151
 
 
 def test_a_server_that_ignores_ranges_gets_one_whole_download(capsys, serve, tmp_path, archive_zips,
@@ -172,6 +202,10 @@ def existing_dataset(shared_data, tmp_path) -> Path:
     ("body always cut short", "the download was cut short"),
     ("no answer in time", "data.police.uk did not answer within 0.3 s (3 attempts)"),
     ("ONS service renamed", "ONS may have renamed LSOA11_WD19_LAD19_EW_LU"),
+    ("LSOA service renamed", f"ONS may have renamed {LSOA_SERVICE}"),
+    ("an LSOA missing", f"{LSOA_SERVICE} lacks the LSOA(s) E01013453 of the lookup"),
+    ("an LSOA not asked for", f"{LSOA_SERVICE} answers with LSOA(s) not asked for (E01999999)"),
+    ("an LSOA code carrying a query", "the lookup answers with \"E01013453') OR 1=1 --\", not an LSOA code"),
 ])
 def test_failures_give_one_clear_line_and_keep_the_dataset(capsys, serve, existing_dataset, case,
                                                            expected, archive_zips):
@@ -185,6 +219,10 @@ def test_failures_give_one_clear_line_and_keep_the_dataset(capsys, serve, existi
                                           "no answer in time": ["sleep:1"] * 3}.get(case, [])
     if case == "ONS service renamed":
         ons.routes.pop(f"{ONS_ROOT}/LSOA11_WD19_LAD19_EW_LU/FeatureServer/0/query")
+    if case == "LSOA service renamed":
+        ons.routes.pop(f"{ONS_ROOT}/{LSOA_SERVICE}/FeatureServer/0/query")
+    if case.startswith("an LSOA"):
+        _alter_answers(ons, case)
     before = current(existing_dataset)
     builds = sorted((existing_dataset / "builds").iterdir())
     code, out, err = fetch(capsys, servers, existing_dataset, *months, "--timeout", "0.3")
@@ -196,6 +234,25 @@ def test_failures_give_one_clear_line_and_keep_the_dataset(capsys, serve, existi
     assert current(existing_dataset) == before
     assert sorted((existing_dataset / "builds").iterdir()) == builds  # nothing half-built left beside it
     assert not list((existing_dataset / "downloads").rglob("*.part"))
+
+
+def _alter_answers(ons, case):
+    """The ONS stand-in answering with one LSOA missing, one not asked for, or a lookup whose
+    first LSOA code carries a query."""
+    route = f"{ONS_ROOT}/{LSOA_SERVICE if case != 'an LSOA code carrying a query' else 'LSOA11_WD19_LAD19_EW_LU'}" \
+            "/FeatureServer/0/query"
+    answer = ons.routes[route]
+
+    def altered(q):
+        body, ctype = answer(q)
+        page = json.loads(body)
+        for feature in page["features"]:
+            properties = feature["properties"]
+            if properties.get("LSOA11CD") == "E01013453":
+                properties["LSOA11CD"] = {"an LSOA missing": "E01013454", "an LSOA not asked for": "E01999999",
+                                          "an LSOA code carrying a query": "E01013453') OR 1=1 --"}[case]
+        return json.dumps(page).encode(), ctype
+    ons.routes[route] = altered
 
 
 def test_offline_the_command_says_so_in_one_line(tmp_path):

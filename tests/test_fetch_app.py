@@ -1,6 +1,7 @@
 """The Data page builds the app's dataset from uploads, or by fetching; errors show plainly."""
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -61,6 +62,7 @@ def test_uploading_the_real_files_makes_them_the_apps_dataset(app_cache, shared_
         [upload(p) for p in sorted((shared_data / "police_uk").rglob("*-street.csv"))])
     at.file_uploader(key="upload_wards_0").set_value(upload(shared_data / "boundaries" / "wards_2013_derby.geojson"))
     at.file_uploader(key="upload_lookup_0").set_value(upload(shared_data / "lookups" / "lsoa11_to_ward19_derby.csv"))
+    at.file_uploader(key="upload_lsoas_0").set_value(upload(shared_data / "boundaries" / "lsoa_2011_derby.geojson"))
     at.file_uploader(key="upload_population_0").set_value([
         upload(shared_data / "population" / "pop_mid2015_lsoa_derby.csv", "population-2014-15.csv"),
         upload(shared_data / "population" / "pop_mid2019_lsoa_syoa_derby.csv", "population-2019-20.csv")])
@@ -73,6 +75,12 @@ def test_uploading_the_real_files_makes_them_the_apps_dataset(app_cache, shared_
     assert "population_2019-20" in built.wards
     assert count_incidents(built.incidents, ["ward", "fy"]).equals(
         count_incidents(open_dataset(real_data_dir).incidents, ["ward", "fy"]))
+    # The LSOAs are kept, with their wards and population, as from the command line.
+    assert len(built.lsoas) == 151 and built.lsoas["population_2019-20"].sum() == 257_302
+    columns = ["lsoa_code", "lsoa_name", "ward_code", "population_2014-15", "population_2019-20", "geometry"]
+    pd.testing.assert_frame_equal(built.lsoas[columns], open_dataset(real_data_dir).lsoas[columns])
+    assert any("151** LSOAs are kept with the data, each with its ward and population" in m.value
+               for m in at.markdown)
 
 
 @pytest.mark.parametrize("case,errors", [
@@ -82,6 +90,8 @@ def test_uploading_the_real_files_makes_them_the_apps_dataset(app_cache, shared_
         "e.g. population-2014-15.csv"]),
     ("a street file with a bad month", ["2019-09-derbyshire-street.csv lines 2, 3, 4, 5, 6 and 3252 more: "
                                         "Month 'Sept 2019' is not YYYY-MM (3,257 rows)"]),
+    ("wards given as the LSOAs", ["lsoas.geojson: cannot tell which field holds the LSOA code: "
+                                  "ONS-style fields found: none"]),
 ])
 def test_a_bad_upload_says_what_is_wrong_and_builds_nothing(app_cache, shared_data, case, errors):
     at = data_page()
@@ -89,6 +99,11 @@ def test_a_bad_upload_says_what_is_wrong_and_builds_nothing(app_cache, shared_da
     if case.startswith("no wards"):
         at.file_uploader(key="upload_police_0").set_value([upload(street)])
         at.file_uploader(key="upload_population_0").set_value([upload(street, "pop.csv")])
+    elif case.startswith("wards given"):
+        wards = shared_data / "boundaries" / "wards_2013_derby.geojson"
+        at.file_uploader(key="upload_police_0").set_value([upload(street)])
+        at.file_uploader(key="upload_wards_0").set_value(upload(wards))
+        at.file_uploader(key="upload_lsoas_0").set_value(upload(wards, "lsoas.geojson"))
     else:
         broken = street.read_bytes().replace(b",2019-09,", b",Sept 2019,")
         at.file_uploader(key="upload_police_0").set_value([(street.name, broken, "text/csv")])

@@ -175,3 +175,53 @@ def test_coordinates_that_are_not_numbers_are_named_whatever_else_the_file_holds
         _, report = ingest([src], wards, tmp_path / f"out{len(others)}", skip_malformed=True)
         assert report.no_location == 0 and report.loaded == 1
         assert report.malformed_rows == 3 + len(others)
+
+
+def test_lsoas_are_kept_with_their_ward_population_and_imd(tmp_path):
+    """Each LSOA gets the lookup's ward where it names one, else the ward it overlaps most;
+    an LSOA far from the wards is left out, and the report says so."""
+    import shapely
+
+    from police_rows import LSOA_CODES, LSOAS, write_test_lsoas
+
+    lsoas = write_test_lsoas(tmp_path / "lsoas.geojson", codes=[*LSOA_CODES, "E01000009"],
+                             geometries=[*LSOAS, shapely.box(445000, 345000, 446000, 346000)])
+    lookup = tmp_path / "lookup.csv"
+    lookup.write_text("LSOA11CD,WD19CD\nE01000001,E05000002\nE01000002,E05000099\n")
+    population = tmp_path / "pop.csv"
+    population.write_text("LSOA11CD,All Ages\n" + "".join(f"{c},{100 * (i + 1)}\n"
+                                                        for i, c in enumerate(LSOA_CODES[:3])))
+    imd = tmp_path / "imd.csv"
+    imd.write_text("lsoa11_code,IMD_rank,IMD_decile,IMD_score\nE01000001,100,1,60.5\nE01000003,30000,10,2.25\n")
+    inputs = WardInputs(boundaries=write_test_wards(tmp_path / "wards.geojson"), lsoas=lsoas, lsoa_lookup=lookup,
+                        population={"2014-15": population}, imd={"2015": imd})
+    dataset, report = ingest([write_street(tmp_path / "s", "2014-04", [row()])], inputs, tmp_path / "out")
+    table = dataset.lsoas.set_index("lsoa_code")
+    assert list(table.index) == LSOA_CODES
+    # E01000001 lies in West, but the lookup (the ONS best fit) says East; E01000002's ward is
+    # not one of the wards, so its overlap decides.
+    assert table["ward_name"].tolist() == ["East", "West", "East", "East"]
+    assert table["population_2014-15"].tolist()[:3] == [100, 200, 300]
+    assert pd.isna(table.loc["E01000004", "population_2014-15"])
+    assert table.loc["E01000001", ["imd2015_rank", "imd2015_decile", "imd2015_score"]].tolist() == [100, 1, 60.5]
+    assert table["area_km2"].tolist() == [0.5] * 4
+    assert report.notes[:2] == [
+        "4 LSOAs from lsoas.geojson, each with its ward: from the LSOA to ward lookup for 1, by the largest "
+        "overlap with the wards for 3",
+        "1 LSOA of lsoas.geojson lies mostly outside the wards: left out (E01000009)"]
+    assert "1 of the 4 LSOAs have no population for 2014-15 in pop.csv (E01000004)" in report.notes
+    assert any("2 of the 4 LSOAs have no IMD 2015 rank in imd.csv" in n for n in report.notes)
+
+
+def test_lsoas_take_population_by_lsoa_to_the_wards_without_a_lookup(tmp_path):
+    from police_rows import LSOA_CODES, write_test_lsoas
+
+    population = tmp_path / "pop.csv"
+    population.write_text("LSOA11CD,All Ages\n" + "".join(f"{c},{100 * (i + 1)}\n" for i, c in enumerate(LSOA_CODES)))
+    inputs = WardInputs(boundaries=write_test_wards(tmp_path / "wards.geojson"),
+                        lsoas=write_test_lsoas(tmp_path / "lsoas.gpkg"), population={"2014-15": population})
+    dataset, _ = ingest([write_street(tmp_path / "s", "2014-04", [row()])], inputs, tmp_path / "out")
+    assert dataset.wards.set_index("ward_name")["population_2014-15"].to_dict() == {"West": 300, "East": 700}
+    with pytest.raises(InputError, match="or the LSOA boundaries, --lsoas FILE"):
+        build_dataset([write_street(tmp_path / "s", "2014-04", [row()])],
+                      WardInputs(boundaries=inputs.boundaries, population={"2014-15": population}), tmp_path / "x")

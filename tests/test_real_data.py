@@ -57,6 +57,40 @@ def test_ward_population_and_deprivation(dataset):
     assert dataset.wards.crs.to_epsg() == 4326
 
 
+def test_the_build_holds_the_151_lsoas_with_ward_population_and_imd(dataset, shared_data):
+    lsoas = dataset.lsoas
+    assert len(lsoas) == 151 and lsoas["lsoa_code"].is_unique and dataset.lsoas.crs.to_epsg() == 4326
+    assert lsoas[["ward_code", "ward_name", "population_2014-15", "population_2019-20", "imd2015_rank",
+                  "imd2015_decile", "imd2015_score", "imd2019_rank", "imd2019_decile"]].notna().all().all()
+    # Each LSOA's ward is the lookup's (the ONS best fit), and the overlap agrees with it.
+    lookup = pd.read_csv(shared_data / "lookups" / "lsoa11_to_ward19_derby.csv").set_index("LSOA11CD")["WD19CD"]
+    assert (lsoas.set_index("lsoa_code")["ward_code"] == lookup.reindex(lsoas["lsoa_code"])).all()
+    assert dataset.report.notes[0] == ("151 LSOAs from lsoa_2011_derby.geojson, each with its ward: from the "
+                                       "LSOA to ward lookup for 151, by the largest overlap with the wards for 0")
+    # The LSOAs add up to their wards.
+    wards = dataset.wards.set_index("ward_code")
+    by_ward = lsoas.groupby("ward_code")[["population_2014-15", "population_2019-20"]].sum()
+    assert (by_ward["population_2014-15"] == wards.loc[by_ward.index, population_column("2014-15")]).all()
+    assert lsoas["population_2014-15"].sum() == 253_875 and lsoas["population_2019-20"].sum() == 257_302
+    assert (lsoas.groupby("ward_code").size() == wards.loc[by_ward.index, "imd2019_lsoas"]).all()
+    imd = pd.read_csv(shared_data / "deprivation" / "imd2015_lsoa_derby.csv").set_index("lsoa11_code")
+    assert (lsoas.set_index("lsoa_code")["imd2015_rank"] == imd["IMD_rank"].reindex(lsoas["lsoa_code"])).all()
+    assert dataset.manifest["tables"] == ["incidents.parquet", "wards.parquet", "lsoas.parquet"]
+    assert len(dataset.manifest["inputs"]["lsoas"]["sha256"]) == 64
+
+
+def test_without_a_lookup_the_lsoas_take_population_and_imd_to_their_wards(dataset, shared_data, tmp_path):
+    """The LSOAs' wards by overlap serve as the lookup: the same ward figures as with it."""
+    args = real_ingest_args(shared_data, tmp_path, shared_data / "police_uk" / "2019-09")
+    at = args.index("--lsoa-lookup")
+    assert main(["ingest", *args[:at], *args[at + 2:]]) == 0
+    without = open_dataset(tmp_path)
+    columns = [c for c in dataset.wards.columns if c.startswith(("population_", "imd"))]
+    pd.testing.assert_frame_equal(without.wards[columns], dataset.wards[columns])
+    assert "from the LSOA to ward lookup for 0, by the largest overlap with the wards for 151" \
+        in without.report.notes[0]
+
+
 def test_counts_agree_with_an_independent_point_in_polygon_count(real_data_dir, shared_data):
     result = run_sia("counts", "--data-dir", str(real_data_dir), "--by", "ward", "--format", "csv")
     assert result.returncode == 0, result.stderr
@@ -98,6 +132,7 @@ def test_reingest_is_idempotent(real_data_dir, shared_data, tmp_path):
     again = open_dataset(tmp_path)
     pd.testing.assert_frame_equal(first.incidents, again.incidents)
     pd.testing.assert_frame_equal(first.wards, again.wards)
+    pd.testing.assert_frame_equal(first.lsoas, again.lsoas)
     assert first.manifest["sources"] == again.manifest["sources"]
     assert first.manifest["report"] == again.manifest["report"]
 
@@ -106,3 +141,16 @@ def test_one_month_from_the_archive_layout(shared_data, tmp_path):
     assert main(["ingest", *real_ingest_args(shared_data, tmp_path, shared_data / "police_uk" / "2019-09")]) == 0
     dataset = open_dataset(tmp_path)
     assert dataset.months == ["2019-09"] and len(dataset.incidents) == 3257
+
+
+def test_the_dataset_lsoa_units_the_app_can_ask_for(dataset):
+    from sia.analysis.hotspots.runs import dataset_lsoa_units
+
+    units = dataset_lsoa_units(dataset, "2014-15")
+    assert units.crs.to_epsg() == 27700 and len(units) == 151
+    assert {"unit_id", "unit_name", "ward_code", "ward", "population", "area_km2"} <= set(units.columns)
+    assert units["population"].sum() == 253_875 and units["ward"].notna().all()
+    assert units.groupby("ward").size()["Arboretum"] == len(
+        dataset.lsoas[dataset.lsoas["ward_name"] == "Arboretum"])
+    assert dataset_lsoa_units(dataset)["population"].sum() == 257_302  # the latest year held
+    assert dataset_lsoa_units(dataset, "2016-17")["population"].isna().all()  # a year without a population

@@ -113,3 +113,20 @@ def test_a_build_removed_while_it_is_read_gives_way_to_the_new_one(tmp_path, sou
         return read_parquet(path, *args, **kwargs)
     monkeypatch.setattr("sia.dataset.store.pd.read_parquet", racing)
     assert len(open_dataset(data_dir).incidents) == 3
+
+
+def test_a_build_made_before_lsoas_were_kept_still_opens(tmp_path, sources):
+    """Builds of format 1 made before the LSOA table and checksums list no tables: they open,
+    without LSOAs."""
+    import json
+
+    wards, street = sources
+    data_dir = tmp_path / "data"
+    build, _ = build_dataset([street[1]], WardInputs(boundaries=wards), data_dir)
+    assert not (build / "lsoas.parquet").exists()
+    manifest = json.loads((build / "manifest.json").read_text())
+    assert sorted(manifest["tables"]) == ["incidents.parquet", "wards.parquet"]  # with their checksums
+    del manifest["tables"]  # as such a build wrote it
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    dataset = open_dataset(data_dir)
+    assert dataset.lsoas is None and len(dataset.incidents) == 2

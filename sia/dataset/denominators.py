@@ -99,13 +99,16 @@ def _numeric(df: pd.DataFrame, column: str, label: str) -> pd.Series:
     return values
 
 
-def lsoa_population(path: Path) -> pd.Series:
-    """Residents per LSOA code (the population files that ``ward_population`` reads)."""
+def lsoa_population(path: Path, required: bool = True) -> pd.Series | None:
+    """Residents per LSOA code (the population files that ``ward_population`` reads); None
+    for a file by ward when not ``required``."""
     label = str(path)
     df = read_table(path, "population")
     pop = _numeric(df, find_column(df, POPULATION, "total population", label), label)
-    codes = df[find_column(df, LSOA_CODE, "LSOA code", label)].str.strip()
-    return pop.groupby(codes).sum()
+    lsoa_col = find_column(df, LSOA_CODE, "LSOA code", label, required=required)
+    if lsoa_col is None:
+        return None
+    return pop.groupby(df[lsoa_col].str.strip()).sum()
 
 
 def ward_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None) -> pd.Series:
@@ -120,7 +123,7 @@ def ward_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None) -
     elif lsoa_col:
         if lookup is None:
             raise InputError(Problem("population is given by LSOA but no LSOA to ward lookup was given",
-                                     label, "pass --lsoa-lookup FILE"))
+                                     label, "pass --lsoa-lookup FILE (or the LSOA boundaries, --lsoas FILE)"))
         ward_codes = df[lsoa_col].str.strip().map(lookup)
         by_ward = pop.groupby(ward_codes).sum()
     else:
@@ -133,6 +136,21 @@ def ward_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None) -
     return result
 
 
+def lsoa_deprivation(path: Path) -> pd.DataFrame:
+    """Per LSOA code (the index): national IMD ``rank`` (1 = most deprived in England),
+    ``decile`` and, where the file has scores, ``score``."""
+    label = str(path)
+    df = read_table(path, "deprivation")
+    lsoa = find_column(df, LSOA_CODE, "LSOA code", label)
+    frame = pd.DataFrame({"rank": _numeric(df, find_column(df, IMD_RANK, "IMD rank", label), label),
+                          "decile": _numeric(df, find_column(df, IMD_DECILE, "IMD decile", label), label)})
+    score_col = find_column(df, IMD_SCORE, "IMD score", label, required=False)
+    if score_col:
+        frame["score"] = _numeric(df, score_col, label)
+    frame.index = df[lsoa].str.strip()
+    return frame[~frame.index.duplicated()]
+
+
 def ward_deprivation(path: Path, edition: str, wards: pd.DataFrame, lookup: pd.Series | None,
                      ) -> pd.DataFrame:
     """IMD summary per ward: LSOAs joined, mean LSOA rank (1 = most deprived in England),
@@ -141,23 +159,19 @@ def ward_deprivation(path: Path, edition: str, wards: pd.DataFrame, lookup: pd.S
     label = str(path)
     if lookup is None:
         raise InputError(Problem("deprivation is given by LSOA but no LSOA to ward lookup was given",
-                                 label, "pass --lsoa-lookup FILE"))
-    df = read_table(path, "deprivation")
-    lsoa = find_column(df, LSOA_CODE, "LSOA code", label)
-    rank = _numeric(df, find_column(df, IMD_RANK, "IMD rank", label), label)
-    decile = _numeric(df, find_column(df, IMD_DECILE, "IMD decile", label), label)
-    score_col = find_column(df, IMD_SCORE, "IMD score", label, required=False)
-    ward = df[lsoa].str.strip().map(lookup)
-    frame = pd.DataFrame({"ward_code": ward, "rank": rank, "decile1": decile == 1})
-    if score_col:
-        frame["score"] = _numeric(df, score_col, label)
+                                 label, "pass --lsoa-lookup FILE (or the LSOA boundaries, --lsoas FILE)"))
+    lsoas = lsoa_deprivation(path)
+    frame = pd.DataFrame({"ward_code": lsoas.index.map(lookup), "rank": lsoas["rank"].to_numpy(),
+                          "decile1": (lsoas["decile"] == 1).to_numpy()})
+    if "score" in lsoas:
+        frame["score"] = lsoas["score"].to_numpy()
     grouped = frame.dropna(subset=["ward_code"]).groupby("ward_code")
     out = pd.DataFrame({
         f"imd{edition}_lsoas": grouped.size(),
         f"imd{edition}_mean_rank": grouped["rank"].mean().round(0),
         f"imd{edition}_decile1_share": grouped["decile1"].mean().round(3),
     })
-    if score_col:
+    if "score" in lsoas:
         out[f"imd{edition}_mean_score"] = grouped["score"].mean().round(2)
     if out.empty:
         raise InputError(Problem("none of its LSOAs is in the LSOA to ward lookup", label,

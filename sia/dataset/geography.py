@@ -1,4 +1,4 @@
-"""Ward boundaries, placing incidents in wards, and the ward denominators.
+"""Ward and LSOA boundaries, and placing incidents in wards.
 
 Placement is point-in-polygon in British National Grid (EPSG:27700), so distances are in
 metres. police.uk snaps each incident to a nearby street point, and a few of those fall
@@ -20,6 +20,7 @@ from pyproj import Transformer
 
 from sia.dataset.limits import MAX_BOUNDARY_FILE, require_file
 from sia.errors import InputError, Problem, first_line
+from sia.words import plural
 
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -29,6 +30,8 @@ _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
 
 WARD_CODE_FIELD = re.compile(r"^WD[0-9]{2}CD$", re.IGNORECASE)
 WARD_NAME_FIELD = re.compile(r"^WD[0-9]{2}NM$", re.IGNORECASE)
+LSOA_CODE_FIELD = re.compile(r"^LSOA[0-9]{2}CD$", re.IGNORECASE)
+LSOA_NAME_FIELD = re.compile(r"^LSOA[0-9]{2}NM$", re.IGNORECASE)
 
 
 def read_wards(path: Path, code_field: str | None = None, name_field: str | None = None,
@@ -70,6 +73,91 @@ def read_wards(path: Path, code_field: str | None = None, name_field: str | None
     return wards
 
 
+def read_lsoas(path: Path) -> gpd.GeoDataFrame:
+    """LSOA polygons as (lsoa_code, lsoa_name, geometry) in British National Grid, by code.
+
+    ONS field names (``LSOA11CD``/``LSOA11NM``, any year) are found without being named; a
+    file without a name field is named by its codes. Checked as ward files are (polygons,
+    a CRS, in the UK, codes and names as text), and no code may be given twice.
+    """
+    label = str(path)
+    gdf = read_boundaries(path, "LSOA")
+    if gdf.empty:
+        raise InputError(Problem("the LSOA boundary file has no features", label,
+                                 "give the LSOA polygons of the area"))
+    code_field = _field(gdf, None, LSOA_CODE_FIELD, "LSOA code", None, label, "LSOA11CD")
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    name_field = (_field(gdf, None, LSOA_NAME_FIELD, "LSOA name", None, label, "LSOA11NM")
+                  if any(LSOA_NAME_FIELD.match(c) for c in columns) else code_field)
+    codes = _text_field(gdf, code_field, "LSOA code", label)
+    names = _text_field(gdf, name_field, "LSOA name", label)
+    check_polygons(gdf, label, "LSOA boundaries", "the LSOA file",
+                   "give the LSOA areas, not points or lines", names=codes)
+    repeated = codes[codes.duplicated()].unique()
+    if len(repeated):
+        raise InputError(Problem(f"LSOA codes given to more than one feature: "
+                                 f"{', '.join(map(repr, repeated[:5]))}", label,
+                                 "give one feature per LSOA (dissolve multi-part LSOAs first)"))
+    lsoas = gpd.GeoDataFrame({"lsoa_code": codes, "lsoa_name": names}, geometry=gdf.geometry.values,
+                             crs=gdf.crs).to_crs(BNG)
+    lsoas["geometry"], repaired = polygonal(lsoas.geometry, codes, label)
+    lsoas = lsoas.sort_values("lsoa_code").reset_index(drop=True)
+    lsoas.attrs["repaired"] = repaired  # the codes of boundaries repaired, for the ingest report
+    return lsoas
+
+
+# An LSOA belongs to the area when at least this share of it lies in the wards: generalised
+# boundaries of other vintages overlap their neighbours by slivers, never by half.
+MIN_SHARE_IN_WARDS = 0.5
+
+
+def lsoas_in_wards(lsoas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, lookup: pd.Series | None,
+                   label: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The LSOAs of the wards' area, each with its ward (``ward_code``, ``ward_name``): the
+    lookup's ward where it names one of the wards, else the ward it overlaps most. LSOAs
+    mostly outside the wards (a file of a larger area) are left out, and notes say so; a
+    file with none in them is refused. Both tables in British National Grid."""
+    geometry = lsoas.geometry.values
+    tree = shapely.STRtree(wards.geometry.values)
+    lsoa_i, ward_i = tree.query(geometry, predicate="intersects")
+    shared = shapely.area(shapely.intersection(geometry[lsoa_i], wards.geometry.values[ward_i]))
+    inside = np.bincount(lsoa_i, weights=shared, minlength=len(lsoas))
+    order = np.lexsort((-shared, lsoa_i))  # per LSOA, the largest overlap first
+    first = order[np.r_[True, lsoa_i[order][1:] != lsoa_i[order][:-1]]] if len(order) else order
+    largest = np.full(len(lsoas), -1)
+    largest[lsoa_i[first]] = ward_i[first]
+    kept = inside >= MIN_SHARE_IN_WARDS * shapely.area(geometry)
+    name = Path(label).name
+    if not kept.any():
+        x0, y0, x1, y1 = lsoas.total_bounds
+        wx0, wy0, wx1, wy1 = wards.total_bounds
+        raise InputError(Problem(
+            f"none of its {len(lsoas):,} LSOAs lies in the wards: the LSOAs span E {x0:,.0f}-{x1:,.0f}, "
+            f"N {y0:,.0f}-{y1:,.0f}, the wards E {wx0:,.0f}-{wx1:,.0f}, N {wy0:,.0f}-{wy1:,.0f} "
+            "(British National Grid)", label,
+            "give the LSOA boundaries of the wards' area, in the CRS the file says it is in"))
+    codes = wards["ward_code"].to_numpy()
+    by_overlap = pd.Series(codes[largest[kept]], index=lsoas.index[kept])
+    out = lsoas[kept].copy()
+    listed = (out["lsoa_code"].map(lookup) if lookup is not None else pd.Series(None, index=out.index)).astype(object)
+    listed = listed.where(listed.isin(set(codes)), None)
+    out["ward_code"] = listed.where(listed.notna(), by_overlap).astype(str).to_numpy()
+    out["ward_name"] = out["ward_code"].map(dict(zip(codes, wards["ward_name"]))).to_numpy()
+    notes = [f"{len(out):,} LSOAs from {name}, each with its ward: from the LSOA to ward lookup for "
+             f"{int(listed.notna().sum()):,}, by the largest overlap with the wards for {int(listed.isna().sum()):,}"]
+    if not kept.all():
+        left = lsoas.loc[~kept, "lsoa_code"]
+        notes.append(f"{plural(len(left), 'LSOA')} of {name} {'lies' if len(left) == 1 else 'lie'} mostly "
+                     "outside the wards: left out "
+                     f"({', '.join(left.iloc[:5])}{', ...' if len(left) > 5 else ''})")
+    if lookup is not None:
+        missing = sorted(set(lookup[lookup.isin(set(codes))].index) - set(out["lsoa_code"]))
+        if missing:
+            notes.append(f"the LSOA to ward lookup lists {len(missing):,} LSOAs of the wards that {name} "
+                         f"does not hold ({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})")
+    return out.reset_index(drop=True), notes
+
+
 # Ward codes and names are keys and labels everywhere: text of a sane length, no line breaks.
 MAX_NAME = 100
 
@@ -85,7 +173,7 @@ def _text_field(gdf: gpd.GeoDataFrame, field: str, what: str, label: str) -> pd.
     if missing.any():
         raise InputError(Problem(f"{plural_features(int(missing.sum()))} no {what} in {field!r} "
                                  f"(feature {', '.join(map(str, np.flatnonzero(missing)[:5] + 1))})",
-                                 label, f"give every ward a {what}"))
+                                 label, f"give every feature a {what}"))
     odd = values.str.len().gt(MAX_NAME) | values.str.contains(r"[\x00-\x1f\x7f]", regex=True)
     if odd.any():
         raise InputError(Problem(f"the {what} of feature {int(np.flatnonzero(odd.to_numpy())[0]) + 1} is "
@@ -199,7 +287,10 @@ def plural_features(n: int) -> str:
     return "1 feature has" if n == 1 else f"{n:,} features have"
 
 
-def _field(gdf, given: str | None, pattern: re.Pattern, what: str, option: str, label: str) -> str:
+def _field(gdf, given: str | None, pattern: re.Pattern, what: str, option: str | None, label: str,
+           example: str = "") -> str:
+    """The field holding ``what``: the one given, else the one field of the ONS pattern
+    (without an ``option`` to name it, the file must use ONS's name, such as ``example``)."""
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     if given:
         if given not in columns:
@@ -211,7 +302,8 @@ def _field(gdf, given: str | None, pattern: re.Pattern, what: str, option: str, 
         found = "none" if not matches else "several (" + ", ".join(matches) + ")"
         raise InputError(Problem(
             f"cannot tell which field holds the {what}: ONS-style fields found: {found}; "
-            f"fields are {', '.join(columns)}", label, f"name it with {option}"))
+            f"fields are {', '.join(columns)}", label,
+            f"name it with {option}" if option else f"give it one field of ONS's name, such as {example}"))
     return matches[0]
 
 

@@ -1,4 +1,5 @@
-"""Building a dataset: sources -> validated rows -> wards -> one table on disk.
+"""Building a dataset: sources -> validated rows -> wards -> one table on disk (with the
+ward table and, when LSOA boundaries are given, the LSOA table).
 
 Every row read is accounted for in the IngestReport. Nothing is written until every
 input has been read and checked; then the build is published in one step (see store).
@@ -15,12 +16,14 @@ import pandas as pd
 
 from sia.categories import CATEGORIES, HISTORIC_NOTES, canonical_category
 from sia.dataset.denominators import (
+    lsoa_deprivation,
+    lsoa_population,
     population_column,
     read_lookup,
     ward_deprivation,
     ward_population,
 )
-from sia.dataset.geography import SNAP_DISTANCE_M, place_in_wards, read_wards
+from sia.dataset.geography import SNAP_DISTANCE_M, lsoas_in_wards, place_in_wards, read_lsoas, read_wards
 from sia.dataset.police_csv import read_street_csv
 from sia.dataset.report import FileTally, IngestReport
 from sia.dataset.sources import SourceSelection, discover
@@ -39,6 +42,16 @@ class WardInputs:
     lsoa_lookup: Path | None = None
     population: dict[str, Path] = field(default_factory=dict)  # financial year -> file
     imd: dict[str, Path] = field(default_factory=dict)  # edition ('2015') -> file
+    lsoas: Path | None = None  # LSOA polygons, kept in the build with their ward and denominators
+
+
+@dataclass
+class Geography:
+    """What a build's incidents are placed and measured in."""
+
+    wards: gpd.GeoDataFrame  # BNG: ward_code, ward_name, area_km2, population_<FY>, imd<ED>_...
+    lsoas: gpd.GeoDataFrame | None  # BNG: lsoa_code, lsoa_name, ward_code, ward_name, area_km2, ...
+    notes: list[str] = field(default_factory=list)  # for the ingest report
 
 
 def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
@@ -52,17 +65,11 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     Raises InputError (and writes nothing) when an input cannot be used, or when rows
     are malformed and ``skip_malformed`` is not set.
     """
-    ward_table = ward_table_from(wards)  # small inputs first: fail fast
+    geography = geography_from(wards)  # small inputs first: fail fast
+    ward_table = geography.wards
     files, skipped = discover(sources, selection)
-    report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason} for s in skipped])
-    repaired = ward_table.attrs.pop("repaired", [])  # not stored with the table
-    if repaired:
-        one = len(repaired) == 1
-        what = "boundary was not a valid polygon" if one else "boundaries were not valid polygons"
-        report.notes.append(f"{len(repaired)} ward {what} (a ring touching itself, a spike) and "
-                            f"{'was' if one else 'were'} repaired, "
-                            f"changing {'its' if one else 'their'} area by under 1%: {', '.join(repaired[:5])}"
-                            f"{' and more' if len(repaired) > 5 else ''}")
+    report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason} for s in skipped],
+                          notes=list(geography.notes))
     candidates = _read_all(files, report)
     if report.malformed and not skip_malformed:
         raise InputError([Problem(m.describe() + f" ({m.count:,} row{'s' if m.count > 1 else ''})",
@@ -84,21 +91,62 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     }
     if fetched:
         manifest["fetched"] = fetched
-    build = write_dataset(data_dir, incidents, ward_table, manifest)
+    build = write_dataset(data_dir, incidents, ward_table, manifest, lsoas=geography.lsoas)
     return build, report
 
 
-def ward_table_from(inputs: WardInputs) -> gpd.GeoDataFrame:
+def geography_from(inputs: WardInputs) -> Geography:
+    """The ward table and, with LSOA boundaries, the LSOA table, with their denominators.
+    Without a lookup, the LSOAs' wards (by overlap) take it to the wards."""
     wards = read_wards(inputs.boundaries, inputs.code_field, inputs.name_field)
+    notes = _repaired_note("ward", wards.attrs.pop("repaired", []))  # not stored with the table
     wards["area_km2"] = (wards.geometry.area / 1e6).round(3)
     lookup = read_lookup(inputs.lsoa_lookup, wards) if inputs.lsoa_lookup else None
+    lsoas = None
+    if inputs.lsoas:
+        boundaries = read_lsoas(inputs.lsoas)
+        notes += _repaired_note("LSOA", boundaries.attrs.pop("repaired", []))
+        lsoas, placed = lsoas_in_wards(boundaries, wards, lookup, str(inputs.lsoas))
+        notes += placed
+        lsoas["area_km2"] = (lsoas.geometry.area / 1e6).round(3)
+        if lookup is None:
+            lookup = lsoas.set_index("lsoa_code")["ward_code"]
     for fy, path in sorted(inputs.population.items()):
         wards[population_column(fy)] = ward_population(path, wards, lookup).to_numpy()
+        by_lsoa = lsoa_population(path, required=False) if lsoas is not None else None
+        if by_lsoa is not None:
+            lsoas[population_column(fy)] = lsoas["lsoa_code"].map(by_lsoa).to_numpy(dtype=float)
+            notes += _lsoas_without(lsoas, population_column(fy), f"population for {fy}", path)
     for edition, path in sorted(inputs.imd.items()):
         summary = ward_deprivation(path, edition, wards, lookup)
         for column in summary.columns:
             wards[column] = summary[column].to_numpy()
-    return wards
+        if lsoas is not None:
+            by_lsoa = lsoa_deprivation(path).reindex(lsoas["lsoa_code"])
+            for column in by_lsoa.columns:
+                lsoas[f"imd{edition}_{column}"] = by_lsoa[column].to_numpy(dtype=float)
+            notes += _lsoas_without(lsoas, f"imd{edition}_rank", f"IMD {edition} rank", path)
+    return Geography(wards, lsoas, notes)
+
+
+def _repaired_note(kind: str, repaired: list[str]) -> list[str]:
+    """A note naming the boundaries that were not valid polygons and were repaired."""
+    if not repaired:
+        return []
+    one = len(repaired) == 1
+    what = "boundary was not a valid polygon" if one else "boundaries were not valid polygons"
+    return [f"{len(repaired)} {kind} {what} (a ring touching itself, a spike) and {'was' if one else 'were'} "
+            f"repaired, changing {'its' if one else 'their'} area by under 1%: {', '.join(repaired[:5])}"
+            f"{' and more' if len(repaired) > 5 else ''}"]
+
+
+def _lsoas_without(lsoas: gpd.GeoDataFrame, column: str, what: str, path: Path) -> list[str]:
+    """A note naming the LSOAs a denominator file left without a value (none: no note)."""
+    missing = lsoas.loc[lsoas[column].isna(), "lsoa_code"]
+    if missing.empty:
+        return []
+    return [f"{len(missing):,} of the {len(lsoas):,} LSOAs have no {what} in {Path(path).name} "
+            f"({', '.join(missing.iloc[:5])}{', ...' if len(missing) > 5 else ''})"]
 
 
 def _read_all(files, report: IngestReport) -> list[tuple[pd.DataFrame, np.ndarray]]:
@@ -227,4 +275,6 @@ def _input_checksums(wards: WardInputs) -> dict:
         out["lsoa_lookup"] = entry(wards.lsoa_lookup)
     out["population"] = {fy: entry(p) for fy, p in sorted(wards.population.items())}
     out["imd"] = {ed: entry(p) for ed, p in sorted(wards.imd.items())}
+    if wards.lsoas:
+        out["lsoas"] = entry(wards.lsoas)
     return out

@@ -64,10 +64,15 @@ def require_file(path: Path, what: str, fix: str, limit: int | None = None) -> N
         raise InputError(Problem(f"cannot be read ({exc.strerror})", str(path), fix)) from None
     if not stat.S_ISREG(info.st_mode):
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a pipe, socket or device"
-        raise InputError(Problem(f"is {kind}, not a {what}", str(path), fix))
+        raise InputError(Problem(f"is {kind}, not {_a(what)}", str(path), fix))
     if limit is not None and info.st_size > limit:
-        raise InputError(Problem(f"is {size_text(info.st_size)}, more than the {size_text(limit)} a "
-                                 f"{what} may be", str(path), fix))
+        raise InputError(Problem(f"is {size_text(info.st_size)}, more than the {size_text(limit)} "
+                                 f"{_a(what)} may be", str(path), fix))
+
+
+def _a(what: str) -> str:
+    """'a ward boundary file', 'an LSOA boundary file'."""
+    return f"{'an' if what[:1] in 'aeiou' or what.startswith(('LSOA', 'IMD')) else 'a'} {what}"
 
 
 def check_archive(archive: Path) -> None:

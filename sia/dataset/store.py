@@ -1,7 +1,8 @@
 """The dataset on disk.
 
 A data directory holds finished builds under ``builds/<id>/`` (incidents.parquet,
-wards.parquet, manifest.json) and a file ``CURRENT`` naming the one in use. A build is
+wards.parquet, lsoas.parquet when the build was given LSOA boundaries, manifest.json, whose
+``tables`` lists the tables) and a file ``CURRENT`` naming the one in use. A build is
 written aside and published by replacing ``CURRENT`` atomically, so a failed or
 interrupted build never touches the dataset that readers see. The previous build is
 kept until the next one succeeds, so a reader that opened it can finish. Publishing and
@@ -35,11 +36,15 @@ from sia.periods import MONTH_PATTERN, financial_year
 
 INCIDENTS = "incidents.parquet"
 WARDS = "wards.parquet"
-TABLES = (INCIDENTS, WARDS)  # the tables a build may hold, each with its checksum
+LSOAS = "lsoas.parquet"
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 BUILDS = "builds"
 FORMAT_VERSION = 1
+# The tables a build may hold, listed in its manifest with their SHA-256. Builds made before
+# LSOAs and checksums were kept list none: they hold the first two, and still open.
+TABLES = (INCIDENTS, WARDS, LSOAS)
+REQUIRED_TABLES = (INCIDENTS, WARDS)
 
 # Incident columns, in order, as written to incidents.parquet.
 INCIDENT_COLUMNS = ("month", "fy", "category", "ward_code", "ward_name", "lsoa_code", "lon", "lat",
@@ -52,6 +57,7 @@ class Dataset:
     incidents: pd.DataFrame
     wards: gpd.GeoDataFrame  # WGS84
     manifest: dict
+    lsoas: gpd.GeoDataFrame | None = None  # WGS84; None for a build made without LSOA boundaries
 
     @property
     def build_id(self) -> str:
@@ -135,7 +141,7 @@ def publishing(data_dir: Path):
 
 
 def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFrame,
-                  manifest: dict) -> Path:
+                  manifest: dict, lsoas: gpd.GeoDataFrame | None = None) -> Path:
     """Write a new build beside the current one and make it current.
 
     Everything happens under the data directory's lock, so a staging folder met there is
@@ -155,9 +161,13 @@ def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFra
             staging.mkdir()
             incidents.to_parquet(staging / INCIDENTS, index=False)
             wards.to_crs("EPSG:4326").to_parquet(staging / WARDS, index=False)
+            tables = list(REQUIRED_TABLES)
+            if lsoas is not None:
+                lsoas.to_crs("EPSG:4326").to_parquet(staging / LSOAS, index=False)
+                tables.append(LSOAS)
             manifest = {"format": FORMAT_VERSION, "build": build_id,
                         "built_at": stamp.isoformat(timespec="seconds"), **manifest,
-                        "tables": {t.name: _sha256(t) for t in sorted(staging.glob("*.parquet"))}}
+                        "tables": {name: _sha256(staging / name) for name in tables}}
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
             staging.rename(builds / build_id)
             pointer = Path(data_dir) / f".{CURRENT}.{build_id}"
@@ -248,13 +258,14 @@ def _open_build(data_dir: Path, build: Path | None) -> Dataset:
     try:
         incidents = pd.read_parquet(build / INCIDENTS)
         wards = gpd.read_parquet(build / WARDS)
+        lsoas = gpd.read_parquet(build / LSOAS) if LSOAS in manifest.get("tables", ()) else None
     except Exception as exc:  # noqa: BLE001 - a truncated or altered file, whatever the reader says
         raise InputError(Problem(f"the dataset build {build.name} is damaged: its tables cannot be "
                                  f"read ({first_line(exc)})", str(build), fix)) from None
-    wrong = _tables_wrong(incidents, wards, manifest)
+    wrong = _tables_wrong(incidents, wards, manifest) or (_lsoas_wrong(lsoas, wards) if lsoas is not None else None)
     if wrong:
         raise InputError(Problem(f"the dataset build {build.name} is damaged: {wrong}", str(build), fix))
-    return Dataset(build=build, incidents=incidents, wards=wards, manifest=manifest)
+    return Dataset(build=build, incidents=incidents, wards=wards, manifest=manifest, lsoas=lsoas)
 
 
 _CATEGORICAL = ("month", "fy", "category", "ward_code", "ward_name", "lsoa_code", "outcome", "force")
@@ -301,6 +312,26 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def _lsoas_wrong(lsoas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> str | None:
+    """What is wrong with a build's LSOA table, as ingest writes it; None when it is sound."""
+    if not {"lsoa_code", "lsoa_name", "ward_code", "ward_name"} <= set(lsoas.columns) or lsoas.crs is None:
+        return "its LSOA table lacks codes, names, wards or a coordinate reference system"
+    if len(lsoas) == 0 or lsoas[["lsoa_code", "lsoa_name", "ward_code"]].isna().any().any() \
+            or lsoas["lsoa_code"].duplicated().any():
+        return "its LSOAs' codes, names or wards are missing or repeated"
+    if not all(pd.api.types.is_string_dtype(lsoas[c]) or pd.api.types.is_object_dtype(lsoas[c])
+               for c in ("lsoa_code", "lsoa_name", "ward_code")):
+        return "its LSOAs' codes, names or wards are not text"
+    if lsoas.geometry.isna().any() or not set(lsoas.geom_type) <= {"Polygon", "MultiPolygon"}:
+        return "its LSOAs are not all polygons"
+    if not set(lsoas["ward_code"]) <= set(wards["ward_code"]):
+        return "its LSOAs name wards its ward table lacks"
+    figures = [c for c in lsoas.columns if re.fullmatch(r"population_.+|imd[0-9]{4}_.+|area_km2", str(c))]
+    if not all(pd.api.types.is_float_dtype(lsoas[c]) for c in figures):
+        return "its LSOAs' population or deprivation figures are not numbers"
+    return None
+
+
 def _read_manifest(build: Path, fix: str) -> dict:
     try:
         manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
@@ -317,9 +348,11 @@ def _read_manifest(build: Path, fix: str) -> dict:
     for key in ("months", "financial_years"):
         if key not in wrong and not (manifest[key] and all(isinstance(v, str) for v in manifest[key])):
             wrong.append(key)
-    tables = manifest.get("tables", {})  # builds made before checksums were kept have none
-    if not (isinstance(tables, dict) and all(name in TABLES and isinstance(d, str)
-                                             and re.fullmatch(r"[0-9a-f]{64}", d) for name, d in tables.items())):
+    # The tables and their SHA-256; builds made before checksums were kept list none.
+    tables = manifest.get("tables", {})
+    if not (isinstance(tables, dict) and set(tables) <= set(TABLES)
+            and (not tables or set(REQUIRED_TABLES) <= set(tables))
+            and all(isinstance(d, str) and re.fullmatch(r"[0-9a-f]{64}", d) for d in tables.values())):
         wrong.append("tables")
     if "report" not in wrong:
         try:

@@ -47,6 +47,7 @@ class UploadedInputs:
     wards: Upload | None = None
     lsoa_lookup: Upload | None = None
     population: list[Upload] = field(default_factory=list)  # one a financial year, named with it
+    lsoas: Upload | None = None  # LSOA polygons, kept in the build
 
 
 def check_upload_sizes(uploads: list[Upload]) -> None:
@@ -65,7 +66,8 @@ def check_upload_sizes(uploads: list[Upload]) -> None:
 
 
 def build_from_uploads(inputs: UploadedInputs, data_dir: Path) -> tuple[Path, IngestReport]:
-    everything = [u for u in [*inputs.police, inputs.wards, inputs.lsoa_lookup, *inputs.population] if u]
+    everything = [u for u in [*inputs.police, inputs.wards, inputs.lsoa_lookup, *inputs.population, inputs.lsoas]
+                  if u]
     check_upload_sizes(everything)
     problems = []
     if not inputs.police:
@@ -92,7 +94,8 @@ def build_from_uploads(inputs: UploadedInputs, data_dir: Path) -> tuple[Path, In
         wards = WardInputs(
             boundaries=saved(inputs.wards),
             lsoa_lookup=saved(inputs.lsoa_lookup) if inputs.lsoa_lookup else None,
-            population={years[u.name]: saved(u) for u in inputs.population})
+            population={years[u.name]: saved(u) for u in inputs.population},
+            lsoas=saved(inputs.lsoas) if inputs.lsoas else None)
         try:
             return build_dataset([saved(u) for u in inputs.police], wards, data_dir)
         except InputError as exc:  # name the files as the user knows them, not the temp copies

@@ -93,7 +93,8 @@ def measure_layer(units: gpd.GeoDataFrame, column: str, measure_label: str, unit
     e = html.escape
     rate = shown["rate"] if "rate" in shown else pd.Series(np.nan, index=shown.index)
     shown["tip"] = [
-        f"<b>{e(str(r.unit_name))}</b>" + (f" ({e(str(r.ward))})" if "ward" in shown and pd.notna(r.ward) else "")
+        f"<b>{e(str(r.unit_name))}</b>" + (f" {e(str(r.unit_id))}" if r.unit_id != r.unit_name else "")
+        + (f"<br>Ward: {e(str(r.ward))}" if "ward" in shown and pd.notna(r.ward) else "")
         + f"<br>Incidents: {r['count']:,.0f}<br>Per month: {r.per_month:,.1f}"
         + (f"<br>Per 1,000 residents a year: {rt:,.1f}" if pd.notna(rt) else "")
         for (_, r), rt in zip(shown.iterrows(), rate)]

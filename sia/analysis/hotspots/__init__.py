@@ -48,8 +48,6 @@ from sia.analysis.hotspots.patterns import (  # noqa: F401
     hotspots_by_period,
 )
 from sia.analysis.hotspots.units import (  # noqa: F401
-    LSOA_CODE_FIELD,
-    LSOA_NAME_FIELD,
     add_rates,
     count_by_grid,
     count_by_polygons,
@@ -57,6 +55,7 @@ from sia.analysis.hotspots.units import (  # noqa: F401
     grid_units,
     hex_units,
     incident_points,
+    lsoa_units,
     place_in_polygons,
     read_lsoa_units,
     ward_units,

@@ -2,7 +2,8 @@
 commands and the app's hotspot layers ask.
 
 Picks the incidents (one financial year, some crime types), builds the units (the
-dataset's wards, LSOA polygons from a file, or a square or hexagonal grid over the wards),
+dataset's wards, its LSOAs or LSOA polygons from a file, or a square or hexagonal grid over
+the wards),
 counts, adds rates, runs Gi* and, if asked, the pattern across months or years; or
 measures how concentrated the counts are, or how well one year's top units predict another's.
 
@@ -32,6 +33,7 @@ from sia.analysis.hotspots import (
     GiStar,
     PatternRules,
     add_rates,
+    check_units,
     count_by_grid,
     counts_from_placement,
     emerging_hotspots,
@@ -41,6 +43,7 @@ from sia.analysis.hotspots import (
     hotspots_by_period,
     hotspots_gistar,
     incident_points,
+    lsoa_units,
     place_in_polygons,
     read_lsoa_units,
     ward_units,
@@ -56,6 +59,7 @@ from sia.periods import require_held
 from sia.words import plural
 
 UNIT_NAMES = {"ward": "wards", "lsoa": "LSOAs", "grid": "grid cells", "hex": "hexagons"}
+UNIT_SOURCES = {"ward": "the dataset's wards", "lsoa": "the dataset's LSOAs"}
 GRIDS = ("grid", "hex")
 OUTPUT_COLUMNS = ("unit_id", "unit_name", "count", "population", "rate", "neighbours", "gi_z",
                   "p_value", "p_sim", "p_adjusted", "class", "correction", "pattern", "trend_tau", "trend_p")
@@ -67,8 +71,8 @@ class HotspotQuery:
     fy: str | None = None  # default: the latest year held
     crime_types: tuple[str, ...] = ()  # default: all crime (ASB is never mixed in silently)
     cell_size: float | None = None
-    lsoas: Path | None = None
-    lsoa_population: Path | None = None
+    lsoas: Path | None = None  # LSOA polygons instead of the dataset's
+    lsoa_population: Path | None = None  # residents by LSOA instead of the dataset's
     measure: str = "count"
     correction: str = "fdr_bh"
     inference: str = "analytic"
@@ -157,7 +161,7 @@ def unit_counts(dataset: Dataset, rows: pd.DataFrame, fy: str, query: HotspotQue
     points = incident_points(rows)
     if query.unit in GRIDS:
         return count_by_grid(points, units), None
-    placed = place_in_polygons(points, units, str(query.lsoas or "wards"))
+    placed = place_in_polygons(points, units, str(query.lsoas or UNIT_SOURCES[query.unit]))
     agreement = None
     if query.unit == "lsoa":
         found = placed >= 0
@@ -264,8 +268,11 @@ def hotspots_for_filters(dataset: Dataset, filters: Filters, fy: str, unit: str)
         return NoTest("; ".join(p.what for p in exc.problems))
 
 
-# The small areas the dashboard measures concentration and stability over.
-SMALL_AREAS = "grid"
+def small_areas(dataset: Dataset) -> str:
+    """The small areas the dashboard measures concentration and stability over: the
+    dataset's LSOAs (areas of about 1,500 residents, with their population), else grid
+    squares."""
+    return "lsoa" if dataset.lsoas is not None else "grid"
 
 
 def unit_label(dataset: Dataset, unit: str) -> str:
@@ -293,8 +300,7 @@ def unit_measures_for_filters(dataset: Dataset, filters: Filters, fy: str, unit:
     return counted
 
 
-def concentration_for_filters(dataset: Dataset, filters: Filters, fy: str,
-                              unit: str = SMALL_AREAS) -> Concentration | NoTest:
+def concentration_for_filters(dataset: Dataset, filters: Filters, fy: str, unit: str) -> Concentration | NoTest:
     """How concentrated what the filters select in one year is over ``unit``; NoTest,
     saying why, when there is nothing to measure."""
     try:
@@ -303,7 +309,7 @@ def concentration_for_filters(dataset: Dataset, filters: Filters, fy: str,
         return NoTest("; ".join(p.what for p in exc.problems))
 
 
-def stability_for_filters(dataset: Dataset, filters: Filters, unit: str = SMALL_AREAS,
+def stability_for_filters(dataset: Dataset, filters: Filters, unit: str,
                           top_share: float = TOP_SHARE) -> Stability | NoTest:
     """Whether the top units of the filters' first year predict where the last year's
     incidents fall (the units of the first year); NoTest when it cannot be measured."""
@@ -353,12 +359,32 @@ def study_units(dataset: Dataset, query: HotspotQuery, fy: str) -> gpd.GeoDataFr
         return grid_units(dataset.wards, query.cell_size)
     if query.unit == "hex":
         return hex_units(dataset.wards, query.cell_size)
-    if query.lsoas is None:
-        raise InputError(Problem("LSOA hotspots need the LSOA polygons", "--unit lsoa",
-                                 "pass --lsoas FILE, e.g. ../shared/data/boundaries/lsoa_2011_derby.geojson"))
-    units = read_lsoa_units(query.lsoas)
+    if query.lsoas is not None:
+        units = read_lsoa_units(query.lsoas)
+        if dataset.lsoas is not None:  # the dataset's population, where the codes are its LSOAs'
+            held = dataset.lsoas.set_index("lsoa_code")
+            column = population_column(fy)
+            units["population"] = units["unit_id"].map(held[column] if column in held
+                                                       else pd.Series(dtype=float)).to_numpy(dtype=float)
+    else:
+        units = dataset_lsoa_units(dataset, fy)
     if query.lsoa_population is not None:
         units["population"] = units["unit_id"].map(lsoa_population(query.lsoa_population)).to_numpy(dtype=float)
+    return units
+
+
+def dataset_lsoa_units(dataset: Dataset, fy: str | None = None) -> gpd.GeoDataFrame:
+    """The dataset's LSOAs as units in British National Grid: ``unit_id`` (the LSOA code),
+    ``unit_name``, ``ward_code``, ``ward`` (its name), ``area_km2`` and ``population`` in
+    ``fy`` (default: the latest year held; NaN where the build has no population for it).
+    InputError, saying how to add them, for a build made without LSOA boundaries."""
+    if dataset.lsoas is None:
+        raise InputError(Problem("the dataset holds no LSOAs", "--unit lsoa",
+                                 "rebuild it with 'python -m sia ingest ... --lsoas FILE' (or 'fetch'), "
+                                 "or pass --lsoas FILE, e.g. ../shared/data/boundaries/lsoa_2011_derby.geojson"))
+    units = lsoa_units(dataset.lsoas, population_column(fy or dataset.financial_years[-1]))
+    units["area_km2"] = dataset.lsoas["area_km2"].to_numpy(dtype=float)
+    check_units(units, UNIT_SOURCES["lsoa"])
     return units
 
 

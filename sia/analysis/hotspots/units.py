@@ -2,13 +2,11 @@
 polygons, square and hexagonal grid cells as units, counts per unit (0 where none) and rates."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from sia.analysis.hotspots.grid import cell_of_points, make_grid, make_hex_grid
 from sia.analysis.hotspots.validation import (
@@ -18,12 +16,8 @@ from sia.analysis.hotspots.validation import (
     check_units,
 )
 from sia.analysis.measures import per_1000_a_year
-from sia.dataset.geography import BNG, place_in_wards, read_boundaries
-from sia.errors import InputError, Problem
+from sia.dataset.geography import BNG, place_in_wards, read_lsoas
 
-LSOA_CODE_FIELD = re.compile(r"^LSOA[0-9]{2}CD$", re.IGNORECASE)
-
-LSOA_NAME_FIELD = re.compile(r"^LSOA[0-9]{2}NM$", re.IGNORECASE)
 
 def incident_points(incidents: pd.DataFrame) -> gpd.GeoDataFrame:
     """Incidents as points in British National Grid, keeping their columns."""
@@ -39,33 +33,26 @@ def ward_units(wards: gpd.GeoDataFrame, population: str | None = None) -> gpd.Ge
         units["population"] = wards[population].to_numpy(dtype=float)
     return units
 
+def lsoa_units(lsoas: gpd.GeoDataFrame, population: str | None = None) -> gpd.GeoDataFrame:
+    """LSOAs (as ``read_lsoas`` gives them, or a dataset's LSOA table) as units (unit_id,
+    unit_name, with ward and population where the table has them) in BNG."""
+    units = gpd.GeoDataFrame({"unit_id": lsoas["lsoa_code"].to_numpy(),
+                              "unit_name": lsoas["lsoa_name"].to_numpy()},
+                             geometry=lsoas.geometry.to_crs(BNG).values, crs=BNG)
+    if "ward_name" in lsoas:
+        units["ward_code"] = lsoas["ward_code"].to_numpy()
+        units["ward"] = lsoas["ward_name"].to_numpy()
+    if population is not None:
+        units["population"] = (lsoas[population].to_numpy(dtype=float) if population in lsoas
+                               else np.full(len(lsoas), np.nan))
+    return units
+
 def read_lsoa_units(path: Path) -> gpd.GeoDataFrame:
-    """LSOA polygons (ONS fields LSOA11CD/LSOA11NM, any year) as units in BNG."""
-    label = str(path)
-    gdf = read_boundaries(path, "LSOA")
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    code = next((c for c in columns if LSOA_CODE_FIELD.match(c)), None)
-    name = next((c for c in columns if LSOA_NAME_FIELD.match(c)), code)
-    if code is None:
-        raise InputError(Problem(f"no LSOA code field (such as LSOA11CD); fields are {', '.join(columns)}",
-                                 label, "give the LSOA boundaries as ONS publish them"))
-    if gdf.crs is None:
-        raise InputError(Problem("the LSOA file has no coordinate reference system", label,
-                                 "save it with its CRS (ONS files are EPSG:4326 or EPSG:27700)"))
-    minx, miny, maxx, maxy = gdf.total_bounds
-    if gdf.crs.is_geographic and not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise InputError(Problem(
-            f"the coordinates (x {minx:,.0f} to {maxx:,.0f}) are not longitude and latitude, "
-            f"though the file says its CRS is {gdf.crs.to_string()}", label,
-            "save the file with the CRS its coordinates are in (e.g. EPSG:27700)"))
-    units = gpd.GeoDataFrame({"unit_id": gdf[code].astype(str).str.strip(),
-                              "unit_name": gdf[name].astype(str).str.strip()},
-                             geometry=gdf.geometry.values, crs=gdf.crs)
-    if len(units) and set(units.geom_type.dropna()) <= {"Polygon", "MultiPolygon"}:
-        units = units.to_crs(BNG)
-        units["geometry"] = shapely.make_valid(units.geometry.values)
-    check_units(units, label)
-    return units.sort_values("unit_id").reset_index(drop=True)
+    """LSOA polygons from a file (ONS fields LSOA11CD/LSOA11NM, any year) as units in BNG,
+    checked as ingest checks them (``sia.dataset.geography.read_lsoas``)."""
+    units = lsoa_units(read_lsoas(path))
+    check_units(units, str(path))
+    return units
 
 def grid_units(area: gpd.GeoDataFrame, cell_size: float | None = None) -> gpd.GeoDataFrame:
     """Grid cells over the area (e.g. the wards) in BNG; ``attrs['cell_size']`` in metres."""

@@ -129,7 +129,7 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
         ons.close()
 
     inputs = WardInputs(boundaries=cache.path(geography.boundaries),
-                        lsoa_lookup=cache.path(geography.lookup),
+                        lsoa_lookup=cache.path(geography.lookup), lsoas=cache.path(geography.lsoa_boundaries),
                         population=dict(request.population), imd=dict(request.imd))
     provenance = {"police_base_url": request.police_base_url, "ons_base_url": request.ons_base_url,
                   "force": force, "area": area, "ward_vintage": vintage.label,
@@ -152,7 +152,7 @@ def _summary(street, geography, vintage, area, request, police, ons) -> list[str
     if cached:
         lines.append(f"police.uk: {cached} month(s) already downloaded and verified, not fetched again")
     lines.append(f"ONS: {geography.wards} wards ({vintage.boundaries}), {geography.lsoas} LSOAs "
-                 f"({vintage.lookup}) for area {area}")
+                 f"({vintage.lookup}) and their boundaries ({vintage.lsoa_boundaries}) for area {area}")
     lines.append(f"downloaded {data_size(police.bytes_received + ons.bytes_received)}; cache: "
                  f"{Path(request.data_dir) / 'downloads'}")
     if not request.population and not request.imd:

@@ -1,4 +1,4 @@
-"""Ward boundaries and the LSOA to ward lookup from the ONS Open Geography Portal.
+"""Ward and LSOA boundaries and the LSOA to ward lookup from the ONS Open Geography Portal.
 
 The portal serves its datasets as ArcGIS REST feature services:
 ``{ons_base}/<service>/FeatureServer/0/query?where=...&outFields=*&outSR=4326&f=geojson``,
@@ -27,9 +27,12 @@ ONS = Service("the ONS ArcGIS services", "--ons-base-url", "SIA_ONS_BASE_URL")
 PAGE_SIZE = 2000
 # ONS GSS codes, the only text that reaches a query or a cache file name: a local authority
 # in England (E06 unitary, E07 district, E08 metropolitan, E09 London borough) or Wales
-# (W06), whose wards the England and Wales lookups hold; and a ward (E05, W05).
+# (W06), whose wards the England and Wales lookups hold; a ward (E05, W05); an LSOA (E01, W01).
 AREA_CODE = re.compile(r"(?:E0[6-9]|W06)[0-9]{6}")
 WARD_CODE = re.compile(r"[EW]05[0-9]{6}")
+LSOA_CODE = re.compile(r"[EW]01[0-9]{6}")
+# LSOA codes asked for in one query: a where clause of about 1.5 kB, well within a URL.
+LSOAS_PER_QUERY = 100
 
 
 def check_area_code(area: str) -> str:
@@ -52,6 +55,8 @@ class WardVintage:
     ward_field: str
     lad_field: str
     last_month: str  # the last month the wards are used for
+    lsoa_boundaries: str  # feature service of the LSOA polygons the lookup's LSOAs are of (BGC)
+    lsoa_field: str
 
 
 # The services fetch reads. ONS renames services now and then (a _v2 suffix, a new
@@ -68,6 +73,8 @@ WARDS_2019 = WardVintage(
     ward_field="WD19CD",
     lad_field="LAD19CD",
     last_month="2023-04",
+    lsoa_boundaries="Lower_Layer_Super_Output_Areas_December_2011_Boundaries_EW_BGC",
+    lsoa_field="LSOA11CD",
 )
 
 
@@ -86,6 +93,7 @@ def ward_vintage(months: list[str]) -> WardVintage:
 class WardGeography:
     boundaries: str  # cache name of the ward GeoJSON
     lookup: str  # cache name of the LSOA to ward lookup CSV
+    lsoa_boundaries: str  # cache name of the LSOA GeoJSON
     sources: list[dict]  # their cache entries (file, sha256, bytes, url)
     wards: int
     lsoas: int
@@ -93,11 +101,13 @@ class WardGeography:
 
 def fetch_ward_geography(client: HttpClient, cache: DownloadCache, base_url: str, area: str,
                          vintage: WardVintage) -> WardGeography:
-    """The area's wards and its LSOA lookup, from the cache or the ONS services."""
+    """The area's wards, its LSOA lookup and the LSOAs the lookup lists, from the cache or
+    the ONS services."""
     area = check_area_code(area)
     tag = vintage.ward_field[:4].lower()
     lookup_name = f"ons/lsoa-{tag}-lookup-{area}.csv"
     wards_name = f"ons/{tag}-boundaries-{area}.geojson"
+    lsoas_name = f"ons/{vintage.lsoa_field[:6].lower()}-boundaries-{area}.geojson"
     if not (cache.verified(lookup_name) and cache.verified(wards_name)):
         base = base_url.rstrip("/")
         rows = _query(client, base, vintage.lookup, f"{vintage.lad_field} = '{area}'",
@@ -126,8 +136,39 @@ def fetch_ward_geography(client: HttpClient, cache: DownloadCache, base_url: str
     with open(cache.path(boundaries["file"])) as f:
         n_wards = len(json.load(f)["features"])
     with open(cache.path(lookup["file"]), newline="") as f:
-        n_lsoas = sum(1 for _ in csv.DictReader(f))
-    return WardGeography(wards_name, lookup_name, [boundaries, lookup], n_wards, n_lsoas)
+        listed = [str(row.get(vintage.lsoa_field) or "").strip() for row in csv.DictReader(f)]
+    if not cache.verified(lsoas_name):  # also for a cache filled before LSOAs were fetched
+        _fetch_lsoas(client, cache, base_url.rstrip("/"), vintage, listed, area, lsoas_name)
+    return WardGeography(wards_name, lookup_name, lsoas_name,
+                         [boundaries, lookup, cache.verified(lsoas_name)], n_wards, len(listed))
+
+
+def _fetch_lsoas(client: HttpClient, cache: DownloadCache, base: str, vintage: WardVintage,
+                 listed: list[str], area: str, name: str) -> None:
+    """The polygons of the LSOAs the lookup lists, a hundred codes a query; every one found
+    once, and nothing else."""
+    odd = [c for c in listed if not LSOA_CODE.fullmatch(c)]
+    if odd or not listed:  # only codes go into the query
+        raise InputError(Problem(f"the lookup answers with {(odd or [''])[0][:40]!r}, not an LSOA code "
+                                 f"in {vintage.lsoa_field}", base, f"check the address, {ONS.mirror_fix}"))
+    codes = sorted(set(listed))
+    features: list[dict] = []
+    for start in range(0, len(codes), LSOAS_PER_QUERY):
+        chunk = codes[start:start + LSOAS_PER_QUERY]
+        where = f"{vintage.lsoa_field} IN ({', '.join(repr(c) for c in chunk)})"
+        features += _query(client, base, vintage.lsoa_boundaries, where, f"LSOA boundaries for {area}")
+    found = [str((f.get("properties") or {}).get(vintage.lsoa_field)) for f in features]
+    absent, extra = sorted(set(codes) - set(found)), sorted(set(found) - set(codes))
+    repeated = sorted({c for c in found if found.count(c) > 1}) if len(found) != len(set(found)) else []
+    if absent or extra or repeated:
+        what = (f"answers with LSOA(s) not asked for ({', '.join(c[:40] for c in extra[:3])})" if extra else
+                f"lacks the LSOA(s) {', '.join(absent[:5])} of the lookup" if absent else
+                f"answers with LSOA(s) twice ({', '.join(repeated[:5])})")
+        raise InputError(Problem(f"{vintage.lsoa_boundaries} {what}", base,
+                                 "check that the services are of the same LSOA year, "
+                                 f"{ONS.mirror_fix}"))
+    collection = {"type": "FeatureCollection", "features": features}
+    _store(cache, name, json.dumps(collection).encode(), f"{base}/{vintage.lsoa_boundaries}")
 
 
 def _query(client: HttpClient, base: str, service: str, where: str, label: str) -> list[dict]:
@@ -148,7 +189,7 @@ def _query(client: HttpClient, base: str, service: str, where: str, label: str) 
             message = (page["error"] or {}).get("message", page["error"])
             raise InputError(Problem(f"the service answered '{message}'", url,
                                      f"ONS may have renamed {service}: update the table in "
-                                     f"sia/fetch/ons.py, {ONS.mirror_fix}"))
+                                     f"sia/dataset/fetch/ons.py, {ONS.mirror_fix}"))
         batch = page.get("features") or []
         features.extend(batch)
         more = page.get("exceededTransferLimit") or (page.get("properties") or {}).get("exceededTransferLimit")
