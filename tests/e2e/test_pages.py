@@ -80,6 +80,17 @@ def test_map_draws_the_17_wards_offline(page, serve, real_data_dir):
     assert outside_requests(page) == []
 
 
+def test_the_lsoa_map_draws_every_lsoa_offline(page, serve, real_data_dir):
+    open_page(page, f"{serve(real_data_dir)}/map?unit=lsoa&fy=2014-15", PAGES["map"])
+    frame = map_frame(page)
+    frame.locator("path.leaflet-interactive").nth(17 + 150).wait_for(timeout=60_000)
+    assert frame.locator("path.leaflet-interactive").count() == 17 + 151  # the wards, and every LSOA
+    assert page.locator(".sia-legend").inner_text().startswith("Incidents, 2014-15: LSOAs")
+    assert outside_requests(page) == []
+    assert_no_error(page)
+    page.screenshot(path=ARTIFACTS / "page-map-lsoas.png", full_page=True)
+
+
 def test_clicking_normanton_on_the_map_selects_it(page, serve, real_data_dir):
     open_page(page, f"{serve(real_data_dir)}/map", PAGES["map"])
     frame = map_frame(page)
