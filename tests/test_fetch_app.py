@@ -1,4 +1,5 @@
 """The Data page builds the app's dataset from uploads, or by fetching; errors show plainly."""
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -204,3 +205,24 @@ def test_a_steward_can_rebuild_a_damaged_dataset_from_the_data_page(damaged, mon
     submit(at)
     assert "3,257 incidents loaded" in unescaped(at.success[0].value)
     assert len(open_dataset(damaged).incidents) == 3257 and not at.error
+
+
+def test_an_upload_larger_than_a_build_in_the_app_may_read_is_refused(app_cache, monkeypatch, shared_data):
+    """A small zip may hold street files that inflate to a gigabyte, which the server would
+    hold about four times over beside every session: builds from uploads read at most
+    MAX_IN_APP_BUILD_INPUT (here 1 MB), from the members' stated sizes, before any is read."""
+    import zipfile
+
+    monkeypatch.setattr("sia.dataset.uploads.MAX_IN_APP_BUILD_INPUT", 1024 * 1024)
+    street = sorted((shared_data / "police_uk").rglob("*-street.csv"))[:3]  # about 1.8 MB
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in street:
+            zf.write(path, f"{path.parent.name}/{path.name}")
+    at = data_page()
+    at.file_uploader(key="upload_police_0").set_value([("months.zip", archive.getvalue(), "application/zip")])
+    at.file_uploader(key="upload_wards_0").set_value(upload(shared_data / "boundaries" / "wards_2013_derby.geojson"))
+    submit(at)
+    error = unescaped(at.error[0].value)
+    assert "more than the 1 MB one build may read" in error and "python -m sia ingest" in error
+    assert not (app_cache / "uploaded" / "CURRENT").exists()

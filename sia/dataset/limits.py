@@ -29,6 +29,10 @@ MAX_STREET_FILE = 128 * MB
 # All the street files one build reads: some five million rows, twice a large force's two
 # years; a whole archive of every force is read with --force, or by 'fetch', not whole.
 MAX_BUILD_INPUT = 1024 * MB
+# A build the app runs in its own server, from uploads: it holds about four times this in
+# memory beside every session's, so a quarter (three years of a large force's months); a
+# larger dataset is built with 'python -m sia ingest' and served with SIA_DATA_DIR.
+MAX_IN_APP_BUILD_INPUT = 256 * MB
 # Boundaries (GeoJSON, GeoPackage, shapefile) and tables (lookups, population, IMD): the
 # generalised boundaries of every ward in the UK, or every LSOA's figures, are far smaller.
 MAX_BOUNDARY_FILE = 256 * MB

@@ -51,10 +51,13 @@ class SkippedFile:
 
 @dataclass
 class SourceSelection:
-    """Which street files to take: by force slug in the name and by month."""
+    """Which street files to take: by force slug in the name and by month, and how much of
+    them one build may read (``max_bytes``: less for a build the app runs in its server)."""
 
     forces: frozenset[str] = frozenset()
     months: frozenset[str] = frozenset()
+    max_bytes: int = MAX_BUILD_INPUT
+    over_limit_fix: str = "choose the area's force (--force) and fewer months (--fy)"
 
     def reason_to_skip(self, month: str | None, force: str | None) -> str | None:
         if self.forces and force is not None and force.lower() not in self.forces:
@@ -148,10 +151,10 @@ def discover(paths: list[Path], selection: SourceSelection | None = None,
                                 f"{MAX_STREET_FILES:,} one build may read", "the sources",
                                 "choose the area's force (--force) and fewer months (--fy)"))
     total = sum(f.size for f in found)
-    if total > MAX_BUILD_INPUT:
+    if total > selection.max_bytes:
         problems.append(Problem(f"the street files selected come to {size_text(total)}, more than the "
-                                f"{size_text(MAX_BUILD_INPUT)} one build may read", "the sources",
-                                "choose the area's force (--force) and fewer months (--fy)"))
+                                f"{size_text(selection.max_bytes)} one build may read", "the sources",
+                                selection.over_limit_fix))
     if problems:
         raise InputError(problems)
     return found, skipped

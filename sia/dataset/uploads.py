@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sia.dataset.ingest import WardInputs, build_dataset
-from sia.dataset.limits import MB, size_text
+from sia.dataset.limits import MAX_IN_APP_BUILD_INPUT, MB, size_text
 from sia.dataset.report import IngestReport
+from sia.dataset.sources import SourceSelection
 from sia.dataset.store import scratch_folder
 from sia.errors import InputError, Problem
 from sia.periods import parse_financial_year
@@ -97,7 +98,10 @@ def build_from_uploads(inputs: UploadedInputs, data_dir: Path) -> tuple[Path, In
             population={years[u.name]: saved(u) for u in inputs.population},
             lsoas=saved(inputs.lsoas) if inputs.lsoas else None)
         try:
-            return build_dataset([saved(u) for u in inputs.police], wards, data_dir)
+            return build_dataset([saved(u) for u in inputs.police], wards, data_dir, selection=SourceSelection(
+                max_bytes=MAX_IN_APP_BUILD_INPUT,
+                over_limit_fix="upload fewer months, or build the dataset on the server with "
+                               "'python -m sia ingest' and set SIA_DATA_DIR"))
         except InputError as exc:  # name the files as the user knows them, not the temp copies
             prefix = f"{folder}/"
             raise InputError([Problem(p.what.replace(prefix, ""), p.where.replace(prefix, ""), p.fix)
