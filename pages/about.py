@@ -55,8 +55,8 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
 - **Getis-Ord Gi\\*** compares the incidents in a unit *and its neighbours* with the city as
   a whole. A large positive z-score means more incidents there than chance would put
   together; a negative one, fewer. Units are wards, LSOAs or grid cells in British National
-  Grid, square or (in the commands) hexagonal of the same area (by default about 50 cells
-  across the city's shorter side, 250 m for Derby).
+  Grid, square or hexagonal of the same area (by default about 50 cells across the city's
+  shorter side, 250 m for Derby).
   Neighbours: polygons whose edges come within {CONTIGUITY_TOLERANCE_M:g} m of each other
   (published boundaries are generalised, so neighbours do not share exact points); grid
   cells, the 8 around each square or the 6 around each hexagon. Computed with PySAL's esda.
@@ -116,8 +116,9 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
   than chance). **Spearman's rank correlation** says how alike the two years rank all areas.
   With fewer than {MIN_INCIDENTS} incidents in a year, a handful of incidents decide these
   figures, and the page says so.
-- Areas are grid squares (or hexagons of the same area, in the commands) over the wards, so
-  that they are small and of one size; wards are too few and too unequal for these figures.
+- Areas are the dataset's LSOAs (about 1,500 residents each) when it holds them, else grid
+  squares over the wards; wards are too few and too unequal for these figures. The commands
+  also take grid squares or hexagons of one size.
 
 ### Caveats
 - The years held may be partial: every page says which months each year covers. Compare
