@@ -38,7 +38,7 @@ def map_payload_bytes(data_dir: Path, unit: str = "ward") -> int:
     from sia.analysis.measures import select, ward_measures
     from sia.dataset.store import open_dataset
     from sia.views.hotspot_layers import incident_density, measure_layer
-    from sia.views.maps import PALETTE, ward_map, web_wards
+    from sia.views.maps import ward_map, web_wards
 
     dataset = open_dataset(data_dir)
     filters = Filters(fys=tuple(dataset.financial_years[-2:]))
@@ -47,7 +47,7 @@ def map_payload_bytes(data_dir: Path, unit: str = "ward") -> int:
     fy = filters.fys[-1] if unit == "ward" else filters.fys[0]
     rows = selection.rows[selection.rows["fy"] == fy]
     overlay = None if unit == "ward" else measure_layer(
-        unit_measures_for_filters(dataset, filters, fy, unit), "count", "Incidents", unit_label(dataset, unit), PALETTE)
+        unit_measures_for_filters(dataset, filters, fy, unit), "count", "Incidents", unit_label(dataset, unit))
     m = ward_map(web_wards(dataset.wards), table[table["fy"] == fy], fy=fy, measure_label="Incidents",
                  density=incident_density(rows, dataset.wards), overlay=overlay)
     return len(m.get_root().render().encode())

@@ -22,7 +22,7 @@ from sia.app.map_events import RETURNED_OBJECTS, event_key, ward_from_click
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward, view_param, view_setting
 from sia.views.hotspot_layers import hotspot_layer, incident_density, measure_layer
-from sia.views.maps import MAX_POINTS, PALETTE, map_legend, tiles_from_environment, ward_map, web_wards
+from sia.views.maps import MAX_POINTS, map_legend, tiles_from_environment, ward_map, web_wards
 from sia.views.shown_text import markdown_text, shown
 from sia.views.wording import change_sentence
 
@@ -58,7 +58,7 @@ def hotspot_map_layer(key, filters, fy, unit):
 @st.cache_data(show_spinner=False, max_entries=32)
 def unit_measure_layer(key, filters, fy, unit, column):
     units = unit_measures(key, filters, fy, unit)
-    return measure_layer(units, column, MEASURES[column], unit_label(dataset, unit), PALETTE)
+    return measure_layer(units, column, MEASURES[column], unit_label(dataset, unit))
 
 
 # The units the map shows ('unit' in the URL) and what it shades them by ('layer').

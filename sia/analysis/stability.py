@@ -62,10 +62,15 @@ def check_top_share(top_share: float) -> float:
     return float(top_share)
 
 
+def top_count(top_share: float, units: int) -> int:
+    """How many units the top share asks for: at least one."""
+    return max(1, round(check_top_share(top_share) * units))
+
+
 def top_units(earlier: pd.Series, top_share: float) -> pd.Index:
     """The units with the most incidents, ``top_share`` of all units (at least one), leaving
     out units with none; ties at the cut go to the lower unit id."""
-    n = max(1, round(check_top_share(top_share) * len(earlier)))
+    n = top_count(top_share, len(earlier))
     ranked = earlier[earlier > 0].rename_axis("unit_id").reset_index(name="count")
     ranked = ranked.sort_values(["count", "unit_id"], ascending=[False, True])
     return pd.Index(ranked["unit_id"].head(n))
@@ -93,7 +98,7 @@ def stability(earlier: pd.Series, later: pd.Series, areas: pd.Series, from_fy: s
         if counts.sum() < MIN_INCIDENTS:
             caution.append(f"only {int(counts.sum())} incidents in {fy} (fewer than {MIN_INCIDENTS}): "
                            "the hit rate and the PAI rest on a handful of incidents")
-    wanted = max(1, round(top_share * len(earlier)))
+    wanted = top_count(top_share, len(earlier))
     if len(top) < wanted:
         caution.append(f"only {len(top)} units had an incident in {from_fy}, fewer than the "
                        f"{wanted} asked for by the top share")

@@ -151,7 +151,8 @@ def ward_choropleth(wards, table: pd.DataFrame, value_title: str, title: str,
     """A still ward map (for packs): wards shaded by ``table``'s value in the interactive
     map's natural-breaks classes and colours, each labelled with its name and rank, and
     ``outlined`` wards drawn with a heavy edge."""
-    from sia.views.maps import NO_DATA_COLOUR, PALETTE, classify, web_wards
+    from sia.views.classes import NO_DATA_COLOUR, PALETTE, classify
+    from sia.views.maps import web_wards
 
     shapes = web_wards(wards)
     data = shapes.merge(table[["ward_name", "value", "rank"]], on="ward_name", how="left")

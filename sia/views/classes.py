@@ -1,4 +1,5 @@
-"""Classes for shading a map: natural breaks (Fisher-Jenks, by mapclassify) and their labels."""
+"""Classes for shading a map: natural breaks (Fisher-Jenks, by mapclassify), their labels and
+colours."""
 from __future__ import annotations
 
 import warnings
@@ -6,6 +7,10 @@ import warnings
 import mapclassify
 import numpy as np
 import pandas as pd
+
+# ColorBrewer YlOrRd, 5 classes: sequential and colour-blind safe.
+PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+NO_DATA_COLOUR = "#d9d9d9"
 
 FISHER_JENKS_AT_MOST = 300  # values classified exactly (5 s for 1,361 grid cells, 0.1 s for 300)
 

@@ -24,7 +24,7 @@ from sia.analysis.hotspots import (
 )
 from sia.analysis.hotspots.runs import GRIDS, UNIT_NAMES, HotspotRun
 from sia.dataset.geography import WGS84
-from sia.views.classes import classify
+from sia.views.classes import NO_DATA_COLOUR, PALETTE, classify
 
 # ColorBrewer RdBu, diverging and colour-blind safe: red hot, blue cold, darker = surer.
 CLASS_COLOURS = dict(zip(HOT_CLASSES, ("#b2182b", "#ef8a62", "#fddbc7")))
@@ -81,25 +81,23 @@ def hotspot_layer(run: HotspotRun) -> HotspotLayer:
                         method=run.gistar.method(), unit_label=label, counts=counts)
 
 
-def measure_layer(units: gpd.GeoDataFrame, column: str, measure_label: str, unit_label: str,
-                  palette: tuple[str, ...]) -> MeasureLayer:
+def measure_layer(units: gpd.GeoDataFrame, column: str, measure_label: str, unit_label: str) -> MeasureLayer:
     """``units`` (BNG, from unit_measures_for_filters) shaded by ``column`` in natural-breaks
     classes; only units with incidents are drawn (a grid has many empty cells)."""
     shown = units[units["count"] > 0].copy()
     classes, labels = classify(shown[column])
     shown = shown.to_crs(WGS84)
     shown["geometry"] = shown.geometry.set_precision(1e-5)
-    shown["fill"] = [palette[c] if c >= 0 else "#d9d9d9" for c in classes]
+    shown["fill"] = [PALETTE[c] if c >= 0 else NO_DATA_COLOUR for c in classes]
     e = html.escape
-    rate = shown["rate"] if "rate" in shown else pd.Series(np.nan, index=shown.index)
     shown["tip"] = [
         f"<b>{e(str(r.unit_name))}</b>" + (f" {e(str(r.unit_id))}" if r.unit_id != r.unit_name else "")
         + (f"<br>Ward: {e(str(r.ward))}" if "ward" in shown and pd.notna(r.ward) else "")
         + f"<br>Incidents: {r['count']:,.0f}<br>Per month: {r.per_month:,.1f}"
-        + (f"<br>Per 1,000 residents a year: {rt:,.1f}" if pd.notna(rt) else "")
-        for (_, r), rt in zip(shown.iterrows(), rate)]
+        + (f"<br>Per 1,000 residents a year: {r.rate:,.1f}" if pd.notna(r.rate) else "")
+        for _, r in shown.iterrows()]
     return MeasureLayer(units=shown[["unit_name", "fill", "tip", "geometry"]], unit_label=unit_label,
-                        measure_label=measure_label, labels=labels, colours=palette[:len(labels)],
+                        measure_label=measure_label, labels=labels, colours=PALETTE[:len(labels)],
                         units_shown=len(shown), units_in_all=len(units))
 
 

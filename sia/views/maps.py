@@ -17,7 +17,7 @@ import pandas as pd
 from folium.plugins import FastMarkerCluster
 
 from sia.dataset.geography import BNG, WGS84
-from sia.views.classes import classify
+from sia.views.classes import NO_DATA_COLOUR, PALETTE, classify
 from sia.views.hotspot_layers import (
     DensityLayer,
     HotspotLayer,
@@ -29,9 +29,6 @@ from sia.views.hotspot_layers import (
     measure_legend,
 )
 
-# ColorBrewer YlOrRd, 5 classes: sequential and colour-blind safe.
-PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
-NO_DATA_COLOUR = "#d9d9d9"
 MAX_POINTS = 20_000  # clustered incident points drawn at most; the rest are said to be left out
 
 

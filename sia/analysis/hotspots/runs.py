@@ -49,7 +49,7 @@ from sia.analysis.hotspots import (
     ward_units,
 )
 from sia.analysis.hotspots.grid import default_cell_size
-from sia.analysis.measures import select
+from sia.analysis.measures import Selection, select
 from sia.analysis.stability import TOP_SHARE, Stability, check_top_share, stability
 from sia.dataset.denominators import lsoa_population, population_column
 from sia.dataset.geography import BNG
@@ -256,6 +256,10 @@ class NoTest:
 
     reason: str
 
+    @classmethod
+    def of(cls, exc: InputError) -> NoTest:
+        return cls("; ".join(p.what for p in exc.problems))
+
 
 def hotspots_for_filters(dataset: Dataset, filters: Filters, fy: str, unit: str) -> HotspotRun | NoTest:
     """Gi* by ``unit`` for what the dashboard's filters select in one year; NoTest, saying
@@ -265,7 +269,7 @@ def hotspots_for_filters(dataset: Dataset, filters: Filters, fy: str, unit: str)
     try:
         return hotspots_for_rows(dataset, rows, fy, selection.months_covered(fy), HotspotQuery(unit=unit))
     except InputError as exc:
-        return NoTest("; ".join(p.what for p in exc.problems))
+        return NoTest.of(exc)
 
 
 def small_areas(dataset: Dataset) -> str:
@@ -283,9 +287,9 @@ def unit_label(dataset: Dataset, unit: str) -> str:
     return UNIT_NAMES[unit]
 
 
-def _filtered_counts(dataset: Dataset, filters: Filters, fy: str, query: HotspotQuery) -> gpd.GeoDataFrame:
-    selection = select(dataset.incidents, filters)
-    counted, _ = unit_counts(dataset, selection.rows[selection.rows["fy"] == fy], fy, query)
+def _year_counts(dataset: Dataset, selection: Selection, fy: str, units_fy: str, unit: str) -> gpd.GeoDataFrame:
+    """The units of ``units_fy`` with a count of the selection's incidents in ``fy``."""
+    counted, _ = unit_counts(dataset, selection.rows[selection.rows["fy"] == fy], units_fy, HotspotQuery(unit=unit))
     return counted
 
 
@@ -294,8 +298,7 @@ def unit_measures_for_filters(dataset: Dataset, filters: Filters, fy: str, unit:
     1,000 residents a year, NaN where the unit has no population known)."""
     selection = select(dataset.incidents, filters)
     months = selection.months_covered(fy)
-    counted = add_rates(unit_counts(dataset, selection.rows[selection.rows["fy"] == fy], fy,
-                                    HotspotQuery(unit=unit))[0], months)
+    counted = add_rates(_year_counts(dataset, selection, fy, fy, unit), months)
     counted["per_month"] = counted["count"] / max(months, 1)
     return counted
 
@@ -304,22 +307,24 @@ def concentration_for_filters(dataset: Dataset, filters: Filters, fy: str, unit:
     """How concentrated what the filters select in one year is over ``unit``; NoTest,
     saying why, when there is nothing to measure."""
     try:
-        return concentration(_filtered_counts(dataset, filters, fy, HotspotQuery(unit=unit))["count"].to_numpy())
+        counted = _year_counts(dataset, select(dataset.incidents, filters), fy, fy, unit)
+        return concentration(counted["count"].to_numpy())
     except InputError as exc:
-        return NoTest("; ".join(p.what for p in exc.problems))
+        return NoTest.of(exc)
 
 
 def stability_for_filters(dataset: Dataset, filters: Filters, unit: str,
                           top_share: float = TOP_SHARE) -> Stability | NoTest:
     """Whether the top units of the filters' first year predict where the last year's
-    incidents fall (the units of the first year); NoTest when it cannot be measured."""
+    incidents fall (both counted on the units of the first year, as 'sia stability' does);
+    NoTest when it cannot be measured."""
     first, last = filters.fys[0], filters.fys[-1]
-    query = HotspotQuery(unit=unit)
+    selection = select(dataset.incidents, filters)
     try:
-        return _stability_of(_filtered_counts(dataset, filters, first, query),
-                             _filtered_counts(dataset, filters, last, query), first, last, top_share)
+        return _stability_of(_year_counts(dataset, selection, first, first, unit),
+                             _year_counts(dataset, selection, last, first, unit), first, last, top_share)
     except InputError as exc:
-        return NoTest("; ".join(p.what for p in exc.problems))
+        return NoTest.of(exc)
 
 
 def hotspots_for_rows(dataset: Dataset, rows: pd.DataFrame, fy: str, months: int,
