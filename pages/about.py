@@ -21,6 +21,7 @@ from sia.app.page import page_context
 from sia.app.sign_in import app_access_policy
 from sia.dataset.geography import SNAP_DISTANCE_M
 from sia.dataset.location import DATA_DIR_VARIABLE
+from sia.views.hotspot_layers import SHADINGS
 from sia.views.shown_text import markdown_text
 from sia.views.wording import DATA_SOURCES, LICENCE
 
@@ -76,32 +77,35 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
   kernel whose width follows the normal-reference rule (1.06 × the smaller of the standard
   deviation and the interquartile range / 1.34 × n^-1/5, on each axis, averaged), evaluated
   on the grid. It shows where incidents concentrate; it is not a significance test.
-- **Patterns across periods** (the `hotspots --across` command): a unit significant in at
-  least {PatternRules().persistent_share:.0%} of the periods is a persistent hotspot; one
+- **Patterns across periods** (the map's "{SHADINGS['sfhotspot']}"; the `hotspots --across`
+  command): a unit significant in at least {PatternRules().persistent_share:.0%} of the
+  periods is a persistent hotspot; one
   significant recently (the last {PatternRules().recent_share:.0%} of periods) but not
   before is emerging; before but not recently, former; otherwise, in at least
   {PatternRules().hotspot_share:.0%} of periods, intermittent (and the same for coldspots).
   With `--method ehsa`, the patterns are those of ArcGIS Pro's Emerging Hot Spot Analysis
   instead (below).
-- **Emerging hot spot analysis** (`hotspots --across month --method ehsa`): Gi\\* in each
-  month, a unit counting as a hot (cold) spot in a month at an adjusted p-value below
-  {EhsaRules().alpha:g} with a positive (negative) z-score, and a Mann-Kendall trend test
-  (the pymannkendall package) of the unit's z-scores over the months, a trend counting at
-  p below {EhsaRules().trend_alpha:g}. It needs at least {EhsaRules().fewest_periods()}
-  months, the fewest in which a trend can be significant; with fewer than ten, "at least
+- **Emerging hot spot analysis** (the map's "{SHADINGS['ehsa']}"; `hotspots --across month
+  --method ehsa`): Gi\\* in each month, within the year on the map, a unit counting as a
+  hot (cold) spot in a month at an adjusted p-value below {EhsaRules().alpha:g} with a
+  positive (negative) z-score, and a Mann-Kendall trend test (the pymannkendall package)
+  of the unit's z-scores over the months, a trend counting at p below
+  {EhsaRules().trend_alpha:g}. It needs at least {EhsaRules().fewest_periods()} months,
+  the fewest in which a trend can be significant; with fewer than ten, "at least
   {EhsaRules().percent()}" means every month. Each month's Gi\\* uses that month alone.
   The patterns, each unit getting exactly one:
 
 {EHSA_TABLE}
 
-- **Between two years** (`hotspots --compare-years 2014-15 2019-20`): Gi\\* in each year on
-  the same units; a unit is hot in a year when it is a hotspot at {SHIFT_LEVEL} confidence
-  or more, and is reported as hot in both years, the earlier only, the later only or
-  neither. Each year is tested against itself, so this shows where the hotspots are in each
-  year, not a tested change.
+- **Between two years** (the map's "{SHADINGS['shift']}"; `hotspots --compare-years
+  2014-15 2019-20`): Gi\\* in each year on the same units; a unit is hot in a year when it
+  is a hotspot at {SHIFT_LEVEL} confidence or more, and is reported as hot in both years,
+  the earlier only, the later only or neither. Each year is tested against itself, so this
+  shows where the hotspots are in each year, not a tested change.
 
 ### Concentration and stability
-- **How concentrated** (the overview; `python -m sia concentration`): the Lorenz curve ranks
+- **How concentrated** (the overview, and beside the map for the units it shows; `python -m
+  sia concentration`): the Lorenz curve ranks
   small areas from the busiest down against the share of incidents they hold; the **Gini
   coefficient** measures how far it bows from the even spread (0: every area alike; near 1:
   all in a few). With fewer incidents than areas, most areas must be empty even when

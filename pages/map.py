@@ -1,6 +1,8 @@
-"""Hotspot map: the chosen measure or the Getis-Ord Gi* hotspots by ward, grid square or
-hexagon, a kernel density layer, incident points on demand. Clicking a ward selects it for
-the side panel and the ward profile."""
+"""Hotspot map: by ward, LSOA, grid square or hexagon, the chosen measure, the Getis-Ord Gi*
+hotspots, each unit's space-time pattern over the year's months, or the years it was a hot
+spot in; how concentrated incidents are over those units; a kernel density layer and
+incident points on demand. Clicking a ward selects it for the side panel and the ward
+profile."""
 from sia.app.navigation import run_through_app_navigation
 
 # First, before the imports below (which take a moment on a freshly started server): a
@@ -16,12 +18,29 @@ from sia.analysis.filters import MEASURES, format_value
 from sia.analysis.hotspots.runs import NoTest, unit_label
 from sia.analysis.measures import select, ward_change
 from sia.app.chrome import page_header
-from sia.app.loaders import dataset_key, hotspot_run, unit_measures, ward_table, without_ward
+from sia.app.loaders import (
+    dataset_key,
+    hotspot_run,
+    unit_measures,
+    ward_table,
+    without_ward,
+    years_compared,
+)
 from sia.app.map_assets import localise
 from sia.app.map_events import RETURNED_OBJECTS, event_key, ward_from_click
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward, view_param, view_setting
-from sia.views.hotspot_layers import hotspot_layer, incident_density, measure_layer
+from sia.app.widgets import show_concentration
+from sia.views.hotspot_layers import (
+    SHADINGS,
+    ClassLayer,
+    HotspotLayer,
+    hotspot_layer,
+    incident_density,
+    measure_layer,
+    pattern_layer,
+    shift_layer,
+)
 from sia.views.maps import MAX_POINTS, map_legend, tiles_from_environment, ward_map, web_wards
 from sia.views.shown_text import markdown_text, shown
 from sia.views.wording import change_sentence
@@ -50,9 +69,19 @@ def map_layers(key, filters, fy, show_points):
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def hotspot_map_layer(key, filters, fy, unit):
-    run = hotspot_run(key, filters, fy, unit)
-    return run if isinstance(run, NoTest) else hotspot_layer(run)
+def hotspot_map_layer(key, filters, fy, unit, shading):
+    """The Gi* classes (shading 'gistar') or the space-time patterns ('ehsa', 'sfhotspot')
+    of the units in one year; NoTest, saying why, when they cannot be found."""
+    run = hotspot_run(key, filters, fy, unit, None if shading == "gistar" else shading)
+    if isinstance(run, NoTest):
+        return run
+    return hotspot_layer(run) if shading == "gistar" else pattern_layer(run)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def shift_map_layer(key, filters, unit):
+    compared = years_compared(key, filters, unit)
+    return compared if isinstance(compared, NoTest) else shift_layer(compared)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -64,7 +93,7 @@ def unit_measure_layer(key, filters, fy, unit, column):
 # The units the map shows ('unit' in the URL) and what it shades them by ('layer').
 UNITS = {"ward": "Wards", **({"lsoa": "LSOAs"} if dataset.lsoas is not None else {}),
          "grid": "Grid squares", "hex": "Hexagons"}
-SHADING = {"measure": "Measure", "gistar": "Hotspots (Gi*)"}
+SHADING = {name: label for name, label in SHADINGS.items() if name != "shift" or filters.comparing}
 # Links made before units were a choice: layer=ward and layer=grid were Gi* by ward or grid.
 if st.query_params.get("layer") in ("ward", "grid"):
     st.query_params["unit"], st.query_params["layer"] = st.query_params["layer"], "gistar"
@@ -81,17 +110,20 @@ def build_map(key, filters, fy, show_points, overlay):
 
 
 # The map's own settings live in the URL beside the filters (map_fy, points, unit, layer).
-controls = st.columns([1, 1.7, 1.3, 1.3] if filters.comparing else [0.01, 1.8, 1.3, 1.3])
+controls = st.columns([1, 2.2, 1.5, 1.3] if filters.comparing else [0.01, 2.2, 1.5, 1.3])
 view_setting("unit", "w_unit", list(UNITS), "ward")
 unit = controls[1].radio("Units", list(UNITS), format_func=UNITS.get, horizontal=True, key="w_unit",
                          help="Wards; LSOAs (small areas of about 1,500 residents, when the "
                               "dataset holds them); or small areas of one size: grid squares, or "
                               "hexagons of the same area.")
 view_setting("layer", "w_layer", list(SHADING), "measure")
-shading = controls[2].radio("Map shows", list(SHADING), format_func=SHADING.get, horizontal=True, key="w_layer",
-                            help="The measure chosen in the sidebar, or hotspots: Getis-Ord Gi* on "
-                                 "incident counts, each unit with its neighbours, tested against the "
-                                 "city as a whole; see About for the method.")
+shading = controls[2].selectbox(
+    "Map shows", list(SHADING), format_func=SHADING.get, key="w_layer",
+    help="The measure chosen in the sidebar; hotspots: Getis-Ord Gi* on incident counts, each unit "
+         "with its neighbours, tested against the city as a whole; the trend over the year's months: "
+         "each unit's Gi* month by month, classed as Esri's emerging hot spot analysis or sfhotspot "
+         "does; or, comparing two years, the units that were hot spots in both, one or neither. "
+         "See About for the methods.")
 view_setting("map_fy", "w_map_fy", list(filters.fys), filters.fys[-1])
 fy = controls[0].radio("Year on the map", filters.fys, horizontal=True, key="w_map_fy",
                        ) if filters.comparing else filters.fys[0]
@@ -102,21 +134,25 @@ view_param("map_fy", fy, default=filters.fys[-1])
 view_param("points", "1" if show_points else None)
 view_param("layer", shading, default="measure")
 view_param("unit", unit, default="ward")
+key, unfiltered = dataset_key(dataset), without_ward(filters)
 overlay = None
-if shading == "gistar":
-    overlay = hotspot_map_layer(dataset_key(dataset), without_ward(filters), fy, unit)
+if shading in ("gistar", "ehsa", "sfhotspot", "shift"):
+    overlay = (shift_map_layer(key, unfiltered, unit) if shading == "shift"
+               else hotspot_map_layer(key, unfiltered, fy, unit, shading))
     if isinstance(overlay, NoTest):
-        st.info(f"No hotspot test for this selection: {shown(overlay.reason)}")
-        overlay = None
-elif unit != "ward":
+        what = "hotspot test" if shading in ("gistar", "shift") else "pattern over the months"
+        st.info(f"No {what} for this selection: {shown(overlay.reason)}."
+                + (" Patterns are found over the months of the year on the map: choose a year with more "
+                   "months of data." if "month" in overlay.reason else ""))
+        overlay = None  # the measure instead
+if overlay is None and unit != "ward":
     column = filters.measure
     if column == "rate" and unit != "lsoa":  # grid cells have no residents' figures
         st.info(f"There are no residents' figures for {UNITS[unit].lower()}: they are shaded by "
                 "incidents per month.")
         column = "per_month"
-    overlay = unit_measure_layer(dataset_key(dataset), without_ward(filters), fy, unit, column)
+    overlay = unit_measure_layer(key, unfiltered, fy, unit, column)
 
-key = dataset_key(dataset)
 map_column, panel = st.columns([3, 1])
 folium_map, legend = build_map(key, filters, fy, show_points, overlay)
 with map_column:
@@ -125,10 +161,18 @@ with map_column:
     st.caption("Click a ward to select it. Layers (density, points, labels) switch on and off at "
                "the top right. Wards are labelled with their name (and rank), so the map reads "
                "without colour.")
-    if overlay is not None and shading == "gistar":
+    if isinstance(overlay, HotspotLayer):
         st.caption(f"Hotspots: {overlay.method}. Shaded units have significantly more (red) or "
                    "fewer (blue) incidents, with their neighbours, than the city's average; "
                    "police.uk's anonymised locations and partial years limit what they show.")
+    elif isinstance(overlay, ClassLayer) and shading != "shift":
+        st.caption(f"Space-time patterns within {fy}: each unit's Gi* month by month, and how it ran. "
+                   "Reds are hot spot patterns and blues cold, darker where a hot spot lasted or grew; "
+                   "hover over a unit for its pattern. Few months, or a last month cut short, make "
+                   + ("'new' and 'diminishing'" if shading == "ehsa" else "'emerging' and 'former'") + " less sure.")
+    elif isinstance(overlay, ClassLayer):
+        st.caption(f"Did the hotspots move? Each year's Gi* on the same units, {filters.fys[0]} and "
+                   f"{filters.fys[-1]} each tested on its own, so years of different lengths compare.")
 
 # A click seen for the first time selects its ward; reruns bring the same event back.
 if event and event_key(event) != st.session_state.get("_last_map_event"):
@@ -163,3 +207,5 @@ with panel:
     top = year.sort_values("rank").head(5)
     st.markdown("\n".join(f"{int(r['rank'])}. {markdown_text(name)}: {format_value(r['value'], filters.measure)}"
                            for name, r in top.iterrows()))
+    st.markdown("**How concentrated**")
+    show_concentration(key, unfiltered, [fy], unit, unit_label(dataset, unit))

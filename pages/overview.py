@@ -12,12 +12,11 @@ from sia.analysis.filters import MEASURES
 from sia.analysis.hotspots.runs import NoTest, small_areas, unit_label
 from sia.analysis.measures import category_mix, cover_different_months, headline, monthly_series, select, ward_change
 from sia.app.chrome import page_header
-from sia.app.loaders import concentration, dataset_key, stability, ward_table, without_ward
+from sia.app.loaders import dataset_key, ward_table, without_ward
 from sia.app.page import page_context
-from sia.app.widgets import show_table
+from sia.app.widgets import show_concentration, show_table
 from sia.views import charts
-from sia.views.shown_text import shown
-from sia.views.wording import concentration_sentence, significance_cell, stability_sentence
+from sia.views.wording import significance_cell
 
 dataset, filters = page_context()
 page_header("Derby community safety overview", dataset, filters)
@@ -78,24 +77,13 @@ st.subheader("How concentrated")
 areas = small_areas(dataset)
 units = unit_label(dataset, areas)
 key, unfiltered = dataset_key(dataset), without_ward(filters)
-measured = {fy: concentration(key, unfiltered, fy, areas) for fy in filters.fys}
-curves = {fy: r.lorenz for fy, r in measured.items() if not isinstance(r, NoTest)}
 words, chart = st.columns(2)
 with words:
-    for fy, result in measured.items():
-        st.markdown(concentration_sentence(result, filters.subject(), fy, units) if not isinstance(result, NoTest)
-                    else f"{fy}: nothing to measure ({shown(result.reason)}).")
-    if filters.comparing and len(curves) == 2:
-        moved = stability(key, unfiltered, areas)
-        if isinstance(moved, NoTest):
-            st.markdown(f"Whether the busiest places stayed busy cannot be said: {shown(moved.reason)}.")
-        else:
-            st.markdown(stability_sentence(moved, units))
-            for caution in moved.caution:
-                st.caption(f"Caution: {shown(caution)}.")
+    measured = show_concentration(key, unfiltered, filters.fys, areas, units)
     st.caption(f"Each curve ranks the {units} from the busiest down: the further it bows above the "
                "diagonal, the more incidents are concentrated in a few places. The Gini coefficient "
                "measures that bow (0: spread evenly; near 1: all in a few). See About for the methods.")
+curves = {fy: r.lorenz for fy, r in measured.items() if not isinstance(r, NoTest)}
 if curves:
     chart.altair_chart(charts.lorenz_curves(curves, units, f"Lorenz curve: {filters.subject()} over {units}"),
                        width="stretch",

@@ -1,4 +1,6 @@
 """Every page run headless with Streamlit's AppTest, on the real data and on the demo."""
+import html
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -162,7 +164,7 @@ def test_choosing_a_priority_puts_it_in_the_link(monkeypatch, real_data_dir):
                          ids=["link", "link-made-before-units"])
 def test_the_map_shades_gi_star_hotspots_from_a_link(monkeypatch, real_data_dir, params):
     at = run_app(monkeypatch, real_data_dir, "pages/map.py", {**params, "fy": "2014-15"})
-    assert next(r for r in at.radio if r.label == "Map shows").value == "gistar"
+    assert next(r for r in at.selectbox if r.label == "Map shows").value == "gistar"
     assert next(r for r in at.radio if r.label == "Units").value == "grid"
     assert any("Getis-Ord Gi*" in c.value and "Benjamini-Hochberg" in c.value for c in at.caption)
     assert at.query_params["unit"] == "grid" and at.query_params["layer"] == "gistar"
@@ -176,6 +178,77 @@ def test_the_map_shades_small_areas_by_the_measure(monkeypatch, real_data_dir, u
     legend = next(h.proto.body for h in at.get("html") if "sia-legend" in h.proto.body)
     assert label in legend and "no incidents (" in legend
     assert any("no residents' figures" in i.value for i in at.info) == (unit != "lsoa")
+
+
+def map_legend_text(at) -> str:
+    """The legend beside the map, as a reader sees it (its HTML unescaped)."""
+    return html.unescape(next(h.proto.body for h in at.get("html") if "sia-legend" in h.proto.body))
+
+
+@pytest.mark.parametrize("layer,title", [("ehsa", "Emerging hot spot analysis (Esri's classes)"),
+                                         ("sfhotspot", "sfhotspot-style patterns")])
+def test_the_map_shades_the_space_time_pattern_of_each_lsoa(monkeypatch, real_data_dir, layer, title):
+    """The legend counts the units of each pattern as 'sia hotspots --across month' finds
+    them for the same year and units."""
+    from sia.analysis.hotspots.runs import HotspotQuery, run_hotspots
+
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"unit": "lsoa", "layer": layer, "fy": "2014-15"})
+    assert next(r for r in at.selectbox if r.label == "Map shows").value == layer
+    legend = map_legend_text(at)
+    assert "Space-time pattern, 2014-15: LSOAs" in legend and title in legend and "each of 7 months" in legend
+    run = run_hotspots(open_dataset(real_data_dir), HotspotQuery(unit="lsoa", fy="2014-15", across="month",
+                                                                 method=layer))
+    patterns = run.table["pattern"].value_counts()
+    assert patterns.get("persistent hotspot", 0) > 0
+    for pattern, n in patterns.items():
+        assert f"{pattern[:1].upper() + pattern[1:]} ({n:,})" in legend, pattern
+    assert at.query_params["layer"] == layer
+
+
+def test_a_year_of_one_month_has_no_pattern_and_says_why(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"unit": "lsoa", "layer": "ehsa", "fy": "2019-20"})
+    info = " ".join(i.value for i in at.info)
+    assert "No pattern over the months for this selection: only 1 month with incidents" in info
+    assert "choose a year with more months" in info
+    assert "Incidents, 2019-20: LSOAs" in map_legend_text(at)  # the measure instead
+
+
+def test_the_map_shows_where_the_hotspots_were_in_each_year(monkeypatch, real_data_dir):
+    """'Hotspots in each year' counts what 'sia hotspots --compare-years' counts."""
+    from sia.analysis.hotspots.runs import HotspotQuery, run_compare_years
+
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py",
+                 {"unit": "lsoa", "layer": "shift", "fy": ["2014-15", "2019-20"]})
+    legend = map_legend_text(at)
+    shifts = run_compare_years(open_dataset(real_data_dir), HotspotQuery(unit="lsoa"), "2014-15", "2019-20"
+                               ).table["hot_in"].value_counts()
+    for shift, label in (("both years", "Hot in both 2014-15 and 2019-20"),
+                         ("earlier year only", "Hot in 2014-15 only"), ("later year only", "Hot in 2019-20 only"),
+                         ("neither year", "Hot in neither year")):
+        if shifts.get(shift):
+            assert f"{label} ({shifts[shift]:,})" in legend, shift
+    assert shifts.get("both years") and shifts.get("neither year")
+
+
+def test_shading_by_years_needs_two_years(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"layer": "shift", "fy": "2014-15"})
+    assert next(r for r in at.selectbox if r.label == "Map shows").value == "measure"
+    assert "shift" not in next(r for r in at.selectbox if r.label == "Map shows").options
+
+
+def test_the_map_says_how_concentrated_incidents_are_over_its_units(monkeypatch, real_data_dir):
+    """The sentence beside the map is the concentration of the units shown, the figures
+    'sia concentration' prints for the same year and units."""
+    from sia.analysis.hotspots.runs import HotspotQuery, run_concentration
+    from sia.views.wording import percent
+
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"unit": "lsoa", "fy": ["2014-15", "2019-20"],
+                                                               "map_fy": "2014-15"})
+    result, _ = run_concentration(open_dataset(real_data_dir), HotspotQuery(unit="lsoa", fy="2014-15"))
+    text = " ".join(m.value for m in at.markdown)
+    assert (f"Half of all crime in 2014-15 was recorded in **{percent(result.share_of_units_for_half)}** "
+            f"of the 151 LSOAs") in text and f"Gini {result.gini:.2f}" in text
+    assert "The busiest 10% of LSOAs in 2014-15" in text  # and whether they stayed busy
 
 
 def test_the_ward_profile_says_whether_the_ward_is_a_hotspot(monkeypatch, real_data_dir):

@@ -7,11 +7,18 @@ import pytest
 import shapely
 
 from sia.analysis.filters import Filters
-from sia.analysis.hotspots.runs import HotspotQuery, run_hotspots
+from sia.analysis.hotspots.runs import HotspotQuery, run_compare_years, run_hotspots
 from sia.analysis.measures import select, ward_measures
 from sia.app.map_assets import STATIC_URL, localise
 from sia.dataset.store import open_dataset
-from sia.views.hotspot_layers import hotspot_layer, incident_density
+from sia.views.hotspot_layers import (
+    PATTERN_COLOURS,
+    SHIFT_COLOURS,
+    hotspot_layer,
+    incident_density,
+    pattern_layer,
+    shift_layer,
+)
 from sia.views.maps import classify, map_legend, ward_map, web_wards
 
 EVIL = '=HYPERLINK("x")<script>alert(1)</script>'
@@ -94,3 +101,47 @@ def test_the_measure_legend_has_the_map_classes(real):
     _, labels = classify(table["value"])
     assert "<b>Incidents, 2019-20</b>" in legend and all(label in legend for label in labels)
     assert "Fisher-Jenks" in legend and "no data" in legend
+
+
+def test_lsoa_tooltips_name_the_code_and_the_ward(real):
+    """An LSOA's name ('Derby 013C') says little in a meeting: its tooltip under Gi* and
+    under a pattern gives the code and the ward it lies in too."""
+    dataset, _, _ = real
+    run = run_hotspots(dataset, HotspotQuery(unit="lsoa", fy="2014-15", across="month", method="ehsa"))
+    lsoas = dataset.lsoas.set_index("lsoa_code")
+    for layer in (hotspot_layer(run), pattern_layer(run)):
+        assert len(layer.units) == 151
+        for tip in layer.units["tip"].head(20):
+            code = re.search(r"</b> (E01[0-9]{6})<br>Ward: ([^<]+)<br>", tip)
+            assert code and lsoas.loc[code[1], "ward_name"] == code[2], tip
+
+
+def test_the_pattern_layer_colours_and_counts_every_pattern(real):
+    dataset, _, table = real
+    for method in ("ehsa", "sfhotspot"):
+        run = run_hotspots(dataset, HotspotQuery(unit="grid", fy="2014-15", across="month", method=method))
+        layer = pattern_layer(run)
+        patterns = run.table["pattern"].value_counts()
+        shown = patterns.drop("no pattern")
+        assert len(layer.units) == shown.sum() > 0  # a grid draws only the cells with a pattern
+        assert dict((label.lower(), n) for label, _, n in layer.classes) == shown.to_dict()
+        assert layer.unshaded == ("No pattern", patterns["no pattern"])
+        assert set(layer.units["fill"]) <= set(PATTERN_COLOURS.values())
+        legend = map_legend(table, fy="2014-15", measure_label="Incidents", overlay=layer)
+        assert "Space-time pattern, 2014-15: 250 m grid cells" in legend and "7 months" in legend
+
+
+def test_the_years_layer_shows_where_the_hotspots_were_each_year(real):
+    dataset, _, table = real
+    compared = run_compare_years(dataset, HotspotQuery(unit="lsoa"), "2014-15", "2019-20")
+    layer = shift_layer(compared)
+    assert len(layer.units) == 151  # LSOAs: every one drawn, those hot in neither year left clear
+    hot_in = compared.table.set_index("unit_name")["hot_in"]
+    fills = layer.units.set_index("unit_name")["fill"]
+    for lsoa, shift in hot_in.items():
+        assert fills[lsoa] == SHIFT_COLOURS.get(shift, ""), lsoa
+    both = hot_in[hot_in == "both years"].index[0]
+    tip = layer.units.set_index("unit_name").loc[both, "tip"]
+    assert "Hot spot (95% or more) in: both years" in tip and "<br>2014-15: " in tip and "<br>2019-20: " in tip
+    assert f"Hot in both 2014-15 and 2019-20 ({(hot_in == 'both years').sum()})" in map_legend(
+        table, fy="2019-20", measure_label="Incidents", overlay=layer)

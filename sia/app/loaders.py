@@ -13,10 +13,12 @@ from sia.analysis.filters import Filters
 from sia.analysis.hotspots.runs import (
     HotspotRun,
     NoTest,
+    YearsCompared,
     concentration_for_filters,
     hotspots_for_filters,
     stability_for_filters,
     unit_measures_for_filters,
+    years_compared_for_filters,
 )
 from sia.analysis.measures import select, ward_measures
 from sia.analysis.priorities.evidence import evidence_table
@@ -71,14 +73,22 @@ def _ward_table(key: tuple[str, str], filters: Filters):
     dataset = _open(*key)
     return ward_measures(select(dataset.incidents, filters), dataset.wards)
 
-def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> HotspotRun | NoTest:
-    """Gi* by ward or grid cell for what the filters select in one year, cached per build
-    (the selected ward left out of the key); NoTest, saying why, when nothing can be tested."""
-    return _hotspot_run(key, without_ward(filters), fy, unit)
+def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str,
+                method: str | None = None) -> HotspotRun | NoTest:
+    """Gi* by unit for what the filters select in one year (with the space-time patterns of
+    ``method`` over its months, if given), cached per build (the selected ward left out of
+    the key); NoTest, saying why, when nothing can be tested."""
+    return _hotspot_run(key, without_ward(filters), fy, unit, method)
 
 @st.cache_data(max_entries=32, show_spinner="Testing for hotspots (Getis-Ord Gi*)...")
-def _hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> HotspotRun | NoTest:
-    return hotspots_for_filters(_open(*key), filters, fy, unit)
+def _hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str,
+                 method: str | None) -> HotspotRun | NoTest:
+    return hotspots_for_filters(_open(*key), filters, fy, unit, method)
+
+@st.cache_data(max_entries=16, show_spinner="Testing for hotspots in each year (Getis-Ord Gi*)...")
+def years_compared(key: tuple[str, str], filters: Filters, unit: str) -> YearsCompared | NoTest:
+    """years_compared_for_filters, cached per build (pass filters without the ward)."""
+    return years_compared_for_filters(_open(*key), filters, unit)
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def unit_measures(key: tuple[str, str], filters: Filters, fy: str, unit: str):

@@ -1,14 +1,19 @@
 """Widgets the pages share: tables in UK number formats with safe downloads, briefing-pack
-buttons, a download progress bar, and letting uploads go."""
+buttons, a download progress bar, letting uploads go, and how concentrated incidents are."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from sia.analysis.filters import Filters
+from sia.analysis.hotspots.runs import NoTest
+from sia.app.loaders import concentration, stability
 from sia.dataset.fetch.progress import DrawnProgress
 from sia.views.briefing.files import FORMATS as PACK_FORMATS
 from sia.views.briefing.files import briefing_file
 from sia.views.exports import XLSX_MAX_ROWS, safe_csv, safe_xlsx
+from sia.views.shown_text import shown
+from sia.views.wording import concentration_sentence, stability_sentence
 
 NO_DATA = "–"
 
@@ -92,3 +97,23 @@ def release_uploads(files, round_key: str) -> None:
         for file in files:
             ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=file.file_id)
     st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
+
+
+def show_concentration(key: tuple[str, str], filters: Filters, fys, unit: str, units: str) -> dict:
+    """How concentrated the filters' incidents are over ``unit`` (called ``units`` in words)
+    in each of ``fys``, in sentences; comparing two years, whether the first year's busiest
+    units held the last year's incidents. Returns the Concentration (or NoTest) of each year.
+    Pass filters without the ward."""
+    measured = {fy: concentration(key, filters, fy, unit) for fy in fys}
+    for fy, result in measured.items():
+        st.markdown(concentration_sentence(result, filters.subject(), fy, units) if not isinstance(result, NoTest)
+                    else f"{fy}: nothing to measure ({shown(result.reason)}).")
+    if filters.comparing and not any(isinstance(r, NoTest) for r in measured.values()):
+        moved = stability(key, filters, unit)
+        if isinstance(moved, NoTest):
+            st.markdown(f"Whether the busiest places stayed busy cannot be said: {shown(moved.reason)}.")
+        else:
+            st.markdown(stability_sentence(moved, units))
+            for caution in moved.caution:
+                st.caption(f"Caution: {shown(caution)}.")
+    return measured

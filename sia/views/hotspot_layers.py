@@ -1,5 +1,6 @@
 """Map layers drawn over the wards: a measure by small unit (LSOA, grid square, hexagon),
-Gi* classes by any unit, and the kernel density surface. Pure builders: results in,
+Gi* classes by any unit, the space-time pattern of each unit over a year's months, the
+years a unit was a hot spot in, and the kernel density surface. Pure builders: results in,
 folium layers and legend HTML out."""
 from __future__ import annotations
 
@@ -14,21 +15,42 @@ import pandas as pd
 
 from sia.analysis.hotspots import (
     COLD_CLASSES,
+    EHSA_PATTERNS,
     HOT_CLASSES,
     NO_NEIGHBOURS,
+    NO_PATTERN,
     NOT_SIGNIFICANT,
+    PATTERNS,
+    SHIFT_LEVEL,
+    SHIFTS,
     distinct_places,
     grid_units,
     incident_points,
     kernel_density,
 )
-from sia.analysis.hotspots.runs import GRIDS, UNIT_NAMES, HotspotRun
+from sia.analysis.hotspots.runs import GRIDS, UNIT_NAMES, HotspotRun, YearsCompared
 from sia.dataset.geography import WGS84
 from sia.views.classes import NO_DATA_COLOUR, PALETTE, classify
 
 # ColorBrewer RdBu, diverging and colour-blind safe: red hot, blue cold, darker = surer.
 CLASS_COLOURS = dict(zip(HOT_CLASSES, ("#b2182b", "#ef8a62", "#fddbc7")))
 CLASS_COLOURS.update(zip(COLD_CLASSES, ("#2166ac", "#67a9cf", "#d1e5f0")))
+# What the map can shade its units by ('layer' in its URL), as the map and About name it.
+SHADINGS = {"measure": "The measure", "gistar": "Hotspots (Gi*)", "ehsa": "Trend over months (EHSA)",
+            "sfhotspot": "Trend over months (sfhotspot)", "shift": "Hotspots in each year"}
+# Space-time patterns: reds for hot, blues for cold, darker the more lasting or growing,
+# paler the more faded (ColorBrewer Reds and Blues); every unit's pattern is in its tooltip.
+_HOT_RAMP = ("#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fb6a4a", "#fc9272", "#fcbba1", "#fee0d2")
+_COLD_RAMP = ("#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
+_EHSA_ORDER = ("intensifying", "persistent", "consecutive", "new", "sporadic", "oscillating",
+               "diminishing", "historical")
+PATTERN_COLOURS = {f"{name} {kind}spot": ramp[i] for kind, ramp in (("hot", _HOT_RAMP), ("cold", _COLD_RAMP))
+                   for i, name in enumerate(_EHSA_ORDER)}
+PATTERN_COLOURS.update({f"{name} {kind}spot": ramp[i] for kind, ramp in (("hot", _HOT_RAMP), ("cold", _COLD_RAMP))
+                        for name, i in (("persistent", 1), ("emerging", 3), ("intermittent", 4), ("former", 6))})
+PATTERN_COLOURS["hot and cold"] = "#6a51a3"
+# Hot in which year: colour-blind safe, and apart in lightness as well as hue.
+SHIFT_COLOURS = dict(zip(SHIFTS[:3], ("#762a83", "#67a9cf", "#ef8a62")))
 # ColorBrewer Purples for density bands, apart from the ward measure's YlOrRd.
 DENSITY_COLOURS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
 
@@ -53,32 +75,142 @@ class MeasureLayer:
 
 
 @dataclass(frozen=True)
+class ClassLayer:
+    """Units coloured by a class of their own: a space-time pattern, or the years a unit
+    was a hot spot in."""
+    units: gpd.GeoDataFrame  # WGS84: unit_name, fill, tip, geometry
+    name: str  # in the map's layer control
+    title: str  # the legend's heading
+    classes: tuple[tuple[str, str, int], ...]  # (label, colour, units) of the classes present, in order
+    unshaded: tuple[str, int]  # the class left clear (no pattern, hot in neither year), and its units
+    note: str
+
+
+@dataclass(frozen=True)
 class DensityLayer:
     bands: gpd.GeoDataFrame  # WGS84: band, fill, geometry (one dissolved shape per band)
     labels: list[str]
     note: str
 
 
-def hotspot_layer(run: HotspotRun) -> HotspotLayer:
-    table = run.gistar.table
-    units = run.units[["unit_id", "geometry"]].merge(table, on="unit_id")
-    grid = run.unit in GRIDS
-    if grid:  # a grid has many cells: draw the significant ones over the wards
-        units = units[units["class"].isin(CLASS_COLOURS)]
+def _web_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Units (BNG) for the browser: WGS84, coordinates rounded to about a metre."""
     units = units.to_crs(WGS84)
     units["geometry"] = units.geometry.set_precision(1e-5)
+    return units
+
+
+def _heading(r) -> str:
+    """A tooltip's first lines: the unit's name, its code where that differs (an LSOA's),
+    and the ward it lies in, where known."""
+    e = html.escape
+    return (f"<b>{e(str(r.unit_name))}</b>" + (f" {e(str(r.unit_id))}" if r.unit_id != r.unit_name else "")
+            + (f"<br>Ward: {e(str(r.ward))}" if "ward" in r and pd.notna(r.ward) else ""))
+
+
+def _layer_units_label(run: HotspotRun) -> str:
+    if run.unit in GRIDS:
+        return f"{run.units.attrs['cell_size']:g} m {'grid cells' if run.unit == 'grid' else 'hexagons'}"
+    return UNIT_NAMES[run.unit]
+
+
+def _with_places(run: HotspotRun, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """``table`` (by unit_id) with each unit's geometry and, for LSOAs, its ward."""
+    places = [c for c in ("unit_id", "ward", "geometry") if c in run.units]
+    return run.units[places].merge(table, on="unit_id")
+
+
+def hotspot_layer(run: HotspotRun) -> HotspotLayer:
+    table = run.gistar.table
+    units = _with_places(run, table)
+    if run.unit in GRIDS:  # a grid has many cells: draw the significant ones over the wards
+        units = units[units["class"].isin(CLASS_COLOURS)]
+    units = _web_units(units)
     units["fill"] = units["class"].map(CLASS_COLOURS).fillna("")
     e = html.escape
     units["tip"] = [
-        f"<b>{e(str(r.unit_name))}</b><br>{e(str(r['class']))}<br>Incidents: {r['count']:,.0f}"
+        f"{_heading(r)}<br>{e(str(r['class']))}<br>Incidents: {r['count']:,.0f}"
         + ("" if r["class"] == NO_NEIGHBOURS else
            f"<br>Gi* z = {r.gi_z:+.2f}; adjusted p = {r.p_adjusted:.3g}")
         for _, r in units.iterrows()]
-    label = (f"{run.units.attrs['cell_size']:g} m {'grid cells' if run.unit == 'grid' else 'hexagons'}"
-             if grid else UNIT_NAMES[run.unit])
     counts = table["class"].value_counts().to_dict()
     return HotspotLayer(units=units[["unit_name", "class", "fill", "tip", "geometry"]],
-                        method=run.gistar.method(), unit_label=label, counts=counts)
+                        method=run.gistar.method(), unit_label=_layer_units_label(run), counts=counts)
+
+
+def _class_layer(units: gpd.GeoDataFrame, column: str, order, colours: dict, labels: dict, *, grid: bool,
+                 name: str, title: str, note: str) -> ClassLayer:
+    """``units`` (BNG, with ``column``, ``tip`` and the tooltip's fields) coloured by
+    ``column``; a grid's unshaded cells are left out, so that the map stays light."""
+    counts = units[column].value_counts()
+    shaded = units[units[column].isin(colours)] if grid else units
+    shaded = _web_units(shaded)
+    shaded["fill"] = shaded[column].map(colours).fillna("")
+    classes = tuple((labels.get(c, c[:1].upper() + c[1:]), colours[c], int(counts[c]))
+                    for c in order if c in colours and counts.get(c))
+    clear = next(c for c in order if c not in colours)
+    return ClassLayer(units=shaded[["unit_name", "fill", "tip", "geometry"]], name=name, title=title,
+                      classes=classes, unshaded=(labels.get(clear, clear), int(counts.get(clear, 0))), note=note)
+
+
+def pattern_layer(run: HotspotRun) -> ClassLayer:
+    """Each unit's space-time pattern over the run's months (``run.patterns``: Esri's emerging
+    hot spot classes with the Mann-Kendall trend, or the sfhotspot-like ones)."""
+    table = run.table
+    units = _with_places(run, table)
+    ehsa = run.ehsa is not None
+    e = html.escape
+    units["tip"] = [
+        f"{_heading(r)}<br>Pattern: {e(str(r.pattern))}<br>Incidents in {e(run.fy)}: {r['count']:,.0f}"
+        + (f"<br>Trend of Gi* z: τ = {r.trend_tau:+.2f}, p = {r.trend_p:.2g}"
+           if ehsa and pd.notna(r.trend_tau) else "")
+        for _, r in units.iterrows()]
+    months = f"{run.periods} month{'s' if run.periods != 1 else ''}"
+    if ehsa:
+        order, method = EHSA_PATTERNS, (
+            f"Emerging hot spot analysis (Esri's classes): Gi* in each of {months}, a unit significant in a "
+            f"month at adjusted p < {run.ehsa.alpha:g}, and the Mann-Kendall trend of its z-scores "
+            f"(pymannkendall) at p < {run.ehsa.trend_alpha:g}. The rule for each pattern is on About.")
+    else:
+        order, method = PATTERNS, (
+            f"sfhotspot-style patterns: Gi* in each of {months}, a unit significant in a month at 95% "
+            "or more; persistent, emerging, former or intermittent by when it was. See About.")
+    return _class_layer(units, "pattern", order, PATTERN_COLOURS, {NO_PATTERN: "No pattern"},
+                        grid=run.unit in GRIDS, name=f"Space-time pattern, {_layer_units_label(run)}",
+                        title=f"Space-time pattern, {run.fy}: {_layer_units_label(run)}",
+                        note=f"{method} {run.gistar.method()}.")
+
+
+def shift_layer(compared: YearsCompared) -> ClassLayer:
+    """Where the hot spots were in each of two years: both, the earlier only, the later only."""
+    earlier, later = compared.earlier, compared.later
+    table = compared.table
+    units = _with_places(earlier, table)
+    e = html.escape
+    units["tip"] = [
+        f"{_heading(r)}<br>Hot spot ({SHIFT_LEVEL} or more) in: {e(str(r.hot_in))}"
+        + "".join(f"<br>{e(run.fy)}: {r[f'count_{run.fy}']:,.0f} incidents, {e(str(r[f'class_{run.fy}']))}"
+                  for run in (earlier, later))
+        for _, r in units.iterrows()]
+    labels = {SHIFTS[0]: f"Hot in both {earlier.fy} and {later.fy}", SHIFTS[1]: f"Hot in {earlier.fy} only",
+              SHIFTS[2]: f"Hot in {later.fy} only", SHIFTS[3]: "Hot in neither year"}
+    unit_label = _layer_units_label(earlier)
+    return _class_layer(units, "hot_in", SHIFTS, SHIFT_COLOURS, labels, grid=earlier.unit in GRIDS,
+                        name=f"Hotspots in each year, {unit_label}", title=f"Hotspots in each year: {unit_label}",
+                        note=f"Each year tested on its own; a unit counts as hot at {SHIFT_LEVEL} confidence or "
+                             f"more. {earlier.gistar.method()}.")
+
+
+def class_legend(layer: ClassLayer) -> str:
+    e = html.escape
+    rows = [f'<div><span class="sia-swatch" style="background:{colour}"></span>{e(label)} ({n:,})</div>'
+            for label, colour, n in layer.classes]
+    if not layer.classes:
+        rows.append("<div>No unit in any shaded class</div>")
+    rows.append(f'<div><span class="sia-swatch" style="background:#fff"></span>{e(layer.unshaded[0])}'
+                f' ({layer.unshaded[1]:,})</div>')
+    return (f'<div class="sia-legend" role="img" aria-label="Map legend"><b>{e(layer.title)}</b>{"".join(rows)}'
+            f'<div class="sia-note">{e(layer.note)}</div></div>')
 
 
 def measure_layer(units: gpd.GeoDataFrame, column: str, measure_label: str, unit_label: str) -> MeasureLayer:
@@ -86,14 +218,10 @@ def measure_layer(units: gpd.GeoDataFrame, column: str, measure_label: str, unit
     classes; only units with incidents are drawn (a grid has many empty cells)."""
     shown = units[units["count"] > 0].copy()
     classes, labels = classify(shown[column])
-    shown = shown.to_crs(WGS84)
-    shown["geometry"] = shown.geometry.set_precision(1e-5)
+    shown = _web_units(shown)
     shown["fill"] = [PALETTE[c] if c >= 0 else NO_DATA_COLOUR for c in classes]
-    e = html.escape
     shown["tip"] = [
-        f"<b>{e(str(r.unit_name))}</b>" + (f" {e(str(r.unit_id))}" if r.unit_id != r.unit_name else "")
-        + (f"<br>Ward: {e(str(r.ward))}" if "ward" in shown and pd.notna(r.ward) else "")
-        + f"<br>Incidents: {r['count']:,.0f}<br>Per month: {r.per_month:,.1f}"
+        f"{_heading(r)}<br>Incidents: {r['count']:,.0f}<br>Per month: {r.per_month:,.1f}"
         + (f"<br>Per 1,000 residents a year: {r.rate:,.1f}" if pd.notna(r.rate) else "")
         for _, r in shown.iterrows()]
     return MeasureLayer(units=shown[["unit_name", "fill", "tip", "geometry"]], unit_label=unit_label,
@@ -142,10 +270,17 @@ def _per_km2(x: float) -> str:
     return f"{x:,.0f}" if x >= 10 else f"{x:,.1f}"
 
 
-def add_unit_layer(m: folium.Map, layer: HotspotLayer | MeasureLayer) -> None:
-    """Gi* classes or a measure by unit, over the plain wards."""
-    name = (f"Hotspots (Gi*), {layer.unit_label}" if isinstance(layer, HotspotLayer)
-            else f"{layer.measure_label}, {layer.unit_label}")
+UnitLayer = HotspotLayer | MeasureLayer | ClassLayer
+
+
+def add_unit_layer(m: folium.Map, layer: UnitLayer) -> None:
+    """Gi* classes, a measure or another class by unit, over the plain wards."""
+    if isinstance(layer, ClassLayer):
+        name = layer.name
+    elif isinstance(layer, HotspotLayer):
+        name = f"Hotspots (Gi*), {layer.unit_label}"
+    else:
+        name = f"{layer.measure_label}, {layer.unit_label}"
     folium.GeoJson(
         json.loads(layer.units.to_json()), name=name,
         style_function=lambda f: {

@@ -19,11 +19,14 @@ from folium.plugins import FastMarkerCluster
 from sia.dataset.geography import BNG, WGS84
 from sia.views.classes import NO_DATA_COLOUR, PALETTE, classify
 from sia.views.hotspot_layers import (
+    ClassLayer,
     DensityLayer,
     HotspotLayer,
     MeasureLayer,
+    UnitLayer,
     add_density_layer,
     add_unit_layer,
+    class_legend,
     density_legend_note,
     hotspot_legend,
     measure_legend,
@@ -66,11 +69,11 @@ def tiles_from_environment() -> tuple[str, str] | None:
 
 def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_label: str,
              change_pct: pd.Series | None = None, selected: str | None = None,
-             density: DensityLayer | None = None, overlay: HotspotLayer | MeasureLayer | None = None,
+             density: DensityLayer | None = None, overlay: UnitLayer | None = None,
              incident_points: pd.DataFrame | None = None,
              tiles: tuple[str, str] | None = None) -> folium.Map:
-    """The ward choropleth for one year, or, given an ``overlay``, a measure or the Gi* classes
-    by unit over plain wards.
+    """The ward choropleth for one year, or, given an ``overlay``, a measure, the Gi* classes
+    or another class (a space-time pattern, the years hot) by unit over plain wards.
 
     ``table``: ward_measures rows of that year (ward_name, count, per_month, rate, value,
     rank). ``density``: the kernel density layer (off until switched on).
@@ -132,13 +135,15 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
 
 
 def map_legend(table: pd.DataFrame, *, fy: str, measure_label: str, density: DensityLayer | None = None,
-               overlay: HotspotLayer | MeasureLayer | None = None) -> str:
+               overlay: UnitLayer | None = None) -> str:
     """The legend of ``ward_map`` with the same arguments, as HTML (with its style) to show
     beside the map: over it, it hid wards on a projector and tooltips near its corner."""
     if isinstance(overlay, HotspotLayer):
         legend = hotspot_legend(overlay, fy)
     elif isinstance(overlay, MeasureLayer):
         legend = measure_legend(overlay, fy)
+    elif isinstance(overlay, ClassLayer):
+        legend = class_legend(overlay)
     else:
         legend = _legend(classify(table["value"])[1], measure_label, fy)
     if density is not None and len(density.bands):

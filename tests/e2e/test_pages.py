@@ -192,14 +192,39 @@ def test_the_hotspot_layer_draws_and_names_its_method(page, serve, real_data_dir
     assert outside_requests(page) == []
 
 
+def test_the_space_time_pattern_of_each_lsoa_is_drawn_offline(page, serve, real_data_dir):
+    """Every LSOA drawn with its pattern over 2014-15's months, the legend beside the map,
+    and a tooltip that names the LSOA's code and ward."""
+    open_page(page, f"{serve(real_data_dir)}/map?unit=lsoa&layer=ehsa&fy=2014-15", PAGES["map"])
+    frame = map_frame(page)
+    frame.locator("path.leaflet-interactive").nth(17 + 150).wait_for(timeout=60_000)
+    assert frame.locator("path.leaflet-interactive").count() == 17 + 151
+    legend = page.locator(".sia-legend").inner_text()
+    assert legend.startswith("Space-time pattern, 2014-15: LSOAs") and "Persistent hotspot (" in legend
+    red = frame.locator("path.leaflet-interactive[fill='#a50f15']")  # persistent hot spots
+    assert red.count() > 0
+    red.first.hover(force=True)
+    tip = frame.locator(".leaflet-tooltip").first
+    tip.wait_for(timeout=10_000)
+    assert "Pattern: persistent hotspot" in tip.inner_text() and "Ward: " in tip.inner_text()
+    assert outside_requests(page) == []
+    assert_no_error(page)
+    page.screenshot(path=ARTIFACTS / "page-map-lsoa-patterns.png", full_page=True)
+
+
 def test_the_map_controls_take_the_first_click(page, serve, real_data_dir):
     """Each click on the map's own controls takes at once (they once lost the first click
     after the URL had changed), and the URL follows."""
     open_page(page, f"{serve(real_data_dir)}/map?fy=2014-15", PAGES["map"])
+    main = page.locator("[data-testid='stMain']")
     for label, param in (("Hotspots (Gi*)", "layer=gistar"), ("Grid squares", "unit=grid"),
-                         ("Hexagons", "unit=hex"), ("Measure", "!layer="), ("Wards", "!unit="),
-                         ("Hotspots (Gi*)", "layer=gistar")):
-        page.locator("[data-testid='stMain']").get_by_text(label, exact=True).click()
+                         ("Hexagons", "unit=hex"), ("The measure", "!layer="), ("Wards", "!unit="),
+                         ("Trend over months (EHSA)", "layer=ehsa"), ("Hotspots (Gi*)", "layer=gistar")):
+        if label in ("Hotspots (Gi*)", "The measure", "Trend over months (EHSA)"):  # the "Map shows" list
+            main.locator("[data-testid='stSelectbox']").filter(has_text="Map shows").click()
+            page.get_by_role("option", name=label, exact=True).click()
+        else:
+            main.get_by_text(label, exact=True).click()
         if param.startswith("!"):  # back to the default: the URL leaves it out
             page.wait_for_function(f"() => !location.search.includes('{param[1:]}')", timeout=60_000)
         else:

@@ -261,15 +261,30 @@ class NoTest:
         return cls("; ".join(p.what for p in exc.problems))
 
 
-def hotspots_for_filters(dataset: Dataset, filters: Filters, fy: str, unit: str) -> HotspotRun | NoTest:
-    """Gi* by ``unit`` for what the dashboard's filters select in one year; NoTest, saying
-    why, when nothing can be tested (no incidents of those types that year)."""
+def hotspots_for_filters(dataset: Dataset, filters: Filters, fy: str, unit: str, method: str | None = None,
+                         ) -> HotspotRun | NoTest:
+    """Gi* by ``unit`` for what the dashboard's filters select in one year, with the
+    space-time pattern of each unit over the year's months when a ``method`` (ehsa or
+    sfhotspot) is given; NoTest, saying why, when nothing can be tested (no incidents of
+    those types that year, too few months for the patterns)."""
     selection = select(dataset.incidents, filters)
     rows = selection.rows[selection.rows["fy"] == fy]
+    query = HotspotQuery(unit=unit, across="month" if method else None, method=method or "sfhotspot")
     try:
-        return hotspots_for_rows(dataset, rows, fy, selection.months_covered(fy), HotspotQuery(unit=unit))
+        return hotspots_for_rows(dataset, rows, fy, selection.months_covered(fy), query)
     except InputError as exc:
         return NoTest.of(exc)
+
+
+def years_compared_for_filters(dataset: Dataset, filters: Filters, unit: str) -> YearsCompared | NoTest:
+    """Gi* by ``unit`` in the filters' first and last year, each year tested on its own (as
+    'hotspots --compare-years' does): where the hot spots were in both, one or neither."""
+    first, last = filters.fys[0], filters.fys[-1]
+    if first == last:
+        return NoTest("only one financial year is chosen: choose two to compare")
+    runs = [hotspots_for_filters(dataset, filters, fy, unit) for fy in (first, last)]
+    failed = [run for run in runs if isinstance(run, NoTest)]
+    return failed[0] if failed else YearsCompared(*runs)
 
 
 def small_areas(dataset: Dataset) -> str:
