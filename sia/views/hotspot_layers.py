@@ -84,6 +84,7 @@ class ClassLayer:
     classes: tuple[tuple[str, str, int], ...]  # (label, colour, units) of the classes present, in order
     unshaded: tuple[str, int]  # the class left clear (no pattern, hot in neither year), and its units
     note: str
+    none_shaded: str  # what the legend says when no unit is in a shaded class
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def hotspot_layer(run: HotspotRun) -> HotspotLayer:
 
 
 def _class_layer(units: gpd.GeoDataFrame, column: str, order, colours: dict, labels: dict, *, grid: bool,
-                 name: str, title: str, note: str) -> ClassLayer:
+                 name: str, title: str, note: str, none_shaded: str) -> ClassLayer:
     """``units`` (BNG, with ``column``, ``tip`` and the tooltip's fields) coloured by
     ``column``; a grid's unshaded cells are left out, so that the map stays light."""
     counts = units[column].value_counts()
@@ -150,7 +151,8 @@ def _class_layer(units: gpd.GeoDataFrame, column: str, order, colours: dict, lab
                     for c in order if c in colours and counts.get(c))
     clear = next(c for c in order if c not in colours)
     return ClassLayer(units=shaded[["unit_name", "fill", "tip", "geometry"]], name=name, title=title,
-                      classes=classes, unshaded=(labels.get(clear, clear), int(counts.get(clear, 0))), note=note)
+                      classes=classes, unshaded=(labels.get(clear, clear), int(counts.get(clear, 0))), note=note,
+                      none_shaded=none_shaded)
 
 
 def pattern_layer(run: HotspotRun) -> ClassLayer:
@@ -178,7 +180,7 @@ def pattern_layer(run: HotspotRun) -> ClassLayer:
     return _class_layer(units, "pattern", order, PATTERN_COLOURS, {NO_PATTERN: "No pattern"},
                         grid=run.unit in GRIDS, name=f"Space-time pattern, {_layer_units_label(run)}",
                         title=f"Space-time pattern, {run.fy}: {_layer_units_label(run)}",
-                        note=f"{method} {run.gistar.method()}.")
+                        note=f"{method} {run.gistar.method()}.", none_shaded="No unit has a hot or cold spot pattern")
 
 
 def shift_layer(compared: YearsCompared) -> ClassLayer:
@@ -198,7 +200,7 @@ def shift_layer(compared: YearsCompared) -> ClassLayer:
     return _class_layer(units, "hot_in", SHIFTS, SHIFT_COLOURS, labels, grid=earlier.unit in GRIDS,
                         name=f"Hotspots in each year, {unit_label}", title=f"Hotspots in each year: {unit_label}",
                         note=f"Each year tested on its own; a unit counts as hot at {SHIFT_LEVEL} confidence or "
-                             f"more. {earlier.gistar.method()}.")
+                             f"more. {earlier.gistar.method()}.", none_shaded="No unit was a hot spot in either year")
 
 
 def class_legend(layer: ClassLayer) -> str:
@@ -206,7 +208,7 @@ def class_legend(layer: ClassLayer) -> str:
     rows = [f'<div><span class="sia-swatch" style="background:{colour}"></span>{e(label)} ({n:,})</div>'
             for label, colour, n in layer.classes]
     if not layer.classes:
-        rows.append("<div>No unit in any shaded class</div>")
+        rows.append(f"<div>{e(layer.none_shaded)}</div>")
     rows.append(f'<div><span class="sia-swatch" style="background:#fff"></span>{e(layer.unshaded[0])}'
                 f' ({layer.unshaded[1]:,})</div>')
     return (f'<div class="sia-legend" role="img" aria-label="Map legend"><b>{e(layer.title)}</b>{"".join(rows)}'
