@@ -1,4 +1,4 @@
-"""The command line: ``python -m sia`` ingest, fetch, counts, change, hotspots,
+"""The command line: ``python -m sia`` ingest, fetch, counts, outcomes, change, hotspots,
 concentration, stability, demo, report, priorities, brief.
 
 Problems with the input print one line each (what, where, what to do) and exit 2;
@@ -32,6 +32,7 @@ from sia.analysis.measures import (
     ward_change,
     ward_measures,
 )
+from sia.analysis.outcomes import OUTCOME_GROUPINGS, count_outcomes, load_outcome_groups
 from sia.analysis.priorities.evidence import evidence_table
 from sia.analysis.priorities.register import REGISTER, compare, load_register
 from sia.analysis.stability import TOP_SHARE, check_top_share
@@ -251,6 +252,26 @@ def _counts(args) -> int:
     dataset = load(args.data_dir)
     table = count_incidents(dataset.incidents, args.by, fy=args.fy, crime_types=args.crime_type)
     _print_table(table, args.format)
+    return 0
+
+
+def _outcomes_options(sub) -> None:
+    outcomes = sub.add_parser(
+        "outcomes", help="print crime counts by outcome (what happened after a crime was reported)",
+        description="Crimes (never anti-social behaviour, which has no outcomes) by the groupings asked, "
+                    "each crime's police.uk outcome and its group in data/outcomes.toml.")
+    outcomes.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
+    outcomes.add_argument("--by", action="append", default=[], choices=list(OUTCOME_GROUPINGS))
+    outcomes.add_argument("--fy", action="append", default=[], type=_financial_year)
+    outcomes.add_argument("--crime-type", action="append", default=[], metavar="TYPE")
+    outcomes.add_argument("--format", choices=["csv", "json"], default="csv")
+
+
+def _outcomes(args) -> int:
+    groups = load_outcome_groups()
+    dataset = load(args.data_dir)
+    _print_table(count_outcomes(dataset.incidents, args.by, groups, fy=args.fy, crime_types=args.crime_type),
+                 args.format)
     return 0
 
 
@@ -586,6 +607,7 @@ def _brief(args) -> int:
 # Each command: the function that adds its options, and the one that runs it.
 COMMANDS = {
     "ingest": (_ingest_options, _ingest), "fetch": (_fetch_options, _fetch), "counts": (_counts_options, _counts),
+    "outcomes": (_outcomes_options, _outcomes),
     "change": (_change_options, _change), "hotspots": (_hotspots_options, _hotspots),
     "concentration": (_concentration_options, _concentration), "stability": (_stability_options, _stability),
     "demo": (_demo_options, _demo), "report": (_report_options, _report),

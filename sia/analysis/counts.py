@@ -65,7 +65,7 @@ def count_incidents(incidents: pd.DataFrame, by: list[str], fy: list[str] | None
     if not columns:
         return pd.DataFrame({"count": [len(rows)]})
     counts = rows.groupby(columns, observed=True).size().rename("count").reset_index()
-    full = _levels(incidents, by, fys, categories)
+    full = grouping_levels(incidents, by, fys, categories)
     out = full.merge(counts, on=columns, how="left")
     out["count"] = out["count"].fillna(0).astype("int64")
     out = out.rename(columns={GROUPINGS[b]: b for b in by})
@@ -74,7 +74,7 @@ def count_incidents(incidents: pd.DataFrame, by: list[str], fy: list[str] | None
     return out[by + ["count"]]
 
 
-def _levels(incidents: pd.DataFrame, by: list[str], fys: list[str], categories: list[str],
+def grouping_levels(incidents: pd.DataFrame, by: list[str], fys: list[str], categories: list[str],
             ) -> pd.DataFrame:
     """Every combination to report, in the order of ``by``; months only within their year."""
     months = incidents[["fy", "month"]].drop_duplicates()

@@ -1,0 +1,213 @@
+"""What happened after a crime was reported: police.uk outcomes in the groups of
+data/outcomes.toml (validated on load), counted as ``counts`` counts, and the outcome mix
+of a selection by year.
+
+Only crimes have outcomes: anti-social behaviour rows never do, so ASB is never counted
+here. An outcome the table does not list is counted under its own name in the group whose
+role is "other"; a crime with no outcome recorded is counted as "Not recorded" there too.
+Nothing is dropped.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sia.analysis.counts import GROUPINGS, crime_or_asb, grouping_levels
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR
+from sia.errors import InputError, Problem
+from sia.paths import ROOT
+from sia.periods import parse_financial_year, require_held
+
+OUTCOME_GROUPS = ROOT / "data" / "outcomes.toml"
+ROLES = ("charged", "no_suspect", "open", "other")
+NOT_RECORDED = "Not recorded"  # a crime whose outcome is empty
+OUTCOME_GROUPINGS = (*GROUPINGS, "outcome", "outcome_group")
+_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def _folded(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+@dataclass(frozen=True)
+class OutcomeGroup:
+    id: str
+    title: str
+    role: str | None
+    outcomes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OutcomeGroups:
+    groups: tuple[OutcomeGroup, ...]  # in the table's order, which the pages keep
+    historic: dict[str, tuple[str, str]]  # older spelling -> (the outcome now, why)
+
+    def by_role(self, role: str) -> OutcomeGroup | None:
+        return next((g for g in self.groups if g.role == role), None)
+
+    @property
+    def titles(self) -> dict[str, str]:
+        return {g.id: g.title for g in self.groups}
+
+    def classify(self, outcomes: pd.Series) -> pd.DataFrame:
+        """For each value (as a street or outcomes file gives it): ``outcome``, its current
+        police.uk name (older spellings mapped, unknown ones kept as given, empty ones
+        'Not recorded'), and ``outcome_group``, the id of its group."""
+        known = {_folded(o): (o, g.id) for g in self.groups for o in g.outcomes}
+        known.update({_folded(old): known[_folded(now)] for old, (now, _) in self.historic.items()})
+        other = self.by_role("other").id
+        values = pd.Series(outcomes, copy=False).astype("string").fillna("")
+        distinct = values.unique()
+        mapped = {}
+        for value in distinct:
+            text = " ".join(str(value).split())
+            mapped[value] = known.get(text.casefold(), (text or NOT_RECORDED, other))
+        pairs = values.map(mapped)
+        return pd.DataFrame({"outcome": [p[0] for p in pairs], "outcome_group": [p[1] for p in pairs]},
+                            index=values.index)
+
+
+def load_outcome_groups(path: Path = OUTCOME_GROUPS) -> OutcomeGroups:
+    """Read and validate the outcome groups; every problem is reported at once, naming
+    the entry and the field."""
+    where = str(path)
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(f"not valid TOML ({exc})", where, "correct the syntax at that line")) from None
+    except OSError as exc:
+        raise InputError(Problem(f"cannot be read ({exc.strerror})", where, "restore data/outcomes.toml")) from None
+    problems: list[Problem] = []
+
+    def problem(entry: str, what: str, fix: str) -> None:
+        problems.append(Problem(what, f"{where}: {entry}", fix))
+
+    groups: list[OutcomeGroup] = []
+    seen: dict[str, str] = {}  # folded outcome -> group id
+    raw_groups = raw.get("group", [])
+    if not isinstance(raw_groups, list) or not raw_groups:
+        problem("group", "no [[group]] entries", "list the groups as [[group]] tables")
+        raw_groups = []
+    for i, entry in enumerate(raw_groups, 1):
+        if not isinstance(entry, dict):
+            problem(f"group {i}", "not a table", "write each group as a [[group]] table")
+            continue
+        gid, title, role, outcomes = entry.get("id"), entry.get("title"), entry.get("role"), entry.get("outcomes")
+        label = f"group {gid!r}" if isinstance(gid, str) else f"group {i}"
+        if not isinstance(gid, str) or not _ID.fullmatch(gid):
+            problem(label, "id missing or not lower-case letters, digits and _", 'give an id such as "no_suspect"')
+        elif gid in {g.id for g in groups}:
+            problem(label, "id used twice", "give each group its own id")
+        if not isinstance(title, str) or not title.strip():
+            problem(label, "title missing", "give the title the pages show")
+        if role is not None and role not in ROLES:
+            problem(label, f"unknown role {role!r}", f"use one of {', '.join(ROLES)}, or leave it out")
+        elif role is not None and role in {g.role for g in groups}:
+            problem(label, f"role {role!r} given to two groups", "give each role to one group")
+        if not isinstance(outcomes, list) or not all(isinstance(o, str) and o.strip() for o in outcomes):
+            problem(label, "outcomes missing or not a list of names", "list the police.uk outcome names")
+            outcomes = []
+        for outcome in outcomes:
+            if _folded(outcome) in seen:
+                problem(label, f"outcome {outcome!r} is also in group {seen[_folded(outcome)]!r}",
+                        "put each outcome in one group")
+            seen[_folded(outcome)] = str(gid)
+        if isinstance(gid, str) and isinstance(title, str):
+            groups.append(OutcomeGroup(gid, title.strip(), role, tuple(" ".join(o.split()) for o in outcomes)))
+    if groups and not any(g.role == "other" for g in groups):
+        problem("group", "no group has the role 'other'", "give role = \"other\" to the group for unlisted outcomes")
+
+    historic: dict[str, tuple[str, str]] = {}
+    raw_historic = raw.get("historic", [])
+    for i, entry in enumerate(raw_historic if isinstance(raw_historic, list) else [], 1):
+        if not isinstance(entry, dict):
+            problem(f"historic {i}", "not a table", "write each as a [[historic]] table")
+            continue
+        name, now, note = entry.get("name"), entry.get("now"), entry.get("note")
+        label = f"historic {name!r}" if isinstance(name, str) else f"historic {i}"
+        if not isinstance(name, str) or not name.strip():
+            problem(label, "name missing", "give the older spelling")
+        elif _folded(name) in seen:
+            problem(label, "is an outcome of a group too", "list it in one place")
+        if not isinstance(now, str) or _folded(now) not in seen:
+            problem(label, f"now {now!r} is not an outcome of any group", "name the outcome it is now")
+        if not isinstance(note, str) or not note.strip():
+            problem(label, "note missing", "say why the older spelling maps to it")
+        if isinstance(name, str) and isinstance(now, str) and isinstance(note, str):
+            historic[" ".join(name.split())] = (next(o for g in groups for o in g.outcomes
+                                                     if _folded(o) == _folded(now)) if _folded(now) in seen else now,
+                                                note.strip())
+    if problems:
+        raise InputError(problems)
+    return OutcomeGroups(tuple(groups), historic)
+
+
+def crime_outcomes(incidents: pd.DataFrame, groups: OutcomeGroups) -> pd.DataFrame:
+    """The crime rows of ``incidents`` (never ASB) with ``outcome`` and ``outcome_group``
+    as :meth:`OutcomeGroups.classify` gives them."""
+    crimes = incidents[incidents["category"] != ANTI_SOCIAL_BEHAVIOUR]
+    classified = groups.classify(crimes["outcome"])
+    return crimes.drop(columns=["outcome"]).assign(outcome=classified["outcome"].to_numpy(),
+                                                   outcome_group=classified["outcome_group"].to_numpy())
+
+
+def count_outcomes(incidents: pd.DataFrame, by: list[str], groups: OutcomeGroups, fy: list[str] | None = None,
+                   crime_types: list[str] | None = None) -> pd.DataFrame:
+    """Crimes by ``by`` (ward, crime_type, fy, month as ``counts`` names them, and outcome,
+    outcome_group) with ``count``: every combination of the other groupings as ``counts``
+    gives them, crossed with the outcomes found (and every group), 0 where none."""
+    bad = [b for b in by if b not in OUTCOME_GROUPINGS]
+    if bad:
+        raise InputError(Problem(f"cannot group by {', '.join(bad)}", "--by", f"use {', '.join(OUTCOME_GROUPINGS)}"))
+    categories = crime_or_asb(list(crime_types or []))
+    if ANTI_SOCIAL_BEHAVIOUR in categories:
+        raise InputError(Problem("anti-social behaviour has no outcomes", "--crime-type",
+                                 "police.uk gives outcomes for crimes only: leave it out"))
+    by = list(dict.fromkeys(by))
+    fys = list(incidents["fy"].cat.categories)
+    if fy:
+        fys = [parse_financial_year(f) for f in fy]
+        require_held(fys, list(incidents["fy"].cat.categories))
+    rows = incidents[incidents["fy"].isin(fys) & incidents["category"].isin(categories)]
+    rows = crime_outcomes(rows, groups)
+    if not by:
+        return pd.DataFrame({"count": [len(rows)]})
+    columns = [GROUPINGS.get(b, b) for b in by]
+    counts = rows.groupby(columns, observed=True).size().rename("count").reset_index()
+    base = [b for b in by if b in GROUPINGS]
+    full = grouping_levels(incidents, base, fys, categories) if base else pd.DataFrame({"_": [0]})
+    wanted = [b for b in by if b not in GROUPINGS]
+    if wanted:
+        found = rows[["outcome", "outcome_group"]].drop_duplicates()
+        order = {g.id: i for i, g in enumerate(groups.groups)}
+        found = found.assign(_order=found["outcome_group"].map(order)).sort_values(["_order", "outcome"])
+        if "outcome_group" in wanted and "outcome" not in wanted:
+            found = pd.DataFrame({"outcome_group": [g.id for g in groups.groups]})
+        full = full.merge(found[wanted].drop_duplicates(), how="cross")
+    full = full.drop(columns="_", errors="ignore")
+    out = full.merge(counts, on=columns, how="left")
+    out["count"] = out["count"].fillna(0).astype("int64")
+    out = out.rename(columns={GROUPINGS[b]: b for b in base})
+    for b in by:
+        out[b] = out[b].astype(str)
+    return out[by + ["count"]]
+
+
+def outcome_mix(rows: pd.DataFrame, groups: OutcomeGroups) -> pd.DataFrame:
+    """The crimes among ``rows`` (a selection; ASB rows are left out) by financial year
+    and outcome group, every group in the table's order: ``fy``, ``outcome_group``,
+    ``group`` (its title), ``count`` and ``share`` of the year's crimes (NaN for a year
+    with none)."""
+    crimes = crime_outcomes(rows, groups)
+    fys = sorted(rows["fy"].astype(str).unique())
+    counts = crimes.groupby([crimes["fy"].astype(str), "outcome_group"]).size()
+    table = pd.MultiIndex.from_product([fys, [g.id for g in groups.groups]], names=["fy", "outcome_group"])
+    out = counts.reindex(table, fill_value=0).rename("count").reset_index()
+    totals = out.groupby("fy")["count"].transform("sum")
+    out["share"] = out["count"] / totals.where(totals > 0)
+    out["group"] = out["outcome_group"].map(groups.titles)
+    return out[["fy", "outcome_group", "group", "count", "share"]]

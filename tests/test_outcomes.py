@@ -1,0 +1,136 @@
+"""Outcomes: the group table (data/outcomes.toml) validated and complete, and crimes
+counted by outcome as 'sia outcomes' prints them."""
+import csv
+import io
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from sia.analysis.outcomes import (
+    NOT_RECORDED,
+    OUTCOME_GROUPS,
+    count_outcomes,
+    load_outcome_groups,
+    outcome_mix,
+)
+from sia.dataset.store import open_dataset
+from sia.errors import InputError
+
+from support import run_sia
+
+GROUPS = load_outcome_groups()
+
+
+def test_every_outcome_in_the_real_data_falls_in_a_group_it_lists(shared_data):
+    """Not by the fallback: each of the real data's outcomes is named in the table."""
+    listed = {o.casefold() for g in GROUPS.groups for o in g.outcomes}
+    found = set()
+    for path in (shared_data / "police_uk").rglob("*-street.csv"):
+        with open(path, newline="", encoding="utf-8") as f:
+            found |= {r["Last outcome category"] for r in csv.DictReader(f) if r["Last outcome category"]}
+    assert len(found) == 25
+    assert not {o for o in found if o.casefold() not in listed}
+
+
+def test_the_groups_a_briefing_reads_are_all_there():
+    assert [g.role for g in GROUPS.groups if g.role] == ["charged", "no_suspect", "open", "other"]
+    assert GROUPS.by_role("open").outcomes == ("Under investigation", "Awaiting court outcome")
+
+
+def test_historic_spellings_unknown_and_empty_outcomes_are_each_counted_somewhere():
+    classified = GROUPS.classify(pd.Series(["Awaiting court result", "  offender GIVEN a caution ",
+                                            "Sent to the moon", "", None]))
+    assert classified.to_dict("records") == [
+        {"outcome": "Awaiting court outcome", "outcome_group": "open"},  # an older spelling
+        {"outcome": "Offender given a caution", "outcome_group": "out_of_court"},  # case and spaces
+        {"outcome": "Sent to the moon", "outcome_group": "other"},  # unknown: its own name, never dropped
+        {"outcome": NOT_RECORDED, "outcome_group": "other"},
+        {"outcome": NOT_RECORDED, "outcome_group": "other"}]
+
+
+def _table(tmp_path, text):
+    path = tmp_path / "outcomes.toml"
+    path.write_text(text)
+    return path
+
+
+GOOD = OUTCOME_GROUPS.read_text()
+
+
+@pytest.mark.parametrize("text,says", [
+    ("[[group]\n", "not valid TOML"),
+    (GOOD.replace('role = "other"\n', ""), "no group has the role 'other'"),
+    (GOOD.replace('id = "open"', 'id = "no_suspect"'), "id used twice"),
+    (GOOD.replace('"Local resolution",', '"Local resolution", "Offender fined",'),
+     "outcome 'Offender fined' is also in group 'charged'"),
+    (GOOD.replace('now = "Awaiting court outcome"', 'now = "Awaiting the moon"'),
+     "now 'Awaiting the moon' is not an outcome of any group"),
+    (GOOD.replace('role = "open"', 'role = "pending"'), "unknown role 'pending'"),
+    (GOOD.replace('id = "open"', 'id = "Open Cases!"'), "id missing or not lower-case"),
+], ids=["toml", "no-other", "id-twice", "outcome-twice", "historic-unknown", "role", "id-shape"])
+def test_a_malformed_group_table_is_refused_naming_the_entry(tmp_path, text, says):
+    with pytest.raises(InputError) as raised:
+        load_outcome_groups(_table(tmp_path, text))
+    assert any(says in p.what for p in raised.value.problems), [p.what for p in raised.value.problems]
+
+
+def test_outcomes_count_every_crime_and_never_asb(real_data_dir):
+    incidents = open_dataset(real_data_dir).incidents
+    crimes = incidents[incidents["category"] != "Anti-social behaviour"]
+    table = count_outcomes(incidents, ["fy", "outcome_group", "outcome"], GROUPS)
+    assert table["count"].sum() == len(crimes) == 14_170
+    by_outcome = table.groupby("outcome")["count"].sum()
+    assert by_outcome["Investigation complete; no suspect identified"] == 5_929
+    assert by_outcome["Under investigation"] == 2_757
+    assert NOT_RECORDED not in by_outcome or by_outcome[NOT_RECORDED] == 0
+
+
+def test_the_cli_agrees_with_an_independent_count_per_ward(real_data_dir, shared_data):
+    """Points placed in the ward polygons independently (geopandas' spatial join, the
+    nearest ward within 100 m for points just outside), 'Last outcome category' counted."""
+    result = run_sia("outcomes", "--data-dir", str(real_data_dir), "--by", "ward", "--by", "outcome",
+                     "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    ours = pd.read_csv(io.StringIO(result.stdout)).set_index(["ward", "outcome"])["count"]
+    rows = pd.concat([pd.read_csv(p, usecols=["Longitude", "Latitude", "Crime type", "Last outcome category"])
+                      for p in sorted((shared_data / "police_uk").rglob("*-street.csv"))], ignore_index=True)
+    rows = rows[(rows["Crime type"] != "Anti-social behaviour") & rows["Longitude"].notna()]
+    points = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(rows["Longitude"], rows["Latitude"]),
+                              crs=4326).to_crs(27700)
+    wards = gpd.read_file(shared_data / "boundaries" / "wards_2013_derby.geojson").to_crs(27700)
+    placed = gpd.sjoin_nearest(points, wards[["WD13NM", "geometry"]], max_distance=100, how="inner")
+    placed = placed[~placed.index.duplicated()]
+    theirs = placed.groupby(["WD13NM", "Last outcome category"]).size()
+    theirs.index.names = ["ward", "outcome"]
+    joined = pd.concat([ours.rename("ours"), theirs.rename("theirs")], axis=1).fillna(0)
+    agree = joined[joined["ours"] == joined["theirs"]]["theirs"].sum()
+    assert agree / len(placed) >= 0.995
+
+
+@pytest.mark.parametrize("args,says", [
+    (["--crime-type", "Anti-social behaviour"], "anti-social behaviour has no outcomes"),
+    (["--by", "colour"], "invalid choice: 'colour'"),
+    (["--fy", "2016-17"], "no data for financial year 2016-17"),
+])
+def test_bad_outcome_questions_give_one_line(real_data_dir, args, says):
+    result = run_sia("outcomes", "--data-dir", str(real_data_dir), *args)
+    assert result.returncode == 2 and says in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_json_names_the_columns_as_counts_does(real_data_dir):
+    result = run_sia("outcomes", "--data-dir", str(real_data_dir), "--by", "crime_type", "--by", "outcome_group",
+                     "--fy", "2019-20", "--crime-type", "Drugs", "--format", "json")
+    records = json.loads(result.stdout)
+    assert set(records[0]) == {"crime_type", "outcome_group", "count"}
+    assert [r["outcome_group"] for r in records] == [g.id for g in GROUPS.groups]
+
+
+def test_the_mix_shares_each_years_crimes_between_the_groups(real_data_dir):
+    incidents = open_dataset(real_data_dir).incidents
+    mix = outcome_mix(incidents, GROUPS)
+    assert mix.groupby("fy")["share"].sum().round(9).eq(1).all()
+    open_2019 = mix[(mix["fy"] == "2019-20") & (mix["outcome_group"] == "open")].iloc[0]
+    assert open_2019["share"] > 0.4 and open_2019["group"] == "Still open"
