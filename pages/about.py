@@ -17,11 +17,13 @@ from sia.analysis.hotspots import (
 )
 from sia.analysis.stability import MIN_INCIDENTS, TOP_SHARE
 from sia.app.chrome import page_header
+from sia.app.loaders import outcome_groups
 from sia.app.page import page_context
 from sia.app.sign_in import app_access_policy
 from sia.dataset.geography import SNAP_DISTANCE_M
 from sia.dataset.location import DATA_DIR_VARIABLE
 from sia.views.hotspot_layers import SHADINGS
+from sia.views.outcomes import OPEN_CAUTION_SHARE
 from sia.views.shown_text import markdown_text
 from sia.views.wording import DATA_SOURCES, LICENCE
 
@@ -31,6 +33,13 @@ page_header("About this dashboard", dataset)
 # The emerging hot spot rules as the code states them (sia/analysis/hotspots/emerging.py).
 EHSA_TABLE = "\n".join(["| Pattern | Rule |", "|---|---|",
                         *(f"| {markdown_text(name)} | {markdown_text(rule)} |" for name, rule in ehsa_rules())])
+
+# The outcome groups as data/outcomes.toml states them.
+OUTCOMES = outcome_groups()
+OTHER = OUTCOMES.by_role("other")
+OUTCOME_TABLE = "\n".join(["| Group | police.uk outcomes |", "|---|---|",
+                           *(f"| {markdown_text(g.title)} | {markdown_text('; '.join(g.outcomes))} |"
+                             for g in OUTCOMES.groups)])
 
 st.markdown(f"""
 ### What it shows
@@ -123,6 +132,17 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
 - Areas are the dataset's LSOAs (about 1,500 residents each) when it holds them, else grid
   squares over the wards; wards are too few and too unequal for these figures. The commands
   also take grid squares or hexagons of one size.
+
+### Outcomes
+What happened after a crime was reported (the overview, the ward profile, the priorities,
+the briefing packs; `python -m sia outcomes`): the latest outcome police.uk records for each
+crime, in the groups of `data/outcomes.toml`. An outcome the table does not list is
+counted under its own name in "{markdown_text(OTHER.title)}", never dropped. Anti-social
+behaviour has no outcomes. A year with {OPEN_CAUTION_SHARE:.0%} or more of its crimes still
+open is flagged: police.uk archives are cut soon after their last month, so the latest
+months' outcomes are not final.
+
+{OUTCOME_TABLE}
 
 ### Caveats
 - The years held may be partial: every page says which months each year covers. Compare

@@ -1,5 +1,6 @@
 """Overview: headline figures per year, the monthly trend, the category mix, the ward
-ranking, the biggest changes, and how concentrated incidents are in small areas."""
+ranking, the biggest changes, how concentrated incidents are in small areas, and the
+outcomes of crimes."""
 from sia.app.navigation import run_through_app_navigation
 
 # First, before the imports below (which take a moment on a freshly started server): a
@@ -14,7 +15,7 @@ from sia.analysis.measures import category_mix, cover_different_months, headline
 from sia.app.chrome import page_header
 from sia.app.loaders import dataset_key, ward_table, without_ward
 from sia.app.page import page_context
-from sia.app.widgets import show_concentration, show_table
+from sia.app.widgets import show_concentration, show_outcomes, show_table
 from sia.views import charts
 from sia.views.wording import significance_cell
 
@@ -89,3 +90,6 @@ if curves:
                        width="stretch",
                        alt=f"Lorenz curve of {filters.subject()} over {units}, one line per year, "
                            "over the diagonal of incidents spread evenly.")
+
+st.subheader("What happened after crimes were reported")
+show_outcomes(key, unfiltered, "Derby", "derby-outcomes")

@@ -9,13 +9,15 @@ run_through_app_navigation()
 import pandas as pd
 import streamlit as st
 
+from sia.analysis.filters import ASB, Filters
 from sia.analysis.priorities.evidence import change_between, named_against_found, volumes, ward_ranking
 from sia.analysis.priorities.register import INDICATORS, REGISTER, compare
 from sia.app.chrome import page_header
 from sia.app.loaders import dataset_key, priority_evidence, priority_register
 from sia.app.page import page_context
 from sia.app.sidebar import view_param, view_setting
-from sia.app.widgets import briefing_buttons, show_table
+from sia.app.widgets import briefing_buttons, show_outcomes, show_table
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.views import charts
 from sia.views.briefing.content import priority_briefing, priority_stem
 from sia.views.tables import evidence_summary
@@ -140,6 +142,11 @@ with right:
         top_n = max(len(priority.wards), 5)
         st.caption(f"{len(named)} of the {len(priority.wards)} named wards are among the "
                    f"{top_n} highest in the data.")
+
+st.markdown("**What happened after these crimes were reported**")
+crimes = [c for c in priority.categories if c != ANTI_SOCIAL_BEHAVIOUR]
+show_outcomes(dataset_key(dataset), Filters(fys=tuple(fys), crime_types=tuple(crimes)) if crimes
+              else Filters(fys=tuple(fys), incident_type=ASB), "Derby", f"derby-{chosen}-outcomes")
 
 # --- what open data cannot measure ---------------------------------------------------------
 st.subheader("Priorities open data cannot measure")

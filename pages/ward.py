@@ -6,6 +6,8 @@ from sia.app.navigation import run_through_app_navigation
 # link opened first must not show Streamlit's own page list meanwhile.
 run_through_app_navigation()
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -24,7 +26,7 @@ from sia.app.chrome import page_header
 from sia.app.loaders import dataset_key, hotspot_run, ward_table
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward
-from sia.app.widgets import briefing_buttons, show_table
+from sia.app.widgets import briefing_buttons, show_outcomes, show_table
 from sia.dataset.denominators import deprivation_of
 from sia.views import charts
 from sia.views.briefing.content import ward_briefing, ward_stem
@@ -120,3 +122,6 @@ with right:
             f"{d.decile1_share * 100:.0f}% are among the most deprived 10% in England; "
             f"mean national rank {d.mean_rank:,.0f} of 32,844 (1 = most deprived)."
             + (f" Mean score {d.mean_score:.1f}." if d.mean_score is not None else ""))
+
+st.subheader(f"What happened after crimes were reported in {shown_ward}")
+show_outcomes(dataset_key(dataset), replace(filters, ward=ward), ward, f"derby-{slug}-outcomes")

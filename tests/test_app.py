@@ -251,6 +251,44 @@ def test_the_map_says_how_concentrated_incidents_are_over_its_units(monkeypatch,
     assert "The busiest 10% of LSOAs in 2014-15" in text  # and whether they stayed busy
 
 
+def outcome_counts(data_dir, *args) -> list[dict]:
+    import json
+
+    from support import run_sia
+
+    result = run_sia("outcomes", "--data-dir", str(data_dir), "--format", "json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_ward_profile_shows_the_outcome_mix_sia_outcomes_counts(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/ward.py", {"ward": "Arboretum", "fy": ["2014-15", "2019-20"]})
+    table = next(d.value for d in at.dataframe if "Outcome" in d.value.columns)
+    rows = outcome_counts(real_data_dir, "--by", "ward", "--by", "fy", "--by", "outcome_group")
+    from sia.analysis.outcomes import load_outcome_groups
+
+    titles = load_outcome_groups().titles
+    for r in rows:
+        if r["ward"] == "Arboretum":
+            found = table.loc[table["Outcome"] == titles[r["outcome_group"]], f"{r['fy']} crimes"].iloc[0]
+            assert found == r["count"], r
+    text = unescaped(" ".join(m.value for m in at.markdown))
+    assert "Of the " in text and "crimes in Arboretum in 2019-20, no suspect was identified for" in text
+    assert "(Derby: " in text
+    assert any("still open" in c.value and "not policing" in c.value for c in at.caption)  # 2019-20 is mostly open
+
+
+def test_the_overview_and_priorities_show_outcomes_and_asb_has_none(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/overview.py", {"fy": "2014-15"})
+    crimes = sum(r["count"] for r in outcome_counts(real_data_dir, "--fy", "2014-15", "--by", "fy"))
+    assert any(m.value.startswith(f"Of the {crimes:,} crimes in Derby in 2014-15") for m in at.markdown)
+    at = run_app(monkeypatch, real_data_dir, "pages/overview.py", {"fy": "2014-15", "type": "asb"})
+    assert any("no outcomes for anti-social behaviour" in i.value for i in at.info)
+    at = run_app(monkeypatch, real_data_dir, "pages/priorities.py", {"priority": "drugs-alcohol-2019"})
+    drugs = sum(r["count"] for r in outcome_counts(real_data_dir, "--fy", "2019-20", "--crime-type", "Drugs"))
+    assert any(m.value.startswith(f"Of the {drugs:,} crimes in Derby in 2019-20") for m in at.markdown)
+
+
 def test_the_ward_profile_says_whether_the_ward_is_a_hotspot(monkeypatch, real_data_dir):
     at = run_app(monkeypatch, real_data_dir, "pages/ward.py", {"ward": "Normanton", "fy": "2019-20"})
     statement = next(m.value for m in at.markdown if m.value.startswith("2019-20: Normanton"))

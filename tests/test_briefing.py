@@ -52,10 +52,42 @@ def test_the_html_pack_is_one_file_that_needs_nothing_else(real_data_dir):
     page = briefing_html(pack)
     assert "<script" not in page and "<link" not in page
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", page)
-    assert page.count("src='data:image/png;base64,") == len(pack.exhibits) == 3
+    assert page.count("src='data:image/png;base64,") == len(pack.exhibits) == 4  # with the outcomes
     assert "Arboretum" in pack.title
     # Two years: each change is tested on the months both years hold, and says so.
     assert sum("like-for-like months (1 month of the year in both years)" in p for p in pack.narrative) == 2
+
+
+def outcomes(capsys, data_dir, *args) -> list[dict]:
+    capsys.readouterr()
+    assert main(["outcomes", "--data-dir", str(data_dir), "--format", "json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_ward_pack_gives_the_outcomes_sia_outcomes_counts(real_data_dir, tmp_path, capsys):
+    """The shares no suspect identified and charged, the ward's against Derby's, and the
+    caution for a year whose crimes are mostly still open."""
+    out = tmp_path / "normanton.pdf"
+    assert main(["brief", "--ward", "Normanton", "--fy", "2014-15", "--fy", "2019-20", "--out", str(out),
+                 "--data-dir", str(real_data_dir)]) == 0
+    text, _ = pdf_text(out)
+    rows = outcomes(capsys, real_data_dir, "--by", "ward", "--by", "fy", "--by", "outcome_group")
+    for fy in ("2014-15", "2019-20"):
+        mine = {r["outcome_group"]: r["count"] for r in rows if r["ward"] == "Normanton" and r["fy"] == fy}
+        city = {}
+        for r in rows:
+            if r["fy"] == fy:
+                city[r["outcome_group"]] = city.get(r["outcome_group"], 0) + r["count"]
+        crimes = sum(mine.values())
+
+        def share(counts, group):
+            value = counts[group] / sum(counts.values())
+            return f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
+        assert (f"Of the {crimes:,} crimes in Normanton in {fy}, no suspect was identified for "
+                f"{share(mine, 'no_suspect')} (Derby: {share(city, 'no_suspect')}); {share(mine, 'charged')} "
+                f"(Derby: {share(city, 'charged')}) were charged or summonsed") in text
+    assert "of 2019-20's crimes were still open" in text and "may be time, not policing" in text
+    assert "Outcomes of crimes in Normanton" in text
 
 
 def test_a_priority_pack_sets_named_wards_against_the_data(real_data_dir, tmp_path):

@@ -21,6 +21,7 @@ from sia.analysis.hotspots.runs import (
     years_compared_for_filters,
 )
 from sia.analysis.measures import select, ward_measures
+from sia.analysis.outcomes import OUTCOME_GROUPS, OutcomeGroups, load_outcome_groups, outcome_mix
 from sia.analysis.priorities.evidence import evidence_table
 from sia.analysis.priorities.register import REGISTER, Register, load_register
 from sia.analysis.stability import Stability
@@ -108,15 +109,38 @@ def stability(key: tuple[str, str], filters: Filters, unit: str) -> Stability | 
 def without_ward(filters: Filters) -> Filters:
     return replace(filters, ward=None)
 
-def priority_register() -> Register:
-    """The priority register, re-read when the file changes; a malformed register stops
-    the page with the validation messages."""
+def _validated(read, path: Path, what: str):
+    """``read(path, mtime)`` of a data file the pages rely on, re-read when the file
+    changes; a malformed file stops the page with the validation messages."""
     try:
-        return _register(str(REGISTER), REGISTER.stat().st_mtime_ns)
+        return read(str(path), path.stat().st_mtime_ns)
     except InputError as exc:
-        st.error("The priority register cannot be read:\n\n" +
-                 "\n".join(f"- {shown(p)}" for p in exc.problems))
+        st.error(f"{what} cannot be read:\n\n" + "\n".join(f"- {shown(p)}" for p in exc.problems))
         st.stop()
+
+def priority_register() -> Register:
+    """The priority register (data/priorities.toml), validated."""
+    return _validated(_register, REGISTER, "The priority register")
+
+def outcome_groups() -> OutcomeGroups:
+    """The outcome groups (data/outcomes.toml), validated."""
+    return _validated(_outcome_groups, OUTCOME_GROUPS, "The outcome groups")
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _outcome_groups(path: str, mtime: int) -> OutcomeGroups:
+    return load_outcome_groups(Path(path))
+
+def outcome_mixes(key: tuple[str, str], filters: Filters, groups: OutcomeGroups) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The outcome mix (sia.analysis.outcomes.outcome_mix) of what the filters select, in
+    the filters' ward when they name one, and of the same selection in all Derby; cached
+    per build and outcome groups."""
+    return _outcome_mixes(key, filters, groups)
+
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs={OutcomeGroups: repr})
+def _outcome_mixes(key: tuple[str, str], filters: Filters, groups: OutcomeGroups):
+    rows = select(_open(*key).incidents, without_ward(filters)).rows
+    mine = rows[rows["ward_name"] == filters.ward] if filters.ward else rows
+    return outcome_mix(mine, groups), outcome_mix(rows, groups)
 
 @st.cache_data(show_spinner=False, max_entries=2)
 def _register(path: str, mtime: int) -> Register:

@@ -1,18 +1,21 @@
 """Widgets the pages share: tables in UK number formats with safe downloads, briefing-pack
-buttons, a download progress bar, letting uploads go, and how concentrated incidents are."""
+buttons, a download progress bar, letting uploads go, how concentrated incidents are, and
+what happened after crimes were reported."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from sia.analysis.filters import Filters
+from sia.analysis.filters import ASB, Filters
 from sia.analysis.hotspots.runs import NoTest
-from sia.app.loaders import concentration, stability
+from sia.app.loaders import concentration, outcome_groups, outcome_mixes, stability
 from sia.dataset.fetch.progress import DrawnProgress
+from sia.views import charts
 from sia.views.briefing.files import FORMATS as PACK_FORMATS
 from sia.views.briefing.files import briefing_file
 from sia.views.exports import XLSX_MAX_ROWS, safe_csv, safe_xlsx
-from sia.views.shown_text import shown
+from sia.views.outcomes import open_cautions, outcome_sentences, outcome_table
+from sia.views.shown_text import markdown_text, shown
 from sia.views.wording import concentration_sentence, stability_sentence
 
 NO_DATA = "–"
@@ -117,3 +120,26 @@ def show_concentration(key: tuple[str, str], filters: Filters, fys, unit: str, u
             for caution in moved.caution:
                 st.caption(f"Caution: {shown(caution)}.")
     return measured
+
+
+def show_outcomes(key: tuple[str, str], filters: Filters, where: str, stem: str) -> None:
+    """What happened after the selected crimes were reported: each year's mix of outcome
+    groups, in the filters' ward (set against Derby) when they name one, else in Derby;
+    with the caution a year needs when many of its crimes are still open. ``where`` names
+    the place in words ('Normanton', 'Derby'); ``stem`` the download files."""
+    if filters.incident_type == ASB:
+        st.info("police.uk gives no outcomes for anti-social behaviour: choose crime to see them.")
+        return
+    groups = outcome_groups()
+    mix, city = outcome_mixes(key, filters, groups)
+    against = city if filters.ward else None
+    for sentence in outcome_sentences(mix, groups, f"in {markdown_text(where)}", against):
+        st.markdown(sentence)
+    for caution in open_cautions(mix, groups):
+        st.caption(f"Caution: {caution}.")
+    st.altair_chart(charts.outcome_mix(mix, f"Outcomes of {filters.subject()} in {where}, by year"),
+                    width="stretch",
+                    alt=f"Bar chart: each year's {filters.subject()} in {where} shared between the outcome groups.")
+    show_table(outcome_table(mix, against), hide_index=True, download=stem)
+    st.caption("The latest outcome police.uk records for each crime, grouped as on the About page. "
+               "Anti-social behaviour has no outcomes and is never counted here.")

@@ -195,3 +195,26 @@ def lorenz_curves(curves: dict[str, tuple[tuple[float, float], ...]], unit_label
         tooltip=[alt.Tooltip("fy:N", title="Year"), alt.Tooltip("units:Q", title=f"% of {unit_label}", format=".1f"),
                  alt.Tooltip("incidents:Q", title="% of incidents", format=".1f")])
     return (even + lines).properties(height=400)
+
+
+# Outcome groups in the table's order: a court result dark, out of court lighter, no suspect
+# and not pursued in greys, still open amber (Okabe-Ito where it has a hue), other pale.
+OUTCOME_COLOURS = ["#009E73", "#56B4E9", "#7f7f7f", "#bdbdbd", "#E69F00", "#f0e442"]
+
+
+def outcome_mix(mix: pd.DataFrame, title: str) -> alt.Chart:
+    """Each year's crimes shared between the outcome groups (sia.analysis.outcomes.outcome_mix),
+    a bar a year, the groups in the table's order."""
+    groups = list(dict.fromkeys(mix["group"]))
+    shown = mix.assign(order=mix["group"].map({g: i for i, g in enumerate(groups)}))
+    return alt.Chart(shown, title=title).mark_bar().encode(
+        y=alt.Y("fy:N", title=None),
+        x=alt.X("share:Q", stack="normalize", title="Share of the year's crimes", axis=alt.Axis(format="%")),
+        color=alt.Color("group:N", sort=groups, title="Outcome",
+                        scale=alt.Scale(domain=groups, range=OUTCOME_COLOURS[:len(groups)]),
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("fy:N", title="Year"), alt.Tooltip("group:N", title="Outcome"),
+                 alt.Tooltip("count:Q", title="Crimes", format=","),
+                 alt.Tooltip("share:Q", title="Share", format=".1%")],
+    ).properties(height=alt.Step(44))  # a band a year: the legend below is not squeezed into a set height

@@ -32,6 +32,7 @@ from sia.analysis.measures import (
     ward_change,
     ward_measures,
 )
+from sia.analysis.outcomes import load_outcome_groups, outcome_mix
 from sia.analysis.priorities.evidence import (
     change_between,
     named_against_found,
@@ -45,6 +46,7 @@ from sia.dataset.store import Dataset
 from sia.errors import InputError, Problem
 from sia.periods import fy_coverage, require_held
 from sia.views import charts
+from sia.views.outcomes import open_cautions, outcome_sentences, outcome_table
 from sia.views.wording import DATA_SOURCES, change_sentence
 from sia.words import ordinal, plural
 
@@ -212,6 +214,7 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
             brief.narrative.append(_change_sentence(dataset, ward, Filters(fys=fys, incident_type=kind),
                                                     words[kind][0]))
     brief.narrative += _deprivation_sentences(dataset, ward)
+    _add_outcomes(brief, select(dataset.incidents, Filters(fys=fys)).rows, ward, "crimes")
 
     brief.exhibits.append(Exhibit(
         f"Crimes per month in {ward}",
@@ -236,8 +239,27 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
                                   "Anonymised police.uk map points ('On or near ...'), not addresses."))
     brief.caveats = _common_caveats(dataset, fys) + [
         "Ward hotspots use Getis-Ord Gi* over Derby's 17 wards with their neighbours, p-values "
-        "adjusted for multiple testing; with so few, large units it finds only broad clusters."]
+        "adjusted for multiple testing; with so few, large units it finds only broad clusters."] + brief.caveats
     return brief
+
+
+def _add_outcomes(brief: Briefing, rows: pd.DataFrame, ward: str | None, what: str) -> None:
+    """What happened after the crimes among ``rows`` were reported (in ``ward``, set against
+    Derby, or in Derby): sentences, the mix by year as a chart and a table, and the caution
+    for years with many still open (into ``brief.caveats``, which the caller extends)."""
+    groups = load_outcome_groups()
+    city = outcome_mix(rows, groups)
+    mix = outcome_mix(rows[rows["ward_name"] == ward], groups) if ward else city
+    where = ward or "Derby"
+    brief.narrative += outcome_sentences(mix, groups, f"in {where}", city if ward else None)
+    brief.exhibits.append(Exhibit(f"Outcomes of {what} in {where}, by year",
+                                  charts.outcome_mix(mix, f"Outcomes of {what} in {where}, by year"),
+                                  "Each year's crimes shared between the outcome groups: the latest outcome "
+                                  "police.uk records for each."))
+    brief.tables.append(PackTable(f"Outcomes of {what} in {where}", outcome_table(mix, city if ward else None),
+                                  "Shares in per cent of the year's crimes" + (", Derby's beside them." if ward
+                                                                               else ".")))
+    brief.caveats += [f"{c}." for c in open_cautions(mix, groups)]
 
 
 def _change_sentence(dataset: Dataset, ward: str, filters: Filters, subject: str) -> str:
@@ -366,7 +388,11 @@ def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
                                   pd.DataFrame({"Ward": against["ward"],
                                                 "Named": against["named"].map({True: "yes", False: "no"}),
                                                 "Rank": against["rank"], value_title: against["value"]})))
-    brief.caveats = _common_caveats(dataset, fys)
+    crimes = tuple(c for c in priority.categories if c in CRIME_CATEGORIES)
+    if crimes:
+        _add_outcomes(brief, select(dataset.incidents, Filters(fys=fys, crime_types=crimes)).rows, None,
+                      "these crimes")
+    brief.caveats = _common_caveats(dataset, fys) + brief.caveats
     if priority.indicator == "partial":
         brief.caveats.append("The indicator is a partial proxy: it counts related crimes, not the "
                              "priority itself (see above for what it misses).")
