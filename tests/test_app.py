@@ -115,7 +115,8 @@ def test_data_page_downloads(monkeypatch, real_data_dir):
     assert labels[8:12] == ["Ward figures (CSV)", "Ward figures (XLSX)", "Counts by ward, type and month (CSV)",
                             "Counts by ward, type and month (XLSX)"]
     crimes = (open_dataset(real_data_dir).incidents["category"] != "Anti-social behaviour").sum()
-    assert labels[12:] == [f"Incidents, {crimes:,} rows (CSV)", f"Incidents, {crimes:,} rows (XLSX)"]
+    assert labels[12:14] == ["Crimes by ward and outcome (CSV)", "Crimes by ward and outcome (XLSX)"]
+    assert labels[14:] == [f"Incidents, {crimes:,} rows (CSV)", f"Incidents, {crimes:,} rows (XLSX)"]
 
 
 def test_a_misconfigured_data_dir_is_explained(monkeypatch, tmp_path):

@@ -142,6 +142,24 @@ def test_the_first_visitor_of_a_fresh_server_sees_only_the_apps_navigation(page,
         server.stop()
 
 
+def test_the_ward_profile_shows_the_outcome_mix(page, serve, real_data_dir):
+    """The outcome mix of the ward's crimes beside Derby's, as a chart and a table, with the
+    caution for 2019-20, whose crimes were mostly still open."""
+    open_page(page, f"{serve(real_data_dir)}/ward?ward=Normanton&fy=2014-15&fy=2019-20", "Ward profile: Normanton")
+    heading = page.get_by_role("heading", name="What happened after crimes were reported in Normanton")
+    heading.scroll_into_view_if_needed()
+    page.get_by_text("crimes in Normanton in 2014-15, no suspect was identified for").wait_for(timeout=60_000)
+    assert page.get_by_text("(Derby: ", exact=False).count() >= 2
+    assert page.get_by_text("of 2019-20's crimes were still open").count() == 1
+    chart = page.locator("[data-testid='stVegaLiteChart']").filter(has_text="Outcomes of all crime in Normanton")
+    chart.wait_for(timeout=60_000)
+    assert chart.bounding_box()["height"] > 120  # the bars drawn, not squeezed by the legend
+    assert page.get_by_text("Still open", exact=True).count() >= 1
+    assert_no_error(page)
+    assert outside_requests(page) == []
+    page.screenshot(path=ARTIFACTS / "page-ward-outcomes.png", full_page=True)
+
+
 def test_a_link_to_a_ward_opens_it(page, serve, real_data_dir):
     open_page(page, f"{serve(real_data_dir)}/ward?ward=Arboretum", "Ward profile: Arboretum")
     assert_no_error(page)
