@@ -65,10 +65,16 @@ def count_incidents(incidents: pd.DataFrame, by: list[str], fy: list[str] | None
     if not columns:
         return pd.DataFrame({"count": [len(rows)]})
     counts = rows.groupby(columns, observed=True).size().rename("count").reset_index()
-    full = grouping_levels(incidents, by, fys, categories)
+    return with_every_combination(grouping_levels(incidents, by, fys, categories), counts, by, columns)
+
+
+def with_every_combination(full: pd.DataFrame, counts: pd.DataFrame, by: list[str], columns: list[str],
+                           ) -> pd.DataFrame:
+    """``counts`` (``columns`` and ``count``) on every row of ``full`` (every combination
+    to report), 0 where nothing was counted, the columns named as ``by`` names them."""
     out = full.merge(counts, on=columns, how="left")
     out["count"] = out["count"].fillna(0).astype("int64")
-    out = out.rename(columns={GROUPINGS[b]: b for b in by})
+    out = out.rename(columns=dict(zip(columns, by)))
     for b in by:
         out[b] = out[b].astype(str)
     return out[by + ["count"]]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sia.analysis.counts import GROUPINGS, crime_or_asb, grouping_levels
+from sia.analysis.counts import GROUPINGS, crime_or_asb, grouping_levels, with_every_combination
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.errors import InputError, Problem
 from sia.paths import ROOT
@@ -188,13 +188,7 @@ def count_outcomes(incidents: pd.DataFrame, by: list[str], groups: OutcomeGroups
         if "outcome_group" in wanted and "outcome" not in wanted:
             found = pd.DataFrame({"outcome_group": [g.id for g in groups.groups]})
         full = full.merge(found[wanted].drop_duplicates(), how="cross")
-    full = full.drop(columns="_", errors="ignore")
-    out = full.merge(counts, on=columns, how="left")
-    out["count"] = out["count"].fillna(0).astype("int64")
-    out = out.rename(columns={GROUPINGS[b]: b for b in base})
-    for b in by:
-        out[b] = out[b].astype(str)
-    return out[by + ["count"]]
+    return with_every_combination(full.drop(columns="_", errors="ignore"), counts, by, columns)
 
 
 def outcome_mix(rows: pd.DataFrame, groups: OutcomeGroups) -> pd.DataFrame:
