@@ -30,9 +30,10 @@ from sia.categories import CATEGORIES  # noqa: E402
 REAL_WARDS = ROOT.parent / "shared" / "data" / "boundaries" / "wards_2013_derby.geojson"
 
 
-def write_force_month(path: Path, rows: int, seed: int = 1) -> None:
+def write_force_month(path: Path, rows: int, seed: int = 1, month: str = "2019-09", derby_share: float = 0.125,
+                      ) -> None:
     rng = np.random.default_rng(seed)
-    in_derby = rng.random(rows) < 0.125
+    in_derby = rng.random(rows) < derby_share
     lon = np.where(in_derby, rng.uniform(-1.55, -1.40, rows), rng.uniform(-2.05, -1.20, rows))
     lat = np.where(in_derby, rng.uniform(52.87, 52.96, rows), rng.uniform(52.70, 53.55, rows))
     category = rng.choice(np.asarray(CATEGORIES), rows)
@@ -42,7 +43,7 @@ def write_force_month(path: Path, rows: int, seed: int = 1) -> None:
     lon_text = np.where(no_location, "", np.round(lon, 6).astype(str))
     lat_text = np.where(no_location, "", np.round(lat, 6).astype(str))
     pd.DataFrame({
-        "Crime ID": np.where(asb, "", ids), "Month": "2019-09",
+        "Crime ID": np.where(asb, "", ids), "Month": month,
         "Reported by": "Derbyshire Constabulary", "Falls within": "Derbyshire Constabulary",
         "Longitude": lon_text, "Latitude": lat_text,
         "Location": "On or near " + pd.Series(rng.integers(0, 20000, rows)).astype(str) + " Street",

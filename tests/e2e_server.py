@@ -18,13 +18,13 @@ def _free_port() -> int:
 
 
 class StreamlitServer:
-    def __init__(self, env: dict, log: Path, args: tuple[str, ...] = ()):
+    def __init__(self, env: dict, log: Path, args: tuple[str, ...] = (), script: Path = ROOT / "app.py"):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         log.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            [sys.executable, "-m", "streamlit", "run", str(script),
              "--server.headless", "true", "--server.address", "127.0.0.1",
              "--server.port", str(self.port), "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none", *args],  # args: more options, e.g. --secrets.files
