@@ -1,6 +1,10 @@
 """Building a dataset: sources -> validated rows -> wards -> one table on disk (with the
 ward table and, when LSOA boundaries are given, the LSOA table).
 
+Outcomes files among the sources give each crime the latest outcome recorded for its Crime
+ID (by the outcome's month, then the order the files were found in, then the order of the
+rows); the street file's own outcome is kept beside it (``street_outcome``).
+
 Every row read is accounted for in the IngestReport. Nothing is written until every
 input has been read and checked; then the build is published in one step (see store).
 """
@@ -14,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from sia.categories import CATEGORIES, HISTORIC_NOTES, canonical_category
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES, HISTORIC_NOTES, canonical_category
 from sia.dataset.denominators import (
     lsoa_deprivation,
     lsoa_population,
@@ -24,10 +28,10 @@ from sia.dataset.denominators import (
     ward_population,
 )
 from sia.dataset.geography import SNAP_DISTANCE_M, lsoas_in_wards, place_in_wards, read_lsoas, read_wards
-from sia.dataset.police_csv import read_street_csv
-from sia.dataset.report import FileTally, IngestReport
-from sia.dataset.sources import SourceSelection, discover
-from sia.dataset.store import INCIDENT_COLUMNS, write_dataset
+from sia.dataset.police_csv import read_outcomes_csv, read_street_csv
+from sia.dataset.report import FileTally, IngestReport, OutcomeTally
+from sia.dataset.sources import OUTCOMES, STREET, PoliceFile, SourceSelection, discover
+from sia.dataset.store import INCIDENT_COLUMNS, STREET_OUTCOME, write_dataset
 from sia.errors import InputError, Problem
 from sia.periods import financial_years
 
@@ -68,21 +72,29 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     geography = geography_from(wards)  # small inputs first: fail fast
     ward_table = geography.wards
     files, skipped = discover(sources, selection)
-    report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason} for s in skipped],
+    report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason,
+                                          **({"kind": OUTCOMES} if s.kind == OUTCOMES else {})}
+                                         for s in skipped],
                           notes=list(geography.notes))
-    candidates = _read_all(files, report)
-    if report.malformed and not skip_malformed:
+    candidates = _read_all([f for f in files if f.kind == STREET], report)
+    outcome_files = [f for f in files if f.kind == OUTCOMES]
+    latest = _read_outcomes(outcome_files, _crime_ids(candidates), report.outcomes) if outcome_files else None
+    malformed = report.malformed + report.outcomes.malformed
+    if malformed and not skip_malformed:
         raise InputError([Problem(m.describe() + f" ({m.count:,} row{'s' if m.count > 1 else ''})",
                                   fix="fix the file, or pass --skip-malformed to set such rows aside "
                                       "and count them in the report")
-                          for m in report.malformed])
+                          for m in malformed])
     incidents = _place(candidates, ward_table, report)
+    if latest is not None:
+        incidents = _apply_outcomes(incidents, latest, report.outcomes)
     _check_accounts(report)
     if report.loaded == 0:  # never publish an empty build over a good one
         raise InputError(_nothing_loaded(report, candidates, ward_table))
     manifest = {
         "demo": demo,
-        "sources": [{"file": f.file, "sha256": f.sha256, "rows": f.rows} for f in report.files],
+        "sources": [{"file": f.file, "sha256": f.sha256, "rows": f.rows} for f in report.files]
+        + [{"file": f.file, "sha256": f.sha256, "rows": f.rows, "kind": OUTCOMES} for f in report.outcomes.files],
         "inputs": _input_checksums(wards),
         "snap_distance_m": SNAP_DISTANCE_M,
         "months": sorted(incidents["month"].unique().astype(str)),
@@ -241,6 +253,62 @@ def _place(candidates: list[tuple[pd.DataFrame, np.ndarray]], wards: gpd.GeoData
     return out[list(INCIDENT_COLUMNS)]
 
 
+def _crime_ids(candidates: list[tuple[pd.DataFrame, np.ndarray]]) -> pd.Index:
+    """The Crime IDs of the rows that may be loaded, ASB left out (it never gets an outcome):
+    more than the build will hold (some fall outside the area), never fewer."""
+    ids = [rows.loc[loadable & (rows["category"] != ANTI_SOCIAL_BEHAVIOUR).to_numpy()
+                    & (rows["crime_id"] != "").to_numpy(), "crime_id"] for rows, loadable in candidates]
+    return pd.Index(pd.concat(ids, ignore_index=True).unique())
+
+
+def _read_outcomes(files: list[PoliceFile], crime_ids: pd.Index, tally: OutcomeTally) -> pd.DataFrame:
+    """The latest outcome of each crime the outcomes files name, among ``crime_ids``: by its
+    month, then by the order of the files, then of the rows (``order``), with how many rows
+    named the crime (``count``). One file is held at a time, and only the latest row of each
+    crime is kept between files, so memory grows with the build, not with the outcomes."""
+    latest = pd.DataFrame({"crime_id": pd.Series(dtype=object), "month": pd.Series(dtype=object),
+                           "order": pd.Series(dtype=np.int64), "outcome": pd.Series(dtype=object),
+                           "count": pd.Series(dtype=np.int64)})
+    seen = 0
+    for file in files:
+        parsed = read_outcomes_csv(file)
+        rows = parsed.rows
+        tally.rows_read += parsed.rows_read
+        tally.blank_lines += parsed.blank_lines
+        tally.malformed.extend(parsed.malformed)
+        tally.files.append(FileTally(file=file.label, sha256=parsed.sha256, rows=parsed.rows_read,
+                                     months=sorted(rows["month"].astype(str).unique()),
+                                     forces=sorted(rows["force"].astype(str).unique())))
+        keep = rows["crime_id"].isin(crime_ids).to_numpy()  # an empty Crime ID is never among them
+        taken = pd.DataFrame({"crime_id": rows["crime_id"].to_numpy()[keep],
+                              "month": rows["month"].astype(str).to_numpy()[keep],
+                              "order": seen + np.flatnonzero(keep),
+                              "outcome": rows["outcome"].astype(str).to_numpy()[keep], "count": 1})
+        seen += len(rows)
+        both = pd.concat([latest, taken], ignore_index=True).sort_values(["month", "order"], kind="stable")
+        counts = both.groupby("crime_id", sort=False)["count"].sum()
+        latest = both.drop_duplicates("crime_id", keep="last").reset_index(drop=True)
+        latest["count"] = counts.reindex(latest["crime_id"]).to_numpy()
+    return latest
+
+
+def _apply_outcomes(incidents: pd.DataFrame, latest: pd.DataFrame, tally: OutcomeTally) -> pd.DataFrame:
+    """Each crime's latest outcome in ``outcome``, the street file's in ``street_outcome``;
+    ASB keeps its own (empty). Counts the rows matched and unmatched, and the crimes whose
+    outcome changed."""
+    crime = ((incidents["category"] != ANTI_SOCIAL_BEHAVIOUR) & (incidents["crime_id"] != "")).to_numpy()
+    by_id = latest.set_index("crime_id")
+    tally.matched = int(by_id.loc[by_id.index.isin(incidents.loc[crime, "crime_id"]), "count"].sum())
+    tally.unmatched = tally.rows_read - tally.blank_lines - tally.malformed_rows - tally.matched
+    street = incidents["outcome"].astype(str)
+    later = incidents["crime_id"].map(by_id["outcome"]).where(crime)
+    outcome = street.where(later.isna(), later)
+    tally.superseded = int((outcome != street).sum())
+    out = incidents.assign(outcome=outcome.astype("category"), **{STREET_OUTCOME: incidents["outcome"]})
+    at = list(INCIDENT_COLUMNS).index("outcome") + 1
+    return out[[*INCIDENT_COLUMNS[:at], STREET_OUTCOME, *INCIDENT_COLUMNS[at:]]]
+
+
 def _nothing_loaded(report: IngestReport, candidates, wards: gpd.GeoDataFrame) -> Problem:
     """Why a build holds no incident, in words a user can act on."""
     reasons = "; ".join(f"{reason}: {n:,}" for reason, n in report.set_aside().items() if n)
@@ -265,6 +333,8 @@ def _nothing_loaded(report: IngestReport, candidates, wards: gpd.GeoDataFrame) -
 def _check_accounts(report: IngestReport) -> None:
     if report.unaccounted:
         raise RuntimeError(f"ingest lost track of {report.unaccounted} rows; this is a bug")
+    if report.outcomes.unaccounted:
+        raise RuntimeError(f"ingest lost track of {report.outcomes.unaccounted} outcome rows; this is a bug")
 
 
 def _input_checksums(wards: WardInputs) -> dict:
