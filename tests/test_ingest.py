@@ -399,3 +399,16 @@ def test_outcomes_files_count_towards_the_build_s_input_limit(tmp_path, wards):
     build_dataset([street], wards, tmp_path / "alone", selection=SourceSelection(max_bytes=limit))
     with pytest.raises(InputError, match="the street and outcomes files selected come to 8 kB, more than the"):
         build_dataset([src], wards, tmp_path / "out", selection=SourceSelection(max_bytes=limit))
+
+
+def test_crimes_sharing_a_crime_id_each_take_its_outcome_and_the_report_says_so(tmp_path, wards):
+    """police.uk publishes a few Crime IDs twice (39 in Derby's 2019-09, on separate crimes):
+    an outcome is recorded by Crime ID, so each of them gets it."""
+    src = tmp_path / "archive"
+    write_street(src, "2014-04", [row(crime_id="dup"), row(crime_id="dup", x=436500), row(crime_id="one")])
+    write_outcomes(src, "2014-05", [outcome("dup", "Offender fined"), outcome("one", "Offender fined")])
+    dataset, report = ingest([src], wards, tmp_path / "out")
+    assert dataset.incidents["outcome"].astype(str).tolist() == ["Offender fined"] * 3
+    assert (report.outcomes.matched, report.outcomes.superseded) == (2, 3)
+    assert "1 Crime ID with an outcome in the outcomes files is held by more than one crime (2 crimes): " \
+           "each of those crimes is given the latest outcome recorded for its Crime ID" in report.notes

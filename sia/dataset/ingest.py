@@ -34,6 +34,7 @@ from sia.dataset.sources import OUTCOMES, STREET, PoliceFile, SourceSelection, d
 from sia.dataset.store import INCIDENT_COLUMNS, STREET_OUTCOME, write_dataset
 from sia.errors import InputError, Problem
 from sia.periods import financial_years
+from sia.words import plural
 
 
 @dataclass
@@ -87,7 +88,7 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
                           for m in malformed])
     incidents = _place(candidates, ward_table, report)
     if latest is not None:
-        incidents = _apply_outcomes(incidents, latest, report.outcomes)
+        incidents = _apply_outcomes(incidents, latest, report)
     _check_accounts(report)
     if report.loaded == 0:  # never publish an empty build over a good one
         raise InputError(_nothing_loaded(report, candidates, ward_table))
@@ -292,13 +293,22 @@ def _read_outcomes(files: list[PoliceFile], crime_ids: pd.Index, tally: OutcomeT
     return latest
 
 
-def _apply_outcomes(incidents: pd.DataFrame, latest: pd.DataFrame, tally: OutcomeTally) -> pd.DataFrame:
+def _apply_outcomes(incidents: pd.DataFrame, latest: pd.DataFrame, report: IngestReport) -> pd.DataFrame:
     """Each crime's latest outcome in ``outcome``, the street file's in ``street_outcome``;
     ASB keeps its own (empty). Counts the rows matched and unmatched, and the crimes whose
-    outcome changed."""
+    outcome changed; notes Crime IDs that more than one crime holds (police.uk publishes a
+    few), as each of them gets the outcome recorded for the ID."""
+    tally = report.outcomes
     crime = ((incidents["category"] != ANTI_SOCIAL_BEHAVIOUR) & (incidents["crime_id"] != "")).to_numpy()
     by_id = latest.set_index("crime_id")
-    tally.matched = int(by_id.loc[by_id.index.isin(incidents.loc[crime, "crime_id"]), "count"].sum())
+    ids = incidents.loc[crime, "crime_id"]
+    tally.matched = int(by_id.loc[by_id.index.isin(ids), "count"].sum())
+    shared = ids[ids.duplicated(keep=False) & ids.isin(by_id.index)]
+    if len(shared):
+        n = shared.nunique()
+        report.notes.append(f"{plural(n, 'Crime ID')} with an outcome in the outcomes files "
+                            f"{'is' if n == 1 else 'are each'} held by more than one crime ({len(shared):,} crimes): "
+                            "each of those crimes is given the latest outcome recorded for its Crime ID")
     tally.unmatched = tally.rows_read - tally.blank_lines - tally.malformed_rows - tally.matched
     street = incidents["outcome"].astype(str)
     later = incidents["crime_id"].map(by_id["outcome"]).where(crime)
