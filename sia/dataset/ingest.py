@@ -11,12 +11,15 @@ input has been read and checked; then the build is published in one step (see st
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES, HISTORIC_NOTES, canonical_category
 from sia.dataset.denominators import (
@@ -33,7 +36,7 @@ from sia.dataset.report import FileTally, IngestReport, OutcomeTally
 from sia.dataset.sources import OUTCOMES, STREET, PoliceFile, SourceSelection, discover
 from sia.dataset.store import INCIDENT_COLUMNS, STREET_OUTCOME, write_dataset
 from sia.errors import InputError, Problem
-from sia.periods import financial_years
+from sia.periods import MONTH_PATTERN, financial_years
 from sia.words import plural
 
 
@@ -254,22 +257,26 @@ def _place(candidates: list[tuple[pd.DataFrame, np.ndarray]], wards: gpd.GeoData
     return out[list(INCIDENT_COLUMNS)]
 
 
-def _crime_ids(candidates: list[tuple[pd.DataFrame, np.ndarray]]) -> pd.Index:
-    """The Crime IDs of the rows that may be loaded, ASB left out (it never gets an outcome):
-    more than the build will hold (some fall outside the area), never fewer."""
+def _crime_ids(candidates: list[tuple[pd.DataFrame, np.ndarray]]) -> pa.Array:
+    """The distinct Crime IDs of the rows that may be loaded, ASB left out (it never gets an
+    outcome): more than the build will hold (some fall outside the area), never fewer."""
     ids = [rows.loc[loadable & (rows["category"] != ANTI_SOCIAL_BEHAVIOUR).to_numpy()
                     & (rows["crime_id"] != "").to_numpy(), "crime_id"] for rows, loadable in candidates]
-    return pd.Index(pd.concat(ids, ignore_index=True).unique())
+    return pc.unique(pa.chunked_array([pa.array(i, type=pa.string()) for i in ids], type=pa.string())
+                     .combine_chunks())
 
 
-def _read_outcomes(files: list[PoliceFile], crime_ids: pd.Index, tally: OutcomeTally) -> pd.DataFrame:
+def _read_outcomes(files: list[PoliceFile], crime_ids: pa.Array, tally: OutcomeTally) -> pd.DataFrame:
     """The latest outcome of each crime the outcomes files name, among ``crime_ids``: by its
-    month, then by the order of the files, then of the rows (``order``), with how many rows
-    named the crime (``count``). One file is held at a time, and only the latest row of each
-    crime is kept between files, so memory grows with the build, not with the outcomes."""
-    latest = pd.DataFrame({"crime_id": pd.Series(dtype=object), "month": pd.Series(dtype=object),
-                           "order": pd.Series(dtype=np.int64), "outcome": pd.Series(dtype=object),
-                           "count": pd.Series(dtype=np.int64)})
+    month, then by the order of the files, then of the rows, with how many rows named the
+    crime (``count``); indexed by Crime ID. One file is held at a time, and only the latest
+    row of each crime is kept between files, so memory grows with the build, not with the
+    outcomes; the work runs on numbers (each crime by its place in ``crime_ids``)."""
+    crime = np.zeros(0, dtype=np.int64)  # per crime named so far: its place in crime_ids,
+    month = np.zeros(0, dtype=np.int64)  # the latest outcome's month (as year * 12 + month),
+    order = np.zeros(0, dtype=np.int64)  # its row in the order of files and rows,
+    outcome = np.zeros(0, dtype=object)  # the outcome itself,
+    count = np.zeros(0, dtype=np.int64)  # and how many rows named the crime
     seen = 0
     for file in files:
         parsed = read_outcomes_csv(file)
@@ -280,17 +287,29 @@ def _read_outcomes(files: list[PoliceFile], crime_ids: pd.Index, tally: OutcomeT
         tally.files.append(FileTally(file=file.label, sha256=parsed.sha256, rows=parsed.rows_read,
                                      months=sorted(rows["month"].astype(str).unique()),
                                      forces=sorted(rows["force"].astype(str).unique())))
-        keep = rows["crime_id"].isin(crime_ids).to_numpy()  # an empty Crime ID is never among them
-        taken = pd.DataFrame({"crime_id": rows["crime_id"].to_numpy()[keep],
-                              "month": rows["month"].astype(str).to_numpy()[keep],
-                              "order": seen + np.flatnonzero(keep),
-                              "outcome": rows["outcome"].astype(str).to_numpy()[keep], "count": 1})
+        # An empty Crime ID is never among crime_ids: such a row stays unmatched.
+        place = pc.index_in(pa.array(rows["crime_id"], type=pa.string()), value_set=crime_ids)
+        keep = place.is_valid().to_numpy(zero_copy_only=False)
+        months = rows["month"].cat.categories.astype(str)
+        # The categories may still hold months of rows set aside as malformed: those are never used.
+        month_of = np.asarray([int(m[:4]) * 12 + int(m[5:7]) if re.fullmatch(MONTH_PATTERN, m) else -1
+                               for m in months], dtype=np.int64)
+        crime = np.concatenate([crime, place.drop_null().to_numpy().astype(np.int64)])
+        month = np.concatenate([month, month_of[rows["month"].cat.codes.to_numpy()[keep]]])
+        order = np.concatenate([order, seen + np.flatnonzero(keep)])
+        outcome = np.concatenate([outcome, np.asarray(rows["outcome"].cat.categories, dtype=object)[
+            rows["outcome"].cat.codes.to_numpy()[keep]]])
+        count = np.concatenate([count, np.ones(int(keep.sum()), dtype=np.int64)])
         seen += len(rows)
-        both = pd.concat([latest, taken], ignore_index=True).sort_values(["month", "order"], kind="stable")
-        counts = both.groupby("crime_id", sort=False)["count"].sum()
-        latest = both.drop_duplicates("crime_id", keep="last").reset_index(drop=True)
-        latest["count"] = counts.reindex(latest["crime_id"]).to_numpy()
-    return latest
+        # Each crime's rows together, the latest (by month, then order) last.
+        by = np.lexsort((order, month, crime))
+        crime, month, order, outcome, count = crime[by], month[by], order[by], outcome[by], count[by]
+        last = np.flatnonzero(np.r_[crime[1:] != crime[:-1], True]) if len(crime) else np.zeros(0, dtype=np.int64)
+        first = np.r_[0, last[:-1] + 1] if len(last) else last
+        count = np.add.reduceat(count, first) if len(first) else count
+        crime, month, order, outcome = crime[last], month[last], order[last], outcome[last]
+    index = pd.Index(crime_ids.take(pa.array(crime, type=pa.int64())).to_pylist(), name="crime_id")
+    return pd.DataFrame({"outcome": outcome, "count": count}, index=index)
 
 
 def _apply_outcomes(incidents: pd.DataFrame, latest: pd.DataFrame, report: IngestReport) -> pd.DataFrame:
@@ -300,7 +319,7 @@ def _apply_outcomes(incidents: pd.DataFrame, latest: pd.DataFrame, report: Inges
     few), as each of them gets the outcome recorded for the ID."""
     tally = report.outcomes
     crime = ((incidents["category"] != ANTI_SOCIAL_BEHAVIOUR) & (incidents["crime_id"] != "")).to_numpy()
-    by_id = latest.set_index("crime_id")
+    by_id = latest
     ids = incidents.loc[crime, "crime_id"]
     tally.matched = int(by_id.loc[by_id.index.isin(ids), "count"].sum())
     shared = ids[ids.duplicated(keep=False) & ids.isin(by_id.index)]
