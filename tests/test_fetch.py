@@ -99,7 +99,7 @@ def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
 
     assert counts_by_ward(capsys, tmp_path) == counts_by_ward(capsys, real_data_dir)
     # Every crime has a row in its month's outcomes file, with the street file's outcome; only
-    # crimes sharing a Crime ID (39 IDs of 2019-09, 78 crimes) take the last row's outcome.
+    # crimes sharing a Crime ID (39 IDs on 78 crimes, 76 of them in 2019-09) take the last row's outcome.
     report = open_dataset(tmp_path).report
     outcomes = report.outcomes
     held = open_dataset(real_data_dir).incidents

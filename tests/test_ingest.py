@@ -402,8 +402,8 @@ def test_outcomes_files_count_towards_the_build_s_input_limit(tmp_path, wards):
 
 
 def test_crimes_sharing_a_crime_id_each_take_its_outcome_and_the_report_says_so(tmp_path, wards):
-    """police.uk publishes a few Crime IDs twice (39 in Derby's 2019-09, on separate crimes):
-    an outcome is recorded by Crime ID, so each of them gets it."""
+    """police.uk publishes a few Crime IDs twice (39 in the real Derby months, on separate
+    crimes): an outcome is recorded by Crime ID, so each of them gets it."""
     src = tmp_path / "archive"
     write_street(src, "2014-04", [row(crime_id="dup"), row(crime_id="dup", x=436500), row(crime_id="one")])
     write_outcomes(src, "2014-05", [outcome("dup", "Offender fined"), outcome("one", "Offender fined")])
