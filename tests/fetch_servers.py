@@ -119,11 +119,27 @@ def months_back(end: str, n: int = 36) -> list[str]:
     return out[::-1]
 
 
+def outcomes_of(street: bytes) -> bytes:
+    """An outcomes file as police.uk publishes it beside a street file: a row for each crime
+    of the month, its outcome as the street file's last outcome (so applying it changes none)."""
+    rows = list(csv.DictReader(io.StringIO(street.decode("utf-8-sig"))))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(OUTCOMES_HEADER)
+    writer.writerows([[r[c] for c in OUTCOMES_HEADER[:-1]] + [r["Last outcome category"]]
+                      for r in rows if r["Crime ID"]])
+    return out.getvalue().encode()
+
+
+OUTCOMES_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
+                   "LSOA code", "LSOA name", "Outcome type"]
+
+
 def archive_zip(shared: Path, end: str) -> bytes:
     """A zip in the police.uk archive layout for the 36 months ending at ``end``: for the
-    months the shared data has, Derbyshire's street file plus an outcomes file and other
-    forces' files of the same size; for the other months only other forces' small files
-    (so Derbyshire's months outside the shared data are missing, as from a real gap)."""
+    months the shared data has, Derbyshire's street and outcomes files and other forces'
+    files of the same size; for the other months only other forces' small files (so
+    Derbyshire's months outside the shared data are missing, as from a real gap)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for month in months_back(end):
@@ -131,7 +147,7 @@ def archive_zip(shared: Path, end: str) -> bytes:
             if real.is_file():
                 data = real.read_bytes()
                 zf.writestr(f"{month}/{month}-derbyshire-street.csv", data)
-                zf.writestr(f"{month}/{month}-derbyshire-outcomes.csv", data)
+                zf.writestr(f"{month}/{month}-derbyshire-outcomes.csv", outcomes_of(data))
                 for force in OTHER_FORCES:
                     zf.writestr(f"{month}/{month}-{force}-street.csv",
                                 data.replace(b"Derbyshire", force.title().encode()))

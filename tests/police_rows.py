@@ -1,4 +1,4 @@
-"""Small police.uk street files for tests, written as police.uk publishes them."""
+"""Small police.uk street and outcomes files for tests, written as police.uk publishes them."""
 from __future__ import annotations
 
 import csv
@@ -13,6 +13,8 @@ from pyproj import Transformer
 
 HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
           "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]
+OUTCOMES_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
+                   "LSOA code", "LSOA name", "Outcome type"]
 FORCE = "Derbyshire Constabulary"
 _TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
@@ -51,6 +53,25 @@ def write_street(folder: Path, month: str, rows: list[dict], force: str = "derby
     path = folder / month / f"{month}-{force}-street.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(csv_text(rows))
+    return path
+
+
+def outcome(crime_id="abc", outcome_type="Offender given a caution", month="2014-05", x=435500.0, y=335500.0,
+            **override) -> dict:
+    """A row of an outcomes file: a later outcome of the crime ``crime_id``, recorded in ``month``."""
+    lon, lat = lonlat(x, y)
+    values = {"Crime ID": crime_id, "Month": month, "Reported by": FORCE, "Falls within": FORCE,
+              "Longitude": lon, "Latitude": lat, "Location": "On or near Test Street", "LSOA code": "E01000001",
+              "LSOA name": "Test 001A", "Outcome type": outcome_type}
+    values.update(override)
+    return values
+
+
+def write_outcomes(folder: Path, month: str, rows: list[dict], force: str = "derbyshire") -> Path:
+    """``folder/YYYY-MM/YYYY-MM-<force>-outcomes.csv``, as in a data.police.uk archive."""
+    path = folder / month / f"{month}-{force}-outcomes.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(csv_text(rows, OUTCOMES_HEADER))
     return path
 
 

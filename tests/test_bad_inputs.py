@@ -22,7 +22,19 @@ from sia.cli import main
 from sia.dataset.ingest import WardInputs, build_dataset
 from sia.dataset.store import BUILDS, CURRENT
 
-from police_rows import EAST, LSOAS, WEST, csv_text, row, write_street, write_test_lsoas, write_test_wards
+from police_rows import (
+    EAST,
+    LSOAS,
+    OUTCOMES_HEADER,
+    WEST,
+    csv_text,
+    outcome,
+    row,
+    write_outcomes,
+    write_street,
+    write_test_lsoas,
+    write_test_wards,
+)
 from support import run_sia
 
 DATA = "<data>"
@@ -375,7 +387,87 @@ def fifo_as_lsoas(tmp):
             "is a pipe, socket or device, not an LSOA boundary file")
 
 
-CORPUS = [lsoas_without_a_code_field, lsoas_in_bng_without_crs, an_lsoa_without_geometry, two_lsoas_of_one_code,
+# Outcomes files (YYYY-MM-<force>-outcomes.csv) beside a good street file: as hostile as street files.
+
+def _with_outcomes(tmp, name, lines=None, data: bytes | None = None, extra=()):
+    """Ingest a good street file of crimes c0-c2 and an outcomes file of them, its lines
+    changed by ``lines`` (or its bytes ``data``)."""
+    street = write_street(tmp / name, "2014-04", [row(crime_id=f"c{i}") for i in range(3)])
+    path = write_outcomes(tmp / name, "2014-05", [outcome(f"c{i}") for i in range(3)])
+    if lines:
+        text = path.read_text().splitlines()
+        lines(text)
+        path.write_text("\n".join(text) + "\n")
+    if data is not None:
+        path.write_bytes(data)
+    return ingest(tmp, street, path, extra=extra)
+
+
+def outcomes_with_a_street_header(tmp):
+    """A street file named as an outcomes file: its header says what it is."""
+    return (_with_outcomes(tmp, "street-named", data=csv_text([row()]).encode()),
+            "2014-05-derbyshire-outcomes.csv: not a police.uk outcomes file: missing column 'Outcome type'")
+
+
+def outcomes_with_a_stray_quote(tmp):
+    def change(lines):
+        lines[2] = lines[2].replace("On or near", '"On or near')
+    return (_with_outcomes(tmp, "quote", change),
+            "2014-05-derbyshire-outcomes.csv line 3: a double quote opens a value that does not end on this line")
+
+
+def outcomes_not_utf8(tmp):
+    text = csv_text([outcome("c0", "R\u00e9sultat inconnu")], OUTCOMES_HEADER).encode("latin-1")
+    return _with_outcomes(tmp, "latin1", data=text), "2014-05-derbyshire-outcomes.csv line 2: not UTF-8 text"
+
+
+def outcomes_with_a_month_that_is_not_one(tmp):
+    def change(lines):
+        lines[1] = lines[1].replace("2014-05", "May 2014")
+    return _with_outcomes(tmp, "month", change), "line 2: Month 'May 2014' is not YYYY-MM"
+
+
+def outcomes_file_empty(tmp):
+    return _with_outcomes(tmp, "empty", data=b""), "2014-05-derbyshire-outcomes.csv: the file is empty"
+
+
+def outcomes_file_huge(tmp):
+    """A 129 MB outcomes file (sparse: nothing is written): refused by its size, unread."""
+    street = write_street(tmp / "huge", "2014-04", [row()])
+    path = tmp / "huge" / "2014-05-derbyshire-outcomes.csv"
+    with open(path, "wb") as f:
+        f.write(",".join(OUTCOMES_HEADER).encode() + b"\n")
+        f.truncate(129 << 20)
+    return ingest(tmp, street, path), "is 129 MB, more than the 128 MB a police.uk file may be"
+
+
+def outcomes_member_a_zip_bomb(tmp):
+    archive = tmp / "outcomes-bomb.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("2014-04/2014-04-derbyshire-street.csv", csv_text([row()]))
+        with zf.open("2014-05/2014-05-derbyshire-outcomes.csv", "w", force_zip64=True) as member:
+            member.write(csv_text([outcome()], OUTCOMES_HEADER).encode())
+            block = b"0" * (1 << 20)
+            for _ in range(120):
+                member.write(block)
+    return ingest(tmp, archive), "2014-05-derbyshire-outcomes.csv: inflates"
+
+
+def outcomes_line_of_three_megabytes(tmp):
+    def change(lines):
+        lines[3] = lines[3] + "x" * 3_000_000
+    return _with_outcomes(tmp, "long", change), "line 4: a line longer than 64 kB"
+
+
+def outcomes_only(tmp):
+    path = write_outcomes(tmp / "only", "2014-05", [outcome()])
+    return ingest(tmp, path), "no police.uk street-level file was selected from the sources (only outcomes files (1)"
+
+
+CORPUS = [outcomes_with_a_street_header, outcomes_with_a_stray_quote, outcomes_not_utf8,
+          outcomes_with_a_month_that_is_not_one, outcomes_file_empty, outcomes_file_huge, outcomes_member_a_zip_bomb,
+          outcomes_line_of_three_megabytes, outcomes_only,
+          lsoas_without_a_code_field, lsoas_in_bng_without_crs, an_lsoa_without_geometry, two_lsoas_of_one_code,
           lsoas_not_overlapping_the_wards, fifo_as_lsoas,
           nul_after_a_longitude, not_utf8_on_a_row_of_the_wrong_shape, a_line_of_three_megabytes,
           a_quote_left_open_on_the_last_line, a_file_the_selection_leaves_out, an_archive_stating_too_many_members,
@@ -555,12 +647,31 @@ def damage_lsoas_without_crs(data_dir):
     return "its LSOA table lacks codes, names, wards or a coordinate reference system"
 
 
+def damage_street_outcome_as_text(data_dir):
+    """A build given outcomes files keeps the street file's outcome beside the latest: it
+    must be of its type too."""
+    import pandas as pd
+
+    _older_build(data_dir)
+    path = _current(data_dir) / "incidents.parquet"
+    incidents = pd.read_parquet(path)
+    incidents.insert(10, "street_outcome", incidents["outcome"].astype(str))
+    incidents.to_parquet(path)
+    return "the incidents' columns street_outcome are not of their types"
+
+
+def damage_outcome_counts_as_text(data_dir):
+    _manifest(data_dir, lambda m: m["report"].update(outcomes={"matched": "many"}))
+    return "lacks report (outcomes)"
+
+
 def damage_tables_of_junk(data_dir):
     _manifest(data_dir, lambda m: m.update(tables=["incidents.parquet", "../../etc/passwd"]))
     return "its manifest.json lacks tables"
 
 
-DAMAGE = [damage_lsoas_truncated, damage_lsoas_removed, damage_lsoas_codes_repeated, damage_lsoas_of_another_ward,
+DAMAGE = [damage_street_outcome_as_text, damage_outcome_counts_as_text,
+          damage_lsoas_truncated, damage_lsoas_removed, damage_lsoas_codes_repeated, damage_lsoas_of_another_ward,
           damage_lsoas_without_crs, damage_tables_of_junk,
           damage_current_not_utf8, damage_current_dangling, damage_current_a_path,
           damage_manifest_truncated, damage_parquet_truncated, damage_parquet_truncated_in_an_older_build,

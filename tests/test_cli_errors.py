@@ -65,8 +65,16 @@ def test_header_only_file(tmp_path, wards, ending):
 def test_zip_with_no_street_files(tmp_path, wards):
     archive = tmp_path / "2014-10.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("2014-10/2014-10-derbyshire-outcomes.csv", "Crime ID\nx\n")
+        zf.writestr("2014-10/2014-10-derbyshire-stop-and-search.csv", "Type\nx\n")
     assert_clean_failure(ingest([archive], wards, tmp_path), "holds no police.uk street-level files")
+
+
+def test_outcomes_files_without_street_files(tmp_path, wards):
+    archive = tmp_path / "2014-10.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("2014-10/2014-10-derbyshire-outcomes.csv", "Crime ID\nx\n")
+    assert_clean_failure(ingest([archive], wards, tmp_path), "no police.uk street-level file was selected from the "
+                         "sources (only outcomes files (1), which give later outcomes to the crimes of street files")
 
 
 def test_corrupt_zip(tmp_path, wards):

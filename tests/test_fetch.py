@@ -51,7 +51,7 @@ def zip_path(archive):
 
 
 def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
-        capsys, serve, tmp_path, archive_zips, real_data_dir):
+        capsys, serve, tmp_path, archive_zips, real_data_dir, shared_data):
     police, ons = servers = serve()
     code, out, err = fetch(capsys, servers, tmp_path, *months_args(MONTHS_2014 + [WARDS]))
     assert code == 0, err
@@ -62,13 +62,20 @@ def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
     assert zips_read == {zip_path("2016-03"), zip_path("2020-03")}
     assert all(r is not None for _, p, r in police.requests if p.endswith(".zip"))  # all ranged
     for archive in ("2016-03", "2020-03"):
-        assert police.bytes_sent[zip_path(archive)] < len(archive_zips[archive]) / 4
+        # Each month's street and outcomes files (2 of the 7 members of a month with data) and
+        # the directory.
+        assert police.bytes_sent[zip_path(archive)] < len(archive_zips[archive]) * 0.4
         assert f"police.uk {archive}.zip" in out
+    assert "police.uk 2016-03.zip: 7 month(s) (2014-04, 2014-05, 2014-06, 2014-07, 2014-08, 2014-09, 2014-10) and " \
+           "7 outcomes file(s) (2014-04 to 2014-10)" in out
 
-    # Exactly the months asked for came down, each checksummed in the cache and the manifest.
+    # Exactly the months asked for came down, with the outcomes files from the first month
+    # each archive supplied to its last (here the same months: the archives hold no others
+    # for Derbyshire), each checksummed in the cache and the manifest.
     cached = sorted(p.relative_to(tmp_path / "downloads").as_posix()
                     for p in (tmp_path / "downloads" / "police").rglob("*.csv"))
-    assert cached == [f"police/{m}/{m}-derbyshire-street.csv" for m in MONTHS_2014 + [WARDS]]
+    assert cached == sorted(f"police/{m}/{m}-derbyshire-{kind}.csv" for m in MONTHS_2014 + [WARDS]
+                            for kind in ("street", "outcomes"))
     manifest = json.loads((tmp_path / "builds" / current(tmp_path).strip() / "manifest.json").read_text())
     assert manifest["months"] == MONTHS_2014 + [WARDS]
     fetched = {f["file"]: f for f in manifest["fetched"]["files"]}
@@ -77,7 +84,9 @@ def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
                                           "ons/lsoa11-boundaries-E06000015.geojson"}
     for name, entry in fetched.items():
         assert sha256_of(tmp_path / "downloads" / name) == entry["sha256"]
-    assert fetched[cached[0]]["member"] == "2014-04/2014-04-derbyshire-street.csv"
+    assert fetched["police/2014-04/2014-04-derbyshire-street.csv"]["member"] == "2014-04/2014-04-derbyshire-street.csv"
+    assert fetched["police/2014-04/2014-04-derbyshire-outcomes.csv"]["member"] == \
+        "2014-04/2014-04-derbyshire-outcomes.csv"
     assert {s["sha256"] for s in manifest["sources"]} == {fetched[c]["sha256"] for c in cached}
 
     # ONS answered page by page (at most 5 features each): 17 wards, 151 LSOAs and their
@@ -89,6 +98,21 @@ def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
     assert "population and IMD are not fetched" in out
 
     assert counts_by_ward(capsys, tmp_path) == counts_by_ward(capsys, real_data_dir)
+    # Every crime has a row in its month's outcomes file, with the street file's outcome; only
+    # crimes sharing a Crime ID (39 IDs on 78 crimes, 76 of them in 2019-09) take the last row's outcome.
+    report = open_dataset(tmp_path).report
+    outcomes = report.outcomes
+    held = open_dataset(real_data_dir).incidents
+    crimes = held[held["crime_id"] != ""]
+    street = pd.concat([pd.read_csv(shared_data / "police_uk" / m / f"{m}-derbyshire-street.csv", dtype=str,
+                                    keep_default_na=False) for m in MONTHS_2014 + [WARDS]])
+    last = street[street["Crime ID"] != ""].groupby("Crime ID")["Last outcome category"].last()
+    changed = int((crimes["crime_id"].map(last) != crimes["outcome"].astype(str)).sum())
+    assert (len(outcomes.files), outcomes.rows_read, outcomes.matched, outcomes.unmatched, outcomes.superseded) == (
+        8, len(crimes), len(crimes), 0, changed)
+    assert 0 < changed < 78
+    assert "39 Crime IDs with an outcome in the outcomes files are each held by more than one crime (78 crimes)" \
+        in " ".join(report.notes)
     # The LSOAs fetched are the shared file's, each with the lookup's ward.
     fetched_lsoas, held = open_dataset(tmp_path).lsoas, open_dataset(real_data_dir).lsoas
     assert len(fetched_lsoas) == 151
@@ -99,15 +123,20 @@ def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
 
 
 def test_one_month_of_an_archive_is_all_that_comes_down(capsys, serve, tmp_path, archive_zips, shared_data):
-    # The 2016-03 archive holds all seven 2014 months: only the one asked for is read.
+    # The 2016-03 archive holds all seven 2014 months: only the street file asked for is read,
+    # with the outcomes files from that month on (later outcomes of its crimes), not before.
     police, _ = servers = serve()
     code, out, err = fetch(capsys, servers, tmp_path, "--month", "2014-05")
     assert code == 0, err
     cached = sorted(p.name for p in (tmp_path / "downloads" / "police").rglob("*.csv"))
-    assert cached == ["2014-05-derbyshire-street.csv"]
+    later = [f"{m}-derbyshire-outcomes.csv" for m in MONTHS_2014[1:]]
+    assert cached == sorted(["2014-05-derbyshire-street.csv", *later])
     manifest = json.loads((tmp_path / "builds" / current(tmp_path).strip() / "manifest.json").read_text())
     assert manifest["months"] == ["2014-05"]
-    assert police.bytes_sent[zip_path("2016-03")] < len(archive_zips["2016-03"]) / 10
+    # 7 of the archive's 49 members the size of a month of Derbyshire.
+    assert police.bytes_sent[zip_path("2016-03")] < len(archive_zips["2016-03"]) / 5
+    outcomes = open_dataset(tmp_path).report.outcomes  # the later months' outcomes name other crimes
+    assert len(outcomes.files) == 6 and outcomes.unmatched == outcomes.rows_read - outcomes.matched > 0
     source = shared_data / "police_uk" / "2014-05" / "2014-05-derbyshire-street.csv"
     rows = len(source.read_text().splitlines()) - 1  # every row of the month, placed in a ward
     assert sum(row["count"] for row in counts_by_ward(capsys, tmp_path)) == rows
@@ -129,6 +158,63 @@ def test_a_rerun_downloads_nothing_again_and_a_damaged_file_is_fetched_again(cap
     assert len(ons.requests) == ONS_PAGES  # the ONS files were still good
     assert json.loads((tmp_path / "downloads" / CHECKSUMS).read_text())[
         f"police/{WARDS}/{WARDS}-derbyshire-street.csv"]["sha256"] == sha256_of(cached)
+
+
+def test_later_outcomes_in_the_archive_supersede_the_street_files(capsys, serve, tmp_path, archive_zips):
+    """An outcome recorded in 2014-07 for a crime of 2014-05 is that crime's outcome; the
+    street file's is kept beside it."""
+    import io
+    import zipfile
+
+    old = zipfile.ZipFile(io.BytesIO(archive_zips["2016-03"]))
+    street = pd.read_csv(io.BytesIO(old.read("2014-05/2014-05-derbyshire-street.csv")), dtype=str,
+                         keep_default_na=False)
+    crime = street.loc[street["Crime ID"] != ""].iloc[0]
+    rebuilt = io.BytesIO()
+    with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "2014-07/2014-07-derbyshire-outcomes.csv":
+                data += f"{crime['Crime ID']},2014-07,,,,,,,,Offender given a caution\n".encode()
+            zf.writestr(info, data)
+    servers = serve(zips={**archive_zips, "2016-03": rebuilt.getvalue()})
+    code, out, err = fetch(capsys, servers, tmp_path, "--month", "2014-05")
+    assert code == 0, err
+    dataset = open_dataset(tmp_path)
+    held = dataset.incidents.set_index("crime_id").loc[crime["Crime ID"]]
+    assert (held["outcome"], held["street_outcome"]) == ("Offender given a caution", crime["Last outcome category"])
+    assert dataset.report.outcomes.superseded == 1
+    assert "crimes whose street-file outcome was superseded by a later one: 1" in out
+
+
+def test_a_cache_filled_before_outcomes_were_fetched_gets_only_them(capsys, serve, tmp_path):
+    police, ons = servers = serve()
+    assert fetch(capsys, servers, tmp_path, "--month", WARDS)[0] == 0
+    checksums = tmp_path / "downloads" / CHECKSUMS
+    entries = json.loads(checksums.read_text())
+    for name in [n for n in entries if "outcomes" in n]:  # as an earlier version left it
+        del entries[name]
+        (tmp_path / "downloads" / name).unlink()
+    checksums.write_text(json.dumps(entries))
+    first = len(police.paths())
+    code, out, err = fetch(capsys, servers, tmp_path, "--month", WARDS)
+    assert code == 0, err
+    assert set(police.paths()[first:]) == {zip_path("2020-03")}  # the archive list is not needed
+    assert "police.uk 2020-03.zip: 1 outcomes file(s) (2019-09)" in out
+    assert "1 month(s) already downloaded and verified" in out
+    assert len(open_dataset(tmp_path).report.outcomes.files) == 1
+
+
+def test_outcomes_files_that_would_take_the_build_over_its_limit_are_left_out(capsys, serve, tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setattr("sia.dataset.fetch.police_archive.MAX_BUILD_INPUT", 3 << 20)  # room for two or so
+    servers = serve()
+    code, out, err = fetch(capsys, servers, tmp_path, "--month", "2014-04")
+    assert code == 0, err
+    outcomes = open_dataset(tmp_path).report.outcomes
+    assert 0 < len(outcomes.files) < 7
+    assert f"police.uk: {7 - len(outcomes.files)} later outcomes file(s) left out" in out
+    assert [f.months for f in outcomes.files] == [[m] for m in MONTHS_2014[:len(outcomes.files)]]  # the earliest
 
 
 def test_a_cache_filled_before_lsoas_were_fetched_gets_only_the_lsoas(capsys, serve, tmp_path):

@@ -28,6 +28,8 @@ def test_members_are_judged_by_their_stated_size_and_ratio():
         check_member(member(300 * MB, 100 * MB), "a")
     with pytest.raises(InputError, match=f"more than the {MAX_RATIO} to 1 of any real police.uk file"):
         check_member(member(120 * MB, MB), "a")
+    with pytest.raises(InputError, match="unpacks to 300 MB, more than the 128 MB an outcomes file may be"):
+        check_member(member(300 * MB, 100 * MB), "a", "outcomes file")  # held to the same limits
     assert MAX_STREET_FILE == 128 * MB and MAX_MEMBERS == 50_000  # as the README states
 
 
@@ -65,11 +67,17 @@ def test_a_folder_skips_pipes_and_says_so(tmp_path):
 
     (tmp_path / "2014-04").mkdir()
     os.mkfifo(tmp_path / "2014-04" / "2014-04-derbyshire-street.csv")
+    os.mkfifo(tmp_path / "2014-04" / "2014-04-derbyshire-outcomes.csv")
     (tmp_path / "2014-05").mkdir()
     (tmp_path / "2014-05" / "2014-05-derbyshire-street.csv").write_text(csv_text([row(month="2014-05")]))
+    with open(tmp_path / "2014-05" / "2014-05-derbyshire-outcomes.csv", "wb") as f:
+        f.truncate(MAX_STREET_FILE + 1)  # sparse: nothing written
     found, skipped = discover([tmp_path])
     assert [f.month for f in found] == ["2014-05"]
-    assert [s.reason for s in skipped] == ["not a regular file (a pipe, socket or device)"]
+    assert [(s.reason, s.kind) for s in skipped] == [
+        ("not a regular file (a pipe, socket or device)", "outcomes"),
+        ("not a regular file (a pipe, socket or device)", None),
+        ("larger than the 128 MB an outcomes file may be", "outcomes")]
 
 
 def test_a_zip_bomb_is_refused_in_little_memory(tmp_path):

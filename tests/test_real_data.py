@@ -158,3 +158,47 @@ def test_the_dataset_lsoa_units_the_app_can_ask_for(dataset):
         dataset.lsoas[dataset.lsoas["ward_name"] == "Arboretum"])
     assert dataset_lsoa_units(dataset)["population"].sum() == 257_302  # the latest year held
     assert dataset_lsoa_units(dataset, "2016-17")["population"].isna().all()  # a year without a population
+
+
+def test_outcomes_files_beside_the_real_months_change_the_outcomes_only(dataset, shared_data, tmp_path):
+    """The eight real months with outcomes files as police.uk lays them beside them: a third
+    of 2014-04's crimes given a later outcome in 2014-06, and a 2014-11 file (a month the
+    street data lacks) naming 2014-10's crimes and some crimes of no month held. Every other
+    column, and every figure, is as without them; the street file's outcome is kept."""
+    from police_rows import OUTCOMES_HEADER, csv_text
+
+    def street(month):
+        return pd.read_csv(shared_data / "police_uk" / month / f"{month}-derbyshire-street.csv", dtype=str,
+                           keep_default_na=False)
+
+    def outcomes(rows, month, outcome):
+        return [{**{c: r[c] for c in OUTCOMES_HEADER[:-1]}, "Month": month, "Outcome type": outcome}
+                for r in rows.to_dict("records")]
+
+    april = street("2014-04")
+    later = april[april["Crime ID"] != ""].iloc[::3]
+    october = street("2014-10")
+    october = october[october["Crime ID"] != ""]
+    unknown = [{c: "" for c in OUTCOMES_HEADER} | {"Crime ID": f"{i:064x}", "Month": "2014-11",
+                                                   "Outcome type": "Offender fined"} for i in range(25)]
+    folder = tmp_path / "outcomes"
+    for month, rows in (("2014-06", outcomes(later, "2014-06", "Offender given a caution")),
+                        ("2014-11", outcomes(october, "2014-11", "Suspect charged") + unknown)):
+        (folder / month).mkdir(parents=True)
+        (folder / month / f"{month}-derbyshire-outcomes.csv").write_text(csv_text(rows, OUTCOMES_HEADER))
+    out = tmp_path / "data"
+    assert main(["ingest", *real_ingest_args(shared_data, out, shared_data / "police_uk", folder)]) == 0
+    built = open_dataset(out)
+    plain, given = dataset.incidents, built.incidents
+    others = [c for c in plain.columns if c not in ("outcome", "street_outcome")]
+    pd.testing.assert_frame_equal(given[others], plain[others])
+    assert (given["street_outcome"].astype(str) == plain["outcome"].astype(str)).all()
+    changed = given["outcome"].astype(str) != plain["outcome"].astype(str)
+    expected = (given["crime_id"].isin(later["Crime ID"]) & (plain["outcome"] != "Offender given a caution")) | \
+        given["crime_id"].isin(october["Crime ID"])
+    assert (changed == expected).all()
+    tally = built.report.outcomes
+    assert (len(tally.files), tally.rows_read, tally.matched, tally.unmatched, tally.superseded) == (
+        2, len(later) + len(october) + 25, len(later) + len(october), 25, int(changed.sum()))
+    assert built.report.rows_read == dataset.report.rows_read and built.report.loaded == dataset.report.loaded
+    assert built.months == dataset.months  # an outcomes file's month is not a month of incidents

@@ -130,3 +130,25 @@ def test_a_build_made_before_lsoas_were_kept_still_opens(tmp_path, sources):
     (build / "manifest.json").write_text(json.dumps(manifest))
     dataset = open_dataset(data_dir)
     assert dataset.lsoas is None and len(dataset.incidents) == 2
+
+
+def test_a_build_made_before_outcomes_files_were_read_still_opens(tmp_path, sources):
+    """Builds made before outcomes files were read have no street_outcome column and no
+    outcome counts in their report: they open, the street file's outcome being the latest."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    wards, street = sources
+    data_dir = tmp_path / "data"
+    build, _ = build_dataset([street[2]], WardInputs(boundaries=wards), data_dir)
+    assert "street_outcome" not in pq.read_schema(build / "incidents.parquet").names
+    manifest = json.loads((build / "manifest.json").read_text())
+    del manifest["report"]["outcomes"], manifest["tables"]  # as such a build wrote it
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    dataset = open_dataset(data_dir)
+    incidents = dataset.incidents
+    assert list(incidents.columns).index("street_outcome") == list(incidents.columns).index("outcome") + 1
+    assert incidents["street_outcome"].tolist() == incidents["outcome"].tolist() == ["Under investigation"] * 3
+    assert dataset.report.outcomes.files == [] and dataset.report.outcomes.rows_read == 0
+    assert not [line for line in dataset.report.lines() if "outcome" in line]

@@ -1,20 +1,27 @@
 """Building a dataset: sources -> validated rows -> wards -> one table on disk (with the
 ward table and, when LSOA boundaries are given, the LSOA table).
 
+Outcomes files among the sources give each crime the latest outcome recorded for its Crime
+ID (by the outcome's month, then the order the files were found in, then the order of the
+rows); the street file's own outcome is kept beside it (``street_outcome``).
+
 Every row read is accounted for in the IngestReport. Nothing is written until every
 input has been read and checked; then the build is published in one step (see store).
 """
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from sia.categories import CATEGORIES, HISTORIC_NOTES, canonical_category
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES, HISTORIC_NOTES, canonical_category
 from sia.dataset.denominators import (
     lsoa_deprivation,
     lsoa_population,
@@ -24,12 +31,13 @@ from sia.dataset.denominators import (
     ward_population,
 )
 from sia.dataset.geography import SNAP_DISTANCE_M, lsoas_in_wards, place_in_wards, read_lsoas, read_wards
-from sia.dataset.police_csv import read_street_csv
-from sia.dataset.report import FileTally, IngestReport
-from sia.dataset.sources import SourceSelection, discover
-from sia.dataset.store import INCIDENT_COLUMNS, write_dataset
+from sia.dataset.police_csv import read_outcomes_csv, read_street_csv
+from sia.dataset.report import FileTally, IngestReport, OutcomeTally
+from sia.dataset.sources import OUTCOMES, STREET, PoliceFile, SourceSelection, discover
+from sia.dataset.store import INCIDENT_COLUMNS, STREET_OUTCOME, write_dataset
 from sia.errors import InputError, Problem
-from sia.periods import financial_years
+from sia.periods import MONTH_PATTERN, financial_years
+from sia.words import plural
 
 
 @dataclass
@@ -68,21 +76,29 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     geography = geography_from(wards)  # small inputs first: fail fast
     ward_table = geography.wards
     files, skipped = discover(sources, selection)
-    report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason} for s in skipped],
+    report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason,
+                                          **({"kind": OUTCOMES} if s.kind == OUTCOMES else {})}
+                                         for s in skipped],
                           notes=list(geography.notes))
-    candidates = _read_all(files, report)
-    if report.malformed and not skip_malformed:
+    candidates = _read_all([f for f in files if f.kind == STREET], report)
+    outcome_files = [f for f in files if f.kind == OUTCOMES]
+    latest = _read_outcomes(outcome_files, _crime_ids(candidates), report.outcomes) if outcome_files else None
+    malformed = report.malformed + report.outcomes.malformed
+    if malformed and not skip_malformed:
         raise InputError([Problem(m.describe() + f" ({m.count:,} row{'s' if m.count > 1 else ''})",
                                   fix="fix the file, or pass --skip-malformed to set such rows aside "
                                       "and count them in the report")
-                          for m in report.malformed])
+                          for m in malformed])
     incidents = _place(candidates, ward_table, report)
+    if latest is not None:
+        incidents = _apply_outcomes(incidents, latest, report)
     _check_accounts(report)
     if report.loaded == 0:  # never publish an empty build over a good one
         raise InputError(_nothing_loaded(report, candidates, ward_table))
     manifest = {
         "demo": demo,
-        "sources": [{"file": f.file, "sha256": f.sha256, "rows": f.rows} for f in report.files],
+        "sources": [{"file": f.file, "sha256": f.sha256, "rows": f.rows} for f in report.files]
+        + [{"file": f.file, "sha256": f.sha256, "rows": f.rows, "kind": OUTCOMES} for f in report.outcomes.files],
         "inputs": _input_checksums(wards),
         "snap_distance_m": SNAP_DISTANCE_M,
         "months": sorted(incidents["month"].unique().astype(str)),
@@ -241,6 +257,87 @@ def _place(candidates: list[tuple[pd.DataFrame, np.ndarray]], wards: gpd.GeoData
     return out[list(INCIDENT_COLUMNS)]
 
 
+def _crime_ids(candidates: list[tuple[pd.DataFrame, np.ndarray]]) -> pa.Array:
+    """The distinct Crime IDs of the rows that may be loaded, ASB left out (it never gets an
+    outcome): more than the build will hold (some fall outside the area), never fewer."""
+    ids = [rows.loc[loadable & (rows["category"] != ANTI_SOCIAL_BEHAVIOUR).to_numpy()
+                    & (rows["crime_id"] != "").to_numpy(), "crime_id"] for rows, loadable in candidates]
+    return pc.unique(pa.chunked_array([pa.array(i, type=pa.string()) for i in ids], type=pa.string())
+                     .combine_chunks())
+
+
+def _read_outcomes(files: list[PoliceFile], crime_ids: pa.Array, tally: OutcomeTally) -> pd.DataFrame:
+    """The latest outcome of each crime the outcomes files name, among ``crime_ids``: by its
+    month, then by the order of the files, then of the rows, with how many rows named the
+    crime (``count``); indexed by Crime ID. One file is held at a time, and only the latest
+    row of each crime is kept between files, so memory grows with the build, not with the
+    outcomes; the work runs on numbers (each crime by its place in ``crime_ids``)."""
+    crime = np.zeros(0, dtype=np.int64)  # per crime named so far: its place in crime_ids,
+    month = np.zeros(0, dtype=np.int64)  # the latest outcome's month (as year * 12 + month),
+    order = np.zeros(0, dtype=np.int64)  # its row in the order of files and rows,
+    outcome = np.zeros(0, dtype=object)  # the outcome itself,
+    count = np.zeros(0, dtype=np.int64)  # and how many rows named the crime
+    seen = 0
+    for file in files:
+        parsed = read_outcomes_csv(file)
+        rows = parsed.rows
+        tally.rows_read += parsed.rows_read
+        tally.blank_lines += parsed.blank_lines
+        tally.malformed.extend(parsed.malformed)
+        tally.files.append(FileTally(file=file.label, sha256=parsed.sha256, rows=parsed.rows_read,
+                                     months=sorted(rows["month"].astype(str).unique()),
+                                     forces=sorted(rows["force"].astype(str).unique())))
+        # An empty Crime ID is never among crime_ids: such a row stays unmatched.
+        place = pc.index_in(pa.array(rows["crime_id"], type=pa.string()), value_set=crime_ids)
+        keep = place.is_valid().to_numpy(zero_copy_only=False)
+        months = rows["month"].cat.categories.astype(str)
+        # The categories may still hold months of rows set aside as malformed: those are never used.
+        month_of = np.asarray([int(m[:4]) * 12 + int(m[5:7]) if re.fullmatch(MONTH_PATTERN, m) else -1
+                               for m in months], dtype=np.int64)
+        crime = np.concatenate([crime, place.drop_null().to_numpy().astype(np.int64)])
+        month = np.concatenate([month, month_of[rows["month"].cat.codes.to_numpy()[keep]]])
+        order = np.concatenate([order, seen + np.flatnonzero(keep)])
+        outcome = np.concatenate([outcome, np.asarray(rows["outcome"].cat.categories, dtype=object)[
+            rows["outcome"].cat.codes.to_numpy()[keep]]])
+        count = np.concatenate([count, np.ones(int(keep.sum()), dtype=np.int64)])
+        seen += len(rows)
+        # Each crime's rows together, the latest (by month, then order) last.
+        by = np.lexsort((order, month, crime))
+        crime, month, order, outcome, count = crime[by], month[by], order[by], outcome[by], count[by]
+        last = np.flatnonzero(np.r_[crime[1:] != crime[:-1], True]) if len(crime) else np.zeros(0, dtype=np.int64)
+        first = np.r_[0, last[:-1] + 1] if len(last) else last
+        count = np.add.reduceat(count, first) if len(first) else count
+        crime, month, order, outcome = crime[last], month[last], order[last], outcome[last]
+    index = pd.Index(crime_ids.take(pa.array(crime, type=pa.int64())).to_pylist(), name="crime_id")
+    return pd.DataFrame({"outcome": outcome, "count": count}, index=index)
+
+
+def _apply_outcomes(incidents: pd.DataFrame, latest: pd.DataFrame, report: IngestReport) -> pd.DataFrame:
+    """Each crime's latest outcome in ``outcome``, the street file's in ``street_outcome``;
+    ASB keeps its own (empty). Counts the rows matched and unmatched, and the crimes whose
+    outcome changed; notes Crime IDs that more than one crime holds (police.uk publishes a
+    few), as each of them gets the outcome recorded for the ID."""
+    tally = report.outcomes
+    crime = ((incidents["category"] != ANTI_SOCIAL_BEHAVIOUR) & (incidents["crime_id"] != "")).to_numpy()
+    by_id = latest
+    ids = incidents.loc[crime, "crime_id"]
+    tally.matched = int(by_id.loc[by_id.index.isin(ids), "count"].sum())
+    shared = ids[ids.duplicated(keep=False) & ids.isin(by_id.index)]
+    if len(shared):
+        n = shared.nunique()
+        report.notes.append(f"{plural(n, 'Crime ID')} with an outcome in the outcomes files "
+                            f"{'is' if n == 1 else 'are each'} held by more than one crime ({len(shared):,} crimes): "
+                            "each of those crimes is given the latest outcome recorded for its Crime ID")
+    tally.unmatched = tally.rows_read - tally.blank_lines - tally.malformed_rows - tally.matched
+    street = incidents["outcome"].astype(str)
+    later = incidents["crime_id"].map(by_id["outcome"]).where(crime)
+    outcome = street.where(later.isna(), later)
+    tally.superseded = int((outcome != street).sum())
+    out = incidents.assign(outcome=outcome.astype("category"), **{STREET_OUTCOME: incidents["outcome"]})
+    at = list(INCIDENT_COLUMNS).index("outcome") + 1
+    return out[[*INCIDENT_COLUMNS[:at], STREET_OUTCOME, *INCIDENT_COLUMNS[at:]]]
+
+
 def _nothing_loaded(report: IngestReport, candidates, wards: gpd.GeoDataFrame) -> Problem:
     """Why a build holds no incident, in words a user can act on."""
     reasons = "; ".join(f"{reason}: {n:,}" for reason, n in report.set_aside().items() if n)
@@ -265,6 +362,8 @@ def _nothing_loaded(report: IngestReport, candidates, wards: gpd.GeoDataFrame) -
 def _check_accounts(report: IngestReport) -> None:
     if report.unaccounted:
         raise RuntimeError(f"ingest lost track of {report.unaccounted} rows; this is a bug")
+    if report.outcomes.unaccounted:
+        raise RuntimeError(f"ingest lost track of {report.outcomes.unaccounted} outcome rows; this is a bug")
 
 
 def _input_checksums(wards: WardInputs) -> dict:

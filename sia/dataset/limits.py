@@ -23,11 +23,13 @@ from typing import BinaryIO
 from sia.errors import InputError, Problem
 
 MB = 1 << 20
-# A street file, given alone or as an archive member: five times the largest police.uk
-# file. Reading one takes about four times its size in memory.
+# A street file (or an outcomes file, held to the same limits), given alone or as an archive
+# member: five times the largest police.uk file. Reading one takes about four times its size
+# in memory.
 MAX_STREET_FILE = 128 * MB
-# All the street files one build reads: some five million rows, twice a large force's two
-# years; a whole archive of every force is read with --force, or by 'fetch', not whole.
+# All the street and outcomes files one build reads: some five million rows, twice a large
+# force's two years; a whole archive of every force is read with --force, or by 'fetch', not
+# whole.
 MAX_BUILD_INPUT = 1024 * MB
 # A build the app runs in its own server, from uploads: it holds about four times this in
 # memory beside every session's, so a quarter (three years of a large force's months); a
@@ -47,7 +49,7 @@ MAX_MEMBERS = 50_000
 # '2019-09/2019-09-derbyshire-street.csv'), with room for extra fields. zipfile reads every
 # entry the directory holds, whatever count the end record states.
 MAX_DIRECTORY = MAX_MEMBERS * 256
-# The street files one build reads: 36 months of every force is about 1,600.
+# The street and outcomes files one build reads: 36 months of every force is about 3,200.
 MAX_STREET_FILES = 5_000
 BLOCK = 1 * MB
 
@@ -105,10 +107,11 @@ def check_archive(archive: Path) -> None:
                                  "give a data.police.uk archive, or the street files themselves"))
 
 
-def check_member(info: zipfile.ZipInfo, label: str) -> None:
-    """Refuse a member whose stated size or compression ratio no police.uk file has."""
+def check_member(info: zipfile.ZipInfo, label: str, what: str = "street file") -> None:
+    """Refuse a member whose stated size or compression ratio no police.uk file has
+    (``what`` it is: a street file, an outcomes file)."""
     if info.file_size > MAX_STREET_FILE:
-        raise InputError(_too_large(label, info.file_size))
+        raise InputError(_too_large(label, info.file_size, what))
     if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
         raise InputError(Problem(
             f"inflates {info.file_size / max(info.compress_size, 1):,.0f} to 1 (to "
@@ -118,18 +121,18 @@ def check_member(info: zipfile.ZipInfo, label: str) -> None:
 
 
 def copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: BinaryIO, label: str,
-                on_block=None) -> int:
+                on_block=None, what: str = "street file") -> int:
     """Stream one member into ``out`` in blocks; return its size. The stated sizes are
     checked first, and the bytes as they come, since a hostile archive can state anything.
     zipfile checks the member's CRC-32 as it reads. ``on_block(bytes)`` sees each block."""
-    check_member(info, label)
+    check_member(info, label, what)
     written = 0
     try:
         with zf.open(info) as member:
             for block in iter(lambda: member.read(BLOCK), b""):
                 written += len(block)
                 if written > MAX_STREET_FILE:
-                    raise InputError(_too_large(label))
+                    raise InputError(_too_large(label, None, what))
                 if on_block is not None:
                     on_block(block)
                 out.write(block)
@@ -139,9 +142,9 @@ def copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: BinaryIO, label
     return written
 
 
-def _too_large(label: str, stated: int | None = None) -> Problem:
+def _too_large(label: str, stated: int | None = None, what: str = "street file") -> Problem:
     """A member over the limit: by its stated size, or (None) found while unpacking it."""
     size = f"{size_text(stated)}, more than" if stated is not None else "more than"
-    return Problem(f"unpacks to {size} the {size_text(MAX_STREET_FILE)} a street file may be (a month "
+    return Problem(f"unpacks to {size} the {size_text(MAX_STREET_FILE)} {_a(what)} may be (a month "
                    "of the largest force is about 25 MB); it was not unpacked", label,
-                   "give the force's own street files, or download the archive again")
+                   f"give the force's own {what}s, or download the archive again")

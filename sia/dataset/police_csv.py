@@ -1,7 +1,8 @@
-"""Reading and validating one police.uk street-level CSV, vectorised.
+"""Reading and validating one police.uk street-level or outcomes CSV, vectorised.
 
 The file is parsed by pyarrow; every check runs on whole columns (or on the few distinct
-values of Month and Crime type), never row by row in Python.
+values of Month and Crime type), never row by row in Python. Both kinds are hostile input
+alike: the same header check, the same accounting of every line.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import pyarrow.csv as pcsv
 from sia.categories import canonical_category
 from sia.dataset.geography import UK_LAT, UK_LON
 from sia.dataset.report import MAX_LINES_KEPT, MalformedRows
-from sia.dataset.sources import StreetFile
+from sia.dataset.sources import PoliceFile
 from sia.errors import InputError, Problem
 from sia.periods import MONTH_PATTERN
 
@@ -51,6 +52,27 @@ _FAST_TYPES = {"Crime ID": pa.string(), "Month": _DICT, "Falls within": _DICT,
                "LSOA code": pa.string(), "Crime type": _DICT, "Last outcome category": pa.string()}
 _TEXT_TYPES = {**_FAST_TYPES, "Longitude": pa.string(), "Latitude": pa.string()}
 
+# An outcomes file (YYYY-MM-<force>-outcomes.csv): later outcomes of crimes, by Crime ID.
+# Its header: Crime ID, Month, Reported by, Falls within, Longitude, Latitude, Location,
+# LSOA code, LSOA name, Outcome type. Only the crime, the month the outcome was recorded
+# in, the force (for the report) and the outcome are needed.
+OUTCOME_COLUMNS = {"Crime ID": "crime_id", "Month": "month", "Falls within": "force", "Outcome type": "outcome"}
+_OUTCOME_TYPES = {"Crime ID": pa.string(), "Month": _DICT, "Falls within": _DICT, "Outcome type": _DICT}
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The columns a kind of file is read for: their pyarrow types, and the types to read
+    again with when a coordinate is not a number (None: no coordinates are read)."""
+
+    what: str  # in messages: 'street-level', 'outcomes'
+    types: dict
+    text_types: dict | None = None
+
+
+STREET_LAYOUT = _Layout("street-level", _FAST_TYPES, _TEXT_TYPES)
+OUTCOMES_LAYOUT = _Layout("outcomes", _OUTCOME_TYPES)
+
 
 @dataclass
 class ParsedFile:
@@ -63,7 +85,9 @@ class ParsedFile:
     sha256: str
 
 
-def read_street_csv(file: StreetFile) -> ParsedFile:
+def _lines_of(file: PoliceFile, layout: _Layout) -> tuple[ParsedLines, str]:
+    """The file's lines, each parsed or set aside, and its SHA-256; InputError when the file
+    cannot be read, is empty, has another header or no rows."""
     try:
         raw = file.read_bytes()
     except InputError:
@@ -71,10 +95,11 @@ def read_street_csv(file: StreetFile) -> ParsedFile:
     except Exception as exc:  # a corrupt zip member, an unreadable file
         raise InputError(Problem(f"cannot be read ({exc})", file.label,
                                  "download or copy the file again")) from None
+    kind = "street" if layout is STREET_LAYOUT else layout.what
     if BLANK.fullmatch(raw):  # stops at the first character that is not blank
         raise InputError(Problem("the file is empty", file.label,
-                                 "download it again; a police.uk street file has a header and rows"))
-    _check_header(raw, file.label)
+                                 f"download it again; a police.uk {kind} file has a header and rows"))
+    _check_header(raw, file.label, layout)
     end_of_header = _end_of_first_line(raw)
     if end_of_header < 0 or BLANK.fullmatch(raw, end_of_header + 1):
         raise InputError(Problem("the file has a header but no rows", file.label,
@@ -83,8 +108,13 @@ def read_street_csv(file: StreetFile) -> ParsedFile:
     # The checksum (for the manifest) runs beside the parse: hashlib releases the GIL.
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
-        lines = parse_lines(raw, file.label)
+        lines = parse_lines(raw, file.label, layout)
         sha256 = digest.result()
+    return lines, sha256
+
+
+def read_street_csv(file: PoliceFile) -> ParsedFile:
+    lines, sha256 = _lines_of(file, STREET_LAYOUT)
     df = lines.table.to_pandas()
     df.columns = [COLUMNS.get(c, c) for c in df.columns]
     numbers = lines.row_lines
@@ -122,21 +152,42 @@ def read_street_csv(file: StreetFile) -> ParsedFile:
                       malformed=malformed, sha256=sha256)
 
 
+def read_outcomes_csv(file: PoliceFile) -> ParsedFile:
+    """An outcomes file's rows, in the file's order: crime_id (empty where the row names no
+    crime), month (the month the outcome was recorded in), force and outcome. A row whose Month is
+    not YYYY-MM, or whose Outcome type is empty, is malformed: it cannot be placed in time,
+    or says nothing."""
+    lines, sha256 = _lines_of(file, OUTCOMES_LAYOUT)
+    df = lines.table.to_pandas()
+    df.columns = [OUTCOME_COLUMNS.get(c, c) for c in df.columns]
+    numbers = lines.row_lines
+    malformed = [_malformed(file.label, reason, np.asarray(at)) for reason, at in lines.rejected.items()]
+    bad = ~_valid_categories(df["month"], lambda m: pd.Series(m).str.fullmatch(MONTH_PATTERN))
+    _add(malformed, file.label, df["month"], bad, numbers, "Month {!r} is not YYYY-MM")
+    no_outcome = ~_valid_categories(df["outcome"], lambda o: pd.Series(o).str.strip() != "") & ~bad
+    _add(malformed, file.label, None, no_outcome, numbers, "Outcome type is empty")
+    bad |= no_outcome
+    rows = df.loc[~bad].reset_index(drop=True) if bad.any() else df
+    return ParsedFile(rows=rows, rows_read=lines.count, blank_lines=len(lines.blank),
+                      malformed=malformed, sha256=sha256)
+
+
 def _end_of_first_line(raw) -> int:
     """Where the header ends: the first line break (\n, \r\n or a lone \r), or -1."""
     ends = [i for i in (raw.find(b"\n"), raw.find(b"\r")) if i >= 0]
     return min(ends) if ends else -1
 
 
-def _check_header(raw, label: str) -> None:
+def _check_header(raw, label: str, layout: _Layout = STREET_LAYOUT) -> None:
     end = _end_of_first_line(raw)
     first = bytes(raw[:end if end >= 0 else len(raw)]).decode("utf-8-sig", errors="replace")
     header = next(csv.reader([first]), [])
-    missing = [c for c in COLUMNS if c not in header]
+    missing = [c for c in layout.types if c not in header]
     if missing:
-        raise InputError(Problem(
-            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)}",
-            label, "give a police.uk street-level CSV with its header row unchanged"))
+        what = f"missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)}"
+        if layout is OUTCOMES_LAYOUT:
+            what = f"not a police.uk outcomes file: {what}"
+        raise InputError(Problem(what, label, f"give a police.uk {layout.what} CSV with its header row unchanged"))
 
 
 @dataclass
@@ -161,7 +212,7 @@ LONG_LINE = f"a line longer than {MAX_LINE // 1024} kB, which no police.uk row i
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
-def parse_lines(raw, label: str) -> ParsedLines:
+def parse_lines(raw, label: str, layout: _Layout = STREET_LAYOUT) -> ParsedLines:
     """Parse a street file so that every physical line is one row or is set aside.
 
     police.uk never puts a line break inside a value, so one line is one record. A CSV
@@ -176,7 +227,7 @@ def parse_lines(raw, label: str) -> ParsedLines:
     try:
         if _last_line_leaves_a_quote_open(raw):  # a parser takes it to the end of the file
             raise _NeedsLines()
-        table, invalid = _parse(raw, label)
+        table, invalid = _parse(raw, label, layout)
     except _NeedsLines:
         pass
     else:
@@ -187,7 +238,7 @@ def parse_lines(raw, label: str) -> ParsedLines:
             if invalid:
                 numbers = np.setdiff1d(numbers, np.asarray([n for n, _ in invalid]), assume_unique=True)
             return ParsedLines(table, numbers, blank, {WRONG_FIELDS: rejected} if rejected else {}, count)
-    return _parse_line_by_line(raw, label)
+    return _parse_line_by_line(raw, label, layout)
 
 
 class _NeedsLines(Exception):
@@ -216,7 +267,7 @@ def _count_lines(raw) -> int:
     return breaks + (0 if data[-1] in (10, 13) else 1)
 
 
-def _parse_line_by_line(raw, label: str) -> ParsedLines:
+def _parse_line_by_line(raw, label: str, layout: _Layout) -> ParsedLines:
     lines = _LINE_BREAK.split(bytes(raw))
     if lines and lines[-1] == b"":  # the break that ends the last line
         lines.pop()
@@ -248,9 +299,9 @@ def _parse_line_by_line(raw, label: str) -> ParsedLines:
     row_lines = np.asarray(sound_lines, dtype=np.int64)
     try:
         if sound:
-            table, invalid = _parse(b"\n".join([header, *sound]) + b"\n", label)
+            table, invalid = _parse(b"\n".join([header, *sound]) + b"\n", label, layout)
         else:
-            table, invalid = _empty_table(header, label), []
+            table, invalid = _empty_table(header, label, layout), []
     except _NeedsLines:
         raise InputError(Problem("the lines of the file cannot all be read", label,
                                  "check that it is a police.uk CSV in UTF-8")) from None
@@ -274,28 +325,29 @@ def _ends_on_its_line(text: str) -> bool:
     return len(list(csv.reader(io.StringIO(text + "\n-\n")))) == 2
 
 
-def _empty_table(header: bytes, label: str) -> pa.Table:
-    table, _ = _parse(header + b"\n", label)
+def _empty_table(header: bytes, label: str, layout: _Layout) -> pa.Table:
+    table, _ = _parse(header + b"\n", label, layout)
     return table
 
 
-def _parse(raw, label: str) -> tuple[pa.Table, list[tuple[int, str]]]:
+def _parse(raw, label: str, layout: _Layout = STREET_LAYOUT) -> tuple[pa.Table, list[tuple[int, str]]]:
     """Parse with pyarrow; numbers straight to float, falling back to text when a
     coordinate is not a finite number so that the bad rows can be named. Rows of the wrong
     shape come back as (line number, text). _NeedsLines when pyarrow refuses the text."""
-    for types in (_FAST_TYPES, _TEXT_TYPES):
+    attempts = [layout.types] + ([layout.text_types] if layout.text_types else [])
+    for types in attempts:
         try:
             table, bad = _read(raw, types, threads=True)
             if bad:  # rare: read again on one thread, which knows line numbers
                 table, bad = _read(raw, types, threads=False)
         except pa.ArrowInvalid as exc:
-            if types is _TEXT_TYPES or "conversion error to double" not in str(exc):
+            if types is attempts[-1] or "conversion error to double" not in str(exc):
                 raise _NeedsLines() from None  # the lines are judged one by one
             continue
-        if types is _FAST_TYPES and not _finite_coordinates(table):
+        if layout.text_types and types is layout.types and not _finite_coordinates(table):
             continue  # 'nan' or 'inf' parsed as numbers: read as text, to be named
         break
-    if types is _TEXT_TYPES:
+    if types is layout.text_types:
         table = _text_coordinates(table)
     return table, bad
 
@@ -322,7 +374,7 @@ def _read(raw, types: dict, threads: bool) -> tuple[pa.Table, list[tuple[int, st
             read_options=pcsv.ReadOptions(use_threads=threads),
             parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid),
             # Only an empty coordinate is missing: 'NA' or 'NULL' is text, named as not a number.
-            convert_options=pcsv.ConvertOptions(include_columns=list(COLUMNS), column_types=types,
+            convert_options=pcsv.ConvertOptions(include_columns=list(types), column_types=types,
                                                 strings_can_be_null=False, null_values=[""]),
         )
     if undecodable:

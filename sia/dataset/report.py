@@ -1,7 +1,9 @@
 """IngestReport: where every input row went.
 
 Each row read ends up either loaded or under exactly one named reason, so the totals
-always add up to the rows read (``IngestReport.unaccounted`` is 0 for a sound build).
+always add up to the rows read (``IngestReport.unaccounted`` is 0 for a sound build). The
+rows of outcomes files are accounted for apart (``OutcomeTally``): each is matched to a
+crime in the build, unmatched, blank or malformed.
 """
 from __future__ import annotations
 
@@ -44,6 +46,30 @@ class FileTally:
 
 
 @dataclass
+class OutcomeTally:
+    """What the outcomes files did: every row read is matched to a crime in the build,
+    unmatched (no crime of that Crime ID in the build: a month not taken, a crime outside the
+    area, an empty Crime ID), blank or malformed; ``superseded`` counts the crimes whose
+    latest outcome differs from their street file's."""
+
+    files: list[FileTally] = field(default_factory=list)
+    rows_read: int = 0
+    matched: int = 0
+    unmatched: int = 0
+    blank_lines: int = 0
+    malformed: list[MalformedRows] = field(default_factory=list)
+    superseded: int = 0
+
+    @property
+    def malformed_rows(self) -> int:
+        return sum(m.count for m in self.malformed)
+
+    @property
+    def unaccounted(self) -> int:
+        return self.rows_read - self.matched - self.unmatched - self.blank_lines - self.malformed_rows
+
+
+@dataclass
 class IngestReport:
     rows_read: int = 0
     loaded: int = 0
@@ -55,8 +81,13 @@ class IngestReport:
     malformed: list[MalformedRows] = field(default_factory=list)
     placed_by_nearest_ward: int = 0  # loaded rows within the snap distance of a ward
     files: list[FileTally] = field(default_factory=list)
-    skipped_files: list[dict] = field(default_factory=list)  # {"file", "reason"}
+    skipped_files: list[dict] = field(default_factory=list)  # {"file", "reason"}, "kind": "outcomes" for those
     notes: list[str] = field(default_factory=list)
+    outcomes: OutcomeTally = field(default_factory=OutcomeTally)
+
+    @property
+    def outcome_files_skipped(self) -> int:
+        return sum(s.get("kind") == "outcomes" for s in self.skipped_files)
 
     @property
     def malformed_rows(self) -> int:
@@ -87,18 +118,41 @@ class IngestReport:
                   "just outside every boundary)" if self.placed_by_nearest_ward else "")]
         out += [f"set aside, {reason}: {n:,}" for reason, n in self.set_aside().items() if n]
         out += [f"  {m.describe()}" for m in self.malformed]
+        out += self._outcome_lines()
         if self.skipped_files:
             out.append(f"files skipped: {len(self.skipped_files):,}")
             by_reason: dict[str, int] = {}
             for s in self.skipped_files:
-                by_reason[s["reason"]] = by_reason.get(s["reason"], 0) + 1
+                reason = f"outcomes file, {s['reason']}" if s.get("kind") == "outcomes" \
+                    and not s["reason"].startswith("outcomes file") else s["reason"]
+                by_reason[reason] = by_reason.get(reason, 0) + 1
             out += [f"  {reason}: {n:,}" for reason, n in sorted(by_reason.items())]
         out += [f"note: {n}" for n in self.notes]
+        return out
+
+    def _outcome_lines(self) -> list[str]:
+        """What the outcomes files did; nothing when the sources held none."""
+        o = self.outcomes
+        if not o.files and not self.outcome_files_skipped:
+            return []
+        skipped = f", {self.outcome_files_skipped:,} skipped" if self.outcome_files_skipped else ""
+        out = [f"outcomes: {o.rows_read:,} rows read from {len(o.files)} outcomes file(s){skipped}",
+               f"outcomes matched to a crime in the build: {o.matched:,}",
+               f"outcomes unmatched (no crime of that Crime ID in the build): {o.unmatched:,}"]
+        if o.blank_lines:
+            out.append(f"outcomes set aside, {BLANK_LINE}: {o.blank_lines:,}")
+        reasons: dict[str, int] = {}
+        for m in o.malformed:
+            reasons[m.reason] = reasons.get(m.reason, 0) + m.count
+        out += [f"outcomes set aside, {MALFORMED}: {reason}: {n:,}" for reason, n in sorted(reasons.items())]
+        out += [f"  {m.describe()}" for m in o.malformed]
+        out.append(f"crimes whose street-file outcome was superseded by a later one: {o.superseded:,}")
         return out
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["set_aside"] = self.set_aside()
+        d["outcomes"]["files_skipped"] = self.outcome_files_skipped  # read back from skipped_files
         return d
 
     @classmethod
@@ -121,17 +175,39 @@ class IngestReport:
                 isinstance(s, dict) and isinstance(s.get("file"), str) and isinstance(s.get("reason"), str)
                 for s in d.get("skipped_files", [])):
             raise ValueError("skipped_files")
-        d["malformed"] = [_record(MalformedRows, m, "malformed") for m in _list(d.get("malformed", []), "malformed")]
-        d["files"] = [_record(FileTally, f, "files") for f in _list(d.get("files", []), "files")]
-        for m in d["malformed"]:
-            _count(m.count, "malformed")
-            if not isinstance(m.file, str) or not isinstance(m.reason, str):
-                raise ValueError("malformed")
-            _counts(m.lines, "malformed")
-        for f in d["files"]:
-            _count(f.rows, "files")
-            _texts([f.file, f.sha256, *_list(f.months, "files"), *_list(f.forces, "files")], "files")
+        d["malformed"] = _malformed_list(d.get("malformed", []), "malformed")
+        d["files"] = _file_list(d.get("files", []), "files")
+        d["outcomes"] = _outcome_tally(d.get("outcomes", {}))  # builds made before outcomes hold none
         return cls(**d)
+
+
+def _malformed_list(value, name: str) -> list[MalformedRows]:
+    out = [_record(MalformedRows, m, name) for m in _list(value, name)]
+    for m in out:
+        _count(m.count, name)
+        if not isinstance(m.file, str) or not isinstance(m.reason, str):
+            raise ValueError(name)
+        _counts(m.lines, name)
+    return out
+
+
+def _file_list(value, name: str) -> list[FileTally]:
+    out = [_record(FileTally, f, name) for f in _list(value, name)]
+    for f in out:
+        _count(f.rows, name)
+        _texts([f.file, f.sha256, *_list(f.months, name), *_list(f.forces, name)], name)
+    return out
+
+
+def _outcome_tally(d) -> OutcomeTally:
+    if not isinstance(d, dict):
+        raise ValueError("outcomes")
+    d = {k: v for k, v in d.items() if k in OutcomeTally.__dataclass_fields__}
+    for name in ("rows_read", "matched", "unmatched", "blank_lines", "superseded"):
+        _count(d.get(name, 0), "outcomes")
+    d["files"] = _file_list(d.get("files", []), "outcomes")
+    d["malformed"] = _malformed_list(d.get("malformed", []), "outcomes")
+    return OutcomeTally(**d)
 
 
 def _count(value, name: str) -> None:

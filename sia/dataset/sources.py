@@ -1,9 +1,10 @@
-"""Finding police.uk street-level files in what a user points at.
+"""Finding police.uk street-level and outcomes files in what a user points at.
 
 A source is a single CSV, a folder in the data.police.uk archive layout
-(``YYYY-MM/YYYY-MM-<force>-street.csv``) or an archive ``.zip`` read member by member.
-Files that are not street-level crime (outcomes, stop and search, anything else) are
-skipped and counted, never treated as errors, so a whole archive can be pointed at.
+(``YYYY-MM/YYYY-MM-<force>-street.csv`` and ``YYYY-MM-<force>-outcomes.csv``) or an archive
+``.zip`` read member by member. Street files hold the incidents; outcomes files hold later
+outcomes of crimes by Crime ID, applied at ingest. Other files (stop and search, anything
+else) are skipped and counted, never treated as errors, so a whole archive can be pointed at.
 """
 from __future__ import annotations
 
@@ -30,61 +31,86 @@ from sia.dataset.limits import (
 from sia.errors import InputError, Problem
 
 STREET_FILE = re.compile(r"(?:^|/)([0-9]{4}-[0-9]{2})-([A-Za-z0-9-]+?)-street\.csv$")
+OUTCOMES_FILE = re.compile(r"(?:^|/)([0-9]{4}-[0-9]{2})-([A-Za-z0-9-]+?)-outcomes\.csv$")
+STREET, OUTCOMES = "street", "outcomes"  # the kinds of police.uk file a build reads
+# What each kind is called in messages.
+KIND_NAME = {STREET: "street file", OUTCOMES: "outcomes file"}
 
 
 @dataclass(frozen=True)
-class StreetFile:
-    """One street-level CSV, wherever it lives."""
+class PoliceFile:
+    """One police.uk CSV (street-level crime, or outcomes), wherever it lives."""
 
     label: str  # what a user recognises: a path, or 'archive.zip!2014-04/...-street.csv'
     month: str | None  # from the file name, when it follows the police.uk pattern
     force: str | None
     read_bytes: Callable[[], bytes | mmap.mmap]  # bytes-like, whole file
     size: int = 0  # bytes, as the file system or the archive's directory states it
+    kind: str = STREET
 
 
 @dataclass(frozen=True)
 class SkippedFile:
     label: str
     reason: str
+    kind: str | None = None  # OUTCOMES for an outcomes file; None for any other
 
 
 @dataclass
 class SourceSelection:
-    """Which street files to take: by force slug in the name and by month, and how much of
-    them one build may read (``max_bytes``: less for a build the app runs in its server)."""
+    """Which police.uk files to take: by force slug in the name and, for street files, by
+    month (an outcomes file of any month may hold a later outcome of a crime of a month
+    taken), and how much of them one build may read (``max_bytes``: less for a build the
+    app runs in its server)."""
 
     forces: frozenset[str] = frozenset()
     months: frozenset[str] = frozenset()
     max_bytes: int = MAX_BUILD_INPUT
     over_limit_fix: str = "choose the area's force (--force) and fewer months (--fy)"
 
-    def reason_to_skip(self, month: str | None, force: str | None) -> str | None:
+    def reason_to_skip(self, month: str | None, force: str | None, kind: str = STREET) -> str | None:
         if self.forces and force is not None and force.lower() not in self.forces:
             return f"force '{force}' not selected"
-        if self.months and month is not None and month not in self.months:
+        if kind == STREET and self.months and month is not None and month not in self.months:
             return f"month {month} not selected"
         return None
 
 
-def _classify(name: str) -> tuple[str | None, str | None, str | None]:
-    """(month, force, reason-to-skip) for a member name inside a folder or zip."""
-    m = STREET_FILE.search(name)
-    if m:
-        return m.group(1), m.group(2), None
+def _classify(name: str) -> tuple[str | None, str | None, str | None, str | None]:
+    """(month, force, kind, reason-to-skip) for a member name inside a folder or zip."""
+    for kind, pattern in ((STREET, STREET_FILE), (OUTCOMES, OUTCOMES_FILE)):
+        m = pattern.search(name)
+        if m:
+            return m.group(1), m.group(2), kind, None
     lower = name.lower()
     if lower.endswith("-outcomes.csv"):
-        return None, None, "outcomes file (not street-level crime)"
+        return None, None, OUTCOMES, "outcomes file not named YYYY-MM-<force>-outcomes.csv"
     if lower.endswith("-stop-and-search.csv"):
-        return None, None, "stop and search file (not street-level crime)"
-    return None, None, "not a police.uk street-level file"
+        return None, None, None, "stop and search file (not street-level crime)"
+    return None, None, None, "not a police.uk street-level file"
+
+
+def _single_csv(path: Path) -> tuple[str | None, str | None, str]:
+    """(month, force, kind) of a CSV given by itself: by its name when it follows the
+    police.uk pattern; otherwise an outcomes file if its header is one (an upload renamed
+    on the way), else a street file, checked as one when it is read."""
+    for kind, pattern in ((STREET, STREET_FILE), (OUTCOMES, OUTCOMES_FILE)):
+        m = pattern.search(path.name)
+        if m:
+            return m.group(1), m.group(2), kind
+    with open(path, "rb") as f:
+        first = f.read(64 * 1024)
+    header = first.splitlines()[0] if first.strip() else b""
+    names = {c.strip().strip('"') for c in header.decode("utf-8-sig", "replace").split(",")}
+    return None, None, OUTCOMES if "Outcome type" in names and "Crime type" not in names else STREET
 
 
 def discover(paths: list[Path], selection: SourceSelection | None = None,
-             ) -> tuple[list[StreetFile], list[SkippedFile]]:
-    """All street files under the given sources, in a stable order, and what was skipped."""
+             ) -> tuple[list[PoliceFile], list[SkippedFile]]:
+    """All street and outcomes files under the given sources, in a stable order (the order
+    of the sources, then of the names within a folder or archive), and what was skipped."""
     selection = selection or SourceSelection()
-    found: list[StreetFile] = []
+    found: list[PoliceFile] = []
     skipped: list[SkippedFile] = []
     problems: list[Problem] = []
     for path in paths:
@@ -115,44 +141,46 @@ def discover(paths: list[Path], selection: SourceSelection | None = None,
                 continue
             kind = "zip archive"
         elif path.suffix.lower() == ".csv":
-            m = STREET_FILE.search(path.name)
-            entries = [(str(path), m.group(1) if m else None, m.group(2) if m else None, None,
-                        _file_reader(path), path.stat().st_size, None)]
+            entries = [(str(path), *_single_csv(path), None, _file_reader(path), path.stat().st_size, None)]
             kind = "file"
         else:
             problems.append(Problem("not a CSV file, folder or .zip archive", str(path),
                                     "give police.uk street-level CSVs, a folder of them or an archive zip"))
             continue
-        for label, month, force, reason, reader, size, info in entries:
-            reason = reason or selection.reason_to_skip(month, force)
+        for label, month, force, file_kind, reason, reader, size, info in entries:
+            reason = reason or selection.reason_to_skip(month, force, file_kind or STREET)
             if reason:
-                skipped.append(SkippedFile(label, reason))
+                skipped.append(SkippedFile(label, reason, OUTCOMES if file_kind == OUTCOMES else None))
                 continue
-            if info is not None:  # an archive member to be read: refused now if no street file is like it
+            if info is not None:  # an archive member to be read: refused now if no police.uk file is like it
                 try:
-                    check_member(info, label)
+                    check_member(info, label, KIND_NAME[file_kind])
                 except InputError as exc:
                     problems.extend(exc.problems)
                     continue
-            found.append(StreetFile(label, month, force, reader, size))
+            found.append(PoliceFile(label, month, force, reader, size, file_kind))
         if len(found) == before and kind != "file" and not problems:
             problems.append(Problem(f"{kind} holds no police.uk street-level files "
                                     "(named YYYY-MM-<force>-street.csv) that were selected",
                                     str(path),
                                     "point at a data.police.uk archive or a folder in its layout"))
-    if not found and not problems:  # every file given was skipped (another force, month or kind)
-        reasons = sorted({s.reason for s in skipped})
+    street = sum(f.kind == STREET for f in found)
+    if not street and not problems:  # every street file given was skipped (another force, month or kind)
+        reasons = sorted({s.reason for s in skipped if s.kind != OUTCOMES})
+        only = (f"only outcomes files ({len(found):,}), which give later outcomes to the crimes of "
+                "street files: give those too") if found else ""
         problems.append(Problem("no police.uk street-level file was selected from the sources ("
-                                + "; ".join(reasons[:3]) + ")", "the sources",
+                                + "; ".join([*reasons[:3], *([only] if only else [])]) + ")", "the sources",
                                 "check --force and --fy against the files' names "
                                 "(YYYY-MM-<force>-street.csv)"))
+    what = "street files" if street == len(found) else "street and outcomes files"
     if len(found) > MAX_STREET_FILES:
-        problems.append(Problem(f"{len(found):,} street files are selected, more than the "
+        problems.append(Problem(f"{len(found):,} {what} are selected, more than the "
                                 f"{MAX_STREET_FILES:,} one build may read", "the sources",
                                 "choose the area's force (--force) and fewer months (--fy)"))
     total = sum(f.size for f in found)
     if total > selection.max_bytes:
-        problems.append(Problem(f"the street files selected come to {size_text(total)}, more than the "
+        problems.append(Problem(f"the {what} selected come to {size_text(total)}, more than the "
                                 f"{size_text(selection.max_bytes)} one build may read", "the sources",
                                 selection.over_limit_fix))
     if problems:
@@ -162,14 +190,15 @@ def discover(paths: list[Path], selection: SourceSelection | None = None,
 
 def _folder_entries(folder: Path) -> Iterator[tuple]:
     for file in sorted(p for p in folder.rglob("*") if not p.is_dir()):
-        month, force, reason = _classify(file.relative_to(folder).as_posix())
+        month, force, kind, reason = _classify(file.relative_to(folder).as_posix())
         regular = _is_regular(file)
         size = file.stat().st_size if regular else 0
         if reason is None and not regular:  # a pipe would block the read forever
             reason = "not a regular file (a pipe, socket or device)"
         elif reason is None and size > MAX_STREET_FILE:
-            reason = f"larger than the {size_text(MAX_STREET_FILE)} a street file may be"
-        yield str(file), month, force, reason, _file_reader(file), size, None
+            reason = f"larger than the {size_text(MAX_STREET_FILE)} {'an' if kind == OUTCOMES else 'a'} " \
+                     f"{KIND_NAME[kind]} may be"
+        yield str(file), month, force, kind, reason, _file_reader(file), size, None
 
 
 def _is_regular(path: Path) -> bool:
@@ -185,11 +214,12 @@ def _zip_entries(archive: Path) -> list[tuple]:
     members = sorted((i for i in zf.infolist() if not i.is_dir()), key=lambda i: i.filename)
     entries, seen = [], {}
     for info in members:  # each member itself, even one that repeats a name
-        month, force, reason = _classify(info.filename)
+        month, force, kind, reason = _classify(info.filename)
         seen[info.filename] = seen.get(info.filename, 0) + 1
         copy = f" (copy {seen[info.filename]} of that name)" if seen[info.filename] > 1 else ""
         label = f"{archive}!{info.filename}{copy}"
-        entries.append((label, month, force, reason, _member_reader(zf, info, label), info.file_size, info))
+        entries.append((label, month, force, kind, reason, _member_reader(zf, info, label, kind or STREET),
+                        info.file_size, info))
     return entries
 
 
@@ -203,12 +233,13 @@ def _file_reader(path: Path) -> Callable[[], bytes | mmap.mmap]:
     return read
 
 
-def _member_reader(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> Callable[[], bytes | mmap.mmap]:
+def _member_reader(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
+                   kind: str = STREET) -> Callable[[], bytes | mmap.mmap]:
     def read() -> bytes | mmap.mmap:
         # One member at a time, streamed within the limits into a temporary file that the
         # system removes even if this process is killed; the archive is never unpacked whole.
         with tempfile.TemporaryFile(prefix="sia-member-") as out:
-            if not copy_member(zf, info, out, label):
+            if not copy_member(zf, info, out, label, what=KIND_NAME[kind]):
                 return b""
             out.flush()
             return mmap.mmap(out.fileno(), 0, access=mmap.ACCESS_READ)

@@ -49,6 +49,10 @@ REQUIRED_TABLES = (INCIDENTS, WARDS)
 # Incident columns, in order, as written to incidents.parquet.
 INCIDENT_COLUMNS = ("month", "fy", "category", "ward_code", "ward_name", "lsoa_code", "lon", "lat",
                     "location", "outcome", "crime_id", "force", "nearest_ward")
+# The street file's own outcome, after 'outcome' (the latest, from outcomes files), written
+# only by a build given outcomes files; a build without (or made before outcomes files were
+# read) opens with it equal to 'outcome'.
+STREET_OUTCOME = "street_outcome"
 
 
 @dataclass
@@ -265,6 +269,8 @@ def _open_build(data_dir: Path, build: Path | None) -> Dataset:
     wrong = _tables_wrong(incidents, wards, manifest) or (_lsoas_wrong(lsoas, wards) if lsoas is not None else None)
     if wrong:
         raise InputError(Problem(f"the dataset build {build.name} is damaged: {wrong}", str(build), fix))
+    if STREET_OUTCOME not in incidents:  # no outcomes files were read: the street file's is the latest
+        incidents.insert(incidents.columns.get_loc("outcome") + 1, STREET_OUTCOME, incidents["outcome"].copy())
     return Dataset(build=build, incidents=incidents, wards=wards, manifest=manifest, lsoas=lsoas)
 
 
@@ -279,7 +285,8 @@ def _tables_wrong(incidents: pd.DataFrame, wards: gpd.GeoDataFrame, manifest: di
         return f"the incidents lack the columns {', '.join(missing)}"
     if len(incidents) == 0:
         return "it holds no incidents"
-    odd = [c for c in _CATEGORICAL if not isinstance(incidents[c].dtype, pd.CategoricalDtype)]
+    categorical = (*_CATEGORICAL, STREET_OUTCOME) if STREET_OUTCOME in incidents else _CATEGORICAL
+    odd = [c for c in categorical if not isinstance(incidents[c].dtype, pd.CategoricalDtype)]
     odd += [c for c in ("lon", "lat") if not pd.api.types.is_float_dtype(incidents[c])]
     odd += [] if pd.api.types.is_bool_dtype(incidents["nearest_ward"]) else ["nearest_ward"]
     if odd:

@@ -36,6 +36,7 @@ from sia.dataset.fetch.police_archive import (
 )
 from sia.dataset.fetch.progress import Progress, data_size
 from sia.dataset.ingest import WardInputs, build_dataset
+from sia.dataset.limits import MAX_BUILD_INPUT, size_text
 from sia.dataset.report import IngestReport
 from sia.dataset.sources import SourceSelection
 from sia.errors import InputError, Problem
@@ -134,7 +135,7 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
     provenance = {"police_base_url": request.police_base_url, "ons_base_url": request.ons_base_url,
                   "force": force, "area": area, "ward_vintage": vintage.label,
                   "files": street.sources + geography.sources}
-    build, report = build_dataset(street.files, inputs, request.data_dir,
+    build, report = build_dataset(street.files + street.outcomes, inputs, request.data_dir,
                                   selection=SourceSelection(forces=frozenset({force}),
                                                             months=frozenset(months)),
                                   skip_malformed=request.skip_malformed, fetched=provenance)
@@ -146,11 +147,20 @@ def _summary(street, geography, vintage, area, request, police, ons) -> list[str
     for read in street.archives:
         how = (f"range requests read {data_size(read.bytes_read)} of its {data_size(read.size)}"
                if read.ranged else f"the server ignores ranges: downloaded whole ({data_size(read.size)})")
-        lines.append(f"police.uk {read.archive}.zip: {len(read.months)} month(s) "
-                     f"({', '.join(read.months)}); {how}")
+        what = [f"{len(read.months)} month(s) ({', '.join(read.months)})"] if read.months else []
+        if read.outcomes:
+            span = read.outcomes[0] if len(read.outcomes) == 1 else f"{read.outcomes[0]} to {read.outcomes[-1]}"
+            what.append(f"{len(read.outcomes)} outcomes file(s) ({span})")
+        lines.append(f"police.uk {read.archive}.zip: {' and '.join(what) or 'nothing new'}; {how}")
     cached = len(street.files) - sum(len(read.months) for read in street.archives)
     if cached:
         lines.append(f"police.uk: {cached} month(s) already downloaded and verified, not fetched again")
+    if street.outcomes_cached:
+        lines.append(f"police.uk: {street.outcomes_cached} outcomes file(s) already downloaded and verified")
+    if street.outcomes_left_out:
+        lines.append(f"police.uk: {street.outcomes_left_out} later outcomes file(s) left out: with them the "
+                     f"street and outcomes files would come to more than the {size_text(MAX_BUILD_INPUT)} "
+                     "one build may read")
     lines.append(f"ONS: {geography.wards} wards ({vintage.boundaries}), {geography.lsoas} LSOAs "
                  f"({vintage.lookup}) and their boundaries ({vintage.lsoa_boundaries}) for area {area}")
     lines.append(f"downloaded {data_size(police.bytes_received + ons.bytes_received)}; cache: "

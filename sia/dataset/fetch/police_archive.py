@@ -1,15 +1,18 @@
-"""Street-level months from the data.police.uk archive zips.
+"""Street-level months, and their later outcomes, from the data.police.uk archive zips.
 
 police.uk's live API keeps only the latest 36 months, so older months come from the
 dated archives ``{base}/data/archive/YYYY-MM.zip``, each holding the 36 months ending at
 YYYY-MM for every force. An archive is 1-2 GB, and one force's street file for a month
 is under 1 MB of it: with range requests only the zip's directory and the members asked
-for are read. Where a server ignores ranges, the whole zip is downloaded (once; it is
+for are read. Beside the street files, each archive read gives the force's outcomes files
+(``YYYY-MM-<force>-outcomes.csv``) from the first month taken from it to its last, which
+ingest applies. Where a server ignores ranges, the whole zip is downloaded (once; it is
 cached).
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -18,7 +21,7 @@ from pathlib import Path
 from sia.dataset.fetch.cache import DownloadCache
 from sia.dataset.fetch.http import HttpClient, RangesIgnored, Service
 from sia.dataset.fetch.rangefile import HttpRangeFile
-from sia.dataset.limits import copy_member
+from sia.dataset.limits import MAX_BUILD_INPUT, copy_member
 from sia.errors import InputError, Problem
 
 POLICE_BASE_URL = "https://data.police.uk"
@@ -95,40 +98,58 @@ class ArchiveRead:
     bytes_read: int  # bytes transferred for it
     ranged: bool  # False when the server ignored ranges and the whole zip came down
     months: list[str] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)  # months of the outcomes files read from it
 
 
 @dataclass
 class StreetFiles:
     files: list[Path]  # one street CSV per month, in the download cache
-    sources: list[dict]  # cache entries: file, sha256, bytes, url, member
+    sources: list[dict]  # cache entries: file, sha256, bytes, url, member (street, then outcomes files)
     archives: list[ArchiveRead]  # archives read this time (none when all was cached)
+    outcomes: list[Path] = field(default_factory=list)  # the force's outcomes CSVs, archive by archive
+    outcomes_cached: int = 0  # of those, already downloaded and verified
+    outcomes_left_out: int = 0  # outcomes files that would take the build over its input limit
 
 
 def fetch_street_files(client: HttpClient, cache: DownloadCache, base_url: str,
                        months: list[str], force: str) -> StreetFiles:
-    """Each month's street CSV for the force, from the cache or the fewest archives."""
+    """Each month's street CSV for the force, from the cache or the fewest archives; then,
+    from each archive that supplied a month, the force's outcomes files from the first month
+    it supplied to its last (later outcomes of those months' crimes)."""
     name = {m: f"police/{m}/{m}-{force}-street.csv" for m in months}
     pending = [m for m in months if not cache.verified(name[m])]
     archives: list[ArchiveRead] = []
-    if pending:
-        listed = list_archives(client, base_url)
-        tried: set[str] = set()
-        missing: list[str] = []
-        while pending:
-            # An archive may hold fewer months than its window: what it lacks is planned
-            # again over the archives not yet read, until no archive is left to try. The
-            # months found meanwhile are kept (cached), and every missing month is named.
-            plan, unreachable = choose_archives(pending, [a for a in listed if a not in tried])
-            missing += unreachable
-            for archive, wanted in plan.items():
-                tried.add(archive)
-                archives.append(_read_archive(client, cache, base_url, archive, wanted, force, name))
-            got = {m for read in archives for m in read.months}
-            pending = [m for m in pending if m not in got and m not in missing]
-        if missing:
-            raise InputError(_missing_months(sorted(missing), force, base_url, tried))
-    entries = [cache.verified(name[m]) for m in months]
-    return StreetFiles([cache.path(name[m]) for m in months], entries, archives)
+    opened: dict[str, _Archive] = {}  # kept open for the outcomes files: the directory is read once
+    try:
+        if pending:
+            listed = list_archives(client, base_url)
+            tried: set[str] = set()
+            missing: list[str] = []
+            while pending:
+                # An archive may hold fewer months than its window: what it lacks is planned
+                # again over the archives not yet read, until no archive is left to try. The
+                # months found meanwhile are kept (cached), and every missing month is named.
+                plan, unreachable = choose_archives(pending, [a for a in listed if a not in tried])
+                missing += unreachable
+                for archive, wanted in plan.items():
+                    tried.add(archive)
+                    _read_months(client, cache, base_url, archive, wanted, force, name, archives, opened)
+                got = {m for read in archives for m in read.months}
+                pending = [m for m in pending if m not in got and m not in missing]
+            if missing:
+                raise InputError(_missing_months(sorted(missing), force, base_url, tried))
+        entries = [cache.verified(name[m]) for m in months]
+        outcomes = _outcome_files(client, cache, base_url, dict(zip(months, entries)), force, archives, opened)
+    finally:
+        for archive in opened.values():
+            archive.zf.close()
+    return StreetFiles([cache.path(name[m]) for m in months], entries + outcomes.entries, archives,
+                       outcomes.paths, outcomes.cached, outcomes.left_out)
+
+
+def outcomes_member(month: str, force: str) -> str:
+    """The outcomes file's name inside an archive, e.g. '2014-04/2014-04-derbyshire-outcomes.csv'."""
+    return f"{month}/{month}-{force}-outcomes.csv"
 
 
 def list_archives(client: HttpClient, base_url: str) -> list[str]:
@@ -150,8 +171,22 @@ def _missing_months(months: list[str], force: str, base_url: str, tried: set[str
                    "ends) and the force as police.uk names it in file names, e.g. derbyshire")
 
 
-def _read_archive(client: HttpClient, cache: DownloadCache, base_url: str, archive: str,
-                  wanted: list[str], force: str, name: dict[str, str]) -> ArchiveRead:
+@dataclass
+class _Archive:
+    """An archive zip opened for reading (over range requests, or the whole copy kept)."""
+
+    zf: zipfile.ZipFile
+    source: HttpRangeFile | Path
+    url: str
+    read: ArchiveRead
+    members: dict[str, zipfile.ZipInfo]
+    span_end: dict[str, int]
+
+
+def _open_archive(client: HttpClient, cache: DownloadCache, base_url: str, archive: str,
+                  archives: list[ArchiveRead], opened: dict[str, _Archive]) -> _Archive:
+    if archive in opened:
+        return opened[archive]
     url = archive_url(base_url, archive)
     before = client.bytes_received
     whole = f"police/archives/{archive}.zip"
@@ -163,23 +198,109 @@ def _read_archive(client: HttpClient, cache: DownloadCache, base_url: str, archi
         source = _whole_archive(client, cache, url, whole)
     zf = _open_zip(source, url)
     read = ArchiveRead(archive, source.size if isinstance(source, HttpRangeFile) else source.stat().st_size,
-                       0, isinstance(source, HttpRangeFile))
-    members = {info.filename: info for info in zf.infolist()}
-    span_end = _span_ends(zf)
+                       client.bytes_received - before, isinstance(source, HttpRangeFile))
+    archives.append(read)
+    opened[archive] = _Archive(zf, source, url, read, {info.filename: info for info in zf.infolist()},
+                               _span_ends(zf))
+    return opened[archive]
+
+
+def _take(client: HttpClient, archive: _Archive, info: zipfile.ZipInfo, cache: DownloadCache, name: str,
+          label: str, what: str = "street file") -> None:
+    """One member into the cache: its bytes alone, by one range request (or from the whole copy)."""
+    before = client.bytes_received
+    if isinstance(archive.source, HttpRangeFile):
+        archive.source.fetch(info.header_offset, archive.span_end[info.filename], label)
+    _extract(archive.zf, info, cache, name, archive.url, what)
+    if isinstance(archive.source, HttpRangeFile):
+        archive.source.forget()
+    archive.read.bytes_read += client.bytes_received - before
+
+
+def _read_months(client: HttpClient, cache: DownloadCache, base_url: str, archive: str, wanted: list[str],
+                 force: str, name: dict[str, str], archives: list[ArchiveRead], opened: dict[str, _Archive]) -> None:
+    zip_ = _open_archive(client, cache, base_url, archive, archives, opened)
     for month in wanted:
-        info = members.get(street_member(month, force))
+        info = zip_.members.get(street_member(month, force))
         if info is None:
             continue
-        if isinstance(source, HttpRangeFile):
-            source.fetch(info.header_offset, span_end[info.filename],
-                         f"{month} {force} from {archive}.zip")
-        _extract(zf, info, cache, name[month], url)
-        if isinstance(source, HttpRangeFile):
-            source.forget()
-        read.months.append(month)
-    zf.close()
-    read.bytes_read = client.bytes_received - before
-    return read
+        _take(client, zip_, info, cache, name[month], f"{month} {force} from {archive}.zip")
+        zip_.read.months.append(month)
+
+
+@dataclass
+class _Outcomes:
+    paths: list[Path] = field(default_factory=list)
+    entries: list[dict] = field(default_factory=list)
+    cached: int = 0
+    left_out: int = 0
+
+
+ARCHIVE_URL = re.compile(r"/([0-9]{4}-(?:0[1-9]|1[0-2]))\.zip$")
+
+
+def _outcome_files(client: HttpClient, cache: DownloadCache, base_url: str, street: dict[str, dict], force: str,
+                   archives: list[ArchiveRead], opened: dict[str, _Archive]) -> _Outcomes:
+    """The force's outcomes files of each archive that supplied a street month (as its cache
+    entry records), from the first month it supplied to its last. Which outcomes files an
+    archive holds is kept in the cache (an index a file), so a rerun reads no archive again;
+    a cache filled before outcomes were fetched reads only them. They are taken month by
+    month while the street and outcomes files stay within the build's input limit."""
+    first: dict[str, str] = {}
+    for month, entry in sorted(street.items()):
+        found = ARCHIVE_URL.search(str(entry.get("url", "")))
+        if found:
+            first.setdefault(found.group(1), month)
+    budget = MAX_BUILD_INPUT - sum(entry["bytes"] for entry in street.values())
+    out = _Outcomes()
+    for archive in sorted(first, key=_index):
+        index = _outcomes_index(client, cache, base_url, archive, force, archives, opened)
+        for month, size in sorted(index.items()):
+            if month < first[archive]:
+                continue  # recorded before any crime taken from this archive
+            if size > budget:  # this month and every later one are left out
+                out.left_out += 1
+                budget = -1
+                continue
+            budget -= size
+            name = f"police/{month}/{month}-{force}-outcomes.csv"
+            if cache.verified(name):
+                out.cached += 1
+            else:
+                zip_ = _open_archive(client, cache, base_url, archive, archives, opened)
+                info = zip_.members.get(outcomes_member(month, force))
+                if info is None:  # the index is the directory's: not reached
+                    continue
+                _take(client, zip_, info, cache, name, f"{month} {force} outcomes from {archive}.zip", "outcomes file")
+                zip_.read.outcomes.append(month)
+            out.paths.append(cache.path(name))
+            out.entries.append(cache.verified(name))
+    return out
+
+
+def _outcomes_index(client: HttpClient, cache: DownloadCache, base_url: str, archive: str, force: str,
+                    archives: list[ArchiveRead], opened: dict[str, _Archive]) -> dict[str, int]:
+    """The months of the force's outcomes files in an archive, with their sizes: from the
+    cache, else from the archive's directory (then kept in the cache)."""
+    name = f"police/archives/{archive}-{force}-outcomes.json"
+    if cache.verified(name):
+        try:
+            index = json.loads(cache.path(name).read_text())
+            if isinstance(index, dict) and all(isinstance(m, str) and MONTH.fullmatch(m) and type(n) is int
+                                               for m, n in index.items()):
+                return index
+        except ValueError:
+            pass
+    zip_ = _open_archive(client, cache, base_url, archive, archives, opened)
+    index = {}
+    for member, info in zip_.members.items():
+        month = member[:7]
+        if MONTH.fullmatch(month) and member == outcomes_member(month, force):
+            index[month] = info.file_size
+    data = json.dumps(index, sort_keys=True).encode()
+    cache.part(name).write_bytes(data)
+    cache.store(name, hashlib.sha256(data).hexdigest(), {"url": zip_.url})
+    return index
 
 
 def _span_ends(zf: zipfile.ZipFile) -> dict[str, int]:
@@ -212,14 +333,14 @@ def _whole_archive(client: HttpClient, cache: DownloadCache, url: str, name: str
 
 
 def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cache: DownloadCache, name: str,
-             url: str) -> None:
+             url: str, what: str = "street file") -> None:
     """Decompress a member into the cache, within the limits on street files (a mirror is
     as hostile as any input); zipfile checks its CRC-32 as it reads."""
     part = cache.part(name)
     digest = hashlib.sha256()
     try:
         with open(part, "wb") as out:
-            copy_member(zf, info, out, f"{url}!{info.filename}", on_block=digest.update)
+            copy_member(zf, info, out, f"{url}!{info.filename}", on_block=digest.update, what=what)
     except InputError as exc:
         part.unlink(missing_ok=True)
         raise InputError([Problem(p.what, p.where, f"try again later, {POLICE.mirror_fix}")
