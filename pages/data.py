@@ -69,7 +69,8 @@ def load_panel() -> None:
     with upload_tab:
         round_ = st.session_state.setdefault(ROUND, 0)
         police = st.file_uploader(
-            "police.uk street-level CSVs (YYYY-MM-force-street.csv) or an archive zip",
+            "police.uk street-level CSVs (YYYY-MM-force-street.csv), with their outcomes files if you "
+            "have them (YYYY-MM-force-outcomes.csv: later outcomes by Crime ID), or an archive zip",
             type=["csv", "zip"], accept_multiple_files=True, key=f"upload_police_{round_}")
         wards = st.file_uploader("Ward boundaries (required): GeoJSON or GeoPackage",
                                  type=["geojson", "json", "gpkg"], key=f"upload_wards_{round_}")
@@ -168,6 +169,12 @@ st.markdown(
     + (f", of which {report.placed_by_nearest_ward:,} were placed in the nearest ward because "
        "police.uk's anonymised point lies just outside every ward boundary (within 100 m)."
        if report.placed_by_nearest_ward else "."))
+outcomes = report.outcomes
+if outcomes.files:
+    st.markdown(f"**{outcomes.rows_read:,}** later outcomes read from **{len(outcomes.files)}** outcomes file(s): "
+                f"{outcomes.matched:,} matched to a crime here, {outcomes.unmatched:,} for crimes not in this "
+                f"build (counted, not lost); **{outcomes.superseded:,}** crimes now carry a later outcome than "
+                "their street file gave, and every figure uses the latest.")
 if dataset.lsoas is not None:
     held = [what for what, prefix in (("population", "population_"), ("deprivation", "imd"))
             if any(str(c).startswith(prefix) for c in dataset.lsoas.columns)]
