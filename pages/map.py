@@ -141,9 +141,12 @@ if shading in ("gistar", "ehsa", "sfhotspot", "shift"):
                else hotspot_map_layer(key, unfiltered, fy, unit, shading))
     if isinstance(overlay, NoTest):
         what = "hotspot test" if shading in ("gistar", "shift") else "pattern over the months"
-        st.info(f"No {what} for this selection: {shown(overlay.reason)}."
-                + (" Patterns are found over the months of the year on the map: choose a year with more "
-                   "months of data." if "month" in overlay.reason else ""))
+        advice = ""
+        if shading in ("ehsa", "sfhotspot"):
+            advice = (" Patterns are found over the months of the year on the map: "
+                      + ("switch off like-for-like months, or " if filters.like_for_like else "")
+                      + "choose a year with more months of data.")
+        st.info(f"No {what} for this selection: {shown(overlay.reason)}.{advice}")
         overlay = None  # the measure instead
 if overlay is None and unit != "ward":
     column = filters.measure

@@ -146,7 +146,8 @@ with right:
 st.markdown("**What happened after these crimes were reported**")
 crimes = [c for c in priority.categories if c != ANTI_SOCIAL_BEHAVIOUR]
 show_outcomes(dataset_key(dataset), Filters(fys=tuple(fys), crime_types=tuple(crimes)) if crimes
-              else Filters(fys=tuple(fys), incident_type=ASB), "Derby", f"derby-{chosen}-outcomes")
+              else Filters(fys=tuple(fys), incident_type=ASB), "Derby", f"derby-{chosen}-outcomes",
+              asb_note="This priority is measured by anti-social behaviour alone.")
 
 # --- what open data cannot measure ---------------------------------------------------------
 st.subheader("Priorities open data cannot measure")

@@ -55,7 +55,7 @@ from sia.dataset.sources import SourceSelection
 from sia.errors import InputError, Problem
 from sia.periods import MONTH_PATTERN, fy_months, parse_financial_year, require_held
 from sia.views.exports import neutralised
-from sia.words import plural
+from sia.words import plural, quoted
 
 EXIT_INPUT = 2
 
@@ -74,7 +74,7 @@ def _financial_year(text: str) -> str:
 
 def _month(text: str) -> str:
     if not re.match(MONTH_PATTERN, text.strip()):
-        raise argparse.ArgumentTypeError(f"month {text!r} is not like 2014-04")
+        raise argparse.ArgumentTypeError(f"month {quoted(text)} is not like 2014-04")
     return text.strip()
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from sia.errors import InputError, Problem
+from sia.words import quoted
 
 FY_PATTERN = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -32,7 +33,7 @@ def parse_financial_year(text: str) -> str:
     """Validate '2014-15' style text; raise ValueError with the expected form."""
     m = FY_PATTERN.match(text.strip())
     if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-        raise ValueError(f"financial year {text!r} is not like 2014-15 (April 2014 to March 2015)")
+        raise ValueError(f"financial year {quoted(text)} is not like 2014-15 (April 2014 to March 2015)")
     return text.strip()
 
 

@@ -1,4 +1,4 @@
-"""Counting in English, for every layer: '1 month', '7 months', '3rd'."""
+"""Counting and quoting in English, for every layer: '1 month', '7 months', '3rd'."""
 
 
 def plural(n: int, word: str, plural_form: str | None = None) -> str:
@@ -10,3 +10,9 @@ def ordinal(n: int) -> str:
     """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def quoted(value: str, limit: int = 40) -> str:
+    """A value from outside (a link, an option) as a message quotes it: short, for a value
+    can be anything, as long as anything."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")

@@ -237,6 +237,23 @@ def test_shading_by_years_needs_two_years(monkeypatch, real_data_dir):
     assert "shift" not in next(r for r in at.selectbox if r.label == "Map shows").options
 
 
+@pytest.mark.parametrize("params,says", [
+    ({"unit": "bogus"}, "Link ignored: unit 'bogus' is not offered here (one of: ward, lsoa, grid, hex)"),
+    ({"layer": "shift", "fy": "2014-15"}, "Link ignored: layer 'shift' is not offered here"),
+    ({"map_fy": "2099-00"}, "Link ignored: map_fy '2099-00' is not offered here"),
+    ({"unit": ["grid", "hex"]}, "Link ignored: only the first unit is used ('grid')"),
+    ({"unit": "x" * 5000}, "Link ignored: unit '" + "x" * 40 + "…' is not offered here"),
+], ids=["unknown", "one-year", "year-not-chosen", "repeated", "long"])
+def test_map_links_the_page_cannot_follow_say_so(monkeypatch, real_data_dir, params, says):
+    """The map's own settings from a link, as the sidebar's filters do: a value the page
+    cannot show is named (and the page shows its default), a repeated one uses the first."""
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", params)
+    toasts = [unescaped(t.value) for t in at.toast]
+    assert any(says in t for t in toasts), toasts
+    if params.get("unit") == ["grid", "hex"]:
+        assert next(r for r in at.radio if r.label == "Units").value == "grid"
+
+
 def test_the_map_says_how_concentrated_incidents_are_over_its_units(monkeypatch, real_data_dir):
     """The sentence beside the map is the concentration of the units shown, the figures
     'sia concentration' prints for the same year and units."""

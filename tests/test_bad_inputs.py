@@ -170,6 +170,16 @@ def fifo_as_population(tmp):
     return ingest(tmp, src, extra=["--population", f"2014-15={tmp / 'pop.csv'}"]), "not a population file"
 
 
+def a_financial_year_of_ten_kilobytes(tmp):
+    return (["outcomes", "--data-dir", DATA, "--fy", "2014-15" * 1500],
+            "financial year '" + ("2014-15" * 6)[:40] + "…' is not like 2014-15")
+
+
+def outcomes_of_asb(tmp):
+    return (["outcomes", "--data-dir", DATA, "--crime-type", "Anti-social behaviour"],
+            "anti-social behaviour has no outcomes")
+
+
 def timeout_nan(tmp):
     return ["fetch", "--fy", "2014-15", "--data-dir", DATA, "--timeout", "nan",
             "--police-base-url", "http://127.0.0.1:9"], "argument --timeout: 'nan' is not a number"
@@ -464,7 +474,8 @@ def outcomes_only(tmp):
     return ingest(tmp, path), "no police.uk street-level file was selected from the sources (only outcomes files (1)"
 
 
-CORPUS = [outcomes_with_a_street_header, outcomes_with_a_stray_quote, outcomes_not_utf8,
+CORPUS = [a_financial_year_of_ten_kilobytes, outcomes_of_asb,
+          outcomes_with_a_street_header, outcomes_with_a_stray_quote, outcomes_not_utf8,
           outcomes_with_a_month_that_is_not_one, outcomes_file_empty, outcomes_file_huge, outcomes_member_a_zip_bomb,
           outcomes_line_of_three_megabytes, outcomes_only,
           lsoas_without_a_code_field, lsoas_in_bng_without_crs, an_lsoa_without_geometry, two_lsoas_of_one_code,

@@ -69,11 +69,53 @@ GOOD = OUTCOME_GROUPS.read_text()
      "now 'Awaiting the moon' is not an outcome of any group"),
     (GOOD.replace('role = "open"', 'role = "pending"'), "unknown role 'pending'"),
     (GOOD.replace('id = "open"', 'id = "Open Cases!"'), "id missing or not lower-case"),
-], ids=["toml", "no-other", "id-twice", "outcome-twice", "historic-unknown", "role", "id-shape"])
+    # Found by a hostile tester: each once gave a traceback or passed without a word.
+    (GOOD.replace('id = "open"', "id = 7"), "id missing or not lower-case"),  # its outcomes named by [[historic]]
+    (GOOD.replace('title = "Still open"\n', ""), "title missing"),
+    (GOOD.replace('role = "open"', 'role = ["open"]'), "unknown role ['open']"),
+    (GOOD.replace('role = "open"', "role = {a = 1}"), "unknown role {'a': 1}"),
+    ('historic = "oops"\n' + GOOD.split("\n[[historic]]\n")[0], "is not a list of tables"),
+    (GOOD.replace("\n[[historic]]\n", "\n[historic]\n", 1).split("\n[[historic]]\n")[0], "is not a list of tables"),
+    (GOOD + '\n[[historic]]\nname = "Awaiting court result"\nnow = "Under investigation"\nnote = "x"\n',
+     "given twice"),
+    (GOOD.replace('id = "open"', 'id = "open"\ncolour = "red"'), "unknown field 'colour'"),
+    ("colour = 1\n" + GOOD, "is not a part of the file"),
+], ids=["toml", "no-other", "id-twice", "outcome-twice", "historic-unknown", "role", "id-shape",
+        "id-not-text", "no-title", "role-list", "role-table", "historic-text", "historic-one-table",
+        "historic-twice", "unknown-field", "unknown-key"])
 def test_a_malformed_group_table_is_refused_naming_the_entry(tmp_path, text, says):
     with pytest.raises(InputError) as raised:
         load_outcome_groups(_table(tmp_path, text))
     assert any(says in p.what for p in raised.value.problems), [p.what for p in raised.value.problems]
+
+
+def test_a_share_of_none_reads_as_zero_percent():
+    from sia.views.wording import percent
+
+    assert [percent(x) for x in (0, 0.0004, 0.0712, 0.25)] == ["0%", "0.0%", "7.1%", "25%"]
+
+
+def test_a_byte_order_mark_is_no_error(tmp_path):
+    path = tmp_path / "outcomes.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + OUTCOME_GROUPS.read_bytes())
+    assert load_outcome_groups(path) == GROUPS
+
+
+def test_a_malformed_table_stops_the_command_with_one_line_per_problem(tmp_path):
+    """The command line reads the table the app reads: a broken one gives its problems, exit 2."""
+    import shutil
+
+    copy = tmp_path / "repo"
+    shutil.copytree(OUTCOME_GROUPS.parent.parent / "sia", copy / "sia")
+    (copy / "data").mkdir()
+    (copy / "data" / "outcomes.toml").write_text(GOOD.replace('id = "open"', "id = 7"))
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-m", "sia", "outcomes", "--data-dir", str(tmp_path / "none")],
+                            cwd=copy, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "group 2: id missing or not lower-case" not in result.stderr  # named by its position: group 5
+    assert "group 5: id missing or not lower-case" in result.stderr
 
 
 def test_outcomes_count_every_crime_and_never_asb(real_data_dir):

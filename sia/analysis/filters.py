@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sia.categories import CRIME_CATEGORIES, canonical_category
 from sia.periods import MONTH_ABBREVIATIONS
+from sia.words import quoted
 
 CRIME = "crime"
 ASB = "asb"
@@ -82,9 +83,9 @@ class ParsedFilters:
     notes: list[str] = field(default_factory=list)  # what was ignored, for the user
 
 
-def _echo(value: str) -> str:
+def echo(value: str) -> str:
     """A value from the URL as a note quotes it: short (a link can hold anything)."""
-    return repr(value if len(value) <= 40 else value[:40] + "…")
+    return quoted(value)
 
 
 def _switch(key: str, given: list[str], notes: list[str]) -> bool:
@@ -93,7 +94,7 @@ def _switch(key: str, given: list[str], notes: list[str]) -> bool:
         return False
     value = given[0].lower()
     if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-        notes.append(f"unknown {key} value {_echo(given[0])} (use 1 or 0)")
+        notes.append(f"unknown {key} value {echo(given[0])} (use 1 or 0)")
     return value in ("1", "true", "yes", "on")
 
 
@@ -108,16 +109,16 @@ def from_query_params(params: dict[str, list[str]], available_fys: list[str],
     def one(key: str, default: str | None) -> str | None:
         given = values(key)
         if len(set(given)) > 1:
-            notes.append(f"only the first {key} is used ({_echo(given[0])})")
+            notes.append(f"only the first {key} is used ({echo(given[0])})")
         return given[0] if given else default
 
     fys = [fy for fy in values("fy") if fy in available_fys]
-    notes += [f"no data for financial year {_echo(fy)}" for fy in values("fy") if fy not in available_fys]
+    notes += [f"no data for financial year {echo(fy)}" for fy in values("fy") if fy not in available_fys]
     fys = sorted(dict.fromkeys(fys))[-2:] or available_fys[-2:]
 
     incident_type = one("type", CRIME).lower()
     if incident_type not in INCIDENT_TYPES:
-        notes.append(f"unknown incident type {_echo(incident_type)}")
+        notes.append(f"unknown incident type {echo(incident_type)}")
         incident_type = CRIME
     crime_types = []
     for name in values("crime"):
@@ -125,22 +126,22 @@ def from_query_params(params: dict[str, list[str]], available_fys: list[str],
         if category in CRIME_CATEGORIES:
             crime_types.append(category)
         else:
-            notes.append(f"unknown crime type {_echo(name)}")
+            notes.append(f"unknown crime type {echo(name)}")
     crime_types = [c for c in CRIME_CATEGORIES if c in crime_types] or list(CRIME_CATEGORIES)
 
     asked_months = {m[:3].title(): m for m in values("month")}
-    notes += [f"unknown month {_echo(m)} (use Apr, May, ...)" for key, m in asked_months.items()
+    notes += [f"unknown month {echo(m)} (use Apr, May, ...)" for key, m in asked_months.items()
               if key not in MONTH_ABBREVIATIONS]
     months = [m for m in MONTH_ABBREVIATIONS if m in asked_months] or list(MONTH_ABBREVIATIONS)
     measure = one("measure", "count").lower()
     if measure not in MEASURES:
-        notes.append(f"unknown measure {_echo(measure)}")
+        notes.append(f"unknown measure {echo(measure)}")
         measure = "count"
     ward = one("ward", None)
     if ward is not None:
         match = [w for w in ward_names if w.casefold() == ward.casefold()]
         if not match:
-            notes.append(f"no ward called {_echo(ward)}")
+            notes.append(f"no ward called {echo(ward)}")
         ward = match[0] if match else None
     return ParsedFilters(Filters(fys=tuple(fys), incident_type=incident_type,
                                  crime_types=tuple(crime_types), months=tuple(months),

@@ -71,13 +71,19 @@ class OutcomeGroups:
                             index=values.index)
 
 
+_GROUP_FIELDS = {"id", "title", "role", "outcomes"}
+_HISTORIC_FIELDS = {"name", "now", "note"}
+
+
 def load_outcome_groups(path: Path = OUTCOME_GROUPS) -> OutcomeGroups:
     """Read and validate the outcome groups; every problem is reported at once, naming
     the entry and the field."""
     where = str(path)
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    try:  # utf-8-sig: a byte-order mark, as some editors on Windows write, is not an error
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(Problem("not UTF-8 text", where, "save the file as UTF-8")) from None
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(Problem(f"not valid TOML ({exc})", where, "correct the syntax at that line")) from None
     except OSError as exc:
         raise InputError(Problem(f"cannot be read ({exc.strerror})", where, "restore data/outcomes.toml")) from None
@@ -86,64 +92,101 @@ def load_outcome_groups(path: Path = OUTCOME_GROUPS) -> OutcomeGroups:
     def problem(entry: str, what: str, fix: str) -> None:
         problems.append(Problem(what, f"{where}: {entry}", fix))
 
-    groups: list[OutcomeGroup] = []
-    seen: dict[str, str] = {}  # folded outcome -> group id
-    raw_groups = raw.get("group", [])
-    if not isinstance(raw_groups, list) or not raw_groups:
-        problem("group", "no [[group]] entries", "list the groups as [[group]] tables")
-        raw_groups = []
-    for i, entry in enumerate(raw_groups, 1):
-        if not isinstance(entry, dict):
-            problem(f"group {i}", "not a table", "write each group as a [[group]] table")
-            continue
-        gid, title, role, outcomes = entry.get("id"), entry.get("title"), entry.get("role"), entry.get("outcomes")
-        label = f"group {gid!r}" if isinstance(gid, str) else f"group {i}"
-        if not isinstance(gid, str) or not _ID.fullmatch(gid):
-            problem(label, "id missing or not lower-case letters, digits and _", 'give an id such as "no_suspect"')
-        elif gid in {g.id for g in groups}:
-            problem(label, "id used twice", "give each group its own id")
-        if not isinstance(title, str) or not title.strip():
-            problem(label, "title missing", "give the title the pages show")
-        if role is not None and role not in ROLES:
-            problem(label, f"unknown role {role!r}", f"use one of {', '.join(ROLES)}, or leave it out")
-        elif role is not None and role in {g.role for g in groups}:
-            problem(label, f"role {role!r} given to two groups", "give each role to one group")
-        if not isinstance(outcomes, list) or not all(isinstance(o, str) and o.strip() for o in outcomes):
-            problem(label, "outcomes missing or not a list of names", "list the police.uk outcome names")
-            outcomes = []
-        for outcome in outcomes:
-            if _folded(outcome) in seen:
-                problem(label, f"outcome {outcome!r} is also in group {seen[_folded(outcome)]!r}",
-                        "put each outcome in one group")
-            seen[_folded(outcome)] = str(gid)
-        if isinstance(gid, str) and isinstance(title, str):
-            groups.append(OutcomeGroup(gid, title.strip(), role, tuple(" ".join(o.split()) for o in outcomes)))
-    if groups and not any(g.role == "other" for g in groups):
-        problem("group", "no group has the role 'other'", "give role = \"other\" to the group for unlisted outcomes")
-
-    historic: dict[str, tuple[str, str]] = {}
-    raw_historic = raw.get("historic", [])
-    for i, entry in enumerate(raw_historic if isinstance(raw_historic, list) else [], 1):
-        if not isinstance(entry, dict):
-            problem(f"historic {i}", "not a table", "write each as a [[historic]] table")
-            continue
-        name, now, note = entry.get("name"), entry.get("now"), entry.get("note")
-        label = f"historic {name!r}" if isinstance(name, str) else f"historic {i}"
-        if not isinstance(name, str) or not name.strip():
-            problem(label, "name missing", "give the older spelling")
-        elif _folded(name) in seen:
-            problem(label, "is an outcome of a group too", "list it in one place")
-        if not isinstance(now, str) or _folded(now) not in seen:
-            problem(label, f"now {now!r} is not an outcome of any group", "name the outcome it is now")
-        if not isinstance(note, str) or not note.strip():
-            problem(label, "note missing", "say why the older spelling maps to it")
-        if isinstance(name, str) and isinstance(now, str) and isinstance(note, str):
-            historic[" ".join(name.split())] = (next(o for g in groups for o in g.outcomes
-                                                     if _folded(o) == _folded(now)) if _folded(now) in seen else now,
-                                                note.strip())
+    for key in sorted(set(raw) - {"group", "historic"}):
+        problem(key, "is not a part of the file", "keep only [[group]] and [[historic]] tables")
+    groups = _groups(raw.get("group"), problem)
+    names = {_folded(o): o for g in groups for o in g.outcomes}
+    historic = _historic(raw.get("historic", []), names, problem)
     if problems:
         raise InputError(problems)
     return OutcomeGroups(tuple(groups), historic)
+
+
+def _entries(value, table: str, problem) -> list:
+    """The [[table]] entries of the file; a problem when they are something else."""
+    if isinstance(value, list):
+        return value
+    problem(table, "is not a list of tables", f"write each entry as a [[{table}]] table (double brackets)")
+    return []
+
+
+def _groups(value, problem) -> list[OutcomeGroup]:
+    if value is None or value == []:
+        problem("group", "no [[group]] entries", "list the groups as [[group]] tables")
+        return []
+    groups: list[OutcomeGroup] = []
+    ids, roles = set(), set()
+    seen: dict[str, str] = {}  # folded outcome -> the label of its group
+    valid = True
+    for i, entry in enumerate(_entries(value, "group", problem), 1):
+        if not isinstance(entry, dict):
+            problem(f"group {i}", "not a table", "write each group as a [[group]] table")
+            valid = False
+            continue
+        gid, title, role, outcomes = (entry.get(k) for k in ("id", "title", "role", "outcomes"))
+        label = f"group {gid!r}" if isinstance(gid, str) else f"group {i}"
+        ok = True
+        for extra in sorted(set(entry) - _GROUP_FIELDS):
+            problem(label, f"unknown field {extra!r}", f"use only {', '.join(sorted(_GROUP_FIELDS))}")
+        if not isinstance(gid, str) or not _ID.fullmatch(gid):
+            problem(label, "id missing or not lower-case letters, digits and _", 'give an id such as "no_suspect"')
+            ok = False
+        elif gid in ids:
+            problem(label, "id used twice", "give each group its own id")
+        if not isinstance(title, str) or not title.strip():
+            problem(label, "title missing or not text", "give the title the pages show")
+            ok = False
+        if role is not None and (not isinstance(role, str) or role not in ROLES):
+            problem(label, f"unknown role {role!r}", f"use one of {', '.join(ROLES)}, or leave it out")
+            ok = False
+        elif role is not None and role in roles:
+            problem(label, f"role {role!r} given to two groups", "give each role to one group")
+        if not isinstance(outcomes, list) or not all(isinstance(o, str) and o.strip() for o in outcomes):
+            problem(label, "outcomes missing or not a list of names", "list the police.uk outcome names")
+            outcomes, ok = [], False
+        for outcome in outcomes:
+            if _folded(outcome) in seen:
+                problem(label, f"outcome {outcome!r} is also in {seen[_folded(outcome)]}",
+                        "put each outcome in one group")
+            seen[_folded(outcome)] = label
+        if ok:
+            ids.add(gid)
+            roles.add(role)
+            groups.append(OutcomeGroup(gid, title.strip(), role, tuple(" ".join(o.split()) for o in outcomes)))
+        valid = valid and ok
+    if valid and groups and "other" not in roles:
+        problem("group", "no group has the role 'other'", "give role = \"other\" to the group for unlisted outcomes")
+    return groups
+
+
+def _historic(value, names: dict[str, str], problem) -> dict[str, tuple[str, str]]:
+    """Older spelling -> (the outcome it is now, as its group lists it; why)."""
+    historic: dict[str, tuple[str, str]] = {}
+    for i, entry in enumerate(_entries(value, "historic", problem), 1):
+        if not isinstance(entry, dict):
+            problem(f"historic {i}", "not a table", "write each as a [[historic]] table")
+            continue
+        name, now, note = (entry.get(k) for k in ("name", "now", "note"))
+        label = f"historic {name!r}" if isinstance(name, str) else f"historic {i}"
+        for extra in sorted(set(entry) - _HISTORIC_FIELDS):
+            problem(label, f"unknown field {extra!r}", f"use only {', '.join(sorted(_HISTORIC_FIELDS))}")
+        ok = True
+        if not isinstance(name, str) or not name.strip():
+            problem(label, "name missing", "give the older spelling")
+            ok = False
+        elif _folded(name) in names:
+            problem(label, "is an outcome of a group too", "list it in one place")
+        elif " ".join(name.split()).casefold() in {k.casefold() for k in historic}:
+            problem(label, "given twice", "give each older spelling once")
+        if not isinstance(now, str) or _folded(now) not in names:
+            problem(label, f"now {now!r} is not an outcome of any group", "name the outcome it is now")
+            ok = False
+        if not isinstance(note, str) or not note.strip():
+            problem(label, "note missing", "say why the older spelling maps to it")
+            ok = False
+        if ok:
+            historic[" ".join(name.split())] = (names[_folded(now)], note.strip())
+    return historic
 
 
 def crime_outcomes(incidents: pd.DataFrame, groups: OutcomeGroups) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from sia.analysis.filters import (
     INCIDENT_TYPES,
     MEASURES,
     Filters,
+    echo,
     from_query_params,
 )
 from sia.analysis.measures import cover_different_months, measures_for
@@ -135,12 +136,20 @@ def view_setting(key: str, widget: str, options, default, from_url=lambda text: 
     opened or edited), else keep the control's own value. Keyed controls keep a click on
     the first try (an unkeyed one whose default came from the URL became a new widget
     each time the URL changed, and lost the click)."""
-    asked = st.query_params.get(key)  # None: absent, the setting's default
+    given = st.query_params.get_all(key)
+    asked = given[0] if given else None  # None: absent, the setting's default
     value = from_url(asked) if asked is not None else default
-    if asked != st.session_state.get(_WRITTEN, {}).get(key, _NEVER) and value in options:
+    from_a_link = asked != st.session_state.get(_WRITTEN, {}).get(key, _NEVER)
+    if from_a_link and len(given) > 1:
+        st.toast(f"Link ignored: only the first {key} is used ({markdown_text(echo(asked))})")
+    if from_a_link and value in options:
         st.session_state[widget] = value
-    elif st.session_state.get(widget) not in options:
-        st.session_state[widget] = default
+    else:
+        if from_a_link and asked is not None:  # say so, as the sidebar does for its filters
+            st.toast(f"Link ignored: {key} {markdown_text(echo(asked))} is not offered here "
+                     f"(one of: {markdown_text(', '.join(map(str, options)))})")
+        if st.session_state.get(widget) not in options:
+            st.session_state[widget] = default
 
 
 def forget_filters() -> None:

@@ -122,13 +122,15 @@ def show_concentration(key: tuple[str, str], filters: Filters, fys, unit: str, u
     return measured
 
 
-def show_outcomes(key: tuple[str, str], filters: Filters, where: str, stem: str) -> None:
+def show_outcomes(key: tuple[str, str], filters: Filters, where: str, stem: str,
+                  asb_note: str = "Choose crime in the sidebar to see them.") -> None:
     """What happened after the selected crimes were reported: each year's mix of outcome
     groups, in the filters' ward (set against Derby) when they name one, else in Derby;
     with the caution a year needs when many of its crimes are still open. ``where`` names
-    the place in words ('Normanton', 'Derby'); ``stem`` the download files."""
+    the place in words ('Normanton', 'Derby'); ``stem`` the download files; ``asb_note``
+    follows the word that anti-social behaviour has no outcomes."""
     if filters.incident_type == ASB:
-        st.info("police.uk gives no outcomes for anti-social behaviour: choose crime to see them.")
+        st.info(f"police.uk gives no outcomes for anti-social behaviour. {asb_note}")
         return
     groups = outcome_groups()
     mix, city = outcome_mixes(key, filters, groups)

@@ -310,14 +310,14 @@ def hotspot_legend(layer: HotspotLayer, fy: str) -> str:
     for names, kind in ((HOT_CLASSES, "hotspots"), (tuple(reversed(COLD_CLASSES)), "coldspots")):
         present = [n for n in names if layer.counts.get(n)]
         rows += [f'<div><span class="sia-swatch" style="background:{CLASS_COLOURS[n]}"></span>'
-                 f'{e(n.replace("hot", "Hotspot").replace("cold", "Coldspot"))} ({layer.counts[n]})</div>'
+                 f'{e(n.replace("hot", "Hotspot").replace("cold", "Coldspot"))} ({layer.counts[n]:,})</div>'
                  for n in present]
         if not present:
             rows.append(f"<div>No significant {kind}</div>")
     rows.append(f'<div><span class="sia-swatch" style="background:#fff"></span>Not significant'
-                f' ({layer.counts.get(NOT_SIGNIFICANT, 0)})</div>')
+                f' ({layer.counts.get(NOT_SIGNIFICANT, 0):,})</div>')
     if layer.counts.get(NO_NEIGHBOURS):
-        rows.append(f"<div>No neighbours, not tested ({layer.counts[NO_NEIGHBOURS]})</div>")
+        rows.append(f"<div>No neighbours, not tested ({layer.counts[NO_NEIGHBOURS]:,})</div>")
     return (f'<div class="sia-legend" role="img" aria-label="Map legend"><b>Hotspots, {e(fy)}: '
             f'{e(layer.unit_label)}</b>{"".join(rows)}'
             f'<div class="sia-note">{e(layer.method)}</div></div>')

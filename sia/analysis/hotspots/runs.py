@@ -119,7 +119,7 @@ class HotspotRun:
         cold = classes.str.startswith("cold").sum()
         parts = [self.gistar.method(),
                  f"{self.fy} ({self.months} month{'s' if self.months != 1 else ''}): "
-                 f"{hot} hot and {cold} cold of {len(classes)} {UNIT_NAMES[self.unit]} at 90% or more"]
+                 f"{hot:,} hot and {cold:,} cold of {len(classes):,} {UNIT_NAMES[self.unit]} at 90% or more"]
         if self.gistar.islands:
             parts.append(f"{len(self.gistar.islands)} without neighbours, not tested")
         if self.outside:
