@@ -22,6 +22,7 @@ from sia.app.loaders import (
     dataset_key,
     hotspot_run,
     unit_measures,
+    ward_changes,
     ward_table,
     without_ward,
     years_compared,
@@ -197,7 +198,7 @@ with panel:
         st.markdown(f"Rank **{row['rank']} of {len(year)}** wards  \n"
                     f"{row['count']:,.0f} incidents over {row['months']} month(s)")
         if filters.comparing:
-            change = ward_change(table, filters.fys).loc[ward]
+            change = ward_changes(key, filters).loc[ward]
             st.markdown("**Change**: " + change_sentence(change, *filters.fys))
         st.page_link("pages/ward.py", label=f"Open the {markdown_text(ward)} profile",
                      icon=":material/arrow_forward:")

@@ -11,11 +11,11 @@ import streamlit as st
 
 from sia.analysis.filters import MEASURES
 from sia.analysis.hotspots.runs import NoTest, small_areas, unit_label
-from sia.analysis.measures import category_mix, cover_different_months, headline, monthly_series, select, ward_change
+from sia.analysis.measures import category_mix, cover_different_months, headline, monthly_series, select
 from sia.app.chrome import page_header
-from sia.app.loaders import dataset_key, ward_table, without_ward
+from sia.app.loaders import dataset_key, ward_changes, ward_table, without_ward
 from sia.app.page import page_context
-from sia.app.widgets import show_concentration, show_outcomes, show_table
+from sia.app.widgets import show_chart, show_concentration, show_outcomes, show_table
 from sia.views import charts
 from sia.views.wording import significance_cell
 
@@ -37,23 +37,18 @@ for i, row in heads.iterrows():
                                help=f"{row[kind]:,} incidents over {row['months']} month(s).")
 
 selection = select(dataset.incidents, filters)
-st.altair_chart(charts.monthly_trend(monthly_series(selection),
-                                     f"Incidents per month: {filters.subject()}"),
-                width="stretch",
-                alt=f"Line chart of {filters.subject()} per month, April to March, one line per year.")
+show_chart(charts.monthly_trend, monthly_series(selection), f"Incidents per month: {filters.subject()}",
+           alt=f"Line chart of {filters.subject()} per month, April to March, one line per year.")
 
 left, right = st.columns(2)
 with left:
-    st.altair_chart(charts.category_mix(category_mix(dataset.incidents, filters),
-                                        "Incidents per month by category (ASB shown apart)"),
-                    width="stretch")
+    show_chart(charts.category_mix, category_mix(dataset.incidents, filters),
+               "Incidents per month by category (ASB shown apart)")
 with right:
     table = ward_table(dataset_key(dataset), filters)
     latest = filters.fys[-1]
-    st.altair_chart(charts.ward_ranking(table[table["fy"] == latest], filters.measure,
-                                        MEASURES[filters.measure],
-                                        f"Wards ranked by {MEASURES[filters.measure].lower()}, {latest}"),
-                    width="stretch")
+    show_chart(charts.ward_ranking, table[table["fy"] == latest], filters.measure, MEASURES[filters.measure],
+               f"Wards ranked by {MEASURES[filters.measure].lower()}, {latest}")
 
 if filters.comparing:
     st.subheader(f"Biggest changes, {filters.fys[0]} to {filters.fys[1]}")
@@ -65,7 +60,7 @@ if filters.comparing:
                + (" The years cover different months: switch on like-for-like months to compare "
                   "the same months." if not filters.like_for_like
                   and cover_different_months(dataset.months, filters) else ""))
-    change = ward_change(table, filters.fys).dropna(subset=["change"])
+    change = ward_changes(dataset_key(dataset), filters).dropna(subset=["change"])
     change = change.reindex(change["change"].abs().sort_values(ascending=False).index).head(8)
     change["significant"] = [significance_cell(sig, p) for sig, p in zip(change["significant"],
                                                                          change["p_value"])]
@@ -86,10 +81,9 @@ with words:
                "measures that bow (0: spread evenly; near 1: all in a few). See About for the methods.")
 curves = {fy: r.lorenz for fy, r in measured.items() if not isinstance(r, NoTest)}
 if curves:
-    chart.altair_chart(charts.lorenz_curves(curves, units, f"Lorenz curve: {filters.subject()} over {units}"),
-                       width="stretch",
-                       alt=f"Lorenz curve of {filters.subject()} over {units}, one line per year, "
-                           "over the diagonal of incidents spread evenly.")
+    show_chart(charts.lorenz_curves, curves, units, f"Lorenz curve: {filters.subject()} over {units}", where=chart,
+               alt=f"Lorenz curve of {filters.subject()} over {units}, one line per year, "
+                   "over the diagonal of incidents spread evenly.")
 
 st.subheader("What happened after crimes were reported")
 show_outcomes(key, unfiltered, "Derby", "derby-outcomes")

@@ -16,7 +16,7 @@ from sia.app.chrome import page_header
 from sia.app.loaders import dataset_key, priority_evidence, priority_register
 from sia.app.page import page_context
 from sia.app.sidebar import view_param, view_setting
-from sia.app.widgets import briefing_buttons, show_outcomes, show_table
+from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_table
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.views import charts
 from sia.views.briefing.content import priority_briefing, priority_stem
@@ -38,7 +38,7 @@ words = {"retained": "retained", "changed": "continued with a new focus", "added
          "dropped": "dropped"}
 st.subheader("What changed between the two assessments")
 st.markdown(" · ".join(f"**{len(items)}** {words[status]}" for status, items in comparison.items()))
-st.altair_chart(charts.priority_lineage(comparison, EARLIER, LATER), width="content")
+show_chart(charts.priority_lineage, comparison, EARLIER, LATER, width="content")
 moves = [item for status in ("retained", "changed") for item in comparison[status]]
 st.caption("Solid lines: kept; dashed: the theme continues under a new focus. " + "; ".join(
     f"{item[LATER]['title']} moved {'up' if item['rank_change'] < 0 else 'down'} "
@@ -119,10 +119,8 @@ ranking = ward_ranking(dataset.incidents, dataset.wards, priority, ranking_fy)
 value_title = "Per 1,000 residents a year" if ranking["measure"].iloc[0] == "rate" else "Incidents per month"
 left, right = st.columns([3, 2])
 with left:
-    st.altair_chart(charts.ward_ranking(ranking, ranking["measure"].iloc[0], value_title,
-                                        f"Where it concentrates: wards by {value_title.lower()}, "
-                                        f"{ranking_fy}", selected=priority.wards),
-                    width="stretch")
+    show_chart(charts.ward_ranking, ranking, ranking["measure"].iloc[0], value_title,
+               f"Where it concentrates: wards by {value_title.lower()}, {ranking_fy}", selected=priority.wards)
     if priority.wards:
         st.caption("Wards the document names are in orange.")
 with right:

@@ -15,18 +15,16 @@ from sia.analysis.filters import MEASURES
 from sia.analysis.hotspots.runs import NoTest, unit_hotspot_sentence
 from sia.analysis.measures import (
     categories_against_city,
-    change_by_ward_and_category,
     cover_different_months,
     monthly_series,
     select,
     top_locations,
-    ward_change,
 )
 from sia.app.chrome import page_header
-from sia.app.loaders import dataset_key, hotspot_run, ward_table
+from sia.app.loaders import category_changes, dataset_key, hotspot_run, ward_changes, ward_table
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward
-from sia.app.widgets import briefing_buttons, show_outcomes, show_table
+from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_table
 from sia.dataset.denominators import deprivation_of
 from sia.views import charts
 from sia.views.briefing.content import ward_briefing, ward_stem
@@ -67,7 +65,7 @@ for fy in filters.fys:
     st.markdown(f"{fy}: no hotspot test ({shown(run.reason)})" if isinstance(run, NoTest) else
                 unit_hotspot_sentence(run, ward, filters.subject(), quote=markdown_text))
 if filters.comparing:
-    change = ward_change(table, filters.fys).loc[ward]
+    change = ward_changes(dataset_key(dataset), filters).loc[ward]
     st.markdown(f"**Change**: {change_sentence(change, *filters.fys)}. "
                 "An exact Poisson test of the counts over the months each year covers"
                 + (" (like-for-like months)." if filters.like_for_like else
@@ -78,7 +76,7 @@ if filters.comparing:
 selection = select(dataset.incidents, filters)
 if filters.comparing:
     with st.expander(f"Change by category in {shown_ward}, {filters.fys[0]} to {filters.fys[1]}"):
-        by_category = change_by_ward_and_category(selection)
+        by_category = category_changes(dataset_key(dataset), filters)
         mine = by_category[by_category["ward_name"] == ward]
         mine = mine.reindex(mine["change"].abs().sort_values(ascending=False).index)
         show_table(pd.DataFrame({
@@ -91,16 +89,13 @@ if filters.comparing:
 
 left, right = st.columns(2)
 with left:
-    st.altair_chart(charts.monthly_trend(monthly_series(selection, ward),
-                                         f"Incidents per month in {ward}: {filters.subject()}"),
-                    width="stretch",
-                    alt=f"Line chart of {filters.subject()} per month in {ward}, one line per year.")
+    show_chart(charts.monthly_trend, monthly_series(selection, ward),
+               f"Incidents per month in {ward}: {filters.subject()}",
+               alt=f"Line chart of {filters.subject()} per month in {ward}, one line per year.")
 with right:
     against = categories_against_city(dataset.incidents, dataset.wards, filters, ward)
     if against["ward"].notna().any():
-        st.altair_chart(charts.against_city(against, ward,
-                                            f"{ward} against Derby by category, {filters.fys[-1]}"),
-                        width="stretch")
+        show_chart(charts.against_city, against, ward, f"{ward} against Derby by category, {filters.fys[-1]}")
     else:
         st.info("Rates by category need ward populations, which this dataset lacks.")
 

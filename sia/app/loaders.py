@@ -20,7 +20,7 @@ from sia.analysis.hotspots.runs import (
     unit_measures_for_filters,
     years_compared_for_filters,
 )
-from sia.analysis.measures import select, ward_measures
+from sia.analysis.measures import change_by_ward_and_category, select, ward_change, ward_measures
 from sia.analysis.outcomes import OUTCOME_GROUPS, OutcomeGroups, load_outcome_groups, outcome_mix
 from sia.analysis.priorities.evidence import evidence_table
 from sia.analysis.priorities.register import REGISTER, Register, load_register
@@ -73,6 +73,23 @@ def ward_table(key: tuple[str, str], filters: Filters):
 def _ward_table(key: tuple[str, str], filters: Filters):
     dataset = _open(*key)
     return ward_measures(select(dataset.incidents, filters), dataset.wards)
+
+def ward_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+    """ward_change between the filters' two years, cached per build (the ward left out)."""
+    return _ward_changes(key, without_ward(filters))
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _ward_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+    return ward_change(_ward_table(key, filters), filters.fys)
+
+def category_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+    """change_by_ward_and_category for what the filters select, cached per build (the ward
+    left out): hundreds of exact tests, too many to redo on every run."""
+    return _category_changes(key, without_ward(filters))
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _category_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+    return change_by_ward_and_category(select(_open(*key).incidents, filters))
 
 def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str,
                 method: str | None = None) -> HotspotRun | NoTest:

@@ -102,6 +102,18 @@ def release_uploads(files, round_key: str) -> None:
     st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def _chart_spec(builder: str, args: tuple, kwargs: dict) -> dict:
+    return getattr(charts, builder)(*args, **kwargs).to_dict()
+
+
+def show_chart(builder, *args, alt: str | None = None, where=st, width="stretch", **kwargs) -> None:
+    """The chart ``builder`` (a function of sia.views.charts) makes of ``args``, drawn in
+    ``where`` (a column, say). Its Vega-Lite spec is made once per inputs and shared:
+    building and validating an Altair chart costs more than the rest of a page's run."""
+    where.vega_lite_chart(spec=_chart_spec(builder.__name__, args, kwargs), width=width, alt=alt)
+
+
 def show_concentration(key: tuple[str, str], filters: Filters, fys, unit: str, units: str) -> dict:
     """How concentrated the filters' incidents are over ``unit`` (called ``units`` in words)
     in each of ``fys``, in sentences; comparing two years, whether the first year's busiest
@@ -139,9 +151,8 @@ def show_outcomes(key: tuple[str, str], filters: Filters, where: str, stem: str,
         st.markdown(sentence)
     for caution in open_cautions(mix, groups):
         st.caption(f"Caution: {caution}.")
-    st.altair_chart(charts.outcome_mix(mix, f"Outcomes of {filters.subject()} in {where}, by year"),
-                    width="stretch",
-                    alt=f"Bar chart: each year's {filters.subject()} in {where} shared between the outcome groups.")
+    show_chart(charts.outcome_mix, mix, f"Outcomes of {filters.subject()} in {where}, by year",
+               alt=f"Bar chart: each year's {filters.subject()} in {where} shared between the outcome groups.")
     show_table(outcome_table(mix, against), hide_index=True, download=stem)
     st.caption("The latest outcome police.uk records for each crime, grouped as on the About page. "
                "Anti-social behaviour has no outcomes and is never counted here.")
