@@ -122,7 +122,7 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
   the **generalised Gini** of Bernasco and Steenbeek (2017) compares with that spread
   instead and is given then. "Half of the incidents in N% of the areas" is the smallest share
   of areas that together hold half.
-- **Do the busy places stay busy** (the overview; `python -m sia stability`): the busiest
+- **Do the busy places stay busy** (the overview, and beside the map; `python -m sia stability`): the busiest
   {TOP_SHARE:.0%} of areas in the earlier year (never an area with none) are taken, and the
   **hit rate** is the share of the later year's incidents that fall in them; the
   **Predictive Accuracy Index** divides that by the share of the area they cover (1: no better
@@ -136,7 +136,8 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
 ### Outcomes
 What happened after a crime was reported (the overview, the ward profile, the priorities,
 the briefing packs; `python -m sia outcomes`): the latest outcome police.uk records for each
-crime, in the groups of `data/outcomes.toml`. An outcome the table does not list is
+crime (a later one from police.uk's outcomes files, when the data was loaded with them), in
+the groups of `data/outcomes.toml`. An outcome the table does not list is
 counted under its own name in "{markdown_text(OTHER.title)}", never dropped. Anti-social
 behaviour has no outcomes. A year with {OPEN_CAUTION_SHARE:.0%} or more of its crimes still
 open is flagged: police.uk archives are cut soon after their last month, so the latest
