@@ -12,6 +12,7 @@ from sia.dataset.ingest import WardInputs, build_dataset
 from sia.dataset.store import open_dataset
 from sia.views.briefing.content import priority_briefing, ward_briefing
 from sia.views.briefing.files import briefing_html, write_briefing
+from sia.views.wording import percent
 from sia.words import ordinal
 
 from police_rows import row, write_street, write_test_wards
@@ -80,9 +81,8 @@ def test_a_ward_pack_gives_the_outcomes_sia_outcomes_counts(real_data_dir, tmp_p
                 city[r["outcome_group"]] = city.get(r["outcome_group"], 0) + r["count"]
         crimes = sum(mine.values())
 
-        def share(counts, group):
-            value = counts[group] / sum(counts.values())
-            return f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
+        def share(counts, group):  # worded as every share is
+            return percent(counts[group] / sum(counts.values()))
         assert (f"Of the {crimes:,} crimes in Normanton in {fy}, no suspect was identified for "
                 f"{share(mine, 'no_suspect')} (Derby: {share(city, 'no_suspect')}); {share(mine, 'charged')} "
                 f"(Derby: {share(city, 'charged')}) were charged or summonsed") in text
