@@ -165,6 +165,14 @@ def _lsoas_without(lsoas: gpd.GeoDataFrame, column: str, what: str, path: Path) 
             f"({', '.join(missing.iloc[:5])}{', ...' if len(missing) > 5 else ''})"]
 
 
+def _count_lines(tally, parsed) -> None:
+    """A file's lines into the report (street files) or the outcomes tally: every line read
+    is loaded, blank or set aside as malformed."""
+    tally.rows_read += parsed.rows_read
+    tally.blank_lines += parsed.blank_lines
+    tally.malformed.extend(parsed.malformed)
+
+
 def _read_all(files, report: IngestReport) -> list[tuple[pd.DataFrame, np.ndarray]]:
     """Each file's rows with a mask of those that may be loaded (the rest are counted)."""
     loaded_from: dict[tuple[str, str], str] = {}  # (month, force) -> file that supplied it
@@ -172,9 +180,7 @@ def _read_all(files, report: IngestReport) -> list[tuple[pd.DataFrame, np.ndarra
     for file in files:
         parsed = read_street_csv(file)
         rows = parsed.rows
-        report.rows_read += parsed.rows_read
-        report.blank_lines += parsed.blank_lines
-        report.malformed.extend(parsed.malformed)
+        _count_lines(report, parsed)
         pairs = rows.groupby(["month", "force"], observed=True).size()
         report.files.append(FileTally(file=file.label, sha256=parsed.sha256, rows=parsed.rows_read,
                                       months=sorted({m for m, _ in pairs.index}),
@@ -281,9 +287,7 @@ def _read_outcomes(files: list[PoliceFile], crime_ids: pa.Array, tally: OutcomeT
     for file in files:
         parsed = read_outcomes_csv(file)
         rows = parsed.rows
-        tally.rows_read += parsed.rows_read
-        tally.blank_lines += parsed.blank_lines
-        tally.malformed.extend(parsed.malformed)
+        _count_lines(tally, parsed)
         tally.files.append(FileTally(file=file.label, sha256=parsed.sha256, rows=parsed.rows_read,
                                      months=sorted(rows["month"].astype(str).unique()),
                                      forces=sorted(rows["force"].astype(str).unique())))
