@@ -1,7 +1,7 @@
 """Server CPU per page view, beside a bare Streamlit page (run by hand; prints figures).
 
     python benchmarks/page_cpu_benchmark.py [--datasets demo,real,synthetic] [--views 8]
-        [--data-dir DIR] [--synthetic-rows 3000000]
+        [--data-dir DIR] [--synthetic-rows 3000000] [--synthetic-dir DIR]
 
 For each dataset (the demo; the real months of ../shared/data; a synthetic dataset of
 --synthetic-rows incidents over two financial years, written the way the ingest benchmark
@@ -141,6 +141,8 @@ def main() -> None:
     parser.add_argument("--views", type=int, default=8)
     parser.add_argument("--data-dir", type=Path, help="the real dataset, if already built")
     parser.add_argument("--synthetic-rows", type=int, default=3_000_000)
+    parser.add_argument("--synthetic-dir", type=Path, help="the synthetic dataset, if already built "
+                        "(its data/ folder), or where to build it")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
@@ -156,8 +158,10 @@ def main() -> None:
                                check=True, capture_output=True)
             elif name == "real":
                 data_dir = args.data_dir or real_dataset(tmp / "real")
+            elif args.synthetic_dir and (args.synthetic_dir / "data" / "CURRENT").exists():
+                data_dir = args.synthetic_dir / "data"
             else:
-                data_dir = synthetic_dataset(tmp / "synthetic", args.synthetic_rows)
+                data_dir = synthetic_dataset(args.synthetic_dir or tmp / "synthetic", args.synthetic_rows)
             results[name] = measure(name, data_dir, tmp, args.views, browser)
             report(name, results[name], args.views)
         browser.close()
