@@ -13,10 +13,9 @@ import streamlit as st
 from sia.analysis.counts import count_incidents
 from sia.analysis.filters import ASB
 from sia.analysis.measures import select
-from sia.analysis.outcomes import count_outcomes
 from sia.app.access import IN_APP_LOADING_VARIABLE
 from sia.app.chrome import page_header
-from sia.app.loaders import dataset_key, outcome_groups, ward_table
+from sia.app.loaders import dataset_key, outcome_counts, outcome_groups, ward_table
 from sia.app.page import page_context, refresh_dataset
 from sia.app.sign_in import viewer_may_load
 from sia.app.widgets import StreamlitProgress, download_buttons, release_uploads, show_table
@@ -217,12 +216,17 @@ by_category = by_category[by_category["fy"].isin(filters.fys)]
 rows = selection.rows[["month", "fy", "category", "ward_name", "lsoa_code", "location", "outcome",
                        "lon", "lat", "crime_id"]]
 groups = outcome_groups()
-crimes = rows["category"] != ANTI_SOCIAL_BEHAVIOUR  # ASB has no outcome, so no group
-rows = rows.assign(outcome_group=groups.classify(rows["outcome"])["outcome_group"].where(crimes, ""))
+
+
+def with_outcome_group(rows):
+    """The incidents with each crime's outcome group (ASB has no outcome, so no group)."""
+    crimes = rows["category"] != ANTI_SOCIAL_BEHAVIOUR
+    return rows.assign(outcome_group=groups.classify(rows["outcome"])["outcome_group"].astype(object).where(crimes, ""))
+
+
 download_buttons(by_ward, "derby-ward-figures", "Ward figures")
 download_buttons(by_category, "derby-counts-by-ward-type-month", "Counts by ward, type and month")
 if filters.incident_type != ASB:
-    by_outcome = count_outcomes(selection.rows, ["ward", "fy", "outcome_group", "outcome"], groups,
-                                crime_types=list(filters.categories))
+    by_outcome = outcome_counts(dataset_key(dataset), filters, groups, ["ward", "fy", "outcome_group", "outcome"])
     download_buttons(by_outcome[by_outcome["count"] > 0], "derby-outcomes-by-ward", "Crimes by ward and outcome")
-download_buttons(rows, "derby-incidents", f"Incidents, {len(rows):,} rows")
+download_buttons(rows, "derby-incidents", f"Incidents, {len(rows):,} rows", prepare=with_outcome_group)

@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sia.analysis.counts import GROUPINGS, crime_or_asb, grouping_levels, with_every_combination
@@ -60,15 +61,27 @@ class OutcomeGroups:
         known = {_folded(o): (o, g.id) for g in self.groups for o in g.outcomes}
         known.update({_folded(old): known[_folded(now)] for old, (now, _) in self.historic.items()})
         other = self.by_role("other").id
-        values = pd.Series(outcomes, copy=False).astype("string").fillna("")
-        distinct = values.unique()
-        mapped = {}
+        # Each distinct value is looked up once: a build's outcomes are a few dozen texts over
+        # millions of rows (a categorical column), so the rows only take codes.
+        values = pd.Series(outcomes, copy=False)
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            codes, distinct = values.cat.codes.to_numpy(), values.cat.categories
+        else:
+            codes, distinct = pd.factorize(values.astype(object), use_na_sentinel=True)
+        pairs = []
         for value in distinct:
             text = " ".join(str(value).split())
-            mapped[value] = known.get(text.casefold(), (text or NOT_RECORDED, other))
-        pairs = values.map(mapped)
-        return pd.DataFrame({"outcome": [p[0] for p in pairs], "outcome_group": [p[1] for p in pairs]},
-                            index=values.index)
+            pairs.append(known.get(text.casefold(), (text or NOT_RECORDED, other)))
+        pairs.append((NOT_RECORDED, other))  # code -1: a missing value
+        return pd.DataFrame({"outcome": _categorical([p[0] for p in pairs], codes),
+                             "outcome_group": _categorical([p[1] for p in pairs], codes)}, index=values.index)
+
+
+def _categorical(labels: list[str], codes: np.ndarray) -> pd.Categorical:
+    """labels[code] for each code (-1: the last label), as a categorical: millions of rows
+    share a few dozen texts."""
+    categories, position = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    return pd.Categorical.from_codes(position[codes], categories=categories)
 
 
 _GROUP_FIELDS = {"id", "title", "role", "outcomes"}
@@ -194,8 +207,8 @@ def crime_outcomes(incidents: pd.DataFrame, groups: OutcomeGroups) -> pd.DataFra
     as :meth:`OutcomeGroups.classify` gives them."""
     crimes = incidents[incidents["category"] != ANTI_SOCIAL_BEHAVIOUR]
     classified = groups.classify(crimes["outcome"])
-    return crimes.drop(columns=["outcome"]).assign(outcome=classified["outcome"].to_numpy(),
-                                                   outcome_group=classified["outcome_group"].to_numpy())
+    return crimes.drop(columns=["outcome"]).assign(outcome=classified["outcome"],
+                                                   outcome_group=classified["outcome_group"])
 
 
 def count_outcomes(incidents: pd.DataFrame, by: list[str], groups: OutcomeGroups, fy: list[str] | None = None,
@@ -241,7 +254,7 @@ def outcome_mix(rows: pd.DataFrame, groups: OutcomeGroups) -> pd.DataFrame:
     with none)."""
     crimes = crime_outcomes(rows, groups)
     fys = sorted(rows["fy"].astype(str).unique())
-    counts = crimes.groupby([crimes["fy"].astype(str), "outcome_group"]).size()
+    counts = crimes.groupby([crimes["fy"].astype(str), "outcome_group"], observed=True).size()
     table = pd.MultiIndex.from_product([fys, [g.id for g in groups.groups]], names=["fy", "outcome_group"])
     out = counts.reindex(table, fill_value=0).rename("count").reset_index()
     totals = out.groupby("fy")["count"].transform("sum")

@@ -21,7 +21,7 @@ from sia.analysis.hotspots.runs import (
     years_compared_for_filters,
 )
 from sia.analysis.measures import change_by_ward_and_category, select, ward_change, ward_measures
-from sia.analysis.outcomes import OUTCOME_GROUPS, OutcomeGroups, load_outcome_groups, outcome_mix
+from sia.analysis.outcomes import OUTCOME_GROUPS, OutcomeGroups, count_outcomes, load_outcome_groups, outcome_mix
 from sia.analysis.priorities.evidence import evidence_table
 from sia.analysis.priorities.register import REGISTER, Register, load_register
 from sia.analysis.stability import Stability
@@ -146,6 +146,12 @@ def outcome_groups() -> OutcomeGroups:
 @st.cache_data(show_spinner=False, max_entries=2)
 def _outcome_groups(path: str, mtime: int) -> OutcomeGroups:
     return load_outcome_groups(Path(path))
+
+@st.cache_data(max_entries=32, show_spinner=False, hash_funcs={OutcomeGroups: repr})
+def outcome_counts(key: tuple[str, str], filters: Filters, groups: OutcomeGroups, by: list[str]) -> pd.DataFrame:
+    """count_outcomes of what the filters select (crime only) by ``by``, cached per build."""
+    rows = select(_open(*key).incidents, without_ward(filters)).rows
+    return count_outcomes(rows, by, groups, crime_types=list(filters.categories))
 
 def outcome_mixes(key: tuple[str, str], filters: Filters, groups: OutcomeGroups) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The outcome mix (sia.analysis.outcomes.outcome_mix) of what the filters select, in
