@@ -175,6 +175,7 @@ def _groups(value, problem) -> list[OutcomeGroup]:
 def _historic(value, names: dict[str, str], problem) -> dict[str, tuple[str, str]]:
     """Older spelling -> (the outcome it is now, as its group lists it; why)."""
     historic: dict[str, tuple[str, str]] = {}
+    given: set[str] = set()  # the folded names taken, to find one given twice
     for i, entry in enumerate(_entries(value, "historic", problem), 1):
         if not isinstance(entry, dict):
             problem(f"historic {i}", "not a table", "write each as a [[historic]] table")
@@ -189,7 +190,7 @@ def _historic(value, names: dict[str, str], problem) -> dict[str, tuple[str, str
             ok = False
         elif _folded(name) in names:
             problem(label, "is an outcome of a group too", "list it in one place")
-        elif " ".join(name.split()).casefold() in {k.casefold() for k in historic}:
+        elif _folded(name) in given:
             problem(label, "given twice", "give each older spelling once")
         if not isinstance(now, str) or _folded(now) not in names:
             problem(label, f"now {now!r} is not an outcome of any group", "name the outcome it is now")
@@ -199,6 +200,7 @@ def _historic(value, names: dict[str, str], problem) -> dict[str, tuple[str, str
             ok = False
         if ok:
             historic[" ".join(name.split())] = (names[_folded(now)], note.strip())
+            given.add(_folded(name))
     return historic
 
 
@@ -238,13 +240,19 @@ def count_outcomes(incidents: pd.DataFrame, by: list[str], groups: OutcomeGroups
     full = grouping_levels(incidents, base, fys, categories) if base else pd.DataFrame({"_": [0]})
     wanted = [b for b in by if b not in GROUPINGS]
     if wanted:
-        found = rows[["outcome", "outcome_group"]].drop_duplicates()
-        order = {g.id: i for i, g in enumerate(groups.groups)}
-        found = found.assign(_order=found["outcome_group"].map(order)).sort_values(["_order", "outcome"])
-        if "outcome_group" in wanted and "outcome" not in wanted:
-            found = pd.DataFrame({"outcome_group": [g.id for g in groups.groups]})
-        full = full.merge(found[wanted].drop_duplicates(), how="cross")
+        full = full.merge(_outcome_levels(rows, groups, wanted), how="cross")
     return with_every_combination(full.drop(columns="_", errors="ignore"), counts, by, columns)
+
+
+def _outcome_levels(rows: pd.DataFrame, groups: OutcomeGroups, wanted: list[str]) -> pd.DataFrame:
+    """The outcome columns to report (``wanted``, of outcome and outcome_group): every
+    group; with ``outcome``, the outcomes found, in their groups' order."""
+    if "outcome" not in wanted:
+        return pd.DataFrame({"outcome_group": [g.id for g in groups.groups]})
+    found = rows[["outcome", "outcome_group"]].drop_duplicates()
+    order = {g.id: i for i, g in enumerate(groups.groups)}
+    found = found.assign(_order=found["outcome_group"].map(order)).sort_values(["_order", "outcome"])
+    return found[wanted].drop_duplicates()
 
 
 def outcome_mix(rows: pd.DataFrame, groups: OutcomeGroups) -> pd.DataFrame:

@@ -152,7 +152,7 @@ def show_outcomes(key: tuple[str, str], filters: Filters, where: str, stem: str,
     for sentence in outcome_sentences(mix, groups, f"in {markdown_text(where)}", against):
         st.markdown(sentence)
     for caution in open_cautions(mix, groups):
-        st.caption(f"Caution: {caution}.")
+        st.caption(f"Caution: {shown(caution)}.")
     show_chart(charts.outcome_mix, mix, f"Outcomes of {filters.subject()} in {where}, by year",
                alt=f"Bar chart: each year's {filters.subject()} in {where} shared between the outcome groups.")
     show_table(outcome_table(mix, against), hide_index=True, download=stem)
