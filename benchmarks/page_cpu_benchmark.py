@@ -15,7 +15,9 @@ writes its force month), starts the app and, in the same run, a one-title Stream
   nothing is cached for it), CPU seconds and wall seconds until the script has finished;
 - the server's memory (RSS) after all of that;
 
-and prints each beside the bare page's warm view and the ratio. Targets (issue 18): warm
+and prints each beside the bare page's warm view (a one-title page with Streamlit's
+defaults: what Streamlit itself needs for a view) and the ratio; the same page under this
+app's .streamlit/config.toml is printed too. Targets (issue 18): warm
 views within 2x the bare page on the real data; at 3 million rows within 3x, first views
 of a new filter under 3 s and the server under 1 GB.
 """
@@ -82,23 +84,29 @@ def warm_cpu(page, pid: int, url: str, title: str, views: int) -> float:
 
 
 class BareServer(StreamlitServer):
-    """A one-title Streamlit page on the same machine: the floor of a page view."""
+    """A one-title Streamlit page on the same machine: the floor of a page view. Started in
+    a folder of its own, it runs with Streamlit's defaults; ``app_config`` gives it this
+    app's .streamlit/config.toml instead (which, for one, skips the garbage collection
+    Streamlit runs after every script run by default)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, app_config: bool = False):
+        folder = folder / ("bare-app-config" if app_config else "bare")
+        folder.mkdir(exist_ok=True)
         script = folder / "bare.py"
         script.write_text(BARE_PAGE)
-        super().__init__({}, folder / "bare.log", script=script)
+        super().__init__({}, folder / "bare.log", script=script, cwd=ROOT if app_config else folder)
 
 
 def measure(dataset: str, data_dir: Path, tmp: Path, views: int, browser) -> dict:
     server = StreamlitServer({"SIA_DATA_DIR": str(data_dir), "SIA_CACHE_DIR": str(tmp / f"cache-{dataset}")},
                              tmp / f"{dataset}.log")
-    bare = BareServer(tmp)
+    bare, bare_app_config = BareServer(tmp), BareServer(tmp, app_config=True)
     out: dict = {"pages": {}}
     try:
         context = browser.new_context(**VIEW)
         page = context.new_page()
         out["bare"] = warm_cpu(page, bare.process.pid, bare.url, "Bare page", views)
+        out["bare_app_config"] = warm_cpu(page, bare_app_config.process.pid, bare_app_config.url, "Bare page", views)
         for path, title in PAGES.items():
             warm = warm_cpu(page, server.process.pid, server.url + path, title, views)
             firsts, walls = [], []
@@ -114,6 +122,7 @@ def measure(dataset: str, data_dir: Path, tmp: Path, views: int, browser) -> dic
     finally:
         server.stop()
         bare.stop()
+        bare_app_config.stop()
     return out
 
 
@@ -170,7 +179,8 @@ def main() -> None:
 def report(name: str, result: dict, views: int) -> None:
     bare = result["bare"]
     print(f"\n{name}: server CPU a view (warm: mean of {views}; first view of a new filter: median of 3), "
-          f"bare one-title page {bare:.3f} s a view")
+          f"bare one-title page {bare:.3f} s a view (with Streamlit's defaults; with this app's "
+          f".streamlit/config.toml {result['bare_app_config']:.3f} s)")
     print(f"  {'page':<24} {'warm':>8} {'x bare':>7} {'first':>8} {'x bare':>7} {'first, wall':>12}")
     for path, r in result["pages"].items():
         print(f"  {path:<24} {r['warm']:>7.3f}s {r['warm'] / bare:>6.1f}x {r['first_cpu']:>7.2f}s "

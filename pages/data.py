@@ -10,12 +10,19 @@ run_through_app_navigation()
 import pandas as pd
 import streamlit as st
 
-from sia.analysis.counts import count_incidents
 from sia.analysis.filters import ASB
-from sia.analysis.measures import select
 from sia.app.access import IN_APP_LOADING_VARIABLE
 from sia.app.chrome import page_header
-from sia.app.loaders import dataset_key, outcome_counts, outcome_groups, ward_table
+from sia.app.loaders import (
+    data_tables,
+    dataset_key,
+    incident_counts,
+    outcome_counts,
+    outcome_groups,
+    selected_incidents,
+    selected_total,
+    ward_table,
+)
 from sia.app.page import page_context, refresh_dataset
 from sia.app.sign_in import viewer_may_load
 from sia.app.widgets import StreamlitProgress, download_buttons, release_uploads, show_table
@@ -27,7 +34,6 @@ from sia.dataset.uploads import MAX_UPLOAD_FILE, MAX_UPLOAD_TOTAL, Upload, Uploa
 from sia.errors import InputError
 from sia.periods import fy_coverage, fy_months
 from sia.views.shown_text import shown, without_paths
-from sia.views.tables import counts_by_ward_and_year, counts_by_year_and_category, coverage_grid
 
 LOADED = "_sia_data_loaded"  # what the last upload or fetch built, shown after the rerun
 ROUND = "_sia_upload_round"  # part of the uploaders' keys: a new round starts them empty
@@ -137,12 +143,12 @@ else:
             "here. See the README, \"Data: the demo, or your own\".", icon=":material/lock:")
 if dataset is None:
     st.stop()
-incidents = dataset.incidents
-
-asb = int((incidents["category"] == ANTI_SOCIAL_BEHAVIOUR).sum())
+key = dataset_key(dataset)
+tables = data_tables(key)
+loaded, asb = len(dataset.incidents), tables["asb"]
 cols = st.columns(4)
-cols[0].metric("Incidents loaded", f"{len(incidents):,}")
-cols[1].metric("Crimes", f"{len(incidents) - asb:,}")
+cols[0].metric("Incidents loaded", f"{loaded:,}")
+cols[1].metric("Crimes", f"{loaded - asb:,}")
 cols[2].metric("Anti-social behaviour", f"{asb:,}")
 cols[3].metric("Months covered", f"{len(dataset.months)}",
                help="; ".join(fy_coverage(dataset.months)["label"]))
@@ -150,15 +156,15 @@ cols[3].metric("Months covered", f"{len(dataset.months)}",
 st.subheader("Months covered")
 st.caption("Incidents recorded in each month, April to March. A dash marks a month with no "
            "data, so compare years per month or on the months both cover.")
-show_table(coverage_grid(incidents), download="derby-months-covered")
+show_table(tables["coverage"], download="derby-months-covered")
 
 st.subheader("Incidents by financial year and category")
 st.caption("Anti-social behaviour is shown beside crime, not added into it. "
            "Per-month figures let partial years be compared.")
-show_table(counts_by_year_and_category(incidents), download="derby-incidents-by-year-and-category")
+show_table(tables["by_year_and_category"], download="derby-incidents-by-year-and-category")
 
 st.subheader("Incidents per month by ward")
-show_table(counts_by_ward_and_year(incidents), download="derby-incidents-per-month-by-ward")
+show_table(tables["by_ward_and_year"], download="derby-incidents-per-month-by-ward")
 
 st.subheader("How the data was loaded")
 report = dataset.report
@@ -207,19 +213,17 @@ st.caption(f"For the filters in the sidebar: {filters.subject()}, {', '.join(fil
            "Ward figures are count, per month, rate per 1,000 residents a year and rank per ward "
            "and year. Every table on these pages downloads as CSV or XLSX; both open in Excel, "
            "and text a spreadsheet would run as a formula is made harmless.")
-selection = select(incidents, filters)
-by_ward = ward_table(dataset_key(dataset), filters)[
+by_ward = ward_table(key, filters)[
     ["ward_code", "ward_name", "fy", "count", "months", "per_month", "population", "rate", "rank"]]
-by_category = count_incidents(selection.rows, ["ward", "crime_type", "fy", "month"],
-                              crime_types=list(filters.categories))
-by_category = by_category[by_category["fy"].isin(filters.fys)]
-rows = selection.rows[["month", "fy", "category", "ward_name", "lsoa_code", "location", "outcome",
-                       "lon", "lat", "crime_id"]]
+by_category = incident_counts(key, filters)
 groups = outcome_groups()
 
 
-def with_outcome_group(rows):
-    """The incidents with each crime's outcome group (ASB has no outcome, so no group)."""
+def incidents_with_outcome_group() -> pd.DataFrame:
+    """The incidents the filters select, with each crime's outcome group (ASB has no outcome,
+    so no group): made when the download is clicked, not on every view."""
+    rows = selected_incidents(key, filters, ["month", "fy", "category", "ward_name", "lsoa_code", "location",
+                                             "outcome", "lon", "lat", "crime_id"])
     crimes = rows["category"] != ANTI_SOCIAL_BEHAVIOUR
     return rows.assign(outcome_group=groups.classify(rows["outcome"])["outcome_group"].astype(object).where(crimes, ""))
 
@@ -227,6 +231,7 @@ def with_outcome_group(rows):
 download_buttons(by_ward, "derby-ward-figures", "Ward figures")
 download_buttons(by_category, "derby-counts-by-ward-type-month", "Counts by ward, type and month")
 if filters.incident_type != ASB:
-    by_outcome = outcome_counts(dataset_key(dataset), filters, groups, ["ward", "fy", "outcome_group", "outcome"])
+    by_outcome = outcome_counts(key, filters, groups, ["ward", "fy", "outcome_group", "outcome"])
     download_buttons(by_outcome[by_outcome["count"] > 0], "derby-outcomes-by-ward", "Crimes by ward and outcome")
-download_buttons(rows, "derby-incidents", f"Incidents, {len(rows):,} rows", prepare=with_outcome_group)
+total = selected_total(key, filters)
+download_buttons(incidents_with_outcome_group, "derby-incidents", f"Incidents, {total:,} rows", rows=total)

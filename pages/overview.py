@@ -11,9 +11,17 @@ import streamlit as st
 
 from sia.analysis.filters import MEASURES
 from sia.analysis.hotspots.runs import NoTest, small_areas, unit_label
-from sia.analysis.measures import category_mix, cover_different_months, headline, monthly_series, select
+from sia.analysis.measures import cover_different_months
 from sia.app.chrome import page_header
-from sia.app.loaders import dataset_key, ward_changes, ward_table, without_ward
+from sia.app.loaders import (
+    category_mixes,
+    dataset_key,
+    headline_figures,
+    monthly_counts,
+    ward_changes,
+    ward_table,
+    without_ward,
+)
 from sia.app.page import page_context
 from sia.app.widgets import show_chart, show_concentration, show_outcomes, show_table
 from sia.views import charts
@@ -22,7 +30,8 @@ from sia.views.wording import significance_cell
 dataset, filters = page_context()
 page_header("Derby community safety overview", dataset, filters)
 
-heads = headline(dataset.incidents, filters)
+key, unfiltered = dataset_key(dataset), without_ward(filters)
+heads = headline_figures(key, unfiltered)
 st.markdown("**Incidents per month**, so that years covering different months compare:")
 cols = st.columns(2 * len(heads))
 for i, row in heads.iterrows():
@@ -36,16 +45,15 @@ for i, row in heads.iterrows():
                                delta_color="inverse",
                                help=f"{row[kind]:,} incidents over {row['months']} month(s).")
 
-selection = select(dataset.incidents, filters)
-show_chart(charts.monthly_trend, monthly_series(selection), f"Incidents per month: {filters.subject()}",
+show_chart(charts.monthly_trend, monthly_counts(key, filters), f"Incidents per month: {filters.subject()}",
            alt=f"Line chart of {filters.subject()} per month, April to March, one line per year.")
 
 left, right = st.columns(2)
 with left:
-    show_chart(charts.category_mix, category_mix(dataset.incidents, filters),
+    show_chart(charts.category_mix, category_mixes(key, filters),
                "Incidents per month by category (ASB shown apart)")
 with right:
-    table = ward_table(dataset_key(dataset), filters)
+    table = ward_table(key, filters)
     latest = filters.fys[-1]
     show_chart(charts.ward_ranking, table[table["fy"] == latest], filters.measure, MEASURES[filters.measure],
                f"Wards ranked by {MEASURES[filters.measure].lower()}, {latest}")
@@ -60,7 +68,7 @@ if filters.comparing:
                + (" The years cover different months: switch on like-for-like months to compare "
                   "the same months." if not filters.like_for_like
                   and cover_different_months(dataset.months, filters) else ""))
-    change = ward_changes(dataset_key(dataset), filters).dropna(subset=["change"])
+    change = ward_changes(key, filters).dropna(subset=["change"])
     change = change.reindex(change["change"].abs().sort_values(ascending=False).index).head(8)
     change["significant"] = [significance_cell(sig, p) for sig, p in zip(change["significant"],
                                                                          change["p_value"])]
@@ -72,7 +80,6 @@ if filters.comparing:
 st.subheader("How concentrated")
 areas = small_areas(dataset)
 units = unit_label(dataset, areas)
-key, unfiltered = dataset_key(dataset), without_ward(filters)
 words, chart = st.columns(2)
 with words:
     measured = show_concentration(key, unfiltered, filters.fys, areas, units)

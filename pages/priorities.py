@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from sia.analysis.filters import ASB, Filters
-from sia.analysis.priorities.evidence import change_between, named_against_found, volumes, ward_ranking
+from sia.analysis.priorities.evidence import named_against_found
 from sia.analysis.priorities.register import INDICATORS, REGISTER, compare
 from sia.app.chrome import page_header
-from sia.app.loaders import dataset_key, priority_evidence, priority_register
+from sia.app.loaders import dataset_key, priority_evidence, priority_figures, priority_register
 from sia.app.page import page_context
 from sia.app.sidebar import view_param, view_setting
 from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_table
@@ -99,7 +99,9 @@ if priority.figures:
     st.markdown("**Figures in the document**: " + "; ".join(
         f"{f.what}: {f.text()}" for f in priority.figures))
 
-table = volumes(dataset.incidents, dataset.wards, priority, fys)
+ranking_fy = own_fy if own_fy in fys else fys[-1]
+figures = priority_figures(dataset_key(dataset), REGISTER.stat().st_mtime_ns, chosen, tuple(fys), ranking_fy)
+table = figures["volumes"]
 cols = st.columns(2 * len(fys))
 for i, row in enumerate(table.itertuples()):
     cols[2 * i].metric(f"Incidents per month, {row.fy}", f"{row.per_month:,.1f}",
@@ -107,15 +109,14 @@ for i, row in enumerate(table.itertuples()):
     cols[2 * i + 1].metric(f"Per 1,000 residents a year, {row.fy}",
                            "no population" if pd.isna(row.rate) else f"{row.rate:,.1f}")
 if len(fys) == 2:
-    found = change_between(dataset.incidents, priority, dataset.months, fys)
+    found = figures["change"]
     if found is not None:
         c = found.change
         st.markdown(f"**Change, {fys[0]} to {fys[1]}**: {c.verdict()}. {c.after:,} against "
                     f"{c.before:,} incidents; rate ratio {c.rate_ratio:.2f} ({c.interval_text()}), "
                     f"on {found.basis()}.")
 
-ranking_fy = own_fy if own_fy in fys else fys[-1]
-ranking = ward_ranking(dataset.incidents, dataset.wards, priority, ranking_fy)
+ranking = figures["ranking"]
 value_title = "Per 1,000 residents a year" if ranking["measure"].iloc[0] == "rate" else "Incidents per month"
 left, right = st.columns([3, 2])
 with left:

@@ -13,15 +13,18 @@ import streamlit as st
 
 from sia.analysis.filters import MEASURES
 from sia.analysis.hotspots.runs import NoTest, unit_hotspot_sentence
-from sia.analysis.measures import (
-    categories_against_city,
-    cover_different_months,
-    monthly_series,
-    select,
-    top_locations,
-)
+from sia.analysis.measures import cover_different_months
 from sia.app.chrome import page_header
-from sia.app.loaders import category_changes, dataset_key, hotspot_run, ward_changes, ward_table
+from sia.app.loaders import (
+    against_city,
+    busiest_places,
+    category_changes,
+    dataset_key,
+    hotspot_run,
+    monthly_counts,
+    ward_changes,
+    ward_table,
+)
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward
 from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_table
@@ -73,7 +76,6 @@ if filters.comparing:
                    "switch on like-for-like months to compare the same months."
                    if cover_different_months(dataset.months, filters) else " (the same months in both)."))
 
-selection = select(dataset.incidents, filters)
 if filters.comparing:
     with st.expander(f"Change by category in {shown_ward}, {filters.fys[0]} to {filters.fys[1]}"):
         by_category = category_changes(dataset_key(dataset), filters)
@@ -89,11 +91,11 @@ if filters.comparing:
 
 left, right = st.columns(2)
 with left:
-    show_chart(charts.monthly_trend, monthly_series(selection, ward),
+    show_chart(charts.monthly_trend, monthly_counts(dataset_key(dataset), filters, ward),
                f"Incidents per month in {ward}: {filters.subject()}",
                alt=f"Line chart of {filters.subject()} per month in {ward}, one line per year.")
 with right:
-    against = categories_against_city(dataset.incidents, dataset.wards, filters, ward)
+    against = against_city(dataset_key(dataset), filters, ward)
     if against["ward"].notna().any():
         show_chart(charts.against_city, against, ward, f"{ward} against Derby by category, {filters.fys[-1]}")
     else:
@@ -104,7 +106,7 @@ with left:
     st.subheader("Places with most incidents")
     st.caption("police.uk gives each incident's location as an anonymised nearby point "
                "('On or near ...'), so these name streets and places, not addresses.")
-    places = top_locations(selection, ward)
+    places = busiest_places(dataset_key(dataset), filters, ward)
     show_table(places.rename_axis("Location"), download=f"derby-{slug}-places")
 with right:
     st.subheader("Deprivation")

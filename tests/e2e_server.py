@@ -18,7 +18,9 @@ def _free_port() -> int:
 
 
 class StreamlitServer:
-    def __init__(self, env: dict, log: Path, args: tuple[str, ...] = (), script: Path = ROOT / "app.py"):
+    def __init__(self, env: dict, log: Path, args: tuple[str, ...] = (), script: Path = ROOT / "app.py",
+                 cwd: Path = ROOT):
+        # cwd: where Streamlit looks for .streamlit/config.toml (the app's own, by default)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -28,7 +30,7 @@ class StreamlitServer:
              "--server.headless", "true", "--server.address", "127.0.0.1",
              "--server.port", str(self.port), "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none", *args],  # args: more options, e.g. --secrets.files
-            cwd=ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=cwd, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from sia.analysis.concentration import Concentration
+from sia.analysis.counts import count_incidents
 from sia.analysis.filters import Filters
 from sia.analysis.hotspots.runs import (
     HotspotRun,
@@ -20,22 +21,34 @@ from sia.analysis.hotspots.runs import (
     unit_measures_for_filters,
     years_compared_for_filters,
 )
-from sia.analysis.measures import change_by_ward_and_category, select, ward_change, ward_measures
+from sia.analysis.measures import (
+    categories_against_city,
+    category_mix,
+    change_by_ward_and_category,
+    headline,
+    monthly_series,
+    select,
+    top_locations,
+    ward_change,
+    ward_measures,
+)
 from sia.analysis.outcomes import OUTCOME_GROUPS, OutcomeGroups, count_outcomes, load_outcome_groups, outcome_mix
-from sia.analysis.priorities.evidence import evidence_table
+from sia.analysis.priorities.evidence import change_between, evidence_table, volumes, ward_ranking
 from sia.analysis.priorities.register import REGISTER, Register, load_register
 from sia.analysis.stability import Stability
+from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.dataset.location import configured_data_dir, resolve_data_dir
 from sia.dataset.store import Dataset, current_build, open_dataset
 from sia.errors import InputError
 from sia.views.shown_text import shown
+from sia.views.tables import counts_by_ward_and_year, counts_by_year_and_category, coverage_grid
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _open(data_dir: str, build_id: str) -> Dataset:
     # Keyed by the build id, so a new build is picked up; one copy shared by all sessions.
     # Callers must not modify the frames.
-    return open_dataset(Path(data_dir))
+    return open_dataset(Path(data_dir), served=True)
 
 @st.cache_resource(show_spinner="Preparing the dataset (the synthetic demo is built on first run)...")
 def _data_dir(configured: str | None) -> str:
@@ -122,6 +135,96 @@ def concentration(key: tuple[str, str], filters: Filters, fy: str, unit: str) ->
 def stability(key: tuple[str, str], filters: Filters, unit: str) -> Stability | NoTest:
     """stability_for_filters between the filters' first and last year, cached per build."""
     return stability_for_filters(_open(*key), filters, unit)
+
+# The pages' figures, each made once per build and filter set and shared by every session:
+# a page view then only looks them up, whatever the size of the data. The selected ward is
+# left out of the key where the figure is of the whole city; given where it is the ward's.
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def headline_figures(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+    """headline (crime and ASB per month, per year) of what the filters select."""
+    return headline(_open(*key).incidents, filters)
+
+def monthly_counts(key: tuple[str, str], filters: Filters, ward: str | None = None) -> pd.DataFrame:
+    """monthly_series of what the filters select, in ``ward`` or the city."""
+    return _monthly_counts(key, without_ward(filters), ward)
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _monthly_counts(key: tuple[str, str], filters: Filters, ward: str | None) -> pd.DataFrame:
+    return monthly_series(select(_open(*key).incidents, filters), ward)
+
+def category_mixes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+    """category_mix of the city for the filters' years and months."""
+    return _category_mixes(key, without_ward(filters))
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _category_mixes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+    return category_mix(_open(*key).incidents, filters)
+
+def against_city(key: tuple[str, str], filters: Filters, ward: str) -> pd.DataFrame:
+    """categories_against_city: ``ward``'s rates by category beside Derby's."""
+    return _against_city(key, without_ward(filters), ward)
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _against_city(key: tuple[str, str], filters: Filters, ward: str) -> pd.DataFrame:
+    dataset = _open(*key)
+    return categories_against_city(dataset.incidents, dataset.wards, filters, ward)
+
+def busiest_places(key: tuple[str, str], filters: Filters, ward: str) -> pd.DataFrame:
+    """top_locations: the places in ``ward`` with most of what the filters select."""
+    return _busiest_places(key, without_ward(filters), ward)
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _busiest_places(key: tuple[str, str], filters: Filters, ward: str) -> pd.DataFrame:
+    return top_locations(select(_open(*key).incidents, filters), ward)
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def data_tables(key: tuple[str, str]) -> dict[str, pd.DataFrame | int]:
+    """The Data page's tables of the whole dataset: ASB incidents, the months covered, incidents
+    by year and category, and by ward and year."""
+    incidents = _open(*key).incidents
+    return {"asb": int((incidents["category"] == ANTI_SOCIAL_BEHAVIOUR).sum()),
+            "coverage": coverage_grid(incidents), "by_year_and_category": counts_by_year_and_category(incidents),
+            "by_ward_and_year": counts_by_ward_and_year(incidents)}
+
+def incident_counts(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+    """What the filters select, counted by ward, crime type, year and month (every
+    combination, zeros too) in the filters' years."""
+    return _incident_counts(key, without_ward(filters))
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _incident_counts(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+    counts = count_incidents(select(_open(*key).incidents, filters).rows, ["ward", "crime_type", "fy", "month"],
+                             crime_types=list(filters.categories))
+    return counts[counts["fy"].isin(filters.fys)]
+
+def selected_total(key: tuple[str, str], filters: Filters) -> int:
+    """How many incidents the filters select."""
+    return _selected_total(key, without_ward(filters))
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _selected_total(key: tuple[str, str], filters: Filters) -> int:
+    return len(select(_open(*key).incidents, filters).rows)
+
+def selected_incidents(key: tuple[str, str], filters: Filters, columns: list[str]) -> pd.DataFrame:
+    """The incidents the filters select, with ``columns`` (which may name a column the
+    server leaves unread, such as crime_id: it is read from the build). Not cached: made
+    for a download, when it is clicked."""
+    dataset = _open(*key)
+    rows = select(dataset.incidents, filters).rows
+    unread = {c: dataset.column(c).loc[rows.index] for c in columns if c not in rows}
+    return rows.assign(**unread)[columns]
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def priority_figures(key: tuple[str, str], register_mtime: int, priority_id: str, fys: tuple[str, ...],
+                     ranking_fy: str) -> dict:
+    """One priority's volumes, its change between the two years (None with one year, or when
+    it cannot be tested) and its ward ranking in ``ranking_fy``, per build and register version."""
+    dataset = _open(*key)
+    priority = _register(str(REGISTER), register_mtime).priorities[priority_id]
+    return {"volumes": volumes(dataset.incidents, dataset.wards, priority, list(fys)),
+            "change": change_between(dataset.incidents, priority, dataset.months, list(fys)) if len(fys) == 2 else None,
+            "ranking": ward_ranking(dataset.incidents, dataset.wards, priority, ranking_fy)}
 
 def without_ward(filters: Filters) -> Filters:
     return replace(filters, ward=None)

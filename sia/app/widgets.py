@@ -22,18 +22,19 @@ NO_DATA = "–"
 
 _FORMATS = {"i": ("{:,.0f}", "%,d"), "u": ("{:,.0f}", "%,d"), "f": ("{:,.1f}", "%,.1f")}
 
-def download_buttons(table: pd.DataFrame, stem: str, what: str = "", index: bool = False, prepare=None) -> None:
+def download_buttons(table, stem: str, what: str = "", index: bool = False, rows: int | None = None) -> None:
     """CSV and XLSX downloads of a table, safe to open in a spreadsheet (sia.views.exports). The
-    files are made only when clicked, and downloading does not rerun the page; ``prepare``,
-    if given, turns the table into the file's (row for row) then, not on every view."""
+    files are made only when clicked, and downloading does not rerun the page. ``table`` is
+    the table, or a function that makes it (then only when clicked, not on every view), of
+    ``rows`` rows."""
     row = st.container(horizontal=True, gap="small")
     formats = [("CSV", "csv", "text/csv", safe_csv)]
-    if len(table) <= XLSX_MAX_ROWS:
+    if (len(table) if rows is None else rows) <= XLSX_MAX_ROWS:
         formats.append(("XLSX", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         safe_xlsx))
     for name, suffix, mimetype, write in formats:
         row.download_button(f"{what} ({name})" if what else name,
-                            lambda write=write: write(prepare(table) if prepare else table, index=index),
+                            lambda write=write: write(table() if callable(table) else table, index=index),
                             f"{stem}.{suffix}", mimetype,
                             on_click="ignore", type="tertiary", icon=":material/download:",
                             key=f"{suffix}-{stem}")

@@ -27,6 +27,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from sia.categories import CATEGORIES
@@ -82,6 +83,11 @@ class Dataset:
     @property
     def financial_years(self) -> list[str]:
         return list(self.manifest["financial_years"])
+
+    def column(self, name: str) -> pd.Series:
+        """One incident column, read from the build (for a column the server leaves unread),
+        on the incidents' index."""
+        return pd.read_parquet(self.build / INCIDENTS, columns=[name])[name].set_axis(self.incidents.index)
 
 
 
@@ -232,13 +238,14 @@ def remove_stale_scratch(data_dir: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def open_dataset(data_dir: Path) -> Dataset:
-    """The current build, read whole. A build replaced and removed (by two later builds)
-    while it was being read is not damage: the read starts again on the new current one."""
+def open_dataset(data_dir: Path, served: bool = False) -> Dataset:
+    """The current build, read whole; ``served``: in the form the dashboard's server keeps in
+    memory for every session (see SERVED_WITHOUT). A build replaced and removed (by two later
+    builds) while it was being read is not damage: the read starts again on the new current one."""
     for _ in range(3):
         build = current_build(data_dir)
         try:
-            return _open_build(data_dir, build)
+            return _open_build(data_dir, build, SERVED_WITHOUT if served else ())
         except InputError:
             if build is None or build.exists() or current_build(data_dir) == build:
                 raise
@@ -246,7 +253,14 @@ def open_dataset(data_dir: Path) -> Dataset:
                              "try again once the builds running there have finished"))
 
 
-def _open_build(data_dir: Path, build: Path | None) -> Dataset:
+# Left unread by the dashboard's server: a crime's ID serves only the incidents download,
+# which reads it from the build (Dataset.column), and at 3 million rows it would take more
+# memory than all the other columns together. The server also keeps places as categories
+# (a place has hundreds of incidents at that size).
+SERVED_WITHOUT = ("crime_id",)
+
+
+def _open_build(data_dir: Path, build: Path | None, leave_out: tuple[str, ...] = ()) -> Dataset:
     if build is None:
         raise InputError(Problem("holds no dataset", str(data_dir),
                                  "build one with 'python -m sia ingest ... --data-dir DIR' "
@@ -260,27 +274,32 @@ def _open_build(data_dir: Path, build: Path | None) -> Dataset:
                                  "changed after it was built (its checksum differs from the manifest's)",
                                  str(build), fix))
     try:
-        incidents = pd.read_parquet(build / INCIDENTS)
+        columns = [c for c in pq.read_schema(build / INCIDENTS).names if c not in leave_out]
+        incidents = pd.read_parquet(build / INCIDENTS, columns=columns)
         wards = gpd.read_parquet(build / WARDS)
         lsoas = gpd.read_parquet(build / LSOAS) if LSOAS in manifest.get("tables", ()) else None
     except Exception as exc:  # noqa: BLE001 - a truncated or altered file, whatever the reader says
         raise InputError(Problem(f"the dataset build {build.name} is damaged: its tables cannot be "
                                  f"read ({first_line(exc)})", str(build), fix)) from None
-    wrong = _tables_wrong(incidents, wards, manifest) or (_lsoas_wrong(lsoas, wards) if lsoas is not None else None)
+    wrong = (_tables_wrong(incidents, wards, manifest, leave_out)
+             or (_lsoas_wrong(lsoas, wards) if lsoas is not None else None))
     if wrong:
         raise InputError(Problem(f"the dataset build {build.name} is damaged: {wrong}", str(build), fix))
     if STREET_OUTCOME not in incidents:  # no outcomes files were read: the street file's is the latest
         incidents.insert(incidents.columns.get_loc("outcome") + 1, STREET_OUTCOME, incidents["outcome"].copy())
+    if leave_out:
+        incidents["location"] = incidents["location"].astype("category")
     return Dataset(build=build, incidents=incidents, wards=wards, manifest=manifest, lsoas=lsoas)
 
 
 _CATEGORICAL = ("month", "fy", "category", "ward_code", "ward_name", "lsoa_code", "outcome", "force")
 
 
-def _tables_wrong(incidents: pd.DataFrame, wards: gpd.GeoDataFrame, manifest: dict) -> str | None:
+def _tables_wrong(incidents: pd.DataFrame, wards: gpd.GeoDataFrame, manifest: dict,
+                  leave_out: tuple[str, ...] = ()) -> str | None:
     """What is wrong with a build's tables, as ingest writes them; None when they are sound.
     Checked on the columns' types and their few distinct values, so it costs little."""
-    missing = [c for c in INCIDENT_COLUMNS if c not in incidents]
+    missing = [c for c in INCIDENT_COLUMNS if c not in incidents and c not in leave_out]
     if missing:
         return f"the incidents lack the columns {', '.join(missing)}"
     if len(incidents) == 0:

@@ -113,15 +113,20 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
     ).add_to(m)
 
-    labels_layer = folium.FeatureGroup(name="Ward names and ranks", show=True)
-    for _, row in data.iterrows():
-        point = row.geometry.representative_point()
-        rank = f" #{row['rank']}" if pd.notna(row.get("rank")) and overlay is None else ""
+    # The labels are one layer of points, each given its own text through the style function:
+    # one folium element to render, not two (a marker and its icon) for every ward.
+    ranked = data["rank"].notna() if "rank" in data and overlay is None else pd.Series(False, index=data.index)
+    labels = gpd.GeoDataFrame({"label": [
+        f'<div class="sia-label">{html.escape(str(name))}{f" #{rank}" if show else ""}</div>'
+        for name, rank, show in zip(data["ward_name"], data.get("rank", ranked), ranked)]},
+        geometry=data.geometry.representative_point().to_numpy(), crs=data.crs)
+    folium.GeoJson(
+        json.loads(labels.to_json()), name="Ward names and ranks", show=True,
         # Not interactive: a click on a label must reach the ward under it.
-        folium.Marker([point.y, point.x], interactive=False, keyboard=False, icon=folium.DivIcon(
-            html=f'<div class="sia-label">{html.escape(str(row["ward_name"]))}{rank}</div>',
-            icon_size=(110, 18), icon_anchor=(55, 9))).add_to(labels_layer)
-    labels_layer.add_to(m)
+        marker=folium.Marker(interactive=False, keyboard=False,
+                             icon=folium.DivIcon(icon_size=(110, 18), icon_anchor=(55, 9))),
+        style_function=lambda f: {"html": f["properties"]["label"]},
+    ).add_to(m)
 
     if density is not None and len(density.bands):
         add_density_layer(m, density)

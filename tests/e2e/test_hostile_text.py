@@ -41,8 +41,12 @@ def test_downloads_neutralise_the_formula(page, serve, hostile_data_dir):
     page.get_by_role("heading", name="Data and quality").first.wait_for(timeout=120_000)
     page.wait_for_load_state("networkidle")
     text = download(page, "Incidents, 3 rows (CSV)").decode("utf-8-sig")
-    locations = [r["location"] for r in csv.DictReader(io.StringIO(text))]
+    rows = list(csv.DictReader(io.StringIO(text)))
+    locations = [r["location"] for r in rows]
     assert locations.count("'" + HOSTILE) == 2 and "On or near Test Street" in locations
+    # The crime IDs, which the server leaves unread until a download asks, are each crime's own.
+    assert {r["crime_id"]: r["location"] for r in rows}["a3"] == "On or near Test Street"
+    assert sorted(r["crime_id"] for r in rows) == ["a1", "a2", "a3"] and all(r["outcome_group"] for r in rows)
     workbook = zipfile.ZipFile(io.BytesIO(download(page, "Incidents, 3 rows (XLSX)")))
     sheet = workbook.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet  # no formula cells: Excel shows the text and runs nothing
