@@ -7,6 +7,7 @@ from sia.app.navigation import run_through_app_navigation
 # link opened first must not show Streamlit's own page list meanwhile.
 run_through_app_navigation()
 
+import numpy as np
 import streamlit as st
 
 from sia.analysis.filters import MEASURES
@@ -86,7 +87,8 @@ with words:
     st.caption(f"Each curve ranks the {units} from the busiest down: the further it bows above the "
                "diagonal, the more incidents are concentrated in a few places. The Gini coefficient "
                "measures that bow (0: spread evenly; near 1: all in a few). See About for the methods.")
-curves = {fy: r.lorenz for fy, r in measured.items() if not isinstance(r, NoTest)}
+# As arrays: the chart's cache then knows a curve of thousands of grid squares at a glance.
+curves = {fy: np.asarray(r.lorenz) for fy, r in measured.items() if not isinstance(r, NoTest)}
 if curves:
     show_chart(charts.lorenz_curves, curves, units, f"Lorenz curve: {filters.subject()} over {units}", where=chart,
                alt=f"Lorenz curve of {filters.subject()} over {units}, one line per year, "

@@ -155,16 +155,23 @@ def test_a_build_made_before_outcomes_files_were_read_still_opens(tmp_path, sour
 
 
 def test_the_served_dataset_leaves_crime_ids_on_disk_until_asked_for(tmp_path, sources):
-    """The server's copy has no crime IDs in memory and its places as categories; every
-    figure column is as read whole, and a crime's ID is read from the build on its row."""
+    """The server's copy has no crime IDs in memory, its places as categories and its points
+    projected; every figure column is as read whole, and a crime's ID is read from the build
+    on its row."""
     import pandas as pd
 
     wards, street = sources
     build_dataset([street[3]], WardInputs(boundaries=wards), tmp_path / "data")
     whole, served = open_dataset(tmp_path / "data"), open_dataset(tmp_path / "data", served=True)
     assert "crime_id" not in served.incidents and isinstance(served.incidents["location"].dtype, pd.CategoricalDtype)
-    pd.testing.assert_frame_equal(served.incidents.astype({"location": str}),
+    pd.testing.assert_frame_equal(served.incidents.drop(columns=["bng_x", "bng_y"]).astype({"location": str}),
                                   whole.incidents.drop(columns="crime_id").astype({"location": str}))
+    # Each point projected once, as the hotspot queries would project it themselves.
+    from sia.analysis.hotspots.units import incident_points
+
+    projected = incident_points(whole.incidents)
+    assert served.incidents["bng_x"].tolist() == projected.geometry.x.tolist()
+    assert served.incidents["bng_y"].tolist() == projected.geometry.y.tolist()
     rows = served.incidents.iloc[[3, 1]]
     assert served.column("crime_id").loc[rows.index].tolist() == whole.incidents["crime_id"].iloc[[3, 1]].tolist()
     assert sorted(served.column("crime_id")) == ["3-0", "3-1", "3-2", "3-3"]

@@ -169,12 +169,13 @@ def headline(incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     the crime figure), whatever incident type is selected."""
     months = months_counted(months_in(incidents), filters)
     rows = []
+    is_asb = incidents["category"] == ANTI_SOCIAL_BEHAVIOUR
     for fy, ms in months.items():
-        mine = incidents[incidents["month"].isin(ms)]
-        asb = int((mine["category"] == ANTI_SOCIAL_BEHAVIOUR).sum())
+        mine = incidents["month"].isin(ms)  # a mask, not a copy of the rows
+        total, asb = int(mine.sum()), int((mine & is_asb).sum())
         n = len(ms) or np.nan
-        rows.append({"fy": fy, "months": len(ms), "crime": len(mine) - asb, "asb": asb,
-                     "crime_per_month": (len(mine) - asb) / n, "asb_per_month": asb / n})
+        rows.append({"fy": fy, "months": len(ms), "crime": total - asb, "asb": asb,
+                     "crime_per_month": (total - asb) / n, "asb_per_month": asb / n})
     return pd.DataFrame(rows)
 
 
@@ -195,7 +196,7 @@ def category_mix(incidents: pd.DataFrame, filters: Filters, ward: str | None = N
     rows = incidents if ward is None else incidents[incidents["ward_name"] == ward]
     out = []
     for fy, ms in months.items():
-        counts = rows[rows["month"].isin(ms)].groupby("category", observed=False).size()
+        counts = rows.loc[rows["month"].isin(ms), "category"].value_counts()
         for category in CATEGORIES:
             out.append({"fy": fy, "category": category, "count": int(counts.get(category, 0)),
                         "per_month": counts.get(category, 0) / (len(ms) or np.nan)})

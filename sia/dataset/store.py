@@ -28,9 +28,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import shapely
 from filelock import FileLock, Timeout
 
 from sia.categories import CATEGORIES
+from sia.dataset.geography import BNG
 from sia.dataset.report import IngestReport
 from sia.errors import InputError, Problem, first_line
 from sia.periods import MONTH_PATTERN, financial_year
@@ -71,6 +73,11 @@ class Dataset:
     @property
     def is_demo(self) -> bool:
         return bool(self.manifest.get("demo"))
+
+    @cached_property
+    def wards_bng(self) -> gpd.GeoDataFrame:
+        """The wards in British National Grid (metres), made once per opened dataset."""
+        return self.wards.to_crs(BNG)
 
     @cached_property
     def report(self) -> IngestReport:
@@ -256,8 +263,10 @@ def open_dataset(data_dir: Path, served: bool = False) -> Dataset:
 # Left unread by the dashboard's server: a crime's ID serves only the incidents download,
 # which reads it from the build (Dataset.column), and at 3 million rows it would take more
 # memory than all the other columns together. The server also keeps places as categories
-# (a place has hundreds of incidents at that size).
+# (a place has hundreds of incidents at that size), and each incident's point in British
+# National Grid (SERVED_BNG), projected once rather than for every hotspot or grid query.
 SERVED_WITHOUT = ("crime_id",)
+SERVED_BNG = ("bng_x", "bng_y")
 
 
 def _open_build(data_dir: Path, build: Path | None, leave_out: tuple[str, ...] = ()) -> Dataset:
@@ -289,6 +298,8 @@ def _open_build(data_dir: Path, build: Path | None, leave_out: tuple[str, ...] =
         incidents.insert(incidents.columns.get_loc("outcome") + 1, STREET_OUTCOME, incidents["outcome"].copy())
     if leave_out:
         incidents["location"] = incidents["location"].astype("category")
+        points = gpd.points_from_xy(incidents["lon"], incidents["lat"], crs="EPSG:4326").to_crs(BNG)
+        incidents[SERVED_BNG[0]], incidents[SERVED_BNG[1]] = shapely.get_x(points), shapely.get_y(points)
     return Dataset(build=build, incidents=incidents, wards=wards, manifest=manifest, lsoas=lsoas)
 
 

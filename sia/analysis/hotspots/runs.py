@@ -52,7 +52,6 @@ from sia.analysis.hotspots.grid import default_cell_size
 from sia.analysis.measures import Selection, select
 from sia.analysis.stability import TOP_SHARE, Stability, check_top_share, stability
 from sia.dataset.denominators import lsoa_population, population_column
-from sia.dataset.geography import BNG
 from sia.dataset.store import Dataset
 from sia.errors import InputError, Problem
 from sia.periods import require_held
@@ -297,7 +296,7 @@ def small_areas(dataset: Dataset) -> str:
 def unit_label(dataset: Dataset, unit: str) -> str:
     """What the units are called in a sentence: 'wards', 'grid squares of 250 m'."""
     if unit in GRIDS:
-        size = default_cell_size(dataset.wards.to_crs(BNG))
+        size = default_cell_size(dataset.wards_bng)
         return f"{'grid squares' if unit == 'grid' else 'hexagons'} of {size:g} m"
     return UNIT_NAMES[unit]
 

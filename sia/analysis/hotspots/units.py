@@ -17,11 +17,16 @@ from sia.analysis.hotspots.validation import (
 )
 from sia.analysis.measures import per_1000_a_year
 from sia.dataset.geography import BNG, place_in_wards, read_lsoas
+from sia.dataset.store import SERVED_BNG
 
 
 def incident_points(incidents: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Incidents as points in British National Grid, keeping their columns."""
-    geometry = gpd.points_from_xy(incidents["lon"], incidents["lat"], crs="EPSG:4326").to_crs(BNG)
+    """Incidents as points in British National Grid, keeping their columns (the points the
+    dashboard's server projected once, when it has them: sia.dataset.store.SERVED_BNG)."""
+    if all(c in incidents for c in SERVED_BNG):
+        geometry = gpd.points_from_xy(incidents[SERVED_BNG[0]], incidents[SERVED_BNG[1]], crs=BNG)
+    else:
+        geometry = gpd.points_from_xy(incidents["lon"], incidents["lat"], crs="EPSG:4326").to_crs(BNG)
     return gpd.GeoDataFrame(incidents.reset_index(drop=True), geometry=geometry, crs=BNG)
 
 def ward_units(wards: gpd.GeoDataFrame, population: str | None = None) -> gpd.GeoDataFrame:
