@@ -160,7 +160,9 @@ if overlay is None and unit != "ward":
 map_column, panel = st.columns([3, 1])
 folium_map, legend = build_map(key, filters, fy, show_points, overlay)
 with map_column:
-    event = st_folium(folium_map, key="ward_map", height=600,
+    # render=False: st_folium renders the map itself in any case; render=True would render it
+    # all a second time through its page (the component gets the same script and HTML).
+    event = st_folium(folium_map, key="ward_map", height=600, render=False,
                       use_container_width=True, returned_objects=RETURNED_OBJECTS)
     st.caption("Click a ward to select it. Layers (density, points, labels) switch on and off at "
                "the top right. Wards are labelled with their name (and rank), so the map reads "

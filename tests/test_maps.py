@@ -145,3 +145,22 @@ def test_the_years_layer_shows_where_the_hotspots_were_each_year(real):
     assert "Hot spot (95% or more) in: both years" in tip and "<br>2014-15: " in tip and "<br>2019-20: " in tip
     assert f"Hot in both 2014-15 and 2019-20 ({(hot_in == 'both years').sum()})" in map_legend(
         table, fy="2019-20", measure_label="Incidents", overlay=layer)
+
+
+def test_layers_geojson_is_what_geopandas_writes(real):
+    """The map's layers carry the same GeoJSON as geopandas' own to_json, gaps as null."""
+    import json
+
+    import numpy as np
+    from shapely.geometry import Point
+
+    from sia.views.geojson import feature_collection
+
+    dataset, _, table = real
+    wards = web_wards(dataset.wards).merge(table.drop(columns=["ward_code"]), on="ward_name", how="left")
+    odd = gpd.GeoDataFrame({"n": [1, None], "x": [np.nan, 2.5], "i": pd.array([pd.NA, 3], dtype="Int64"),
+                            "s": ["x", None]}, geometry=[Point(-1.47, 52.92), None], crs="EPSG:4326",
+                           index=[5, 9])
+    for frame in (wards, odd):
+        assert feature_collection(frame) == json.loads(frame.to_json())
+    assert feature_collection(odd)["features"][0]["properties"] == {"n": 1.0, "x": None, "i": None, "s": "x"}

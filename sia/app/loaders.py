@@ -2,6 +2,7 @@
 keyed by its build), and the figures that depend only on it and the filters."""
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,7 +49,12 @@ from sia.views.tables import counts_by_ward_and_year, counts_by_year_and_categor
 def _open(data_dir: str, build_id: str) -> Dataset:
     # Keyed by the build id, so a new build is picked up; one copy shared by all sessions.
     # Callers must not modify the frames.
-    return open_dataset(Path(data_dir), served=True)
+    dataset = open_dataset(Path(data_dir), served=True)
+    # What the server holds from now on for good (the dataset, the modules loaded so far) is
+    # left out of Python's cyclic garbage collection, which would otherwise walk it all every
+    # few page views; it is still freed as usual once nothing refers to it.
+    gc.freeze()
+    return dataset
 
 @st.cache_resource(show_spinner="Preparing the dataset (the synthetic demo is built on first run)...")
 def _data_dir(configured: str | None) -> str:

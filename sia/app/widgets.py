@@ -3,11 +3,17 @@ buttons, a download progress bar, letting uploads go, how concentrated incidents
 what happened after crimes were reported."""
 from __future__ import annotations
 
+import hashlib
+import pickle
+
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes, convert_pandas_df_to_arrow_table
 
 from sia.analysis.filters import ASB, Filters
 from sia.analysis.hotspots.runs import NoTest
+from sia.analysis.outcomes import OutcomeGroups
 from sia.app.loaders import concentration, outcome_groups, outcome_mixes, stability
 from sia.dataset.fetch.progress import DrawnProgress
 from sia.views import charts
@@ -62,6 +68,31 @@ def show_table(table, widths: dict[str, str] | None = None, download: str | None
 
     Streamlit shows missing numbers as 'None', so a column with gaps is shown as
     right-aligned text; complete columns stay numeric (and sort as numbers)."""
+    shown, config = _table_view(table, widths)
+    st.dataframe(shown, width="stretch", height=35 * (len(table) + 1) + 3,
+                 column_config=config, **kwargs)
+    if download:
+        download_buttons(table, download, index=not kwargs.get("hide_index", False))
+
+
+def frame_digest(frame: pd.DataFrame) -> bytes:
+    """A digest of a table's content (index, columns, types and values), for the caches of
+    the views made of it: a quarter of the time Streamlit's own hashing of a small table
+    takes, which for a page's tables and charts was a fifth of a view's work."""
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=True)
+    except (pa.ArrowException, TypeError, ValueError):  # a column Arrow cannot hold
+        return hashlib.md5(pickle.dumps(frame)).digest()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:  # canonical: slices are written compactly
+        writer.write_table(table)
+    return hashlib.md5(sink.getvalue()).digest()
+
+
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs={pd.DataFrame: frame_digest})
+def _table_view(table: pd.DataFrame, widths: dict[str, str] | None):
+    """show_table's table as shown (as the Arrow table Streamlit would make of it on every
+    view) and its column settings, made once per table."""
     shown, config = table.copy(), {}
     for name, dtype in table.dtypes.items():
         kind = "i" if str(dtype) == "Int64" else dtype.kind
@@ -75,10 +106,7 @@ def show_table(table, widths: dict[str, str] | None = None, download: str | None
             config[name] = st.column_config.NumberColumn(format=number_format)
     for name, width in (widths or {}).items():
         config[name] = {**config.get(name, st.column_config.Column()), "width": width}
-    st.dataframe(shown, width="stretch", height=35 * (len(table) + 1) + 3,
-                 column_config=config, **kwargs)
-    if download:
-        download_buttons(table, download, index=not kwargs.get("hide_index", False))
+    return convert_pandas_df_to_arrow_table(shown), config
 
 class StreamlitProgress(DrawnProgress):
     """Download progress in an ``st.progress`` bar."""
@@ -105,9 +133,14 @@ def release_uploads(files, round_key: str) -> None:
     st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, show_spinner=False, hash_funcs={pd.DataFrame: frame_digest})
 def _chart_spec(builder: str, args: tuple, kwargs: dict) -> dict:
-    return getattr(charts, builder)(*args, **kwargs).to_dict()
+    spec = getattr(charts, builder)(*args, **kwargs).to_dict()
+    # The chart's data as the Arrow bytes Streamlit would make of it on every view (it sends
+    # bytes it is given as they are).
+    spec["datasets"] = {name: convert_anything_to_arrow_bytes(values)
+                        for name, values in spec.get("datasets", {}).items()}
+    return spec
 
 
 def show_chart(builder, *args, alt: str | None = None, where=st, width="stretch", **kwargs) -> None:
@@ -137,6 +170,16 @@ def show_concentration(key: tuple[str, str], filters: Filters, fys, unit: str, u
     return measured
 
 
+@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs={OutcomeGroups: repr})
+def _outcome_view(key: tuple[str, str], filters: Filters, groups: OutcomeGroups, where: str):
+    """What show_outcomes shows, in words and a table, made once per filter set and shared
+    (not copied) by every session: show_outcomes only reads it."""
+    mix, city = outcome_mixes(key, filters, groups)
+    against = city if filters.ward else None
+    return (mix, outcome_sentences(mix, groups, f"in {markdown_text(where)}", against),
+            open_cautions(mix, groups), outcome_table(mix, against))
+
+
 def show_outcomes(key: tuple[str, str], filters: Filters, where: str, stem: str,
                   asb_note: str = "Choose crime in the sidebar to see them.") -> None:
     """What happened after the selected crimes were reported: each year's mix of outcome
@@ -147,15 +190,13 @@ def show_outcomes(key: tuple[str, str], filters: Filters, where: str, stem: str,
     if filters.incident_type == ASB:
         st.info(f"police.uk gives no outcomes for anti-social behaviour. {asb_note}")
         return
-    groups = outcome_groups()
-    mix, city = outcome_mixes(key, filters, groups)
-    against = city if filters.ward else None
-    for sentence in outcome_sentences(mix, groups, f"in {markdown_text(where)}", against):
+    mix, sentences, cautions, table = _outcome_view(key, filters, outcome_groups(), where)
+    for sentence in sentences:
         st.markdown(sentence)
-    for caution in open_cautions(mix, groups):
+    for caution in cautions:
         st.caption(f"Caution: {shown(caution)}.")
     show_chart(charts.outcome_mix, mix, f"Outcomes of {filters.subject()} in {where}, by year",
                alt=f"Bar chart: each year's {filters.subject()} in {where} shared between the outcome groups.")
-    show_table(outcome_table(mix, against), hide_index=True, download=stem)
+    show_table(table, hide_index=True, download=stem)
     st.caption("The latest outcome police.uk records for each crime, grouped as on the About page. "
                "Anti-social behaviour has no outcomes and is never counted here.")

@@ -5,7 +5,6 @@ folium layers and legend HTML out."""
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass
 
 import folium
@@ -31,6 +30,7 @@ from sia.analysis.hotspots import (
 from sia.analysis.hotspots.runs import GRIDS, UNIT_NAMES, HotspotRun, YearsCompared
 from sia.dataset.geography import WGS84
 from sia.views.classes import NO_DATA_COLOUR, PALETTE, classify
+from sia.views.geojson import feature_collection
 
 # ColorBrewer RdBu, diverging and colour-blind safe: red hot, blue cold, darker = surer.
 CLASS_COLOURS = dict(zip(HOT_CLASSES, ("#b2182b", "#ef8a62", "#fddbc7")))
@@ -284,7 +284,7 @@ def add_unit_layer(m: folium.Map, layer: UnitLayer) -> None:
     else:
         name = f"{layer.measure_label}, {layer.unit_label}"
     folium.GeoJson(
-        json.loads(layer.units.to_json()), name=name,
+        feature_collection(layer.units), name=name,
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"] or "#ffffff",
             "fillOpacity": 0.8 if f["properties"]["fill"] else 0.0,
@@ -296,7 +296,7 @@ def add_unit_layer(m: folium.Map, layer: UnitLayer) -> None:
 
 def add_density_layer(m: folium.Map, layer: DensityLayer, show: bool = False) -> None:
     folium.GeoJson(
-        json.loads(layer.bands.to_json()), name="Incident density (kernel)", show=show,
+        feature_collection(layer.bands), name="Incident density (kernel)", show=show,
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "fillOpacity": 0.6,
                                   "stroke": False},
         interactive=False,

@@ -8,7 +8,6 @@ the wards on a plain background, which needs no internet.
 from __future__ import annotations
 
 import html
-import json
 import os
 
 import folium
@@ -18,6 +17,7 @@ from folium.plugins import FastMarkerCluster
 
 from sia.dataset.geography import BNG, WGS84
 from sia.views.classes import NO_DATA_COLOUR, PALETTE, classify
+from sia.views.geojson import feature_collection
 from sia.views.hotspot_layers import (
     ClassLayer,
     DensityLayer,
@@ -103,7 +103,7 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
 
     columns = ["ward_code", "ward_name", "fill", "tip", "geometry"]
     folium.GeoJson(
-        json.loads(data[columns].to_json()),
+        feature_collection(data[columns]),
         name="Wards",
         style_function=lambda f, sel=selected: {
             "fillColor": f["properties"]["fill"], "fillOpacity": 0.75,
@@ -121,7 +121,7 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
         for name, rank, show in zip(data["ward_name"], data.get("rank", ranked), ranked)]},
         geometry=data.geometry.representative_point().to_numpy(), crs=data.crs)
     folium.GeoJson(
-        json.loads(labels.to_json()), name="Ward names and ranks", show=True,
+        feature_collection(labels), name="Ward names and ranks", show=True,
         # Not interactive: a click on a label must reach the ward under it.
         marker=folium.Marker(interactive=False, keyboard=False,
                              icon=folium.DivIcon(icon_size=(110, 18), icon_anchor=(55, 9))),
