@@ -316,3 +316,19 @@ def test_hotspot_shift_counts_hot_at_95_percent_or_more():
     assert set(shift) <= set(SHIFTS)
     with pytest.raises(ValueError, match="same units"):
         hotspot_shift(earlier, later.iloc[::-1])
+
+
+def test_the_places_incidents_lie_at_are_np_unique_of_their_rounded_points():
+    """Kernel density weights each distinct point (to 0.1 m) by its incidents: the fast
+    way of finding them gives what np.unique of the rounded rows gives, order included."""
+    from sia.analysis.hotspots.density import places
+
+    rng = np.random.default_rng(7)
+    x = np.round(rng.uniform(-50, 50, 5000), 1) + rng.choice([0, 0.04, 0.05, 0.06], 5000)
+    y = np.round(rng.uniform(-20, 20, 5000), 1)
+    x[:2000], y[:2000] = x[0], y[1]  # many incidents at one point, as police.uk snaps them
+    for xs, ys in ((x, y), (x[:1], y[:1]), (np.append(x, np.nan), np.append(y, 1.0))):
+        sites, counts = places(xs, ys)
+        expected_sites, expected_counts = np.unique(np.column_stack([xs, ys]).round(1), axis=0, return_counts=True)
+        np.testing.assert_array_equal(sites, expected_sites)
+        np.testing.assert_array_equal(counts, expected_counts)

@@ -323,15 +323,23 @@ def place_in_wards(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame,
     # A force-wide file is mostly far from the area: only points inside a generous
     # lon/lat box around it are projected and tested (exact tests follow in metres).
     candidates = np.flatnonzero(_near_box(lon, lat, wards, snap_distance))
-    x, y = to_bng(lon[candidates], lat[candidates])
-    found = np.full(len(candidates), -1, dtype=np.int64)
+    ward[candidates], nearest[candidates] = place_in_wards_bng(*to_bng(lon[candidates], lat[candidates]), wards,
+                                                               snap_distance)
+    return ward, nearest
+
+
+def place_in_wards_bng(x: np.ndarray, y: np.ndarray, wards: gpd.GeoDataFrame,
+                       snap_distance: float = SNAP_DISTANCE_M) -> tuple[np.ndarray, np.ndarray]:
+    """place_in_wards for points already in British National Grid (``wards`` too)."""
+    nearest = np.zeros(len(x), dtype=bool)
+    found = np.full(len(x), -1, dtype=np.int64)
     for i, polygon in enumerate(wards.geometry.values):
         # Raw coordinates against a prepared polygon: no Point objects for every row.
         minx, miny, maxx, maxy = polygon.bounds
         open_ = np.flatnonzero((found < 0) & (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy))
         shapely.prepare(polygon)
         found[open_[shapely.intersects_xy(polygon, x[open_], y[open_])]] = i
-    ward[candidates] = found
+    ward = found  # the nearest-ward rule fills in some of the rest
 
     loose = np.flatnonzero(found < 0)
     if len(loose) and snap_distance > 0:
@@ -345,8 +353,8 @@ def place_in_wards(lon: np.ndarray, lat: np.ndarray, wards: gpd.GeoDataFrame,
         # all_matches=False still returns equidistant ties: keep one ward per point.
         near_pt, near_ward = _first_per_point(*tree.query_nearest(
             shapely.points(x[loose], y[loose]), max_distance=snap_distance, all_matches=False))
-        ward[candidates[loose[near_pt]]] = near_ward
-        nearest[candidates[loose[near_pt]]] = True
+        ward[loose[near_pt]] = near_ward
+        nearest[loose[near_pt]] = True
     return ward, nearest
 
 

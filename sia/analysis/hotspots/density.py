@@ -20,7 +20,22 @@ from sia.errors import InputError, Problem
 
 def distinct_places(x: np.ndarray, y: np.ndarray) -> int:
     """How many different map points (to 0.1 m) the incidents lie at."""
-    return len(np.unique(np.column_stack([x, y]).round(1), axis=0))
+    return len(places(x, y)[0])
+
+
+def places(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The different map points (to 0.1 m) the incidents lie at, in order of x then y, and
+    how many lie at each: ``np.unique`` of the rounded rows, through one integer key a point
+    (sorting rows as such took a third of a second a million points)."""
+    rounded = np.column_stack([x, y]).round(1)
+    if not np.isfinite(rounded).all() or len(rounded) == 0:
+        return np.unique(rounded, axis=0, return_counts=True)
+    tenths = np.rint(rounded * 10).astype(np.int64)
+    low = tenths.min(axis=0)
+    span = tenths[:, 1].max() - low[1] + 1
+    keys = (tenths[:, 0] - low[0]) * span + (tenths[:, 1] - low[1])
+    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    return rounded[first], counts
 
 def bandwidth_rule(x: np.ndarray, y: np.ndarray) -> float:
     """Normal-reference rule of thumb, per axis 1.06 x min(sd, IQR / 1.34) x n^(-1/5)
@@ -52,7 +67,7 @@ def kernel_density(points: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, bandwidth: 
         raise InputError(Problem(f"bandwidth {bandwidth:g} m is not a positive number of metres",
                                  "--bandwidth", "give a bandwidth such as 300, or leave it to the rule"))
     # police.uk snaps incidents to shared points: one kernel per point, weighted.
-    sites, weight = np.unique(np.column_stack([x, y]).round(1), axis=0, return_counts=True)
+    sites, weight = places(x, y)
     centres = shapely.get_coordinates(grid.geometry.centroid.values)
     pairs = cKDTree(centres).sparse_distance_matrix(cKDTree(sites), 4 * bandwidth, output_type="coo_matrix")
     kernel = np.exp(-0.5 * (pairs.data / bandwidth) ** 2) / (2 * math.pi * bandwidth ** 2)

@@ -16,7 +16,7 @@ from sia.analysis.hotspots.validation import (
     check_units,
 )
 from sia.analysis.measures import per_1000_a_year
-from sia.dataset.geography import BNG, place_in_wards, read_lsoas
+from sia.dataset.geography import BNG, place_in_wards_bng, read_lsoas
 from sia.dataset.store import SERVED_BNG
 
 
@@ -87,8 +87,7 @@ def place_in_polygons(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, where: 
     check_units(units, where)
     check_same_crs(points, units, where)
     check_overlap(points, units, where)
-    lonlat = points.geometry.to_crs("EPSG:4326")
-    return place_in_wards(lonlat.x.to_numpy(), lonlat.y.to_numpy(), units.to_crs(BNG))[0]
+    return place_in_wards_bng(points.geometry.x.to_numpy(), points.geometry.y.to_numpy(), units.to_crs(BNG))[0]
 
 def count_by_polygons(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame, where: str = "areas",
                       ) -> gpd.GeoDataFrame:
