@@ -175,3 +175,16 @@ def test_the_served_dataset_leaves_crime_ids_on_disk_until_asked_for(tmp_path, s
     rows = served.incidents.iloc[[3, 1]]
     assert served.column("crime_id").loc[rows.index].tolist() == whole.incidents["crime_id"].iloc[[3, 1]].tolist()
     assert sorted(served.column("crime_id")) == ["3-0", "3-1", "3-2", "3-3"]
+
+
+def test_a_column_of_a_build_replaced_since_it_was_opened_is_refused_in_words(tmp_path, sources):
+    import shutil
+
+    from sia.errors import InputError
+
+    wards, street = sources
+    build_dataset([street[3]], WardInputs(boundaries=wards), tmp_path / "data")
+    served = open_dataset(tmp_path / "data", served=True)
+    shutil.rmtree(served.build)  # as two newer builds would remove it
+    with pytest.raises(InputError, match="replaced since this page was opened"):
+        served.column("crime_id")

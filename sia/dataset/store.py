@@ -93,8 +93,14 @@ class Dataset:
 
     def column(self, name: str) -> pd.Series:
         """One incident column, read from the build (for a column the server leaves unread),
-        on the incidents' index."""
-        return pd.read_parquet(self.build / INCIDENTS, columns=[name])[name].set_axis(self.incidents.index)
+        on the incidents' index; InputError when the build has been removed since it was
+        opened (two newer builds replace it)."""
+        try:
+            column = pd.read_parquet(self.build / INCIDENTS, columns=[name])[name]
+        except FileNotFoundError:
+            raise InputError(Problem(f"the dataset build {self.build.name} has been replaced since this page "
+                                     "was opened", "the dataset", "reload the page and download again")) from None
+        return column.set_axis(self.incidents.index)
 
 
 
