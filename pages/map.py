@@ -65,7 +65,10 @@ def map_layers(key, filters, fy, show_points):
     rows = select(dataset.incidents, filters).rows
     rows = rows[rows["fy"] == fy]
     change = ward_change(table, filters.fys)["change_pct"] if filters.comparing else None
-    points = rows[["lat", "lon", "location", "category", "month"]] if show_points else None
+    # Only the points drawn, their places as text: the server's places are one category of
+    # every place in the data, which would go into the cache with them.
+    points = (rows[["lat", "lon", "location", "category", "month"]].head(MAX_POINTS).astype({"location": str})
+              if show_points else None)
     return table[table["fy"] == fy], change, incident_density(rows, dataset.wards), points
 
 

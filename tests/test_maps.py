@@ -164,3 +164,23 @@ def test_layers_geojson_is_what_geopandas_writes(real):
     for frame in (wards, odd):
         assert feature_collection(frame) == json.loads(frame.to_json())
     assert feature_collection(odd)["features"][0]["properties"] == {"n": 1.0, "x": None, "i": None, "s": "x"}
+    # Text is data, never template code for folium's Jinja pass (see the next test).
+    odd["s"] = ["{{ 7*7 }}", "{% if x %}"]
+    assert [f["properties"]["s"] for f in feature_collection(odd)["features"]] == [
+        "&#123;&#123; 7*7 &#125;&#125;", "&#123;% if x %&#125;"]
+
+
+def test_names_with_template_syntax_are_shown_not_run(real):
+    """branca renders each map element's script again as a Jinja template: a ward or place
+    named with template syntax must not run on the server (nor break the map)."""
+    dataset, selection, table = real
+    name = table["ward_name"].iloc[0]
+    hostile = "X{{ 7*7 }}Y {% if x %}"
+    wards = web_wards(dataset.wards).replace({"ward_name": {name: hostile}})
+    points = selection.rows[["lat", "lon", "location", "category", "month"]].head(3).assign(location="L{{ 6*7 }}L")
+    html = render(ward_map(wards, table.replace({"ward_name": {name: hostile}}), fy="2019-20",
+                           measure_label="Incidents", incident_points=points))
+    assert "X49Y" not in html and "L42L" not in html
+    text = html.replace("\\u0026", "&")  # as the browser reads the script's strings
+    assert text.count("X&#123;&#123; 7*7 &#125;&#125;Y &#123;% if x %&#125;") >= 2  # label and tooltip
+    assert "L&#123;&#123; 6*7 &#125;&#125;L" in text  # the incidents' popups

@@ -177,7 +177,10 @@ def test_the_served_dataset_leaves_crime_ids_on_disk_until_asked_for(tmp_path, s
     assert sorted(served.column("crime_id")) == ["3-0", "3-1", "3-2", "3-3"]
 
 
-def test_a_column_of_a_build_replaced_since_it_was_opened_is_refused_in_words(tmp_path, sources):
+def test_a_build_replaced_since_it_was_opened_is_refused_in_words(tmp_path, sources):
+    """The incidents download reads crime IDs from the build a page was drawn from: once two
+    newer builds have removed it, the read is refused, never made from another build (the
+    download then fails: Streamlit says the file could not be made, the server's log why)."""
     import shutil
 
     from sia.errors import InputError
@@ -188,3 +191,25 @@ def test_a_column_of_a_build_replaced_since_it_was_opened_is_refused_in_words(tm
     shutil.rmtree(served.build)  # as two newer builds would remove it
     with pytest.raises(InputError, match="replaced since this page was opened"):
         served.column("crime_id")
+    with pytest.raises(InputError, match="replaced since this page was opened"):
+        open_dataset(tmp_path / "data", served=True, build_id=served.build.name)
+    with pytest.raises(InputError, match="replaced since"):
+        open_dataset(tmp_path / "data", build_id="../../etc")  # never a path
+
+
+def test_a_served_build_without_crime_ids_is_refused_like_any_missing_column(tmp_path, sources):
+    import json
+
+    import pyarrow.parquet as pq
+
+    from sia.errors import InputError
+
+    wards, street = sources
+    build, _ = build_dataset([street[3]], WardInputs(boundaries=wards), tmp_path / "data")
+    incidents = pq.read_table(build / "incidents.parquet").drop(["crime_id"])
+    pq.write_table(incidents, build / "incidents.parquet")
+    manifest = json.loads((build / "manifest.json").read_text())
+    del manifest["tables"]  # as a build made before checksums: the columns are checked
+    (build / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match="lack the columns crime_id"):
+        open_dataset(tmp_path / "data", served=True)

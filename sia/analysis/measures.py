@@ -224,6 +224,8 @@ def top_locations(selection: Selection, ward: str, n: int = 10) -> pd.DataFrame:
     """The places ('On or near ...') with most incidents in a ward, per selected year."""
     rows = selection.rows[selection.rows["ward_name"] == ward]
     table = rows.groupby(["location", "fy"], observed=True).size().unstack("fy", fill_value=0)
+    # The places as text: a categorical index would carry every place in the data with the ten.
+    table.index = table.index.astype(str)
     table = table.reindex(columns=list(selection.filters.fys), fill_value=0)
     table["total"] = table.sum(axis=1)
     return table.sort_values(["total"], ascending=False).head(n).drop(columns="total")

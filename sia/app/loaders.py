@@ -49,10 +49,11 @@ from sia.views.tables import counts_by_ward_and_year, counts_by_year_and_categor
 def _open(data_dir: str, build_id: str) -> Dataset:
     # Keyed by the build id, so a new build is picked up; one copy shared by all sessions.
     # Callers must not modify the frames.
-    dataset = open_dataset(Path(data_dir), served=True)
-    # What the server holds from now on for good (the dataset, the modules loaded so far) is
-    # left out of Python's cyclic garbage collection, which would otherwise walk it all every
-    # few page views; it is still freed as usual once nothing refers to it.
+    dataset = open_dataset(Path(data_dir), served=True, build_id=build_id)  # this build, even if replaced since
+    # What the server holds from now on (the dataset, the modules loaded so far) is left out
+    # of Python's cyclic garbage collection, which would otherwise walk it all every few page
+    # views. Reference counting still frees what is let go (a replaced build's frames); only
+    # cycles among objects alive now (sessions open at this moment) would outlive them.
     gc.freeze()
     return dataset
 

@@ -81,7 +81,7 @@ def frame_digest(frame: pd.DataFrame) -> bytes:
     takes, which for a page's tables and charts was a fifth of a view's work."""
     try:
         table = pa.Table.from_pandas(frame, preserve_index=True)
-    except (pa.ArrowException, TypeError, ValueError):  # a column Arrow cannot hold
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):  # a column Arrow cannot hold
         return hashlib.md5(pickle.dumps(frame)).digest()
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:  # canonical: slices are written compactly

@@ -251,10 +251,18 @@ def remove_stale_scratch(data_dir: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def open_dataset(data_dir: Path, served: bool = False) -> Dataset:
-    """The current build, read whole; ``served``: in the form the dashboard's server keeps in
-    memory for every session (see SERVED_WITHOUT). A build replaced and removed (by two later
-    builds) while it was being read is not damage: the read starts again on the new current one."""
+def open_dataset(data_dir: Path, served: bool = False, build_id: str | None = None) -> Dataset:
+    """The current build (or the build ``build_id``, as current_build named it), read whole;
+    ``served``: in the form the dashboard's server keeps in memory for every session (see
+    SERVED_WITHOUT). A build replaced and removed (by two later builds) while it was being
+    read is not damage: the read starts again on the new current one; a named build removed
+    is refused in words."""
+    if build_id is not None:
+        build = Path(data_dir) / BUILDS / build_id
+        if not BUILD_ID.fullmatch(build_id) or not (build / MANIFEST).is_file():
+            raise InputError(Problem(f"the dataset build {build_id[:40]} has been replaced since this page was "
+                                     "opened", str(data_dir), "reload the page"))
+        return _open_build(data_dir, build, SERVED_WITHOUT if served else ())
     for _ in range(3):
         build = current_build(data_dir)
         try:
@@ -289,8 +297,9 @@ def _open_build(data_dir: Path, build: Path | None, leave_out: tuple[str, ...] =
                                  "changed after it was built (its checksum differs from the manifest's)",
                                  str(build), fix))
     try:
-        columns = [c for c in pq.read_schema(build / INCIDENTS).names if c not in leave_out]
-        incidents = pd.read_parquet(build / INCIDENTS, columns=columns)
+        held = pq.read_schema(build / INCIDENTS).names
+        incidents = pd.read_parquet(build / INCIDENTS, columns=[c for c in held if c not in leave_out])
+        leave_out = tuple(c for c in leave_out if c in held)  # one the build lacks is missing, as ever
         wards = gpd.read_parquet(build / WARDS)
         lsoas = gpd.read_parquet(build / LSOAS) if LSOAS in manifest.get("tables", ()) else None
     except Exception as exc:  # noqa: BLE001 - a truncated or altered file, whatever the reader says

@@ -31,6 +31,7 @@ from sia.views.hotspot_layers import (
     hotspot_legend,
     measure_legend,
 )
+from sia.views.shown_text import template_inert
 
 MAX_POINTS = 20_000  # clustered incident points drawn at most; the rest are said to be left out
 
@@ -160,7 +161,7 @@ def _add_clustered_points(m: folium.Map, points: pd.DataFrame) -> None:
     points = points.head(MAX_POINTS)
     e = html.escape
     popups = (points["location"].astype(str).map(e) + "<br>" + points["category"].astype(str).map(e)
-              + "<br>" + points["month"].astype(str).map(e))
+              + "<br>" + points["month"].astype(str).map(e)).map(template_inert)
     data = [[round(a, 5), round(b, 5), p] for a, b, p in zip(points["lat"], points["lon"], popups)]
     callback = """function (row) {
         var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: L.divIcon({

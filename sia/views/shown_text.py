@@ -37,6 +37,15 @@ def markdown_text(text) -> str:
     return _PUNCTUATION.sub(r"\\\1", plain)
 
 
+def template_inert(text: str) -> str:
+    """Text for the map (folium), whose library (branca) renders each element's finished
+    script once more as a Jinja template: braces become HTML character references, so that
+    ``{{ ... }}`` or ``{% ... %}`` in a ward or place name can neither run on the server nor
+    break the map. Where the text is shown as HTML (tooltips, labels, popups) the braces
+    show as themselves; escape the HTML first."""
+    return text.replace("{", "&#123;").replace("}", "&#125;")
+
+
 def without_paths(text) -> str:
     """``text`` with absolute paths cut to their last part."""
     text = str(text).replace(f"{ROOT}/", "")

@@ -15,7 +15,10 @@ from police_rows import row, write_street, write_test_wards
 pytestmark = pytest.mark.e2e
 
 HOSTILE = ('=HYPERLINK("http://evil.example/","click") <script>window.__xss=1</script>'
-           '<img src=x onerror="window.__xss=2">')
+           '<img src=x onerror="window.__xss=2">'
+           # folium's library renders the map's script again as a Jinja template: this must
+           # show as written, neither run (7*7 shown as 49) nor break the map (an unclosed if).
+           ' {{ 7*7 }} {% if x %}')
 
 
 @pytest.fixture(scope="module")
