@@ -10,17 +10,15 @@ import pandas as pd
 import streamlit as st
 
 from sia.analysis.filters import ASB, Filters
-from sia.analysis.priorities.evidence import named_against_found
 from sia.analysis.priorities.register import INDICATORS, REGISTER, compare
 from sia.app.chrome import page_header
-from sia.app.loaders import dataset_key, priority_evidence, priority_figures, priority_register
+from sia.app.loaders import dataset_key, priority_figures, priority_register, priority_summary
 from sia.app.page import page_context
 from sia.app.sidebar import view_param, view_setting
 from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_table
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.views import charts
 from sia.views.briefing.content import priority_briefing, priority_stem
-from sia.views.tables import evidence_summary
 from sia.words import plural
 
 EARLIER, LATER = "2014-15", "2019-20"
@@ -62,8 +60,7 @@ if not fys:
     st.info(f"This dataset has no data for {EARLIER} or {LATER}, the years of the two "
             "assessments, so the priorities cannot be held against it.")
     st.stop()
-evidence = priority_evidence(dataset_key(dataset), REGISTER.stat().st_mtime_ns, fys, city_sets)
-summary = evidence_summary(evidence, register, fys)
+summary = priority_summary(dataset_key(dataset), REGISTER.stat().st_mtime_ns, fys, city_sets)
 show_table(summary.table, hide_index=True, download="derby-priorities-evidence")
 basis = summary.basis
 coverage = "; ".join(f"{fy}: {plural(n, 'month')}" for fy, n in summary.months.items())
@@ -129,7 +126,7 @@ with right:
     if not priority.wards:
         st.caption(f"The {document.date[:4]} document names no wards for this priority; "
                    "the wards the data ranks highest are listed.")
-    against = named_against_found(ranking, priority.wards)
+    against = figures["against"]
     show_table(pd.DataFrame({
         "Ward": against["ward"],
         "Named": against["named"].map({True: "yes", False: "no"}),

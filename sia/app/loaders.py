@@ -34,7 +34,13 @@ from sia.analysis.measures import (
     ward_measures,
 )
 from sia.analysis.outcomes import OUTCOME_GROUPS, OutcomeGroups, count_outcomes, load_outcome_groups, outcome_mix
-from sia.analysis.priorities.evidence import change_between, evidence_table, volumes, ward_ranking
+from sia.analysis.priorities.evidence import (
+    change_between,
+    evidence_table,
+    named_against_found,
+    volumes,
+    ward_ranking,
+)
 from sia.analysis.priorities.register import REGISTER, Register, load_register
 from sia.analysis.stability import Stability
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
@@ -42,7 +48,13 @@ from sia.dataset.location import configured_data_dir, resolve_data_dir
 from sia.dataset.store import Dataset, current_build, open_dataset
 from sia.errors import InputError
 from sia.views.shown_text import shown
-from sia.views.tables import counts_by_ward_and_year, counts_by_year_and_category, coverage_grid
+from sia.views.tables import (
+    EvidenceSummary,
+    counts_by_ward_and_year,
+    counts_by_year_and_category,
+    coverage_grid,
+    evidence_summary,
+)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -226,12 +238,14 @@ def selected_incidents(key: tuple[str, str], filters: Filters, columns: list[str
 def priority_figures(key: tuple[str, str], register_mtime: int, priority_id: str, fys: tuple[str, ...],
                      ranking_fy: str) -> dict:
     """One priority's volumes, its change between the two years (None with one year, or when
-    it cannot be tested) and its ward ranking in ``ranking_fy``, per build and register version."""
+    it cannot be tested), its ward ranking in ``ranking_fy`` and the wards the document names
+    against those found (named_against_found), per build and register version."""
     dataset = _open(*key)
     priority = _register(str(REGISTER), register_mtime).priorities[priority_id]
+    ranking = ward_ranking(dataset.incidents, dataset.wards, priority, ranking_fy)
     return {"volumes": volumes(dataset.incidents, dataset.wards, priority, list(fys)),
             "change": change_between(dataset.incidents, priority, dataset.months, list(fys)) if len(fys) == 2 else None,
-            "ranking": ward_ranking(dataset.incidents, dataset.wards, priority, ranking_fy)}
+            "ranking": ranking, "against": named_against_found(ranking, priority.wards)}
 
 def without_ward(filters: Filters) -> Filters:
     return replace(filters, ward=None)
@@ -278,6 +292,13 @@ def _outcome_mixes(key: tuple[str, str], filters: Filters, groups: OutcomeGroups
 @st.cache_data(show_spinner=False, max_entries=2)
 def _register(path: str, mtime: int) -> Register:
     return load_register(Path(path))
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def priority_summary(key: tuple[str, str], register_mtime: int, fys: tuple[str, ...],
+                     sets: tuple[str, ...]) -> EvidenceSummary:
+    """evidence_summary of priority_evidence: the Priorities page's table, made once."""
+    return evidence_summary(priority_evidence(key, register_mtime, fys, sets), _register(str(REGISTER), register_mtime),
+                            fys)
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def priority_evidence(key: tuple[str, str], register_mtime: int, fys: tuple[str, ...],
