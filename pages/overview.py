@@ -32,7 +32,7 @@ dataset, filters = page_context()
 page_header("Derby community safety overview", dataset, filters)
 
 key, unfiltered = dataset_key(dataset), without_ward(filters)
-heads = headline_figures(key, unfiltered)
+heads = headline_figures(key, filters)
 st.markdown("**Incidents per month**, so that years covering different months compare:")
 cols = st.columns(2 * len(heads))
 for i, row in heads.iterrows():

@@ -2,6 +2,7 @@
 keyed by its build), and the figures that depend only on it and the filters."""
 from __future__ import annotations
 
+import functools
 import gc
 from dataclasses import replace
 from pathlib import Path
@@ -96,43 +97,42 @@ def forget_data_dir() -> None:
 def dataset_key(dataset: Dataset) -> tuple[str, str]:
     return str(dataset.build.parent.parent), dataset.build_id
 
-def ward_table(key: tuple[str, str], filters: Filters):
-    """ward_measures for the filters, cached per build. The selected ward is left out of
-    the key: selecting a ward (a map click) recomputes nothing."""
-    return _ward_table(key, without_ward(filters))
+def _ward_left_out(cached):
+    """``cached(key, filters, ...)``, a figure that does not depend on the selected ward,
+    called with the ward left out of its key: selecting a ward (a map click) recomputes
+    nothing."""
+    @functools.wraps(cached)
+    def call(key: tuple[str, str], filters: Filters, *args, **kwargs):
+        return cached(key, without_ward(filters), *args, **kwargs)
+    return call
 
+@_ward_left_out
 @st.cache_data(max_entries=64, show_spinner=False)
-def _ward_table(key: tuple[str, str], filters: Filters):
+def ward_table(key: tuple[str, str], filters: Filters):
+    """ward_measures for the filters, cached per build."""
     dataset = _open(*key)
     return ward_measures(select(dataset.incidents, filters), dataset.wards)
 
-def ward_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
-    """ward_change between the filters' two years, cached per build (the ward left out)."""
-    return _ward_changes(key, without_ward(filters))
-
+@_ward_left_out
 @st.cache_data(max_entries=64, show_spinner=False)
-def _ward_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
-    return ward_change(_ward_table(key, filters), filters.fys)
+def ward_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+    """ward_change between the filters' two years, cached per build."""
+    return ward_change(ward_table(key, filters), filters.fys)
 
-def category_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
-    """change_by_ward_and_category for what the filters select, cached per build (the ward
-    left out): hundreds of exact tests, too many to redo on every run."""
-    return _category_changes(key, without_ward(filters))
-
+@_ward_left_out
 @st.cache_data(max_entries=32, show_spinner=False)
-def _category_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+def category_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+    """change_by_ward_and_category for what the filters select, cached per build: hundreds
+    of exact tests, too many to redo on every run."""
     return change_by_ward_and_category(select(_open(*key).incidents, filters))
 
+@_ward_left_out
+@st.cache_data(max_entries=32, show_spinner="Testing for hotspots (Getis-Ord Gi*)...")
 def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str,
                 method: str | None = None) -> HotspotRun | NoTest:
     """Gi* by unit for what the filters select in one year (with the space-time patterns of
-    ``method`` over its months, if given), cached per build (the selected ward left out of
-    the key); NoTest, saying why, when nothing can be tested."""
-    return _hotspot_run(key, without_ward(filters), fy, unit, method)
-
-@st.cache_data(max_entries=32, show_spinner="Testing for hotspots (Getis-Ord Gi*)...")
-def _hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str,
-                 method: str | None) -> HotspotRun | NoTest:
+    ``method`` over its months, if given), cached per build; NoTest, saying why, when
+    nothing can be tested."""
     return hotspots_for_filters(_open(*key), filters, fy, unit, method)
 
 @st.cache_data(max_entries=16, show_spinner="Testing for hotspots in each year (Getis-Ord Gi*)...")
@@ -159,42 +159,35 @@ def stability(key: tuple[str, str], filters: Filters, unit: str) -> Stability | 
 # a page view then only looks them up, whatever the size of the data. The selected ward is
 # left out of the key where the figure is of the whole city; given where it is the ward's.
 
+@_ward_left_out
 @st.cache_data(max_entries=64, show_spinner=False)
 def headline_figures(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
     """headline (crime and ASB per month, per year) of what the filters select."""
     return headline(_open(*key).incidents, filters)
 
+@_ward_left_out
+@st.cache_data(max_entries=64, show_spinner=False)
 def monthly_counts(key: tuple[str, str], filters: Filters, ward: str | None = None) -> pd.DataFrame:
     """monthly_series of what the filters select, in ``ward`` or the city."""
-    return _monthly_counts(key, without_ward(filters), ward)
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _monthly_counts(key: tuple[str, str], filters: Filters, ward: str | None) -> pd.DataFrame:
     return monthly_series(select(_open(*key).incidents, filters), ward)
 
+@_ward_left_out
+@st.cache_data(max_entries=64, show_spinner=False)
 def category_mixes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
     """category_mix of the city for the filters' years and months."""
-    return _category_mixes(key, without_ward(filters))
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _category_mixes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
     return category_mix(_open(*key).incidents, filters)
 
+@_ward_left_out
+@st.cache_data(max_entries=64, show_spinner=False)
 def against_city(key: tuple[str, str], filters: Filters, ward: str) -> pd.DataFrame:
     """categories_against_city: ``ward``'s rates by category beside Derby's."""
-    return _against_city(key, without_ward(filters), ward)
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _against_city(key: tuple[str, str], filters: Filters, ward: str) -> pd.DataFrame:
     dataset = _open(*key)
     return categories_against_city(dataset.incidents, dataset.wards, filters, ward)
 
+@_ward_left_out
+@st.cache_data(max_entries=64, show_spinner=False)
 def busiest_places(key: tuple[str, str], filters: Filters, ward: str) -> pd.DataFrame:
     """top_locations: the places in ``ward`` with most of what the filters select."""
-    return _busiest_places(key, without_ward(filters), ward)
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _busiest_places(key: tuple[str, str], filters: Filters, ward: str) -> pd.DataFrame:
     return top_locations(select(_open(*key).incidents, filters), ward)
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -206,23 +199,19 @@ def data_tables(key: tuple[str, str]) -> dict[str, pd.DataFrame | int]:
             "coverage": coverage_grid(incidents), "by_year_and_category": counts_by_year_and_category(incidents),
             "by_ward_and_year": counts_by_ward_and_year(incidents)}
 
+@_ward_left_out
+@st.cache_data(max_entries=32, show_spinner=False)
 def incident_counts(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
     """What the filters select, counted by ward, crime type, year and month (every
     combination, zeros too) in the filters' years."""
-    return _incident_counts(key, without_ward(filters))
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _incident_counts(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
     counts = count_incidents(select(_open(*key).incidents, filters).rows, ["ward", "crime_type", "fy", "month"],
                              crime_types=list(filters.categories))
     return counts[counts["fy"].isin(filters.fys)]
 
+@_ward_left_out
+@st.cache_data(max_entries=64, show_spinner=False)
 def selected_total(key: tuple[str, str], filters: Filters) -> int:
     """How many incidents the filters select."""
-    return _selected_total(key, without_ward(filters))
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _selected_total(key: tuple[str, str], filters: Filters) -> int:
     return len(select(_open(*key).incidents, filters).rows)
 
 def selected_incidents(key: tuple[str, str], filters: Filters, columns: list[str]) -> pd.DataFrame:
@@ -271,20 +260,18 @@ def outcome_groups() -> OutcomeGroups:
 def _outcome_groups(path: str, mtime: int) -> OutcomeGroups:
     return load_outcome_groups(Path(path))
 
+@_ward_left_out
 @st.cache_data(max_entries=32, show_spinner=False, hash_funcs={OutcomeGroups: repr})
 def outcome_counts(key: tuple[str, str], filters: Filters, groups: OutcomeGroups, by: list[str]) -> pd.DataFrame:
     """count_outcomes of what the filters select (crime only) by ``by``, cached per build."""
-    rows = select(_open(*key).incidents, without_ward(filters)).rows
+    rows = select(_open(*key).incidents, filters).rows
     return count_outcomes(rows, by, groups, crime_types=list(filters.categories))
 
+@st.cache_data(max_entries=64, show_spinner=False, hash_funcs={OutcomeGroups: repr})
 def outcome_mixes(key: tuple[str, str], filters: Filters, groups: OutcomeGroups) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The outcome mix (sia.analysis.outcomes.outcome_mix) of what the filters select, in
     the filters' ward when they name one, and of the same selection in all Derby; cached
     per build and outcome groups."""
-    return _outcome_mixes(key, filters, groups)
-
-@st.cache_data(max_entries=64, show_spinner=False, hash_funcs={OutcomeGroups: repr})
-def _outcome_mixes(key: tuple[str, str], filters: Filters, groups: OutcomeGroups):
     rows = select(_open(*key).incidents, without_ward(filters)).rows
     mine = rows[rows["ward_name"] == filters.ward] if filters.ward else rows
     return outcome_mix(mine, groups), outcome_mix(rows, groups)

@@ -28,11 +28,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-import shapely
 from filelock import FileLock, Timeout
 
 from sia.categories import CATEGORIES
-from sia.dataset.geography import BNG
+from sia.dataset.geography import BNG, to_bng
 from sia.dataset.report import IngestReport
 from sia.errors import InputError, Problem, first_line
 from sia.periods import MONTH_PATTERN, financial_year
@@ -313,8 +312,8 @@ def _open_build(data_dir: Path, build: Path | None, leave_out: tuple[str, ...] =
         incidents.insert(incidents.columns.get_loc("outcome") + 1, STREET_OUTCOME, incidents["outcome"].copy())
     if leave_out:
         incidents["location"] = incidents["location"].astype("category")
-        points = gpd.points_from_xy(incidents["lon"], incidents["lat"], crs="EPSG:4326").to_crs(BNG)
-        incidents[SERVED_BNG[0]], incidents[SERVED_BNG[1]] = shapely.get_x(points), shapely.get_y(points)
+        incidents[SERVED_BNG[0]], incidents[SERVED_BNG[1]] = to_bng(incidents["lon"].to_numpy(),
+                                                                    incidents["lat"].to_numpy())
     return Dataset(build=build, incidents=incidents, wards=wards, manifest=manifest, lsoas=lsoas)
 
 

@@ -116,10 +116,10 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
 
     # The labels are one layer of points, each given its own text through the style function:
     # one folium element to render, not two (a marker and its icon) for every ward.
-    ranked = data["rank"].notna() if "rank" in data and overlay is None else pd.Series(False, index=data.index)
+    ranks = data["rank"] if "rank" in data and overlay is None else [pd.NA] * len(data)
     labels = gpd.GeoDataFrame({"label": [
-        f'<div class="sia-label">{html.escape(str(name))}{f" #{rank}" if show else ""}</div>'
-        for name, rank, show in zip(data["ward_name"], data.get("rank", ranked), ranked)]},
+        f'<div class="sia-label">{html.escape(str(name))}{f" #{rank}" if pd.notna(rank) else ""}</div>'
+        for name, rank in zip(data["ward_name"], ranks)]},
         geometry=data.geometry.representative_point().to_numpy(), crs=data.crs)
     folium.GeoJson(
         feature_collection(labels), name="Ward names and ranks", show=True,
