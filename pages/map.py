@@ -12,7 +12,6 @@ run_through_app_navigation()
 from pathlib import Path
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from sia.analysis.filters import MEASURES, format_value
 from sia.analysis.hotspots.runs import NoTest, unit_label
@@ -28,6 +27,7 @@ from sia.app.loaders import (
     years_compared,
 )
 from sia.app.map_assets import localise
+from sia.app.map_component import component_arguments, show_map
 from sia.app.map_events import RETURNED_OBJECTS, event_key, ward_from_click
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward, view_param, view_setting
@@ -59,8 +59,7 @@ def simplified_wards(key):
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def map_layers(key, filters, fy, show_points):
-    """The data behind the map, computed once per view: clicks rerun the page but not this.
-    (The folium map itself is rebuilt each run: a folium Map cannot be rendered twice.)"""
+    """The data behind the map, computed once per view and ward selection aside."""
     table = ward_table(key, filters)
     rows = select(dataset.incidents, filters).rows
     rows = rows[rows["fy"] == fy]
@@ -103,14 +102,31 @@ if st.query_params.get("layer") in ("ward", "grid"):
     st.query_params["unit"], st.query_params["layer"] = st.query_params["layer"], "gistar"
 
 
-def build_map(key, filters, fy, show_points, overlay):
+def chosen_overlay(key, unfiltered, fy, unit, layer, column):
+    """What the map shades its units by over plain wards: a hotspot layer ('gistar', 'ehsa',
+    'sfhotspot', 'shift'), which may be NoTest, saying why; the measure by unit (any unit but
+    wards); or None, the ward choropleth."""
+    if layer == "shift":
+        return shift_map_layer(key, unfiltered, unit)
+    if layer != "measure":
+        return hotspot_map_layer(key, unfiltered, fy, unit, layer)
+    return unit_measure_layer(key, unfiltered, fy, unit, column) if unit != "ward" else None
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def map_view(key, filters, fy, show_points, unit, layer, column, tiles):
+    """What the map component is sent, and the legend beside it, once per view: the folium
+    map is built and rendered by st_folium here, not on every run (clicks rerun the page)."""
+    overlay = chosen_overlay(key, without_ward(filters), fy, unit, layer, column)
     table, change, density, points = map_layers(key, without_ward(filters), fy, show_points)
     m = ward_map(simplified_wards(key), table, fy=fy, measure_label=MEASURES[filters.measure],
                  change_pct=change, selected=filters.ward, density=density, overlay=overlay,
-                 incident_points=points, tiles=tiles_from_environment())
+                 incident_points=points, tiles=tiles)
     legend = map_legend(table, fy=fy, measure_label=MEASURES[filters.measure], density=density,
                         overlay=overlay)
-    return localise(m, STATIC), legend
+    arguments = component_arguments(localise(m, STATIC), key="ward_map", height=600, render=False,
+                                    use_container_width=True, returned_objects=RETURNED_OBJECTS)
+    return arguments, legend
 
 
 # The map's own settings live in the URL beside the filters (map_fy, points, unit, layer).
@@ -139,10 +155,10 @@ view_param("points", "1" if show_points else None)
 view_param("layer", shading, default="measure")
 view_param("unit", unit, default="ward")
 key, unfiltered = dataset_key(dataset), without_ward(filters)
-overlay = None
-if shading in ("gistar", "ehsa", "sfhotspot", "shift"):
-    overlay = (shift_map_layer(key, unfiltered, unit) if shading == "shift"
-               else hotspot_map_layer(key, unfiltered, fy, unit, shading))
+layer = shading if shading in ("gistar", "ehsa", "sfhotspot", "shift") else "measure"
+column = filters.measure
+if layer != "measure":
+    overlay = chosen_overlay(key, unfiltered, fy, unit, layer, column)
     if isinstance(overlay, NoTest):
         what = "hotspot test" if shading in ("gistar", "shift") else "pattern over the months"
         advice = ""
@@ -151,22 +167,19 @@ if shading in ("gistar", "ehsa", "sfhotspot", "shift"):
                       + ("switch off like-for-like months, or " if filters.like_for_like else "")
                       + "choose a year with more months of data.")
         st.info(f"No {what} for this selection: {shown(overlay.reason)}.{advice}")
-        overlay = None  # the measure instead
-if overlay is None and unit != "ward":
-    column = filters.measure
-    if column == "rate" and unit != "lsoa":  # grid cells have no residents' figures
-        st.info(f"There are no residents' figures for {UNITS[unit].lower()}: they are shaded by "
-                "incidents per month.")
-        column = "per_month"
-    overlay = unit_measure_layer(key, unfiltered, fy, unit, column)
+        layer = "measure"  # the measure instead
+if layer == "measure" and unit != "ward" and column == "rate" and unit != "lsoa":
+    # grid cells have no residents' figures
+    st.info(f"There are no residents' figures for {UNITS[unit].lower()}: they are shaded by "
+            "incidents per month.")
+    column = "per_month"
+overlay = chosen_overlay(key, unfiltered, fy, unit, layer, column)
 
 map_column, panel = st.columns([3, 1])
-folium_map, legend = build_map(key, filters, fy, show_points, overlay)
+arguments, legend = map_view(key, filters, fy, show_points, unit, layer, column,
+                             tiles_from_environment())
 with map_column:
-    # render=False: st_folium renders the map itself in any case; render=True would render it
-    # all a second time through its page (the component gets the same script and HTML).
-    event = st_folium(folium_map, key="ward_map", height=600, render=False,
-                      use_container_width=True, returned_objects=RETURNED_OBJECTS)
+    event = show_map(arguments)
     st.caption("Click a ward to select it. Layers (density, points, labels) switch on and off at "
                "the top right. Wards are labelled with their name (and rank), so the map reads "
                "without colour.")
