@@ -16,6 +16,7 @@ import streamlit as st
 from sia.analysis.filters import MEASURES, format_value
 from sia.analysis.hotspots.runs import NoTest, unit_label
 from sia.analysis.measures import select, ward_change
+from sia.app.caching import cache_data, cache_resource
 from sia.app.chrome import page_header
 from sia.app.loaders import (
     dataset_key,
@@ -52,12 +53,12 @@ dataset, filters = page_context()
 page_header("Hotspot map", dataset, filters)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@cache_resource(max_entries=4)
 def simplified_wards(key):
     return web_wards(dataset.wards)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cache_data(max_entries=32)
 def map_layers(key, filters, fy, show_points):
     """The data behind the map, computed once per view and ward selection aside."""
     table = ward_table(key, filters)
@@ -71,7 +72,7 @@ def map_layers(key, filters, fy, show_points):
     return table[table["fy"] == fy], change, incident_density(rows, dataset.wards), points
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cache_data(max_entries=32)
 def hotspot_map_layer(key, filters, fy, unit, shading):
     """The Gi* classes (shading 'gistar') or the space-time patterns ('ehsa', 'sfhotspot')
     of the units in one year; NoTest, saying why, when they cannot be found."""
@@ -81,13 +82,13 @@ def hotspot_map_layer(key, filters, fy, unit, shading):
     return hotspot_layer(run) if shading == "gistar" else pattern_layer(run)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@cache_data(max_entries=16)
 def shift_map_layer(key, filters, unit):
     compared = years_compared(key, filters, unit)
     return compared if isinstance(compared, NoTest) else shift_layer(compared)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cache_data(max_entries=32)
 def unit_measure_layer(key, filters, fy, unit, column):
     units = unit_measures(key, filters, fy, unit)
     return measure_layer(units, column, MEASURES[column], unit_label(dataset, unit))
@@ -113,7 +114,7 @@ def chosen_overlay(key, unfiltered, fy, unit, layer, column):
     return unit_measure_layer(key, unfiltered, fy, unit, column) if unit != "ward" else None
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cache_data(max_entries=32)
 def map_view(key, filters, fy, show_points, unit, layer, column, tiles):
     """What the map component is sent, and the legend beside it, once per view: the folium
     map is built and rendered by st_folium here, not on every run (clicks rerun the page)."""

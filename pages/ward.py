@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from sia.analysis.filters import MEASURES
-from sia.analysis.hotspots.runs import NoTest, unit_hotspot_sentence
 from sia.analysis.measures import cover_different_months
 from sia.app.chrome import page_header
 from sia.app.loaders import (
@@ -20,18 +19,18 @@ from sia.app.loaders import (
     busiest_places,
     category_changes,
     dataset_key,
-    hotspot_run,
+    hotspot_finding,
     monthly_counts,
     ward_changes,
+    ward_deprivation,
     ward_table,
 )
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward
 from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_table
-from sia.dataset.denominators import deprivation_of
 from sia.views import charts
 from sia.views.briefing.content import ward_briefing, ward_stem
-from sia.views.shown_text import markdown_text, shown
+from sia.views.shown_text import markdown_text
 from sia.views.wording import change_sentence, significance_cell
 
 dataset, filters = page_context()
@@ -64,9 +63,7 @@ st.markdown(" · ".join(f"**{fy}**: rank {mine.loc[fy, 'rank']} of {len(names)} 
                        f"{MEASURES[filters.measure].lower()}" for fy in filters.fys))
 st.markdown("**Hotspot test**")
 for fy in filters.fys:
-    run = hotspot_run(dataset_key(dataset), filters, fy, "ward")
-    st.markdown(f"{fy}: no hotspot test ({shown(run.reason)})" if isinstance(run, NoTest) else
-                unit_hotspot_sentence(run, ward, filters.subject(), quote=markdown_text))
+    st.markdown(hotspot_finding(dataset_key(dataset), filters, fy, "ward", ward))
 if filters.comparing:
     change = ward_changes(dataset_key(dataset), filters).loc[ward]
     st.markdown(f"**Change**: {change_sentence(change, *filters.fys)}. "
@@ -78,9 +75,7 @@ if filters.comparing:
 
 if filters.comparing:
     with st.expander(f"Change by category in {shown_ward}, {filters.fys[0]} to {filters.fys[1]}"):
-        by_category = category_changes(dataset_key(dataset), filters)
-        mine = by_category[by_category["ward_name"] == ward]
-        mine = mine.reindex(mine["change"].abs().sort_values(ascending=False).index)
+        mine = category_changes(dataset_key(dataset), filters, ward)
         show_table(pd.DataFrame({
             "Category": mine["category"], f"{filters.fys[0]} a month": mine["before"].round(1),
             f"{filters.fys[1]} a month": mine["after"].round(1), "Change": mine["direction"],
@@ -110,7 +105,7 @@ with left:
     show_table(places.rename_axis("Location"), download=f"derby-{slug}-places")
 with right:
     st.subheader("Deprivation")
-    summaries = deprivation_of(dataset.wards, ward)
+    summaries = ward_deprivation(dataset_key(dataset), ward)
     if not summaries:
         st.info("No deprivation data in this dataset (ingest with --imd to add it).")
     for d in summaries:

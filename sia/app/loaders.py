@@ -20,6 +20,7 @@ from sia.analysis.hotspots.runs import (
     concentration_for_filters,
     hotspots_for_filters,
     stability_for_filters,
+    unit_hotspot_sentence,
     unit_measures_for_filters,
     years_compared_for_filters,
 )
@@ -44,11 +45,13 @@ from sia.analysis.priorities.evidence import (
 )
 from sia.analysis.priorities.register import REGISTER, Register, load_register
 from sia.analysis.stability import Stability
+from sia.app.caching import cache_data
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
+from sia.dataset.denominators import Deprivation, deprivation_of
 from sia.dataset.location import configured_data_dir, resolve_data_dir
 from sia.dataset.store import Dataset, current_build, open_dataset
 from sia.errors import InputError
-from sia.views.shown_text import shown
+from sia.views.shown_text import markdown_text, shown
 from sia.views.tables import (
     EvidenceSummary,
     counts_by_ward_and_year,
@@ -107,27 +110,34 @@ def _ward_left_out(cached):
     return call
 
 @_ward_left_out
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64)
 def ward_table(key: tuple[str, str], filters: Filters):
     """ward_measures for the filters, cached per build."""
     dataset = _open(*key)
     return ward_measures(select(dataset.incidents, filters), dataset.wards)
 
 @_ward_left_out
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64)
 def ward_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
     """ward_change between the filters' two years, cached per build."""
     return ward_change(ward_table(key, filters), filters.fys)
 
-@_ward_left_out
-@st.cache_data(max_entries=32, show_spinner=False)
-def category_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
-    """change_by_ward_and_category for what the filters select, cached per build: hundreds
-    of exact tests, too many to redo on every run."""
+@cache_data(max_entries=32)
+def _category_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
+    # Hundreds of exact tests, too many to redo on every run or for every ward selected.
     return change_by_ward_and_category(select(_open(*key).incidents, filters))
 
 @_ward_left_out
-@st.cache_data(max_entries=32, show_spinner="Testing for hotspots (Getis-Ord Gi*)...")
+@cache_data(max_entries=64)
+def category_changes(key: tuple[str, str], filters: Filters, ward: str) -> pd.DataFrame:
+    """The ward's rows of change_by_ward_and_category for what the filters select, largest
+    change first, cached per build."""
+    changes = _category_changes(key, filters)
+    mine = changes[changes["ward_name"] == ward]
+    return mine.reindex(mine["change"].abs().sort_values(ascending=False).index)
+
+@_ward_left_out
+@cache_data(max_entries=32, show_spinner="Testing for hotspots (Getis-Ord Gi*)...")
 def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str,
                 method: str | None = None) -> HotspotRun | NoTest:
     """Gi* by unit for what the filters select in one year (with the space-time patterns of
@@ -135,22 +145,32 @@ def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str,
     nothing can be tested."""
     return hotspots_for_filters(_open(*key), filters, fy, unit, method)
 
-@st.cache_data(max_entries=16, show_spinner="Testing for hotspots in each year (Getis-Ord Gi*)...")
+@_ward_left_out
+@cache_data(max_entries=64)
+def hotspot_finding(key: tuple[str, str], filters: Filters, fy: str, unit: str, unit_name: str) -> str:
+    """Whether one unit was a hotspot in ``fy``, in words (Markdown, its name quoted), or why
+    nothing was tested; cached per build (the test's tables stay in the cache)."""
+    run = hotspot_run(key, filters, fy, unit)
+    if isinstance(run, NoTest):
+        return f"{fy}: no hotspot test ({shown(run.reason)})"
+    return unit_hotspot_sentence(run, unit_name, filters.subject(), quote=markdown_text)
+
+@cache_data(max_entries=16, show_spinner="Testing for hotspots in each year (Getis-Ord Gi*)...")
 def years_compared(key: tuple[str, str], filters: Filters, unit: str) -> YearsCompared | NoTest:
     """years_compared_for_filters, cached per build (pass filters without the ward)."""
     return years_compared_for_filters(_open(*key), filters, unit)
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@cache_data(max_entries=32)
 def unit_measures(key: tuple[str, str], filters: Filters, fy: str, unit: str):
     """unit_measures_for_filters, cached per build (pass filters without the ward)."""
     return unit_measures_for_filters(_open(*key), filters, fy, unit)
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@cache_data(max_entries=32)
 def concentration(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> Concentration | NoTest:
     """concentration_for_filters, cached per build (pass filters without the ward)."""
     return concentration_for_filters(_open(*key), filters, fy, unit)
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@cache_data(max_entries=32)
 def stability(key: tuple[str, str], filters: Filters, unit: str) -> Stability | NoTest:
     """stability_for_filters between the filters' first and last year, cached per build."""
     return stability_for_filters(_open(*key), filters, unit)
@@ -160,37 +180,42 @@ def stability(key: tuple[str, str], filters: Filters, unit: str) -> Stability | 
 # left out of the key where the figure is of the whole city; given where it is the ward's.
 
 @_ward_left_out
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64)
 def headline_figures(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
     """headline (crime and ASB per month, per year) of what the filters select."""
     return headline(_open(*key).incidents, filters)
 
 @_ward_left_out
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64)
 def monthly_counts(key: tuple[str, str], filters: Filters, ward: str | None = None) -> pd.DataFrame:
     """monthly_series of what the filters select, in ``ward`` or the city."""
     return monthly_series(select(_open(*key).incidents, filters), ward)
 
 @_ward_left_out
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64)
 def category_mixes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
     """category_mix of the city for the filters' years and months."""
     return category_mix(_open(*key).incidents, filters)
 
 @_ward_left_out
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64)
 def against_city(key: tuple[str, str], filters: Filters, ward: str) -> pd.DataFrame:
     """categories_against_city: ``ward``'s rates by category beside Derby's."""
     dataset = _open(*key)
     return categories_against_city(dataset.incidents, dataset.wards, filters, ward)
 
 @_ward_left_out
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64)
 def busiest_places(key: tuple[str, str], filters: Filters, ward: str) -> pd.DataFrame:
     """top_locations: the places in ``ward`` with most of what the filters select."""
     return top_locations(select(_open(*key).incidents, filters), ward)
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@cache_data(max_entries=64)
+def ward_deprivation(key: tuple[str, str], ward: str) -> list[Deprivation]:
+    """deprivation_of the ward, cached per build."""
+    return deprivation_of(_open(*key).wards, ward)
+
+@cache_data(max_entries=4)
 def data_tables(key: tuple[str, str]) -> dict[str, pd.DataFrame | int]:
     """The Data page's tables of the whole dataset: ASB incidents, the months covered, incidents
     by year and category, and by ward and year."""
@@ -200,7 +225,7 @@ def data_tables(key: tuple[str, str]) -> dict[str, pd.DataFrame | int]:
             "by_ward_and_year": counts_by_ward_and_year(incidents)}
 
 @_ward_left_out
-@st.cache_data(max_entries=32, show_spinner=False)
+@cache_data(max_entries=32)
 def incident_counts(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
     """What the filters select, counted by ward, crime type, year and month (every
     combination, zeros too) in the filters' years."""
@@ -209,7 +234,7 @@ def incident_counts(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
     return counts[counts["fy"].isin(filters.fys)]
 
 @_ward_left_out
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64)
 def selected_total(key: tuple[str, str], filters: Filters) -> int:
     """How many incidents the filters select."""
     return len(select(_open(*key).incidents, filters).rows)
@@ -223,7 +248,7 @@ def selected_incidents(key: tuple[str, str], filters: Filters, columns: list[str
     unread = {c: dataset.column(c).loc[rows.index] for c in columns if c not in rows}
     return rows.assign(**unread)[columns]
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@cache_data(max_entries=32)
 def priority_figures(key: tuple[str, str], register_mtime: int, priority_id: str, fys: tuple[str, ...],
                      ranking_fy: str) -> dict:
     """One priority's volumes, its change between the two years (None with one year, or when
@@ -256,18 +281,18 @@ def outcome_groups() -> OutcomeGroups:
     """The outcome groups (data/outcomes.toml), validated."""
     return _validated(_outcome_groups, OUTCOME_GROUPS, "The outcome groups")
 
-@st.cache_data(show_spinner=False, max_entries=2)
+@cache_data(max_entries=2)
 def _outcome_groups(path: str, mtime: int) -> OutcomeGroups:
     return load_outcome_groups(Path(path))
 
 @_ward_left_out
-@st.cache_data(max_entries=32, show_spinner=False, hash_funcs={OutcomeGroups: repr})
+@cache_data(max_entries=32, hash_funcs={OutcomeGroups: repr})
 def outcome_counts(key: tuple[str, str], filters: Filters, groups: OutcomeGroups, by: list[str]) -> pd.DataFrame:
     """count_outcomes of what the filters select (crime only) by ``by``, cached per build."""
     rows = select(_open(*key).incidents, filters).rows
     return count_outcomes(rows, by, groups, crime_types=list(filters.categories))
 
-@st.cache_data(max_entries=64, show_spinner=False, hash_funcs={OutcomeGroups: repr})
+@cache_data(max_entries=64, hash_funcs={OutcomeGroups: repr})
 def outcome_mixes(key: tuple[str, str], filters: Filters, groups: OutcomeGroups) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The outcome mix (sia.analysis.outcomes.outcome_mix) of what the filters select, in
     the filters' ward when they name one, and of the same selection in all Derby; cached
@@ -276,18 +301,18 @@ def outcome_mixes(key: tuple[str, str], filters: Filters, groups: OutcomeGroups)
     mine = rows[rows["ward_name"] == filters.ward] if filters.ward else rows
     return outcome_mix(mine, groups), outcome_mix(rows, groups)
 
-@st.cache_data(show_spinner=False, max_entries=2)
+@cache_data(max_entries=2)
 def _register(path: str, mtime: int) -> Register:
     return load_register(Path(path))
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cache_data(max_entries=8)
 def priority_summary(key: tuple[str, str], register_mtime: int, fys: tuple[str, ...],
                      sets: tuple[str, ...]) -> EvidenceSummary:
     """evidence_summary of priority_evidence: the Priorities page's table, made once."""
     return evidence_summary(priority_evidence(key, register_mtime, fys, sets), _register(str(REGISTER), register_mtime),
                             fys)
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cache_data(max_entries=8)
 def priority_evidence(key: tuple[str, str], register_mtime: int, fys: tuple[str, ...],
                       sets: tuple[str, ...]) -> pd.DataFrame:
     """evidence_table for the city sets, cached per build and register version."""

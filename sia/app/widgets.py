@@ -3,17 +3,14 @@ buttons, a download progress bar, letting uploads go, how concentrated incidents
 what happened after crimes were reported."""
 from __future__ import annotations
 
-import hashlib
-import pickle
-
 import pandas as pd
-import pyarrow as pa
 import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes, convert_pandas_df_to_arrow_table
 
 from sia.analysis.filters import ASB, Filters
 from sia.analysis.hotspots.runs import NoTest
 from sia.analysis.outcomes import OutcomeGroups
+from sia.app.caching import cache_data, cache_resource
 from sia.app.loaders import concentration, outcome_groups, outcome_mixes, stability
 from sia.dataset.fetch.progress import DrawnProgress
 from sia.views import charts
@@ -75,21 +72,7 @@ def show_table(table, widths: dict[str, str] | None = None, download: str | None
         download_buttons(table, download, index=not kwargs.get("hide_index", False))
 
 
-def frame_digest(frame: pd.DataFrame) -> bytes:
-    """A digest of a table's content (index, columns, types and values), for the caches of
-    the views made of it: a quarter of the time Streamlit's own hashing of a small table
-    takes, which for a page's tables and charts was a fifth of a view's work."""
-    try:
-        table = pa.Table.from_pandas(frame, preserve_index=True)
-    except (pa.ArrowException, TypeError, ValueError, OverflowError):  # a column Arrow cannot hold
-        return hashlib.md5(pickle.dumps(frame)).digest()
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:  # canonical: slices are written compactly
-        writer.write_table(table)
-    return hashlib.md5(sink.getvalue()).digest()
-
-
-@st.cache_data(max_entries=256, show_spinner=False, hash_funcs={pd.DataFrame: frame_digest})
+@cache_data(max_entries=256)
 def _table_view(table: pd.DataFrame, widths: dict[str, str] | None):
     """show_table's table as shown (as the Arrow table Streamlit would make of it on every
     view) and its column settings, made once per table."""
@@ -133,7 +116,7 @@ def release_uploads(files, round_key: str) -> None:
     st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
 
 
-@st.cache_data(max_entries=256, show_spinner=False, hash_funcs={pd.DataFrame: frame_digest})
+@cache_data(max_entries=256)
 def _chart_spec(builder: str, args: tuple, kwargs: dict) -> dict:
     spec = getattr(charts, builder)(*args, **kwargs).to_dict()
     # The chart's data as the Arrow bytes Streamlit would make of it on every view (it sends
@@ -170,7 +153,7 @@ def show_concentration(key: tuple[str, str], filters: Filters, fys, unit: str, u
     return measured
 
 
-@st.cache_resource(max_entries=64, show_spinner=False, hash_funcs={OutcomeGroups: repr})
+@cache_resource(max_entries=64, hash_funcs={OutcomeGroups: repr})
 def _outcome_view(key: tuple[str, str], filters: Filters, groups: OutcomeGroups, where: str):
     """What show_outcomes shows, in words and a table, made once per filter set and shared
     (not copied) by every session: show_outcomes only reads it."""
