@@ -32,7 +32,7 @@ from sia.dataset.limits import size_text
 from sia.dataset.location import app_data_dir
 from sia.dataset.uploads import MAX_UPLOAD_FILE, MAX_UPLOAD_TOTAL, Upload, UploadedInputs, build_from_uploads
 from sia.errors import InputError
-from sia.periods import fy_coverage, fy_months
+from sia.periods import fy_months
 from sia.views.shown_text import shown, without_paths
 
 LOADED = "_sia_data_loaded"  # what the last upload or fetch built, shown after the rerun
@@ -151,7 +151,7 @@ cols[0].metric("Incidents loaded", f"{loaded:,}")
 cols[1].metric("Crimes", f"{loaded - asb:,}")
 cols[2].metric("Anti-social behaviour", f"{asb:,}")
 cols[3].metric("Months covered", f"{len(dataset.months)}",
-               help="; ".join(fy_coverage(dataset.months)["label"]))
+               help="; ".join(dataset.coverage["label"]))
 
 st.subheader("Months covered")
 st.caption("Incidents recorded in each month, April to March. A dash marks a month with no "

@@ -15,18 +15,17 @@ from sia.analysis.hotspots.runs import NoTest, small_areas, unit_label
 from sia.analysis.measures import cover_different_months
 from sia.app.chrome import page_header
 from sia.app.loaders import (
+    biggest_changes,
     category_mixes,
     dataset_key,
     headline_figures,
     monthly_counts,
-    ward_changes,
     ward_table,
     without_ward,
 )
 from sia.app.page import page_context
 from sia.app.widgets import show_chart, show_concentration, show_outcomes, show_table
 from sia.views import charts
-from sia.views.wording import significance_cell
 
 dataset, filters = page_context()
 page_header("Derby community safety overview", dataset, filters)
@@ -69,14 +68,7 @@ if filters.comparing:
                + (" The years cover different months: switch on like-for-like months to compare "
                   "the same months." if not filters.like_for_like
                   and cover_different_months(dataset.months, filters) else ""))
-    change = ward_changes(key, filters).dropna(subset=["change"])
-    change = change.reindex(change["change"].abs().sort_values(ascending=False).index).head(8)
-    change["significant"] = [significance_cell(sig, p) for sig, p in zip(change["significant"],
-                                                                         change["p_value"])]
-    show_table(change[["before", "after", "change", "change_pct", "significant"]].rename(columns={
-        "before": f"{filters.fys[0]} a month", "after": f"{filters.fys[1]} a month",
-        "change": "Change a month", "change_pct": "Change (%)", "significant": "Significant?"})
-        .rename_axis("Ward"), download="derby-biggest-changes")
+    show_table(biggest_changes(key, filters), download="derby-biggest-changes")
 
 st.subheader("How concentrated")
 areas = small_areas(dataset)

@@ -34,7 +34,7 @@ from sia.views.shown_text import markdown_text
 from sia.views.wording import change_sentence, significance_cell
 
 dataset, filters = page_context()
-names = sorted(dataset.wards["ward_name"])
+names = dataset.ward_names
 table = ward_table(dataset_key(dataset), filters)
 busiest = table[table["fy"] == filters.fys[-1]].sort_values("rank")["ward_name"].iloc[0]
 ward = filters.ward if filters.ward in names else busiest

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sia.analysis.filters import Filters
-from sia.app.caching import KEYS, cache_data, frame_digest
+from sia.app.caching import KEYS, cache_data, digest
 
 BASE = Filters(fys=("2014-15", "2019-20"))
 # A different value for each field of Filters: a field added later without one fails here.
@@ -44,11 +44,11 @@ TABLE = pd.DataFrame({"ward_name": ["Abbey", "Normanton"], "count": [3, 5],
     TABLE.head(1),
 ])
 def test_tables_that_differ_have_different_digests(changed):
-    assert frame_digest(changed) != frame_digest(TABLE)
+    assert digest(changed) != digest(TABLE)
 
 
 def test_equal_tables_share_a_digest():
-    assert frame_digest(TABLE.copy()) == frame_digest(TABLE)
+    assert digest(TABLE.copy()) == digest(TABLE)
 
 
 def test_a_cached_figure_is_reused_for_equal_filters_and_made_again_for_others():
@@ -65,3 +65,15 @@ def test_a_cached_figure_is_reused_for_equal_filters_and_made_again_for_others()
     assert figure(dataclasses.replace(BASE, ward="Normanton"), TABLE) == 10
     assert figure(BASE, TABLE.assign(count=[1, 1])) == 4
     assert len(calls) == 3
+
+
+def test_a_chart_is_keyed_by_all_its_inputs():
+    lineage = {"retained": [{"2014-15": {"title": "Violence", "rank": 1}, "rank_change": 0}]}
+    moved = {"retained": [{"2014-15": {"title": "Violence", "rank": 2}, "rank_change": 0}]}
+    curve = np.linspace(0, 1, 5)
+    assert digest(("priority_lineage", (lineage,), {})) == digest(("priority_lineage", (dict(lineage),), {}))
+    assert digest(("priority_lineage", (lineage,), {})) != digest(("priority_lineage", (moved,), {}))
+    assert digest(("lorenz_curves", ({"2019-20": curve},), {})) != digest(
+        ("lorenz_curves", ({"2019-20": curve ** 2},), {}))
+    assert digest(("ward_ranking", (TABLE,), {"selected": ["Abbey"]})) != digest(
+        ("ward_ranking", (TABLE,), {"selected": []}))

@@ -7,7 +7,7 @@ kinds of argument a page passes a dozen times a view.
 - Tables: a digest of the pickled table (0.2 ms for a ward table; Streamlit's hashing takes
   4 ms, a digest of its Arrow form 1 ms). Pickling is lossless, so different tables never
   share a key; equal tables built differently may not share one, which costs a recompute,
-  never a wrong view.
+  never a wrong view. The same digest keys a chart by all its inputs at once (``digest``).
 """
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ import streamlit as st
 from sia.analysis.filters import Filters
 
 
-def frame_digest(frame: pd.DataFrame) -> bytes:
-    """A digest of a table's content: index, columns, types and values."""
-    return hashlib.md5(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)).digest()
+def digest(value) -> bytes:
+    """A digest of a value's content (a table's: index, columns, types and values)."""
+    return hashlib.md5(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)).digest()
 
 
-KEYS = {Filters: repr, pd.DataFrame: frame_digest}
+KEYS = {Filters: repr, pd.DataFrame: digest}
 
 
 def cache_data(*, max_entries: int, show_spinner: bool | str = False, hash_funcs=None):

@@ -8,13 +8,12 @@ from sia.analysis.filters import MEASURES, Filters
 from sia.analysis.measures import months_counted
 from sia.dataset.location import DATA_DIR_VARIABLE
 from sia.dataset.store import Dataset
-from sia.periods import fy_coverage
 from sia.words import plural
 
 
 def data_banner(dataset: Dataset) -> None:
     """Say which data the page shows and which months it covers."""
-    coverage = "; ".join(fy_coverage(dataset.months)["label"])
+    coverage = "; ".join(dataset.coverage["label"])
     if dataset.is_demo:
         st.warning(
             f"**Synthetic demo data**: invented incidents on schematic wards, for trying the "

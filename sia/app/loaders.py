@@ -59,6 +59,7 @@ from sia.views.tables import (
     coverage_grid,
     evidence_summary,
 )
+from sia.views.wording import significance_cell
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -121,6 +122,20 @@ def ward_table(key: tuple[str, str], filters: Filters):
 def ward_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:
     """ward_change between the filters' two years, cached per build."""
     return ward_change(ward_table(key, filters), filters.fys)
+
+@_ward_left_out
+@cache_data(max_entries=64)
+def biggest_changes(key: tuple[str, str], filters: Filters, n: int = 8) -> pd.DataFrame:
+    """The ``n`` wards whose incidents a month changed most between the filters' two years,
+    as the overview shows them (by ward: each year a month, the change, in %, and whether
+    it is significant, in words)."""
+    years = filters.fys
+    change = ward_changes(key, filters).dropna(subset=["change"])
+    change = change.reindex(change["change"].abs().sort_values(ascending=False).index).head(n)
+    change["significant"] = [significance_cell(sig, p) for sig, p in zip(change["significant"], change["p_value"])]
+    return change[["before", "after", "change", "change_pct", "significant"]].rename(columns={
+        "before": f"{years[0]} a month", "after": f"{years[1]} a month", "change": "Change a month",
+        "change_pct": "Change (%)", "significant": "Significant?"}).rename_axis("Ward")
 
 @cache_data(max_entries=32)
 def _category_changes(key: tuple[str, str], filters: Filters) -> pd.DataFrame:

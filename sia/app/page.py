@@ -13,7 +13,6 @@ from sia.app.sidebar import forget_filters, sidebar
 from sia.app.sign_in import APP_NAME, access_gate, gate_passed_this_run
 from sia.dataset.store import Dataset
 from sia.errors import InputError
-from sia.periods import fy_coverage
 from sia.views.shown_text import shown
 
 
@@ -68,7 +67,7 @@ def refresh_dataset() -> None:
 
 
 def _nothing_to_show(dataset: Dataset, filters: Filters, empty: list[str]) -> None:
-    coverage = "; ".join(fy_coverage(dataset.months).set_index("fy").loc[
+    coverage = "; ".join(dataset.coverage.set_index("fy").loc[
         [fy for fy in filters.fys if fy in dataset.financial_years], "label"])
     chosen = ", ".join(filters.months) if len(filters.months) < 12 else "all months"
     st.title(APP_NAME)

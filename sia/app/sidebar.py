@@ -42,7 +42,7 @@ def sidebar(dataset: Dataset) -> Filters:
     """The filters every page shares, drawn in the sidebar and mirrored in the URL: a
     link that was opened (or an edited URL) sets them; a page switch keeps them."""
     fys = dataset.financial_years
-    ward_names = sorted(dataset.wards["ward_name"])
+    ward_names = dataset.ward_names
     params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
     meaningful = {k: v for k, v in params.items() if k in FILTER_KEYS}
     if meaningful and meaningful != st.session_state.get(_LAST_PARAMS):

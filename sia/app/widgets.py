@@ -10,7 +10,7 @@ from streamlit.dataframe_util import convert_anything_to_arrow_bytes, convert_pa
 from sia.analysis.filters import ASB, Filters
 from sia.analysis.hotspots.runs import NoTest
 from sia.analysis.outcomes import OutcomeGroups
-from sia.app.caching import cache_data, cache_resource
+from sia.app.caching import cache_data, cache_resource, digest
 from sia.app.loaders import concentration, outcome_groups, outcome_mixes, stability
 from sia.dataset.fetch.progress import DrawnProgress
 from sia.views import charts
@@ -117,8 +117,10 @@ def release_uploads(files, round_key: str) -> None:
 
 
 @cache_data(max_entries=256)
-def _chart_spec(builder: str, args: tuple, kwargs: dict) -> dict:
-    spec = getattr(charts, builder)(*args, **kwargs).to_dict()
+def _chart_spec(inputs: bytes, builder: str, _args: tuple, _kwargs: dict) -> dict:
+    # Keyed by the digest of the builder's inputs (``inputs``): Streamlit's own hashing of
+    # nested inputs (the priorities' lineage, a dict of lists of dicts) took 1 ms a chart.
+    spec = getattr(charts, builder)(*_args, **_kwargs).to_dict()
     # The chart's data as the Arrow bytes Streamlit would make of it on every view (it sends
     # bytes it is given as they are).
     spec["datasets"] = {name: convert_anything_to_arrow_bytes(values)
@@ -130,7 +132,8 @@ def show_chart(builder, *args, alt: str | None = None, where=st, width="stretch"
     """The chart ``builder`` (a function of sia.views.charts) makes of ``args``, drawn in
     ``where`` (a column, say). Its Vega-Lite spec is made once per inputs and shared:
     building and validating an Altair chart costs more than the rest of a page's run."""
-    where.vega_lite_chart(spec=_chart_spec(builder.__name__, args, kwargs), width=width, alt=alt)
+    spec = _chart_spec(digest((builder.__name__, args, kwargs)), builder.__name__, args, kwargs)
+    where.vega_lite_chart(spec=spec, width=width, alt=alt)
 
 
 def show_concentration(key: tuple[str, str], filters: Filters, fys, unit: str, units: str) -> dict:

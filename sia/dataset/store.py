@@ -34,7 +34,7 @@ from sia.categories import CATEGORIES
 from sia.dataset.geography import BNG, to_bng
 from sia.dataset.report import IngestReport
 from sia.errors import InputError, Problem, first_line
-from sia.periods import MONTH_PATTERN, financial_year
+from sia.periods import MONTH_PATTERN, financial_year, fy_coverage
 
 INCIDENTS = "incidents.parquet"
 WARDS = "wards.parquet"
@@ -77,6 +77,17 @@ class Dataset:
     def wards_bng(self) -> gpd.GeoDataFrame:
         """The wards in British National Grid (metres), made once per opened dataset."""
         return self.wards.to_crs(BNG)
+
+    @cached_property
+    def ward_names(self) -> list[str]:
+        """The wards' names in order (callers must not change the list)."""
+        return sorted(self.wards["ward_name"])
+
+    @cached_property
+    def coverage(self) -> pd.DataFrame:
+        """fy_coverage of the months the dataset holds, made once per opened dataset
+        (callers must not change it)."""
+        return fy_coverage(self.months)
 
     @cached_property
     def report(self) -> IngestReport:

@@ -44,7 +44,7 @@ from sia.categories import CRIME_CATEGORIES
 from sia.dataset.denominators import deprivation_of
 from sia.dataset.store import Dataset
 from sia.errors import InputError, Problem
-from sia.periods import fy_coverage, require_held
+from sia.periods import require_held
 from sia.views import charts
 from sia.views.outcomes import open_cautions, outcome_sentences, outcome_table
 from sia.views.wording import DATA_SOURCES, change_sentence
@@ -128,7 +128,7 @@ def _measure(dataset: Dataset, fys: tuple[str, ...]) -> str:
 
 def _coverage(dataset: Dataset, fys: tuple[str, ...]) -> dict[str, str]:
     """'7 of 12 months held, April to October 2014' per year."""
-    table = fy_coverage(dataset.months).set_index("fy")
+    table = dataset.coverage.set_index("fy")
     return {fy: f"{table.loc[fy, 'months_covered']} of 12 months held, {table.loc[fy, 'span']}" for fy in fys}
 
 
