@@ -12,7 +12,13 @@ import streamlit as st
 from sia.analysis.filters import ASB, Filters
 from sia.analysis.priorities.register import INDICATORS, REGISTER, compare
 from sia.app.chrome import page_header
-from sia.app.loaders import dataset_key, priority_figures, priority_register, priority_summary
+from sia.app.loaders import (
+    dataset_key,
+    priority_figures,
+    priority_register,
+    priority_set_table,
+    priority_summary,
+)
 from sia.app.page import page_context
 from sia.app.sidebar import view_param, view_setting
 from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_table
@@ -46,11 +52,8 @@ st.caption("Solid lines: kept; dashed: the theme continues under a new focus. " 
 force = next(s for s in register.sets.values() if s.kind == "force")
 with st.expander(f"Where {EARLIER} started: the {force.name}"):
     st.markdown(force.note)
-    show_table(pd.DataFrame([{
-        "#": p.rank, "Priority": p.title,
-        "Feeds the city priority": ", ".join(register.priorities[t].title for t in p.informs) or "–",
-        "Indicator": INDICATORS[p.indicator]} for p in register.in_set(force.id)]), hide_index=True,
-        download="derbyshire-constabulary-priorities-2014-15")
+    show_table(priority_set_table(REGISTER.stat().st_mtime_ns, force.id), hide_index=True,
+               download="derbyshire-constabulary-priorities-2014-15")
 
 # --- what the data says ------------------------------------------------------------------
 st.subheader("What the data says")
@@ -126,17 +129,10 @@ with right:
     if not priority.wards:
         st.caption(f"The {document.date[:4]} document names no wards for this priority; "
                    "the wards the data ranks highest are listed.")
-    against = figures["against"]
-    show_table(pd.DataFrame({
-        "Ward": against["ward"],
-        "Named": against["named"].map({True: "yes", False: "no"}),
-        "Rank": against["rank"],
-        "Per 1,000 a year" if ranking["measure"].iloc[0] == "rate" else "Per month": against["value"]}),
-        hide_index=True, download=f"derby-{chosen}-named-against-found")
-    named = [w for w in priority.wards if w in set(against.loc[against["in_top"], "ward"])]
+    show_table(figures["against"], hide_index=True, download=f"derby-{chosen}-named-against-found")
     if priority.wards:
         top_n = max(len(priority.wards), 5)
-        st.caption(f"{len(named)} of the {len(priority.wards)} named wards are among the "
+        st.caption(f"{figures['named_in_top']} of the {len(priority.wards)} named wards are among the "
                    f"{top_n} highest in the data.")
 
 st.markdown("**What happened after these crimes were reported**")

@@ -5,6 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sia.analysis.counts import count_incidents
+from sia.analysis.priorities.register import REGISTER, load_register
 from sia.categories import CRIME_CATEGORIES
 from sia.dataset.store import open_dataset
 
@@ -151,6 +152,27 @@ def test_priorities_page_figures_agree_with_counts(monkeypatch, real_data_dir):
     assert row["Change"].startswith("up ") and row["Significant?"].startswith("yes")
     text = " ".join(m.value for m in at.markdown)
     assert "Protecting victims from Cyber Crime" in text and "Action Fraud" in text
+
+
+def test_the_named_wards_table_and_its_count_agree(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/priorities.py", {"priority": "asb-2014"})
+    named = next(d.value for d in at.dataframe if "Named" in d.value.columns)
+    wards = ("Normanton", "Arboretum", "Sinfin", "Alvaston", "Chaddesden", "Derwent")
+    assert set(named.loc[named["Named"] == "yes", "Ward"]) == set(wards)
+    in_top = ((named["Named"] == "yes") & (named["Rank"] <= len(wards))).sum()
+    assert 0 < in_top < len(wards)  # the real data ranks some named wards lower
+    assert any(c.value.startswith(f"{in_top} of the 6 named wards are among the 6 highest")
+               for c in at.caption)
+
+
+def test_the_force_priorities_are_listed_with_the_city_priorities_they_feed(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/priorities.py")
+    listed = next(d.value for d in at.dataframe if "Feeds the city priority" in d.value.columns)
+    register = load_register(REGISTER)
+    force = next(s for s in register.sets.values() if s.kind == "force")
+    assert list(listed["Priority"]) == [p.title for p in register.in_set(force.id)]
+    assert list(listed["#"]) == sorted(listed["#"])
+    assert any(feeds != "–" for feeds in listed["Feeds the city priority"])
 
 
 def test_choosing_a_priority_puts_it_in_the_link(monkeypatch, real_data_dir):

@@ -58,6 +58,8 @@ from sia.views.tables import (
     counts_by_year_and_category,
     coverage_grid,
     evidence_summary,
+    named_against_found_table,
+    set_table,
 )
 from sia.views.wording import significance_cell
 
@@ -267,14 +269,18 @@ def selected_incidents(key: tuple[str, str], filters: Filters, columns: list[str
 def priority_figures(key: tuple[str, str], register_mtime: int, priority_id: str, fys: tuple[str, ...],
                      ranking_fy: str) -> dict:
     """One priority's volumes, its change between the two years (None with one year, or when
-    it cannot be tested), its ward ranking in ``ranking_fy`` and the wards the document names
-    against those found (named_against_found), per build and register version."""
+    it cannot be tested), its ward ranking in ``ranking_fy``, and the wards the document names
+    against those found (named_against_found) as shown, with how many of the named wards are
+    among the highest; per build and register version."""
     dataset = _open(*key)
     priority = _register(str(REGISTER), register_mtime).priorities[priority_id]
     ranking = ward_ranking(dataset.incidents, dataset.wards, priority, ranking_fy)
+    against = named_against_found(ranking, priority.wards)
     return {"volumes": volumes(dataset.incidents, dataset.wards, priority, list(fys)),
             "change": change_between(dataset.incidents, priority, dataset.months, list(fys)) if len(fys) == 2 else None,
-            "ranking": ranking, "against": named_against_found(ranking, priority.wards)}
+            "ranking": ranking,
+            "against": named_against_found_table(against, ranking["measure"].iloc[0]),
+            "named_in_top": int((against["named"] & against["in_top"]).sum())}
 
 def without_ward(filters: Filters) -> Filters:
     return replace(filters, ward=None)
@@ -319,6 +325,11 @@ def outcome_mixes(key: tuple[str, str], filters: Filters, groups: OutcomeGroups)
 @cache_data(max_entries=2)
 def _register(path: str, mtime: int) -> Register:
     return load_register(Path(path))
+
+@cache_data(max_entries=8)
+def priority_set_table(register_mtime: int, set_id: str) -> pd.DataFrame:
+    """set_table of the register's set ``set_id``, per register version."""
+    return set_table(_register(str(REGISTER), register_mtime), set_id)
 
 @cache_data(max_entries=8)
 def priority_summary(key: tuple[str, str], register_mtime: int, fys: tuple[str, ...],

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sia.analysis.priorities.register import INDICATORS
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
 from sia.periods import MONTH_ABBREVIATIONS, fy_coverage, fy_months, months_in
 from sia.views.wording import significance_cell
@@ -46,6 +47,24 @@ def evidence_summary(evidence: pd.DataFrame, register, fys: tuple[str, ...]) -> 
         table["Significant?"] = [significance_cell(row.significant, row.p_value) for row in order.itertuples()]
         basis = first["change_basis"].iloc[0]
     return EvidenceSummary(table, {fy: int(wide[("months", fy)].iloc[0]) for fy in fys}, basis)
+
+
+def set_table(register, set_id: str) -> pd.DataFrame:
+    """A priority set as the Priorities page lists it: rank, title, the city priorities each
+    feeds, and how open data measures it."""
+    return pd.DataFrame([{
+        "#": p.rank, "Priority": p.title,
+        "Feeds the city priority": ", ".join(register.priorities[t].title for t in p.informs) or "–",
+        "Indicator": INDICATORS[p.indicator]} for p in register.in_set(set_id)])
+
+
+def named_against_found_table(against: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """named_against_found as the Priorities page shows it: ward, named (yes or no), rank and
+    the ranking's value, headed by its ``measure`` ('rate' or 'per_month')."""
+    return pd.DataFrame({
+        "Ward": against["ward"], "Named": against["named"].map({True: "yes", False: "no"}),
+        "Rank": against["rank"],
+        "Per 1,000 a year" if measure == "rate" else "Per month": against["value"]})
 
 
 def coverage_grid(incidents: pd.DataFrame) -> pd.DataFrame:
