@@ -334,14 +334,8 @@ def priority_set_table(register_mtime: int, set_id: str) -> pd.DataFrame:
 @cache_data(max_entries=8)
 def priority_summary(key: tuple[str, str], register_mtime: int, fys: tuple[str, ...],
                      sets: tuple[str, ...]) -> EvidenceSummary:
-    """evidence_summary of priority_evidence: the Priorities page's table, made once."""
-    return evidence_summary(priority_evidence(key, register_mtime, fys, sets), _register(str(REGISTER), register_mtime),
-                            fys)
-
-@cache_data(max_entries=8)
-def priority_evidence(key: tuple[str, str], register_mtime: int, fys: tuple[str, ...],
-                      sets: tuple[str, ...]) -> pd.DataFrame:
-    """evidence_table for the city sets, cached per build and register version."""
-    dataset = _open(*key)
-    return evidence_table(_register(str(REGISTER), register_mtime), dataset.incidents,
-                          dataset.wards, dataset.months, fys, sets)
+    """evidence_summary of the evidence_table for the city sets: the Priorities page's
+    table, made once per build and register version."""
+    dataset, register = _open(*key), _register(str(REGISTER), register_mtime)
+    evidence = evidence_table(register, dataset.incidents, dataset.wards, dataset.months, fys, sets)
+    return evidence_summary(evidence, register, fys)

@@ -28,7 +28,7 @@ class EvidenceSummary:
 
 
 def evidence_summary(evidence: pd.DataFrame, register, fys: tuple[str, ...]) -> EvidenceSummary:
-    """One row per measurable priority from priority_evidence.evidence_table (one row per
+    """One row per measurable priority from sia.analysis.priorities.evidence.evidence_table (one row per
     priority and year), in register order: incidents a month each year and the tested change."""
     wide = evidence.pivot_table(index=["set", "rank", "priority", "title", "indicator"], columns="fy",
                                 values=["per_month", "count", "months"], aggfunc="first", sort=False)
