@@ -25,12 +25,13 @@ from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_ta
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.views import charts
 from sia.views.briefing.content import priority_briefing, priority_stem
+from sia.views.shown_text import markdown_text
 from sia.words import plural
 
 EARLIER, LATER = "2014-15", "2019-20"
 
 dataset, _ = page_context(need_months=False)  # the shared sidebar; this page chooses its own years and types
-register = priority_register()
+register = priority_register((EARLIER, LATER))  # the sets the page compares, or the problems
 page_header(f"Priorities: {EARLIER} and {LATER}", dataset)
 st.caption("Derby's Community Safety Partnership sets its priorities in an annual Strategic "
            "Intelligence Assessment (SIA). Numbers are each priority's position in its "
@@ -45,15 +46,16 @@ st.markdown(" · ".join(f"**{len(items)}** {words[status]}" for status, items in
 show_chart(charts.priority_lineage, comparison, EARLIER, LATER, width="content")
 moves = [item for status in ("retained", "changed") for item in comparison[status]]
 st.caption("Solid lines: kept; dashed: the theme continues under a new focus. " + "; ".join(
-    f"{item[LATER]['title']} moved {'up' if item['rank_change'] < 0 else 'down'} "
+    f"{markdown_text(item[LATER]['title'])} moved {'up' if item['rank_change'] < 0 else 'down'} "
     f"{plural(abs(item['rank_change']), 'place')}"
     for item in moves if item["rank_change"]) + ".")
 
-force = next(s for s in register.sets.values() if s.kind == "force")
-with st.expander(f"Where {EARLIER} started: the {force.name}"):
-    st.markdown(force.note)
-    show_table(priority_set_table(REGISTER.stat().st_mtime_ns, force.id), hide_index=True,
-               download="derbyshire-constabulary-priorities-2014-15")
+force = next((s for s in register.sets.values() if s.kind == "force"), None)
+if force is not None:
+    with st.expander(f"Where {EARLIER} started: the {force.name}"):
+        st.markdown(markdown_text(force.note))
+        show_table(priority_set_table(REGISTER.stat().st_mtime_ns, force.id), hide_index=True,
+                   download="derbyshire-constabulary-priorities-2014-15")
 
 # --- what the data says ------------------------------------------------------------------
 st.subheader("What the data says")
@@ -89,15 +91,16 @@ priority = register.priorities[chosen]
 own_fy = register.fy_of(priority)
 document = register.document_for(priority)
 
-st.markdown(f"#### {priority.title} ({own_fy}, #{priority.rank})")
+st.markdown(f"#### {markdown_text(priority.title)} ({own_fy}, #{priority.rank})")
 briefing_buttons(lambda: priority_briefing(dataset, register, chosen, fys), priority_stem(chosen, fys),
                  f"this priority against the data of {' and '.join(fys)}")
-st.markdown(f"{priority.summary}  \n**{INDICATORS[priority.indicator]}**: "
-            f"{', '.join(priority.categories)}. {priority.indicator_note}"
-            + (f" *Better measured by*: {priority.measure_with}" if priority.measure_with else ""))
+# The register's text is shown as text, never as Markdown: a steward's file is input too.
+st.markdown(f"{markdown_text(priority.summary)}  \n**{INDICATORS[priority.indicator]}**: "
+            f"{', '.join(priority.categories)}. {markdown_text(priority.indicator_note)}"
+            + (f" *Better measured by*: {markdown_text(priority.measure_with)}" if priority.measure_with else ""))
 if priority.figures:
     st.markdown("**Figures in the document**: " + "; ".join(
-        f"{f.what}: {f.text()}" for f in priority.figures))
+        f"{markdown_text(f.what)}: {markdown_text(f.text())}" for f in priority.figures))
 
 ranking_fy = own_fy if own_fy in fys else fys[-1]
 figures = priority_figures(dataset_key(dataset), REGISTER.stat().st_mtime_ns, chosen, tuple(fys), ranking_fy)
@@ -146,5 +149,5 @@ st.subheader("Priorities open data cannot measure")
 st.caption("police.uk street-level data has no category for these. They are listed with the "
            "data that would measure them, rather than given a stand-in.")
 for p in (p for s in city_sets for p in register.in_set(s) if not p.measurable):
-    st.markdown(f"**{p.title}** ({register.fy_of(p)}, #{p.rank}). {p.indicator_note}  \n"
-                f"*What would measure it*: {p.measure_with}")
+    st.markdown(f"**{markdown_text(p.title)}** ({register.fy_of(p)}, #{p.rank}). {markdown_text(p.indicator_note)}  \n"
+                f"*What would measure it*: {markdown_text(p.measure_with)}")

@@ -3,10 +3,12 @@ counted by outcome as 'sia outcomes' prints them."""
 import csv
 import io
 import json
+import tomllib
 
 import geopandas as gpd
 import pandas as pd
 import pytest
+from test_priorities import HOSTILE, key_paths, unexplained_failures
 
 from sia.analysis.outcomes import (
     NOT_RECORDED,
@@ -80,9 +82,17 @@ GOOD = OUTCOME_GROUPS.read_text()
      "given twice"),
     (GOOD.replace('id = "open"', 'id = "open"\ncolour = "red"'), "unknown field 'colour'"),
     ("colour = 1\n" + GOOD, "is not a part of the file"),
+    # Every role is singled out by the pages (a table without one once broke them).
+    (GOOD.replace('role = "charged"\n', ""), "no group has the role 'charged'"),
+    (GOOD.replace('role = "open"\n', ""), "no group has the role 'open'"),
+    ("x = " + "[" * 5000 + "\n" + GOOD, "arrays or tables nested too deeply"),
+    ("x = " + "{a = " * 20 + "1" + "}" * 20 + "\n" + GOOD, "arrays or tables nested too deeply"),
+    ("group = 5\n" + GOOD.split("\n[[group]]\n")[0], "is not a list of tables"),
+    (GOOD.replace('"Local resolution",', '"Local resolution", 5,'), "outcomes missing or not a list of names"),
 ], ids=["toml", "no-other", "id-twice", "outcome-twice", "historic-unknown", "role", "id-shape",
         "id-not-text", "no-title", "role-list", "role-table", "historic-text", "historic-one-table",
-        "historic-twice", "unknown-field", "unknown-key"])
+        "historic-twice", "unknown-field", "unknown-key", "no-charged", "no-open", "nested-5000",
+        "nested-20", "group-a-number", "outcome-a-number"])
 def test_a_malformed_group_table_is_refused_naming_the_entry(tmp_path, text, says):
     with pytest.raises(InputError) as raised:
         load_outcome_groups(_table(tmp_path, text))
@@ -99,6 +109,35 @@ def test_a_byte_order_mark_is_no_error(tmp_path):
     path = tmp_path / "outcomes.toml"
     path.write_bytes(b"\xef\xbb\xbf" + OUTCOME_GROUPS.read_bytes())
     assert load_outcome_groups(path) == GROUPS
+
+
+def test_a_table_not_utf8_says_so(tmp_path):
+    path = tmp_path / "outcomes.toml"
+    path.write_bytes(GOOD.replace("Local resolution", "R\u00e9solution locale").encode("latin-1"))
+    with pytest.raises(InputError) as raised:
+        load_outcome_groups(path)
+    line = GOOD[:GOOD.index("Local resolution")].count("\n") + 1
+    assert [str(p) for p in raised.value.problems] == [
+        f"{path}: not UTF-8 text (byte 0xe9 on line {line}); save the file as UTF-8"]
+
+
+def test_a_table_that_is_not_a_small_file_is_refused(tmp_path):
+    large = _table(tmp_path, GOOD + "#" * (1 << 20))
+    for path, says in [(large, "is larger than the 1 MB an outcome group table may be"),
+                       (tmp_path, "is a folder, not an outcome group table"),
+                       (tmp_path / "none.toml", "no such outcome group table")]:
+        with pytest.raises(InputError) as raised:
+            load_outcome_groups(path)
+        assert [p.what for p in raised.value.problems] == [says]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=repr)
+def test_any_value_anywhere_in_the_table_gives_problems_never_a_traceback(tmp_path, value):
+    """Every key of every table, and every table, replaced in turn (the file is small)."""
+    document = tomllib.loads(GOOD)
+    paths = key_paths(document)
+    assert len(paths) > 25 and ("historic", 1, "note") in paths
+    assert not unexplained_failures(load_outcome_groups, document, paths, value, tmp_path / "outcomes.toml")
 
 
 def test_a_malformed_table_stops_the_command_with_one_line_per_problem(tmp_path):

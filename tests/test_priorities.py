@@ -1,6 +1,11 @@
 """The priority register: validation, the comparison of 2014-15 with 2019-20, and the
 evidence for each priority on the real data."""
+import copy
+import datetime
 import json
+import math
+import tomllib
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -110,6 +115,26 @@ def broken(tmp_path, old: str, new: str):
      "priority 'gangs-ocg-2014': figure #1 ('mapped organised crime groups in the city') needs "
      "either a value or low and high"),
     ('[[document]]\nid = "sia-2019-20"', '[[document]\nid = "sia-2019-20"', "not valid TOML"),
+    # Found by a user: each once gave a traceback or passed without a word.
+    ('id = "asb-2014"\n', 'id = "asb-2014"\nfigures = 5\n',
+     "priority 'asb-2014': 'figures' must be [[priority.figures]] tables, not 5"),
+    ("value = 90\n", "value = nan\n", "priority 'integration-2014': figure #1 ('nationalities living in "
+     "Derby'): 'value' must be a finite number or non-empty text, not nan"),
+    ("value = 90\n", "value = inf\n", "'value' must be a finite number or non-empty text, not inf"),
+    ("value = 90\n", "value = true\n", "'value' must be a finite number or non-empty text, not True"),
+    ("value = 90\n", "value = {}\n", "'value' must be a finite number or non-empty text, not {}"),
+    ("value = 90\n", 'value = "  "\n', "'value' must be a finite number or non-empty text, not '  '"),
+    ("low = 20\nhigh = 25", "low = 25\nhigh = 20",
+     "figure #1 ('mapped organised crime groups in the city'): 'low' (25) is above 'high' (20)"),
+    ("low = 20\nhigh = 25", "low = 20\nhigh = -inf", "'high' must be a finite number, not -inf"),
+    ("low = 20\nhigh = 25", "value = 5\nlow = 20\nhigh = 25", "needs either a value or low and high"),
+    ('qualifier = "around"', "qualifier = 1", "'qualifier' must be text, not 1"),
+    ('[[set]]\nid = "force-2014-15"', '[[set]]\nid = "city-2019-20-revised"\nname = "Derby city SIA priorities '
+     '2019-20, revised"\nbody = "Derby Community Safety Partnership"\nfy = "2019-20"\ndocument = "sia-2019-20"\n\n'
+     '[[set]]\nid = "force-2014-15"',
+     "set 'city-2019-20-revised': is a second city set for 2019-20, beside 'city-2019-20'"),
+    ('[[document]]\nid = "sia-2014-15"', '[[document]]\nid = ["sia-2014-15"]',
+     "document #1: 'id' must be non-empty text, not ['sia-2014-15']"),
 ])
 def test_a_malformed_register_names_the_entry(tmp_path, old, new, message):
     path = broken(tmp_path, old, new)
@@ -125,6 +150,144 @@ def test_cli_reports_a_malformed_register_in_one_line(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1
     assert "priority 'youth-crime-2014': 'rank' must be a whole number from 1, not 'nine'" in done.stderr
+
+
+# --- whatever the file holds: its problems, never a traceback ---------------------------
+
+# Every type TOML has, and the values a careless or hostile edit gives.
+HOSTILE = [5, -1, 1.5, float("nan"), float("inf"), True, "", "x", [], [1], {}, {"a": 1},
+           datetime.date(2020, 1, 1), [{"a": 1}, {"b": "c"}]]
+
+
+def toml_text(document: dict) -> str:
+    """``document`` written back as TOML, every value inline (tomli_w is not installed)."""
+    return "".join(f"{_toml_key(key)} = {_toml_value(value)}\n" for key, value in document.items())
+
+
+def _toml_key(key: str) -> str:
+    return '"' + "".join(c if c >= " " and c not in '"\\\x7f' else f"\\u{ord(c):04x}" for c in key) + '"'
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+    if isinstance(value, str):
+        return _toml_key(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml_value, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"no TOML for {value!r}")
+
+
+def key_paths(document: dict) -> list[tuple]:
+    """The path of every value under a table's key, and of every table in an array of
+    tables, at every depth: ('priority', 3, 'figures', 0, 'value')."""
+    paths = []
+
+    def walk(value, path):
+        children = value.items() if isinstance(value, dict) else (
+            [(i, v) for i, v in enumerate(value) if isinstance(v, dict)] if isinstance(value, list) else [])
+        for step, child in children:
+            paths.append((*path, step))
+            walk(child, (*path, step))
+    walk(document, ())
+    return paths
+
+
+def replaced(document: dict, path: tuple, value) -> dict:
+    changed = copy.deepcopy(document)
+    parent = changed
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
+    return changed
+
+
+def unexplained_failures(load, document: dict, paths: list[tuple], value, file: Path) -> list[str]:
+    """Load ``document`` with the value at each of ``paths`` replaced by ``value``: what
+    failed other than with an InputError of one-line problems naming the file."""
+    failures = []
+    for path in paths:
+        file.write_text(toml_text(replaced(document, path, value)), encoding="utf-8")
+        try:
+            load(file)
+        except InputError as exc:
+            if not exc.problems or any(str(file) not in p.where or "\n" in str(p) for p in exc.problems):
+                failures.append(f"{path}: {exc.problems}")
+        except Exception as exc:  # noqa: BLE001 - what the test looks for
+            failures.append(f"{path}: {type(exc).__name__}: {exc}")
+    return failures
+
+
+def test_the_register_written_back_as_toml_is_the_register(tmp_path, register):
+    document = tomllib.loads(REGISTER.read_text(encoding="utf-8"))
+    path = tmp_path / "priorities.toml"
+    path.write_text(toml_text(document), encoding="utf-8")
+    assert tomllib.loads(path.read_text(encoding="utf-8")) == document
+    assert load_register(path) == register
+
+
+def _of_each_kind(paths: list[tuple]) -> list[tuple]:
+    """The first and last path of each kind (array positions aside): the register's 24
+    priorities and their figures are alike, and each path costs a load."""
+    kinds: dict[tuple, list[tuple]] = {}
+    for path in paths:
+        kinds.setdefault(tuple("#" if isinstance(step, int) else step for step in path), []).append(path)
+    return list(dict.fromkeys(p for same in kinds.values() for p in (same[0], same[-1])))
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=repr)
+def test_any_value_anywhere_in_the_register_gives_problems_never_a_traceback(tmp_path, value):
+    document = tomllib.loads(REGISTER.read_text(encoding="utf-8"))
+    paths = _of_each_kind(key_paths(document))
+    assert len(paths) > 50 and ("priority", 3, "figures", 0, "value") in paths
+    assert not unexplained_failures(load_register, document, paths, value, tmp_path / "priorities.toml")
+
+
+def test_a_register_not_utf8_says_so(tmp_path):
+    path = tmp_path / "priorities.toml"
+    text = REGISTER.read_text(encoding="utf-8")
+    path.write_bytes(text.replace("Anti-Social", "Anti-Soci\u00e9l").encode("latin-1"))
+    with pytest.raises(InputError) as caught:
+        load_register(path)
+    line = text[:text.index("Anti-Social")].count("\n") + 1
+    assert [p.what for p in caught.value.problems] == [f"not UTF-8 text (byte 0xe9 on line {line})"]
+    assert caught.value.problems[0].fix == "save the file as UTF-8"
+
+
+def test_a_byte_order_mark_is_no_error(tmp_path, register):
+    path = tmp_path / "priorities.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + REGISTER.read_bytes())
+    assert load_register(path) == register
+
+
+@pytest.mark.parametrize("nesting", ["x = " + "[" * 5000, "x = " + "{a = " * 5000,
+                                     "x = " + "[" * 20 + "]" * 20, "[a" + ".b" * 30 + "]\n"],
+                         ids=["5000-arrays", "5000-tables", "20-arrays", "30-tables"])
+def test_a_register_nested_too_deeply_says_so(tmp_path, nesting):
+    path = tmp_path / "priorities.toml"
+    path.write_text(nesting + "\n" + REGISTER.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_register(path)
+    assert [p.what for p in caught.value.problems] == ["arrays or tables nested too deeply (more than 16 levels)"]
+
+
+def test_a_register_that_is_not_a_small_file_is_refused(tmp_path):
+    large = tmp_path / "large.toml"
+    large.write_text(REGISTER.read_text(encoding="utf-8") + "#" * (1 << 20), encoding="utf-8")
+    for path, says in [(large, "is larger than the 1 MB a priority register may be"),
+                       (tmp_path, "is a folder, not a priority register"),
+                       (tmp_path / "none.toml", "no such priority register")]:
+        with pytest.raises(InputError) as caught:
+            load_register(path)
+        assert [p.what for p in caught.value.problems] == [says]
 
 
 # --- the evidence on the real data -----------------------------------------------------

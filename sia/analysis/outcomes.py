@@ -10,7 +10,6 @@ Nothing is dropped.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +19,15 @@ import pandas as pd
 from sia.analysis.counts import GROUPINGS, crime_or_asb, grouping_levels, with_every_combination
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.errors import InputError, Problem
+from sia.handwritten import read_handwritten_toml, value_text
 from sia.paths import ROOT
 from sia.periods import parse_financial_year, require_held
 
 OUTCOME_GROUPS = ROOT / "data" / "outcomes.toml"
-ROLES = ("charged", "no_suspect", "open", "other")
+ROLES = ("charged", "no_suspect", "open", "other")  # each given to one group: the pages single each out
+_ROLE_GROUPS = {"charged": "the group of crimes charged or summonsed",
+                "no_suspect": "the group with no suspect identified",
+                "open": "the group of crimes still open", "other": "the group for unlisted outcomes"}
 NOT_RECORDED = "Not recorded"  # a crime whose outcome is empty
 OUTCOME_GROUPINGS = (*GROUPINGS, "outcome", "outcome_group")
 _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -90,26 +93,20 @@ _HISTORIC_FIELDS = {"name", "now", "note"}
 
 def load_outcome_groups(path: Path = OUTCOME_GROUPS) -> OutcomeGroups:
     """Read and validate the outcome groups; every problem is reported at once, naming
-    the entry and the field."""
+    the entry and the field. Whatever the file holds gives an InputError, never another
+    exception."""
     where = str(path)
-    try:  # utf-8-sig: a byte-order mark, as some editors on Windows write, is not an error
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(Problem("not UTF-8 text", where, "save the file as UTF-8")) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem(f"not valid TOML ({exc})", where, "correct the syntax at that line")) from None
-    except OSError as exc:
-        raise InputError(Problem(f"cannot be read ({exc.strerror})", where, "restore data/outcomes.toml")) from None
+    raw = read_handwritten_toml(Path(path), "outcome group table")
     problems: list[Problem] = []
 
     def problem(entry: str, what: str, fix: str) -> None:
         problems.append(Problem(what, f"{where}: {entry}", fix))
 
     for key in sorted(set(raw) - {"group", "historic"}):
-        problem(key, "is not a part of the file", "keep only [[group]] and [[historic]] tables")
-    groups = _groups(raw.get("group"), problem)
+        problem(value_text(key), "is not a part of the file", "keep only [[group]] and [[historic]] tables")
+    groups, listed = _groups(raw.get("group"), problem)
     names = {_folded(o): o for g in groups for o in g.outcomes}
-    historic = _historic(raw.get("historic", []), names, problem)
+    historic = _historic(raw.get("historic", []), names, listed, problem)
     if problems:
         raise InputError(problems)
     return OutcomeGroups(tuple(groups), historic)
@@ -123,24 +120,27 @@ def _entries(value, table: str, problem) -> list:
     return []
 
 
-def _groups(value, problem) -> list[OutcomeGroup]:
+def _groups(value, problem) -> tuple[list[OutcomeGroup], set[str] | None]:
+    """The valid groups, and the outcomes (folded) of every group, valid or not: None when a
+    group's outcomes cannot be read."""
     if value is None or value == []:
         problem("group", "no [[group]] entries", "list the groups as [[group]] tables")
-        return []
+        return [], None
     groups: list[OutcomeGroup] = []
+    readable = isinstance(value, list)
     ids, roles = set(), set()
     seen: dict[str, str] = {}  # folded outcome -> the label of its group
     valid = True
     for i, entry in enumerate(_entries(value, "group", problem), 1):
         if not isinstance(entry, dict):
             problem(f"group {i}", "not a table", "write each group as a [[group]] table")
-            valid = False
+            valid = readable = False
             continue
         gid, title, role, outcomes = (entry.get(k) for k in ("id", "title", "role", "outcomes"))
-        label = f"group {gid!r}" if isinstance(gid, str) else f"group {i}"
+        label = f"group {value_text(gid)}" if isinstance(gid, str) else f"group {i}"
         ok = True
         for extra in sorted(set(entry) - _GROUP_FIELDS):
-            problem(label, f"unknown field {extra!r}", f"use only {', '.join(sorted(_GROUP_FIELDS))}")
+            problem(label, f"unknown field {value_text(extra)}", f"use only {', '.join(sorted(_GROUP_FIELDS))}")
         if not isinstance(gid, str) or not _ID.fullmatch(gid):
             problem(label, "id missing or not lower-case letters, digits and _", 'give an id such as "no_suspect"')
             ok = False
@@ -150,16 +150,16 @@ def _groups(value, problem) -> list[OutcomeGroup]:
             problem(label, "title missing or not text", "give the title the pages show")
             ok = False
         if role is not None and (not isinstance(role, str) or role not in ROLES):
-            problem(label, f"unknown role {role!r}", f"use one of {', '.join(ROLES)}, or leave it out")
+            problem(label, f"unknown role {value_text(role)}", f"use one of {', '.join(ROLES)}, or leave it out")
             ok = False
         elif role is not None and role in roles:
-            problem(label, f"role {role!r} given to two groups", "give each role to one group")
+            problem(label, f"role {value_text(role)} given to two groups", "give each role to one group")
         if not isinstance(outcomes, list) or not all(isinstance(o, str) and o.strip() for o in outcomes):
             problem(label, "outcomes missing or not a list of names", "list the police.uk outcome names")
-            outcomes, ok = [], False
+            outcomes, ok, readable = [], False, False
         for outcome in outcomes:
             if _folded(outcome) in seen:
-                problem(label, f"outcome {outcome!r} is also in {seen[_folded(outcome)]}",
+                problem(label, f"outcome {value_text(outcome)} is also in {seen[_folded(outcome)]}",
                         "put each outcome in one group")
             seen[_folded(outcome)] = label
         if ok:
@@ -167,13 +167,15 @@ def _groups(value, problem) -> list[OutcomeGroup]:
             roles.add(role)
             groups.append(OutcomeGroup(gid, title.strip(), role, tuple(" ".join(o.split()) for o in outcomes)))
         valid = valid and ok
-    if valid and groups and "other" not in roles:
-        problem("group", "no group has the role 'other'", "give role = \"other\" to the group for unlisted outcomes")
-    return groups
+    for missing in (r for r in ROLES if r not in roles) if valid and groups else ():
+        problem("group", f"no group has the role {missing!r}", f"give role = \"{missing}\" to {_ROLE_GROUPS[missing]}")
+    return groups, set(seen) if readable else None
 
 
-def _historic(value, names: dict[str, str], problem) -> dict[str, tuple[str, str]]:
-    """Older spelling -> (the outcome it is now, as its group lists it; why)."""
+def _historic(value, names: dict[str, str], listed: set[str] | None, problem) -> dict[str, tuple[str, str]]:
+    """Older spelling -> (the outcome it is now, as its group lists it; why). An outcome
+    ``listed`` by a group with other faults (or by any group while one's outcomes cannot be
+    read: ``listed`` None) is not reported again."""
     historic: dict[str, tuple[str, str]] = {}
     given: set[str] = set()  # the folded names taken, to find one given twice
     for i, entry in enumerate(_entries(value, "historic", problem), 1):
@@ -181,9 +183,9 @@ def _historic(value, names: dict[str, str], problem) -> dict[str, tuple[str, str
             problem(f"historic {i}", "not a table", "write each as a [[historic]] table")
             continue
         name, now, note = (entry.get(k) for k in ("name", "now", "note"))
-        label = f"historic {name!r}" if isinstance(name, str) else f"historic {i}"
+        label = f"historic {value_text(name)}" if isinstance(name, str) else f"historic {i}"
         for extra in sorted(set(entry) - _HISTORIC_FIELDS):
-            problem(label, f"unknown field {extra!r}", f"use only {', '.join(sorted(_HISTORIC_FIELDS))}")
+            problem(label, f"unknown field {value_text(extra)}", f"use only {', '.join(sorted(_HISTORIC_FIELDS))}")
         ok = True
         if not isinstance(name, str) or not name.strip():
             problem(label, "name missing", "give the older spelling")
@@ -193,7 +195,9 @@ def _historic(value, names: dict[str, str], problem) -> dict[str, tuple[str, str
         elif _folded(name) in given:
             problem(label, "given twice", "give each older spelling once")
         if not isinstance(now, str) or _folded(now) not in names:
-            problem(label, f"now {now!r} is not an outcome of any group", "name the outcome it is now")
+            if not isinstance(now, str) or (listed is not None and _folded(now) not in listed):
+                problem(label, "now missing" if now is None
+                        else f"now {value_text(now)} is not an outcome of any group", "name the outcome it is now")
             ok = False
         if not isinstance(note, str) or not note.strip():
             problem(label, "note missing", "say why the older spelling maps to it")

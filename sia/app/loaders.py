@@ -43,14 +43,14 @@ from sia.analysis.priorities.evidence import (
     volumes,
     ward_ranking,
 )
-from sia.analysis.priorities.register import REGISTER, Register, load_register
+from sia.analysis.priorities.register import CITY, REGISTER, Register, load_register
 from sia.analysis.stability import Stability
 from sia.app.caching import cache_data
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.dataset.denominators import Deprivation, deprivation_of
 from sia.dataset.location import configured_data_dir, resolve_data_dir
 from sia.dataset.store import Dataset, current_build, open_dataset
-from sia.errors import InputError
+from sia.errors import InputError, Problem
 from sia.views.shown_text import markdown_text, shown
 from sia.views.tables import (
     EvidenceSummary,
@@ -287,16 +287,38 @@ def without_ward(filters: Filters) -> Filters:
 
 def _validated(read, path: Path, what: str):
     """``read(path, mtime)`` of a data file the pages rely on, re-read when the file
-    changes; a malformed file stops the page with the validation messages."""
+    changes; a malformed file (whatever it holds: the readers give every fault as an
+    InputError) stops the page with the validation messages, shown as text."""
     try:
-        return read(str(path), path.stat().st_mtime_ns)
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        mtime = 0  # missing or unreadable: the reader says which
+    try:
+        return read(str(path), mtime)
     except InputError as exc:
         st.error(f"{what} cannot be read:\n\n" + "\n".join(f"- {shown(p)}" for p in exc.problems))
         st.stop()
 
-def priority_register() -> Register:
-    """The priority register (data/priorities.toml), validated."""
-    return _validated(_register, REGISTER, "The priority register")
+def priority_register(city_years: tuple[str, ...] = ()) -> Register:
+    """The priority register (data/priorities.toml), validated; with ``city_years``, it must
+    hold a city set for each of those years, with a priority police.uk data can indicate among
+    them (what the Priorities page compares), or the page stops saying what is missing."""
+    return _validated(functools.partial(_register_for, city_years=city_years), REGISTER, "The priority register")
+
+def _register_for(path: str, mtime: int, city_years: tuple[str, ...]) -> Register:
+    register = _register(path, mtime)
+    years = {s.fy for s in register.sets.values() if s.kind == CITY}
+    problems = [Problem(f"has no city priority set for {fy}", path,
+                        f"add a [[set]] for {fy}: the Priorities page compares the city sets of "
+                        f"{' and '.join(city_years)}") for fy in city_years if fy not in years]
+    if city_years and not problems and not any(
+            p.measurable for fy in city_years for p in register.in_set(register.city_set(fy).id)):
+        problems.append(Problem(f"no city priority of {' or '.join(city_years)} has an indicator in "
+                                "police.uk data", path,
+                                "give one the indicator direct or partial, with its categories"))
+    if problems:
+        raise InputError(problems)
+    return register
 
 def outcome_groups() -> OutcomeGroups:
     """The outcome groups (data/outcomes.toml), validated."""

@@ -7,7 +7,7 @@ continues under a new focus). Nothing is matched on titles.
 """
 from __future__ import annotations
 
-import tomllib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import pandas as pd
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
 from sia.errors import InputError, Problem
+from sia.handwritten import read_handwritten_toml, value_text
 from sia.paths import ROOT
 from sia.periods import parse_financial_year
 
@@ -118,12 +119,9 @@ _SET_KINDS = {"city-": CITY, "force-": FORCE}
 
 def load_register(path: Path = REGISTER) -> Register:
     """Read and validate the register; every problem is reported at once, naming the
-    entry (its id, or its position when the id is missing) and the field."""
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem(f"not valid TOML ({exc})", where=str(path),
-                                 fix="correct the syntax at that line")) from None
+    entry (its id, or its position when the id is missing) and the field. Whatever the
+    file holds gives an InputError, never another exception."""
+    raw = read_handwritten_toml(Path(path), "priority register")
     checker = _Checker(str(path))
     documents = {d.id: d for d in checker.entries(raw, "document", _document)}
     sets = {s.id: s for s in checker.entries(raw, "set", _set)}
@@ -141,20 +139,35 @@ class _Checker:
         self.path = path
         self.problems: list[Problem] = []
         self.named: set[str] = set()  # every id in the file, valid or not
+        self.unnamed: set[str] = set()  # the tables with an entry whose id cannot be read
 
     def problem(self, where: str, what: str, fix: str) -> None:
         self.problems.append(Problem(what, where=f"{self.path}: {where}", fix=fix))
 
     def entries(self, raw: dict, table: str, build) -> list:
         items = raw.get(table, [])
-        if not isinstance(items, list) or not items:
+        if not isinstance(items, list):
+            self.problem(table, f"is {value_text(items)}, not [[{table}]] tables",
+                         f"write each entry as a [[{table}]] table (double brackets)")
+            self.unnamed.add(table)
+            return []
+        if not items:
             self.problem(table, f"no [[{table}]] entries", f"add at least one [[{table}]] table")
+            self.unnamed.add(table)
             return []
         out, seen = [], set()
         for position, item in enumerate(items, start=1):
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
-                self.named.add(item["id"])
-            label = f"{table} {item.get('id')!r}" if isinstance(item.get("id"), str) else f"{table} #{position}"
+            if not isinstance(item, dict):
+                self.problem(f"{table} #{position}", f"is {value_text(item)}, not a table",
+                             f"write each entry as a [[{table}]] table (double brackets)")
+                self.unnamed.add(table)
+                continue
+            given = item["id"].strip() if isinstance(item.get("id"), str) else ""
+            if given:
+                self.named.add(given)
+            else:
+                self.unnamed.add(table)
+            label = f"{table} {value_text(given)}" if given else f"{table} #{position}"
             entry = _Entry(self, label, item)
             built = build(entry)
             if built is None:
@@ -166,58 +179,79 @@ class _Checker:
             out.append(built)
         return out
 
-    def missing(self, ref: str, known) -> bool:
-        """A reference to nothing; one to an entry already reported as invalid is not
-        reported again."""
-        return ref not in known and ref not in self.named
+    def missing(self, ref: str, known, table: str) -> bool:
+        """A reference to nothing in ``table``; one to an entry already reported as invalid
+        is not reported again, nor one into a table with an entry whose id cannot be read
+        (it may be that entry)."""
+        return ref not in known and ref not in self.named and table not in self.unnamed
 
     def cross_check(self, documents: dict, sets: dict, priorities: list[Priority],
                     raw_priorities: list) -> None:
         wards = set(pd.read_csv(DERBY_WARDS)["ward"])
         by_id = {p.id: p for p in priorities}
+        city_sets: dict[str, str] = {}  # fy -> the id of its first city set
         for s in sets.values():
-            if self.missing(s.document, documents):
-                self.problem(f"set {s.id!r}", f"document {s.document!r} is not in the register",
+            if self.missing(s.document, documents, "document"):
+                self.problem(f"set {value_text(s.id)}", f"document {value_text(s.document)} is not in the register",
                              "add the [[document]] or correct the id")
+            if s.kind == CITY and s.fy in city_sets:
+                self.problem(f"set {value_text(s.id)}", f"is a second city set for {s.fy}, "
+                                                        f"beside {value_text(city_sets[s.fy])}",
+                             "keep one city set for each financial year")
+            elif s.kind == CITY:
+                city_sets[s.fy] = s.id
         for p in priorities:
-            where = f"priority {p.id!r}"
-            if self.missing(p.set, sets):
-                self.problem(where, f"set {p.set!r} is not in the register", "use the id of a [[set]]")
+            where = f"priority {value_text(p.id)}"
+            if self.missing(p.set, sets, "set"):
+                self.problem(where, f"set {value_text(p.set)} is not in the register", "use the id of a [[set]]")
             for ward in p.wards:
                 if ward not in wards:
-                    self.problem(where, f"{ward!r} is not a Derby ward",
+                    self.problem(where, f"{value_text(ward)} is not a Derby ward",
                                  f"use one of {', '.join(sorted(wards))}")
             for figure in p.figures:
-                if self.missing(figure.document, documents):
-                    self.problem(where, f"figure {figure.what!r} cites unknown document "
-                                        f"{figure.document!r}", "use the id of a [[document]]")
+                if self.missing(figure.document, documents, "document"):
+                    self.problem(where, f"figure {value_text(figure.what)} cites unknown document "
+                                        f"{value_text(figure.document)}", "use the id of a [[document]]")
             if p.follows is not None:
                 earlier = by_id.get(p.follows)
-                if self.missing(p.follows, by_id):
-                    self.problem(where, f"follows {p.follows!r}, which is not in the register",
+                if self.missing(p.follows, by_id, "priority"):
+                    self.problem(where, f"follows {value_text(p.follows)}, which is not in the register",
                                  "name the id of the earlier priority")
                 elif earlier and p.set in sets and earlier.set in sets and not (
                         sets[earlier.set].kind == sets[p.set].kind
                         and sets[earlier.set].fy < sets[p.set].fy):
-                    self.problem(where, f"follows {p.follows!r}, which is not an earlier "
+                    self.problem(where, f"follows {value_text(p.follows)}, which is not an earlier "
                                         "priority of the same kind of set",
                                  "a priority follows one from an earlier year's set")
             for target in p.informs:
-                if self.missing(target, by_id):
-                    self.problem(where, f"informs {target!r}, which is not in the register",
+                if self.missing(target, by_id, "priority"):
+                    self.problem(where, f"informs {value_text(target)}, which is not in the register",
                                  "name the id of a city priority")
+        # From the file, so that an entry with other faults does not look like a gap; while a
+        # priority's set or rank cannot be read it may be the gap, so then only a rank given
+        # twice is reported.
+        tables = [item for item in raw_priorities if isinstance(item, dict)]
+        unplaced = len(tables) < len(raw_priorities) or any(_set_of(item) is None for item in tables)
         for set_id in sets:
-            # From the file, so that an entry with other faults does not look like a gap.
-            ranks = sorted(item.get("rank") for item in raw_priorities
-                           if isinstance(item, dict) and item.get("set") == set_id
-                           and isinstance(item.get("rank"), int))
-            if ranks != list(range(1, len(ranks) + 1)):
-                self.problem(f"set {set_id!r}", f"ranks are {ranks}",
+            members = [item for item in tables if _set_of(item) == set_id]
+            ranks = sorted(rank for rank in map(_rank_of, members) if rank is not None)
+            gap = ranks != list(range(1, len(ranks) + 1)) and not unplaced and len(ranks) == len(members)
+            if gap or len(set(ranks)) < len(ranks):
+                self.problem(f"set {value_text(set_id)}", f"ranks are {value_text(ranks)}",
                              "number the set's priorities 1, 2, 3... in the document's order")
         followed = [p.follows for p in priorities if p.follows]
         for target in {t for t in followed if followed.count(t) > 1}:
-            self.problem(f"priority {target!r}", "is followed by more than one priority",
+            self.problem(f"priority {value_text(target)}", "is followed by more than one priority",
                          "a priority continues into at most one later priority")
+
+
+def _set_of(raw: dict) -> str | None:
+    return (raw["set"].strip() or None) if isinstance(raw.get("set"), str) else None
+
+
+def _rank_of(raw: dict) -> int | None:
+    rank = raw.get("rank")
+    return rank if isinstance(rank, int) and not isinstance(rank, bool) and rank >= 1 else None
 
 
 class _Entry:
@@ -225,7 +259,7 @@ class _Entry:
 
     def __init__(self, checker: _Checker, label: str, raw: dict):
         self.checker, self.label, self.raw = checker, label, raw
-        self.ok = isinstance(raw, dict)
+        self.ok = True
 
     def bad(self, what: str, fix: str) -> None:
         self.ok = False
@@ -238,21 +272,23 @@ class _Entry:
                 self.bad(f"'{key}' is missing", f"add {key} = \"...\"")
             return None
         if not isinstance(value, str) or not value.strip():
-            self.bad(f"'{key}' must be non-empty text, not {value!r}", f"write {key} = \"...\"")
+            self.bad(f"'{key}' must be non-empty text, not {value_text(value)}", f"write {key} = \"...\"")
             return None
         return value.strip()
 
-    def texts(self, key: str) -> tuple[str, ...]:
+    def texts(self, key: str) -> tuple[str, ...] | None:
+        """The list of text at ``key`` (none when it is left out); None when it is something
+        else (reported)."""
         value = self.raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.bad(f"'{key}' must be a list of text, not {value!r}", f"write {key} = [\"...\"]")
-            return ()
+            self.bad(f"'{key}' must be a list of text, not {value_text(value)}", f"write {key} = [\"...\"]")
+            return None
         return tuple(value)
 
     def choice(self, key: str, options, required: bool = True) -> str | None:
         value = self.text(key, required)
         if value is not None and value not in options:
-            self.bad(f"'{key}' is {value!r}", f"use one of {', '.join(options)}")
+            self.bad(f"'{key}' is {value_text(value)}", f"use one of {', '.join(options)}")
             return None
         return value
 
@@ -266,7 +302,7 @@ def _set(e: _Entry) -> PrioritySet | None:
     set_id = e.text("id")
     kind = next((k for prefix, k in _SET_KINDS.items() if set_id and set_id.startswith(prefix)), None)
     if set_id and kind is None:
-        e.bad(f"id {set_id!r} does not say whose set it is", "start it with 'city-' or 'force-'")
+        e.bad(f"id {value_text(set_id)} does not say whose set it is", "start it with 'city-' or 'force-'")
     fy = e.text("fy")
     if fy is not None:
         try:
@@ -280,20 +316,20 @@ def _set(e: _Entry) -> PrioritySet | None:
 
 def _priority(e: _Entry) -> Priority | None:
     fields = {k: e.text(k) for k in ("id", "set", "title", "summary", "indicator_note")}
-    rank = e.raw.get("rank")
-    if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
-        e.bad(f"'rank' must be a whole number from 1, not {rank!r}",
+    rank = _rank_of(e.raw)
+    if rank is None:
+        e.bad(f"'rank' must be a whole number from 1, not {value_text(e.raw.get('rank'))}",
               "give its position in the document's list")
     indicator = e.choice("indicator", list(INDICATORS))
     categories = e.texts("categories")
-    for name in categories:
+    for name in categories or ():
         if name not in CATEGORIES:
-            e.bad(f"{name!r} is not a police.uk category",
+            e.bad(f"{value_text(name)} is not a police.uk category",
                   f"use the names as police.uk writes them: {', '.join(CATEGORIES)}")
-    if ANTI_SOCIAL_BEHAVIOUR in categories and len(categories) > 1:
+    if categories and ANTI_SOCIAL_BEHAVIOUR in categories and len(categories) > 1:
         e.bad("mixes anti-social behaviour with crime categories",
               "ASB is counted apart from crime: give it alone, or only crime categories")
-    if indicator in ("direct", "partial") and not categories:
+    if indicator in ("direct", "partial") and categories == ():
         e.bad(f"a {indicator} indicator needs its police.uk categories", "list them in categories")
     if indicator == "none" and categories:
         e.bad("has categories but its indicator is 'none'",
@@ -301,30 +337,74 @@ def _priority(e: _Entry) -> Priority | None:
     measure_with = e.text("measure_with", required=indicator in ("partial", "none")) or ""
     follows = e.text("follows", required=False)
     lineage = e.choice("lineage", LINEAGES, required=follows is not None)
-    if lineage and follows is None:
+    if lineage and "follows" not in e.raw:
         e.bad("has a lineage but follows nothing", "add follows = \"<id of the earlier priority>\"")
-    figures = tuple(f for f in (_figure(e, i, raw) for i, raw in enumerate(
-        e.raw.get("figures", []), start=1)) if f is not None)
+    wards, informs = e.texts("wards"), e.texts("informs")
+    figures = _figures(e)
     if not e.ok:
         return None
     return Priority(rank=rank, indicator=indicator, categories=categories, figures=figures,
-                    wards=e.texts("wards"), measure_with=measure_with, follows=follows,
-                    lineage=lineage, informs=e.texts("informs"), **fields)
+                    wards=wards, measure_with=measure_with, follows=follows,
+                    lineage=lineage, informs=informs, **fields)
+
+
+def _figures(e: _Entry) -> tuple[Figure, ...]:
+    raw = e.raw.get("figures", [])
+    if not isinstance(raw, list):
+        e.bad(f"'figures' must be [[priority.figures]] tables, not {value_text(raw)}",
+              "write each figure as a [[priority.figures]] table below its priority")
+        return ()
+    return tuple(f for f in (_figure(e, i, item) for i, item in enumerate(raw, start=1)) if f is not None)
+
+
+def _finite(value) -> bool:
+    """A number (not true or false), neither nan nor infinite."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _figure(e: _Entry, position: int, raw) -> Figure | None:
     label = f"figure #{position}"
-    if not isinstance(raw, dict) or not isinstance(raw.get("what"), str) \
-            or not isinstance(raw.get("document"), str):
-        e.bad(f"{label} needs 'what' and 'document'", "say what the figure counts and its source")
+    if not isinstance(raw, dict):
+        e.bad(f"{label} is {value_text(raw)}, not a table",
+              "write each figure as a [[priority.figures]] table below its priority")
         return None
+    what, document = raw.get("what"), raw.get("document")
+    if not isinstance(what, str) or not what.strip() or not isinstance(document, str) or not document.strip():
+        e.bad(f"{label} needs 'what' and 'document' as text",
+              "say what the figure counts and the id of its [[document]]")
+        return None
+    label = f"{label} ({value_text(what)})"
     value, low, high = raw.get("value"), raw.get("low"), raw.get("high")
-    if (value is None) == (low is None or high is None):
-        e.bad(f"{label} ({raw['what']!r}) needs either a value or low and high",
+    qualifier, unit = raw.get("qualifier", ""), raw.get("unit", "")
+    ok = True
+    ranged = low is not None or high is not None
+    if (value is None) != ranged or (ranged and (low is None or high is None)):
+        e.bad(f"{label} needs either a value or low and high",
               "write value = 90, or low = 20 and high = 25")
         return None
-    return Figure(what=raw["what"], document=raw["document"], value=value, low=low, high=high,
-                  qualifier=raw.get("qualifier", ""), unit=raw.get("unit", ""))
+    if value is not None and not _finite(value) and not (isinstance(value, str) and value.strip()):
+        e.bad(f"{label}: 'value' must be a finite number or non-empty text, not {value_text(value)}",
+              "write value = 90, or value = \"1 in 10\"")
+        ok = False
+    for key, bound in (("low", low), ("high", high)):
+        if bound is not None and not _finite(bound):
+            e.bad(f"{label}: '{key}' must be a finite number, not {value_text(bound)}",
+                  "write low = 20 and high = 25")
+            ok = False
+    if ok and value is None and low > high:
+        e.bad(f"{label}: 'low' ({value_text(low)}) is above 'high' ({value_text(high)})",
+              "give the lower end of the range as low")
+        ok = False
+    for key, text in (("qualifier", qualifier), ("unit", unit)):
+        if not isinstance(text, str):
+            e.bad(f"{label}: '{key}' must be text, not {value_text(text)}",
+                  f"write {key} = \"...\", or leave it out")
+            ok = False
+    if not ok:
+        return None
+    return Figure(what=what.strip(), document=document.strip(),
+                  value=value.strip() if isinstance(value, str) else value, low=low, high=high,
+                  qualifier=qualifier.strip(), unit=unit.strip())
 
 
 # --- the comparison ------------------------------------------------------------------
