@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,28 @@ from sia.words import quoted
 
 FY_PATTERN = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+# police.uk's street-level data starts in December 2010; no file can hold a month after the
+# current one. A month outside these is a typing or export error, not a record.
+FIRST_POLICE_MONTH = "2010-12"
+
+
+def current_month() -> str:
+    """This month as 'YYYY-MM', from the system clock: the last month police.uk could hold."""
+    return f"{date.today():%Y-%m}"
+
+
+def police_month_range() -> tuple[str, str]:
+    """The first and last months a police.uk file can hold ('YYYY-MM')."""
+    return FIRST_POLICE_MONTH, current_month()
+
+
+def in_police_range(months) -> np.ndarray:
+    """Vectorised: whether each 'YYYY-MM' month lies in :func:`police_month_range`
+    (months of that form compare in time order as text)."""
+    first, last = police_month_range()
+    months = pd.Series(months, dtype=object).astype(str)
+    return ((months >= first) & (months <= last)).to_numpy(dtype=bool)
 
 
 def financial_year(month: str) -> str:

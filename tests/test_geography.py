@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import shapely
 
-from sia.dataset.geography import place_in_wards, read_wards
+from sia.dataset.geography import place_in_wards, read_lsoas, read_wards
 from sia.errors import InputError
 
-from police_rows import WEST, lonlat, write_test_wards
+from police_rows import EAST, LSOAS, WEST, lonlat, write_test_lsoas, write_test_wards
+from support import require_shared_data
 
 
 @pytest.mark.parametrize("name,driver", [("w.geojson", None), ("w.gpkg", "GPKG"),
@@ -95,3 +96,115 @@ def test_a_boundary_with_a_spike_is_repaired_and_said_in_the_report(tmp_path):
                               WardInputs(boundaries=tmp_path / "w.gpkg"), tmp_path / "data")
     assert ("1 ward boundary was not a valid polygon (a ring touching itself, a spike) and was repaired, "
             "changing its area by under 1%: West") in report.notes
+
+
+# --- boundaries must partition the area ------------------------------------------------------
+
+def _wards(tmp_path, names, geometries, codes=None):
+    codes = codes or [f"E0500000{i + 1}" for i in range(len(names))]
+    gpd.GeoDataFrame({"WD13CD": codes, "WD13NM": names}, geometry=geometries,
+                     crs=27700).to_crs(4326).to_file(tmp_path / "w.geojson")
+    return tmp_path / "w.geojson"
+
+
+def test_a_ward_grown_over_its_neighbour_is_refused(tmp_path):
+    grown = shapely.box(435000, 335000, 436400, 336000)  # 400 m into East
+    with pytest.raises(InputError) as caught:
+        read_wards(_wards(tmp_path, ["West", "East"], [grown, EAST]))
+    assert len(caught.value.problems) == 1
+    assert "wards 'West' and 'East' overlap by 0.40 km² (40% of East)" in str(caught.value)
+
+
+def test_a_ward_inside_another_is_refused(tmp_path):
+    inner = shapely.box(435200, 335200, 435400, 335400)
+    with pytest.raises(InputError, match=r"wards 'West' and 'Inner' overlap by 0.04 km² \(100% of Inner\)"):
+        read_wards(_wards(tmp_path, ["West", "East", "Inner"], [WEST, EAST, inner]))
+
+
+def test_overlaps_of_many_pairs_are_one_problem_naming_the_worst(tmp_path):
+    boxes = [shapely.box(435000 + 900 * i, 335000, 436000 + 900 * i, 336000) for i in range(6)]
+    with pytest.raises(InputError) as caught:
+        read_wards(_wards(tmp_path, [f"W{i}" for i in range(6)], boxes))
+    message = str(caught.value)
+    assert len(caught.value.problems) == 1 and "\n" not in message
+    assert "5 pairs of wards overlap: 'W0' and 'W1' by 0.10 km² (10% of W0)" in message
+    assert "; and 2 more pairs;" in message
+
+
+def test_a_polygon_given_twice_is_refused_plainly(tmp_path):
+    with pytest.raises(InputError, match="the same polygon is given for wards 'West' and 'West copy'"):
+        read_wards(_wards(tmp_path, ["West", "East", "West copy"], [WEST, EAST, WEST]))
+
+
+def test_hairline_overlaps_are_slivers_and_accepted(tmp_path):
+    """Generalised boundaries overlap their neighbours by hairlines: 0.5 m across a 1 km edge."""
+    east = shapely.affinity.translate(EAST, -0.5)
+    wards = read_wards(_wards(tmp_path, ["West", "East"], [WEST, east]))
+    assert wards["ward_name"].tolist() == ["West", "East"]
+    lsoas = [shapely.affinity.translate(g, 0, -0.5) if i % 2 else g for i, g in enumerate(LSOAS)]
+    assert len(read_lsoas(write_test_lsoas(tmp_path / "l.gpkg", geometries=lsoas))) == 4
+
+
+def test_an_overlap_just_over_the_sliver_share_is_refused(tmp_path):
+    east = shapely.affinity.translate(EAST, -6)  # 6,000 m², 0.6% of each
+    with pytest.raises(InputError, match=r"overlap by 6,000 m² \(0\.6% of"):
+        read_wards(_wards(tmp_path, ["West", "East"], [WEST, east]))
+
+
+@pytest.mark.parametrize("other", ["WEST", "west", "W est", "West  ", "We\u00a0st", "\uff37\uff45\uff53\uff54"])
+def test_ward_names_differing_only_in_case_or_spaces_are_refused(tmp_path, other):
+    with pytest.raises(InputError) as caught:
+        read_wards(_wards(tmp_path, ["West", other], [WEST, EAST]))
+    message = str(caught.value)
+    if other.strip() == "West":  # trailing spaces are stripped: then it is the same name
+        assert "a ward name is given to more than one ward" in message
+    else:
+        assert f"ward names 'West' and {other!r} differ only in case or spaces: a link must reach exactly one ward" \
+            in message
+
+
+def test_north_east_with_two_spaces_is_north_east(tmp_path):
+    with pytest.raises(InputError, match="ward names 'North East' and 'North  East' differ only in case or spaces"):
+        read_wards(_wards(tmp_path, ["North East", "North  East"], [WEST, EAST]))
+
+
+def test_lsoas_that_overlap_are_refused(tmp_path):
+    lsoas = list(LSOAS)
+    lsoas[1] = shapely.box(435000, 335250, 436000, 336000)  # 250 m down over E01000001
+    with pytest.raises(InputError, match=r"LSOAs 'E01000001' and 'E01000002' overlap by 0\.25 km² \(50% of "
+                                         r"E01000001\)"):
+        read_lsoas(write_test_lsoas(tmp_path / "l.gpkg", geometries=lsoas))
+
+
+def test_an_lsoa_given_twice_is_refused_plainly(tmp_path):
+    lsoas = [LSOAS[0], LSOAS[1], LSOAS[2], LSOAS[2]]
+    with pytest.raises(InputError, match="the same polygon is given for LSOAs 'E01000003' and 'E01000004'"):
+        read_lsoas(write_test_lsoas(tmp_path / "l.gpkg", geometries=lsoas))
+
+
+def test_the_real_boundaries_still_load():
+    shared = require_shared_data() / "boundaries"
+    wards = read_wards(shared / "wards_2013_derby.geojson")
+    assert len(wards) == 17 and "Abbey" in set(wards["ward_name"])
+    assert len(read_lsoas(shared / "lsoa_2011_derby.geojson")) == 151
+
+
+def test_a_large_city_of_lsoas_reads_in_seconds(tmp_path):
+    """Some 3,800 LSOAs (Derby's tiled 25 times, hairline overlaps and all) read quickly."""
+    import time
+
+    import pandas as pd
+
+    lsoas = gpd.read_file(require_shared_data() / "boundaries" / "lsoa_2011_derby.geojson").to_crs(27700)
+    x0, y0, x1, y1 = lsoas.total_bounds
+    tiles = []
+    for n in range(25):
+        tile = lsoas.copy()
+        tile["geometry"] = tile.geometry.translate((n % 5) * (x1 - x0 + 1000) - 2 * (x1 - x0),
+                                                  (n // 5) * (y1 - y0 + 1000) - 2 * (y1 - y0))
+        tile["LSOA11CD"] = [f"E01{n:03d}{i:03d}" for i in range(len(tile))]
+        tiles.append(tile)
+    gpd.GeoDataFrame(pd.concat(tiles, ignore_index=True), crs=27700).to_file(tmp_path / "city.gpkg")
+    start = time.perf_counter()
+    assert len(read_lsoas(tmp_path / "city.gpkg")) == 25 * len(lsoas)
+    assert time.perf_counter() - start < 5

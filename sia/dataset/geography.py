@@ -68,7 +68,9 @@ def read_wards(path: Path, code_field: str | None = None, name_field: str | None
             raise InputError(Problem(f"a ward {what} is given to more than one ward ({detail})", label,
                                      "each ward needs its own code and name: check the code and name "
                                      "fields (--ward-code-field, --ward-name-field)"))
+    check_names_distinct(wards["ward_name"], label)
     wards = wards.sort_values("ward_code").reset_index(drop=True)
+    check_partition(wards.geometry.values, wards["ward_name"], label, "wards")
     wards.attrs["repaired"] = repaired  # the names of boundaries repaired, for the ingest report
     return wards
 
@@ -102,8 +104,107 @@ def read_lsoas(path: Path) -> gpd.GeoDataFrame:
                              crs=gdf.crs).to_crs(BNG)
     lsoas["geometry"], repaired = polygonal(lsoas.geometry, codes, label)
     lsoas = lsoas.sort_values("lsoa_code").reset_index(drop=True)
+    check_partition(lsoas.geometry.values, lsoas["lsoa_code"], label, "LSOAs")
     lsoas.attrs["repaired"] = repaired  # the codes of boundaries repaired, for the ingest report
     return lsoas
+
+
+# Neighbouring areas share their edges; generalised boundaries overlap by hairlines (Derby's
+# LSOAs by at most 1.4e-9 of the smaller, its wards not at all). Two areas overlapping by
+# more than this share of the smaller one would each claim the incidents in the overlap.
+MAX_OVERLAP_SHARE = 0.005
+# Two polygons whose overlap is all but the whole of both (within this share) are one
+# polygon given twice.
+SAME_POLYGON_SHARE = 1e-6
+PAIRS_SHOWN = 3
+
+
+def check_partition(geometry: np.ndarray, names: pd.Series, label: str, kind: str) -> None:
+    """Refuse areas (``kind``: 'wards', 'LSOAs') that overlap one another by more than a
+    sliver: each incident must fall in one of them. A polygon given twice is said plainly.
+    Candidate pairs come from an STRtree; areas only of their intersections, in metres
+    (British National Grid)."""
+    if len(geometry) < 2:
+        return
+    tree = shapely.STRtree(geometry)
+    left, right = tree.query(geometry, predicate="intersects")
+    pair = left < right
+    left, right = left[pair], right[pair]
+    if not len(left):
+        return
+    area = shapely.area(geometry)
+    smaller = np.minimum(area[left], area[right])
+    # Generalised neighbours all overlap by hairlines, so no cheaper test narrows the pairs:
+    # a few thousand LSOAs (some 10,000 pairs) take about half a second.
+    try:
+        shared = shapely.area(shapely.intersection(geometry[left], geometry[right]))
+    except shapely.errors.GEOSException:  # a topology fault in a repaired polygon: snap to 1 cm
+        shared = shapely.area(shapely.intersection(geometry[left], geometry[right], grid_size=0.01))
+    over = np.flatnonzero(shared > MAX_OVERLAP_SHARE * smaller)
+    if not len(over):
+        return
+    name = names.to_numpy()
+    larger = np.maximum(area[left], area[right])
+    same = over[shared[over] >= (1 - SAME_POLYGON_SHARE) * larger[over]]
+    if len(same):
+        shown = "; ".join(f"{name[left[i]]!r} and {name[right[i]]!r}" for i in same[:PAIRS_SHOWN])
+        more = f"; and {plural(len(same) - PAIRS_SHOWN, 'more pair')}" if len(same) > PAIRS_SHOWN else ""
+        raise InputError(Problem(
+            f"the same polygon is given for {kind} {shown}{more}", label,
+            f"give each of the {kind} its own boundary (look for a feature copied under another name): "
+            "every incident in a polygon given twice goes to one of its names, none to the other"))
+    # The largest shares first (equal ones, to a millionth, in the file's order).
+    over = over[np.lexsort((right[over], left[over], -np.round(shared[over] / smaller[over], 6)))]
+
+    def described(i: int, verb: str) -> str:
+        a, b = left[i], right[i]
+        less = name[a] if area[a] <= area[b] * (1 + 1e-9) else name[b]  # the first of two alike
+        return (f"{name[a]!r} and {name[b]!r} {verb} {_area_text(shared[i])} "
+                f"({_share_text(shared[i] / smaller[i])} of {less})")
+
+    if len(over) == 1:
+        what = f"{kind} {described(over[0], 'overlap by')}"
+    else:
+        more = f"; and {plural(len(over) - PAIRS_SHOWN, 'more pair')}" if len(over) > PAIRS_SHOWN else ""
+        what = (f"{len(over):,} pairs of {kind} overlap: "
+                + "; ".join(described(i, "by") for i in over[:PAIRS_SHOWN]) + more)
+    raise InputError(Problem(
+        what, label,
+        f"give {kind} that do not overlap (each incident must fall in one), such as ONS's boundaries "
+        f"of one year; overlaps under {MAX_OVERLAP_SHARE:.1%} of the smaller area are taken as slivers"))
+
+
+def _area_text(m2: float) -> str:
+    return f"{m2 / 1e6:,.2f} km²" if m2 >= 10_000 else f"{m2:,.0f} m²"
+
+
+def _share_text(share: float) -> str:
+    return f"{share:.0%}" if share >= 0.0995 else f"{share:.1%}"  # 31%, 0.6%
+
+
+def fold_name(name: str) -> str:
+    """A name as a link matches it: NFKC, without case and without any spaces."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return "".join(folded.split())
+
+
+def check_names_distinct(names: pd.Series, label: str) -> None:
+    """Refuse ward names that differ only in case or spaces ('Abbey', 'ABBEY',
+    'North  East'): a link names a ward without regard to those, so it must reach one."""
+    folded = names.map(fold_name)
+    clashing = folded[folded.duplicated(keep=False)]
+    if not len(clashing):
+        return
+    groups = [names[clashing.index[clashing == key]].tolist() for key in clashing.unique()]  # in file order
+    shown = "; ".join(_and_list([repr(n) for n in group]) for group in groups[:PAIRS_SHOWN])
+    more = f"; and {len(groups) - PAIRS_SHOWN:,} more" if len(groups) > PAIRS_SHOWN else ""
+    raise InputError(Problem(
+        f"ward names {shown}{more} differ only in case or spaces: a link must reach exactly one ward", label,
+        "give each ward a name of its own, or the right name field (--ward-name-field)"))
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 # An LSOA belongs to the area when at least this share of it lies in the wards: generalised

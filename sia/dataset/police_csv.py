@@ -26,7 +26,7 @@ from sia.dataset.geography import UK_LAT, UK_LON
 from sia.dataset.report import MAX_LINES_KEPT, MalformedRows
 from sia.dataset.sources import PoliceFile
 from sia.errors import InputError, Problem
-from sia.periods import MONTH_PATTERN
+from sia.periods import MONTH_PATTERN, in_police_range, police_month_range
 
 # police.uk column -> column in the dataset. 'Reported by', 'LSOA name' and 'Context' are
 # not needed: the ward table names places, and Context is empty in every published file.
@@ -125,6 +125,7 @@ def read_street_csv(file: PoliceFile) -> ParsedFile:
     month_ok = _valid_categories(df["month"], lambda m: pd.Series(m).str.fullmatch(MONTH_PATTERN))
     bad = ~month_ok
     _add(malformed, file.label, df["month"], bad, numbers, "Month {!r} is not YYYY-MM")
+    bad |= _months_out_of_range(malformed, file.label, df["month"], bad, numbers)
 
     # Coordinates: numbers, both present or both absent, inside Great Britain.
     lon, lat, lon_text_bad, lat_text_bad = _coordinates(df)
@@ -155,8 +156,8 @@ def read_street_csv(file: PoliceFile) -> ParsedFile:
 def read_outcomes_csv(file: PoliceFile) -> ParsedFile:
     """An outcomes file's rows, in the file's order: crime_id (empty where the row names no
     crime), month (the month the outcome was recorded in), force and outcome. A row whose Month is
-    not YYYY-MM, or whose Outcome type is empty, is malformed: it cannot be placed in time,
-    or says nothing."""
+    not YYYY-MM or outside police.uk's range, or whose Outcome type is empty, is malformed: it
+    cannot be placed in time, or says nothing."""
     lines, sha256 = _lines_of(file, OUTCOMES_LAYOUT)
     df = lines.table.to_pandas()
     df.columns = [OUTCOME_COLUMNS.get(c, c) for c in df.columns]
@@ -164,6 +165,7 @@ def read_outcomes_csv(file: PoliceFile) -> ParsedFile:
     malformed = [_malformed(file.label, reason, np.asarray(at)) for reason, at in lines.rejected.items()]
     bad = ~_valid_categories(df["month"], lambda m: pd.Series(m).str.fullmatch(MONTH_PATTERN))
     _add(malformed, file.label, df["month"], bad, numbers, "Month {!r} is not YYYY-MM")
+    bad |= _months_out_of_range(malformed, file.label, df["month"], bad, numbers)
     no_outcome = ~_valid_categories(df["outcome"], lambda o: pd.Series(o).str.strip() != "") & ~bad
     _add(malformed, file.label, None, no_outcome, numbers, "Outcome type is empty")
     bad |= no_outcome
@@ -430,6 +432,16 @@ def _valid_categories(col: pd.Series, check) -> np.ndarray:
     ok = np.asarray(check(cats), dtype=bool) if len(cats) else np.zeros(0, dtype=bool)
     codes = col.cat.codes.to_numpy()
     return np.where(codes >= 0, ok[codes] if len(ok) else False, False)
+
+
+def _months_out_of_range(malformed: list[MalformedRows], label: str, month: pd.Series, bad: np.ndarray,
+                         numbers: np.ndarray) -> np.ndarray:
+    """Rows whose Month, of the YYYY-MM form, lies before police.uk's first month or after
+    the current one (checked on the distinct months), recorded as malformed; their mask."""
+    first, last = police_month_range()
+    outside = ~_valid_categories(month, in_police_range) & ~bad
+    _add(malformed, label, month, outside, numbers, f"Month {{!r}} is outside police.uk's range ({first} to {last})")
+    return outside
 
 
 def _categories(crime_type: pd.Series) -> pd.Series:

@@ -40,10 +40,8 @@ from sia.dataset.limits import MAX_BUILD_INPUT, size_text
 from sia.dataset.report import IngestReport
 from sia.dataset.sources import SourceSelection
 from sia.errors import InputError, Problem
-from sia.periods import financial_year, fy_months
+from sia.periods import FIRST_POLICE_MONTH, financial_year, fy_months
 
-# police.uk's street-level data starts in December 2010.
-FIRST_POLICE_MONTH = "2010-12"
 DEFAULT_FORCE = "derbyshire"
 DEFAULT_AREA = "E06000015"  # Derby
 POPULATION_NOTE = ("population and IMD are not fetched (ONS publishes the small area population "
