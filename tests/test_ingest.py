@@ -191,10 +191,10 @@ def test_lsoas_are_kept_with_their_ward_population_and_imd(tmp_path):
     lookup = tmp_path / "lookup.csv"
     lookup.write_text("LSOA11CD,WD19CD\nE01000001,E05000002\nE01000002,E05000099\n")
     population = tmp_path / "pop.csv"
-    population.write_text("LSOA11CD,All Ages\n" + "".join(f"{c},{100 * (i + 1)}\n"
-                                                        for i, c in enumerate(LSOA_CODES[:3])))
+    population.write_text("LSOA11CD,All Ages\n" + "".join(f"{c},{100 * (i + 1)}\n" for i, c in enumerate(LSOA_CODES)))
     imd = tmp_path / "imd.csv"
-    imd.write_text("lsoa11_code,IMD_rank,IMD_decile,IMD_score\nE01000001,100,1,60.5\nE01000003,30000,10,2.25\n")
+    imd.write_text("lsoa11_code,IMD_rank,IMD_decile,IMD_score\nE01000001,100,1,60.5\nE01000002,2000,3,30\n"
+                   "E01000003,30000,10,2.25\nE01000004,15000,5,12\n")
     inputs = WardInputs(boundaries=write_test_wards(tmp_path / "wards.geojson"), lsoas=lsoas, lsoa_lookup=lookup,
                         population={"2014-15": population}, imd={"2015": imd})
     dataset, report = ingest([write_street(tmp_path / "s", "2014-04", [row()])], inputs, tmp_path / "out")
@@ -203,16 +203,15 @@ def test_lsoas_are_kept_with_their_ward_population_and_imd(tmp_path):
     # E01000001 lies in West, but the lookup (the ONS best fit) says East; E01000002's ward is
     # not one of the wards, so its overlap decides.
     assert table["ward_name"].tolist() == ["East", "West", "East", "East"]
-    assert table["population_2014-15"].tolist()[:3] == [100, 200, 300]
-    assert pd.isna(table.loc["E01000004", "population_2014-15"])
+    assert table["population_2014-15"].tolist() == [100, 200, 300, 400]
+    # Each LSOA's residents go to its ward, whether the lookup or the overlap gave it.
+    assert dataset.wards.set_index("ward_name")["population_2014-15"].to_dict() == {"West": 200, "East": 800}
     assert table.loc["E01000001", ["imd2015_rank", "imd2015_decile", "imd2015_score"]].tolist() == [100, 1, 60.5]
     assert table["area_km2"].tolist() == [0.5] * 4
     assert report.notes[:2] == [
         "4 LSOAs from lsoas.geojson, each with its ward: from the LSOA to ward lookup for 1, by the largest "
         "overlap with the wards for 3",
         "1 LSOA of lsoas.geojson lies mostly outside the wards: left out (E01000009)"]
-    assert "1 of the 4 LSOAs have no population for 2014-15 in pop.csv (E01000004)" in report.notes
-    assert any("2 of the 4 LSOAs have no IMD 2015 rank in imd.csv" in n for n in report.notes)
 
 
 def test_lsoas_take_population_by_lsoa_to_the_wards_without_a_lookup(tmp_path):

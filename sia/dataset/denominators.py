@@ -3,24 +3,43 @@
 LSOA figures reach wards through an ONS LSOA -> ward best-fit lookup. A population file
 may instead be given per ward already (a ward code column instead of an LSOA one).
 Column names are found by pattern, so the ONS and MHCLG files work as published.
+
+A denominator is whole and plausible, or refused: a rate made from half a ward's residents
+is wrong by half and looks like any other. Every LSOA of the area (or every ward, for a
+file by ward) must be given exactly once, with a count that is a whole number from 1 to a
+plausible ceiling; rows for places outside the area are set aside and counted, so a
+national file works. Deprivation files are held to the ranges of the English indices.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sia.dataset.limits import MAX_TABLE_FILE, require_file
 from sia.errors import InputError, Problem
+from sia.words import plural
 
 LSOA_CODE = re.compile(r"^lsoa[0-9]*cd$|^lsoa.*code", re.IGNORECASE)
 WARD_CODE = re.compile(r"^wd[0-9]{2}cd$|^ward.?code$", re.IGNORECASE)
 POPULATION = re.compile(r"total.?population|^all.?ages$|^population$", re.IGNORECASE)
+# Single year of age columns (ONS's small area estimates: 0, 1, ..., 89, 90+), summed when
+# a file gives no total.
+AGE_COLUMN = re.compile(r"^(?:age\s*)?([0-9]{1,2})(\+?)$", re.IGNORECASE)
 IMD_SCORE = re.compile(r"^imd.?score$|\(imd\) score", re.IGNORECASE)
 IMD_RANK = re.compile(r"^imd.?rank$|\(imd\) rank", re.IGNORECASE)
 IMD_DECILE = re.compile(r"^imd.?decile$|\(imd\) decile", re.IGNORECASE)
+
+# LSOAs hold about 1,500 residents (ONS builds them of 1,000 to 3,000, and the largest
+# today hold under 10,000); a ward of England and Wales holds under 40,000. Beyond these
+# ceilings a count is a typing slip or a file of another kind of area.
+MAX_LSOA_RESIDENTS = 20_000
+MAX_WARD_RESIDENTS = 250_000
+# England's LSOAs in the 2015 and 2019 Indices of Deprivation, ranked 1 (most deprived) to this.
+IMD_LSOAS = 32_844
 
 
 def population_column(fy: str) -> str:
@@ -55,11 +74,15 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     require_file(Path(path), f"{what} file", "check the path", MAX_TABLE_FILE)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(Problem(f"the {what} file is not UTF-8 text", str(path),
+                                 "save it as UTF-8 (CSV UTF-8 in Excel)")) from None
     except Exception as exc:
         raise InputError(Problem(f"cannot be read as a CSV {what} file ({exc})", str(path),
                                  "give the CSV as published")) from None
     if df.empty:
         raise InputError(Problem(f"the {what} file has no rows", str(path), "check the file"))
+    df.columns = [str(c).strip() for c in df.columns]
     return df
 
 
@@ -74,93 +97,254 @@ def find_column(df: pd.DataFrame, pattern: re.Pattern, what: str, label: str,
     return matches[0]
 
 
+def _lines(rows: np.ndarray) -> str:
+    """Row positions as the file's line numbers (the header is line 1), a few of them."""
+    shown = ", ".join(str(int(i) + 2) for i in rows[:5])
+    return f"line{'s' if len(rows) > 1 else ''} {shown}{', ...' if len(rows) > 5 else ''}"
+
+
+def _codes(df: pd.DataFrame, column: str, what: str, label: str) -> pd.Series:
+    """A column of area codes as stripped text; a row without one is refused."""
+    codes = df[column].str.strip()
+    blank = np.flatnonzero((codes == "").to_numpy())
+    if len(blank):
+        raise InputError(Problem(f"{plural(len(blank), 'row')} {'has' if len(blank) == 1 else 'have'} "
+                                 f"no {what} ({_lines(blank)})", label, f"give every row its {what}"))
+    return codes
+
+
+def _checked_numbers(df: pd.DataFrame, column: str, codes: pd.Series, label: str, *, low: float, high: float,
+                     whole: bool, what: str, fix: str) -> pd.Series:
+    """A column of figures as numbers (thousands separators allowed), each finite, within
+    [low, high] and, when ``whole``, a whole number; the first kind of fault found is
+    refused, naming its lines and areas."""
+    text = df[column].str.replace(",", "", regex=False).str.strip()
+    values = pd.to_numeric(text, errors="coerce").astype(float)
+    blank = (text == "").to_numpy()
+    not_number = np.isnan(values.to_numpy()) & ~blank
+    finite = np.isfinite(values.to_numpy())
+    not_finite = ~finite & ~blank & ~not_number
+    with np.errstate(invalid="ignore"):
+        not_whole = finite & (values.to_numpy() % 1 != 0) if whole else np.zeros(len(values), dtype=bool)
+        outside = finite & ~not_whole & ((values.to_numpy() < low) | (values.to_numpy() > high))
+    for mask, fault in ((blank, "is blank"), (not_number, "is not a number"),
+                        (not_finite, "is not a finite number"), (not_whole, "is not a whole number"),
+                        (outside, f"lies outside {low:,.0f} to {high:,.0f}")):
+        at = np.flatnonzero(mask)
+        if len(at):
+            examples = ", ".join(codes.iloc[i] + ("" if blank[i] else f" {df[column].iloc[i]!r}") for i in at[:3])
+            raise InputError(Problem(f"{column!r} {fault} for {plural(len(at), what)} ({examples}"
+                                     f"{', ...' if len(at) > 3 else ''}; {_lines(at)})", label, fix))
+    return values
+
+
+def _once_each(codes: pd.Series, what: str, label: str) -> None:
+    """Refuse a file that gives an area twice: which row is right cannot be guessed."""
+    repeated = codes[codes.duplicated(keep=False)]
+    if len(repeated):
+        first = repeated.unique()[:3]
+        rows = np.flatnonzero(codes.isin(first).to_numpy())
+        n = repeated.nunique()
+        raise InputError(Problem(f"{plural(n, what)} {'is' if n == 1 else 'are'} given more than once "
+                                 f"({', '.join(first)}{', ...' if n > 3 else ''}; {_lines(rows)})", label,
+                                 f"give each {what} once"))
+
+
+def _all_present(given: set[str], wanted: list[str], what: str, label: str, fix: str) -> None:
+    missing = [c for c in wanted if c not in given]
+    if missing:
+        n = len(missing)
+        raise InputError(Problem(f"{n:,} of the area's {len(wanted):,} {what}s {'is' if n == 1 else 'are'} missing "
+                                 f"({', '.join(missing[:5])}{', ...' if n > 5 else ''})", label, fix))
+
+
 def read_lookup(path: Path, wards: pd.DataFrame) -> pd.Series:
-    """LSOA code -> ward code, checked against the ward boundaries."""
+    """LSOA code -> ward code, checked against the ward boundaries: one ward an LSOA (a row
+    repeated with the same ward is harmless; two wards for one LSOA are refused)."""
+    label = str(path)
     df = read_table(path, "LSOA to ward lookup")
-    lsoa = find_column(df, LSOA_CODE, "LSOA code", str(path))
-    ward = find_column(df, WARD_CODE, "ward code (e.g. WD19CD)", str(path))
-    lookup = df.set_index(df[lsoa].str.strip())[ward].str.strip()
-    lookup = lookup[~lookup.index.duplicated()]
+    lsoa = find_column(df, LSOA_CODE, "LSOA code", label)
+    ward = find_column(df, WARD_CODE, "ward code (e.g. WD19CD)", label)
+    lsoas = _codes(df, lsoa, "LSOA code", label)
+    ward_codes = _codes(df, ward, "ward code", label)
+    pairs = pd.DataFrame({"lsoa": lsoas, "ward": ward_codes}).drop_duplicates()
+    torn = pairs[pairs["lsoa"].duplicated(keep=False)]
+    if len(torn):
+        first = torn["lsoa"].iloc[0]
+        both = sorted(torn.loc[torn["lsoa"] == first, "ward"])
+        raise InputError(Problem(f"LSOA {first} is given more than one ward ({', '.join(both)})"
+                                 + (f", and {torn['lsoa'].nunique() - 1:,} other LSOAs likewise"
+                                    if torn["lsoa"].nunique() > 1 else ""), label,
+                                 "use ONS's best-fit lookup, which gives each LSOA one ward"))
+    lookup = pairs.set_index("lsoa")["ward"]
+    lookup.index.name = None
     if not lookup.isin(set(wards["ward_code"])).any():
         raise InputError(Problem(
             f"none of its ward codes ({', '.join(sorted(lookup.unique())[:3])}, ...) is in the ward "
-            f"boundaries ({', '.join(wards['ward_code'][:3])}, ...)", str(path),
+            f"boundaries ({', '.join(wards['ward_code'][:3])}, ...)", label,
             "use the lookup for the same ward vintage as the boundaries"))
     return lookup
 
 
-def _numeric(df: pd.DataFrame, column: str, label: str) -> pd.Series:
-    values = pd.to_numeric(df[column].str.replace(",", "", regex=False).str.strip(), errors="coerce")
-    bad = values.isna() & (df[column].str.strip() != "")
-    if bad.any():
-        line = int(bad.to_numpy().nonzero()[0][0]) + 2
-        raise InputError(Problem(f"{column!r} holds {df[column][bad].iloc[0]!r}, not a number",
-                                 f"{label} line {line}", "fix the value"))
+def lsoa_wards(wards: pd.DataFrame, lookup: pd.Series | None, lsoas: pd.DataFrame | None) -> pd.Series | None:
+    """Each LSOA of the area (the index, sorted) -> its ward code: the LSOA boundaries' ward
+    where the build holds them (the lookup's where it names one of the wards, else the
+    largest overlap), else the lookup's, for the LSOAs it gives to the wards. None when
+    neither is known."""
+    if lookup is None and lsoas is None:
+        return None
+    out = lookup[lookup.isin(set(wards["ward_code"]))] if lookup is not None else pd.Series(dtype=object)
+    if lsoas is not None:
+        out = pd.concat([out[~out.index.isin(set(lsoas["lsoa_code"]))],
+                         pd.Series(lsoas["ward_code"].to_numpy(), index=lsoas["lsoa_code"].to_numpy())])
+    return out.sort_index().astype(object)
+
+
+@dataclass
+class Residents:
+    """A population file's residents, checked: per ward code (NaN where no LSOA of the area
+    is assigned to the ward) and, for a file by LSOA, per LSOA of the area."""
+
+    by_ward: pd.Series
+    by_lsoa: pd.Series | None
+    notes: list[str] = field(default_factory=list)
+
+
+def _population_values(df: pd.DataFrame, codes: pd.Series, label: str, ceiling: int, what: str) -> pd.Series:
+    """The residents of each row: the total column, or the single years of age summed."""
+    fix = (f"give each {what}'s residents as a whole number from 1 to {ceiling:,} (no rate can be made "
+           "from none)")
+    total = find_column(df, POPULATION, "total population", label, required=False)
+    if total is not None:
+        return _checked_numbers(df, total, codes, label, low=1, high=ceiling, whole=True, what=what, fix=fix)
+    ages = [c for c in df.columns if AGE_COLUMN.match(c)]
+    if len(ages) < 2:
+        raise InputError(Problem(f"no total population column (or single years of age); columns are "
+                                 f"{', '.join(df.columns)}", label, "give the file as ONS publish it"))
+    by_age = [_checked_numbers(df, c, codes, label, low=0, high=ceiling, whole=True, what=what,
+                               fix=f"give each age's residents as a whole number from 0 to {ceiling:,}") for c in ages]
+    values = sum(by_age)
+    at = np.flatnonzero(((values < 1) | (values > ceiling)).to_numpy())
+    if len(at):
+        raise InputError(Problem(f"the single years of age add up to {values.iloc[at[0]]:,.0f} for "
+                                 f"{codes.iloc[at[0]]} ({_lines(at)})", label, fix))
     return values
 
 
-def lsoa_population(path: Path, required: bool = True) -> pd.Series | None:
-    """Residents per LSOA code (the population files that ``ward_population`` reads); None
-    for a file by ward when not ``required``."""
+def read_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None) -> Residents:
+    """Residents per ward (and per LSOA of the area, for a file by LSOA), checked whole: the
+    file must give every LSOA of the area (or, by ward, every ward) once, with a plausible
+    count. Rows for other areas are set aside and counted. ``lookup``: each LSOA of the area
+    and its ward (``lsoa_wards``)."""
     label = str(path)
+    name = Path(path).name
     df = read_table(path, "population")
-    pop = _numeric(df, find_column(df, POPULATION, "total population", label), label)
-    lsoa_col = find_column(df, LSOA_CODE, "LSOA code", label, required=required)
-    if lsoa_col is None:
-        return None
-    return pop.groupby(df[lsoa_col].str.strip()).sum()
-
-
-def ward_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None) -> pd.Series:
-    """Residents per ward code (NaN where the file covers no part of a ward)."""
-    label = str(path)
-    df = read_table(path, "population")
-    pop = _numeric(df, find_column(df, POPULATION, "total population", label), label)
-    ward_col = find_column(df, WARD_CODE, "ward code", label, required=False)
     lsoa_col = find_column(df, LSOA_CODE, "LSOA code", label, required=False)
-    if ward_col and not lsoa_col:
-        by_ward = pop.groupby(df[ward_col].str.strip()).sum()
-    elif lsoa_col:
+    ward_col = find_column(df, WARD_CODE, "ward code", label, required=False)
+    if lsoa_col is None and ward_col is None:
+        raise InputError(Problem(f"no LSOA or ward code column; columns are {', '.join(df.columns)}",
+                                 label, "give population by LSOA (with a lookup) or by ward"))
+    notes = []
+    if lsoa_col is None:  # by ward
+        codes = _codes(df, ward_col, "ward code", label)
+        wanted = list(wards["ward_code"])
+        inside = codes.isin(set(wanted)).to_numpy()
+        if not inside.any():
+            raise InputError(Problem("none of its wards is one of the wards given", label,
+                                     "use the population file for the same area and ward vintage"))
+        df, codes = df[inside].reset_index(drop=True), codes[inside].reset_index(drop=True)
+        _once_each(codes, "ward", label)
+        _all_present(set(codes), wanted, "ward", label, "give the residents of every ward")
+        values = _population_values(df, codes, label, MAX_WARD_RESIDENTS, "ward")
+        by_ward = pd.Series(values.to_numpy(), index=codes).reindex(wanted)
+        by_lsoa = None
+    else:
         if lookup is None:
             raise InputError(Problem("population is given by LSOA but no LSOA to ward lookup was given",
                                      label, "pass --lsoa-lookup FILE (or the LSOA boundaries, --lsoas FILE)"))
-        ward_codes = df[lsoa_col].str.strip().map(lookup)
-        by_ward = pop.groupby(ward_codes).sum()
-    else:
-        raise InputError(Problem(f"no LSOA or ward code column; columns are {', '.join(df.columns)}",
-                                 label, "give population by LSOA (with a lookup) or by ward"))
-    result = by_ward.reindex(wards["ward_code"])
-    if result.isna().all():
-        raise InputError(Problem("none of its areas falls in the wards given", label,
-                                 "use the population file for the same area"))
-    return result
+        area = list(lookup.index)
+        codes = _codes(df, lsoa_col, "LSOA code", label)
+        inside = codes.isin(set(area)).to_numpy()
+        if not inside.any():
+            raise InputError(Problem("none of its LSOAs is an LSOA of the area", label,
+                                     "use the population file for the same area and LSOA vintage"))
+        df, codes = df[inside].reset_index(drop=True), codes[inside].reset_index(drop=True)
+        _once_each(codes, "LSOA", label)
+        _all_present(set(codes), area, "LSOA", label,
+                     "give the residents of every LSOA of the area (ONS's small area estimates list them all)")
+        values = _population_values(df, codes, label, MAX_LSOA_RESIDENTS, "LSOA")
+        by_lsoa = pd.Series(values.to_numpy(), index=codes)
+        by_ward = by_lsoa.groupby(by_lsoa.index.map(lookup)).sum().reindex(wards["ward_code"])
+        without = wards.loc[by_ward.isna().to_numpy(), "ward_name"].tolist()
+        if without:
+            one = len(without) == 1
+            notes.append(f"{plural(len(without), 'ward')} ({', '.join(without[:5])}) {'has' if one else 'have'} "
+                         f"no residents in {name}: no LSOA of the area is assigned to {'it' if one else 'them'}, "
+                         f"so {'it gets' if one else 'they get'} no rate and no rank")
+    set_aside = int((~inside).sum())
+    if set_aside:
+        notes.append(f"{plural(set_aside, 'row')} of {name} {'is' if set_aside == 1 else 'are'} for places "
+                     "outside the area: set aside")
+    by_ward.index.name = None
+    return Residents(by_ward=by_ward, by_lsoa=by_lsoa, notes=notes)
 
 
-def lsoa_deprivation(path: Path) -> pd.DataFrame:
-    """Per LSOA code (the index): national IMD ``rank`` (1 = most deprived in England),
-    ``decile`` and, where the file has scores, ``score``."""
+def lsoa_population(path: Path) -> pd.Series:
+    """Residents per LSOA code from a file by LSOA of any area (``sia hotspots
+    --lsoa-population``): each LSOA once, each count whole and plausible."""
+    label = str(path)
+    df = read_table(path, "population")
+    codes = _codes(df, find_column(df, LSOA_CODE, "LSOA code", label), "LSOA code", label)
+    _once_each(codes, "LSOA", label)
+    values = _population_values(df, codes, label, MAX_LSOA_RESIDENTS, "LSOA")
+    return pd.Series(values.to_numpy(), index=codes.to_numpy())
+
+
+@dataclass
+class LsoaDeprivation:
+    """An IMD file's LSOAs of the area (the index): national ``rank`` (1 = most deprived in
+    England), ``decile`` and, where the file has scores, ``score``."""
+
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def lsoa_deprivation(path: Path, area: list[str]) -> LsoaDeprivation:
+    """The file's deprivation figures for every LSOA of the area, checked: one row an LSOA,
+    ranks 1 to 32,844, deciles 1 to 10, scores finite and at least 0."""
     label = str(path)
     df = read_table(path, "deprivation")
-    lsoa = find_column(df, LSOA_CODE, "LSOA code", label)
-    frame = pd.DataFrame({"rank": _numeric(df, find_column(df, IMD_RANK, "IMD rank", label), label),
-                          "decile": _numeric(df, find_column(df, IMD_DECILE, "IMD decile", label), label)})
+    codes = _codes(df, find_column(df, LSOA_CODE, "LSOA code", label), "LSOA code", label)
+    inside = codes.isin(set(area)).to_numpy()
+    if not inside.any():
+        raise InputError(Problem("none of its LSOAs is an LSOA of the area", label,
+                                 "use the deprivation file for the same area and LSOA vintage"))
+    rank_col = find_column(df, IMD_RANK, "IMD rank", label)
+    decile_col = find_column(df, IMD_DECILE, "IMD decile", label)
     score_col = find_column(df, IMD_SCORE, "IMD score", label, required=False)
+    df, codes = df[inside].reset_index(drop=True), codes[inside].reset_index(drop=True)
+    _once_each(codes, "LSOA", label)
+    _all_present(set(codes), area, "LSOA", label, "give the deprivation of every LSOA of the area")
+    source = "as MHCLG publish them for England's LSOAs"
+    table = pd.DataFrame({
+        "rank": _checked_numbers(df, rank_col, codes, label, low=1, high=IMD_LSOAS, whole=True, what="LSOA",
+                                 fix=f"ranks are whole numbers from 1 to {IMD_LSOAS:,}, {source}").to_numpy(),
+        "decile": _checked_numbers(df, decile_col, codes, label, low=1, high=10, whole=True, what="LSOA",
+                                   fix=f"deciles are whole numbers from 1 to 10, {source}").to_numpy()},
+        index=codes.to_numpy())
     if score_col:
-        frame["score"] = _numeric(df, score_col, label)
-    frame.index = df[lsoa].str.strip()
-    return frame[~frame.index.duplicated()]
+        table["score"] = _checked_numbers(df, score_col, codes, label, low=0, high=1000, whole=False, what="LSOA",
+                                          fix=f"scores are numbers from 0 to 1,000, {source}").to_numpy()
+    set_aside = int((~inside).sum())
+    notes = [f"{plural(set_aside, 'row')} of {Path(path).name} {'is' if set_aside == 1 else 'are'} for LSOAs "
+             "outside the area: set aside"] if set_aside else []
+    return LsoaDeprivation(table, notes)
 
 
-def ward_deprivation(path: Path, edition: str, wards: pd.DataFrame, lookup: pd.Series | None,
-                     ) -> pd.DataFrame:
-    """IMD summary per ward: LSOAs joined, mean LSOA rank (1 = most deprived in England),
-    share of LSOAs in the most deprived national decile, and the mean LSOA score where the
-    file has scores."""
-    label = str(path)
-    if lookup is None:
-        raise InputError(Problem("deprivation is given by LSOA but no LSOA to ward lookup was given",
-                                 label, "pass --lsoa-lookup FILE (or the LSOA boundaries, --lsoas FILE)"))
-    lsoas = lsoa_deprivation(path)
+def ward_deprivation(lsoas: pd.DataFrame, edition: str, wards: pd.DataFrame, lookup: pd.Series) -> pd.DataFrame:
+    """IMD summary per ward from its LSOAs' figures (``lsoa_deprivation``): LSOAs joined,
+    mean LSOA rank (1 = most deprived in England), share of LSOAs in the most deprived
+    national decile, and the mean LSOA score where the file has scores."""
     frame = pd.DataFrame({"ward_code": lsoas.index.map(lookup), "rank": lsoas["rank"].to_numpy(),
                           "decile1": (lsoas["decile"] == 1).to_numpy()})
     if "score" in lsoas:
@@ -173,7 +357,4 @@ def ward_deprivation(path: Path, edition: str, wards: pd.DataFrame, lookup: pd.S
     })
     if "score" in lsoas:
         out[f"imd{edition}_mean_score"] = grouped["score"].mean().round(2)
-    if out.empty:
-        raise InputError(Problem("none of its LSOAs is in the LSOA to ward lookup", label,
-                                 "use the deprivation file for the same area"))
     return out.reindex(wards["ward_code"])

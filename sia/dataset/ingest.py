@@ -24,11 +24,11 @@ import pyarrow.compute as pc
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES, HISTORIC_NOTES, canonical_category
 from sia.dataset.denominators import (
     lsoa_deprivation,
-    lsoa_population,
+    lsoa_wards,
     population_column,
     read_lookup,
+    read_population,
     ward_deprivation,
-    ward_population,
 )
 from sia.dataset.geography import SNAP_DISTANCE_M, lsoas_in_wards, place_in_wards, read_lsoas, read_wards
 from sia.dataset.police_csv import read_outcomes_csv, read_street_csv
@@ -125,23 +125,26 @@ def geography_from(inputs: WardInputs) -> Geography:
         lsoas, placed = lsoas_in_wards(boundaries, wards, lookup, str(inputs.lsoas))
         notes += placed
         lsoas["area_km2"] = (lsoas.geometry.area / 1e6).round(3)
-        if lookup is None:
-            lookup = lsoas.set_index("lsoa_code")["ward_code"]
+    lookup = lsoa_wards(wards, lookup, lsoas)
     for fy, path in sorted(inputs.population.items()):
-        wards[population_column(fy)] = ward_population(path, wards, lookup).to_numpy()
-        by_lsoa = lsoa_population(path, required=False) if lsoas is not None else None
-        if by_lsoa is not None:
-            lsoas[population_column(fy)] = lsoas["lsoa_code"].map(by_lsoa).to_numpy(dtype=float)
-            notes += _lsoas_without(lsoas, population_column(fy), f"population for {fy}", path)
+        residents = read_population(path, wards, lookup)
+        wards[population_column(fy)] = residents.by_ward.to_numpy(dtype=float)
+        notes += residents.notes
+        if lsoas is not None and residents.by_lsoa is not None:
+            lsoas[population_column(fy)] = lsoas["lsoa_code"].map(residents.by_lsoa).to_numpy(dtype=float)
     for edition, path in sorted(inputs.imd.items()):
-        summary = ward_deprivation(path, edition, wards, lookup)
+        if lookup is None:
+            raise InputError(Problem("deprivation is given by LSOA but no LSOA to ward lookup was given", str(path),
+                                     "pass --lsoa-lookup FILE (or the LSOA boundaries, --lsoas FILE)"))
+        deprivation = lsoa_deprivation(path, list(lookup.index))
+        notes += deprivation.notes
+        summary = ward_deprivation(deprivation.table, edition, wards, lookup)
         for column in summary.columns:
             wards[column] = summary[column].to_numpy()
         if lsoas is not None:
-            by_lsoa = lsoa_deprivation(path).reindex(lsoas["lsoa_code"])
+            by_lsoa = deprivation.table.reindex(lsoas["lsoa_code"])
             for column in by_lsoa.columns:
                 lsoas[f"imd{edition}_{column}"] = by_lsoa[column].to_numpy(dtype=float)
-            notes += _lsoas_without(lsoas, f"imd{edition}_rank", f"IMD {edition} rank", path)
     return Geography(wards, lsoas, notes)
 
 
@@ -154,15 +157,6 @@ def _repaired_note(kind: str, repaired: list[str]) -> list[str]:
     return [f"{len(repaired)} {kind} {what} (a ring touching itself, a spike) and {'was' if one else 'were'} "
             f"repaired, changing {'its' if one else 'their'} area by under 1%: {', '.join(repaired[:5])}"
             f"{' and more' if len(repaired) > 5 else ''}"]
-
-
-def _lsoas_without(lsoas: gpd.GeoDataFrame, column: str, what: str, path: Path) -> list[str]:
-    """A note naming the LSOAs a denominator file left without a value (none: no note)."""
-    missing = lsoas.loc[lsoas[column].isna(), "lsoa_code"]
-    if missing.empty:
-        return []
-    return [f"{len(missing):,} of the {len(lsoas):,} LSOAs have no {what} in {Path(path).name} "
-            f"({', '.join(missing.iloc[:5])}{', ...' if len(missing) > 5 else ''})"]
 
 
 def _count_lines(tally, parsed) -> None:
