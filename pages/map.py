@@ -11,6 +11,7 @@ run_through_app_navigation()
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from sia.analysis.filters import MEASURES, format_value
@@ -45,7 +46,7 @@ from sia.views.hotspot_layers import (
 )
 from sia.views.maps import MAX_POINTS, map_legend, tiles_from_environment, ward_map, web_wards
 from sia.views.shown_text import markdown_text, shown
-from sia.views.wording import change_sentence
+from sia.views.wording import change_sentence, no_population_note, rank_text
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -214,8 +215,10 @@ with panel:
         row = year.loc[ward]
         st.subheader(markdown_text(ward))
         st.metric(MEASURES[filters.measure] + f", {fy}", format_value(row["value"], filters.measure))
-        st.markdown(f"Rank **{row['rank']} of {len(year)}** wards  \n"
+        st.markdown(f"Rank: **{rank_text(row)}**  \n"
                     f"{row['count']:,.0f} incidents over {row['months']} month(s)")
+        if filters.measure == "rate" and pd.isna(row["rate"]):
+            st.info(markdown_text(no_population_note(ward, fy)))
         if filters.comparing:
             change = ward_changes(key, filters).loc[ward]
             st.markdown("**Change**: " + change_sentence(change, *filters.fys))
@@ -227,7 +230,7 @@ with panel:
     else:
         st.info("Click a ward on the map to see its figures here.")
     st.markdown("**Top five wards**")
-    top = year.sort_values("rank").head(5)
+    top = year[year["rank"].notna()].sort_values("rank").head(5)
     st.markdown("\n".join(f"{int(r['rank'])}. {markdown_text(name)}: {format_value(r['value'], filters.measure)}"
                            for name, r in top.iterrows()))
     st.markdown("**How concentrated**")

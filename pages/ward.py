@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from sia.analysis.filters import MEASURES
-from sia.analysis.measures import cover_different_months
+from sia.analysis.measures import cover_different_months, measures_for
 from sia.app.chrome import page_header
 from sia.app.loaders import (
     against_city,
@@ -28,10 +28,11 @@ from sia.app.loaders import (
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward
 from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_table
+from sia.dataset.denominators import IMD_COLUMN
 from sia.views import charts
 from sia.views.briefing.content import ward_briefing, ward_stem
 from sia.views.shown_text import markdown_text
-from sia.views.wording import change_sentence, significance_cell
+from sia.views.wording import change_sentence, no_population_note, rank_text, rate_text, significance_cell
 
 dataset, filters = page_context()
 names = dataset.ward_names
@@ -56,11 +57,13 @@ for i, fy in enumerate(filters.fys):
     row = mine.loc[fy]
     cols[2 * i].metric(f"Incidents per month, {fy}", f"{row['per_month']:,.1f}",
                        help=f"{row['count']:,.0f} incidents over {row['months']} month(s).")
-    rate = "no population" if pd.isna(row["rate"]) else f"{row['rate']:,.1f}"
-    cols[2 * i + 1].metric(f"Per 1,000 residents a year, {fy}", rate,
-                           help=f"Rank by {MEASURES[filters.measure].lower()}: {row['rank']} of {len(names)}.")
-st.markdown(" · ".join(f"**{fy}**: rank {mine.loc[fy, 'rank']} of {len(names)} wards by "
-                       f"{MEASURES[filters.measure].lower()}" for fy in filters.fys))
+    cols[2 * i + 1].metric(f"Per 1,000 residents a year, {fy}", rate_text(row["rate"]),
+                           help=f"Rank by {MEASURES[filters.measure].lower()}: {rank_text(row)}.")
+st.markdown(" · ".join(f"**{fy}**: {rank_text(mine.loc[fy], by=MEASURES[filters.measure].lower())}"
+                       for fy in filters.fys))
+without = [fy for fy in filters.fys if pd.isna(mine.loc[fy, "rate"])]
+if without and "rate" in measures_for(dataset.wards, filters.fys):
+    st.info(markdown_text(no_population_note(ward, without)))
 st.markdown("**Hotspot test**")
 for fy in filters.fys:
     st.markdown(hotspot_finding(dataset_key(dataset), filters, fy, "ward", ward))
@@ -93,6 +96,8 @@ with right:
     against = against_city(dataset_key(dataset), filters, ward)
     if against["ward"].notna().any():
         show_chart(charts.against_city, against, ward, f"{ward} against Derby by category, {filters.fys[-1]}")
+    elif "rate" in measures_for(dataset.wards, filters.fys[-1:]):
+        st.info("Rates by category: " + markdown_text(no_population_note(ward, filters.fys[-1])))
     else:
         st.info("Rates by category need ward populations, which this dataset lacks.")
 
@@ -106,7 +111,10 @@ with left:
 with right:
     st.subheader("Deprivation")
     summaries = ward_deprivation(dataset_key(dataset), ward)
-    if not summaries:
+    if not summaries and any(IMD_COLUMN.match(c) for c in dataset.wards.columns):
+        st.info(f"No deprivation figures for {shown_ward}: no LSOA of the area is assigned to it by the LSOA to "
+                "ward lookup.")
+    elif not summaries:
         st.info("No deprivation data in this dataset (ingest with --imd to add it).")
     for d in summaries:
         st.markdown(

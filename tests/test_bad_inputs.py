@@ -24,6 +24,7 @@ from sia.dataset.store import BUILDS, CURRENT
 
 from police_rows import (
     EAST,
+    LSOA_CODES,
     LSOAS,
     OUTCOMES_HEADER,
     WEST,
@@ -474,7 +475,205 @@ def outcomes_only(tmp):
     return ingest(tmp, path), "no police.uk street-level file was selected from the sources (only outcomes files (1)"
 
 
-CORPUS = [a_financial_year_of_ten_kilobytes, outcomes_of_asb,
+# --- boundaries must partition the area; months must lie in police.uk's range ---
+
+def a_ward_grown_over_its_neighbour(tmp):
+    grown = shapely.box(435000, 335000, 436400, 336000)  # West, 400 m into East
+    return (_two_wards(tmp, ["West", "East"], [grown, EAST]),
+            "wards 'West' and 'East' overlap by 0.40 km² (40% of East)")
+
+
+def a_ward_polygon_given_twice(tmp):
+    return (_two_wards(tmp, ["West", "West again"], [WEST, WEST]),
+            "the same polygon is given for wards 'West' and 'West again'")
+
+
+def two_wards_named_west_and_west_in_capitals(tmp):
+    return (_two_wards(tmp, ["West", "WEST"], [WEST, EAST]),
+            "ward names 'West' and 'WEST' differ only in case or spaces: a link must reach exactly one ward")
+
+
+def two_wards_named_alike_but_for_a_second_space(tmp):
+    return (_two_wards(tmp, ["North East", "North  East"], [WEST, EAST]),
+            "ward names 'North East' and 'North  East' differ only in case or spaces")
+
+
+def two_lsoas_that_overlap(tmp):
+    lsoas = [LSOAS[0], shapely.box(435000, 335250, 436000, 336000), *LSOAS[2:]]  # 250 m over E01000001
+    write_test_lsoas(tmp / "overlap.gpkg", geometries=lsoas)
+    return (ingest(tmp, write_street(tmp / "s", "2014-04", [row()]), extra=["--lsoas", str(tmp / "overlap.gpkg")]),
+            "LSOAs 'E01000001' and 'E01000002' overlap by 0.25 km² (50% of E01000001)")
+
+
+def _outside_police_range(month: str) -> str:
+    from sia.periods import current_month
+
+    return f"Month {month!r} is outside police.uk's range (2010-12 to {current_month()})"
+
+
+def a_street_file_of_2099(tmp):
+    src = write_street(tmp / "future", "2099-01", [row(month="2099-01"), row(month="2099-01")])
+    return ingest(tmp, src), f"2099-01-derbyshire-street.csv lines 2, 3: {_outside_police_range('2099-01')} (2 rows)"
+
+
+def a_street_file_of_1900(tmp):
+    src = write_street(tmp / "past", "1900-01", [row(month="1900-01")])
+    return ingest(tmp, src), f"1900-01-derbyshire-street.csv line 2: {_outside_police_range('1900-01')}"
+
+
+def a_street_row_of_the_month_before_police_uk_began(tmp):
+    src = write_street(tmp / "early", "2014-04", [row(), row(month="2010-11"), row()])
+    return ingest(tmp, src), f"2014-04-derbyshire-street.csv line 3: {_outside_police_range('2010-11')}"
+
+
+def outcomes_of_a_month_after_this_one(tmp):
+    from sia.periods import current_month
+
+    year, month = map(int, current_month().split("-"))
+    later = f"{year + month // 12}-{month % 12 + 1:02d}"
+
+    def change(lines):
+        lines[1] = lines[1].replace("2014-05", later)
+    return (_with_outcomes(tmp, "later", change),
+            f"2014-05-derbyshire-outcomes.csv line 2: {_outside_police_range(later)}")
+
+
+def _register_with(tmp, old: str, new: str, encoding: str = "utf-8") -> list[str]:
+    """'priorities --register' given the real register with one change."""
+    from sia.analysis.priorities.register import REGISTER
+
+    text = REGISTER.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp / "priorities.toml"
+    path.write_bytes(text.replace(old, new, 1).encode(encoding))
+    return ["priorities", "--register", str(path)]
+
+
+def a_register_with_figures_a_number(tmp):
+    return (_register_with(tmp, 'id = "asb-2014"\n', 'id = "asb-2014"\nfigures = 5\n'),
+            "priority 'asb-2014': 'figures' must be [[priority.figures]] tables, not 5")
+
+
+def a_register_in_latin1(tmp):
+    return (_register_with(tmp, '"Anti-Social Behaviour"', '"Anti-Social Behaviour (caf\u00e9)"', "latin-1"),
+            "priorities.toml: not UTF-8 text (byte 0xe9 on line")
+
+
+def a_register_nested_too_deeply(tmp):
+    return (_register_with(tmp, "[[document]]\n", "x = " + "[" * 5000 + "\n[[document]]\n"),
+            "priorities.toml: arrays or tables nested too deeply")
+
+
+def a_register_with_a_figure_of_nan(tmp):
+    return (_register_with(tmp, "value = 90\n", "value = nan\n"),
+            "figure #1 ('nationalities living in Derby'): 'value' must be a finite number or non-empty text, not nan")
+
+
+def a_register_with_two_city_sets_for_one_year(tmp):
+    second = ('[[set]]\nid = "city-2019-20-revised"\nname = "Derby city SIA priorities 2019-20, revised"\n'
+              'body = "Derby Community Safety Partnership"\nfy = "2019-20"\ndocument = "sia-2019-20"\n\n')
+    return (_register_with(tmp, '[[set]]\nid = "force-2014-15"', second + '[[set]]\nid = "force-2014-15"'),
+            "set 'city-2019-20-revised': is a second city set for 2019-20, beside 'city-2019-20'")
+
+
+def a_register_that_is_a_pipe(tmp):
+    """A pipe would block the read forever."""
+    os.mkfifo(tmp / "priorities.toml")
+    return (["priorities", "--register", str(tmp / "priorities.toml")],
+            "is a pipe, socket or device, not a priority register")
+
+
+def a_register_of_two_megabytes(tmp):
+    return (_register_with(tmp, "\n# --- Derby city", "\n" + "#" * (2 << 20) + "\n# --- Derby city"),
+            "is larger than the 1 MB a priority register may be")
+
+
+# --- reference files: a denominator is whole and plausible, or refused ----------------------
+
+def _with_reference(tmp, option: str, name: str, text: str, value_prefix: str = "") -> list[str]:
+    """Ingest one good row on the test wards and LSOAs, with one reference file (population,
+    IMD or lookup) written as ``text``."""
+    path = tmp / name
+    path.write_text(text)
+    src = write_street(tmp / "s", "2014-04", [row()])
+    return ingest(tmp, src, extra=["--lsoas", str(write_test_lsoas(tmp / "lsoas.geojson")),
+                                   option, f"{value_prefix}{path}"])
+
+
+def _population(tmp, values, codes=LSOA_CODES) -> list[str]:
+    text = "LSOA11CD,All Ages\n" + "".join(f"{c},{v}\n" for c, v in zip(codes, values))
+    return _with_reference(tmp, "--population", "pop.csv", text, "2014-15=")
+
+
+def _imd(tmp, change) -> list[str]:
+    rows = [[c, str(100 * (i + 1)), str(i + 1), "40.5"] for i, c in enumerate(LSOA_CODES)]
+    change(rows)
+    text = "lsoa11_code,IMD_rank,IMD_decile,IMD_score\n" + "".join(",".join(r) + "\n" for r in rows)
+    return _with_reference(tmp, "--imd", "imd.csv", text, "2015=")
+
+
+def population_given_twice(tmp):
+    return (_population(tmp, [1500, 1600, 1700, 1800, 1500, 1600, 1700, 1800], LSOA_CODES * 2),
+            "4 LSOAs are given more than once (E01000001, E01000002, E01000003, ...; lines 2, 3, 4, 6, 7, ...)")
+
+
+def population_cell_blank(tmp):
+    return _population(tmp, [1500, "", 1700, 1800]), "'All Ages' is blank for 1 LSOA (E01000002; line 3)"
+
+
+def population_of_lsoas_under_unknown_codes(tmp):
+    return (_population(tmp, [1500, 1600, 1700, 1800], ["E01000001", "E01000002", "E01999998", "E01999999"]),
+            "2 of the area's 4 LSOAs are missing (E01000003, E01000004)")
+
+
+def _population_of(value):
+    def case(tmp):
+        return _population(tmp, [1500, value, 1700, 1800]), f"for 1 LSOA (E01000002 '{value}'; line 3)"
+    case.__name__ = f"population_of_{value}".replace("-", "minus_").replace(".", "_")
+    return case
+
+
+def population_by_ward_missing_a_ward(tmp):
+    path = tmp / "pop.csv"
+    path.write_text("ward_code,population\nE05000001,3100\n")
+    src = write_street(tmp / "s", "2014-04", [row()])
+    return (ingest(tmp, src, extra=["--population", f"2014-15={path}"]),
+            "1 of the area's 2 wards is missing (E05000002)")
+
+
+def _imd_of(column, value, expected):
+    def case(tmp):
+        return _imd(tmp, lambda rows: rows[0].__setitem__(column, value)), expected
+    case.__name__ = f"imd_{['code', 'rank', 'decile', 'score'][column]}_of_{value}".replace("-", "minus_")
+    return case
+
+
+def imd_listing_an_lsoa_twice(tmp):
+    return _imd(tmp, lambda rows: rows.append(list(rows[0]))), "1 LSOA is given more than once (E01000001; lines 2, 6)"
+
+
+def lookup_giving_an_lsoa_two_wards(tmp):
+    return (_with_reference(tmp, "--lsoa-lookup", "lookup.csv",
+                            "LSOA11CD,WD19CD\nE01000001,E05000001\nE01000001,E05000002\n"),
+            "LSOA E01000001 is given more than one ward (E05000001, E05000002)")
+
+
+REFERENCE_CASES = [
+    population_given_twice, population_cell_blank, population_of_lsoas_under_unknown_codes,
+    *(_population_of(v) for v in ("0", "-30", "inf", "1e308", "12.5", "many")),
+    population_by_ward_missing_a_ward,
+    _imd_of(1, "-7", "'IMD_rank' lies outside 1 to 32,844"), _imd_of(1, "0", "'IMD_rank' lies outside 1 to 32,844"),
+    _imd_of(1, "99999999", "'IMD_rank' lies outside 1 to 32,844"),
+    _imd_of(1, "inf", "'IMD_rank' is not a finite number"),
+    _imd_of(2, "11", "'IMD_decile' lies outside 1 to 10"), _imd_of(2, "-1", "'IMD_decile' lies outside 1 to 10"),
+    _imd_of(3, "nan", "'IMD_score' is not a number"),
+    imd_listing_an_lsoa_twice, lookup_giving_an_lsoa_two_wards,
+]
+
+CORPUS = [a_register_with_figures_a_number, a_register_in_latin1, a_register_nested_too_deeply,
+          a_register_with_a_figure_of_nan, a_register_with_two_city_sets_for_one_year, a_register_that_is_a_pipe,
+          a_register_of_two_megabytes,
+          a_financial_year_of_ten_kilobytes, outcomes_of_asb,
           outcomes_with_a_street_header, outcomes_with_a_stray_quote, outcomes_not_utf8,
           outcomes_with_a_month_that_is_not_one, outcomes_file_empty, outcomes_file_huge, outcomes_member_a_zip_bomb,
           outcomes_line_of_three_megabytes, outcomes_only,
@@ -491,7 +690,12 @@ CORPUS = [a_financial_year_of_ten_kilobytes, outcomes_of_asb,
           every_crime_type_unknown, absurd_coordinates, swapped_ward_coordinates, wards_in_bng_without_crs,
           ward_without_geometry, two_codes_one_name, fifo_as_source, fifo_as_wards, fifo_as_population,
           timeout_nan, timeout_from_the_environment, permutations_unbounded, seed_negative,
-          area_code_injection, force_with_a_path, emerging_hotspots_on_one_month, compare_years_with_a_year_not_held]
+          area_code_injection, force_with_a_path, emerging_hotspots_on_one_month, compare_years_with_a_year_not_held,
+          a_ward_grown_over_its_neighbour, a_ward_polygon_given_twice,
+          two_wards_named_west_and_west_in_capitals, two_wards_named_alike_but_for_a_second_space,
+          two_lsoas_that_overlap, a_street_file_of_2099, a_street_file_of_1900,
+          a_street_row_of_the_month_before_police_uk_began, outcomes_of_a_month_after_this_one,
+          *REFERENCE_CASES]
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.__name__ for c in CORPUS])

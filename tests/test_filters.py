@@ -48,7 +48,8 @@ def test_subject_in_words():
 def test_values_formatted_for_their_measure():
     assert format_value(639.0, "count") == "639"
     assert format_value(1234.56, "rate") == "1,234.6"
-    assert format_value(float("nan"), "rate") == "no data"
+    assert format_value(float("nan"), "rate") == "no population"  # a rate without a whole denominator
+    assert format_value(float("nan"), "per_month") == "no data"
 
 
 def test_careless_links_are_read_as_meant_or_noted():

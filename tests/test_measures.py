@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sia.analysis.change import rate_change
@@ -13,6 +14,7 @@ from sia.analysis.measures import (
     headline,
     monthly_series,
     months_counted,
+    per_1000_a_year,
     select,
     top_locations,
     ward_change,
@@ -123,3 +125,21 @@ def test_change_command_tests_each_ward_and_refuses_bad_years(real_data_dir, dat
     bad = run_sia("change", "--data-dir", str(real_data_dir), "--fy", "2014-15")
     assert bad.returncode == 2 and bad.stderr.startswith("error: --fy: needs two different financial years")
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("residents", [0, -5, np.inf, np.nan])
+def test_no_rate_is_made_from_residents_no_rate_can_be_made_from(residents):
+    """A build checks its populations; an older or damaged one may hold 0, a negative count or
+    inf, which must give no rate, never inf or a negative rate (and so no rank)."""
+    assert np.isnan(per_1000_a_year(10.0, residents))
+    assert np.isnan(per_1000_a_year(pd.Series([10.0]), pd.Series([residents]))).all()
+    assert per_1000_a_year(10.0, 1000) == pytest.approx(120.0)
+
+
+def test_a_ward_without_a_rate_is_not_ranked_and_the_others_rank_among_themselves(dataset):
+    wards = dataset.wards.copy()
+    wards.loc[wards["ward_name"] == "Arboretum", "population_2019-20"] = 0  # as a damaged build might hold
+    table = ward_measures(select(dataset.incidents, Filters(fys=("2019-20",), measure="rate")), wards)
+    arboretum = table.set_index("ward_name").loc["Arboretum"]
+    assert np.isnan(arboretum["rate"]) and pd.isna(arboretum["rank"])
+    assert sorted(table["rank"].dropna().astype(int)) == list(range(1, 17)) and (table["ranked"] == 16).all()

@@ -21,8 +21,8 @@ MEASURES = {"count": "Incidents", "per_month": "Incidents per month",
 
 def format_value(value: float, measure: str) -> str:
     """A measure's value as people read it: whole incidents, rates to one decimal."""
-    if value != value:  # NaN
-        return "no data"
+    if value != value:  # NaN: a rate without a whole population, or nothing to count
+        return "no population" if measure == "rate" else "no data"
     return f"{value:,.0f}" if measure == "count" else f"{value:,.1f}"
 
 

@@ -20,9 +20,19 @@ from sia.periods import MONTH_ABBREVIATIONS, fy_months, months_in
 
 
 def per_1000_a_year(per_month, residents):
-    """The rate per 1,000 residents a year: incidents a month x 12 / residents x 1,000
-    (NaN where the residents are unknown). Works on numbers and on arrays alike."""
-    return per_month * 12 / residents * 1000
+    """The rate per 1,000 residents a year: incidents a month x 12 / residents x 1,000.
+    NaN where the residents are unknown, or are no count a rate can be made from (none,
+    fewer than none, infinite: a build checks its populations, an older or damaged one may
+    not have). Works on numbers and on arrays alike."""
+    if isinstance(residents, pd.Series):
+        residents = residents.astype(float)
+        usable = residents.where(np.isfinite(residents) & (residents > 0))
+    else:
+        values = np.asarray(residents, dtype=float)
+        with np.errstate(invalid="ignore"):
+            usable = np.where(np.isfinite(values) & (values > 0), values, np.nan)
+        usable = float(usable) if usable.ndim == 0 else usable
+    return per_month * 12 / usable * 1000
 
 
 def has_residents(wards: pd.DataFrame, fys) -> bool:
@@ -102,7 +112,9 @@ def select(incidents: pd.DataFrame, filters: Filters) -> Selection:
 
 def ward_measures(selection: Selection, wards: pd.DataFrame) -> pd.DataFrame:
     """One row per ward and year: count, months, per_month, rate (per 1,000 residents a
-    year; NaN without a population), value (the chosen measure) and rank (1 = highest)."""
+    year; NaN without a population), value (the chosen measure), rank (1 = highest; none
+    for a ward without a value, such as a rate without a population) and ranked (how many
+    wards were ranked that year)."""
     counts = (selection.rows.groupby(["ward_name", "fy"], observed=False).size()
               .rename("count").reset_index())
     counts = counts[counts["fy"].isin(selection.filters.fys)]
@@ -121,6 +133,7 @@ def ward_measures(selection: Selection, wards: pd.DataFrame) -> pd.DataFrame:
     table["rate"] = per_1000_a_year(table["per_month"], population)
     table["value"] = table[_measure_column(selection.filters.measure)]
     table["rank"] = table.groupby("fy")["value"].rank(ascending=False, method="min").astype("Int64")
+    table["ranked"] = table.groupby("fy")["value"].transform("count").astype(int)
     return table.sort_values(["fy", "rank", "ward_name"]).reset_index(drop=True)
 
 

@@ -32,6 +32,7 @@ from sia.views.hotspot_layers import (
     measure_legend,
 )
 from sia.views.shown_text import template_inert
+from sia.views.wording import NO_POPULATION, rank_text, rate_text
 
 MAX_POINTS = 20_000  # clustered incident points drawn at most; the rest are said to be left out
 
@@ -51,8 +52,8 @@ def _tooltip(row: pd.Series, measure_label: str, change: float | None, fy: str) 
     lines = [f"<b>{e(str(row['ward_name']))}</b> ({e(fy)})",
              f"Incidents: {row['count']:,.0f}",
              f"Per month: {row['per_month']:,.1f}",
-             "Per 1,000 residents a year: " + (f"{row['rate']:,.1f}" if pd.notna(row["rate"]) else "no population"),
-             f"Rank by {e(measure_label.lower())}: {row['rank']} of 17" if pd.notna(row["rank"]) else ""]
+             f"Per 1,000 residents a year: {rate_text(row['rate'])}",
+             f"Rank by {e(measure_label.lower())}: {rank_text(row)}" if "ranked" in row else ""]
     if change is not None and pd.notna(change):
         lines.append(f"Change per month since the earlier year: {change:+.0f}%")
     return "<br>".join(line for line in lines if line)
@@ -151,7 +152,10 @@ def map_legend(table: pd.DataFrame, *, fy: str, measure_label: str, density: Den
     elif isinstance(overlay, ClassLayer):
         legend = class_legend(overlay)
     else:
-        legend = _legend(classify(table["value"])[1], measure_label, fy)
+        classes, labels = classify(table["value"])
+        missing = int((classes < 0).sum())  # wards without a value: on rates, without a population
+        legend = _legend(labels, measure_label, fy, missing,
+                         NO_POPULATION if "rate" in table and table["value"].equals(table["rate"]) else "no data")
     if density is not None and len(density.bands):
         legend = legend[:-len("</div>")] + density_legend_note(density) + "</div>"
     return _LEGEND_CSS + legend
@@ -172,13 +176,17 @@ def _add_clustered_points(m: folium.Map, points: pd.DataFrame) -> None:
     FastMarkerCluster(data, callback=callback, name="Incidents (clustered)").add_to(m)
 
 
-def _legend(labels: list[str], measure_label: str, fy: str) -> str:
+def _legend(labels: list[str], measure_label: str, fy: str, missing: int, missing_label: str) -> str:
+    """The classes, and a swatch for the ``missing`` wards without a value (a rate without a
+    population: ``missing_label``) only when there are some."""
     e = html.escape
     rows = "".join(f'<div><span class="sia-swatch" style="background:{PALETTE[i]}"></span>{e(label)}</div>'
                    for i, label in enumerate(labels))
+    if missing:
+        rows += (f'<div><span class="sia-swatch" style="background:{NO_DATA_COLOUR}"></span>'
+                 f'{e(missing_label)} ({missing:,})</div>')
     return (f'<div class="sia-legend" role="img" aria-label="Map legend"><b>{e(measure_label)}, {e(fy)}</b>'
-            f'{rows}<div><span class="sia-swatch" style="background:{NO_DATA_COLOUR}"></span>no data</div>'
-            "<div class='sia-note'>Classes: natural breaks (Fisher-Jenks)</div></div>")
+            f'{rows}<div class=\'sia-note\'>Classes: natural breaks (Fisher-Jenks)</div></div>')
 
 
 _LEGEND_CSS = """<style>

@@ -1,8 +1,35 @@
 """Small pieces of English shared by the pages, the CLI and the reports."""
 import math
 
+import pandas as pd
+
 from sia.analysis.change import p_text
 from sia.analysis.concentration import units_for_half
+from sia.words import ordinal
+
+# What a rate reads where it has no whole denominator: never 0, never inf.
+NO_POPULATION = "no population"
+
+
+def rate_text(rate: float) -> str:
+    """A rate per 1,000 residents a year as shown: '143.6', or 'no population'."""
+    return NO_POPULATION if pd.isna(rate) else f"{rate:,.1f}"
+
+
+def rank_text(row, unit: str = "wards", by: str = "") -> str:
+    """A row of measures.ward_measures' rank in words: '3rd of 17 wards' (and 'by ...'), or,
+    for a ward the measure leaves without a value, 'not ranked (no population)'."""
+    by = f" by {by}" if by else ""
+    if pd.isna(row["rank"]):
+        return f"not ranked{by} ({NO_POPULATION})" if pd.isna(row.get("rate")) else f"not ranked{by}"
+    return f"{ordinal(int(row['rank']))} of {int(row['ranked'])}{' ' + unit if unit else ''}{by}"
+
+
+def no_population_note(ward: str, fys: str | list[str]) -> str:
+    """Why a ward has no rate in a year (or years): said beside the figure it leaves out."""
+    years = " and ".join([fys] if isinstance(fys, str) else fys)
+    return (f"{ward} has no residents in the {years} population figures (no LSOA of the area is assigned to it "
+            "by the LSOA to ward lookup), so it has no rate per 1,000 residents and no rank by rate.")
 
 
 def change_sentence(change, first: str, last: str) -> str:

@@ -58,9 +58,11 @@ def check_values(values: pd.Series, units: pd.DataFrame, name: str) -> np.ndarra
     missing = ~np.isfinite(array)
     if missing.any():
         ids = units["unit_id"].to_numpy()[missing]
+        names = units["unit_name"].to_numpy()[missing] if "unit_name" in units else ids
+        shown = [str(i) if str(i) == str(n) else f"{n} ({i})" for i, n in zip(ids, names)]
         raise InputError(Problem(
-            f"{name} is missing for {missing.sum()} area(s) ({', '.join(map(str, ids[:5]))}"
-            f"{', ...' if len(ids) > 5 else ''})", name,
+            f"{name} is missing for {missing.sum()} area(s) ({', '.join(shown[:5])}"
+            f"{', ...' if len(ids) > 5 else ''})" + (": no population, so no rate" if name == "rate" else ""), name,
             "use counts, or give a population for every area" if name == "rate" else
             "fill areas without incidents with 0"))
     if array.sum() <= 0:

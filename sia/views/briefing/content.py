@@ -47,7 +47,7 @@ from sia.errors import InputError, Problem
 from sia.periods import require_held
 from sia.views import charts
 from sia.views.outcomes import open_cautions, outcome_sentences, outcome_table
-from sia.views.wording import DATA_SOURCES, change_sentence
+from sia.views.wording import DATA_SOURCES, NO_POPULATION, change_sentence, no_population_note, rank_text
 from sia.words import ordinal, plural
 
 CAVEAT_LOCATIONS = ("police.uk moves every incident to an anonymised map point on or near its street, "
@@ -152,9 +152,18 @@ def _rate_words(measure: str) -> str:
 
 
 def _value_text(row, measure: str) -> str:
+    """The figures a ranking rests on; a rate without a population is left to rank_text
+    ('not ranked (no population)')."""
     if measure == "rate" and pd.notna(row["rate"]):
         return f"{row['per_month']:,.1f} a month, {row['rate']:,.1f} per 1,000 residents a year"
     return f"{row['per_month']:,.1f} a month"
+
+
+def _standing(row, measure: str) -> str:
+    """'the 3rd highest of Derby's 17 wards per 1,000 residents a year', or 'not ranked'."""
+    if pd.isna(row["rank"]):
+        return rank_text(row)
+    return f"the {ordinal(int(row['rank']))} highest of Derby's {int(row['ranked'])} wards {_rate_words(measure)}"
 
 
 def _city_value(table: pd.DataFrame, fy: str, measure: str) -> float:
@@ -173,7 +182,6 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
     ward = ward_named(dataset, ward)
     fys = briefing_years(dataset, fys)
     measure = _measure(dataset, fys)
-    n_wards = len(dataset.wards)
     tables = {kind: ward_measures(select(dataset.incidents, Filters(fys=fys, incident_type=kind, measure=measure)),
                                   dataset.wards)
               for kind in (CRIME, ASB)}
@@ -190,7 +198,7 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
             label = "Crimes" if kind == CRIME else "ASB incidents"
             brief.figures.append(KeyFigure(
                 f"{label}, {fy}", f"{row['count']:,.0f}",
-                f"{_value_text(row, measure)}; {ordinal(int(row['rank']))} of {n_wards} wards"))
+                f"{_value_text(row, measure)}; {rank_text(row)}"))
 
     for fy in fys:
         crime = tables[CRIME]
@@ -198,10 +206,12 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
         asb = tables[ASB][(tables[ASB]["ward_name"] == ward) & (tables[ASB]["fy"] == fy)].iloc[0]
         brief.narrative.append(
             f"In {fy} ({coverage[fy]}), **{ward} recorded {plural(int(row['count']), 'crime')}**, "
-            f"{_value_text(row, measure)}: the {ordinal(int(row['rank']))} highest of Derby's {n_wards} wards "
-            f"{_rate_words(measure)} (the city: {_city_value(crime, fy, measure):,.1f}). "
+            f"{_value_text(row, measure)}: {_standing(row, measure)} (the city: "
+            f"{_city_value(crime, fy, measure):,.1f}). "
             f"Anti-social behaviour, counted apart from crime, came to {plural(int(asb['count']), 'incident')} "
-            f"({_value_text(asb, measure)}; {ordinal(int(asb['rank']))} of {n_wards}).")
+            f"({_value_text(asb, measure)}; {rank_text(asb, unit='')}).")
+        if measure == "rate" and pd.isna(row["rate"]):
+            brief.narrative.append(no_population_note(ward, fy))
     against = categories_against_city(dataset.incidents, dataset.wards, Filters(fys=fys), ward)  # last year
     selection = select(dataset.incidents, Filters(fys=fys, incident_type=CRIME))
     brief.narrative += _category_sentences(selection, ward, last, against)
@@ -367,7 +377,7 @@ def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
     ranking = ward_ranking(dataset.incidents, dataset.wards, priority, ranking_fy)
     measure = ranking["measure"].iloc[0]
     against = named_against_found(ranking, priority.wards)
-    brief.narrative.append(_named_sentence(priority, against, ranking_fy, measure, len(dataset.wards)))
+    brief.narrative.append(_named_sentence(priority, against, ranking_fy, measure, int(ranking["ranked"].iloc[0])))
     value_title = MEASURES[measure]
     brief.exhibits.append(Exhibit(
         f"Wards by {value_title.lower()}, {ranking_fy}",
@@ -427,6 +437,7 @@ def _lineage_sentence(register: Register, priority: Priority) -> str:
 
 
 def _named_sentence(priority: Priority, against: pd.DataFrame, fy: str, measure: str, n_wards: int) -> str:
+    """``n_wards``: how many wards the ranking ranked."""
     by = "per 1,000 residents" if measure == "rate" else "incidents a month"
     top_n = max(len(priority.wards), 5)
     top = against[against["in_top"]].sort_values("rank")["ward"].tolist()[:3]
@@ -435,9 +446,12 @@ def _named_sentence(priority: Priority, against: pd.DataFrame, fy: str, measure:
         return f"The document names no wards for this priority. {highest}"
     named = against[against["named"]]
     ranks = ", ".join(f"{r.ward} {ordinal(int(r.rank))}" for r in named.itertuples() if pd.notna(r.rank))
+    unranked = [r.ward for r in named.itertuples() if pd.isna(r.rank)]
     hits = int(named["in_top"].sum())
     return (f"The document names {', '.join(priority.wards)}. In the data for {fy} they rank {ranks} of "
-            f"{n_wards} {by}; {hits} of the {len(priority.wards)} are among the {top_n} highest. {highest}")
+            f"{n_wards} {by}"
+            + (f" ({', '.join(unranked)}: not ranked, {NO_POPULATION})" if unranked else "")
+            + f"; {hits} of the {len(priority.wards)} are among the {top_n} highest. {highest}")
 
 
 def ward_stem(ward: str, fys: tuple[str, ...]) -> str:
