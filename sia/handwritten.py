@@ -3,10 +3,12 @@ whatever a file holds, its reader gives problems a user can act on, never a trac
 
 A file is hostile until read. A path that is not a regular file (a pipe would block the read
 forever), a file larger than any hand-written table could be, text that is not UTF-8, TOML
-that does not parse, and arrays or tables nested deeper than a table of entries ever needs
-(a few thousand ``[`` exhaust the parser's recursion) are each refused with one problem. A
+that does not parse (a whole number of thousands of digits included, which the parser cannot
+convert), and arrays or tables nested deeper than a table of entries ever needs (a few
+thousand ``[`` exhaust the parser's recursion) are each refused with one problem. A
 byte-order mark, as some editors on Windows write, is no error. What the document holds, its
-types included, is for each file's own checker to validate.
+types included, is for each file's own checker to validate; :func:`unsafe_text` finds the
+characters no hand-written text may hold.
 """
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ import codecs
 import os
 import stat
 import tomllib
+import unicodedata
 from pathlib import Path
 
-from sia.errors import InputError, Problem
+from sia.errors import InputError, Problem, first_line
 
 # The priority register, the largest, is about 16 kB.
 MAX_HANDWRITTEN_FILE = 1 << 20
@@ -67,6 +70,9 @@ def read_handwritten_toml(path: Path, what: str) -> dict:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise refuse(f"not valid TOML ({exc})", "correct the syntax at that line") from None
+    except ValueError as exc:  # a whole number of thousands of digits: the parser cannot convert it
+        reason = first_line(exc).split(";")[0]  # less the advice meant for a programmer
+        raise refuse(f"not valid TOML ({reason})", "correct the value: no entry needs such a number") from None
     except RecursionError:
         raise nested from None
     except MemoryError:
@@ -81,6 +87,18 @@ def value_text(value, limit: int = 60) -> str:
     be anything, as long as anything), on one line."""
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def unsafe_text(text: str) -> str | None:
+    """The first character of ``text`` a terminal or page would act on or hide rather than
+    show (a control character, as ESC, CR, LF, NUL; a format character, as the bidi
+    overrides and isolates, U+202A-U+202E and U+2066-U+2069, and zero-width ones; a line or
+    paragraph separator): None when there is none. A hand-written text with one is refused,
+    quoted as its repr, so that the problem itself stays on one line and inert."""
+    return next((c for c in text if unicodedata.category(c) in _UNSAFE), None)
+
+
+_UNSAFE = {"Cc", "Cf", "Zl", "Zp"}
 
 
 def _deeper_than(document: dict, limit: int) -> bool:

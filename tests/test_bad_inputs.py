@@ -606,7 +606,8 @@ def _population(tmp, values, codes=LSOA_CODES) -> list[str]:
 
 
 def _imd(tmp, change) -> list[str]:
-    rows = [[c, str(100 * (i + 1)), str(i + 1), "40.5"] for i, c in enumerate(LSOA_CODES)]
+    ranks, deciles = (100, 5000, 15000, 30000), (1, 2, 5, 10)  # as the national indices pair them
+    rows = [[c, str(rank), str(decile), "40.5"] for c, rank, decile in zip(LSOA_CODES, ranks, deciles)]
     change(rows)
     text = "lsoa11_code,IMD_rank,IMD_decile,IMD_score\n" + "".join(",".join(r) + "\n" for r in rows)
     return _with_reference(tmp, "--imd", "imd.csv", text, "2015=")
@@ -658,7 +659,69 @@ def lookup_giving_an_lsoa_two_wards(tmp):
             "LSOA E01000001 is given more than one ward (E05000001, E05000002)")
 
 
+def population_of_children_only(tmp):
+    """Single years of age without a total, ages 0 to 15 only: a rate five times too high."""
+    header = "LSOA11CD," + ",".join(map(str, range(16))) + "\n"
+    return (_with_reference(tmp, "--population", "pop.csv",
+                            header + "".join(f"{c}," + ",".join(["20"] * 16) + "\n" for c in LSOA_CODES), "2014-15="),
+            "the single years of age are not every age: no open-ended last age")
+
+
+def population_total_not_the_sum_of_its_ages(tmp):
+    header = "LSOA11CD,All Ages," + ",".join(map(str, range(90))) + ",90+\n"
+    rows = "".join(f"{c},{1000 if i else 2000}," + ",".join(["10"] * 90) + ",100\n" for i, c in enumerate(LSOA_CODES))
+    return (_with_reference(tmp, "--population", "pop.csv", header + rows, "2014-15="),
+            "the total 'All Ages' is not the sum of the single years of age for 1 LSOA (E01000001: 2,000 against 1,000")
+
+
+def population_with_a_misplaced_comma(tmp):
+    return _population(tmp, [1500, '"1,57,3"', 1700, 1800]), "'All Ages' is not a number for 1 LSOA (E01000002 '1,57,3'"
+
+
+def population_with_two_lsoa_code_columns(tmp):
+    text = "LSOA11CD,LSOA21CD,All Ages\n" + "".join(f"{c},{c},1500\n" for c in LSOA_CODES)
+    return (_with_reference(tmp, "--population", "pop.csv", text, "2014-15="),
+            "several columns could be the LSOA code: 'LSOA11CD', 'LSOA21CD'")
+
+
+def population_separated_by_semicolons(tmp):
+    text = "LSOA11CD;All Ages\n" + "".join(f"{c};1500\n" for c in LSOA_CODES)
+    return (_with_reference(tmp, "--population", "pop.csv", text, "2014-15="),
+            "the population file is not comma-separated")
+
+
+def population_given_twice_for_one_year(tmp):
+    args = _population(tmp, [1500, 1600, 1700, 1800])
+    return [*args, "--population", f"2014-15={tmp / 'pop.csv'}"], "--population: 2014-15 is given twice"
+
+
+def imd_decile_against_its_rank(tmp):
+    return _imd(tmp, lambda rows: rows[0].__setitem__(2, "10")), "the decile does not match the rank (E01000001"
+
+
+def lookup_leaving_a_ward_without_lsoas_and_no_boundaries(tmp):
+    """Without LSOA boundaries, a lookup that gives West no LSOA (its rows missing or
+    mistyped) cannot be told from a ward of no residents: refused, not a city rate made
+    with West's incidents and without its residents."""
+    lookup, pop = tmp / "lookup.csv", tmp / "pop.csv"
+    lookup.write_text("LSOA11CD,WD19CD\nE01000003,E05000002\nE01000004,E05000002\n")
+    pop.write_text("LSOA11CD,All Ages\nE01000001,1500\nE01000002,1600\nE01000003,1700\nE01000004,1800\n")
+    src = write_street(tmp / "s", "2014-04", [row()])
+    return (ingest(tmp, src, extra=["--lsoa-lookup", str(lookup), "--population", f"2014-15={pop}"]),
+            "the LSOA to ward lookup gives 'West' no LSOA, so 1 ward would have no residents")
+
+
+def lookup_of_lsoas_the_boundaries_lack(tmp):
+    return (_with_reference(tmp, "--lsoa-lookup", "lookup.csv",
+                            "LSOA11CD,WD19CD\nE01000001,E05000001\nE01019999,E05000001\n"),
+            "the LSOA to ward lookup gives the wards 1 LSOA that the LSOA boundaries do not hold (E01019999)")
+
+
 REFERENCE_CASES = [
+    population_of_children_only, population_total_not_the_sum_of_its_ages, population_with_a_misplaced_comma,
+    population_with_two_lsoa_code_columns, population_separated_by_semicolons, population_given_twice_for_one_year,
+    imd_decile_against_its_rank, lookup_leaving_a_ward_without_lsoas_and_no_boundaries,
+    lookup_of_lsoas_the_boundaries_lack,
     population_given_twice, population_cell_blank, population_of_lsoas_under_unknown_codes,
     *(_population_of(v) for v in ("0", "-30", "inf", "1e308", "12.5", "many")),
     population_by_ward_missing_a_ward,

@@ -14,6 +14,7 @@ from sia.errors import InputError
 from police_rows import LSOA_CODES, row, write_street, write_test_lsoas, write_test_wards
 
 POPULATIONS = [1500, 1600, 1700, 1800]  # E01000001 and 2 in West, 3 and 4 in East
+RANKS, DECILES = [100, 5000, 15000, 30000], [1, 2, 5, 10]  # national IMD ranks and their deciles
 
 
 def population_file(path, rows=None, header=("LSOA11CD", "All Ages")):
@@ -26,7 +27,8 @@ def population_file(path, rows=None, header=("LSOA11CD", "All Ages")):
 
 
 def imd_file(path, rows=None):
-    rows = rows if rows is not None else [(c, 100 * (i + 1), i + 1, 40.5 - i) for i, c in enumerate(LSOA_CODES)]
+    if rows is None:
+        rows = [(c, rank, decile, 40.5 - i) for i, (c, rank, decile) in enumerate(zip(LSOA_CODES, RANKS, DECILES))]
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(("lsoa11_code", "IMD_rank", "IMD_decile", "IMD_score"))
@@ -88,11 +90,11 @@ def test_ons_formats_keep_working(tmp_path):
     national = population_file(tmp_path / "national.csv", [*zip(LSOA_CODES, POPULATIONS), ("E01999999", 900),
                                                             ("W01000001", 1200)])
     _, report = build(tmp_path, national)
-    assert "2 rows of national.csv are for places outside the area: set aside" in report.notes
+    assert "2 rows of national.csv are for places outside the area (E01999999, W01000001): set aside" in report.notes
 
     ages = tmp_path / "ages.csv"
-    population_file(ages, [(c, p - 100, 60, 40) for c, p in zip(LSOA_CODES, POPULATIONS)],
-                    header=("LSOA Code", "0", "1", "90+"))
+    population_file(ages, [(c, *[10] * 90, p - 900) for c, p in zip(LSOA_CODES, POPULATIONS)],
+                    header=("LSOA Code", *map(str, range(90)), "90+"))
     build(tmp_path, ages)
     assert ward_populations(tmp_path) == {"West": 3100, "East": 3500}
 
@@ -130,7 +132,7 @@ def test_a_ward_no_lsoa_is_assigned_to_has_no_population_and_the_report_says_why
     ((0, 3, "nan"), "'IMD_score' is not a number"),
 ])
 def test_deprivation_outside_the_indices_ranges_is_refused(tmp_path, change, message):
-    rows = [list(r) for r in ((c, 100 * (i + 1), i + 1, 40.5 - i) for i, c in enumerate(LSOA_CODES))]
+    rows = [[c, rank, decile, 40.5] for c, rank, decile in zip(LSOA_CODES, RANKS, DECILES)]
     at, column, value = change
     rows[at][column] = value
     with pytest.raises(InputError) as raised:
@@ -138,8 +140,15 @@ def test_deprivation_outside_the_indices_ranges_is_refused(tmp_path, change, mes
     assert message in str(raised.value)
 
 
+def test_a_decile_that_does_not_match_its_rank_is_refused(tmp_path):
+    rows = [[c, rank, decile, 40.5] for c, rank, decile in zip(LSOA_CODES, RANKS, DECILES)]
+    rows[0][2] = 10  # rank 100, one of England's most deprived, in the least deprived tenth
+    with pytest.raises(InputError, match=r"the decile does not match the rank \(E01000001: rank 100, decile 10"):
+        build(tmp_path, imd=imd_file(tmp_path / "imd.csv", rows))
+
+
 def test_deprivation_given_twice_or_not_for_every_lsoa_is_refused(tmp_path):
-    rows = [(c, 100 * (i + 1), i + 1, 40.5 - i) for i, c in enumerate(LSOA_CODES)]
+    rows = [(c, rank, decile, 40.5 - i) for i, (c, rank, decile) in enumerate(zip(LSOA_CODES, RANKS, DECILES))]
     with pytest.raises(InputError, match=r"1 LSOA is given more than once \(E01000001; lines 2, 6\)"):
         build(tmp_path, imd=imd_file(tmp_path / "imd.csv", [*rows, rows[0]]))
     with pytest.raises(InputError, match=r"1 of the area's 4 LSOAs is missing \(E01000004\)"):

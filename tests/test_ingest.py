@@ -193,7 +193,7 @@ def test_lsoas_are_kept_with_their_ward_population_and_imd(tmp_path):
     population = tmp_path / "pop.csv"
     population.write_text("LSOA11CD,All Ages\n" + "".join(f"{c},{100 * (i + 1)}\n" for i, c in enumerate(LSOA_CODES)))
     imd = tmp_path / "imd.csv"
-    imd.write_text("lsoa11_code,IMD_rank,IMD_decile,IMD_score\nE01000001,100,1,60.5\nE01000002,2000,3,30\n"
+    imd.write_text("lsoa11_code,IMD_rank,IMD_decile,IMD_score\nE01000001,100,1,60.5\nE01000002,5000,2,30\n"
                    "E01000003,30000,10,2.25\nE01000004,15000,5,12\n")
     inputs = WardInputs(boundaries=write_test_wards(tmp_path / "wards.geojson"), lsoas=lsoas, lsoa_lookup=lookup,
                         population={"2014-15": population}, imd={"2015": imd})

@@ -28,7 +28,9 @@ WARD_CODE = re.compile(r"^wd[0-9]{2}cd$|^ward.?code$", re.IGNORECASE)
 POPULATION = re.compile(r"total.?population|^all.?ages$|^population$", re.IGNORECASE)
 # Single year of age columns (ONS's small area estimates: 0, 1, ..., 89, 90+), summed when
 # a file gives no total.
-AGE_COLUMN = re.compile(r"^(?:age\s*)?([0-9]{1,2})(\+?)$", re.IGNORECASE)
+AGE_COLUMN = re.compile(r"^(?:age[ds]?\s*)?([0-9]{1,3})(\+?)$", re.IGNORECASE)
+# The open-ended last age of a file of single years (ONS: 90+); below this it is no whole count.
+MIN_TOP_AGE = 85
 IMD_SCORE = re.compile(r"^imd.?score$|\(imd\) score", re.IGNORECASE)
 IMD_RANK = re.compile(r"^imd.?rank$|\(imd\) rank", re.IGNORECASE)
 IMD_DECILE = re.compile(r"^imd.?decile$|\(imd\) decile", re.IGNORECASE)
@@ -80,6 +82,12 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     except Exception as exc:
         raise InputError(Problem(f"cannot be read as a CSV {what} file ({exc})", str(path),
                                  "give the CSV as published")) from None
+    if len(df.columns) == 1 and re.search(r"[;\t|]", df.columns[0]):
+        raise InputError(Problem(f"the {what} file is not comma-separated (its header is {df.columns[0][:60]!r})",
+                                 str(path), "save it as CSV with commas (CSV UTF-8 in Excel)"))
+    # Rows with nothing in any cell (a spreadsheet's trailing ',,,,' lines) are no rows.
+    df.index = np.arange(len(df)) + 2  # each row's line in the file (the header is line 1), for messages
+    df = df[~(df.apply(lambda c: c.str.strip()) == "").all(axis=1)]
     if df.empty:
         raise InputError(Problem(f"the {what} file has no rows", str(path), "check the file"))
     df.columns = [str(c).strip() for c in df.columns]
@@ -94,22 +102,26 @@ def find_column(df: pd.DataFrame, pattern: re.Pattern, what: str, label: str,
             return None
         raise InputError(Problem(f"no {what} column; columns are {', '.join(df.columns)}", label,
                                  "give the file as ONS/MHCLG publish it"))
+    if len(matches) > 1:  # which one is meant cannot be guessed (two vintages of a code, say)
+        raise InputError(Problem(f"several columns could be the {what}: {', '.join(map(repr, matches))}", label,
+                                 "keep only the one for the boundaries' vintage"))
     return matches[0]
 
 
-def _lines(rows: np.ndarray) -> str:
-    """Row positions as the file's line numbers (the header is line 1), a few of them."""
-    shown = ", ".join(str(int(i) + 2) for i in rows[:5])
-    return f"line{'s' if len(rows) > 1 else ''} {shown}{', ...' if len(rows) > 5 else ''}"
+def _lines(lines) -> str:
+    """Line numbers of a file (a table's index, as ``read_table`` makes it), a few of them."""
+    lines = list(lines)
+    shown = ", ".join(str(int(i)) for i in lines[:5])
+    return f"line{'s' if len(lines) > 1 else ''} {shown}{', ...' if len(lines) > 5 else ''}"
 
 
 def _codes(df: pd.DataFrame, column: str, what: str, label: str) -> pd.Series:
     """A column of area codes as stripped text; a row without one is refused."""
-    codes = df[column].str.strip()
+    codes = df[column].str.strip().str.upper()  # ONS codes are capitals: e01013456 is E01013456
     blank = np.flatnonzero((codes == "").to_numpy())
     if len(blank):
         raise InputError(Problem(f"{plural(len(blank), 'row')} {'has' if len(blank) == 1 else 'have'} "
-                                 f"no {what} ({_lines(blank)})", label, f"give every row its {what}"))
+                                 f"no {what} ({_lines(codes.index[blank])})", label, f"give every row its {what}"))
     return codes
 
 
@@ -118,7 +130,12 @@ def _checked_numbers(df: pd.DataFrame, column: str, codes: pd.Series, label: str
     """A column of figures as numbers (thousands separators allowed), each finite, within
     [low, high] and, when ``whole``, a whole number; the first kind of fault found is
     refused, naming its lines and areas."""
-    text = df[column].str.replace(",", "", regex=False).str.strip()
+    raw = df[column].str.strip()
+    # Thousands separators only where they belong ('1,573', not '1,57,3'): a misplaced comma is
+    # a decimal comma or a slip, never to be read as a bigger number.
+    separated = raw.str.contains(",", regex=False)
+    well_placed = raw.str.fullmatch(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+    text = raw.str.replace(",", "", regex=False).where(~separated | well_placed, "not a number")
     values = pd.to_numeric(text, errors="coerce").astype(float)
     blank = (text == "").to_numpy()
     not_number = np.isnan(values.to_numpy()) & ~blank
@@ -134,7 +151,7 @@ def _checked_numbers(df: pd.DataFrame, column: str, codes: pd.Series, label: str
         if len(at):
             examples = ", ".join(codes.iloc[i] + ("" if blank[i] else f" {df[column].iloc[i]!r}") for i in at[:3])
             raise InputError(Problem(f"{column!r} {fault} for {plural(len(at), what)} ({examples}"
-                                     f"{', ...' if len(at) > 3 else ''}; {_lines(at)})", label, fix))
+                                     f"{', ...' if len(at) > 3 else ''}; {_lines(codes.index[at])})", label, fix))
     return values
 
 
@@ -143,7 +160,7 @@ def _once_each(codes: pd.Series, what: str, label: str) -> None:
     repeated = codes[codes.duplicated(keep=False)]
     if len(repeated):
         first = repeated.unique()[:3]
-        rows = np.flatnonzero(codes.isin(first).to_numpy())
+        rows = codes.index[codes.isin(first).to_numpy()]
         n = repeated.nunique()
         raise InputError(Problem(f"{plural(n, what)} {'is' if n == 1 else 'are'} given more than once "
                                  f"({', '.join(first)}{', ...' if n > 3 else ''}; {_lines(rows)})", label,
@@ -214,28 +231,65 @@ def _population_values(df: pd.DataFrame, codes: pd.Series, label: str, ceiling: 
     """The residents of each row: the total column, or the single years of age summed."""
     fix = (f"give each {what}'s residents as a whole number from 1 to {ceiling:,} (no rate can be made "
            "from none)")
-    total = find_column(df, POPULATION, "total population", label, required=False)
-    if total is not None:
-        return _checked_numbers(df, total, codes, label, low=1, high=ceiling, whole=True, what=what, fix=fix)
-    ages = [c for c in df.columns if AGE_COLUMN.match(c)]
-    if len(ages) < 2:
-        raise InputError(Problem(f"no total population column (or single years of age); columns are "
-                                 f"{', '.join(df.columns)}", label, "give the file as ONS publish it"))
-    by_age = [_checked_numbers(df, c, codes, label, low=0, high=ceiling, whole=True, what=what,
-                               fix=f"give each age's residents as a whole number from 0 to {ceiling:,}") for c in ages]
-    values = sum(by_age)
-    at = np.flatnonzero(((values < 1) | (values > ceiling)).to_numpy())
+    total_column = find_column(df, POPULATION, "total population", label, required=False)
+    total = (_checked_numbers(df, total_column, codes, label, low=1, high=ceiling, whole=True, what=what, fix=fix)
+             if total_column is not None else None)
+    ages = _single_years(df, label, required=total is None)
+    if not ages:
+        return total
+    by_age = sum(_checked_numbers(df, c, codes, label, low=0, high=ceiling, whole=True, what=what,
+                                  fix=f"give each age's residents as a whole number from 0 to {ceiling:,}")
+                 for c in ages)
+    if total is not None:  # both given: they must agree, or one of them is wrong
+        at = np.flatnonzero((by_age != total).to_numpy())
+        if len(at):
+            raise InputError(Problem(f"the total {total_column!r} is not the sum of the single years of age for "
+                                     f"{plural(len(at), what)} ({codes.iloc[at[0]]}: {total.iloc[at[0]]:,.0f} against "
+                                     f"{by_age.iloc[at[0]]:,.0f}; {_lines(codes.index[at])})", label,
+                                     "give the file as ONS publish it, whose totals are the sums of its ages"))
+        return total
+    at = np.flatnonzero(((by_age < 1) | (by_age > ceiling)).to_numpy())
     if len(at):
-        raise InputError(Problem(f"the single years of age add up to {values.iloc[at[0]]:,.0f} for "
-                                 f"{codes.iloc[at[0]]} ({_lines(at)})", label, fix))
-    return values
+        raise InputError(Problem(f"the single years of age add up to {by_age.iloc[at[0]]:,.0f} for "
+                                 f"{codes.iloc[at[0]]} ({_lines(codes.index[at])})", label, fix))
+    return by_age
 
 
-def read_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None) -> Residents:
+def _single_years(df: pd.DataFrame, label: str, required: bool) -> list[str]:
+    """The single year of age columns (0, 1, ..., 89, 90+), checked whole: every age from 0
+    once, then one open-ended last age of at least MIN_TOP_AGE; none when the file has none
+    (refused when ``required``, there being no total either)."""
+    found = {c: AGE_COLUMN.match(c) for c in df.columns}
+    ages = [c for c, m in found.items() if m]
+    if not ages:
+        if required:
+            raise InputError(Problem(f"no total population column (or single years of age); columns are "
+                                     f"{', '.join(df.columns)}", label, "give the file as ONS publish it"))
+        return []
+    whole = sorted(int(found[c].group(1)) for c in ages if not found[c].group(2))
+    tops = [int(found[c].group(1)) for c in ages if found[c].group(2)]
+    top = tops[0] if len(tops) == 1 else None
+    missing = sorted(set(range(top if top is not None else max(whole) + 1)) - set(whole))
+    if top is None or top < MIN_TOP_AGE or missing or len(whole) != len(set(whole)) or max(whole, default=-1) >= top:
+        said = (f"ages {', '.join(map(str, missing[:5]))}{', ...' if len(missing) > 5 else ''} are missing" if missing
+                else "no open-ended last age (such as '90+')" if top is None
+                else f"the last age is {top}+, below {MIN_TOP_AGE}+" if top < MIN_TOP_AGE
+                else "an age is given twice or after the last")
+        raise InputError(Problem(f"the single years of age are not every age: {said}", label,
+                                 "give every single year of age from 0 to the last (90+), as ONS publish them, "
+                                 "or a total column"))
+    return ages
+
+
+def read_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None, bounded: bool = False
+                    ) -> Residents:
     """Residents per ward (and per LSOA of the area, for a file by LSOA), checked whole: the
     file must give every LSOA of the area (or, by ward, every ward) once, with a plausible
     count. Rows for other areas are set aside and counted. ``lookup``: each LSOA of the area
-    and its ward (``lsoa_wards``)."""
+    and its ward (``lsoa_wards``); ``bounded``: the LSOA boundaries vouch that those are all
+    the area's LSOAs, so a ward the lookup gives none can be said to have no residents of its
+    own (a best-fit lookup counts them in a neighbour); without them it is refused, as its
+    residents may simply be missing from the lookup."""
     label = str(path)
     name = Path(path).name
     df = read_table(path, "population")
@@ -252,7 +306,8 @@ def read_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None) -
         if not inside.any():
             raise InputError(Problem("none of its wards is one of the wards given", label,
                                      "use the population file for the same area and ward vintage"))
-        df, codes = df[inside].reset_index(drop=True), codes[inside].reset_index(drop=True)
+        outside = codes[~inside]
+        df, codes = df[inside], codes[inside]
         _once_each(codes, "ward", label)
         _all_present(set(codes), wanted, "ward", label, "give the residents of every ward")
         values = _population_values(df, codes, label, MAX_WARD_RESIDENTS, "ward")
@@ -268,7 +323,8 @@ def read_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None) -
         if not inside.any():
             raise InputError(Problem("none of its LSOAs is an LSOA of the area", label,
                                      "use the population file for the same area and LSOA vintage"))
-        df, codes = df[inside].reset_index(drop=True), codes[inside].reset_index(drop=True)
+        outside = codes[~inside]
+        df, codes = df[inside], codes[inside]
         _once_each(codes, "LSOA", label)
         _all_present(set(codes), area, "LSOA", label,
                      "give the residents of every LSOA of the area (ONS's small area estimates list them all)")
@@ -276,17 +332,30 @@ def read_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None) -
         by_lsoa = pd.Series(values.to_numpy(), index=codes)
         by_ward = by_lsoa.groupby(by_lsoa.index.map(lookup)).sum().reindex(wards["ward_code"])
         without = wards.loc[by_ward.isna().to_numpy(), "ward_name"].tolist()
+        if without and not bounded:
+            raise InputError(Problem(
+                f"the LSOA to ward lookup gives {_joined_names(without)} no LSOA, so {plural(len(without), 'ward')} "
+                "would have no residents", label,
+                "check the lookup (rows may be missing or carry mistyped ward codes), or give the LSOA boundaries "
+                "(--lsoas), which show whether an LSOA lies in the ward"))
         if without:
             one = len(without) == 1
             notes.append(f"{plural(len(without), 'ward')} ({', '.join(without[:5])}) {'has' if one else 'have'} "
                          f"no residents in {name}: no LSOA of the area is assigned to {'it' if one else 'them'}, "
                          f"so {'it gets' if one else 'they get'} no rate and no rank")
-    set_aside = int((~inside).sum())
-    if set_aside:
-        notes.append(f"{plural(set_aside, 'row')} of {name} {'is' if set_aside == 1 else 'are'} for places "
-                     "outside the area: set aside")
+    if len(outside):  # named, so that a row of the area a lookup left out can be recognised
+        notes.append(f"{plural(len(outside), 'row')} of {name} {'is' if len(outside) == 1 else 'are'} for places "
+                     f"outside the area ({', '.join(outside.iloc[:3])}{', ...' if len(outside) > 3 else ''}): "
+                     "set aside")
     by_ward.index.name = None
     return Residents(by_ward=by_ward, by_lsoa=by_lsoa, notes=notes)
+
+
+def _joined_names(names: list[str]) -> str:
+    """"'Abbey'", "'Abbey' and 'Darley'", five at most."""
+    shown = [repr(n) for n in names[:5]]
+    more = " and more" if len(names) > 5 else ""
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}{more}"
 
 
 def lsoa_population(path: Path) -> pd.Series:
@@ -322,7 +391,7 @@ def lsoa_deprivation(path: Path, area: list[str]) -> LsoaDeprivation:
     rank_col = find_column(df, IMD_RANK, "IMD rank", label)
     decile_col = find_column(df, IMD_DECILE, "IMD decile", label)
     score_col = find_column(df, IMD_SCORE, "IMD score", label, required=False)
-    df, codes = df[inside].reset_index(drop=True), codes[inside].reset_index(drop=True)
+    df, codes = df[inside], codes[inside]
     _once_each(codes, "LSOA", label)
     _all_present(set(codes), area, "LSOA", label, "give the deprivation of every LSOA of the area")
     source = "as MHCLG publish them for England's LSOAs"
@@ -335,6 +404,16 @@ def lsoa_deprivation(path: Path, area: list[str]) -> LsoaDeprivation:
     if score_col:
         table["score"] = _checked_numbers(df, score_col, codes, label, low=0, high=1000, whole=False, what="LSOA",
                                           fix=f"scores are numbers from 0 to 1,000, {source}").to_numpy()
+    # A decile is the rank's tenth of England's LSOAs (either side of a boundary rank).
+    low = (table["rank"] - 1) * 10 // IMD_LSOAS + 1
+    high = np.ceil(table["rank"] * 10 / IMD_LSOAS)
+    odd = np.flatnonzero(((table["decile"] != low) & (table["decile"] != high)).to_numpy())
+    if len(odd):
+        first = table.iloc[odd[0]]
+        raise InputError(Problem(f"{plural(len(odd), 'LSOA')}: the decile does not match the rank "
+                                 f"({table.index[odd[0]]}: rank {first['rank']:,.0f}, decile {first['decile']:.0f}; "
+                                 f"{_lines(codes.index[odd])})", label,
+                                 "take the rank and decile columns of one index"))
     set_aside = int((~inside).sum())
     notes = [f"{plural(set_aside, 'row')} of {Path(path).name} {'is' if set_aside == 1 else 'are'} for LSOAs "
              "outside the area: set aside"] if set_aside else []

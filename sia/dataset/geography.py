@@ -253,9 +253,11 @@ def lsoas_in_wards(lsoas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, lookup: pd.
                      f"({', '.join(left.iloc[:5])}{', ...' if len(left) > 5 else ''})")
     if lookup is not None:
         missing = sorted(set(lookup[lookup.isin(set(codes))].index) - set(out["lsoa_code"]))
-        if missing:
-            notes.append(f"the LSOA to ward lookup lists {len(missing):,} LSOAs of the wards that {name} "
-                         f"does not hold ({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})")
+        if missing:  # their residents would count in the wards, their incidents nowhere
+            raise InputError(Problem(
+                f"the LSOA to ward lookup gives the wards {plural(len(missing), 'LSOA')} that the LSOA boundaries "
+                f"do not hold ({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})", label,
+                "give the LSOA boundaries and the lookup of one vintage and area"))
     return out.reset_index(drop=True), notes
 
 

@@ -127,7 +127,7 @@ def geography_from(inputs: WardInputs) -> Geography:
         lsoas["area_km2"] = (lsoas.geometry.area / 1e6).round(3)
     lookup = lsoa_wards(wards, lookup, lsoas)
     for fy, path in sorted(inputs.population.items()):
-        residents = read_population(path, wards, lookup)
+        residents = read_population(path, wards, lookup, bounded=lsoas is not None)
         wards[population_column(fy)] = residents.by_ward.to_numpy(dtype=float)
         notes += residents.notes
         if lsoas is not None and residents.by_lsoa is not None:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
 from sia.errors import InputError, Problem
-from sia.handwritten import read_handwritten_toml, value_text
+from sia.handwritten import read_handwritten_toml, unsafe_text, value_text
 from sia.paths import ROOT
 from sia.periods import parse_financial_year
 
@@ -115,6 +115,17 @@ class Register:
 # --- loading and validation --------------------------------------------------------
 
 _SET_KINDS = {"city-": CITY, "force-": FORCE}
+# The fields of each kind of table, as the register's comments describe them: any other is
+# a misspelling, and its value would be lost without a word.
+_FIELDS = {
+    "document": {"id", "title", "date", "seed"},
+    "set": {"id", "name", "body", "fy", "document", "note"},
+    "priority": {"id", "set", "rank", "title", "summary", "wards", "figures", "indicator", "categories",
+                 "indicator_note", "measure_with", "follows", "lineage", "informs"},
+}
+_FIGURE_FIELDS = {"what", "value", "low", "high", "qualifier", "unit", "document"}
+# A figure's numbers are below this in size: a float holds every whole number up to it exactly.
+MAX_FIGURE = 10 ** 15
 
 
 def load_register(path: Path = REGISTER) -> Register:
@@ -123,6 +134,9 @@ def load_register(path: Path = REGISTER) -> Register:
     file holds gives an InputError, never another exception."""
     raw = read_handwritten_toml(Path(path), "priority register")
     checker = _Checker(str(path))
+    for key in sorted(set(raw) - set(_FIELDS)):
+        checker.problem(value_text(key), "is not a part of the file",
+                        "keep only [[document]], [[set]] and [[priority]] tables")
     documents = {d.id: d for d in checker.entries(raw, "document", _document)}
     sets = {s.id: s for s in checker.entries(raw, "set", _set)}
     priorities = checker.entries(raw, "priority", _priority)
@@ -168,6 +182,9 @@ class _Checker:
             else:
                 self.unnamed.add(table)
             label = f"{table} {value_text(given)}" if given else f"{table} #{position}"
+            for extra in sorted(set(item) - _FIELDS[table]):
+                self.problem(label, f"unknown field {value_text(extra)}",
+                             f"use only {', '.join(sorted(_FIELDS[table]))}")
             entry = _Entry(self, label, item)
             built = build(entry)
             if built is None:
@@ -265,6 +282,15 @@ class _Entry:
         self.ok = False
         self.checker.problem(self.label, what, fix)
 
+    def safe(self, field: str, value: str) -> bool:
+        """Whether ``value`` is free of characters a terminal or page would act on or hide;
+        a problem naming the ``field`` ("'title'") when it is not."""
+        char = unsafe_text(value)
+        if char is not None:
+            self.bad(f"{field} holds a control or format character ({char!r}): {value_text(value)}",
+                     "remove it: the text is one line of plain characters, without control, bidi or zero-width ones")
+        return char is None
+
     def text(self, key: str, required: bool = True) -> str | None:
         value = self.raw.get(key)
         if value is None:
@@ -274,7 +300,7 @@ class _Entry:
         if not isinstance(value, str) or not value.strip():
             self.bad(f"'{key}' must be non-empty text, not {value_text(value)}", f"write {key} = \"...\"")
             return None
-        return value.strip()
+        return value.strip() if self.safe(f"'{key}'", value) else None
 
     def texts(self, key: str) -> tuple[str, ...] | None:
         """The list of text at ``key`` (none when it is left out); None when it is something
@@ -283,7 +309,7 @@ class _Entry:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.bad(f"'{key}' must be a list of text, not {value_text(value)}", f"write {key} = [\"...\"]")
             return None
-        return tuple(value)
+        return tuple(value) if all([self.safe(f"'{key}'", v) for v in value]) else None
 
     def choice(self, key: str, options, required: bool = True) -> str | None:
         value = self.text(key, required)
@@ -358,8 +384,14 @@ def _figures(e: _Entry) -> tuple[Figure, ...]:
 
 
 def _finite(value) -> bool:
-    """A number (not true or false), neither nan nor infinite."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A number (not true or false), neither nan nor infinite (a whole number always is: one
+    too large for a float is not converted to find out)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and (isinstance(value, int) or math.isfinite(value)))
+
+
+def _too_large(key: str, value) -> str:
+    return f"'{key}' must be between -1e15 and 1e15, not {value_text(value)}"
 
 
 def _figure(e: _Entry, position: int, raw) -> Figure | None:
@@ -374,9 +406,12 @@ def _figure(e: _Entry, position: int, raw) -> Figure | None:
               "say what the figure counts and the id of its [[document]]")
         return None
     label = f"{label} ({value_text(what)})"
+    for extra in sorted(set(raw) - _FIGURE_FIELDS):
+        e.checker.problem(e.label, f"{label}: unknown field {value_text(extra)}",
+                          f"use only {', '.join(sorted(_FIGURE_FIELDS))}")
     value, low, high = raw.get("value"), raw.get("low"), raw.get("high")
     qualifier, unit = raw.get("qualifier", ""), raw.get("unit", "")
-    ok = True
+    ok = all([e.safe(f"{label}: '{key}'", text) for key, text in (("what", what), ("document", document))])
     ranged = low is not None or high is not None
     if (value is None) != ranged or (ranged and (low is None or high is None)):
         e.bad(f"{label} needs either a value or low and high",
@@ -386,10 +421,16 @@ def _figure(e: _Entry, position: int, raw) -> Figure | None:
         e.bad(f"{label}: 'value' must be a finite number or non-empty text, not {value_text(value)}",
               "write value = 90, or value = \"1 in 10\"")
         ok = False
+    elif _finite(value) and not abs(value) < MAX_FIGURE:
+        e.bad(f"{label}: {_too_large('value', value)}", "give the figure as the document does")
+        ok = False
     for key, bound in (("low", low), ("high", high)):
         if bound is not None and not _finite(bound):
             e.bad(f"{label}: '{key}' must be a finite number, not {value_text(bound)}",
                   "write low = 20 and high = 25")
+            ok = False
+        elif bound is not None and not abs(bound) < MAX_FIGURE:
+            e.bad(f"{label}: {_too_large(key, bound)}", "give the figure as the document does")
             ok = False
     if ok and value is None and low > high:
         e.bad(f"{label}: 'low' ({value_text(low)}) is above 'high' ({value_text(high)})",
@@ -399,6 +440,9 @@ def _figure(e: _Entry, position: int, raw) -> Figure | None:
         if not isinstance(text, str):
             e.bad(f"{label}: '{key}' must be text, not {value_text(text)}",
                   f"write {key} = \"...\", or leave it out")
+            ok = False
+    for key, text in (("value", value), ("qualifier", qualifier), ("unit", unit)):
+        if isinstance(text, str) and not e.safe(f"{label}: '{key}'", text):
             ok = False
     if not ok:
         return None
