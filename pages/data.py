@@ -12,7 +12,7 @@ import streamlit as st
 
 from sia.analysis.filters import ASB
 from sia.app.access import IN_APP_LOADING_VARIABLE
-from sia.app.chrome import page_header
+from sia.app.chrome import control_hint, page_header
 from sia.app.loaders import (
     data_tables,
     dataset_key,
@@ -209,7 +209,7 @@ with st.expander("Files read, files skipped and notes"):
     st.caption(f"Dataset build {dataset.build_id}, built {built}.")
 
 st.subheader("Download the filtered tables")
-st.caption(f"For the filters in the sidebar: {filters.subject()}, {', '.join(filters.fys)}. "
+st.caption(f"For the filters{control_hint(' in the sidebar')}: {filters.subject()}, {', '.join(filters.fys)}. "
            "Ward figures are count, per month, rate per 1,000 residents a year and rank per ward "
            "and year. Every table on these pages downloads as CSV or XLSX; both open in Excel, "
            "and text a spreadsheet would run as a formula is made harmless.")

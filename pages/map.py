@@ -16,9 +16,9 @@ import streamlit as st
 
 from sia.analysis.filters import MEASURES, format_value
 from sia.analysis.hotspots.runs import NoTest, unit_label
-from sia.analysis.measures import select, ward_change
+from sia.analysis.measures import matched_months, months_counted, select, ward_change
 from sia.app.caching import cache_data, cache_resource
-from sia.app.chrome import page_header
+from sia.app.chrome import control_hint, page_header, presenting
 from sia.app.loaders import (
     dataset_key,
     hotspot_run,
@@ -33,7 +33,8 @@ from sia.app.map_component import component_arguments, show_map
 from sia.app.map_events import RETURNED_OBJECTS, event_key, ward_from_click
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward, view_param, view_setting
-from sia.app.widgets import show_concentration
+from sia.app.widgets import show_concentration, show_why_no_hotspot
+from sia.periods import period_text
 from sia.views.hotspot_layers import (
     SHADINGS,
     ClassLayer,
@@ -44,11 +45,15 @@ from sia.views.hotspot_layers import (
     pattern_layer,
     shift_layer,
 )
-from sia.views.maps import MAX_POINTS, map_legend, tiles_from_environment, ward_map, web_wards
+from sia.views.maps import LABEL_PX, MAP_BOX, MAX_POINTS, map_legend, tiles_from_environment, ward_map, web_wards
 from sia.views.shown_text import markdown_text, shown
 from sia.views.wording import change_sentence, no_population_note, rank_text
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+# The map's height, and its ward labels' font size, on a screen and on a projector
+# (presentation mode: the map the whole width, taller, larger names).
+MAP_HEIGHT, PROJECTOR_MAP_HEIGHT = MAP_BOX[1], 680
+PROJECTOR_LABEL_PX = 16
 
 dataset, filters = page_context()
 page_header("Hotspot map", dataset, filters)
@@ -116,17 +121,20 @@ def chosen_overlay(key, unfiltered, fy, unit, layer, column):
 
 
 @cache_data(max_entries=32)
-def map_view(key, filters, fy, show_points, unit, layer, column, tiles):
+def map_view(key, filters, fy, show_points, unit, layer, column, tiles, projector=False):
     """What the map component is sent, and the legend beside it, once per view: the folium
-    map is built and rendered by st_folium here, not on every run (clicks rerun the page)."""
+    map is built and rendered by st_folium here, not on every run (clicks rerun the page).
+    ``projector``: taller, with ward names large enough for a projector."""
     overlay = chosen_overlay(key, without_ward(filters), fy, unit, layer, column)
     table, change, density, points = map_layers(key, without_ward(filters), fy, show_points)
     m = ward_map(simplified_wards(key), table, fy=fy, measure_label=MEASURES[filters.measure],
                  change_pct=change, selected=filters.ward, density=density, overlay=overlay,
-                 incident_points=points, tiles=tiles)
+                 incident_points=points, tiles=tiles, label_px=PROJECTOR_LABEL_PX if projector else LABEL_PX,
+                 box=(MAP_BOX[0], PROJECTOR_MAP_HEIGHT if projector else MAP_HEIGHT))
     legend = map_legend(table, fy=fy, measure_label=MEASURES[filters.measure], density=density,
                         overlay=overlay)
-    arguments = component_arguments(localise(m, STATIC), key="ward_map", height=600, render=False,
+    arguments = component_arguments(localise(m, STATIC), key="ward_map",
+                                    height=PROJECTOR_MAP_HEIGHT if projector else MAP_HEIGHT, render=False,
                                     use_container_width=True, returned_objects=RETURNED_OBJECTS)
     return arguments, legend
 
@@ -165,9 +173,10 @@ if layer != "measure":
         what = "hotspot test" if shading in ("gistar", "shift") else "pattern over the months"
         advice = ""
         if shading in ("ehsa", "sfhotspot"):
-            advice = (" Patterns are found over the months of the year on the map: "
-                      + ("switch off like-for-like months, or " if filters.like_for_like else "")
-                      + "choose a year with more months of data.")
+            advice = (" Patterns are found over the months of the year on the map"
+                      + control_hint(": " + ("switch off matched months, or " if matched_months(dataset.months, filters)
+                                             else "") + "choose a year with more months of data")
+                      + ".")
         st.info(f"No {what} for this selection: {shown(overlay.reason)}.{advice}")
         layer = "measure"  # the measure instead
 if layer == "measure" and unit != "ward" and column == "rate" and unit != "lsoa":
@@ -176,14 +185,21 @@ if layer == "measure" and unit != "ward" and column == "rate" and unit != "lsoa"
             "incidents per month.")
     column = "per_month"
 overlay = chosen_overlay(key, unfiltered, fy, unit, layer, column)
+if unit == "ward" and layer in ("gistar", "shift"):  # a blank map of wards: why, and where to look
+    show_why_no_hotspot(key, unfiltered, [fy] if layer == "gistar" else filters.fys, dataset.lsoas is not None,
+                        map_widgets={"w_unit": "lsoa", "w_layer": "gistar"})
 
-map_column, panel = st.columns([3, 1])
+if presenting():  # on a projector the map takes the whole width, its legend and figures below it
+    map_column, (legend_column, panel) = st.container(), st.columns([1, 2], gap="large")
+else:
+    map_column, panel = st.columns([3, 1])
+    legend_column = panel
 arguments, legend = map_view(key, filters, fy, show_points, unit, layer, column,
-                             tiles_from_environment())
+                             tiles_from_environment(), presenting())
 with map_column:
     event = show_map(arguments)
-    st.caption("Click a ward to select it. Layers (density, points, labels) switch on and off at "
-               "the top right. Wards are labelled with their name (and rank), so the map reads "
+    st.caption(control_hint("Click a ward to select it. Layers (density, points, labels) switch on and off at "
+                            "the top right. ") + "Wards are labelled with their name (and rank), so the map reads "
                "without colour.")
     if isinstance(overlay, HotspotLayer):
         st.caption(f"Hotspots: {overlay.method}. Shaded units have significantly more (red) or "
@@ -206,8 +222,8 @@ if event and event_key(event) != st.session_state.get("_last_map_event"):
         select_ward(clicked)
         st.rerun()
 
+legend_column.html(legend)  # beside the map (below it on a projector), never over a ward or a tooltip
 with panel:
-    st.html(legend)  # beside the map, never over a ward or a tooltip
     table = ward_table(key, filters)
     year = table[table["fy"] == fy].set_index("ward_name")
     ward = filters.ward
@@ -216,7 +232,7 @@ with panel:
         st.subheader(markdown_text(ward))
         st.metric(MEASURES[filters.measure] + f", {fy}", format_value(row["value"], filters.measure))
         st.markdown(f"Rank: **{rank_text(row)}**  \n"
-                    f"{row['count']:,.0f} incidents over {row['months']} month(s)")
+                    f"{row['count']:,.0f} incidents over {period_text(months_counted(dataset.months, filters)[fy])}")
         if filters.measure == "rate" and pd.isna(row["rate"]):
             st.info(markdown_text(no_population_note(ward, fy)))
         if filters.comparing:
@@ -227,11 +243,12 @@ with panel:
         if st.button("Clear selection"):
             select_ward(None)
             st.rerun()
-    else:
+    elif not presenting():  # a hint for the user at the screen, not for a meeting
         st.info("Click a ward on the map to see its figures here.")
-    st.markdown("**Top five wards**")
-    top = year[year["rank"].notna()].sort_values("rank").head(5)
-    st.markdown("\n".join(f"{int(r['rank'])}. {markdown_text(name)}: {format_value(r['value'], filters.measure)}"
-                           for name, r in top.iterrows()))
+    st.markdown(f"**Top five wards by {MEASURES[filters.measure].lower()}**")
+    top = year[year["rank"].notna()].sort_values(["rank", "ward_name"]).head(5)
+    # Not a Markdown list, which would number tied wards 3 and 4: each line shows its own rank.
+    st.markdown("  \n".join(f"#{int(r['rank'])} {markdown_text(name)}: {format_value(r['value'], filters.measure)}"
+                             for name, r in top.iterrows()))
     st.markdown("**How concentrated**")
     show_concentration(key, unfiltered, [fy], unit, unit_label(dataset, unit))

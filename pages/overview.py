@@ -7,12 +7,14 @@ from sia.app.navigation import run_through_app_navigation
 # link opened first must not show Streamlit's own page list meanwhile.
 run_through_app_navigation()
 
+import math
+
 import numpy as np
 import streamlit as st
 
 from sia.analysis.filters import MEASURES
 from sia.analysis.hotspots.runs import NoTest, small_areas, unit_label
-from sia.analysis.measures import cover_different_months
+from sia.analysis.measures import comparison_basis, cover_different_months, matched_months, months_counted
 from sia.app.chrome import page_header
 from sia.app.loaders import (
     biggest_changes,
@@ -25,6 +27,7 @@ from sia.app.loaders import (
 )
 from sia.app.page import page_context
 from sia.app.widgets import show_chart, show_concentration, show_outcomes, show_table
+from sia.periods import period_text
 from sia.views import charts
 
 dataset, filters = page_context()
@@ -32,18 +35,22 @@ page_header("Derby community safety overview", dataset, filters)
 
 key, unfiltered = dataset_key(dataset), without_ward(filters)
 heads = headline_figures(key, filters)
-st.markdown("**Incidents per month**, so that years covering different months compare:")
+counted = months_counted(dataset.months, filters)
+st.markdown("**Incidents per month**, " + "; ".join(f"{fy}: {period_text(ms)}" for fy, ms in counted.items())
+            + (" (the months of the year both years hold)" if matched_months(dataset.months, filters) else
+               " (every month each year holds)" if filters.comparing else "") + ":")
 cols = st.columns(2 * len(heads))
 for i, row in heads.iterrows():
-    before = heads.iloc[0] if i > 0 else None
     for j, (kind, label) in enumerate((("crime", "Crime"), ("asb", "Anti-social behaviour"))):
-        value = row[f"{kind}_per_month"]
-        delta = None
-        if before is not None and before[f"{kind}_per_month"] > 0:
-            delta = f"{(value / before[f'{kind}_per_month'] - 1) * 100:+.0f}% on {before['fy']}"
-        cols[2 * i + j].metric(f"{label}, {row['fy']}", f"{value:,.0f}", delta,
-                               delta_color="inverse",
-                               help=f"{row[kind]:,} incidents over {row['months']} month(s).")
+        change = row[f"{kind}_change"]
+        # Signed, so that the arrow points the way the change goes: '+34%', '-39%'.
+        delta = (f"{change.percent:+.0f}% on {heads.iloc[0]['fy']}" if change is not None and change.testable
+                 and not math.isinf(change.rate_ratio) else None)
+        cols[2 * i + j].metric(f"{label}, {row['fy']}", f"{row[f'{kind}_per_month']:,.0f}",
+                               delta, delta_color="inverse",
+                               help=f"{row[kind]:,} incidents over {row['period']}"
+                                    + (f"; {change.significance()}" if change is not None and change.testable else "")
+                                    + ".")
 
 show_chart(charts.monthly_trend, monthly_counts(key, filters), f"Incidents per month: {filters.subject()}",
            alt=f"Line chart of {filters.subject()} per month, April to March, one line per year.")
@@ -56,7 +63,8 @@ with right:
     table = ward_table(key, filters)
     latest = filters.fys[-1]
     show_chart(charts.ward_ranking, table[table["fy"] == latest], filters.measure, MEASURES[filters.measure],
-               f"Wards ranked by {MEASURES[filters.measure].lower()}, {latest}")
+               f"Wards ranked by {MEASURES[filters.measure].lower()}, {latest} "
+               f"({period_text(months_counted(dataset.months, filters)[latest])})")
 
 if filters.comparing:
     st.subheader(f"Biggest changes, {filters.fys[0]} to {filters.fys[1]}")
@@ -65,9 +73,10 @@ if filters.comparing:
                "tested alone (with 17 wards, about one in twenty unchanged wards would still "
                "show as significant by chance), and crime counts vary more than the test assumes, "
                "so treat borderline results with care."
-               + (" The years cover different months: switch on like-for-like months to compare "
-                  "the same months." if not filters.like_for_like
-                  and cover_different_months(dataset.months, filters) else ""))
+               + (f" On {comparison_basis(months_counted(dataset.months, filters), True)}."
+                  if matched_months(dataset.months, filters) else
+                  " On all months each year holds: the years cover different months, so seasons can play "
+                  "a part." if cover_different_months(dataset.months, filters) else ""))
     show_table(biggest_changes(key, filters), download="derby-biggest-changes")
 
 st.subheader("How concentrated")

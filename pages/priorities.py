@@ -68,12 +68,12 @@ if not fys:
 summary = priority_summary(dataset_key(dataset), REGISTER.stat().st_mtime_ns, fys, city_sets)
 show_table(summary.table, hide_index=True, download="derby-priorities-evidence")
 basis = summary.basis
-coverage = "; ".join(f"{fy}: {plural(n, 'month')}" for fy, n in summary.months.items())
+coverage = "; ".join(f"{fy}: {period}" for fy, period in summary.periods.items())
 st.caption(
-    f"Incidents a month over the months each year covers ({coverage}), so that the figures "
-    f"agree with `python -m sia counts`. " +
-    (f"Changes from {fys[0]} to {fys[1]} compare {basis}, with an exact Poisson test at the 5% level; each test stands "
-     "alone (no correction for testing several priorities), and crime counts vary more than a "
+    f"Incidents a month over the months counted ({coverage}; " +
+    (f"{basis}" if basis else "all months the year holds") + "), counted as `python -m sia counts` counts. " +
+    (f"Changes from {fys[0]} to {fys[1]} are on those months, with an exact Poisson test at the 5% level; "
+     "each test stands alone (no correction for testing several priorities), and crime counts vary more than a "
      "Poisson model allows, so treat borderline results with care. Recording practice also "
      "changed between the years: violence and sexual offences in particular were recorded "
      "more fully after 2014's national inspections, which inflates their rise."
@@ -107,8 +107,8 @@ figures = priority_figures(dataset_key(dataset), REGISTER.stat().st_mtime_ns, ch
 table = figures["volumes"]
 cols = st.columns(2 * len(fys))
 for i, row in enumerate(table.itertuples()):
-    cols[2 * i].metric(f"Incidents per month, {row.fy}", f"{row.per_month:,.1f}",
-                       help=f"{row.count:,} incidents over {row.months} month(s).")
+    cols[2 * i].metric(f"Incidents per month, {row.fy} ({row.period})", f"{row.per_month:,.1f}",
+                       help=f"{row.count:,} incidents over {row.period}.")
     cols[2 * i + 1].metric(f"Per 1,000 residents a year, {row.fy}",
                            "no population" if pd.isna(row.rate) else f"{row.rate:,.1f}")
 if len(fys) == 2:

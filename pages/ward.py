@@ -11,8 +11,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from sia.analysis.filters import MEASURES
-from sia.analysis.measures import cover_different_months, measures_for
+from sia.analysis.measures import comparison_basis, matched_months, measures_for, months_counted
 from sia.app.chrome import page_header
 from sia.app.loaders import (
     against_city,
@@ -27,12 +26,13 @@ from sia.app.loaders import (
 )
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward
-from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_table
+from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_table, show_why_no_hotspot
 from sia.dataset.denominators import IMD_COLUMN
+from sia.periods import period_text
 from sia.views import charts
 from sia.views.briefing.content import ward_briefing, ward_stem
 from sia.views.shown_text import markdown_text
-from sia.views.wording import change_sentence, no_population_note, rank_text, rate_text, significance_cell
+from sia.views.wording import RANKED_BY, change_sentence, no_population_note, rank_text, rate_text, significance_cell
 
 dataset, filters = page_context()
 names = dataset.ward_names
@@ -48,18 +48,21 @@ if picked != filters.ward:
     select_ward(picked)
     if picked != ward:
         st.rerun()
-briefing_buttons(lambda: ward_briefing(dataset, ward, filters.fys), ward_stem(ward, filters.fys),
+# The pack counts as this view does: its years, its measure, its months.
+briefing_buttons(lambda: ward_briefing(dataset, ward, filters.fys, measure=filters.measure,
+                                       like_for_like=filters.like_for_like), ward_stem(ward, filters.fys),
                  f"{shown_ward}'s crime and anti-social behaviour in {' and '.join(filters.fys)}")
 
 mine = table[table["ward_name"] == ward].set_index("fy")
+counted = months_counted(dataset.months, filters)
 cols = st.columns(len(filters.fys) * 2)
 for i, fy in enumerate(filters.fys):
     row = mine.loc[fy]
-    cols[2 * i].metric(f"Incidents per month, {fy}", f"{row['per_month']:,.1f}",
-                       help=f"{row['count']:,.0f} incidents over {row['months']} month(s).")
+    cols[2 * i].metric(f"Incidents per month, {fy} ({period_text(counted[fy])})", f"{row['per_month']:,.1f}",
+                       help=f"{row['count']:,.0f} incidents over {period_text(counted[fy])}.")
     cols[2 * i + 1].metric(f"Per 1,000 residents a year, {fy}", rate_text(row["rate"]),
-                           help=f"Rank by {MEASURES[filters.measure].lower()}: {rank_text(row)}.")
-st.markdown(" · ".join(f"**{fy}**: {rank_text(mine.loc[fy], by=MEASURES[filters.measure].lower())}"
+                           help=f"Rank: {rank_text(row, by=RANKED_BY[filters.measure])}.")
+st.markdown(" · ".join(f"**{fy}**: {rank_text(mine.loc[fy], by=RANKED_BY[filters.measure])}"
                        for fy in filters.fys))
 without = [fy for fy in filters.fys if pd.isna(mine.loc[fy, "rate"])]
 if without and "rate" in measures_for(dataset.wards, filters.fys):
@@ -67,14 +70,11 @@ if without and "rate" in measures_for(dataset.wards, filters.fys):
 st.markdown("**Hotspot test**")
 for fy in filters.fys:
     st.markdown(hotspot_finding(dataset_key(dataset), filters, fy, "ward", ward))
+show_why_no_hotspot(dataset_key(dataset), filters, filters.fys, dataset.lsoas is not None)
 if filters.comparing:
     change = ward_changes(dataset_key(dataset), filters).loc[ward]
-    st.markdown(f"**Change**: {change_sentence(change, *filters.fys)}. "
-                "An exact Poisson test of the counts over the months each year covers"
-                + (" (like-for-like months)." if filters.like_for_like else
-                   "; the years cover different months, so seasonality can play a part: "
-                   "switch on like-for-like months to compare the same months."
-                   if cover_different_months(dataset.months, filters) else " (the same months in both)."))
+    st.markdown(f"**Change**: {change_sentence(change, *filters.fys)}. An exact Poisson test of the counts on "
+                f"{comparison_basis(counted, matched_months(dataset.months, filters))}.")
 
 if filters.comparing:
     with st.expander(f"Change by category in {shown_ward}, {filters.fys[0]} to {filters.fys[1]}"):

@@ -12,6 +12,7 @@ import math
 import os
 import re
 import sys
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,8 @@ from sia.analysis.hotspots import (
 )
 from sia.analysis.measures import (
     change_by_ward_and_category,
+    comparison_basis,
+    matched_months,
     select,
     ward_change,
     ward_measures,
@@ -55,7 +58,7 @@ from sia.dataset.sources import SourceSelection
 from sia.errors import InputError, Problem
 from sia.periods import MONTH_PATTERN, fy_months, parse_financial_year, require_held
 from sia.views.exports import neutralised
-from sia.words import plural, quoted
+from sia.words import quoted
 
 EXIT_INPUT = 2
 
@@ -105,9 +108,23 @@ def _keyed_file(kind: str, check):
 
 
 def _edition(text: str) -> str:
-    if not re.fullmatch(r"[0-9]{4}", text):
-        raise ValueError(f"IMD edition {text!r} is not a year such as 2015")
+    # The English indices have been published since 2000 (2004, 2007, 2010, 2015, 2019, ...).
+    if not re.fullmatch(r"(19|20)[0-9]{2}", text) or not 2000 <= int(text) <= date.today().year:
+        raise ValueError(f"IMD edition {quoted(text)} is not a year such as 2015")
     return text
+
+
+def _one_file_each(pairs: list[tuple[str, Path]], option: str) -> dict[str, Path]:
+    """``--population FY=FILE`` (or ``--imd``) pairs as a dict; a key given twice is refused,
+    as which file was meant cannot be guessed."""
+    seen: dict[str, Path] = {}
+    for key, path in pairs:
+        if key in seen:
+            each = "year" if option == "--population" else "edition"
+            raise InputError(Problem(f"{key} is given twice ({seen[key].name} and {path.name})", option,
+                                     f"give one {option} file for each {each}"))
+        seen[key] = path
+    return seen
 
 
 def _add_denominators(parser: argparse.ArgumentParser, note: str = "") -> None:
@@ -180,7 +197,8 @@ def _ingest(args) -> int:
         months=frozenset(m for fy in args.fy for m in fy_months(fy)))
     inputs = WardInputs(boundaries=args.wards, code_field=args.ward_code_field,
                         name_field=args.ward_name_field, lsoa_lookup=args.lsoa_lookup,
-                        population=dict(args.population), imd=dict(args.imd), lsoas=args.lsoas)
+                        population=_one_file_each(args.population, "--population"),
+                        imd=_one_file_each(args.imd, "--imd"), lsoas=args.lsoas)
     build, report = build_dataset(args.sources, inputs, args.data_dir, selection=selection,
                                   skip_malformed=args.skip_malformed)
     print(f"dataset written to {build}")
@@ -229,7 +247,7 @@ def _fetch(args) -> int:
         data_dir=args.data_dir, force=args.force, area=args.area.strip().upper(),
         police_base_url=police_base_url(args.police_base_url),
         ons_base_url=ons_base_url(args.ons_base_url),
-        population=dict(args.population), imd=dict(args.imd),
+        population=_one_file_each(args.population, "--population"), imd=_one_file_each(args.imd, "--imd"),
         retry=retry_policy(args.retries, args.backoff, args.timeout),
         skip_malformed=args.skip_malformed)
     result = fetch_dataset(request, StderrProgress())
@@ -287,8 +305,13 @@ def _change_options(sub) -> None:
     change.add_argument("--crime-type", action="append", default=[], metavar="TYPE",
                         help="repeatable (default: all crime); 'Anti-social behaviour' on its own for ASB")
     change.add_argument("--by", choices=["ward-category", "ward"], default="ward-category")
-    change.add_argument("--like-for-like", action="store_true",
-                        help="count only the months of the year both years cover")
+    months = change.add_mutually_exclusive_group()
+    months.add_argument("--like-for-like", action="store_true",
+                        help="count only the months of the year both years cover (the default; kept "
+                             "for older scripts)")
+    months.add_argument("--all-months", action="store_true",
+                        help="count all the months each year holds, even where the years cover "
+                             "different months of the year")
     change.add_argument("--format", choices=["csv", "json"], default="csv")
 
 
@@ -303,7 +326,7 @@ def _change(args) -> int:
     categories = crime_or_asb(args.crime_type)
     filters = Filters(fys=fys, incident_type=ASB if ANTI_SOCIAL_BEHAVIOUR in categories else CRIME,
                       crime_types=tuple(c for c in categories if c != ANTI_SOCIAL_BEHAVIOUR) or CRIME_CATEGORIES,
-                      like_for_like=args.like_for_like)
+                      like_for_like=not args.all_months)
     selection = select(dataset.incidents, filters)
     if args.by == "ward":
         table = ward_change(ward_measures(selection, dataset.wards), fys).reset_index()
@@ -312,9 +335,9 @@ def _change(args) -> int:
     table = table.rename(columns={"ward_name": "ward", "before": f"per_month_{fys[0]}",
                                   "after": f"per_month_{fys[1]}", "count_before": f"count_{fys[0]}",
                                   "count_after": f"count_{fys[1]}"})
-    print(f"# {fys[0]} ({plural(selection.months_covered(fys[0]), 'month')}) to {fys[1]} "
-          f"({plural(selection.months_covered(fys[1]), 'month')}); exact Poisson test, each row alone",
-          file=sys.stderr)
+    print(f"# {fys[0]} to {fys[1]} on "
+          f"{comparison_basis(selection.months, matched_months(dataset.months, filters))}; exact Poisson test, "
+          "each row alone", file=sys.stderr)
     _print_table(table, args.format)
     return 0
 
@@ -581,8 +604,14 @@ def _brief_options(sub) -> None:
     subject.add_argument("--priority", metavar="ID",
                          help="a priority id from 'python -m sia priorities', e.g. asb-2019")
     brief.add_argument("--fy", action="append", default=[], type=_financial_year,
-                       help="one year, or give twice to compare (default: the latest held; for a "
-                            "priority, its assessment's year)")
+                       help="one year, or give twice to compare (default: the years the page shows "
+                            "first: the last two held; for a priority, its register's years held)")
+    brief.add_argument("--measure", choices=["count", "per_month", "rate"],
+                       help="what a ward pack ranks wards by, as the page's measure (default: rate where "
+                            "the years have populations, else per month)")
+    brief.add_argument("--all-months", action="store_true",
+                       help="compare two years on all the months each holds, not the months of the "
+                            "year both hold (the default)")
     brief.add_argument("--out", type=Path, required=True, metavar="FILE", help="FILE.pdf or FILE.html")
     brief.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
     brief.add_argument("--register", type=Path, default=REGISTER, metavar="FILE", help=argparse.SUPPRESS)
@@ -595,7 +624,7 @@ def _brief(args) -> int:
     check_pack_path(args.out)
     dataset = load(args.data_dir)
     if args.ward is not None:
-        pack = ward_briefing(dataset, args.ward, args.fy)
+        pack = ward_briefing(dataset, args.ward, args.fy, measure=args.measure, like_for_like=not args.all_months)
     else:
         pack = priority_briefing(dataset, load_register(args.register), args.priority, args.fy)
     out = write_briefing(pack, args.out)

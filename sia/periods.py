@@ -87,6 +87,62 @@ def month_label(month: str) -> str:
 MONTH_ABBREVIATIONS = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar")
 
 
+MONTH_NAMES = ("April", "May", "June", "July", "August", "September", "October", "November", "December",
+               "January", "February", "March")
+
+
+def _runs(positions: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of sorted positions: [0, 1, 2, 5] -> [(0, 2), (5, 5)]."""
+    runs: list[tuple[int, int]] = []
+    for p in positions:
+        if runs and p == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], p)
+        else:
+            runs.append((p, p))
+    return runs
+
+
+def _joined(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def months_of_year_text(months_of_year) -> str:
+    """Months of the financial year ('Sep', 'Apr', ...) in words, in April-to-March order:
+    'September only', 'April to October', 'April to June and September'."""
+    positions = sorted(MONTH_ABBREVIATIONS.index(m) for m in set(months_of_year))
+    if len(positions) == 1:
+        return f"{MONTH_NAMES[positions[0]]} only"
+    if len(positions) == 12:
+        return "all twelve months"
+    return _joined([MONTH_NAMES[a] if a == b else f"{MONTH_NAMES[a]} to {MONTH_NAMES[b]}"
+                    for a, b in _runs(positions)])
+
+
+def period_text(months) -> str:
+    """The months a figure was counted over, short, with how many: 'Sep 2019, 1 month',
+    'Apr to Oct 2014, 7 months', 'Apr to Jun and Sep 2014, 4 months', 'Dec 2014 to Feb 2015,
+    3 months' (months 'YYYY-MM' of one financial year); 'no months' for none."""
+    months = sorted(months)
+    if not months:
+        return "no months"
+
+    def short(m: str) -> str:
+        return f"{MONTH_ABBREVIATIONS[(int(m[5:7]) - 4) % 12]} {m[:4]}"
+
+    fy = fy_months(financial_year(months[0]))
+    runs = _runs([fy.index(m) for m in months if m in fy])
+    one_year = months[0][:4] == months[-1][:4]
+    parts = []
+    for a, b in runs:
+        first, last = short(fy[a]), short(fy[b])
+        if a == b:
+            parts.append(first if not one_year else first[:3])
+        else:
+            parts.append(f"{first[:3] if one_year else first} to {last[:3] if one_year else last}")
+    text = _joined(parts) + (f" {months[0][:4]}" if one_year else "")
+    return f"{text}, {len(months)} month{'s' if len(months) != 1 else ''}"
+
+
 def fy_coverage(months: list[str]) -> pd.DataFrame:
     """Per financial year: months covered (of 12), first and last month, their span
     ('April 2014 to October 2014') and a label such as '2014-15: 7 of 12 months (April

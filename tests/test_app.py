@@ -32,7 +32,8 @@ def run_app(monkeypatch, data_dir=None, page=None, params=None) -> AppTest:
 
 
 def metric(at, label) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """The value of the metric whose label is ``label`` (followed, comparing, by its period)."""
+    return next(m.value for m in at.metric if m.label == label or m.label.startswith(label + " ("))
 
 
 @pytest.mark.parametrize("page,title", PAGES.items())
@@ -55,8 +56,18 @@ def test_overview_headline_matches_counts(monkeypatch, real_data_dir):
     counts = count_incidents(open_dataset(real_data_dir).incidents, ["fy", "crime_type"])
     asb = counts[counts["crime_type"] == "Anti-social behaviour"].set_index("fy")["count"]
     crime = counts[counts["crime_type"] != "Anti-social behaviour"].groupby("fy")["count"].sum()
+    # Two years compare on the months both hold: September, here; all months when asked.
+    incidents = open_dataset(real_data_dir).incidents
+    september_asb = int(((incidents["month"] == "2014-09") & (incidents["category"] == "Anti-social behaviour")).sum())
     assert metric(at, "Crime, 2019-20") == f"{crime['2019-20']:,}"
+    assert metric(at, "Anti-social behaviour, 2014-15") == f"{september_asb:,}"
+    cards = next(m.value for m in at.markdown if m.value.startswith("**Incidents per month**"))
+    assert "2014-15: Sep 2014, 1 month; 2019-20: Sep 2019, 1 month (the months of the year both years hold)" in cards
+    assert next(m.delta for m in at.metric if m.label == "Crime, 2019-20") == "+34% on 2014-15"
+    at = run_app(monkeypatch, real_data_dir, params={"lfl": "0"})
     assert metric(at, "Anti-social behaviour, 2014-15") == f"{asb['2014-15'] / 7:,.0f}"
+    cards = next(m.value for m in at.markdown if m.value.startswith("**Incidents per month**"))
+    assert "2014-15: Apr to Oct 2014, 7 months; 2019-20: Sep 2019, 1 month (every month each year holds)" in cards
 
 
 def test_overview_says_how_concentrated_as_the_commands_do(monkeypatch, real_data_dir):
@@ -98,13 +109,16 @@ def test_filters_live_in_the_url(monkeypatch, real_data_dir):
     assert "Showing anti-social behaviour" in at.caption[0].value
 
 
-def test_like_for_like_switch_appears_when_years_cover_different_months(monkeypatch, real_data_dir):
+def test_matched_months_switch_appears_when_years_cover_different_months(monkeypatch, real_data_dir):
     at = run_app(monkeypatch, real_data_dir)
     toggle = at.sidebar.toggle[0]
-    toggle.set_value(True).run()
-    assert "like-for-like months" in at.caption[0].value
-    assert "2014-15: 1 month" in at.caption[0].value
-    assert at.query_params["lfl"] in ("1", ["1"])
+    assert toggle.value is True and "lfl" not in at.query_params  # matched months, the default
+    assert "2014-15: Sep 2014, 1 month; 2019-20: Sep 2019, 1 month (the months of the year both years hold)" \
+        in at.caption[0].value
+    toggle.set_value(False).run()
+    assert "2014-15: Apr to Oct 2014, 7 months; 2019-20: Sep 2019, 1 month (all months each year holds)" \
+        in at.caption[0].value
+    assert at.query_params["lfl"] in ("0", ["0"])
 
 
 def test_data_page_downloads(monkeypatch, real_data_dir):
@@ -115,7 +129,9 @@ def test_data_page_downloads(monkeypatch, real_data_dir):
     assert labels[:8] == ["CSV", "XLSX"] * 4
     assert labels[8:12] == ["Ward figures (CSV)", "Ward figures (XLSX)", "Counts by ward, type and month (CSV)",
                             "Counts by ward, type and month (XLSX)"]
-    crimes = (open_dataset(real_data_dir).incidents["category"] != "Anti-social behaviour").sum()
+    incidents = open_dataset(real_data_dir).incidents  # filtered: two years on September
+    crimes = ((incidents["category"] != "Anti-social behaviour")
+              & incidents["month"].isin(["2014-09", "2019-09"])).sum()
     assert labels[12:14] == ["Crimes by ward and outcome (CSV)", "Crimes by ward and outcome (XLSX)"]
     assert labels[14:] == [f"Incidents, {crimes:,} rows (CSV)", f"Incidents, {crimes:,} rows (XLSX)"]
 
@@ -144,11 +160,14 @@ def test_priorities_page_figures_agree_with_counts(monkeypatch, real_data_dir):
     proxies = ["Possession of weapons", "Robbery", "Violence and sexual offences"]
     counts = count_incidents(dataset.incidents, ["fy", "crime_type"])
     counts = counts[counts["crime_type"].isin(proxies)].groupby("fy")["count"].sum()
-    assert metric(at, "Incidents per month, 2014-15") == f"{counts['2014-15'] / 7:,.1f}"
+    september = count_incidents(dataset.incidents[dataset.incidents["month"] == "2014-09"], ["crime_type"])
+    september = september[september["crime_type"].isin(proxies)]["count"].sum()
+    assert metric(at, "Incidents per month, 2014-15") == f"{september:,.1f}"  # on the months both years hold
     assert metric(at, "Incidents per month, 2019-20") == f"{counts['2019-20']:,.1f}"
     summary = next(d.value for d in at.dataframe if "SIA" in d.value.columns)
     row = summary[summary["SIA"] == "2019-20 #1"].iloc[0]
-    assert row["2019-20 a month"] == counts["2019-20"]
+    assert row["2019-20 a month (Sep 2019, 1 month)"] == counts["2019-20"]
+    assert row["2014-15 a month (Sep 2014, 1 month)"] == september
     assert row["Change"].startswith("up ") and row["Significant?"].startswith("yes")
     text = " ".join(m.value for m in at.markdown)
     assert "Protecting victims from Cyber Crime" in text and "Action Fraud" in text
@@ -315,7 +334,11 @@ def test_the_ward_profile_shows_the_outcome_mix_sia_outcomes_counts(monkeypatch,
     text = unescaped(" ".join(m.value for m in at.markdown))
     assert "Of the " in text and "crimes in Arboretum in 2019-20, no suspect was identified for" in text
     assert "(Derby: " in text
-    assert any("still open" in c.value and "not policing" in c.value for c in at.caption)  # 2019-20 is mostly open
+    # 2019-20 is mostly open: its sentence says so beside the shares, not in a grey caption below.
+    sentence = next(unescaped(m.value) for m in at.markdown if "crimes in Arboretum in 2019-20" in m.value)
+    assert "were charged or summonsed, or had a court result — but **46% of 2019-20's crimes were still open**" \
+        in sentence
+    assert not any("still open" in c.value for c in at.caption)
 
 
 def test_the_overview_and_priorities_show_outcomes_and_asb_has_none(monkeypatch, real_data_dir):
@@ -335,6 +358,52 @@ def test_the_ward_profile_says_whether_the_ward_is_a_hotspot(monkeypatch, real_d
     assert "hotspot" in statement and "Getis-Ord Gi*" in statement and "(fdr_bh)" in statement
 
 
+def lsoa_link(at):
+    """The link to the map's LSOA hot spots, as (label, page, query string)."""
+    links = [(e.proto.label, e.proto.page, e.proto.query_string) for e in at.get("page_link")
+             if "LSOA hot spots" in e.proto.label]
+    return links[0] if links else None
+
+
+def test_the_ward_profile_says_why_no_ward_is_a_hotspot_and_links_the_lsoas(monkeypatch, real_data_dir):
+    """Arboretum, far the busiest ward, is no significant hotspot: the page says why, how many
+    LSOAs are (the figure the map's LSOA layer counts), and links to them keeping the view."""
+    from test_briefing import lsoa_hot_spots
+
+    at = run_app(monkeypatch, real_data_dir, "pages/ward.py", {"ward": "Arboretum", "fy": "2019-20"})
+    texts = [m.value for m in at.markdown]
+    finding = next(i for i, t in enumerate(texts) if t.startswith("2019-20: Arboretum is **not a significant"))
+    why = texts[finding + 1]
+    assert why.startswith("No ward is a significant hot spot for all crime in 2019-20: with 17 wards, each compared "
+                          "with its neighbours, Gi* has little power")
+    hot = lsoa_hot_spots(real_data_dir, "2019-20")
+    assert why.endswith(f"**{hot.hot} of the {hot.units} LSOAs were hot spots at 99%**.")
+    label, page, query = lsoa_link(at)
+    assert page == "map" and label == "Show the LSOA hot spots on the map (2019-20)"
+    assert set(query.split("&")) == {"ward=Arboretum", "fy=2019-20", "unit=lsoa", "layer=gistar"}
+    # The link's view: the LSOAs' hot spots, whose legend counts the same 9.
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", dict(q.split("=") for q in query.split("&")))
+    assert f"Hotspot 99% ({hot.hot})" in map_legend_text(at) and lsoa_link(at) is None
+    assert not any(m.value.startswith("No ward is a significant") for m in at.markdown)
+
+
+def test_the_map_of_ward_hotspots_says_why_it_is_blank(monkeypatch, real_data_dir):
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py",
+                 {"unit": "ward", "layer": "gistar", "fy": ["2014-15", "2019-20"], "map_fy": "2014-15"})
+    assert "No significant hotspots" in map_legend_text(at) and "Not significant (17)" in map_legend_text(at)
+    why = next(m.value for m in at.markdown if m.value.startswith("No ward is a significant hot spot"))
+    assert "in 2014-15: with 17 wards" in why and "**9 of the 151 LSOAs were hot spots at 99%**" in why
+    # On the map itself a button switches to LSOAs, and the URL follows (as for a click on the
+    # Units control): a page's link to itself would leave the browser's URL behind.
+    assert lsoa_link(at) is None
+    next(b for b in at.button if b.label == "Show the LSOA hot spots").click().run()
+    assert next(r for r in at.radio if r.label == "Units").value == "lsoa"
+    assert next(r for r in at.selectbox if r.label == "Map shows").value == "gistar"
+    assert at.query_params["unit"] in ("lsoa", ["lsoa"]) and at.query_params["map_fy"] in ("2014-15", ["2014-15"])
+    assert "Hotspot 99% (9)" in map_legend_text(at)
+    assert not any(m.value.startswith("No ward is a significant") for m in at.markdown)
+
+
 def test_ward_profile_tests_the_change(monkeypatch, real_data_dir):
     at = run_app(monkeypatch, real_data_dir, "pages/ward.py", {"ward": "Arboretum", "lfl": "1"})
     sentence = next(m.value for m in at.markdown if m.value.startswith("**Change**"))
@@ -342,7 +411,7 @@ def test_ward_profile_tests_the_change(monkeypatch, real_data_dir):
                                 crime_types=list(CRIME_CATEGORIES)).set_index(["ward", "month"])["count"]
     before, after = september[("Arboretum", "2014-09")], september[("Arboretum", "2019-09")]
     assert f"{before:,.1f} incidents a month in 2014-15, {after:,.1f} in 2019-20" in sentence
-    assert "significant (p " in sentence and "like-for-like" in sentence
+    assert "significant (p " in sentence and "matched months (September only" in sentence
 
 
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/map.py", "pages/ward.py"])
@@ -378,3 +447,20 @@ def test_the_about_page_states_each_emerging_hotspot_rule(monkeypatch):
     text = unescaped(" ".join(m.value for m in at.markdown))
     for name, rule in ehsa_rules():
         assert f"| {name} | {rule} |" in text, name
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/map.py", "pages/ward.py"])
+def test_presentation_mode_shows_tables_large_and_no_hint_of_hidden_controls(monkeypatch, real_data_dir, page):
+    """On a projector (?present=1) tables are plain tables, whose text grows with the page's
+    (the interactive one draws on a canvas at a fixed size), charts are enlarged, and no
+    caption or notice points at the sidebar or a control the presentation hides."""
+    params = {"fy": ["2014-15", "2019-20"], "type": "asb", "present": "1"}
+    at = run_app(monkeypatch, real_data_dir, page, params)
+    words = " ".join(e.value for e in [*at.caption, *at.info, *at.markdown])
+    assert "sidebar" not in words and "Click a ward" not in words and "switch o" not in words
+    assert not at.dataframe and (page == "pages/map.py" or at.table)
+    normal = run_app(monkeypatch, real_data_dir, page, {k: v for k, v in params.items() if k != "present"})
+    if page != "pages/map.py":
+        assert normal.dataframe and not normal.table
+    charts = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert (page == "pages/map.py" or charts) and all('"labelFontSize": 16.8' in spec for spec in charts)

@@ -14,8 +14,11 @@ from sia.dataset.store import open_dataset
 from sia.views.hotspot_layers import (
     PATTERN_COLOURS,
     SHIFT_COLOURS,
+    density_layer,
     hotspot_layer,
     incident_density,
+    measure_layer,
+    measure_legend,
     pattern_layer,
     shift_layer,
 )
@@ -77,7 +80,79 @@ def test_text_from_the_data_is_escaped(tmp_path):
 def test_classes_are_natural_breaks_with_no_data_apart():
     classes, labels = classify(pd.Series([1, 2, 3, 10, 11, 12, 50, None]), k=3)
     assert classes.tolist() == [0, 0, 0, 1, 1, 1, 2, -1]
-    assert labels == ["1 to 3", "3 to 12", "12 to 50"]
+    assert labels == ["1 to 9", "10 to 19", "20 to 50"]  # whole numbers: no two classes share an end
+
+
+def classes_holding(labels: list[str], value: float) -> list[int]:
+    """The classes whose legend label holds ``value``: 'a', 'a to b' (both in), 'a to under b'."""
+    held = []
+    for i, label in enumerate(labels):
+        ends = [float(x.replace(",", "")) for x in re.split(r" to under | to ", label)]
+        low, high = ends[0], ends[-1]
+        if low <= value < high or (value == high and " to under " not in label):
+            held.append(i)
+    return held
+
+
+@pytest.mark.parametrize("values", [
+    [10, 11, 12, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52],  # counts: 20, 30, 40, 50 on breaks
+    [1.5, 1.6, 1.7, 1.9, 2.0, 2.1, 3.0, 3.1, 3.2, 4.9, 5.0, 5.1, 8.8, 9.0, 9.3],  # rates: 3 on a break
+    [0.11, 0.12, 0.13, 0.135, 0.5],  # breaks finer than the shown decimals
+])
+def test_every_value_falls_in_the_one_class_its_label_reads(values):
+    """Legends once read '40 to 55', '55 to 104': a ward on a break could not be placed.
+    Each value (those exactly on a break too) is held by one label, its class's."""
+    classes, labels = classify(pd.Series(values))
+    breaks = [float(label.split(" to ")[0].replace(",", "")) for label in labels[1:]]
+    assert set(breaks) & set(values), "the case must hold a value exactly on a break"
+    for value, c in zip(values, classes):
+        assert classes_holding(labels, value) == [c], (value, labels)
+    for value in breaks:  # nor do two labels share a break, whether a ward has it or not
+        assert len(classes_holding(labels, value)) == 1, (value, labels)
+    if all(float(v).is_integer() for v in values):  # every whole number between is placed
+        assert all(len(classes_holding(labels, v)) == 1 for v in range(int(min(values)), int(max(values)) + 1))
+
+
+def test_normanton_on_a_break_is_placed_by_the_legend(real):
+    """On the real data Normanton's 141 incidents were a class's end and the next's start."""
+    _, _, table = real
+    classes, labels = classify(table["value"])
+    normanton = table.index[table["ward_name"] == "Normanton"][0]
+    assert classes_holding(labels, table.loc[normanton, "value"]) == [classes[normanton]]
+    legend = map_legend(table, fy="2019-20", measure_label="Incidents")
+    assert all(f"</span>{label}</div>" in legend for label in labels)
+
+
+def test_ward_labels_are_spread_so_that_none_overlaps(real):
+    """Abbey's and Arboretum's labels overlapped: at the scale the map opens at, no two
+    labels' boxes meet, and none moved further than it had to (a label's height or so)."""
+    from sia.views.labels import WEB_MERCATOR, leaflet_metres_per_pixel, spread_labels, text_width
+
+    dataset, _, table = real
+    wards = web_wards(dataset.wards).merge(table[["ward_name", "rank"]], on="ward_name")
+    texts = [f"{n} #{r}" for n, r in zip(wards["ward_name"], wards["rank"])]
+    anchors = gpd.GeoSeries(wards.geometry.representative_point().to_numpy(), crs=wards.crs)
+    scale = leaflet_metres_per_pixel(tuple(wards.to_crs(WEB_MERCATOR).total_bounds), 720, 600)
+    assert 30 < scale < 45  # Derby, 600 pixels high: zoom 12
+    for font_px in (12, 16):
+        moved = spread_labels(anchors, texts, font_px, scale)
+        xy = [(p.x / scale, -p.y / scale) for p in moved.to_crs(WEB_MERCATOR)]
+        boxes = [(x - text_width(t, font_px) / 2, y - font_px * 0.625, x + text_width(t, font_px) / 2,
+                  y + font_px * 0.625) for (x, y), t in zip(xy, texts)]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+        shift = anchors.to_crs(WEB_MERCATOR).distance(moved.to_crs(WEB_MERCATOR)) / scale
+        assert shift.max() < 3 * font_px and (shift > 0.5).sum() <= 6  # pixels
+
+
+def test_ward_labels_read_on_any_fill(real):
+    """Dark text vanished on the darkest red: a label sits on a light plate, larger on a projector."""
+    dataset, _, table = real
+    html = render(ward_map(web_wards(dataset.wards), table, fy="2019-20", measure_label="Incidents", label_px=16))
+    css = re.search(r"\.sia-label \{([^}]*)\}", html)[1]
+    assert "font: 700 16px" in css and "background: rgba(255, 255, 255, 0.8" in css
+    assert "translate(-50%, -50%)" in css  # centred on its point, as wide as its text
 
 
 def test_the_hotspot_map_names_the_method_and_stays_light(real):
@@ -102,6 +177,24 @@ def test_the_measure_legend_has_the_map_classes(real):
     assert "<b>Incidents, 2019-20</b>" in legend and all(label in legend for label in labels)
     # "no data" only when a ward has none: every ward has a count (issue: a swatch for nothing)
     assert "Fisher-Jenks" in legend and "no data" not in legend
+
+
+def test_the_small_area_legend_says_no_incidents_only_when_some_have_none(real):
+    dataset, _, _ = real
+    lsoas = dataset.lsoas.to_crs("EPSG:27700").assign(unit_id=dataset.lsoas["lsoa_code"], unit_name="LSOA",
+                                                      count=5, per_month=5.0, rate=1.0)
+    for counts, shown in (([5] * len(lsoas), False), ([0] + [5] * (len(lsoas) - 1), True)):
+        layer = measure_layer(lsoas.assign(count=counts, per_month=[float(c) for c in counts]), "per_month",
+                              "Incidents per month", "LSOAs")
+        assert ("no incidents" in measure_legend(layer, "2019-20")) == shown  # a swatch only for some
+
+
+def test_density_bands_share_no_ends():
+    surface = gpd.GeoDataFrame({"density": [1.0, 2.0, 5.5, 7.0, 10.0]},
+                               geometry=[shapely.box(i, 0, i + 1, 1) for i in range(5)], crs="EPSG:27700")
+    surface.attrs.update(bandwidth=400, cell_size=250)
+    labels = density_layer(surface).labels
+    assert labels == ["1.0 to under 2.8", "2.8 to under 4.6", "4.6 to under 6.4", "6.4 to under 8.2", "8.2 to 10"]
 
 
 def test_lsoa_tooltips_name_the_code_and_the_ward(real):

@@ -31,7 +31,7 @@ def dataset(real_data_dir):
 
 
 def test_ward_counts_match_the_counts_command(dataset):
-    f = Filters(fys=("2014-15", "2019-20"))
+    f = Filters(fys=("2014-15", "2019-20"), like_for_like=False)  # every month each year holds
     table = ward_measures(select(dataset.incidents, f), dataset.wards)
     counts = count_incidents(dataset.incidents, ["ward", "fy"],
                              crime_types=list(f.categories)).set_index(["ward", "fy"])["count"]
@@ -63,7 +63,7 @@ def test_like_for_like_keeps_the_months_both_years_cover(dataset):
 
 
 def test_ward_change_is_tested_on_the_counts_over_the_months_covered(dataset):
-    f = Filters(fys=("2014-15", "2019-20"))
+    f = Filters(fys=("2014-15", "2019-20"), like_for_like=False)  # all months, asked for
     change = ward_change(ward_measures(select(dataset.incidents, f), dataset.wards), f.fys)
     counts = count_incidents(dataset.incidents, ["ward", "fy"],
                              crime_types=list(f.categories)).set_index(["ward", "fy"])["count"]
@@ -90,17 +90,35 @@ def test_change_by_ward_and_category_covers_every_pair_and_agrees_with_counts(da
 
 
 def test_headline_keeps_asb_apart(dataset):
-    heads = headline(dataset.incidents, Filters(fys=("2014-15", "2019-20"), incident_type=ASB))
+    heads = headline(dataset.incidents, Filters(fys=("2014-15", "2019-20"), incident_type=ASB, like_for_like=False))
     assert heads["crime"].tolist() == [11774, 2396] and heads["asb"].tolist() == [10035, 861]
     assert heads["crime_per_month"].tolist() == pytest.approx([11774 / 7, 2396])
 
 
+def test_headline_compares_the_months_both_years_hold_by_default(dataset):
+    """The overview's cards: two years on matched months (here September only), the change
+    made as every change is (a RateChange), its period said; the same figures as counting
+    the raw September rows."""
+    heads = headline(dataset.incidents, Filters(fys=("2014-15", "2019-20"))).set_index("fy")
+    september = dataset.incidents[dataset.incidents["month"] == "2014-09"]
+    crime_2014 = int((september["category"] != "Anti-social behaviour").sum())
+    assert heads.loc["2014-15", "crime"] == crime_2014 and heads.loc["2019-20", "crime"] == 2396
+    assert heads["period"].tolist() == ["Sep 2014, 1 month", "Sep 2019, 1 month"]
+    change = heads.loc["2019-20", "crime_change"]
+    assert change.percent == pytest.approx((2396 / crime_2014 - 1) * 100)
+    assert change.p_value == pytest.approx(rate_change(crime_2014, 2396, 1, 1).p_value)
+    assert heads.loc["2014-15", "crime_change"] is None
+
+
 def test_monthly_series_and_places(dataset):
-    selection = select(dataset.incidents, Filters(fys=("2014-15", "2019-20")))
+    selection = select(dataset.incidents, Filters(fys=("2014-15", "2019-20"), like_for_like=False))
     series = monthly_series(selection, "Normanton")
     assert len(series) == 8 and series["month_of_year"].tolist()[:2] == ["Apr", "May"]
     places = top_locations(selection, "Normanton", 5)
     assert len(places) == 5 and places.index.str.startswith("On or near").all()
+    # Each year's column says its months; the busiest of the latest year come first.
+    assert list(places.columns) == ["2014-15 (Apr to Oct 2014, 7 months)", "2019-20 (Sep 2019, 1 month)"]
+    assert places.iloc[:, 1].is_monotonic_decreasing
 
 
 def test_categories_against_city(dataset):
@@ -121,7 +139,10 @@ def test_change_command_tests_each_ward_and_refuses_bad_years(real_data_dir, dat
     assert arboretum["count_2014-15"] == september.loc[("Arboretum", "2014-15"), "count"]
     expected = rate_change(arboretum["count_2014-15"], arboretum["count_2019-20"], 1, 1)
     assert arboretum["p_value"] == pytest.approx(expected.p_value)
-    assert "1 month) to 2019-20 (1 month)" in out.stderr
+    assert "2014-15 to 2019-20 on matched months (September only" in out.stderr
+    default = run_sia("change", "--data-dir", str(real_data_dir), "--by", "ward",
+                      "--crime-type", "Anti-social behaviour", "--format", "json")
+    assert json.loads(default.stdout) == json.loads(out.stdout)  # matched months are the default
     bad = run_sia("change", "--data-dir", str(real_data_dir), "--fy", "2014-15")
     assert bad.returncode == 2 and bad.stderr.startswith("error: --fy: needs two different financial years")
     assert "Traceback" not in bad.stderr

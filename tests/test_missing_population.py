@@ -8,14 +8,14 @@ import csv
 import re
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from test_app import run_app
 
 from sia.cli import main
 from sia.dataset.store import open_dataset
 from sia.views.briefing.content import ward_briefing
 from sia.views.briefing.files import briefing_html
 
-from support import ROOT, real_ingest_args, run_sia, unescaped
+from support import real_ingest_args, run_sia, unescaped
 
 PAGES = ["pages/overview.py", "pages/map.py", "pages/ward.py", "pages/priorities.py", "pages/data.py",
          "pages/about.py"]
@@ -42,24 +42,13 @@ def abbey_without_residents(shared_data, tmp_path_factory):
     return data_dir
 
 
-def page_text(at: AppTest) -> str:
+def page_text(at) -> str:
     parts = []
     for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error", "metric"):
         for element in getattr(at, kind):
             parts += [str(v) for v in (getattr(element, "value", None), getattr(element, "label", None))
                       if v is not None]
     return unescaped(" | ".join(parts))
-
-
-def run_page(monkeypatch, data_dir, page, params) -> AppTest:
-    monkeypatch.setenv("SIA_DATA_DIR", str(data_dir))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def test_the_build_keeps_abbey_without_residents(abbey_without_residents):
@@ -71,13 +60,13 @@ def test_the_build_keeps_abbey_without_residents(abbey_without_residents):
 @pytest.mark.parametrize("fys", [["2019-20"], ["2014-15", "2019-20"]], ids=["one year", "two years"])
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_shows_no_rate_and_no_rank_for_it(monkeypatch, abbey_without_residents, page, fys):
-    at = run_page(monkeypatch, abbey_without_residents, page, {"fy": fys, "measure": "rate", "ward": "Abbey"})
+    at = run_app(monkeypatch, abbey_without_residents, page, {"fy": fys, "measure": "rate", "ward": "Abbey"})
     text = page_text(at)
     assert not NOT_A_FIGURE.search(text), NOT_A_FIGURE.search(text)
     if page == "pages/ward.py":
         rates = [m.value for m in at.metric if m.label.startswith("Per 1,000 residents a year")]
         assert rates == ["no population"] * len(fys)
-        assert f"**{fys[-1]}**: not ranked by per 1,000 residents a year (no population)" in text
+        assert f"**{fys[-1]}**: not ranked by rate per 1,000 residents (no population)" in text
         assert f"Abbey has no residents in the {' and '.join(fys)} population figures" in text
         assert "No deprivation figures for Abbey: no LSOA of the area is assigned to it" in text
     if page == "pages/map.py":
@@ -105,14 +94,14 @@ def test_the_map_says_no_population_in_its_tooltip_and_legend(abbey_without_resi
 
 @pytest.mark.parametrize("ward", ["Abbey", "Arboretum"])
 def test_the_packs_rank_no_ward_without_residents(abbey_without_residents, ward):
-    pack = ward_briefing(open_dataset(abbey_without_residents), ward, ("2014-15", "2019-20"))
+    pack = ward_briefing(open_dataset(abbey_without_residents), ward, ("2014-15", "2019-20"), measure="rate")
     text = " ".join([*(f"{f.label} {f.value} {f.note}" for f in pack.figures), *pack.narrative])
     assert not NOT_A_FIGURE.search(text)
     if ward == "Abbey":
-        assert "141.0 a month; not ranked (no population)" in text
+        assert "141.0 a month; not ranked by rate per 1,000 residents (no population)" in text
         assert "Abbey has no residents in the 2019-20 population figures" in text
     else:
-        assert "346.7 per 1,000 residents a year; 1st of 16 wards" in text
+        assert "346.7 per 1,000 residents a year; 1st of 16 wards by rate per 1,000 residents" in text
     body = re.sub(r"<[^>]*>", " ", briefing_html(pack).split("<body")[1])  # the text, not the images' data
     assert not NOT_A_FIGURE.search(body) and ("not ranked" in body) == (ward == "Abbey")
 

@@ -140,6 +140,35 @@ def test_any_value_anywhere_in_the_table_gives_problems_never_a_traceback(tmp_pa
     assert not unexplained_failures(load_outcome_groups, document, paths, value, tmp_path / "outcomes.toml")
 
 
+def test_a_whole_number_too_long_to_read_is_one_problem(tmp_path):
+    """The parser cannot convert it: once a traceback."""
+    path = _table(tmp_path, "x = 1" + "0" * 5000 + "\n" + GOOD)
+    with pytest.raises(InputError) as raised:
+        load_outcome_groups(path)
+    assert [p.what for p in raised.value.problems] == [
+        "not valid TOML (Exceeds the limit (4300 digits) for integer string conversion: value has 5001 digits)"]
+
+
+@pytest.mark.parametrize("old,new,says", [
+    ('title = "Still open"', 'title = "Still\\u001b[2J open"',
+     "group 'open': title holds a control or format character ('\\x1b'): 'Still\\x1b[2J open'"),
+    ('"Under investigation",', '"Under\\u202einvestigation",',
+     "group 'open': outcome holds a control or format character ('\\u202e'): 'Under\\u202einvestigation'"),
+    ('name = "Awaiting court result"', 'name = "Awaiting court\\u0000 result"',
+     "historic 'Awaiting court\\x00 result': name holds a control or format character ('\\x00')"),
+    ('now = "Awaiting court outcome"', 'now = "Awaiting court\\n outcome"',
+     "historic 'Awaiting court result': now holds a control or format character ('\\n')"),
+    ('note = "the earlier wording', 'note = "the earlier\\u200b wording',
+     "historic 'Awaiting court result': note holds a control or format character ('\\u200b')"),
+], ids=["title", "outcome", "historic-name", "historic-now", "historic-note"])
+def test_no_text_of_the_table_may_hold_a_control_or_format_character(tmp_path, old, new, says):
+    assert old in GOOD
+    with pytest.raises(InputError) as raised:
+        load_outcome_groups(_table(tmp_path, GOOD.replace(old, new, 1)))
+    assert any(says in str(p) for p in raised.value.problems), [str(p) for p in raised.value.problems]
+    assert not any(c in str(p) for p in raised.value.problems for c in "\x1b\u202e\x00\n\u200b")
+
+
 def test_a_malformed_table_stops_the_command_with_one_line_per_problem(tmp_path):
     """The command line reads the table the app reads: a broken one gives its problems, exit 2."""
     import shutil
@@ -215,3 +244,36 @@ def test_the_mix_shares_each_years_crimes_between_the_groups(real_data_dir):
     assert mix.groupby("fy")["share"].sum().round(9).eq(1).all()
     open_2019 = mix[(mix["fy"] == "2019-20") & (mix["outcome_group"] == "open")].iloc[0]
     assert open_2019["share"] > 0.4 and open_2019["group"] == "Still open"
+
+
+def mix_of(counts: dict[str, dict[str, int]]) -> pd.DataFrame:
+    """An outcome_mix table from each year's crimes by outcome group id."""
+    rows = []
+    for fy, by_group in counts.items():
+        total = sum(by_group.values())
+        for g in GROUPS.groups:
+            n = by_group.get(g.id, 0)
+            rows.append({"fy": fy, "outcome_group": g.id, "group": g.title, "count": n, "share": n / total})
+    return pd.DataFrame(rows)
+
+
+def test_a_year_mostly_open_says_so_in_the_sentence_of_its_shares():
+    """The caution sits beside the share it qualifies, at its weight: in the same sentence,
+    its figure in bold as theirs are, not in a grey note below."""
+    from sia.views.outcomes import OPEN_CAUTION_SHARE, outcome_sentences
+
+    mine = mix_of({"2014-15": {"charged": 15, "no_suspect": 40, "open": 10, "other": 35},
+                   "2019-20": {"charged": 0, "no_suspect": 36, "open": 46, "other": 18}})
+    city = mix_of({"2014-15": {"charged": 14, "no_suspect": 45, "open": 10, "other": 31},
+                   "2019-20": {"charged": 0, "no_suspect": 27, "open": 50, "other": 23}})
+    settled, still_open = outcome_sentences(mine, GROUPS, "in Arboretum", city)
+    assert OPEN_CAUTION_SHARE > 0.1  # so 2014-15 needs no caution
+    assert settled == ("Of the 100 crimes in Arboretum in 2014-15, no suspect was identified for **40% (Derby: 45%)**; "
+                       "**15% (Derby: 14%)** were charged or summonsed, or had a court result.")
+    assert still_open == (
+        "Of the 100 crimes in Arboretum in 2019-20, no suspect was identified for **36% (Derby: 27%)**; "
+        "**0% (Derby: 0%)** were charged or summonsed, or had a court result — but **46% of 2019-20's crimes were "
+        "still open** (Derby: 50%), under investigation or awaiting court when the data was published, so these "
+        "shares are not final: the share charged can rise as those crimes are resolved.")
+    derby, = outcome_sentences(city[city["fy"] == "2019-20"], GROUPS, "in Derby")
+    assert "— but **50% of 2019-20's crimes were still open**, under investigation" in derby

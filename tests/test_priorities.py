@@ -290,6 +290,120 @@ def test_a_register_that_is_not_a_small_file_is_refused(tmp_path):
         assert [p.what for p in caught.value.problems] == [says]
 
 
+# Found by a hostile tester: each once gave a traceback, let a terminal act on the register's
+# text, or lost a field without a word.
+
+@pytest.mark.parametrize("old,new,message", [
+    ("value = 90\n", "value = " + "9" * 400 + "\n",
+     "priority 'integration-2014': figure #1 ('nationalities living in Derby'): 'value' must be between "
+     "-1e15 and 1e15, not 9999"),
+    ("low = 20\nhigh = 25", "low = -" + "9" * 400 + "\nhigh = 25",
+     "figure #1 ('mapped organised crime groups in the city'): 'low' must be between -1e15 and 1e15, not -9999"),
+    ("low = 20\nhigh = 25", "low = 20\nhigh = 1e300", "'high' must be between -1e15 and 1e15, not 1e+300"),
+    ("value = 90\n", "value = 1_000_000_000_000_000\n", "'value' must be between -1e15 and 1e15"),
+])
+def test_a_figure_too_large_to_be_a_number_is_refused(tmp_path, old, new, message):
+    path = broken(tmp_path, old, new)
+    with pytest.raises(InputError) as caught:
+        load_register(path)
+    assert message in str(caught.value)
+    done = run_sia("priorities", "--register", str(path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_a_whole_number_too_long_to_read_is_one_problem(tmp_path):
+    path = broken(tmp_path, "rank = 9\n", "rank = 1" + "0" * 5000 + "\n")
+    with pytest.raises(InputError) as caught:
+        load_register(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}: not valid TOML (Exceeds the limit (4300 digits) for integer string conversion: value has "
+        "5001 digits); correct the value: no entry needs such a number"]
+    done = run_sia("priorities", "--register", str(path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+# Each acts on a terminal or hides text: escape sequences, line breaks, NUL, bidi overrides and
+# isolates, zero-width characters, a line separator.
+UNSAFE = ["\x1b[2J", "\r", "\n", "\x00", "\x7f", "\u202e", "\u2066", "\u200b", "\ufeff", "\u2028"]
+
+
+def text_paths(document: dict) -> list[tuple]:
+    """The path of every text of the register, and of every text in a list (its wards)."""
+    paths = []
+    for path in _of_each_kind(key_paths(document)):
+        value = document
+        for step in path:
+            value = value[step]
+        if isinstance(value, str):
+            paths.append(path)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            paths.append((*path, len(value) - 1))
+    return paths
+
+
+@pytest.mark.parametrize("char", UNSAFE, ids=repr)
+def test_no_text_of_the_register_may_hold_a_control_or_format_character(tmp_path, char):
+    document = tomllib.loads(REGISTER.read_text(encoding="utf-8"))
+    paths = text_paths(document)
+    assert {("document", 0, "title"), ("priority", 0, "id"), ("priority", 0, "wards", 5),
+            ("priority", 3, "figures", 0, "what"), ("priority", 3, "figures", 1, "unit")} <= set(paths)
+    file = tmp_path / "priorities.toml"
+    for path in paths:
+        value = document
+        for step in path:
+            value = value[step]
+        file.write_text(toml_text(replaced(document, path, value[:3] + char + value[3:])), encoding="utf-8")
+        with pytest.raises(InputError) as caught:
+            load_register(file)
+        field = next(step for step in reversed(path) if isinstance(step, str))
+        problems = [str(p) for p in caught.value.problems]
+        assert any(f"'{field}' holds a control or format character ({char[0]!r})" in p for p in problems), \
+            (path, problems)
+        # The problem quotes the value inertly, on one line.
+        assert not any(c in p for p in problems for c in UNSAFE), (path, problems)
+
+
+def test_a_figure_given_as_text_may_not_hold_a_control_character(tmp_path):
+    path = broken(tmp_path, "value = 90\n", 'value = "90\\u001b[8m"\n')
+    with pytest.raises(InputError) as caught:
+        load_register(path)
+    assert [p.what for p in caught.value.problems] == [
+        "figure #1 ('nationalities living in Derby'): 'value' holds a control or format character ('\\x1b'): "
+        "'90\\x1b[8m'"]
+
+
+def test_the_cli_shows_no_control_character_of_the_register(tmp_path):
+    path = broken(tmp_path, 'title = "Anti-Social Behaviour"', 'title = "Anti-Social\\u001b[31m Behaviour\\u202e"')
+    done = run_sia("priorities", "--register", str(path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr == (f"error: {path}: priority 'asb-2014': 'title' holds a control or format character "
+                           "('\\x1b'): 'Anti-Social\\x1b[31m Behaviour\\u202e'; remove it: the text is one line "
+                           "of plain characters, without control, bidi or zero-width ones\n")
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ('wards = ["Normanton", "Arboretum"]', 'wardz = ["Normanton", "Arboretum"]',
+     "priority 'terrorism-2014': unknown field 'wardz'; use only categories, figures, follows, id, indicator, "
+     "indicator_note, informs, lineage, measure_with, rank, set, summary, title, wards"),
+    ('date = "2019"\n', 'dated = "2019"\n', "document 'sia-2019-20': unknown field 'dated'; use only date, id, "
+     "seed, title"),
+    ('note = "The county-wide', 'notes = "The county-wide',
+     "set 'force-2014-15': unknown field 'notes'; use only body, document, fy, id, name, note"),
+    ('qualifier = "around"', 'qualifer = "around"',
+     "priority 'gangs-ocg-2014': figure #1 ('mapped organised crime groups in the city'): unknown field "
+     "'qualifer'; use only document, high, low, qualifier, unit, value, what"),
+    ('[[document]]\nid = "sia-2014-15"', 'priorities = 1\n\n[[document]]\nid = "sia-2014-15"',
+     "'priorities': is not a part of the file; keep only [[document]], [[set]] and [[priority]] tables"),
+    ('id = "asb-2014"\n', 'id = "asb-2014"\n"ward\\u001bs" = []\n', "priority 'asb-2014': unknown field 'ward\\x1bs'"),
+])
+def test_an_unknown_field_is_named_not_ignored(tmp_path, old, new, message):
+    path = broken(tmp_path, old, new)
+    with pytest.raises(InputError) as caught:
+        load_register(path)
+    assert message in str(caught.value)
+    assert "\x1b" not in str(caught.value)
+
+
 # --- the evidence on the real data -----------------------------------------------------
 
 def test_indicator_volumes_agree_with_counts(real_data_dir, register):
@@ -297,9 +411,15 @@ def test_indicator_volumes_agree_with_counts(real_data_dir, register):
     fys = ("2014-15", "2019-20")
     for pid in ("asb-2019", "youth-violence-2019", "acquisitive-2014", "drugs-alcohol-2014"):
         priority = register.priorities[pid]
-        table = volumes(dataset.incidents, dataset.wards, priority, fys).set_index("fy")
+        table = volumes(dataset.incidents, dataset.wards, priority, fys, like_for_like=False).set_index("fy")
         counts = count_incidents(dataset.incidents, ["fy"], crime_types=list(priority.categories))
         assert table["count"].to_dict() == counts.set_index("fy")["count"].to_dict()
+        # By default two years are counted on the months both hold: September, here.
+        matched = volumes(dataset.incidents, dataset.wards, priority, fys).set_index("fy")
+        by_month = count_incidents(dataset.incidents, ["month"], crime_types=list(priority.categories))
+        september = by_month.set_index("month")["count"]
+        assert matched["count"].to_dict() == {"2014-15": september["2014-09"], "2019-20": september["2019-09"]}
+        assert matched["period"].to_dict() == {"2014-15": "Sep 2014, 1 month", "2019-20": "Sep 2019, 1 month"}
         assert table["months"].to_dict() == {"2014-15": 7, "2019-20": 1}
         assert table.loc["2014-15", "per_month"] == pytest.approx(table.loc["2014-15", "count"] / 7)
         assert table.loc["2019-20", "rate"] == pytest.approx(
@@ -308,11 +428,15 @@ def test_indicator_volumes_agree_with_counts(real_data_dir, register):
 
 def test_cli_evidence_agrees_with_cli_counts(real_data_dir):
     evidence = run_sia("priorities", "--evidence", "--data-dir", str(real_data_dir), "--format", "json")
-    counts = run_sia("counts", "--data-dir", str(real_data_dir), "--by", "fy",
+    counts = run_sia("counts", "--data-dir", str(real_data_dir), "--by", "month",
                      "--crime-type", "Anti-social behaviour", "--format", "json")
     assert evidence.returncode == 0 and counts.returncode == 0, evidence.stderr + counts.stderr
-    asb = {r["fy"]: r["count"] for r in json.loads(evidence.stdout) if r["priority"] == "asb-2014"}
-    assert asb == {r["fy"]: r["count"] for r in json.loads(counts.stdout)}
+    rows = [r for r in json.loads(evidence.stdout) if r["priority"] == "asb-2014"]
+    by_month = {r["month"]: r["count"] for r in json.loads(counts.stdout)}
+    # Two years side by side with their change: both on the months both hold (September).
+    assert {r["fy"]: r["count"] for r in rows} == {"2014-15": by_month["2014-09"], "2019-20": by_month["2019-09"]}
+    assert {r["change_basis"] for r in rows} == {"matched months (September only, the months of the year both "
+                                                 "years hold)"}
 
 
 def test_change_is_tested_on_like_for_like_months(real_data_dir, register):
@@ -325,7 +449,7 @@ def test_change_is_tested_on_like_for_like_months(real_data_dir, register):
     after = int((september["month"] == "2019-09").sum())
     assert (result.change.before, result.change.after) == (before, after)
     assert result.change.rate_ratio == pytest.approx(after / before)
-    assert "like-for-like months (1 month of the year in both years)" == result.basis()
+    assert "matched months (September only, the months of the year both years hold)" == result.basis()
 
 
 def test_named_wards_against_the_wards_the_data_ranks_highest(real_data_dir, register):

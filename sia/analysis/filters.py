@@ -32,7 +32,9 @@ class Filters:
     incident_type: str = CRIME
     crime_types: tuple[str, ...] = CRIME_CATEGORIES  # used when incident_type is crime
     months: tuple[str, ...] = MONTH_ABBREVIATIONS  # months of the year, 'Apr'...'Mar'
-    like_for_like: bool = False
+    # Two years are compared on the months of the year both hold (where they share any):
+    # comparing all months held is the explicit choice (lfl=0 in a link).
+    like_for_like: bool = True
     measure: str = "count"
     ward: str | None = None
 
@@ -64,8 +66,8 @@ class Filters:
             out["crime"] = list(self.crime_types)
         if set(self.months) != set(MONTH_ABBREVIATIONS):
             out["month"] = list(self.months)
-        if self.like_for_like:
-            out["lfl"] = "1"
+        if not self.like_for_like and self.comparing:
+            out["lfl"] = "0"
         if self.measure != "count":
             out["measure"] = self.measure
         if self.ward:
@@ -88,13 +90,15 @@ def echo(value: str) -> str:
     return quoted(value)
 
 
-def _switch(key: str, given: list[str], notes: list[str]) -> bool:
-    """An on/off setting in a link: 1 (or true, yes, on) is on; 0 (or false, no, off) or absent is off."""
+def _switch(key: str, given: list[str], notes: list[str], default: bool = False) -> bool:
+    """An on/off setting in a link: 1 (or true, yes, on) is on; 0 (or false, no, off) is off;
+    absent (or unknown, which a note reports) is the ``default``."""
     if not given:
-        return False
+        return default
     value = given[0].lower()
     if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
         notes.append(f"unknown {key} value {echo(given[0])} (use 1 or 0)")
+        return default
     return value in ("1", "true", "yes", "on")
 
 
@@ -145,6 +149,6 @@ def from_query_params(params: dict[str, list[str]], available_fys: list[str],
         ward = match[0] if match else None
     return ParsedFilters(Filters(fys=tuple(fys), incident_type=incident_type,
                                  crime_types=tuple(crime_types), months=tuple(months),
-                                 like_for_like=_switch("lfl", values("lfl"), notes), measure=measure,
+                                 like_for_like=_switch("lfl", values("lfl"), notes, default=True), measure=measure,
                                  ward=ward), notes)
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from sia.analysis.change import change_columns
+from sia.analysis.change import change_columns, rate_change
 from sia.analysis.filters import Filters
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
 from sia.dataset.denominators import population_column
-from sia.periods import MONTH_ABBREVIATIONS, fy_months, months_in
+from sia.periods import MONTH_ABBREVIATIONS, fy_months, months_in, months_of_year_text, period_text
 
 
 def per_1000_a_year(per_month, residents):
@@ -61,13 +61,29 @@ class Selection:
 
 
 def months_counted(available: list[str], filters: Filters) -> dict[str, tuple[str, ...]]:
-    """Per selected year, the months with data that the filters keep."""
+    """Per selected year, the months with data that the filters keep: with two years on
+    matched months (like_for_like, the default), only the months of the year both hold,
+    where they share any (else all each holds; ``matched_months`` tells which)."""
     chosen = {fy: [m for m in fy_months(fy) if m in available and month_of_year(m) in filters.months]
               for fy in filters.fys}
-    if filters.like_for_like and len(filters.fys) > 1:
-        shared = set.intersection(*({month_of_year(m) for m in ms} for ms in chosen.values()))
+    shared = _shared_months(chosen)
+    if filters.like_for_like and len(filters.fys) > 1 and shared:
         chosen = {fy: [m for m in ms if month_of_year(m) in shared] for fy, ms in chosen.items()}
     return {fy: tuple(ms) for fy, ms in chosen.items()}
+
+
+def _shared_months(chosen: dict[str, list[str]]) -> set[str]:
+    return set.intersection(*({month_of_year(m) for m in ms} for ms in chosen.values())) if chosen else set()
+
+
+def matched_months(available: list[str], filters: Filters) -> bool:
+    """Whether two years are compared on the months of the year both hold: matched months
+    are asked for and the years share some (they then cover the same months of the year)."""
+    if not filters.comparing or not filters.like_for_like:
+        return False
+    chosen = {fy: [m for m in fy_months(fy) if m in available and month_of_year(m) in filters.months]
+              for fy in filters.fys}
+    return bool(_shared_months(chosen))
 
 
 def years_without_months(available: list[str], filters: Filters) -> list[str]:
@@ -84,23 +100,22 @@ def cover_different_months(available: list[str], filters: Filters) -> bool:
 
 
 def comparable(filters: Filters, available: list[str]) -> Filters | None:
-    """The filters on like-for-like months when the years share months of the year, else
-    on all months each year covers; None when a year has no months at all."""
-    for like_for_like in (True, False):
-        candidate = replace(filters, like_for_like=like_for_like)
-        if all(months_counted(available, candidate).values()):
-            return candidate
-    return None
+    """The filters as a comparison uses them (matched months where the years share some,
+    as ``months_counted`` cuts them), or None when a year has no months at all."""
+    return filters if all(months_counted(available, filters).values()) else None
 
 
-def comparison_basis(months: dict[str, tuple[str, ...]], like_for_like: bool) -> str:
-    """What a change was measured over, in words."""
-    shown = {fy: len(ms) for fy, ms in months.items()}
-    if like_for_like:
-        n = next(iter(shown.values()))
-        return f"like-for-like months ({n} month{'s' if n != 1 else ''} of the year in both years)"
-    return ("per month over all months covered (" + ", ".join(f"{fy}: {n}" for fy, n in shown.items()) +
-            "); the years share no months of the year, so seasonality is not controlled")
+def comparison_basis(months: dict[str, tuple[str, ...]], matched: bool) -> str:
+    """What a change was measured over, in words: 'matched months (September only, the
+    months of the year both years hold)' or, on all months held, each year's months and
+    whether seasonality is then controlled."""
+    if matched:
+        return (f"matched months ({months_of_year_text(month_of_year(m) for m in next(iter(months.values())))}, "
+                "the months of the year both years hold)")
+    held = "; ".join(f"{fy}: {period_text(ms)}" for fy, ms in months.items())
+    same = len({frozenset(map(month_of_year, ms)) for ms in months.values()}) == 1
+    return (f"all months held ({held})" + ("" if same else "; the years cover different months of the year, "
+                                           "so seasonality is not controlled"))
 
 
 def select(incidents: pd.DataFrame, filters: Filters) -> Selection:
@@ -179,7 +194,9 @@ def change_by_ward_and_category(selection: Selection) -> pd.DataFrame:
     return out.reset_index()
 def headline(incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """Per selected year: crime and ASB per month over the months counted (ASB is never in
-    the crime figure), whatever incident type is selected."""
+    the crime figure), whatever incident type is selected, with the period counted and, for
+    the later of two years, each one's change on the earlier (``<kind>_change``: a
+    RateChange, as every change is measured; None for the first year)."""
     months = months_counted(months_in(incidents), filters)
     rows = []
     is_asb = incidents["category"] == ANTI_SOCIAL_BEHAVIOUR
@@ -187,8 +204,12 @@ def headline(incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         mine = incidents["month"].isin(ms)  # a mask, not a copy of the rows
         total, asb = int(mine.sum()), int((mine & is_asb).sum())
         n = len(ms) or np.nan
-        rows.append({"fy": fy, "months": len(ms), "crime": total - asb, "asb": asb,
-                     "crime_per_month": (total - asb) / n, "asb_per_month": asb / n})
+        row = {"fy": fy, "months": len(ms), "period": period_text(ms), "crime": total - asb, "asb": asb,
+               "crime_per_month": (total - asb) / n, "asb_per_month": asb / n}
+        for kind in ("crime", "asb"):
+            row[f"{kind}_change"] = (rate_change(rows[0][kind], row[kind], rows[0]["months"], len(ms))
+                                     if rows and rows[0]["months"] and ms else None)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -234,11 +255,14 @@ def categories_against_city(incidents: pd.DataFrame, wards: pd.DataFrame, filter
 
 
 def top_locations(selection: Selection, ward: str, n: int = 10) -> pd.DataFrame:
-    """The places ('On or near ...') with most incidents in a ward, per selected year."""
+    """The places ('On or near ...') with most incidents in a ward, per selected year (a
+    column each, headed with the year and the months counted: '2019-20 (Sep 2019, 1
+    month)'), the busiest in the latest year first (then the earlier year's)."""
     rows = selection.rows[selection.rows["ward_name"] == ward]
     table = rows.groupby(["location", "fy"], observed=True).size().unstack("fy", fill_value=0)
     # The places as text: a categorical index would carry every place in the data with the ten.
     table.index = table.index.astype(str)
-    table = table.reindex(columns=list(selection.filters.fys), fill_value=0)
-    table["total"] = table.sum(axis=1)
-    return table.sort_values(["total"], ascending=False).head(n).drop(columns="total")
+    fys = list(selection.filters.fys)
+    table = table.reindex(columns=fys, fill_value=0)
+    table = table.sort_values(fys[::-1], ascending=False).head(n)
+    return table.rename(columns={fy: f"{fy} ({period_text(selection.months[fy])})" for fy in fys})

@@ -19,7 +19,7 @@ import pandas as pd
 from sia.analysis.counts import GROUPINGS, crime_or_asb, grouping_levels, with_every_combination
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.errors import InputError, Problem
-from sia.handwritten import read_handwritten_toml, value_text
+from sia.handwritten import read_handwritten_toml, unsafe_text, value_text
 from sia.paths import ROOT
 from sia.periods import parse_financial_year, require_held
 
@@ -112,6 +112,16 @@ def load_outcome_groups(path: Path = OUTCOME_GROUPS) -> OutcomeGroups:
     return OutcomeGroups(tuple(groups), historic)
 
 
+def _unsafe(label: str, field: str, value, problem) -> bool:
+    """Whether the text ``value`` holds a character a terminal or page would act on or hide
+    (a control, bidi or zero-width one); a problem naming the entry and field when it does."""
+    char = unsafe_text(value) if isinstance(value, str) else None
+    if char is not None:
+        problem(label, f"{field} holds a control or format character ({char!r}): {value_text(value)}",
+                "remove it: the text is one line of plain characters, without control, bidi or zero-width ones")
+    return char is not None
+
+
 def _entries(value, table: str, problem) -> list:
     """The [[table]] entries of the file; a problem when they are something else."""
     if isinstance(value, list):
@@ -149,6 +159,8 @@ def _groups(value, problem) -> tuple[list[OutcomeGroup], set[str] | None]:
         if not isinstance(title, str) or not title.strip():
             problem(label, "title missing or not text", "give the title the pages show")
             ok = False
+        elif _unsafe(label, "title", title, problem):
+            ok = False
         if role is not None and (not isinstance(role, str) or role not in ROLES):
             problem(label, f"unknown role {value_text(role)}", f"use one of {', '.join(ROLES)}, or leave it out")
             ok = False
@@ -157,6 +169,8 @@ def _groups(value, problem) -> tuple[list[OutcomeGroup], set[str] | None]:
         if not isinstance(outcomes, list) or not all(isinstance(o, str) and o.strip() for o in outcomes):
             problem(label, "outcomes missing or not a list of names", "list the police.uk outcome names")
             outcomes, ok, readable = [], False, False
+        if any([_unsafe(label, "outcome", o, problem) for o in outcomes]):
+            ok = False
         for outcome in outcomes:
             if _folded(outcome) in seen:
                 problem(label, f"outcome {value_text(outcome)} is also in {seen[_folded(outcome)]}",
@@ -186,7 +200,8 @@ def _historic(value, names: dict[str, str], listed: set[str] | None, problem) ->
         label = f"historic {value_text(name)}" if isinstance(name, str) else f"historic {i}"
         for extra in sorted(set(entry) - _HISTORIC_FIELDS):
             problem(label, f"unknown field {value_text(extra)}", f"use only {', '.join(sorted(_HISTORIC_FIELDS))}")
-        ok = True
+        ok = not any([_unsafe(label, field, text, problem)
+                      for field, text in (("name", name), ("now", now), ("note", note))])
         if not isinstance(name, str) or not name.strip():
             problem(label, "name missing", "give the older spelling")
             ok = False

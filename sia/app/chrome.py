@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from sia.analysis.filters import MEASURES, Filters
-from sia.analysis.measures import months_counted
+from sia.analysis.measures import matched_months, months_counted
 from sia.dataset.location import DATA_DIR_VARIABLE
 from sia.dataset.store import Dataset
-from sia.words import plural
+from sia.periods import period_text
 
 
 def data_banner(dataset: Dataset) -> None:
@@ -44,6 +44,12 @@ html { font-size: 125%; }
 def presenting() -> bool:
     return st.query_params.get(PRESENT) == "1"
 
+def control_hint(text: str, presenting_text: str = "") -> str:
+    """``text``, which points at a control (the sidebar's, the map's), or in presentation
+    mode, where the controls are hidden, ``presenting_text``: nothing, or the same said
+    without the control."""
+    return presenting_text if presenting() else text
+
 def _presentation_switch() -> None:
     """In presentation mode: the styles and a way out. Otherwise: a way in, in the sidebar."""
     if presenting():
@@ -64,8 +70,11 @@ def page_header(title: str, dataset: Dataset, filters: Filters | None = None) ->
     st.title(title)
     data_banner(dataset)
     if filters is not None:
-        parts = [f"{fy}: {plural(len(ms), 'month')}"
-                 for fy, ms in months_counted(dataset.months, filters).items()]
-        basis = "like-for-like months" if filters.like_for_like else "all months each year covers"
-        st.caption(f"Showing {filters.subject()}; {'; '.join(parts)} ({basis}). "
+        counted = months_counted(dataset.months, filters)
+        parts = [f"{fy}: {period_text(ms)}" for fy, ms in counted.items()]
+        basis = ""
+        if filters.comparing:
+            basis = (" (the months of the year both years hold)" if matched_months(dataset.months, filters)
+                     else " (all months each year holds)")
+        st.caption(f"Showing {filters.subject()}; {'; '.join(parts)}{basis}. "
                    f"Measure: {MEASURES[filters.measure].lower()}.")

@@ -14,6 +14,7 @@ from sia.analysis.concentration import Concentration
 from sia.analysis.counts import count_incidents
 from sia.analysis.filters import Filters
 from sia.analysis.hotspots.runs import (
+    HotCount,
     HotspotRun,
     NoTest,
     YearsCompared,
@@ -167,10 +168,18 @@ def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str,
 def hotspot_finding(key: tuple[str, str], filters: Filters, fy: str, unit: str, unit_name: str) -> str:
     """Whether one unit was a hotspot in ``fy``, in words (Markdown, its name quoted), or why
     nothing was tested; cached per build (the test's tables stay in the cache)."""
-    run = hotspot_run(key, filters, fy, unit)
+    run = hotspot_run(key, filters, fy, unit, None)  # as the map asks for it: one cached run
     if isinstance(run, NoTest):
         return f"{fy}: no hotspot test ({shown(run.reason)})"
     return unit_hotspot_sentence(run, unit_name, filters.subject(), quote=markdown_text)
+
+@_ward_left_out
+@cache_data(max_entries=64)
+def hot_count(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> HotCount | NoTest:
+    """How many units are Gi* hot spots in ``fy`` at each level, from the map's own cached
+    run; NoTest, saying why, when nothing can be tested."""
+    run = hotspot_run(key, filters, fy, unit, None)  # as the map asks for it: one cached run
+    return run if isinstance(run, NoTest) else run.hot_count()
 
 @cache_data(max_entries=16, show_spinner="Testing for hotspots in each year (Getis-Ord Gi*)...")
 def years_compared(key: tuple[str, str], filters: Filters, unit: str) -> YearsCompared | NoTest:

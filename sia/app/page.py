@@ -72,8 +72,7 @@ def _nothing_to_show(dataset: Dataset, filters: Filters, empty: list[str]) -> No
     chosen = ", ".join(filters.months) if len(filters.months) < 12 else "all months"
     st.title(APP_NAME)
     st.info(f"Nothing to show: {' and '.join(empty)} {'has' if len(empty) == 1 else 'have'} no data "
-            f"for the months chosen ({chosen}" + (", like-for-like" if filters.like_for_like else "")
-            + f"). The data covers {coverage}. Choose other months of the year in the sidebar"
-            + (", switch off like-for-like months" if filters.like_for_like else "") + ", or another year.",
+            f"for the months chosen ({chosen}). The data covers {coverage}. Choose other months of the year "
+            "in the sidebar, or another year.",
             icon=":material/event_busy:")
     st.stop()

@@ -72,10 +72,11 @@ def sidebar(dataset: Dataset) -> Filters:
                        placeholder="All months")
         # The switch matters only when the two years cover different months of the year.
         if len(chosen_fys) == 2 and cover_different_months(dataset.months, _filters_from_widgets(chosen_fys)):
-            st.toggle("Like-for-like months", key=_WIDGETS["like_for_like"],
-                      help="Compare only the months of the year that both years cover.")
+            st.toggle("Matched months", key=_WIDGETS["like_for_like"],
+                      help="On (the default): the two years are compared on the months of the year both "
+                           "cover, so seasons compare alike. Off: every month each year holds.")
         else:
-            st.session_state[_WIDGETS["like_for_like"]] = False
+            st.session_state[_WIDGETS["like_for_like"]] = True
         options = measures_for(dataset.wards, chosen_fys)
         has_population = "rate" in options
         if st.session_state.get(_WIDGETS["measure"]) not in options:
@@ -102,7 +103,7 @@ def _filters_from_widgets(fys: list[str]) -> Filters:
                    incident_type=state.get(_WIDGETS["incident_type"], CRIME),
                    crime_types=crime_types or CRIME_CATEGORIES,
                    months=months or MONTH_ABBREVIATIONS,
-                   like_for_like=bool(state.get(_WIDGETS["like_for_like"], False)),
+                   like_for_like=bool(state.get(_WIDGETS["like_for_like"], True)),
                    measure=state.get(_WIDGETS["measure"], "count"),
                    ward=state.get("ward"))
 

@@ -3,6 +3,8 @@ buttons, a download progress bar, letting uploads go, how concentrated incidents
 what happened after crimes were reported."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes, convert_pandas_df_to_arrow_table
@@ -11,15 +13,16 @@ from sia.analysis.filters import ASB, Filters
 from sia.analysis.hotspots.runs import NoTest
 from sia.analysis.outcomes import OutcomeGroups
 from sia.app.caching import cache_data, cache_resource, digest
-from sia.app.loaders import concentration, outcome_groups, outcome_mixes, stability
+from sia.app.chrome import control_hint, presenting
+from sia.app.loaders import concentration, hot_count, outcome_groups, outcome_mixes, stability
 from sia.dataset.fetch.progress import DrawnProgress
 from sia.views import charts
 from sia.views.briefing.files import FORMATS as PACK_FORMATS
 from sia.views.briefing.files import briefing_file
 from sia.views.exports import XLSX_MAX_ROWS, safe_csv, safe_xlsx
-from sia.views.outcomes import open_cautions, outcome_sentences, outcome_table
+from sia.views.outcomes import outcome_sentences, outcome_table
 from sia.views.shown_text import markdown_text, shown
-from sia.views.wording import concentration_sentence, stability_sentence
+from sia.views.wording import concentration_sentence, no_hotspot_sentence, stability_sentence
 
 NO_DATA = "–"
 
@@ -64,10 +67,16 @@ def show_table(table, widths: dict[str, str] | None = None, download: str | None
     neutralise formulas).
 
     Streamlit shows missing numbers as 'None', so a column with gaps is shown as
-    right-aligned text; complete columns stay numeric (and sort as numbers)."""
-    shown, config = _table_view(table, widths)
-    st.dataframe(shown, width="stretch", height=35 * (len(table) + 1) + 3,
-                 column_config=config, **kwargs)
+    right-aligned text; complete columns stay numeric (and sort as numbers).
+
+    In presentation mode the table is plain HTML (st.table), whose text grows with the
+    page's: the interactive table draws its text on a canvas at a fixed size."""
+    if presenting():
+        st.table(_presented_table(table), hide_index=kwargs.get("hide_index"))
+    else:
+        shown, config = _table_view(table, widths)
+        st.dataframe(shown, width="stretch", height=35 * (len(table) + 1) + 3,
+                     column_config=config, **kwargs)
     if download:
         download_buttons(table, download, index=not kwargs.get("hide_index", False))
 
@@ -90,6 +99,17 @@ def _table_view(table: pd.DataFrame, widths: dict[str, str] | None):
     for name, width in (widths or {}).items():
         config[name] = {**config.get(name, st.column_config.Column()), "width": width}
     return convert_pandas_df_to_arrow_table(shown), config
+
+
+def _presented_table(table: pd.DataFrame):
+    """show_table's table for a projector: its numbers in the same UK formats, a dash where
+    there is no data (numbers stay numbers, so they are aligned right)."""
+    formats = {}
+    for name, dtype in table.dtypes.items():
+        kind = "i" if str(dtype) == "Int64" else dtype.kind
+        if kind in _FORMATS:
+            formats[name] = _FORMATS[kind][0]
+    return table.style.format(formats, na_rep=NO_DATA)
 
 class StreamlitProgress(DrawnProgress):
     """Download progress in an ``st.progress`` bar."""
@@ -116,11 +136,39 @@ def release_uploads(files, round_key: str) -> None:
     st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
 
 
+# In presentation mode charts grow by more than the page's text: their heights, bar steps
+# and the sizes of the theme's text and of text marks left at Vega's default (a chart's own
+# sizes, such as the priorities' lineage laid out for its width, stay). Streamlit's chart
+# theme turns the page's text size into pixels when it draws a chart, and charts drawn
+# before the presentation styles took effect kept the small text: the sizes are set here.
+PRESENTATION_CHART_SCALE = 1.4
+_SCALED = ("height", "step", "labelLimit", "titleLimit")
+# Streamlit's chart theme's font sizes in pixels at the normal text size, and Vega's for text.
+_THEME_FONTS = {"axis": {"labelFontSize": 12, "titleFontSize": 14},
+                "legend": {"labelFontSize": 14, "titleFontSize": 14}, "title": {"fontSize": 16},
+                "text": {"fontSize": 11}}
+
+
+def _enlarged(node, factor: float):
+    """A Vega-Lite spec (as a dict) with its sizes (_SCALED) times ``factor``; data untouched."""
+    if isinstance(node, dict):
+        return {k: round(v * factor, 1) if k in _SCALED and isinstance(v, int | float) and not isinstance(v, bool)
+                else v if k in ("data", "datasets") else _enlarged(v, factor) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_enlarged(v, factor) for v in node]
+    return node
+
+
 @cache_data(max_entries=256)
-def _chart_spec(inputs: bytes, builder: str, _args: tuple, _kwargs: dict) -> dict:
+def _chart_spec(inputs: bytes, builder: str, _args: tuple, _kwargs: dict, scale: float = 1.0) -> dict:
     # Keyed by the digest of the builder's inputs (``inputs``): Streamlit's own hashing of
     # nested inputs (the priorities' lineage, a dict of lists of dicts) took 1 ms a chart.
     spec = getattr(charts, builder)(*_args, **_kwargs).to_dict()
+    if scale != 1:
+        spec = _enlarged(spec, scale)
+        config = spec.setdefault("config", {})
+        for part, sizes in _THEME_FONTS.items():
+            config[part] = {**{name: round(size * scale, 1) for name, size in sizes.items()}, **config.get(part, {})}
     # The chart's data as the Arrow bytes Streamlit would make of it on every view (it sends
     # bytes it is given as they are).
     spec["datasets"] = {name: convert_anything_to_arrow_bytes(values)
@@ -130,9 +178,11 @@ def _chart_spec(inputs: bytes, builder: str, _args: tuple, _kwargs: dict) -> dic
 
 def show_chart(builder, *args, alt: str | None = None, where=st, width="stretch", **kwargs) -> None:
     """The chart ``builder`` (a function of sia.views.charts) makes of ``args``, drawn in
-    ``where`` (a column, say). Its Vega-Lite spec is made once per inputs and shared:
-    building and validating an Altair chart costs more than the rest of a page's run."""
-    spec = _chart_spec(digest((builder.__name__, args, kwargs)), builder.__name__, args, kwargs)
+    ``where`` (a column, say), larger in presentation mode. Its Vega-Lite spec is made once
+    per inputs and shared: building and validating an Altair chart costs more than the rest
+    of a page's run."""
+    spec = _chart_spec(digest((builder.__name__, args, kwargs)), builder.__name__, args, kwargs,
+                       PRESENTATION_CHART_SCALE if presenting() else 1.0)
     where.vega_lite_chart(spec=spec, width=width, alt=alt)
 
 
@@ -140,7 +190,9 @@ def show_concentration(key: tuple[str, str], filters: Filters, fys, unit: str, u
     """How concentrated the filters' incidents are over ``unit`` (called ``units`` in words)
     in each of ``fys``, in sentences; comparing two years, whether the first year's busiest
     units held the last year's incidents. Returns the Concentration (or NoTest) of each year.
-    Pass filters without the ward."""
+    Pass filters without the ward. Each year over every month it holds, as ``sia
+    concentration`` and ``sia stability`` count: how concentrated a year is compares no counts."""
+    filters = replace(filters, like_for_like=False)
     measured = {fy: concentration(key, filters, fy, unit) for fy in fys}
     for fy, result in measured.items():
         st.markdown(concentration_sentence(result, filters.subject(), fy, units) if not isinstance(result, NoTest)
@@ -156,31 +208,65 @@ def show_concentration(key: tuple[str, str], filters: Filters, fys, unit: str, u
     return measured
 
 
+def show_why_no_hotspot(key: tuple[str, str], filters: Filters, fys, has_lsoas: bool,
+                        map_widgets: dict[str, str] | None = None) -> None:
+    """Where no ward is a Gi* hot spot in a year of ``fys``: why, in one plain sentence, how
+    many LSOAs are (counted from the map's own cached runs), and a link to the map's LSOA
+    hot spots that keeps the view's other settings; on the map itself, a button that sets its
+    ``map_widgets`` (key: value) instead, and the map writes its URL as it does for a click (a
+    page's link to itself would leave the browser's URL behind). Pass filters without the ward."""
+    subject, quiet, small = filters.subject(), [], []
+    for fy in fys:
+        count = hot_count(key, filters, fy, "ward")
+        if isinstance(count, NoTest) or count.hot:
+            continue
+        quiet.append((subject, count))
+        if has_lsoas:
+            lsoas = hot_count(key, filters, fy, "lsoa")
+            small.append((subject, shown(lsoas.reason) if isinstance(lsoas, NoTest) else lsoas))
+    sentence = no_hotspot_sentence(quiet, small if has_lsoas else None)
+    if not sentence:
+        return
+    st.markdown(sentence)
+    hot_years = [count.fy for _, count in small if not isinstance(count, str) and count.hot]
+    if hot_years and map_widgets is not None:
+        st.button("Show the LSOA hot spots", icon=":material/map:", type="tertiary",
+                  on_click=st.session_state.update, args=(map_widgets,))
+    elif hot_years:
+        params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+        params.update(unit="lsoa", layer="gistar")
+        params.pop("map_fy", None)
+        if hot_years[-1] != filters.fys[-1]:
+            params["map_fy"] = hot_years[-1]
+        st.page_link("pages/map.py", label=f"Show the LSOA hot spots on the map ({hot_years[-1]})",
+                     icon=":material/map:", query_params=params)
+
+
 @cache_resource(max_entries=64, hash_funcs={OutcomeGroups: repr})
 def _outcome_view(key: tuple[str, str], filters: Filters, groups: OutcomeGroups, where: str):
     """What show_outcomes shows, in words and a table, made once per filter set and shared
     (not copied) by every session: show_outcomes only reads it."""
     mix, city = outcome_mixes(key, filters, groups)
     against = city if filters.ward else None
-    return (mix, outcome_sentences(mix, groups, f"in {markdown_text(where)}", against),
-            open_cautions(mix, groups), outcome_table(mix, against))
+    return mix, outcome_sentences(mix, groups, f"in {markdown_text(where)}", against), outcome_table(mix, against)
 
 
 def show_outcomes(key: tuple[str, str], filters: Filters, where: str, stem: str,
-                  asb_note: str = "Choose crime in the sidebar to see them.") -> None:
+                  asb_note: str | None = None) -> None:
     """What happened after the selected crimes were reported: each year's mix of outcome
     groups, in the filters' ward (set against Derby) when they name one, else in Derby;
     with the caution a year needs when many of its crimes are still open. ``where`` names
     the place in words ('Normanton', 'Derby'); ``stem`` the download files; ``asb_note``
     follows the word that anti-social behaviour has no outcomes."""
     if filters.incident_type == ASB:
-        st.info(f"police.uk gives no outcomes for anti-social behaviour. {asb_note}")
+        note = control_hint("Choose crime in the sidebar to see them.") if asb_note is None else asb_note
+        st.info(f"police.uk gives no outcomes for anti-social behaviour. {note}")
         return
-    mix, sentences, cautions, table = _outcome_view(key, filters, outcome_groups(), where)
-    for sentence in sentences:
+    # Each year's crimes, every month it holds: an outcome mix is no change between years.
+    mix, sentences, table = _outcome_view(key, replace(filters, like_for_like=False), outcome_groups(),
+                                                    where)
+    for sentence in sentences:  # a year with many crimes still open says so in its sentence
         st.markdown(sentence)
-    for caution in cautions:
-        st.caption(f"Caution: {shown(caution)}.")
     show_chart(charts.outcome_mix, mix, f"Outcomes of {filters.subject()} in {where}, by year",
                alt=f"Bar chart: each year's {filters.subject()} in {where} shared between the outcome groups.")
     show_table(table, hide_index=True, download=stem)

@@ -5,6 +5,8 @@ by point shape and dash, so nothing depends on colour alone.
 """
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -17,6 +19,36 @@ YEAR_DASHES = [[1, 0], [6, 3]]
 
 
 _TOP = alt.Legend(orient="top")
+
+# A count axis: from 0 to a labelled tick at or above the highest value, so that every
+# point lies below (or left of) the axis's last label. Left to Vega, the scale's end was
+# rounded for about ten ticks but a short axis labelled fewer: 2,396 once stood above a top
+# label of 2,000. At most AXIS_TICKS steps, so that no label is dropped as too close.
+AXIS_TICKS = 5
+
+
+def axis_ticks(highest: float, at_most: int = AXIS_TICKS, whole: bool = False) -> list[float]:
+    """Ticks from 0 to the tightest end at or above ``highest`` in at most ``at_most``
+    steps of 1, 2, 2.5 or 5 times a power of ten (the more steps, of two with one end);
+    ``whole``: whole steps only (counts)."""
+    if not highest > 0:  # nothing, or no value: an axis from 0 to 1
+        return [0, 1]
+    power = math.floor(math.log10(highest))
+    choices = []
+    for step in (m * 10.0 ** k for k in range(power - 1, power + 2) for m in (1, 2, 2.5, 5)):
+        steps = math.ceil(highest / step - 1e-9)
+        if steps <= at_most and not (whole and step % 1):
+            choices.append((round(steps * step, 10), -steps, step))
+    _, steps, step = min(choices)
+    return [round(i * step, 10) for i in range(-steps + 1)]
+
+
+def _count_axis(field: str, title: str, values: pd.Series, **axis) -> dict:
+    """A quantitative encoding of counts, rates or shares (``values``) from 0, its last
+    label at or above the highest."""
+    ticks = axis_ticks(float(values.max()), whole=bool((values.dropna() % 1 == 0).all()))
+    return {"field": field, "type": "quantitative", "title": title,
+            "scale": alt.Scale(domain=[0, ticks[-1]], nice=False), "axis": alt.Axis(values=ticks, **axis)}
 
 
 def _year_scales(fys: list[str]):
@@ -32,7 +64,7 @@ def monthly_trend(series: pd.DataFrame, title: str) -> alt.Chart:
     base = alt.Chart(series, title=title).encode(
         x=alt.X("month_of_year:O", sort=list(MONTH_ABBREVIATIONS), title="Month",
                 scale=alt.Scale(domain=list(MONTH_ABBREVIATIONS)), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("count:Q", title="Incidents in the month"),
+        y=alt.Y(**_count_axis("count", "Incidents in the month", series["count"])),
         color=alt.Color("fy:N", scale=colour, title="Financial year", legend=_TOP),
         tooltip=[alt.Tooltip("month:N", title="Month"), alt.Tooltip("count:Q", title="Incidents", format=",")])
     # Colour, dash and shape share one legend (Vega-Lite merges them by field and title).
@@ -41,7 +73,7 @@ def monthly_trend(series: pd.DataFrame, title: str) -> alt.Chart:
     points = base.mark_point(filled=True, size=70).encode(
         shape=alt.Shape("fy:N", scale=shape, title="Financial year", legend=_TOP))
     # Streamlit fits the whole chart (title, legend, axes) into this height.
-    return (lines + points).properties(height=380)
+    return (lines + points).properties(height=420)
 
 
 def category_mix(mix: pd.DataFrame, title: str) -> alt.Chart:
@@ -50,9 +82,9 @@ def category_mix(mix: pd.DataFrame, title: str) -> alt.Chart:
     colour, _, _ = _year_scales(fys)
     order = (mix.groupby("category")["per_month"].sum().sort_values(ascending=False).index.tolist())
     return alt.Chart(mix, title=title).mark_bar().encode(
-        y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         yOffset=alt.YOffset("fy:N"),
-        x=alt.X("per_month:Q", title="Incidents per month"),
+        x=alt.X(**_count_axis("per_month", "Incidents per month", mix["per_month"])),
         color=alt.Color("fy:N", scale=colour, title="Financial year"),
         tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("fy:N", title="Year"),
                  alt.Tooltip("per_month:Q", title="Per month", format=",.1f"),
@@ -67,14 +99,17 @@ def ward_ranking(table: pd.DataFrame, measure: str, value_title: str, title: str
     chosen = (selected,) if isinstance(selected, str) else tuple(selected or ())
     data = table.assign(selected=table["ward_name"].isin(chosen),
                         label=table["value"].map(lambda v: format_value(v, measure)))
+    # Every ward named: Streamlit's theme lets Vega drop labels it finds too close (9 of 17
+    # were left on a projector), and each bar has room for its label's line.
     base = alt.Chart(data, title=title).encode(
-        y=alt.Y("ward_name:N", sort=alt.EncodingSortField("value", order="descending"), title=None),
-        x=alt.X("value:Q", title=value_title))
+        y=alt.Y("ward_name:N", sort=alt.EncodingSortField("value", order="descending"), title=None,
+                axis=alt.Axis(labelOverlap=False, labelLimit=220)),
+        x=alt.X(**_count_axis("value", value_title, data["value"])))
     bars = base.mark_bar().encode(
         color=alt.condition("datum.selected", alt.value("#D55E00"), alt.value("#0072B2")),
         tooltip=[alt.Tooltip("ward_name:N", title="Ward"), alt.Tooltip("value:Q", title=value_title, format=",.1f"),
                  alt.Tooltip("rank:Q", title="Rank")])
-    text = base.mark_text(align="left", dx=3, fontSize=11).encode(text="label:N")
+    text = base.mark_text(align="left", dx=3).encode(text="label:N")  # 11 px, larger on a projector
     return (bars + text).properties(height=alt.Step(20))
 
 
@@ -84,9 +119,9 @@ def against_city(table: pd.DataFrame, ward: str, title: str) -> alt.Chart:
     long["area"] = long["area"].map({"ward": ward, "city": "Derby"})
     order = table.sort_values("ward", ascending=False)["category"].tolist()
     return alt.Chart(long, title=title).mark_bar().encode(
-        y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         yOffset=alt.YOffset("area:N"),
-        x=alt.X("rate:Q", title="Per 1,000 residents a year"),
+        x=alt.X(**_count_axis("rate", "Per 1,000 residents a year", long["rate"])),
         color=alt.Color("area:N", scale=alt.Scale(domain=[ward, "Derby"], range=["#D55E00", "#999999"]),
                         title="Area"),
         tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("area:N", title="Area"),
@@ -149,9 +184,11 @@ def priority_lineage(comparison: dict[str, list[dict]], earlier: str, later: str
 def ward_choropleth(wards, table: pd.DataFrame, value_title: str, title: str,
                     outlined: tuple[str, ...] = (), width: int = 480) -> alt.LayerChart:
     """A still ward map (for packs): wards shaded by ``table``'s value in the interactive
-    map's natural-breaks classes and colours, each labelled with its name and rank, and
+    map's natural-breaks classes and colours, each labelled with its name and rank (on a
+    white halo, readable on every fill; labels that would overlap nudged apart), and
     ``outlined`` wards drawn with a heavy edge."""
     from sia.views.classes import NO_DATA_COLOUR, PALETTE, classify
+    from sia.views.labels import WEB_MERCATOR, spread_labels
     from sia.views.maps import web_wards
 
     shapes = web_wards(wards)
@@ -169,9 +206,22 @@ def ward_choropleth(wards, table: pd.DataFrame, value_title: str, title: str,
                         title=value_title, legend=alt.Legend(orient="right", labelFontSize=11, titleLimit=260)))
     edges = alt.Chart(data.loc[data["outlined"], ["ward_name", "geometry"]]).mark_geoshape(
         filled=False, stroke="#08306b", strokeWidth=3)
-    names = alt.Chart(pd.DataFrame({"lon": points.x, "lat": points.y, "label": data["label"]})).mark_text(
-        fontSize=9, fontWeight="bold", color="#1f1f1f").encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
-    return (fill + edges + names).project("mercator").properties(width=width, height=int(width * 0.9))
+    # Nudged apart where two would overlap at the map's own scale (Abbey's and Arboretum's
+    # did), as the interactive map's are (sia.views.labels).
+    height = int(width * 0.9)
+    bounds = shapes.to_crs(WEB_MERCATOR).total_bounds
+    spread = spread_labels(points, list(data["label"]), _LABEL_SIZE,
+                           max((bounds[2] - bounds[0]) / width, (bounds[3] - bounds[1]) / height))
+    names = alt.Chart(pd.DataFrame({"lon": spread.x, "lat": spread.y, "label": data["label"]})).encode(
+        longitude="lon:Q", latitude="lat:Q", text="label:N")
+    # A white halo under dark text: readable on every fill, the darkest red too.
+    halo = names.mark_text(fontSize=_LABEL_SIZE, fontWeight="bold", stroke="white", strokeWidth=3,
+                           strokeJoin="round")
+    ink = names.mark_text(fontSize=_LABEL_SIZE, fontWeight="bold", color="#1f1f1f")
+    return (fill + edges + halo + ink).project("mercator").properties(width=width, height=height)
+
+
+_LABEL_SIZE = 9  # px, bold
 
 
 def _rank_label(rank) -> str:

@@ -232,12 +232,15 @@ def measure_layer(units: gpd.GeoDataFrame, column: str, measure_label: str, unit
 
 
 def measure_legend(layer: MeasureLayer, fy: str) -> str:
+    """The classes, and a swatch for the units left clear only when some have no incidents."""
     e = html.escape
     rows = "".join(f'<div><span class="sia-swatch" style="background:{c}"></span>{e(label)}</div>'
                    for c, label in zip(layer.colours, layer.labels))
+    if layer.units_in_all > layer.units_shown:
+        rows += (f'<div><span class="sia-swatch" style="background:#fff"></span>'
+                 f'no incidents ({layer.units_in_all - layer.units_shown:,} of {layer.units_in_all:,})</div>')
     return (f'<div class="sia-legend" role="img" aria-label="Map legend"><b>{e(layer.measure_label)}, {e(fy)}: '
-            f'{e(layer.unit_label)}</b>{rows}<div><span class="sia-swatch" style="background:#fff"></span>'
-            f'no incidents ({layer.units_in_all - layer.units_shown:,} of {layer.units_in_all:,})</div>'
+            f'{e(layer.unit_label)}</b>{rows}'
             "<div class='sia-note'>Classes: natural breaks (Fisher-Jenks)</div></div>")
 
 
@@ -262,7 +265,9 @@ def density_layer(surface: gpd.GeoDataFrame, k: int = 5) -> DensityLayer:
     bands = shown.dissolve(by="band", as_index=False)[["band", "geometry"]].to_crs(WGS84)
     bands["geometry"] = bands.geometry.set_precision(1e-5)
     bands["fill"] = [DENSITY_COLOURS[b] for b in bands["band"]]
-    labels = [f"{_per_km2(lo)} to {_per_km2(hi)}" for lo, hi in zip(edges[:-1], edges[1:])]
+    # Each band holds its lower edge (np.digitize): no two share an end; the last holds the peak.
+    labels = [f"{_per_km2(lo)} to under {_per_km2(hi)}" for lo, hi in zip(edges[:-2], edges[1:-1])]
+    labels.append(f"{_per_km2(edges[-2])} to {_per_km2(edges[-1])}")
     note = (f"Gaussian kernel, bandwidth {surface.attrs['bandwidth']:,.0f} m (normal-reference "
             f"rule, both axes averaged), on a {surface.attrs['cell_size']:g} m grid")
     return DensityLayer(bands=bands, labels=labels, note=note)

@@ -31,10 +31,13 @@ from sia.views.hotspot_layers import (
     hotspot_legend,
     measure_legend,
 )
+from sia.views.labels import WEB_MERCATOR, leaflet_metres_per_pixel, spread_labels
 from sia.views.shown_text import template_inert
 from sia.views.wording import NO_POPULATION, rank_text, rate_text
 
 MAX_POINTS = 20_000  # clustered incident points drawn at most; the rest are said to be left out
+MAP_BOX = (720, 600)  # the smallest map box (pixels) the page shows: its labels are laid out for it
+LABEL_PX = 12  # the ward labels' font size; larger on a projector
 
 
 def web_wards(wards: gpd.GeoDataFrame, tolerance_m: float = 15.0) -> gpd.GeoDataFrame:
@@ -73,7 +76,8 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
              change_pct: pd.Series | None = None, selected: str | None = None,
              density: DensityLayer | None = None, overlay: UnitLayer | None = None,
              incident_points: pd.DataFrame | None = None,
-             tiles: tuple[str, str] | None = None) -> folium.Map:
+             tiles: tuple[str, str] | None = None, label_px: int = LABEL_PX,
+             box: tuple[int, int] = MAP_BOX) -> folium.Map:
     """The ward choropleth for one year, or, given an ``overlay``, a measure, the Gi* classes
     or another class (a space-time pattern, the years hot) by unit over plain wards.
 
@@ -81,7 +85,8 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
     rank). ``density``: the kernel density layer (off until switched on).
     ``incident_points``: lat, lon, location, category, month (drawn clustered; at most
     MAX_POINTS). ``tiles``: (URL template, attribution) of a tile server, or None for a
-    plain background.
+    plain background. ``label_px``: the ward labels' font size; ``box``: the map's width
+    and height in pixels (at least), for which the labels are spread so that none overlaps.
     """
     data = wards.merge(table.drop(columns=["ward_code"], errors="ignore"), on="ward_name", how="left")
     classes, _ = classify(data["value"])
@@ -118,15 +123,19 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
     # The labels are one layer of points, each given its own text through the style function:
     # one folium element to render, not two (a marker and its icon) for every ward.
     ranks = data["rank"] if "rank" in data and overlay is None else [pd.NA] * len(data)
-    labels = gpd.GeoDataFrame({"label": [
-        f'<div class="sia-label">{html.escape(str(name))}{f" #{rank}" if pd.notna(rank) else ""}</div>'
-        for name, rank in zip(data["ward_name"], ranks)]},
-        geometry=data.geometry.representative_point().to_numpy(), crs=data.crs)
+    texts = [f'{name}{f" #{rank}" if pd.notna(rank) else ""}' for name, rank in zip(data["ward_name"], ranks)]
+    # Each label at its ward's representative point, nudged apart where two would overlap
+    # at the scale the map opens at (Abbey's and Arboretum's did).
+    anchors = gpd.GeoSeries(data.geometry.representative_point().to_numpy(), crs=data.crs)
+    scale = leaflet_metres_per_pixel(tuple(data.to_crs(WEB_MERCATOR).total_bounds), *box)
+    labels = gpd.GeoDataFrame({"label": [f'<div class="sia-label">{html.escape(text)}</div>' for text in texts]},
+                              geometry=spread_labels(anchors, texts, label_px, scale).to_numpy(), crs=data.crs)
     folium.GeoJson(
         feature_collection(labels), name="Ward names and ranks", show=True,
-        # Not interactive: a click on a label must reach the ward under it.
+        # Not interactive: a click on a label must reach the ward under it. The icon is a
+        # point: the label (as wide as its text) is centred on it by its style.
         marker=folium.Marker(interactive=False, keyboard=False,
-                             icon=folium.DivIcon(icon_size=(110, 18), icon_anchor=(55, 9))),
+                             icon=folium.DivIcon(icon_size=(0, 0), icon_anchor=(0, 0))),
         style_function=lambda f: {"html": f["properties"]["label"]},
     ).add_to(m)
 
@@ -137,7 +146,7 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
     if incident_points is not None and len(incident_points):
         _add_clustered_points(m, incident_points)
     folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().header.add_child(folium.Element(_MAP_CSS))
+    m.get_root().header.add_child(folium.Element(_MAP_CSS.replace("LABEL_PX", str(int(label_px)))))
     return m
 
 
@@ -186,18 +195,26 @@ def _legend(labels: list[str], measure_label: str, fy: str, missing: int, missin
         rows += (f'<div><span class="sia-swatch" style="background:{NO_DATA_COLOUR}"></span>'
                  f'{e(missing_label)} ({missing:,})</div>')
     return (f'<div class="sia-legend" role="img" aria-label="Map legend"><b>{e(measure_label)}, {e(fy)}</b>'
-            f'{rows}<div class=\'sia-note\'>Classes: natural breaks (Fisher-Jenks)</div></div>')
+            f'{rows}<div class=\'sia-note\'>Classes: natural breaks (Fisher-Jenks). #: each ward\'s rank by '
+            f'{e(measure_label.lower())} ({e(fy)}; tied wards share a rank)</div></div>')
 
 
+# In rem: the legend is in the page (not the map's frame), so it grows with the page's text
+# in presentation mode.
 _LEGEND_CSS = """<style>
-.sia-legend {font: 14px/1.6 sans-serif;}
-.sia-swatch {display: inline-block; width: 16px; height: 12px; margin-right: 6px;
+.sia-legend {font: 0.875rem/1.6 sans-serif;}
+.sia-swatch {display: inline-block; width: 1em; height: 0.75em; margin-right: 0.4em;
   border: 1px solid #666; vertical-align: middle;}
-.sia-note {color: #444; font-size: 12px; line-height: 1.35; margin-top: 4px;}
+.sia-note {color: #444; font-size: 0.75rem; line-height: 1.35; margin-top: 0.25rem;}
 </style>"""
 
+# A label is dark text on a light, nearly opaque plate with a white outline: it reads on the
+# darkest red (or any layer's colour) as on the palest; centred on its point, as wide as
+# its text plus the 2 px either side that sia.views.labels allows for.
 _MAP_CSS = """<style>
-.sia-label {font: 600 11px sans-serif; color: #111; text-align: center; white-space: nowrap;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; pointer-events: none;}
+.sia-label {position: absolute; left: 0; top: 0; transform: translate(-50%, -50%);
+  font: 700 LABEL_PXpx/1.25 sans-serif; color: #111; text-align: center; white-space: nowrap;
+  padding: 0 2px; border-radius: 3px; background: rgba(255, 255, 255, 0.82);
+  text-shadow: 1px 0 0 #fff, -1px 0 0 #fff, 0 1px 0 #fff, 0 -1px 0 #fff; pointer-events: none;}
 .sia-point {background: #08306b; border: 2px solid #fff; border-radius: 50%;}
 </style>"""

@@ -44,9 +44,10 @@ def outcome_table(mix: pd.DataFrame, city: pd.DataFrame | None = None) -> pd.Dat
 def outcome_sentences(mix: pd.DataFrame, groups: OutcomeGroups, where: str,
                       city: pd.DataFrame | None = None) -> list[str]:
     """For each year: the share of crimes with no suspect identified and the share charged
-    or summonsed (or with a court result), with the city's when ``city`` is given. ``where``
-    names the selection ('in Normanton', 'in Derby')."""
-    no_suspect, charged = groups.by_role("no_suspect"), groups.by_role("charged")
+    or summonsed (or with a court result), with the city's when ``city`` is given, and, in
+    the same sentence, the share still open where it is large enough to call the others
+    provisional. ``where`` names the selection ('in Normanton', 'in Derby')."""
+    no_suspect, charged, still_open = groups.by_role("no_suspect"), groups.by_role("charged"), groups.by_role("open")
     out = []
     for fy in dict.fromkeys(mix["fy"]):
         n = _crimes(mix, fy)
@@ -55,8 +56,21 @@ def outcome_sentences(mix: pd.DataFrame, groups: OutcomeGroups, where: str,
             continue
         parts = [_share_text(mix, city, fy, group.id) for group in (no_suspect, charged)]
         out.append(f"Of the {n:,} crimes {where} in {fy}, no suspect was identified for **{parts[0]}**; "
-                   f"**{parts[1]}** were charged or summonsed, or had a court result.")
+                   f"**{parts[1]}** were charged or summonsed, or had a court result"
+                   + _open_clause(mix, city, fy, still_open.id) + ".")
     return out
+
+
+def _open_clause(mix: pd.DataFrame, city: pd.DataFrame | None, fy: str, open_id: str) -> str:
+    """' — but **46% of 2019-20's crimes were still open** (Derby: 50%), ...': the caution,
+    at the weight of the shares it qualifies, for a year with many crimes still open."""
+    share = _share(mix, fy, open_id)
+    if not share >= OPEN_CAUTION_SHARE:
+        return ""
+    derby = f" (Derby: {percent(_share(city, fy, open_id))})" if city is not None else ""
+    return (f" — but **{percent(share)} of {fy}'s crimes were still open**{derby}, under investigation or awaiting "
+            "court when the data was published, so these shares are not final: the share charged can rise as "
+            "those crimes are resolved")
 
 
 def open_cautions(mix: pd.DataFrame, groups: OutcomeGroups) -> list[str]:

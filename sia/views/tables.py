@@ -23,7 +23,8 @@ class EvidenceSummary:
     """The priorities page's table of what the data says, with what its caption needs."""
 
     table: pd.DataFrame  # SIA, Priority, Indicator, '<fy> a month'..., Change, Significant?
-    months: dict[str, int]  # months each year covers
+    months: dict[str, int]  # months each year is counted over (matched months, comparing two)
+    periods: dict[str, str]  # those months in words: 'Sep 2019, 1 month'
     basis: str  # what the changes compare ('' with one year)
 
 
@@ -31,14 +32,14 @@ def evidence_summary(evidence: pd.DataFrame, register, fys: tuple[str, ...]) -> 
     """One row per measurable priority from sia.analysis.priorities.evidence.evidence_table (one row per
     priority and year), in register order: incidents a month each year and the tested change."""
     wide = evidence.pivot_table(index=["set", "rank", "priority", "title", "indicator"], columns="fy",
-                                values=["per_month", "count", "months"], aggfunc="first", sort=False)
+                                values=["per_month", "count", "months", "period"], aggfunc="first", sort=False)
     table = pd.DataFrame({
         "SIA": [f"{register.sets[s].fy} #{r}" for s, r in zip(wide.index.get_level_values("set"),
                                                              wide.index.get_level_values("rank"))],
         "Priority": wide.index.get_level_values("title"),
         "Indicator": [i.split()[0] for i in wide.index.get_level_values("indicator")]})
-    for fy in fys:
-        table[f"{fy} a month"] = wide[("per_month", fy)].to_numpy().round(1)  # as the metrics round
+    for fy in fys:  # headed with the months counted: the columns beside a change are on its months
+        table[f"{fy} a month ({wide[('period', fy)].iloc[0]})"] = wide[("per_month", fy)].to_numpy().round(1)
     first = evidence.drop_duplicates("priority").set_index("priority")
     basis = ""
     if len(fys) == 2:
@@ -46,7 +47,8 @@ def evidence_summary(evidence: pd.DataFrame, register, fys: tuple[str, ...]) -> 
         table["Change"] = order["change"].to_numpy()
         table["Significant?"] = [significance_cell(row.significant, row.p_value) for row in order.itertuples()]
         basis = first["change_basis"].iloc[0]
-    return EvidenceSummary(table, {fy: int(wide[("months", fy)].iloc[0]) for fy in fys}, basis)
+    return EvidenceSummary(table, {fy: int(wide[("months", fy)].iloc[0]) for fy in fys},
+                           {fy: wide[("period", fy)].iloc[0] for fy in fys}, basis)
 
 
 def set_table(register, set_id: str) -> pd.DataFrame:

@@ -1,5 +1,8 @@
 """Small pieces of English shared by the pages, the CLI and the reports."""
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -7,8 +10,13 @@ from sia.analysis.change import p_text
 from sia.analysis.concentration import units_for_half
 from sia.words import ordinal
 
+if TYPE_CHECKING:
+    from sia.analysis.hotspots.runs import HotCount
+
 # What a rate reads where it has no whole denominator: never 0, never inf.
 NO_POPULATION = "no population"
+# What a rank is by, in words after 'by': every rank says its measure.
+RANKED_BY = {"count": "incidents", "per_month": "incidents a month", "rate": "rate per 1,000 residents"}
 
 
 def rate_text(rate: float) -> str:
@@ -83,3 +91,41 @@ def stability_sentence(s, unit_label: str) -> str:
             f"{s.pai:.1f} times their share of the area (Predictive Accuracy Index)"
             + ("" if s.spearman != s.spearman else
                f"; the two years' counts rank the {unit_label} alike with Spearman's ρ = {s.spearman:.2f}") + ".")
+
+
+def no_hotspot_sentence(shown: list[tuple[str, HotCount]],
+                        small: list[tuple[str, HotCount | str]] | None) -> str:
+    """Why the wards hold no significant hot spot, in one plain sentence, and what Gi* finds
+    on the small areas where it has power. ``shown`` pairs what was tested ('all crime') with
+    the wards' HotCount in a year; ``small`` gives the same pairs on the dataset's LSOAs (a
+    NoTest's reason, as text, where none could be run), or is None when the dataset holds no
+    LSOAs. '' when a ward is a hot spot in each pair, or the units are not wards."""
+    quiet = [i for i, (_, count) in enumerate(shown) if count.unit == "ward" and not count.hot]
+    if not quiet:
+        return ""
+    subjects = list(dict.fromkeys(shown[i][0] for i in quiet))
+    years = list(dict.fromkeys(shown[i][1].fy for i in quiet))
+    reason = (f"No ward is a significant hot spot for {' or '.join(subjects)} in {' or '.join(years)}: with "
+              f"{shown[quiet[0]][1].units:,} wards, each compared with its neighbours, Gi* has little power, and a "
+              "single very busy ward among quieter ones is not a cluster (the test finds clusters of "
+              "neighbouring high values).")
+    if small is None:
+        return reason + (" This dataset holds no LSOAs (small areas of about 1,500 residents), where the test "
+                         "has more power: a data steward can add them by rebuilding it with LSOA boundaries.")
+    found = [(" ".join(([f"for {small[i][0]}"] if len(subjects) > 1 else [])
+                        + ([f"in {shown[i][1].fy}"] if len(years) > 1 else [])) + ", ").lstrip(", ")
+             + _small_area_finding(small[i][1]) for i in quiet]
+    return reason + " On LSOAs, small areas of about 1,500 residents, it has more power: " + "; ".join(found) + "."
+
+
+def _small_area_finding(count: HotCount | str) -> str:
+    """'**9 of the 151 LSOAs were hot spots at 99%**', or why there is no such figure."""
+    if isinstance(count, str):
+        return f"no test could be run ({count})"
+    if not count.hot:
+        return f"none of the {count.units:,} LSOAs was a hot spot"
+    present = [(level, n) for level, n in count.levels if n]
+    at = (f"at {present[0][0]}" if len(present) == 1 else
+          f"at {present[-1][0]} or more ({', '.join(f'{n:,} at {level}' for level, n in present)})")
+    verb = "was a hot spot" if count.hot == 1 else "were hot spots"
+    return f"**{count.hot:,} of the {count.units:,} LSOAs {verb} {at}**"

@@ -60,7 +60,8 @@ def test_downloads_neutralise_the_formula(page, serve, hostile_data_dir):
 def test_the_map_shows_the_text_escaped(page, serve, hostile_data_dir):
     page.goto(f"{serve(hostile_data_dir)}/map?fy=2019-20&points=1")
     frame_locator = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
-    frame_locator.locator(".marker-cluster, .leaflet-marker-icon").first.wait_for(timeout=120_000)
+    # The incidents' markers (the ward labels are markers too, of no size: not waited for).
+    frame_locator.locator(".marker-cluster, .sia-point").first.wait_for(timeout=120_000)
     frame = next(f for f in page.frames if "streamlit_folium" in f.url)
     # Open every incident's popup (clustered markers too) and read what it shows.
     shown = frame.evaluate("""() => {

@@ -92,6 +92,9 @@ def test_the_lsoa_map_draws_every_lsoa_offline(page, serve, real_data_dir):
 
 
 def test_clicking_normanton_on_the_map_selects_it(page, serve, real_data_dir):
+    # Tall enough that the whole map is in view: a click that first scrolls the page to reach
+    # the map lands by where the map was, a ward lower.
+    page.set_viewport_size({"width": 1440, "height": 1400})
     open_page(page, f"{serve(real_data_dir)}/map", PAGES["map"])
     frame = map_frame(page)
     # Where Normanton's label sits (inside the ward), in the map's own pixels.
@@ -305,7 +308,7 @@ def test_switching_pages_keeps_the_filters(page, serve, real_data_dir):
     for link, heading in (("Hotspot map", PAGES["map"]), ("Ward profile", PAGES["ward"]), ("Overview", PAGES[""])):
         page.get_by_role("link", name=link).click()
         page.get_by_role("heading", name=heading).first.wait_for(timeout=120_000)
-        page.get_by_text("Showing anti-social behaviour; 2014-15: 7 months").wait_for(timeout=60_000)
+        page.get_by_text("Showing anti-social behaviour; 2014-15: Apr to Oct 2014, 7 months").wait_for(timeout=60_000)
         page.wait_for_function("() => location.search.includes('type=asb') && location.search.includes('measure=rate')",
                                timeout=60_000)
         assert "fy=2019-20" not in page.url

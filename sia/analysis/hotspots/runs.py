@@ -83,6 +83,21 @@ class HotspotQuery:
     ehsa: EhsaRules = field(default_factory=EhsaRules)  # for ehsa
 
 
+@dataclass(frozen=True)
+class HotCount:
+    """How many of a run's units are hot spots, at each confidence level: the one figure
+    the map, the ward profile and the packs word ('9 of the 151 LSOAs were hot spots at 99%')."""
+    fy: str
+    unit: str  # ward | lsoa | grid | hex
+    units: int  # every unit of the run, tested or not
+    levels: tuple[tuple[str, int], ...]  # (level, hot units at it), strictest first: ('99%', 9), ...
+
+    @property
+    def hot(self) -> int:
+        """Hot spots at 90% or more."""
+        return sum(n for _, n in self.levels)
+
+
 @dataclass
 class HotspotRun:
     gistar: GiStar
@@ -111,6 +126,12 @@ class HotspotRun:
         if "rate" in table:
             table["rate"] = table["rate"].round(3)
         return table[[c for c in OUTPUT_COLUMNS if c in table]]
+
+    def hot_count(self) -> HotCount:
+        """How many units are hot spots at each confidence level."""
+        classes = self.gistar.table["class"].value_counts()
+        return HotCount(self.fy, self.unit, len(self.gistar.table),
+                        tuple((level, int(classes.get(f"hot {level}", 0))) for _, level in CONFIDENCE))
 
     def summary(self) -> str:
         classes = self.gistar.table["class"]

@@ -1,11 +1,12 @@
 """What the police.uk data says for each priority with an open-data indicator.
 
 Per year: incidents of the priority's categories, months covered, per month and per
-1,000 residents a year (counted exactly as ``python -m sia counts`` counts). The change
-between two years is tested on like-for-like months (the months of the year both
-cover) when there are any, otherwise per month over all months covered, and the result
-says which. Wards are ranked by rate (per month without populations), so that "named in
-the document" can be set against "found in the data".
+1,000 residents a year (counted exactly as ``python -m sia counts`` counts). Two years are
+compared on matched months (the months of the year both cover) when there are any,
+otherwise per month over all months covered, and the result says which; each year's
+figures beside the change are on the same months as the change. Wards are ranked by rate
+(per month without populations), so that "named in the document" can be set against
+"found in the data".
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sia.analysis.measures import (
     comparable,
     comparison_basis,
     has_residents,
+    matched_months,
     months_counted,
     per_1000_a_year,
     select,
@@ -28,9 +30,10 @@ from sia.analysis.measures import (
 from sia.analysis.priorities.register import INDICATORS, Priority, Register
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.dataset.denominators import population_column
+from sia.periods import period_text
 
 
-def indicator_filters(priority: Priority, fys: tuple[str, ...], like_for_like: bool = False,
+def indicator_filters(priority: Priority, fys: tuple[str, ...], like_for_like: bool = True,
                       measure: str = "count") -> Filters:
     """The dashboard's filters that select a priority's categories (ASB apart from crime)."""
     if priority.categories == (ANTI_SOCIAL_BEHAVIOUR,):
@@ -40,26 +43,28 @@ def indicator_filters(priority: Priority, fys: tuple[str, ...], like_for_like: b
 
 
 def volumes(incidents: pd.DataFrame, wards: pd.DataFrame | None, priority: Priority,
-            fys: tuple[str, ...], like_for_like: bool = False) -> pd.DataFrame:
+            fys: tuple[str, ...], like_for_like: bool = True) -> pd.DataFrame:
     """Per year: fy, months, count, per_month, population, rate (per 1,000 a year; NaN
-    without ward populations)."""
+    without ward populations); two years on matched months unless ``like_for_like`` is
+    off (as ``months_counted`` counts them)."""
     selection = select(incidents, indicator_filters(priority, fys, like_for_like))
     counts = selection.rows.groupby("fy", observed=False).size()
     rows = []
     for fy, months in selection.months.items():
         column = population_column(fy)
-        population = wards[column].sum() if wards is not None and column in wards else np.nan
+        population = wards[column].sum(min_count=1) if wards is not None and column in wards else np.nan
         count = int(counts.get(fy, 0))
         per_month = count / len(months) if months else np.nan
-        rows.append({"fy": fy, "months": len(months), "count": count, "per_month": per_month,
-                     "population": population, "rate": per_1000_a_year(per_month, population)})
-    return pd.DataFrame(rows, columns=["fy", "months", "count", "per_month", "population", "rate"])
+        rows.append({"fy": fy, "months": len(months), "period": period_text(months), "count": count,
+                     "per_month": per_month, "population": population,
+                     "rate": per_1000_a_year(per_month, population)})
+    return pd.DataFrame(rows, columns=["fy", "months", "period", "count", "per_month", "population", "rate"])
 
 
 @dataclass(frozen=True)
 class PriorityChange:
     change: RateChange
-    like_for_like: bool
+    like_for_like: bool  # on matched months (the months of the year both years hold)
     months: dict[str, tuple[str, ...]]  # the months each year was counted over
 
     def basis(self) -> str:
@@ -72,8 +77,9 @@ def change_between(incidents: pd.DataFrame, priority: Priority, available: list[
     filters = comparable(indicator_filters(priority, fys), available)
     if filters is None:
         return None
-    like_for_like, months = filters.like_for_like, months_counted(available, filters)
-    table = volumes(incidents, None, priority, fys, like_for_like)
+    months = months_counted(available, filters)
+    table = volumes(incidents, None, priority, fys)
+    like_for_like = matched_months(available, filters)
     before, after = table.iloc[0], table.iloc[1]
     return PriorityChange(rate_change(int(before["count"]), int(after["count"]),
                                       before["months"], after["months"]),

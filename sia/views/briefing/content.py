@@ -15,17 +15,23 @@ import pandas as pd
 
 from sia.analysis.filters import ASB, CRIME, MEASURES, Filters
 from sia.analysis.hotspots.runs import (
+    HotCount,
     HotspotRun,
+    NoTest,
     hotspots_for_filters,
     unit_hotspot_sentence,
 )
 from sia.analysis.measures import (
     Selection,
     categories_against_city,
+    category_mix,
     comparable,
     comparison_basis,
     has_residents,
+    matched_months,
+    measures_for,
     monthly_series,
+    months_counted,
     per_1000_a_year,
     select,
     top_locations,
@@ -35,19 +41,28 @@ from sia.analysis.measures import (
 from sia.analysis.outcomes import load_outcome_groups, outcome_mix
 from sia.analysis.priorities.evidence import (
     change_between,
+    indicator_filters,
     named_against_found,
     volumes,
     ward_ranking,
 )
-from sia.analysis.priorities.register import INDICATORS, Priority, Register
+from sia.analysis.priorities.register import CITY, INDICATORS, Priority, Register
 from sia.categories import CRIME_CATEGORIES
 from sia.dataset.denominators import deprivation_of
 from sia.dataset.store import Dataset
 from sia.errors import InputError, Problem
-from sia.periods import require_held
+from sia.periods import month_label, period_text, require_held
 from sia.views import charts
 from sia.views.outcomes import open_cautions, outcome_sentences, outcome_table
-from sia.views.wording import DATA_SOURCES, NO_POPULATION, change_sentence, no_population_note, rank_text
+from sia.views.wording import (
+    DATA_SOURCES,
+    NO_POPULATION,
+    RANKED_BY,
+    change_sentence,
+    no_hotspot_sentence,
+    no_population_note,
+    rank_text,
+)
 from sia.words import ordinal, plural
 
 CAVEAT_LOCATIONS = ("police.uk moves every incident to an anonymised map point on or near its street, "
@@ -100,11 +115,14 @@ class Briefing:
 
 # --- shared checks ---------------------------------------------------------------------
 
-def briefing_years(dataset: Dataset, fys: tuple[str, ...] | list[str], default: str | None = None
+def briefing_years(dataset: Dataset, fys: tuple[str, ...] | list[str], default: tuple[str, ...] = ()
                    ) -> tuple[str, ...]:
-    """One year, or two to compare (earlier first), each held by the dataset."""
+    """One year, or two to compare (earlier first), each held by the dataset; by default the
+    years the page would show: ``default`` where the dataset holds them, else its last two
+    (as the sidebar starts)."""
     held = dataset.financial_years
-    chosen = tuple(sorted(dict.fromkeys(fys))) or ((default,) if default in held else tuple(held[-1:]))
+    chosen = tuple(sorted(dict.fromkeys(fys))) or (tuple(fy for fy in default if fy in held)[-2:]
+                                                   or tuple(held[-2:]))
     if len(chosen) > 2:
         raise InputError(Problem(f"{len(chosen)} financial years given", "--fy",
                                  "give one year, or two to compare"))
@@ -121,9 +139,19 @@ def ward_named(dataset: Dataset, name: str) -> str:
     return match[0]
 
 
-def _measure(dataset: Dataset, fys: tuple[str, ...]) -> str:
-    """Rates where every year has residents, else incidents a month."""
+def _measure(dataset: Dataset, fys: tuple[str, ...], measure: str | None) -> str:
+    """The measure asked for (the page's), where the years can be shown in it; by default,
+    rates where every year has residents, else incidents a month."""
+    if measure in measures_for(dataset.wards, fys):
+        return measure
     return "rate" if has_residents(dataset.wards, fys) else "per_month"
+
+
+def _period_note(dataset: Dataset, fy: str, months: tuple[str, ...]) -> str:
+    """'Sep 2014, 1 month, of the 7 held' where fewer months are counted than the year holds
+    (matched months), else 'Apr to Oct 2014, 7 months'."""
+    held = int(dataset.coverage.set_index("fy").loc[fy, "months_covered"])
+    return period_text(months) + (f", of the {held} held" if len(months) < held else "")
 
 
 def _coverage(dataset: Dataset, fys: tuple[str, ...]) -> dict[str, str]:
@@ -148,7 +176,7 @@ def _common_caveats(dataset: Dataset, fys: tuple[str, ...]) -> list[str]:
 
 
 def _rate_words(measure: str) -> str:
-    return "per 1,000 residents a year" if measure == "rate" else "a month"
+    return {"rate": "per 1,000 residents a year", "per_month": "a month"}.get(measure, "by incidents")
 
 
 def _value_text(row, measure: str) -> str:
@@ -163,30 +191,38 @@ def _standing(row, measure: str) -> str:
     """'the 3rd highest of Derby's 17 wards per 1,000 residents a year', or 'not ranked'."""
     if pd.isna(row["rank"]):
         return rank_text(row)
-    return f"the {ordinal(int(row['rank']))} highest of Derby's {int(row['ranked'])} wards {_rate_words(measure)}"
+    return (f"the {ordinal(int(row['rank']))} highest of Derby's {int(row['ranked'])} wards by "
+            f"{RANKED_BY[measure]}")
 
 
-def _city_value(table: pd.DataFrame, fy: str, measure: str) -> float:
-    """The whole city's figure on the same measure (not a mean of ward figures)."""
+def _city_text(table: pd.DataFrame, fy: str, measure: str) -> str:
+    """The whole city's figure (not a mean of ward figures): per 1,000 residents a year on
+    rates, else a month."""
     mine = table[table["fy"] == fy]
     per_month = mine["count"].sum() / mine["months"].iloc[0]
-    return per_1000_a_year(per_month, mine["population"].sum()) if measure == "rate" else per_month
+    if measure == "rate":
+        return f"{per_1000_a_year(per_month, mine['population'].sum(min_count=1)):,.1f} per 1,000 residents a year"
+    return f"{per_month:,.1f} a month"
 
 
 # --- a ward --------------------------------------------------------------------------
 
-def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] = ()) -> Briefing:
+def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] = (), measure: str | None = None,
+                  like_for_like: bool = True) -> Briefing:
     """Crime and anti-social behaviour (never added together) in one ward: figures and
     rank each year, categories against the city, where incidents concentrate, whether the
-    ward is a Gi* hotspot and, over two years, the tested change."""
+    ward is a Gi* hotspot and, over two years, the tested change. Counted as the page counts
+    with the same filters: ranks by ``measure`` (the page's; by default rates where there are
+    residents), two years on matched months unless ``like_for_like`` is off."""
     ward = ward_named(dataset, ward)
     fys = briefing_years(dataset, fys)
-    measure = _measure(dataset, fys)
-    tables = {kind: ward_measures(select(dataset.incidents, Filters(fys=fys, incident_type=kind, measure=measure)),
-                                  dataset.wards)
-              for kind in (CRIME, ASB)}
+    measure = _measure(dataset, fys, measure)
+    by = RANKED_BY[measure]
+    selections = {kind: select(dataset.incidents, Filters(fys=fys, incident_type=kind, measure=measure,
+                                                          like_for_like=like_for_like)) for kind in (CRIME, ASB)}
+    tables = {kind: ward_measures(selection, dataset.wards) for kind, selection in selections.items()}
+    periods = {fy: period_text(ms) for fy, ms in selections[CRIME].months.items()}
     words = {CRIME: ("crime", "crimes"), ASB: ("anti-social behaviour", "ASB incidents")}
-    coverage = _coverage(dataset, fys)
     last = fys[-1]
 
     brief = Briefing(title=f"{ward}: crime and anti-social behaviour",
@@ -198,51 +234,58 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
             label = "Crimes" if kind == CRIME else "ASB incidents"
             brief.figures.append(KeyFigure(
                 f"{label}, {fy}", f"{row['count']:,.0f}",
-                f"{_value_text(row, measure)}; {rank_text(row)}"))
+                f"{periods[fy]}; {_value_text(row, measure)}; {rank_text(row, by=by)}"))
 
     for fy in fys:
         crime = tables[CRIME]
         row = crime[(crime["ward_name"] == ward) & (crime["fy"] == fy)].iloc[0]
         asb = tables[ASB][(tables[ASB]["ward_name"] == ward) & (tables[ASB]["fy"] == fy)].iloc[0]
         brief.narrative.append(
-            f"In {fy} ({coverage[fy]}), **{ward} recorded {plural(int(row['count']), 'crime')}**, "
-            f"{_value_text(row, measure)}: {_standing(row, measure)} (the city: "
-            f"{_city_value(crime, fy, measure):,.1f}). "
+            f"In {fy} ({_period_note(dataset, fy, selections[CRIME].months[fy])}), "
+            f"**{ward} recorded {plural(int(row['count']), 'crime')}**, "
+            f"{_value_text(row, measure)}: {_standing(row, measure)} (Derby: {_city_text(crime, fy, measure)}). "
             f"Anti-social behaviour, counted apart from crime, came to {plural(int(asb['count']), 'incident')} "
-            f"({_value_text(asb, measure)}; {rank_text(asb, unit='')}).")
+            f"({_value_text(asb, measure)}; {rank_text(asb, by=by)}).")
         if measure == "rate" and pd.isna(row["rate"]):
             brief.narrative.append(no_population_note(ward, fy))
-    against = categories_against_city(dataset.incidents, dataset.wards, Filters(fys=fys), ward)  # last year
-    selection = select(dataset.incidents, Filters(fys=fys, incident_type=CRIME))
+    as_page = Filters(fys=fys, like_for_like=like_for_like)
+    against = categories_against_city(dataset.incidents, dataset.wards, as_page, ward)  # the last year
+    selection = select(dataset.incidents, Filters(fys=fys, incident_type=CRIME, like_for_like=like_for_like))
     brief.narrative += _category_sentences(selection, ward, last, against)
+    quiet, small = [], []  # where no ward is a hot spot: why, and what the LSOAs show (as the pages say)
     for kind in (CRIME, ASB):
         run = hotspots_for_filters(dataset, Filters(fys=(last,), incident_type=kind), last, "ward")
         if isinstance(run, HotspotRun):
             brief.narrative.append(unit_hotspot_sentence(run, ward, words[kind][0]))
+            if not run.hot_count().hot:
+                quiet.append((words[kind][0], run.hot_count()))
+                if dataset.lsoas is not None:
+                    small.append((words[kind][0], _lsoa_hot_count(dataset, Filters(fys=(last,), incident_type=kind),
+                                                                  last)))
+    brief.narrative.append(no_hotspot_sentence(quiet, small if dataset.lsoas is not None else None))
     if len(fys) == 2:
         for kind in (CRIME, ASB):
-            brief.narrative.append(_change_sentence(dataset, ward, Filters(fys=fys, incident_type=kind),
+            brief.narrative.append(_change_sentence(dataset, ward, Filters(fys=fys, incident_type=kind,
+                                                                           like_for_like=like_for_like),
                                                     words[kind][0]))
     brief.narrative += _deprivation_sentences(dataset, ward)
-    _add_outcomes(brief, select(dataset.incidents, Filters(fys=fys)).rows, ward, "crimes")
+    # Each year's crimes, every month it holds (as the page): an outcome mix is no change between years.
+    _add_outcomes(brief, select(dataset.incidents, Filters(fys=fys, like_for_like=False)).rows, ward, "crimes")
 
-    brief.exhibits.append(Exhibit(
-        f"Crimes per month in {ward}",
-        charts.monthly_trend(monthly_series(selection, ward), f"Crimes per month in {ward}").properties(height=240),
-        "One line per financial year, April to March; months not held are left out."))
+    _add_monthly(brief, monthly_series(selection, ward), f"Crimes per month in {ward}")
     crime_last = tables[CRIME][tables[CRIME]["fy"] == last]
     brief.exhibits.append(Exhibit(
-        f"Crime {_rate_words(measure)} by ward, {last}",
-        charts.ward_choropleth(dataset.wards, crime_last, f"Crimes {_rate_words(measure)}",
-                               f"Crime {_rate_words(measure)} by ward, {last}", outlined=(ward,)),
-        f"{ward} is outlined. Classes are natural breaks; each ward carries its rank."))
+        f"Crime by ward, {last}: {by}",
+        charts.ward_choropleth(dataset.wards, crime_last, MEASURES[measure],
+                               f"Crime by ward, {last}: {by}", outlined=(ward,)),
+        f"{ward} is outlined. Classes are natural breaks; each ward carries its rank by {by}."))
     if against["ward"].notna().any():
         brief.exhibits.append(Exhibit(
             f"{ward} against Derby by category, {last}",
             charts.against_city(against, ward, f"{ward} against Derby by category, {last}"),
             "Rates per 1,000 residents a year; anti-social behaviour included, shown as its own category."))
     brief.tables.append(PackTable(f"Incidents by category in {ward}, {last}",
-                                  _category_table(dataset, ward, last, against),
+                                  _category_table(dataset, ward, as_page, against),
                                   "Ratio: the ward's rate over the city's (above 1: higher than Derby)."))
     places = top_locations(selection, ward)
     brief.tables.append(PackTable(f"Places with most crimes in {ward}", places.rename_axis("Location").reset_index(),
@@ -251,6 +294,28 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
         "Ward hotspots use Getis-Ord Gi* over Derby's 17 wards with their neighbours, p-values "
         "adjusted for multiple testing; with so few, large units it finds only broad clusters."] + brief.caveats
     return brief
+
+
+def _add_monthly(brief: Briefing, series: pd.DataFrame, title: str) -> None:
+    """Incidents per month (monthly_series) as a trend chart where a year holds two months or
+    more; one month is no trend, so where no year holds more, a small table instead."""
+    months = series.groupby("fy")["month"].nunique()
+    if months.max() >= 2:
+        single = [fy for fy, n in months.items() if n == 1]
+        note = "One line per financial year, April to March; months not held are left out." + (
+            f" {' and '.join(single)} {'holds' if len(single) == 1 else 'hold'} one month, drawn as a point."
+            if single else "")
+        brief.exhibits.append(Exhibit(title, charts.monthly_trend(series, title).properties(height=240), note))
+        return
+    table = pd.DataFrame({"Year": series["fy"], "Month": series["month"].map(month_label),
+                          "Incidents": series["count"]})
+    brief.tables.append(PackTable(title, table, "Each year here holds one month: too few for a trend, so no chart."))
+
+
+def _lsoa_hot_count(dataset: Dataset, filters: Filters, fy: str) -> HotCount | str:
+    """How many LSOAs are Gi* hot spots (as the map finds them), or why none could be tested."""
+    run = hotspots_for_filters(dataset, filters, fy, "lsoa")
+    return run.reason if isinstance(run, NoTest) else run.hot_count()
 
 
 def _add_outcomes(brief: Briefing, rows: pd.DataFrame, ward: str | None, what: str) -> None:
@@ -280,7 +345,7 @@ def _change_sentence(dataset: Dataset, ward: str, filters: Filters, subject: str
     selection = select(dataset.incidents, filters)
     change = ward_change(ward_measures(selection, dataset.wards), filters.fys).loc[ward]
     return (f"**Change in {subject}**: {change_sentence(change, *filters.fys)}; "
-            f"on {comparison_basis(selection.months, filters.like_for_like)}.")
+            f"on {comparison_basis(selection.months, matched_months(dataset.months, filters))}.")
 
 
 def _category_sentences(selection: Selection, ward: str, last: str, against: pd.DataFrame) -> list[str]:
@@ -304,13 +369,14 @@ def _category_sentences(selection: Selection, ward: str, last: str, against: pd.
     return out
 
 
-def _category_table(dataset: Dataset, ward: str, fy: str, against: pd.DataFrame) -> pd.DataFrame:
-    rows = dataset.incidents[(dataset.incidents["fy"] == fy)]
-    ward_counts = rows[rows["ward_name"] == ward].groupby("category", observed=False).size()
-    months = rows["month"].nunique()
-    table = pd.DataFrame({"Category": against["category"],
-                          "Incidents": against["category"].map(ward_counts).fillna(0).astype(int).to_numpy()})
-    table["A month"] = table["Incidents"] / months
+def _category_table(dataset: Dataset, ward: str, filters: Filters, against: pd.DataFrame) -> pd.DataFrame:
+    """The ward's incidents by category in the filters' last year, on the months the page
+    counts (matched months when two years are compared), with the rates beside Derby's."""
+    fy = filters.fys[-1]
+    mix = category_mix(dataset.incidents, filters, ward)
+    mix = mix[mix["fy"] == fy].set_index("category").reindex(against["category"])
+    table = pd.DataFrame({"Category": against["category"], "Incidents": mix["count"].astype(int).to_numpy(),
+                          "A month": mix["per_month"].to_numpy()})
     if against["ward"].notna().any():
         table["Per 1,000 a year"] = against["ward"].to_numpy()
         table["Derby per 1,000 a year"] = against["city"].to_numpy()
@@ -333,7 +399,8 @@ def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
     the document names against those the data ranks highest."""
     priority = _priority(register, priority_id)
     own_fy = register.fy_of(priority)
-    fys = briefing_years(dataset, fys, default=own_fy)
+    # By default the years the Priorities page shows: those of the register's city sets.
+    fys = briefing_years(dataset, fys, default=tuple(sorted(s.fy for s in register.sets.values() if s.kind == CITY)))
     document = register.document_for(priority)
     city = register.sets[priority.set]
     n_in_set = len(register.in_set(priority.set))
@@ -357,12 +424,12 @@ def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
                            f"{', '.join(priority.categories)}. {priority.indicator_note}"
                            + (f" Better measured by: {priority.measure_with}" if priority.measure_with else ""))
     table = volumes(dataset.incidents, dataset.wards, priority, fys)
-    coverage = _coverage(dataset, fys)
+    counted = months_counted(dataset.months, indicator_filters(priority, fys))
     for row in table.itertuples():
         rate = "" if pd.isna(row.rate) else f", {row.rate:,.1f} per 1,000 residents a year"
         brief.figures.append(KeyFigure(f"Incidents, {row.fy}", f"{row.count:,}",
-                                       f"{row.per_month:,.1f} a month over {plural(row.months, 'month')}{rate}"))
-        brief.narrative.append(f"In {row.fy} ({coverage[row.fy]}) Derby recorded "
+                                       f"{row.per_month:,.1f} a month over {row.period}{rate}"))
+        brief.narrative.append(f"In {row.fy} ({_period_note(dataset, row.fy, counted[row.fy])}) Derby recorded "
                                f"**{plural(row.count, 'incident')}** of these categories: "
                                f"{row.per_month:,.1f} a month{rate}.")
     if len(fys) == 2:
@@ -390,8 +457,8 @@ def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
         charts.ward_choropleth(dataset.wards, ranking, value_title, f"{priority.title}, {ranking_fy}",
                                outlined=priority.wards),
         "Wards the document names are outlined." if priority.wards else "Classes are natural breaks."))
-    brief.tables.append(PackTable("Incidents each year", table.rename(columns={
-        "fy": "Year", "months": "Months held", "count": "Incidents", "per_month": "A month",
+    brief.tables.append(PackTable("Incidents each year", table.drop(columns="months").rename(columns={
+        "fy": "Year", "period": "Months counted", "count": "Incidents", "per_month": "A month",
         "population": "Residents", "rate": "Per 1,000 a year"})))
     brief.tables.append(PackTable((f"Named in the document against found in the data, {ranking_fy}" if priority.wards
                                    else f"The wards the data ranks highest, {ranking_fy}"),
@@ -400,8 +467,8 @@ def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
                                                 "Rank": against["rank"], value_title: against["value"]})))
     crimes = tuple(c for c in priority.categories if c in CRIME_CATEGORIES)
     if crimes:
-        _add_outcomes(brief, select(dataset.incidents, Filters(fys=fys, crime_types=crimes)).rows, None,
-                      "these crimes")
+        every_month = Filters(fys=fys, crime_types=crimes, like_for_like=False)  # each year's crimes, as the page
+        _add_outcomes(brief, select(dataset.incidents, every_month).rows, None, "these crimes")
     brief.caveats = _common_caveats(dataset, fys) + brief.caveats
     if priority.indicator == "partial":
         brief.caveats.append("The indicator is a partial proxy: it counts related crimes, not the "

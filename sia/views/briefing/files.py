@@ -148,7 +148,10 @@ def _styles():
         "title": ParagraphStyle("title", parent=body, fontName="Vera-Bold", fontSize=20, leading=24, spaceAfter=2),
         "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=12, textColor=colors.HexColor(MUTED),
                                    spaceAfter=10),
-        "h2": ParagraphStyle("h2", parent=body, fontName="Vera-Bold", fontSize=13, leading=16, spaceBefore=8),
+        # A section heading never ends a page: it goes with what follows it. (A table's title is
+        # kept with its first rows by the table's own block, which lets a long table run on.)
+        "h2": ParagraphStyle("h2", parent=body, fontName="Vera-Bold", fontSize=13, leading=16, spaceBefore=8,
+                             keepWithNext=1),
         "h3": ParagraphStyle("h3", parent=body, fontName="Vera-Bold", fontSize=10.5, spaceBefore=6),
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8, leading=10, textColor=colors.HexColor(MUTED)),
@@ -160,6 +163,47 @@ def _styles():
     }
 
 
+# A chart may shrink to this share of its size to fill the rest of a page, rather than move
+# to the next page and leave the rest of this one empty.
+MIN_FIGURE_SCALE = 0.8
+
+
+@cache
+def _figure_type():
+    """The Figure flowable (made on first use: reportlab is imported only to write a PDF)."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Flowable
+
+    class Figure(Flowable):
+        """A chart (PNG) and its caption as one flowable, so they are never parted: the chart
+        fits ``width`` and ``max_height``, and shrinks (to MIN_FIGURE_SCALE of that, no less)
+        to fit the space left on a page; what cannot fit even so goes to the next page whole."""
+
+        def __init__(self, png: bytes, caption, width: float, max_height: float):
+            super().__init__()
+            self.image = ImageReader(io.BytesIO(png))
+            self.pixels = self.image.getSize()
+            self.full = min(width / self.pixels[0], max_height / self.pixels[1])  # points a pixel, at most
+            self.caption = caption
+            self.space = 6, 3  # above the chart, and between it and the caption
+
+        def wrap(self, avail_width, avail_height):
+            self.caption_height = self.caption.wrap(avail_width, avail_height)[1]
+            room = (avail_height - self.caption_height - sum(self.space)) / (self.pixels[1] * self.full)
+            scale = self.full * max(MIN_FIGURE_SCALE, min(1.0, room))
+            self.width = avail_width
+            self.draw_size = self.pixels[0] * scale, self.pixels[1] * scale
+            self.height = self.space[0] + self.draw_size[1] + self.space[1] + self.caption_height
+            return self.width, self.height
+
+        def draw(self):
+            x = (self.width - self.draw_size[0]) / 2
+            self.canv.drawImage(self.image, x, self.caption_height + self.space[1], *self.draw_size)
+            self.caption.drawOn(self.canv, 0, 0)
+
+    return Figure
+
+
 def briefing_pdf(brief: Briefing) -> bytes:
     """An A4 PDF: title, key figures, summary, charts, tables, caveats and sources, with
     the title and page number in every footer."""
@@ -167,7 +211,7 @@ def briefing_pdf(brief: Briefing) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.platypus import (
-        Image,
+        CondPageBreak,
         KeepTogether,
         Paragraph,
         SimpleDocTemplate,
@@ -201,11 +245,8 @@ def briefing_pdf(brief: Briefing) -> bytes:
     story.append(Paragraph("Summary", s["h2"]))
     story += [Paragraph(_inline(p), s["body"]) for p in brief.narrative if p]
     for exhibit in brief.exhibits:
-        png = chart_png(exhibit.chart)
-        image = Image(io.BytesIO(png))
-        scale = min(width / image.imageWidth, 120 * mm / image.imageHeight)
-        image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
-        story.append(KeepTogether([Spacer(1, 6), image, Paragraph(_inline(exhibit.description), s["small"])]))
+        story.append(_figure_type()(chart_png(exhibit.chart), Paragraph(_inline(exhibit.description), s["small"]),
+                                    width, 120 * mm))
     for pack_table in brief.tables:
         rows, numeric = _rows(pack_table.table), _numeric(pack_table.table)
         cells = [[Paragraph(f"<b>{_inline(v)}</b>" if i == 0 else _inline(v), s["cell_n" if n else "cell"])
@@ -220,14 +261,15 @@ def briefing_pdf(brief: Briefing) -> bytes:
         block = [Paragraph(_inline(pack_table.title), s["h3"]), table]
         if pack_table.note:
             block.append(Paragraph(_inline(pack_table.note), s["small"]))
-        story.append(KeepTogether(block) if len(rows) <= 20 else block[0])
-        if len(rows) > 20:
-            story += block[1:]
+        if len(rows) <= 12:  # a short table whole, with its title and note
+            story.append(KeepTogether(block))
+        else:  # a long one runs on over the page (its header repeated), from at least a few rows
+            story += [CondPageBreak(40 * mm), *block]
     story.append(Paragraph("How to read these figures", s["h2"]))
     story += [Paragraph("• " + _inline(c), s["body"]) for c in brief.caveats]
-    story.append(Paragraph("Sources", s["h2"]))
-    story.append(Paragraph(_inline(" ".join(brief.sources) + f" All under the {LICENCE}."), s["small"]))
-    story.append(Paragraph(_inline(brief.made), s["small"]))
+    story.append(KeepTogether([Paragraph("Sources", s["h2"]),
+                               Paragraph(_inline(" ".join(brief.sources) + f" All under the {LICENCE}."), s["small"]),
+                               Paragraph(_inline(brief.made), s["small"])]))
 
     def footer(canvas, document):
         canvas.saveState()
