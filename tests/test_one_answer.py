@@ -88,3 +88,20 @@ def test_every_measurable_priority_reads_the_same_on_the_page_in_its_pack_and_on
         assert change == f"{pack_change.value}, {pack_change.note}" == \
             f"{cli['2019-20']['change']}, {'' if cli['2019-20']['significant'] else 'not '}significant" + \
             change[change.index(" (p "):]
+
+
+def test_the_overviews_default_change_is_the_matched_months_change_of_the_raw_files(
+        monkeypatch, real_data_dir, shared_data):
+    """Counted straight from police.uk's street files (not through the build): crime, ASB
+    apart, in the months both years hold (September 2014 and September 2019)."""
+    import csv
+
+    def crimes(month: str) -> int:
+        with open(shared_data / "police_uk" / month / f"{month}-derbyshire-street.csv", newline="") as f:
+            return sum(row["Crime type"] != "Anti-social behaviour" for row in csv.DictReader(f))
+
+    before, after = crimes("2014-09"), crimes("2019-09")
+    at = run_app(monkeypatch, real_data_dir, "pages/overview.py", {"fy": ["2014-15", "2019-20"]})
+    card = next(m for m in at.metric if m.label == "Crime, 2019-20")
+    assert card.value == f"{after:,}"
+    assert card.delta == f"{(after / before - 1) * 100:+.0f}% on 2014-15"
