@@ -84,6 +84,43 @@ def test_an_unverified_or_missing_email_is_not_let_in():
         {"auth": AUTH, "access": {**ACCESS, "email_verified_by_provider": "yes"}})
 
 
+KATE = {"auth": AUTH, "access": {"steward_emails": ["kate@derby.gov.uk"], "allowed_domains": ["derby.gov.uk"]}}
+
+
+@pytest.mark.parametrize("email,claim,access,steward", [
+    ("kate@derby.gov.uk", True, Access.ALLOWED, True),
+    ("Kate@Derby.Gov.UK", "true", Access.ALLOWED, True),  # case alone is no other person
+    (" kate@derby.gov.uk ", True, Access.ALLOWED, True),
+    ("kate@derby.gov.uk", "TRUE", Access.UNVERIFIED, False),
+    ("kate@derby.gov.uk", 1, Access.UNVERIFIED, False),
+    ("kate@derby.gov.uk", None, Access.UNVERIFIED, False),
+    ("kate@derby.gov.uk", "missing", Access.UNVERIFIED, False),
+    ("\u212aate@derby.gov.uk", True, Access.NOT_LISTED, False),  # KELVIN SIGN, which lower() folds to k
+    ("x@derby.gov.u\u212a", True, Access.NOT_LISTED, False),
+    ("kate@derby.gov.uk.", True, Access.NOT_LISTED, False),  # a trailing dot
+    ("kate@mail.derby.gov.uk", True, Access.NOT_LISTED, False),  # a subdomain
+    ("kate+steward@derby.gov.uk", True, Access.ALLOWED, False),  # plus-addressing: another address
+    ("k\u0430te@derby.gov.uk", True, Access.NOT_LISTED, False),  # Cyrillic a
+    ("\uff4bate@derby.gov.uk", True, Access.NOT_LISTED, False),  # full-width k, which NFKC folds to k
+    ("kate@derby.gov.uk\u200b", True, Access.NOT_LISTED, False),  # a zero-width space
+    ("kate@xn--drby-fra.gov.uk", True, Access.NOT_LISTED, False),  # a punycode look-alike domain
+])
+def test_access_rules_compare_exact_normalised_identities(email, claim, access, steward):
+    """The email-claim matrix: only a verified, plain-ASCII address equal to a listed one
+    (after case folding) is that person; look-alikes are nobody."""
+    policy = access_policy(KATE)
+    viewer = {"is_logged_in": True, "email": email, "name": "K"}
+    if claim != "missing":
+        viewer["email_verified"] = claim
+    assert policy.access(viewer) is access
+    assert policy.may_load(viewer) is steward
+
+
+def test_an_address_in_the_settings_that_is_not_plain_ascii_is_refused():
+    assert "steward_emails holds '\u212aate@derby.gov.uk', which is not plain ASCII text" in problems(
+        {"auth": AUTH, "access": {"steward_emails": ["\u212aate@derby.gov.uk"]}})
+
+
 def test_stewards_may_load_and_viewers_may_not():
     policy = access_policy({"auth": AUTH, "access": {**ACCESS, "steward_emails": ["Data.Steward@derby.gov.uk"]}})
     assert policy.may_load(STEWARD) and policy.access(STEWARD) is Access.ALLOWED

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -139,8 +140,20 @@ def verified_email(viewer: Mapping, verified_by_provider: bool = False) -> str |
         "email_verified" not in viewer and verified_by_provider)
     if not isinstance(email, str) or not verified:
         return None
-    email = email.strip().lower()
-    return email if _EMAIL.fullmatch(email) else None
+    email = compared_address(email)
+    return email if email is not None and _EMAIL.fullmatch(email) else None
+
+
+def compared_address(text: str) -> str | None:
+    """An address (or domain) as the access rules compare it: stripped, NFKC-normalised and
+    case-folded; None when it is not plain printable ASCII. Look-alikes are refused, not
+    folded: U+212A KELVIN SIGN lower-cases to 'k', so '\u212aate@derby.gov.uk' would
+    otherwise become a steward's 'kate@derby.gov.uk'."""
+    text = text.strip()
+    if not (text.isascii() and text.isprintable()):
+        return None
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return folded if folded.isascii() else None
 
 
 def signed_in_as(viewer: Mapping) -> str:
@@ -267,7 +280,13 @@ def _entries(access: Mapping, key: str, problems: list[Problem]) -> list[str]:
         problems.append(Problem(f"{key} must be a list of text, e.g. {key} = [\"...\"]",
                                 "secrets [access]"))
         return []
-    return [v.strip().lower() for v in value]
+    entries = [compared_address(v) for v in value]
+    odd = [v for v, e in zip(value, entries) if e is None]
+    if odd:
+        problems.append(Problem(f"{key} holds {odd[0]!r}, which is not plain ASCII text", "secrets [access]",
+                                "write addresses and domains in plain letters (an internationalised domain "
+                                "in its xn-- form)"))
+    return [e for e in entries if e is not None]
 
 
 def _is_url(value) -> bool:
