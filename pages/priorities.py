@@ -52,7 +52,7 @@ st.caption("Solid lines: kept; dashed: the theme continues under a new focus. " 
 
 force = next((s for s in register.sets.values() if s.kind == "force"), None)
 if force is not None:
-    with st.expander(f"Where {EARLIER} started: the {force.name}"):
+    with st.expander(f"Where {EARLIER} started: the {markdown_text(force.name)}"):
         st.markdown(markdown_text(force.note))
         show_table(priority_set_table(REGISTER.stat().st_mtime_ns, force.id), hide_index=True,
                    download="derbyshire-constabulary-priorities-2014-15")
@@ -130,7 +130,7 @@ with left:
 with right:
     st.markdown(f"**Named in the document against found in the data** ({ranking_fy})")
     if not priority.wards:
-        st.caption(f"The {document.date[:4]} document names no wards for this priority; "
+        st.caption(f"The {markdown_text(document.date[:4])} document names no wards for this priority; "
                    "the wards the data ranks highest are listed.")
     show_table(figures["against"], hide_index=True, download=f"derby-{chosen}-named-against-found")
     if priority.wards:

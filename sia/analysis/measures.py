@@ -64,12 +64,17 @@ def months_counted(available: list[str], filters: Filters) -> dict[str, tuple[st
     """Per selected year, the months with data that the filters keep: with two years on
     matched months (like_for_like, the default), only the months of the year both hold,
     where they share any (else all each holds; ``matched_months`` tells which)."""
-    chosen = {fy: [m for m in fy_months(fy) if m in available and month_of_year(m) in filters.months]
-              for fy in filters.fys}
+    chosen = _months_held(available, filters)
     shared = _shared_months(chosen)
     if filters.like_for_like and len(filters.fys) > 1 and shared:
         chosen = {fy: [m for m in ms if month_of_year(m) in shared] for fy, ms in chosen.items()}
     return {fy: tuple(ms) for fy, ms in chosen.items()}
+
+
+def _months_held(available: list[str], filters: Filters) -> dict[str, list[str]]:
+    """Per selected year, its months with data among the months of the year the filters keep."""
+    return {fy: [m for m in fy_months(fy) if m in available and month_of_year(m) in filters.months]
+            for fy in filters.fys}
 
 
 def _shared_months(chosen: dict[str, list[str]]) -> set[str]:
@@ -79,11 +84,7 @@ def _shared_months(chosen: dict[str, list[str]]) -> set[str]:
 def matched_months(available: list[str], filters: Filters) -> bool:
     """Whether two years are compared on the months of the year both hold: matched months
     are asked for and the years share some (they then cover the same months of the year)."""
-    if not filters.comparing or not filters.like_for_like:
-        return False
-    chosen = {fy: [m for m in fy_months(fy) if m in available and month_of_year(m) in filters.months]
-              for fy in filters.fys}
-    return bool(_shared_months(chosen))
+    return filters.comparing and filters.like_for_like and bool(_shared_months(_months_held(available, filters)))
 
 
 def years_without_months(available: list[str], filters: Filters) -> list[str]:

@@ -175,6 +175,21 @@ def _all_present(given: set[str], wanted: list[str], what: str, label: str, fix:
                                  f"({', '.join(missing[:5])}{', ...' if n > 5 else ''})", label, fix))
 
 
+def _area_rows(df: pd.DataFrame, column: str, what: str, wanted: list[str], label: str, *, none: Problem,
+               missing_fix: str) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The rows of ``df`` for the area's ``wanted`` codes (``what``: 'ward', 'LSOA'), each given
+    once and none missing (else refused; ``none`` when it holds no code of the area at all),
+    with their codes; and the codes of the rows set aside, which are for other areas."""
+    codes = _codes(df, column, f"{what} code", label)
+    inside = codes.isin(set(wanted)).to_numpy()
+    if not inside.any():
+        raise InputError(none)
+    rows, codes, outside = df[inside], codes[inside], codes[~inside]
+    _once_each(codes, what, label)
+    _all_present(set(codes), wanted, what, label, missing_fix)
+    return rows, codes, outside
+
+
 def read_lookup(path: Path, wards: pd.DataFrame) -> pd.Series:
     """LSOA code -> ward code, checked against the ward boundaries: one ward an LSOA (a row
     repeated with the same ward is harmless; two wards for one LSOA are refused)."""
@@ -300,16 +315,11 @@ def read_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None, b
                                  label, "give population by LSOA (with a lookup) or by ward"))
     notes = []
     if lsoa_col is None:  # by ward
-        codes = _codes(df, ward_col, "ward code", label)
         wanted = list(wards["ward_code"])
-        inside = codes.isin(set(wanted)).to_numpy()
-        if not inside.any():
-            raise InputError(Problem("none of its wards is one of the wards given", label,
-                                     "use the population file for the same area and ward vintage"))
-        outside = codes[~inside]
-        df, codes = df[inside], codes[inside]
-        _once_each(codes, "ward", label)
-        _all_present(set(codes), wanted, "ward", label, "give the residents of every ward")
+        df, codes, outside = _area_rows(
+            df, ward_col, "ward", wanted, label, missing_fix="give the residents of every ward",
+            none=Problem("none of its wards is one of the wards given", label,
+                         "use the population file for the same area and ward vintage"))
         values = _population_values(df, codes, label, MAX_WARD_RESIDENTS, "ward")
         by_ward = pd.Series(values.to_numpy(), index=codes).reindex(wanted)
         by_lsoa = None
@@ -317,17 +327,11 @@ def read_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None, b
         if lookup is None:
             raise InputError(Problem("population is given by LSOA but no LSOA to ward lookup was given",
                                      label, "pass --lsoa-lookup FILE (or the LSOA boundaries, --lsoas FILE)"))
-        area = list(lookup.index)
-        codes = _codes(df, lsoa_col, "LSOA code", label)
-        inside = codes.isin(set(area)).to_numpy()
-        if not inside.any():
-            raise InputError(Problem("none of its LSOAs is an LSOA of the area", label,
-                                     "use the population file for the same area and LSOA vintage"))
-        outside = codes[~inside]
-        df, codes = df[inside], codes[inside]
-        _once_each(codes, "LSOA", label)
-        _all_present(set(codes), area, "LSOA", label,
-                     "give the residents of every LSOA of the area (ONS's small area estimates list them all)")
+        df, codes, outside = _area_rows(
+            df, lsoa_col, "LSOA", list(lookup.index), label,
+            missing_fix="give the residents of every LSOA of the area (ONS's small area estimates list them all)",
+            none=Problem("none of its LSOAs is an LSOA of the area", label,
+                         "use the population file for the same area and LSOA vintage"))
         values = _population_values(df, codes, label, MAX_LSOA_RESIDENTS, "LSOA")
         by_lsoa = pd.Series(values.to_numpy(), index=codes)
         by_ward = by_lsoa.groupby(by_lsoa.index.map(lookup)).sum().reindex(wards["ward_code"])
@@ -383,17 +387,15 @@ def lsoa_deprivation(path: Path, area: list[str]) -> LsoaDeprivation:
     ranks 1 to 32,844, deciles 1 to 10, scores finite and at least 0."""
     label = str(path)
     df = read_table(path, "deprivation")
-    codes = _codes(df, find_column(df, LSOA_CODE, "LSOA code", label), "LSOA code", label)
-    inside = codes.isin(set(area)).to_numpy()
-    if not inside.any():
-        raise InputError(Problem("none of its LSOAs is an LSOA of the area", label,
-                                 "use the deprivation file for the same area and LSOA vintage"))
+    lsoa_col = find_column(df, LSOA_CODE, "LSOA code", label)
     rank_col = find_column(df, IMD_RANK, "IMD rank", label)
     decile_col = find_column(df, IMD_DECILE, "IMD decile", label)
     score_col = find_column(df, IMD_SCORE, "IMD score", label, required=False)
-    df, codes = df[inside], codes[inside]
-    _once_each(codes, "LSOA", label)
-    _all_present(set(codes), area, "LSOA", label, "give the deprivation of every LSOA of the area")
+    df, codes, outside = _area_rows(
+        df, lsoa_col, "LSOA", area, label,
+        missing_fix="give the deprivation of every LSOA of the area",
+        none=Problem("none of its LSOAs is an LSOA of the area", label,
+                     "use the deprivation file for the same area and LSOA vintage"))
     source = "as MHCLG publish them for England's LSOAs"
     table = pd.DataFrame({
         "rank": _checked_numbers(df, rank_col, codes, label, low=1, high=IMD_LSOAS, whole=True, what="LSOA",
@@ -414,7 +416,7 @@ def lsoa_deprivation(path: Path, area: list[str]) -> LsoaDeprivation:
                                  f"({table.index[odd[0]]}: rank {first['rank']:,.0f}, decile {first['decile']:.0f}; "
                                  f"{_lines(codes.index[odd])})", label,
                                  "take the rank and decile columns of one index"))
-    set_aside = int((~inside).sum())
+    set_aside = len(outside)
     notes = [f"{plural(set_aside, 'row')} of {Path(path).name} {'is' if set_aside == 1 else 'are'} for LSOAs "
              "outside the area: set aside"] if set_aside else []
     return LsoaDeprivation(table, notes)

@@ -257,12 +257,14 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
         run = hotspots_for_filters(dataset, Filters(fys=(last,), incident_type=kind), last, "ward")
         if isinstance(run, HotspotRun):
             brief.narrative.append(unit_hotspot_sentence(run, ward, words[kind][0]))
-            if not run.hot_count().hot:
-                quiet.append((words[kind][0], run.hot_count()))
+            count = run.hot_count()
+            if not count.hot:
+                quiet.append((words[kind][0], count))
                 if dataset.lsoas is not None:
                     small.append((words[kind][0], _lsoa_hot_count(dataset, Filters(fys=(last,), incident_type=kind),
                                                                   last)))
-    brief.narrative.append(no_hotspot_sentence(quiet, small if dataset.lsoas is not None else None))
+    why = no_hotspot_sentence(quiet, small if dataset.lsoas is not None else None)
+    brief.narrative += [why] if why else []  # '' when a ward is a hot spot: no empty paragraph
     if len(fys) == 2:
         for kind in (CRIME, ASB):
             brief.narrative.append(_change_sentence(dataset, ward, Filters(fys=fys, incident_type=kind,
