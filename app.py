@@ -1,15 +1,17 @@
 """Derby community safety dashboard: entry point.
 
-Run with ``streamlit run app.py``. Uses the dataset in $SIA_DATA_DIR, or the built-in
-synthetic demo when none is configured. The sidebar's filters are shared by every page
+Run with ``streamlit run serve.py`` (this script behind the request gate of
+sia.app.request_gate). Uses the dataset in $SIA_DATA_DIR, or the built-in synthetic demo
+when none is configured. The sidebar's filters are shared by every page
 and kept in the URL, so a copied link reopens the same view.
 """
 from pathlib import Path
 
 import streamlit as st
 
-from sia.app.navigation import page_links
-from sia.app.sign_in import access_gate, gate_passed, signed_in_sidebar
+from sia.app.heavy import Busy
+from sia.app.navigation import page_links, signed_out_navigation
+from sia.app.sign_in import APP_NAME, access_gate, gate_passed, note_session_uploads, signed_in_sidebar
 
 # A local icon: a ':material/...:' page icon makes browsers fetch the favicon from a
 # font CDN, which fails offline and on locked-down council networks.
@@ -25,13 +27,19 @@ PAGES = [
     st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
 ]
 # With sign-in configured, settle who is looking before any page runs: a viewer who may not
-# see the data gets the sign-in (or no-access) screen, and not even the pages' names. The
-# pages stay registered, hidden, so that a link such as /ward?ward=Normanton shows that
-# screen rather than "page not found".
+# see the data gets the sign-in (or no-access) screen, and not even the pages' names or
+# addresses (sia.app.navigation.signed_out_navigation: a link such as
+# /ward?ward=Normanton shows that screen rather than "page not found").
 allowed = access_gate()
-page = st.navigation(PAGES, position="hidden")  # the links are drawn below (sia.app.navigation)
-if allowed:
+note_session_uploads(allowed)  # the request gate (serve.py) takes uploads only from stewards
+if not allowed:
+    signed_out_navigation(PAGES, APP_NAME)
+else:
+    page = st.navigation(PAGES, position="hidden")  # the links are drawn below
     page_links(PAGES)
     signed_in_sidebar()
     with gate_passed():  # the page need not run the gate again
-        page.run()  # each page draws the shared sidebar (sia.app.page.page_context)
+        try:
+            page.run()  # each page draws the shared sidebar (sia.app.page.page_context)
+        except Busy as busy:  # a heavy figure the server could not queue (sia.app.heavy)
+            st.warning(str(busy), icon=":material/hourglass_top:")

@@ -13,6 +13,7 @@ import streamlit as st
 from sia.analysis.filters import ASB
 from sia.app.access import IN_APP_LOADING_VARIABLE
 from sia.app.chrome import control_hint, page_header
+from sia.app.heavy import served
 from sia.app.loaders import (
     data_tables,
     dataset_key,
@@ -24,6 +25,7 @@ from sia.app.loaders import (
     ward_table,
 )
 from sia.app.page import page_context, refresh_dataset
+from sia.app.request_gate import behind_gate
 from sia.app.sign_in import viewer_may_load
 from sia.app.widgets import StreamlitProgress, download_buttons, release_uploads, show_table
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
@@ -62,6 +64,51 @@ def load(build) -> None:
     st.rerun()
 
 
+def upload_panel(target) -> None:
+    """Uploaders for a build's files, and the button that builds from them."""
+    round_ = st.session_state.setdefault(ROUND, 0)
+    police = st.file_uploader(
+        "police.uk street-level CSVs (YYYY-MM-force-street.csv), with their outcomes files if you "
+        "have them (YYYY-MM-force-outcomes.csv: later outcomes by Crime ID), or an archive zip",
+        type=["csv", "zip"], accept_multiple_files=True, key=f"upload_police_{round_}")
+    wards = st.file_uploader("Ward boundaries (required): GeoJSON or GeoPackage",
+                             type=["geojson", "json", "gpkg"], key=f"upload_wards_{round_}")
+    lsoas = st.file_uploader("LSOA boundaries (optional; GeoJSON or GeoPackage): kept with the data "
+                             "for LSOA hotspots, each LSOA with its ward and population",
+                             type=["geojson", "json", "gpkg"], key=f"upload_lsoas_{round_}")
+    lookup = st.file_uploader("LSOA to ward lookup (optional; ONS CSV)", type=["csv"],
+                              key=f"upload_lookup_{round_}")
+    population = st.file_uploader(
+        "Population by LSOA or ward (optional; one CSV a financial year, with the year in "
+        "its name, e.g. population-2014-15.csv; by LSOA needs the lookup or the LSOA boundaries)",
+        type=["csv"], accept_multiple_files=True, key=f"upload_population_{round_}")
+    files = [f for f in [*(police or []), wards, lsoas, lookup, *(population or [])] if f is not None]
+    st.caption(f"Up to {size_text(MAX_UPLOAD_FILE)} a file and {size_text(MAX_UPLOAD_TOTAL)} in all. "
+               "A whole police.uk archive is larger: upload your force's street files, or use "
+               "`python -m sia fetch`.")
+    total = sum(f.size for f in files)
+    if total > MAX_UPLOAD_TOTAL:
+        release_uploads(files, ROUND)
+        st.error(f"The files came to {size_text(total)}, more than the {size_text(MAX_UPLOAD_TOTAL)} "
+                 "one upload may hold, so they were let go. Upload fewer months at a time.",
+                 icon=":material/error:")
+    elif st.button("Build the dataset from these files", key="build_upload", disabled=not files):
+        def as_upload(file):
+            return Upload(file.name, file) if file is not None else None
+        inputs = UploadedInputs(police=[as_upload(f) for f in police or []], wards=as_upload(wards),
+                                lsoa_lookup=as_upload(lookup), lsoas=as_upload(lsoas),
+                                population=[as_upload(f) for f in population or []])
+        with st.spinner("Reading and checking the files..."):
+            def build() -> list[str]:
+                try:
+                    loaded = build_from_uploads(inputs, target)[1].loaded
+                finally:  # on disk now, or refused: the server's memory is let go
+                    release_uploads(files, ROUND)
+                return [f"Built from {len(inputs.police)} uploaded police.uk file(s): "
+                        f"{loaded:,} incidents loaded."]
+            load(build)
+
+
 def load_panel() -> None:
     """Upload files, or fetch them from police.uk and ONS: for data stewards only."""
     target = app_data_dir()
@@ -72,47 +119,12 @@ def load_panel() -> None:
                "only once it is complete: a failed upload or fetch changes nothing.")
     upload_tab, fetch_tab = st.tabs(["Upload files", "Fetch from police.uk"])
     with upload_tab:
-        round_ = st.session_state.setdefault(ROUND, 0)
-        police = st.file_uploader(
-            "police.uk street-level CSVs (YYYY-MM-force-street.csv), with their outcomes files if you "
-            "have them (YYYY-MM-force-outcomes.csv: later outcomes by Crime ID), or an archive zip",
-            type=["csv", "zip"], accept_multiple_files=True, key=f"upload_police_{round_}")
-        wards = st.file_uploader("Ward boundaries (required): GeoJSON or GeoPackage",
-                                 type=["geojson", "json", "gpkg"], key=f"upload_wards_{round_}")
-        lsoas = st.file_uploader("LSOA boundaries (optional; GeoJSON or GeoPackage): kept with the data "
-                                 "for LSOA hotspots, each LSOA with its ward and population",
-                                 type=["geojson", "json", "gpkg"], key=f"upload_lsoas_{round_}")
-        lookup = st.file_uploader("LSOA to ward lookup (optional; ONS CSV)", type=["csv"],
-                                  key=f"upload_lookup_{round_}")
-        population = st.file_uploader(
-            "Population by LSOA or ward (optional; one CSV a financial year, with the year in "
-            "its name, e.g. population-2014-15.csv; by LSOA needs the lookup or the LSOA boundaries)",
-            type=["csv"], accept_multiple_files=True, key=f"upload_population_{round_}")
-        files = [f for f in [*(police or []), wards, lsoas, lookup, *(population or [])] if f is not None]
-        st.caption(f"Up to {size_text(MAX_UPLOAD_FILE)} a file and {size_text(MAX_UPLOAD_TOTAL)} in all. "
-                   "A whole police.uk archive is larger: upload your force's street files, or use "
-                   "`python -m sia fetch`.")
-        total = sum(f.size for f in files)
-        if total > MAX_UPLOAD_TOTAL:
-            release_uploads(files, ROUND)
-            st.error(f"The files came to {size_text(total)}, more than the {size_text(MAX_UPLOAD_TOTAL)} "
-                     "one upload may hold, so they were let go. Upload fewer months at a time.",
-                     icon=":material/error:")
-        elif st.button("Build the dataset from these files", key="build_upload", disabled=not files):
-            def as_upload(file):
-                return Upload(file.name, file) if file is not None else None
-            inputs = UploadedInputs(police=[as_upload(f) for f in police or []], wards=as_upload(wards),
-                                    lsoa_lookup=as_upload(lookup), lsoas=as_upload(lsoas),
-                                    population=[as_upload(f) for f in population or []])
-            with st.spinner("Reading and checking the files..."):
-                def build() -> list[str]:
-                    try:
-                        loaded = build_from_uploads(inputs, target)[1].loaded
-                    finally:  # on disk now, or refused: the server's memory is let go
-                        release_uploads(files, ROUND)
-                    return [f"Built from {len(inputs.police)} uploaded police.uk file(s): "
-                            f"{loaded:,} incidents loaded."]
-                load(build)
+        if served() and not behind_gate():
+            st.info("Uploads are off: this server was started without the request gate that bounds "
+                    "what uploads may hold. Start it with `streamlit run serve.py`, or build the "
+                    "dataset with `python -m sia ingest` on the server.", icon=":material/block:")
+        else:
+            upload_panel(target)
     with fetch_tab:
         st.markdown("Downloads the months of the chosen years from the data.police.uk archives "
                     "(only the force's files are read from each archive) and the wards, the LSOAs "

@@ -9,28 +9,23 @@ from sia.app.navigation import run_through_app_navigation
 # link opened first must not show Streamlit's own page list meanwhile.
 run_through_app_navigation()
 
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from sia.analysis.filters import MEASURES, format_value
 from sia.analysis.hotspots.runs import NoTest, unit_label
-from sia.analysis.measures import matched_months, months_counted, select, ward_change
-from sia.app.caching import cache_data, cache_resource
+from sia.analysis.measures import matched_months, months_counted
 from sia.app.chrome import control_hint, page_header, presenting
 from sia.app.loaders import (
     dataset_key,
-    hotspot_run,
-    unit_measures,
     ward_changes,
     ward_table,
     without_ward,
-    years_compared,
 )
-from sia.app.map_assets import localise
-from sia.app.map_component import component_arguments, show_map
-from sia.app.map_events import RETURNED_OBJECTS, event_key, ward_from_click
+from sia.app.map_component import show_map
+from sia.app.map_events import event_key, ward_from_click
+from sia.app.map_view import chosen_overlay, map_view
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward, view_param, view_setting
 from sia.app.widgets import show_concentration, show_why_no_hotspot
@@ -39,65 +34,13 @@ from sia.views.hotspot_layers import (
     SHADINGS,
     ClassLayer,
     HotspotLayer,
-    hotspot_layer,
-    incident_density,
-    measure_layer,
-    pattern_layer,
-    shift_layer,
 )
-from sia.views.maps import LABEL_PX, MAP_BOX, MAX_POINTS, map_legend, tiles_from_environment, ward_map, web_wards
+from sia.views.maps import MAX_POINTS, tiles_from_environment
 from sia.views.shown_text import markdown_text, shown
 from sia.views.wording import change_sentence, no_population_note, rank_text
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
-# The map's height, and its ward labels' font size, on a screen and on a projector
-# (presentation mode: the map the whole width, taller, larger names).
-MAP_HEIGHT, PROJECTOR_MAP_HEIGHT = MAP_BOX[1], 680
-PROJECTOR_LABEL_PX = 16
-
 dataset, filters = page_context()
 page_header("Hotspot map", dataset, filters)
-
-
-@cache_resource(max_entries=4)
-def simplified_wards(key):
-    return web_wards(dataset.wards)
-
-
-@cache_data(max_entries=32)
-def map_layers(key, filters, fy, show_points):
-    """The data behind the map, computed once per view and ward selection aside."""
-    table = ward_table(key, filters)
-    rows = select(dataset.incidents, filters).rows
-    rows = rows[rows["fy"] == fy]
-    change = ward_change(table, filters.fys)["change_pct"] if filters.comparing else None
-    # Only the points drawn, their places as text: the server's places are one category of
-    # every place in the data, which would go into the cache with them.
-    points = (rows[["lat", "lon", "location", "category", "month"]].head(MAX_POINTS).astype({"location": str})
-              if show_points else None)
-    return table[table["fy"] == fy], change, incident_density(rows, dataset.wards), points
-
-
-@cache_data(max_entries=32)
-def hotspot_map_layer(key, filters, fy, unit, shading):
-    """The Gi* classes (shading 'gistar') or the space-time patterns ('ehsa', 'sfhotspot')
-    of the units in one year; NoTest, saying why, when they cannot be found."""
-    run = hotspot_run(key, filters, fy, unit, None if shading == "gistar" else shading)
-    if isinstance(run, NoTest):
-        return run
-    return hotspot_layer(run) if shading == "gistar" else pattern_layer(run)
-
-
-@cache_data(max_entries=16)
-def shift_map_layer(key, filters, unit):
-    compared = years_compared(key, filters, unit)
-    return compared if isinstance(compared, NoTest) else shift_layer(compared)
-
-
-@cache_data(max_entries=32)
-def unit_measure_layer(key, filters, fy, unit, column):
-    units = unit_measures(key, filters, fy, unit)
-    return measure_layer(units, column, MEASURES[column], unit_label(dataset, unit))
 
 
 # The units the map shows ('unit' in the URL) and what it shades them by ('layer').
@@ -107,36 +50,6 @@ SHADING = {name: label for name, label in SHADINGS.items() if name != "shift" or
 # Links made before units were a choice: layer=ward and layer=grid were Gi* by ward or grid.
 if st.query_params.get("layer") in ("ward", "grid"):
     st.query_params["unit"], st.query_params["layer"] = st.query_params["layer"], "gistar"
-
-
-def chosen_overlay(key, unfiltered, fy, unit, layer, column):
-    """What the map shades its units by over plain wards: a hotspot layer ('gistar', 'ehsa',
-    'sfhotspot', 'shift'), which may be NoTest, saying why; the measure by unit (any unit but
-    wards); or None, the ward choropleth."""
-    if layer == "shift":
-        return shift_map_layer(key, unfiltered, unit)
-    if layer != "measure":
-        return hotspot_map_layer(key, unfiltered, fy, unit, layer)
-    return unit_measure_layer(key, unfiltered, fy, unit, column) if unit != "ward" else None
-
-
-@cache_data(max_entries=32)
-def map_view(key, filters, fy, show_points, unit, layer, column, tiles, projector=False):
-    """What the map component is sent, and the legend beside it, once per view: the folium
-    map is built and rendered by st_folium here, not on every run (clicks rerun the page).
-    ``projector``: taller, with ward names large enough for a projector."""
-    overlay = chosen_overlay(key, without_ward(filters), fy, unit, layer, column)
-    table, change, density, points = map_layers(key, without_ward(filters), fy, show_points)
-    m = ward_map(simplified_wards(key), table, fy=fy, measure_label=MEASURES[filters.measure],
-                 change_pct=change, selected=filters.ward, density=density, overlay=overlay,
-                 incident_points=points, tiles=tiles, label_px=PROJECTOR_LABEL_PX if projector else LABEL_PX,
-                 box=(MAP_BOX[0], PROJECTOR_MAP_HEIGHT if projector else MAP_HEIGHT))
-    legend = map_legend(table, fy=fy, measure_label=MEASURES[filters.measure], density=density,
-                        overlay=overlay)
-    arguments = component_arguments(localise(m, STATIC), key="ward_map",
-                                    height=PROJECTOR_MAP_HEIGHT if projector else MAP_HEIGHT, render=False,
-                                    use_container_width=True, returned_objects=RETURNED_OBJECTS)
-    return arguments, legend
 
 
 # The map's own settings live in the URL beside the filters (map_fy, points, unit, layer).

@@ -19,12 +19,13 @@ from sia.app.loaders import (
     priority_set_table,
     priority_summary,
 )
+from sia.app.packs import priority_pack
 from sia.app.page import page_context
 from sia.app.sidebar import view_param, view_setting
 from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_table
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.views import charts
-from sia.views.briefing.content import priority_briefing, priority_stem
+from sia.views.briefing.content import priority_stem
 from sia.views.shown_text import markdown_text
 from sia.words import plural
 
@@ -92,7 +93,7 @@ own_fy = register.fy_of(priority)
 document = register.document_for(priority)
 
 st.markdown(f"#### {markdown_text(priority.title)} ({own_fy}, #{priority.rank})")
-briefing_buttons(lambda: priority_briefing(dataset, register, chosen, fys), priority_stem(chosen, fys),
+briefing_buttons(priority_pack, (dataset_key(dataset), register, chosen, fys), priority_stem(chosen, fys),
                  f"this priority against the data of {' and '.join(fys)}")
 # The register's text is shown as text, never as Markdown: a steward's file is input too.
 st.markdown(f"{markdown_text(priority.summary)}  \n**{INDICATORS[priority.indicator]}**: "

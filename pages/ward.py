@@ -24,13 +24,14 @@ from sia.app.loaders import (
     ward_deprivation,
     ward_table,
 )
+from sia.app.packs import ward_pack
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward
 from sia.app.widgets import briefing_buttons, show_chart, show_outcomes, show_table, show_why_no_hotspot
 from sia.dataset.denominators import IMD_COLUMN
 from sia.periods import period_text
 from sia.views import charts
-from sia.views.briefing.content import ward_briefing, ward_stem
+from sia.views.briefing.content import ward_stem
 from sia.views.shown_text import markdown_text
 from sia.views.wording import RANKED_BY, change_sentence, no_population_note, rank_text, rate_text, significance_cell
 
@@ -49,8 +50,8 @@ if picked != filters.ward:
     if picked != ward:
         st.rerun()
 # The pack counts as this view does: its years, its measure, its months.
-briefing_buttons(lambda: ward_briefing(dataset, ward, filters.fys, measure=filters.measure,
-                                       like_for_like=filters.like_for_like), ward_stem(ward, filters.fys),
+briefing_buttons(ward_pack, (dataset_key(dataset), ward, filters.fys, filters.measure, filters.like_for_like),
+                 ward_stem(ward, filters.fys),
                  f"{shown_ward}'s crime and anti-social behaviour in {' and '.join(filters.fys)}")
 
 mine = table[table["ward_name"] == ward].set_index("fy")

@@ -18,7 +18,7 @@ def _free_port() -> int:
 
 
 class StreamlitServer:
-    def __init__(self, env: dict, log: Path, args: tuple[str, ...] = (), script: Path = ROOT / "app.py",
+    def __init__(self, env: dict, log: Path, args: tuple[str, ...] = (), script: Path = ROOT / "serve.py",
                  cwd: Path = ROOT):
         # cwd: where Streamlit looks for .streamlit/config.toml (the app's own, by default)
         self.port = _free_port()

@@ -132,8 +132,14 @@ def test_data_page_downloads(monkeypatch, real_data_dir):
     incidents = open_dataset(real_data_dir).incidents  # filtered: two years on September
     crimes = ((incidents["category"] != "Anti-social behaviour")
               & incidents["month"].isin(["2014-09", "2019-09"])).sum()
-    assert labels[12:14] == ["Crimes by ward and outcome (CSV)", "Crimes by ward and outcome (XLSX)"]
-    assert labels[14:] == [f"Incidents, {crimes:,} rows (CSV)", f"Incidents, {crimes:,} rows (XLSX)"]
+    assert labels[12:] == ["Crimes by ward and outcome (CSV)", "Crimes by ward and outcome (XLSX)"]
+    # The incidents are made when asked (a button), then saved: what goes wrong is said on the page.
+    made = [b for b in at.button if b.label.startswith("Incidents")]
+    assert [b.label for b in made] == [f"Incidents, {crimes:,} rows (CSV)", f"Incidents, {crimes:,} rows (XLSX)"]
+    made[0].click().run(timeout=120)
+    saved = [b for b in at.get("download_button") if b.label.startswith("Save: Incidents")]
+    assert [b.label for b in saved] == [f"Save: Incidents, {crimes:,} rows (CSV)"]
+    assert not at.exception and not at.error
 
 
 def test_a_misconfigured_data_dir_is_explained(monkeypatch, tmp_path):

@@ -1,5 +1,5 @@
 """The house's rules, enforced: imports run one way (dataset -> analysis -> views -> app), and
-Streamlit is imported only by sia/app/, app.py and the pages."""
+Streamlit is imported only by sia/app/, app.py, serve.py and the pages."""
 import ast
 import subprocess
 import sys

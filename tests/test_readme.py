@@ -11,7 +11,7 @@ def readme_commands() -> list[str]:
 
 def test_readme_opens_with_run_and_test_commands():
     run, test = readme_commands()
-    assert "streamlit run app.py" in run and "requirements.txt" in run
+    assert "streamlit run serve.py" in run and "requirements.txt" in run
     assert "pytest" in test and "ruff check ." in test and ".ci/setup" in test
     setup = (ROOT / ".ci" / "setup").read_text()
     assert "requirements-dev.txt" in setup and "apt-get install" in setup and "chromium" in setup

@@ -47,6 +47,7 @@ from sia.analysis.priorities.evidence import (
 from sia.analysis.priorities.register import CITY, REGISTER, Register, load_register
 from sia.analysis.stability import Stability
 from sia.app.caching import cache_data
+from sia.app.heavy import in_worker, warm_up
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.dataset.denominators import Deprivation, deprivation_of
 from sia.dataset.location import configured_data_dir, resolve_data_dir
@@ -75,7 +76,12 @@ def _open(data_dir: str, build_id: str) -> Dataset:
     # views. Reference counting still frees what is let go (a replaced build's frames); only
     # cycles among objects alive now (sessions open at this moment) would outlive them.
     gc.freeze()
+    warm_up(_open_in_worker, data_dir, build_id)  # before the first heavy view
     return dataset
+
+
+def _open_in_worker(data_dir: str, build_id: str) -> None:
+    _open(data_dir, build_id)
 
 @st.cache_resource(show_spinner="Preparing the dataset (the synthetic demo is built on first run)...")
 def _data_dir(configured: str | None) -> str:
@@ -93,6 +99,11 @@ def current_dataset() -> Dataset:
         _data_dir.clear()
         st.rerun()
     return _open(str(data_dir), build.name)
+
+
+def dataset_of(key: tuple[str, str]) -> Dataset:
+    """The dataset of ``dataset_key``'s key, opened once per process (and per build)."""
+    return _open(*key)
 
 
 def forget_data_dir() -> None:
@@ -154,6 +165,14 @@ def category_changes(key: tuple[str, str], filters: Filters, ward: str) -> pd.Da
     mine = changes[changes["ward_name"] == ward]
     return mine.reindex(mine["change"].abs().sort_values(ascending=False).index)
 
+# The heavy figures (Gi* and the space-time patterns, every unit's measures, the years
+# compared) are made by a worker process (sia.app.heavy) and cached here: the worker calls
+# the module-level function given (which opens the dataset in the worker).
+
+def _hotspots(key: tuple[str, str], filters: Filters, fy: str, unit: str, method: str | None):
+    return hotspots_for_filters(_open(*key), filters, fy, unit, method)
+
+
 @_ward_left_out
 @cache_data(max_entries=32, show_spinner="Testing for hotspots (Getis-Ord Gi*)...")
 def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str,
@@ -161,7 +180,7 @@ def hotspot_run(key: tuple[str, str], filters: Filters, fy: str, unit: str,
     """Gi* by unit for what the filters select in one year (with the space-time patterns of
     ``method`` over its months, if given), cached per build; NoTest, saying why, when
     nothing can be tested."""
-    return hotspots_for_filters(_open(*key), filters, fy, unit, method)
+    return in_worker(_hotspots, key, filters, fy, unit, method)
 
 @_ward_left_out
 @cache_data(max_entries=64)
@@ -184,21 +203,37 @@ def hot_count(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> Hot
 @cache_data(max_entries=16, show_spinner="Testing for hotspots in each year (Getis-Ord Gi*)...")
 def years_compared(key: tuple[str, str], filters: Filters, unit: str) -> YearsCompared | NoTest:
     """years_compared_for_filters, cached per build (pass filters without the ward)."""
+    return in_worker(_years_compared, key, filters, unit)
+
+
+def _years_compared(key: tuple[str, str], filters: Filters, unit: str):
     return years_compared_for_filters(_open(*key), filters, unit)
 
 @cache_data(max_entries=32)
 def unit_measures(key: tuple[str, str], filters: Filters, fy: str, unit: str):
     """unit_measures_for_filters, cached per build (pass filters without the ward)."""
+    return in_worker(_unit_measures, key, filters, fy, unit)
+
+
+def _unit_measures(key: tuple[str, str], filters: Filters, fy: str, unit: str):
     return unit_measures_for_filters(_open(*key), filters, fy, unit)
 
 @cache_data(max_entries=32)
 def concentration(key: tuple[str, str], filters: Filters, fy: str, unit: str) -> Concentration | NoTest:
     """concentration_for_filters, cached per build (pass filters without the ward)."""
+    return in_worker(_concentration, key, filters, fy, unit)
+
+
+def _concentration(key: tuple[str, str], filters: Filters, fy: str, unit: str):
     return concentration_for_filters(_open(*key), filters, fy, unit)
 
 @cache_data(max_entries=32)
 def stability(key: tuple[str, str], filters: Filters, unit: str) -> Stability | NoTest:
     """stability_for_filters between the filters' first and last year, cached per build."""
+    return in_worker(_stability, key, filters, unit)
+
+
+def _stability(key: tuple[str, str], filters: Filters, unit: str):
     return stability_for_filters(_open(*key), filters, unit)
 
 # The pages' figures, each made once per build and filter set and shared by every session:

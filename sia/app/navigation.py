@@ -32,3 +32,22 @@ def page_links(pages) -> None:
     with st.sidebar.container(key="page_links"):
         for page in pages:
             st.page_link(page)
+
+
+def _gate_screen() -> None:
+    """A page of nothing: app.py's sign-in gate has drawn the screen already."""
+
+
+def signed_out_navigation(pages, title: str):
+    """st.navigation for a viewer the sign-in gate keeps out: no page of the app, by name or
+    address, only the sign-in screen (``title``) at the root and, when the viewer opened a
+    link to one of ``pages``, at that link's address too, so that it shows the sign-in screen
+    rather than "page not found". Returns the page to (not) run."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    asked = ctx.pages_manager.intended_page_name if ctx is not None else None
+    screens = [st.Page(_gate_screen, title=title, url_path="sign-in", default=True)]
+    if asked and asked in {page.url_path for page in pages}:
+        screens.append(st.Page(_gate_screen, title=title, url_path=asked))
+    return st.navigation(screens, position="hidden")

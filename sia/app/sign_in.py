@@ -11,6 +11,8 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from sia.app.access import Access, AccessPolicy, access_policy, signed_in_as
+from sia.app.heavy import served
+from sia.app.request_gate import behind_gate, note_uploader
 from sia.errors import InputError, Problem
 from sia.views.shown_text import markdown_text, shown
 
@@ -45,6 +47,12 @@ def access_gate() -> bool:
         st.error("Sign-in is not set up correctly, so no data is shown. The app's secrets "
                  "need correcting:\n\n" + "\n".join(f"- {shown(p)}" for p in exc.problems))
         return False
+    if policy.sign_in and served() and not behind_gate():
+        st.title(APP_NAME)
+        st.error("Sign-in is set up, but this server was started without its request gate, which "
+                 "keeps uploads from anyone not signed in, so no data is shown. Start it with "
+                 "`streamlit run serve.py`.")
+        return False
     viewer = st.user.to_dict()
     access = policy.access(viewer)
     if access in (Access.OPEN, Access.ALLOWED):
@@ -68,6 +76,17 @@ def access_gate() -> bool:
                     "To ask for access, contact the team that runs this dashboard.")
         st.button("Sign out", on_click=st.logout, key="sign_out", icon=":material/logout:")
     return False
+
+def note_session_uploads(allowed: bool) -> None:
+    """Tell the request gate whether this session may upload: its viewer passed the gate
+    (``allowed``) and is a data steward. Run on every run of app.py, so that signing out
+    takes the permission away."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        note_uploader(ctx.session_id, allowed and viewer_may_load())
+
 
 def signed_in_sidebar() -> None:
     """Who is signed in, and a way out, at the top of the sidebar (nothing when the app is

@@ -14,11 +14,12 @@ from sia.analysis.hotspots.runs import NoTest
 from sia.analysis.outcomes import OutcomeGroups
 from sia.app.caching import cache_data, cache_resource, digest
 from sia.app.chrome import control_hint, presenting
+from sia.app.heavy import Busy, in_worker
 from sia.app.loaders import concentration, hot_count, outcome_groups, outcome_mixes, stability
 from sia.dataset.fetch.progress import DrawnProgress
+from sia.errors import InputError
 from sia.views import charts
 from sia.views.briefing.files import FORMATS as PACK_FORMATS
-from sia.views.briefing.files import briefing_file
 from sia.views.exports import XLSX_MAX_ROWS, safe_csv, safe_xlsx
 from sia.views.outcomes import outcome_sentences, outcome_table
 from sia.views.shown_text import markdown_text, shown
@@ -31,32 +32,78 @@ _FORMATS = {"i": ("{:,.0f}", "%,d"), "u": ("{:,.0f}", "%,d"), "f": ("{:,.1f}", "
 def download_buttons(table, stem: str, what: str = "", index: bool = False, rows: int | None = None) -> None:
     """CSV and XLSX downloads of a table, safe to open in a spreadsheet (sia.views.exports). The
     files are made only when clicked, and downloading does not rerun the page. ``table`` is
-    the table, or a function that makes it (then only when clicked, not on every view), of
-    ``rows`` rows."""
+    the table, or a function that makes it, of ``rows`` rows: then a button makes the file
+    (prepared_download, which says on the page what went wrong) and another saves it."""
     row = st.container(horizontal=True, gap="small")
     formats = [("CSV", "csv", "text/csv", safe_csv)]
     if (len(table) if rows is None else rows) <= XLSX_MAX_ROWS:
         formats.append(("XLSX", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         safe_xlsx))
     for name, suffix, mimetype, write in formats:
+        if callable(table):  # made when asked, which may fail (its build replaced since): said here
+            prepared_download(row, f"{what} ({name})" if what else name,
+                              lambda write=write: write(table(), index=index), f"{stem}.{suffix}", mimetype,
+                              key=f"{suffix}-{stem}", preparing=f"Preparing {what or stem} ({name})...")
+            continue
         row.download_button(f"{what} ({name})" if what else name,
-                            lambda write=write: write(table() if callable(table) else table, index=index),
+                            lambda write=write: write(table, index=index),
                             f"{stem}.{suffix}", mimetype,
                             on_click="ignore", type="tertiary", icon=":material/download:",
                             key=f"{suffix}-{stem}")
 
-def briefing_buttons(make, stem: str, what: str) -> None:
-    """PDF and HTML briefing packs (sia.views.briefing) of ``what``: ``make`` builds the Briefing,
-    only when a button is clicked, and downloading does not rerun the page."""
+def briefing_buttons(pack, args: tuple, stem: str, what: str) -> None:
+    """PDF and HTML briefing packs (sia.views.briefing) of ``what``: ``pack(*args, suffix)``
+    (a function of sia.app.packs) makes one in a worker when its button is pressed, and a
+    button to save it follows."""
     row = st.container(horizontal=True, gap="small")
     for name, suffix in (("PDF", ".pdf"), ("HTML", ".html")):
-        row.download_button(f"Briefing pack ({name})", lambda suffix=suffix: briefing_file(make(), suffix),
-                            f"{stem}{suffix}", PACK_FORMATS[suffix], on_click="ignore", icon=":material/description:",
-                            key=f"briefing{suffix}",
-                            help=f"A handout of {what}: key figures, a summary in words, charts and a ward "
-                                 "map, tables, caveats and sources, as "
-                                 f"{'a PDF' if suffix == '.pdf' else 'one HTML file'}. "
-                                 "Takes a few seconds to make.")
+        prepared_download(row, f"Briefing pack ({name})", lambda suffix=suffix: in_worker(pack, *args, suffix),
+                          f"{stem}{suffix}", PACK_FORMATS[suffix], key=f"briefing{suffix}",
+                          preparing=f"Preparing the briefing pack ({name}): a few seconds...",
+                          help=f"A handout of {what}: key figures, a summary in words, charts and a ward "
+                               "map, tables, caveats and sources, as "
+                               f"{'a PDF' if suffix == '.pdf' else 'one HTML file'}.")
+
+
+# The file a session last prepared with each prepared_download key: (the view it was made
+# for, its name, its bytes). One a key, so a session holds a few files at most.
+_PREPARED, _ASKED = "_prepared_downloads", "_download_asked"
+
+
+def prepared_download(where, label: str, make, file_name: str, mime: str, key: str, preparing: str,
+                      help: str | None = None) -> None:
+    """A file that takes time to make, or may fail: the button ``label`` makes it (``make()``
+    gives its bytes) while ``preparing`` shows, in this session's own run (one at a time, the
+    page's other controls still drawn), then a button saves it. Whatever goes wrong is said
+    on the page: the problems of an InputError, or that the server is busy (Busy). The file
+    is kept for the view it was made for (the page and its URL's settings) until another is
+    made with the same key."""
+    view = (file_name, tuple(sorted((k, tuple(st.query_params.get_all(k))) for k in st.query_params.keys())))
+    made = st.session_state.get(_PREPARED, {}).get(key)
+    if made is not None and made[0] == view:
+        where.download_button(f"Save: {label}", made[1], file_name, mime, on_click="ignore", type="primary",
+                              icon=":material/download:", key=f"save-{key}")
+        return
+    # The press is kept in the session by its callback, so that a rerun before this point
+    # (a page first sent through app.py's navigation) does not lose it.
+    where.button(label, key=key, icon=":material/description:", help=help, on_click=st.session_state.update,
+                 args=({_ASKED: key},))
+    if st.session_state.get(_ASKED) != key:
+        return
+    del st.session_state[_ASKED]
+    with st.spinner(preparing):
+        try:
+            data = make()
+        except InputError as exc:
+            st.error(f"{label} could not be made:\n\n" + "\n".join(f"- {shown(p)}" for p in exc.problems),
+                     icon=":material/error:")
+            return
+        except Busy as busy:
+            st.warning(str(busy), icon=":material/hourglass_top:")
+            return
+    st.session_state[_PREPARED] = {**st.session_state.get(_PREPARED, {}), key: (view, data)}
+    st.rerun()
+
 
 def show_table(table, widths: dict[str, str] | None = None, download: str | None = None,
                **kwargs) -> None:

@@ -34,8 +34,10 @@ def hostile_data_dir(tmp_path_factory):
 
 
 def download(page, label: str) -> bytes:
+    """The file a prepared download makes: its button, then the one that saves it."""
+    page.get_by_role("button", name=label).click()
     with page.expect_download(timeout=60_000) as info:
-        page.get_by_role("button", name=label).click()
+        page.get_by_role("button", name=f"Save: {label}").click(timeout=60_000)
     return open(info.value.path(), "rb").read()
 
 

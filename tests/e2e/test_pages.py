@@ -289,14 +289,16 @@ def test_a_briefing_pack_downloads_from_the_ward_page(page, serve, real_data_dir
     from pypdf import PdfReader
 
     open_page(page, f"{serve(real_data_dir)}/ward?ward=Normanton&fy=2014-15", "Ward profile: Normanton")
+    page.get_by_role("button", name="Briefing pack (PDF)").click()  # made (in a worker), then saved
     with page.expect_download(timeout=120_000) as info:
-        page.get_by_role("button", name="Briefing pack (PDF)").click()
+        page.get_by_role("button", name="Save: Briefing pack (PDF)").click(timeout=120_000)
     assert info.value.suggested_filename == "briefing-normanton-2014-15.pdf"
     reader = PdfReader(io.BytesIO(open(info.value.path(), "rb").read()))
     text = " ".join((p.extract_text() or "") for p in reader.pages)
     assert len(reader.pages) >= 1 and "Normanton: crime and anti-social behaviour" in text
+    page.get_by_role("button", name="Briefing pack (HTML)").click()
     with page.expect_download(timeout=120_000) as info:
-        page.get_by_role("button", name="Briefing pack (HTML)").click()
+        page.get_by_role("button", name="Save: Briefing pack (HTML)").click(timeout=120_000)
     html = open(info.value.path(), encoding="utf-8").read()
     assert html.startswith("<!DOCTYPE html>") and "Derby ward briefing, 2014-15" in html
     assert_no_error(page)
