@@ -3,7 +3,8 @@ buttons, a download progress bar, letting uploads go, how concentrated incidents
 what happened after crimes were reported."""
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -33,18 +34,19 @@ def download_buttons(table, stem: str, what: str = "", index: bool = False, rows
     """CSV and XLSX downloads of a table, safe to open in a spreadsheet (sia.views.exports). The
     files are made only when clicked, and downloading does not rerun the page. ``table`` is
     the table, or a function that makes it, of ``rows`` rows: then a button makes the file
-    (prepared_download, which says on the page what went wrong) and another saves it."""
-    row = st.container(horizontal=True, gap="small")
+    and another saves it (prepared_downloads, which says on the page what went wrong)."""
     formats = [("CSV", "csv", "text/csv", safe_csv)]
     if (len(table) if rows is None else rows) <= XLSX_MAX_ROWS:
         formats.append(("XLSX", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         safe_xlsx))
+    if callable(table):  # made when asked, which may fail (its build replaced since): said here
+        prepared_downloads([PreparedFile(f"{what} ({name})" if what else name,
+                                         lambda write=write: write(table(), index=index), f"{stem}.{suffix}",
+                                         mimetype, f"{suffix}-{stem}", f"Preparing {what or stem} ({name})...")
+                            for name, suffix, mimetype, write in formats])
+        return
+    row = st.container(horizontal=True, gap="small")
     for name, suffix, mimetype, write in formats:
-        if callable(table):  # made when asked, which may fail (its build replaced since): said here
-            prepared_download(row, f"{what} ({name})" if what else name,
-                              lambda write=write: write(table(), index=index), f"{stem}.{suffix}", mimetype,
-                              key=f"{suffix}-{stem}", preparing=f"Preparing {what or stem} ({name})...")
-            continue
         row.download_button(f"{what} ({name})" if what else name,
                             lambda write=write: write(table, index=index),
                             f"{stem}.{suffix}", mimetype,
@@ -55,54 +57,83 @@ def briefing_buttons(pack, args: tuple, stem: str, what: str) -> None:
     """PDF and HTML briefing packs (sia.views.briefing) of ``what``: ``pack(*args, suffix)``
     (a function of sia.app.packs) makes one in a worker when its button is pressed, and a
     button to save it follows."""
-    row = st.container(horizontal=True, gap="small")
-    for name, suffix in (("PDF", ".pdf"), ("HTML", ".html")):
-        prepared_download(row, f"Briefing pack ({name})", lambda suffix=suffix: in_worker(pack, *args, suffix),
-                          f"{stem}{suffix}", PACK_FORMATS[suffix], key=f"briefing{suffix}",
-                          preparing=f"Preparing the briefing pack ({name}): a few seconds...",
-                          help=f"A handout of {what}: key figures, a summary in words, charts and a ward "
-                               "map, tables, caveats and sources, as "
-                               f"{'a PDF' if suffix == '.pdf' else 'one HTML file'}.")
+    prepared_downloads([
+        PreparedFile(f"Briefing pack ({name})", lambda suffix=suffix: in_worker(pack, *args, suffix),
+                     f"{stem}{suffix}", PACK_FORMATS[suffix], f"briefing{suffix}",
+                     f"Preparing the briefing pack ({name}): a few seconds...",
+                     help=f"A handout of {what}: key figures, a summary in words, charts and a ward map, "
+                          "tables, caveats and sources, as "
+                          f"{'a PDF' if suffix == '.pdf' else 'one HTML file'}.")
+        for name, suffix in (("PDF", ".pdf"), ("HTML", ".html"))])
 
 
-# The file a session last prepared with each prepared_download key: (the view it was made
-# for, its name, its bytes). One a key, so a session holds a few files at most.
+@dataclass(frozen=True)
+class PreparedFile:
+    """A file that takes time to make, or may fail: ``make()`` gives its bytes."""
+    label: str
+    make: Callable[[], bytes]
+    file_name: str
+    mime: str
+    key: str
+    preparing: str  # said while it is made
+    help: str | None = None
+
+
+# The file a session last prepared with each key: (the view it was made for, its bytes).
+# One a key, so a session holds a few files at most.
 _PREPARED, _ASKED = "_prepared_downloads", "_download_asked"
 
 
-def prepared_download(where, label: str, make, file_name: str, mime: str, key: str, preparing: str,
-                      help: str | None = None) -> None:
-    """A file that takes time to make, or may fail: the button ``label`` makes it (``make()``
-    gives its bytes) while ``preparing`` shows, in this session's own run (one at a time, the
-    page's other controls still drawn), then a button saves it. Whatever goes wrong is said
-    on the page: the problems of an InputError, or that the server is busy (Busy). The file
-    is kept for the view it was made for (the page and its URL's settings) until another is
-    made with the same key."""
-    view = (file_name, tuple(sorted((k, tuple(st.query_params.get_all(k))) for k in st.query_params.keys())))
-    made = st.session_state.get(_PREPARED, {}).get(key)
-    if made is not None and made[0] == view:
-        where.download_button(f"Save: {label}", made[1], file_name, mime, on_click="ignore", type="primary",
-                              icon=":material/download:", key=f"save-{key}")
+@st.fragment
+def prepared_downloads(files: list[PreparedFile]) -> None:
+    """A row of buttons, each making its file when pressed (while its ``preparing`` text
+    shows), then a button that saves it. A fragment: pressing one reruns only this row, so
+    the page stays drawn around it, and a session makes one file at a time. Whatever goes
+    wrong is said beneath the row: the problems of an InputError, or that the server is
+    busy (Busy). A file is kept for the view it was made for (the page and its URL's
+    settings) until another is made with the same key."""
+    view = tuple(sorted((k, tuple(st.query_params.get_all(k))) for k in st.query_params.keys()))
+    row, below = st.container(horizontal=True, gap="small"), st.container()
+    prepared = st.session_state.get(_PREPARED, {})
+    slots, asked = {}, None
+    for file in files:
+        slots[file.key] = row.empty()
+        made = prepared.get(file.key)
+        if made is not None and made[0] == (file.file_name, view):
+            _save_button(slots[file.key], file, made[1])
+            continue
+        if st.session_state.get(_ASKED) == file.key:
+            asked = file
+        # The same button while its file is made (another would stand beside the old one).
+        _make_button(slots[file.key], file)
+    if st.session_state.get(_ASKED) in slots:  # asked of this row: now, or of a file made already
+        del st.session_state[_ASKED]
+    if asked is None:
         return
-    # The press is kept in the session by its callback, so that a rerun before this point
-    # (a page first sent through app.py's navigation) does not lose it.
-    where.button(label, key=key, icon=":material/description:", help=help, on_click=st.session_state.update,
-                 args=({_ASKED: key},))
-    if st.session_state.get(_ASKED) != key:
-        return
-    del st.session_state[_ASKED]
-    with st.spinner(preparing):
+    with below, st.spinner(asked.preparing):
         try:
-            data = make()
-        except InputError as exc:
-            st.error(f"{label} could not be made:\n\n" + "\n".join(f"- {shown(p)}" for p in exc.problems),
-                     icon=":material/error:")
+            data = asked.make()
+        except (InputError, Busy) as exc:
+            if isinstance(exc, Busy):
+                below.warning(str(exc), icon=":material/hourglass_top:")
+            else:
+                below.error(f"{asked.label} could not be made:\n\n"
+                            + "\n".join(f"- {shown(p)}" for p in exc.problems), icon=":material/error:")
             return
-        except Busy as busy:
-            st.warning(str(busy), icon=":material/hourglass_top:")
-            return
-    st.session_state[_PREPARED] = {**st.session_state.get(_PREPARED, {}), key: (view, data)}
-    st.rerun()
+    st.session_state[_PREPARED] = {**prepared, asked.key: ((asked.file_name, view), data)}
+    _save_button(slots[asked.key], asked, data)
+
+
+def _make_button(where, file: PreparedFile) -> None:
+    # The press is kept by its callback, so that a rerun before the row is drawn (a page
+    # first sent through app.py's navigation) does not lose it.
+    where.button(file.label, key=file.key, icon=":material/description:", help=file.help,
+                 on_click=st.session_state.update, args=({_ASKED: file.key},))
+
+
+def _save_button(where, file: PreparedFile, data: bytes) -> None:
+    where.download_button(f"Save: {file.label}", data, file.file_name, file.mime, on_click="ignore", type="primary",
+                          icon=":material/download:", key=f"save-{file.key}")
 
 
 def show_table(table, widths: dict[str, str] | None = None, download: str | None = None,
