@@ -52,7 +52,8 @@ if st.query_params.get("layer") in ("ward", "grid"):
     st.query_params["unit"], st.query_params["layer"] = st.query_params["layer"], "gistar"
 
 
-# The map's own settings live in the URL beside the filters (map_fy, points, unit, layer).
+# The map's own settings live in the URL beside the filters (map_fy, points, density, unit,
+# layer).
 controls = st.columns([1, 2.2, 1.5, 1.3] if filters.comparing else [0.01, 2.2, 1.5, 1.3])
 view_setting("unit", "w_unit", list(UNITS), "ward")
 unit = controls[1].radio("Units", list(UNITS), format_func=UNITS.get, horizontal=True, key="w_unit",
@@ -73,8 +74,13 @@ fy = controls[0].radio("Year on the map", filters.fys, horizontal=True, key="w_m
 view_setting("points", "w_points", [True, False], False, from_url=lambda text: text == "1")
 show_points = controls[3].toggle("Show incidents as points", key="w_points",
                                  help=f"Clustered; at most {MAX_POINTS:,} are drawn.")
+view_setting("density", "w_density", [True, False], False, from_url=lambda text: text == "1")
+show_density = controls[3].toggle("Show incident density", key="w_density",
+                                  help="A kernel density surface of the year's incidents (incidents per km²), "
+                                       "over the wards.")
 view_param("map_fy", fy, default=filters.fys[-1])
 view_param("points", "1" if show_points else None)
+view_param("density", "1" if show_density else None)
 view_param("layer", shading, default="measure")
 view_param("unit", unit, default="ward")
 key, unfiltered = dataset_key(dataset), without_ward(filters)
@@ -107,7 +113,7 @@ if presenting():  # on a projector the map takes the whole width, its legend and
 else:
     map_column, panel = st.columns([3, 1])
     legend_column = panel
-arguments, legend = map_view(key, filters, fy, show_points, unit, layer, column,
+arguments, legend = map_view(key, filters, fy, show_points, show_density, unit, layer, column,
                              tiles_from_environment(), presenting())
 with map_column:
     event = show_map(arguments)

@@ -431,6 +431,22 @@ def test_a_selection_without_months_says_so_in_words(monkeypatch, real_data_dir,
     assert not at.metric and not any("nan" in m.value for m in at.markdown)
 
 
+def test_the_density_layer_is_made_only_when_asked_for(monkeypatch, real_data_dir):
+    """The kernel density surface takes longer than the rest of the map: a view without it
+    neither computes nor sends it; density=1 in the link draws it, said in the legend."""
+    from sia.app import map_view
+
+    made = []
+    real = map_view.incident_density
+    monkeypatch.setattr(map_view, "incident_density", lambda *a: made.append(1) or real(*a))
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"fy": "2019-20", "type": "asb"})
+    assert "Density layer" not in map_legend_text(at) and not made
+    assert at.toggle(key="w_density").value is False
+    at.toggle(key="w_density").set_value(True).run()
+    assert "Density layer (incidents per km²)" in map_legend_text(at) and made
+    assert at.query_params["density"] in ("1", ["1"])
+
+
 def test_incidents_all_at_one_point_draw_a_map_without_density(monkeypatch, tmp_path):
     """police.uk snaps incidents to shared points: a selection at one point has no spread to
     choose a density bandwidth from, and the map is drawn without that layer."""
@@ -440,7 +456,7 @@ def test_incidents_all_at_one_point_draw_a_map_without_density(monkeypatch, tmp_
 
     build_dataset([write_street(tmp_path / "s", "2019-09", [row(month="2019-09", crime_id=f"c{i}") for i in range(3)])],
                   WardInputs(boundaries=write_test_wards(tmp_path / "w.geojson")), tmp_path / "data")
-    for params in ({}, {"layer": "grid"}, {"layer": "ward"}):
+    for params in ({"density": "1"}, {"layer": "grid", "density": "1"}, {"layer": "ward", "density": "1"}):
         at = run_app(monkeypatch, tmp_path / "data", "pages/map.py", params)
         assert at.title[0].value == "Hotspot map"
 

@@ -33,8 +33,10 @@ def simplified_wards(key):
 
 
 @cache_data(max_entries=32)
-def map_layers(key, filters, fy, show_points):
-    """The data behind the map, computed once per view and ward selection aside."""
+def map_layers(key, filters, fy, show_points, show_density):
+    """The data behind the map, computed once per view and ward selection aside: the
+    incident points and the kernel density surface only when asked for (the density takes
+    longer than the rest of the map)."""
     dataset, table = dataset_of(key), ward_table(key, filters)
     rows = select(dataset.incidents, filters).rows
     rows = rows[rows["fy"] == fy]
@@ -43,7 +45,8 @@ def map_layers(key, filters, fy, show_points):
     # every place in the data, which would go into the cache with them.
     points = (rows[["lat", "lon", "location", "category", "month"]].head(MAX_POINTS).astype({"location": str})
               if show_points else None)
-    return table[table["fy"] == fy], change, incident_density(rows, dataset.wards), points
+    density = incident_density(rows, dataset.wards) if show_density else None
+    return table[table["fy"] == fy], change, density, points
 
 
 @cache_data(max_entries=32)
@@ -80,16 +83,16 @@ def chosen_overlay(key, unfiltered, fy, unit, layer, column):
 
 
 @cache_data(max_entries=32)
-def map_view(key, filters, fy, show_points, unit, layer, column, tiles, projector=False):
+def map_view(key, filters, fy, show_points, show_density, unit, layer, column, tiles, projector=False):
     """What the map component is sent, and the legend beside it, once per view: the folium
     map is built and rendered by st_folium in a worker, not on every run (clicks rerun the
     page). ``projector``: taller, with ward names large enough for a projector."""
-    return in_worker(_map_view, key, filters, fy, show_points, unit, layer, column, tiles, projector)
+    return in_worker(_map_view, key, filters, fy, show_points, show_density, unit, layer, column, tiles, projector)
 
 
-def _map_view(key, filters, fy, show_points, unit, layer, column, tiles, projector):
+def _map_view(key, filters, fy, show_points, show_density, unit, layer, column, tiles, projector):
     overlay = chosen_overlay(key, without_ward(filters), fy, unit, layer, column)
-    table, change, density, points = map_layers(key, without_ward(filters), fy, show_points)
+    table, change, density, points = map_layers(key, without_ward(filters), fy, show_points, show_density)
     m = ward_map(simplified_wards(key), table, fy=fy, measure_label=MEASURES[filters.measure],
                  change_pct=change, selected=filters.ward, density=density, overlay=overlay,
                  incident_points=points, tiles=tiles, label_px=PROJECTOR_LABEL_PX if projector else LABEL_PX,

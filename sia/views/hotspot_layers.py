@@ -329,7 +329,7 @@ def hotspot_legend(layer: HotspotLayer, fy: str) -> str:
 
 
 def density_legend_note(layer: DensityLayer) -> str:
-    """A line for the legend: what the density layer is (it is off until switched on)."""
+    """A line for the legend: what the density layer is."""
     return (f"<div class='sia-note'>Density layer (incidents per km²): "
             f"{html.escape(layer.note)}</div>")
 

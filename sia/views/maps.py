@@ -82,7 +82,7 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
     or another class (a space-time pattern, the years hot) by unit over plain wards.
 
     ``table``: ward_measures rows of that year (ward_name, count, per_month, rate, value,
-    rank). ``density``: the kernel density layer (off until switched on).
+    rank). ``density``: the kernel density layer, drawn (and in the layer control).
     ``incident_points``: lat, lon, location, category, month (drawn clustered; at most
     MAX_POINTS). ``tiles``: (URL template, attribution) of a tile server, or None for a
     plain background. ``label_px``: the ward labels' font size; ``box``: the map's width
@@ -140,7 +140,7 @@ def ward_map(wards: gpd.GeoDataFrame, table: pd.DataFrame, *, fy: str, measure_l
     ).add_to(m)
 
     if density is not None and len(density.bands):
-        add_density_layer(m, density)
+        add_density_layer(m, density, show=True)  # given only when asked for
     if overlay is not None:
         add_unit_layer(m, overlay)  # ward names stay on top: markers draw above shapes
     if incident_points is not None and len(incident_points):
