@@ -22,6 +22,12 @@ class App:
         self.reached: list[tuple[str, str, int]] = []
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":  # accept, then wait for the browser to leave
+            await receive()
+            await send({"type": "websocket.accept"})
+            while (await receive())["type"] != "websocket.disconnect":
+                pass
+            return
         size = 0
         if scope["type"] == "http":
             while True:
@@ -119,3 +125,18 @@ def test_what_a_session_and_the_server_may_hold_is_bounded(monkeypatch):
         for session in held:
             note_uploader(session, False)
     assert request_gate._in_flight == {}
+
+
+def test_browser_connections_past_the_limit_are_refused_at_the_handshake(gate, monkeypatch):
+    from starlette.websockets import WebSocketDisconnect
+
+    _, client = gate
+    monkeypatch.setattr(request_gate, "MAX_CONNECTIONS", 2)
+    with client.websocket_connect("/_stcore/stream"), client.websocket_connect("/_stcore/stream"):
+        with pytest.raises(WebSocketDisconnect) as refused:
+            with client.websocket_connect("/_stcore/stream"):
+                pass
+        assert refused.value.code == 1013
+    with client.websocket_connect("/_stcore/stream"):  # closed ones no longer count
+        pass
+    assert request_gate._connections == 0

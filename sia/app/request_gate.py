@@ -12,7 +12,11 @@ middleware (``streamlit.starlette.App``) as its supported hook, so the gate is o
   in all); anything else is refused from its headers, before a byte of the body is read;
 - no other request may carry a body (none of Streamlit's other endpoints takes one);
 - when a browser's connection closes, the uploads of every session no longer connected are
-  dropped (a reconnecting tab uploads again).
+  dropped (a reconnecting tab uploads again), and so is an upload that finishes arriving
+  after its session has ended;
+- at most ``MAX_CONNECTIONS`` browser connections (websockets) are open at once: the server
+  holds each message a connection sends until it is whole, up to server.maxMessageSize
+  (16 MB in .streamlit/config.toml), so the two bound what strangers' messages can hold.
 
 The limits are checked again by the Data page (sia.dataset.uploads) for the files it builds
 from; this keeps the server within them whoever calls.
@@ -32,6 +36,9 @@ from sia.dataset.uploads import MAX_UPLOAD_FILE, MAX_UPLOAD_TOTAL
 # building while another waits is refused with a "try again" rather than the server
 # running out of memory).
 SERVER_UPLOADS = 2 * MAX_UPLOAD_TOTAL
+# Browser connections open at once, from everyone (each a tab: a meeting and its analysts
+# are far fewer); a connection past them is refused at its handshake.
+MAX_CONNECTIONS = 100
 # A multipart body carries its file plus a few hundred bytes of framing.
 MULTIPART_FRAMING = MB
 UPLOAD_PATH = re.compile(r"(?:^|/)_stcore/upload_file/([^/]+)/([^/]+)/?$")
@@ -39,6 +46,7 @@ UPLOAD_PATH = re.compile(r"(?:^|/)_stcore/upload_file/([^/]+)/([^/]+)/?$")
 _lock = threading.Lock()
 _uploaders: set[str] = set()  # sessions the app lets upload
 _in_flight: dict[str, int] = defaultdict(int)  # bytes of uploads being received, by session
+_connections = 0  # websockets open
 _installed = False
 
 
@@ -155,10 +163,7 @@ class RequestGate:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "websocket":
-            try:
-                await self.app(scope, receive, send)
-            finally:  # Streamlit has let the connection's session go (or kept it to resume)
-                drop_ended_sessions()
+            await self._connection(scope, receive, send)
             return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -182,6 +187,23 @@ class RequestGate:
             await self.app(scope, receive, send)
         finally:
             _release(session_id, length)
+            drop_ended_sessions()  # its session may have ended while the file arrived
+
+    async def _connection(self, scope, receive, send):
+        global _connections
+        with _lock:
+            full = _connections >= MAX_CONNECTIONS
+            _connections += 0 if full else 1
+        if full:  # refused at the handshake (HTTP 403), before any message is read
+            await receive()
+            await send({"type": "websocket.close", "code": 1013})
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:  # Streamlit has let the connection's session go (or kept it to resume)
+            with _lock:
+                _connections -= 1
+            drop_ended_sessions()
 
 
 def gate_middleware() -> list[Middleware]:

@@ -40,10 +40,11 @@ def signed_out(run) -> bool:
             and not run.exceptions)
 
 
-def put_upload(base_url: str, client: StreamlitClient, size: int) -> tuple[int, int]:
+def put_upload(base_url: str, client: StreamlitClient, size: int, before_last_mb=None) -> tuple[int, int]:
     """PUT a multipart file of ``size`` bytes to the session's upload address, as a browser
     would (its cookie and XSRF token), sending the body only while the server has not
-    answered. Returns (status, bytes of the body sent)."""
+    answered; ``before_last_mb()`` is called before the body's last MB is sent. Returns
+    (status, bytes of the body sent)."""
     boundary = uuid.uuid4().hex
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
             "Content-Type: text/csv\r\n\r\n").encode()
@@ -59,6 +60,9 @@ def put_upload(base_url: str, client: StreamlitClient, size: int) -> tuple[int, 
         connection.sendall(request + head)
         try:
             while sent < size and not select.select([connection], [], [], 0)[0]:
+                if before_last_mb is not None and size - sent <= MB:
+                    before_last_mb()
+                    before_last_mb = None
                 part = chunk[:min(MB, size - sent)]
                 connection.sendall(part)
                 sent += len(part)
@@ -160,3 +164,35 @@ def test_uploads_are_bounded_per_session_and_let_go_when_it_ends(open_server):
     while rss_mb(pid) - before > 60 and time.monotonic() < deadline:
         time.sleep(0.5)
     assert rss_mb(pid) - before < 60, f"{rss_mb(pid) - before:.0f} MB still held after the session ended"
+
+
+def test_an_upload_finishing_after_its_session_ended_is_let_go(open_server):
+    pid = open_server.process.pid
+    analyst = StreamlitClient(open_server.url)
+    assert not analyst.open("data").exceptions
+    time.sleep(1)
+    before = rss_mb(pid)
+    # The tab closes while the file is still arriving: Streamlit stores it all the same.
+    assert put_upload(open_server.url, analyst, 100 * MB, before_last_mb=analyst.close) == (204, 100 * MB)
+    time.sleep(2)
+    assert rss_mb(pid) - before < 40, f"{rss_mb(pid) - before:.0f} MB held for a session that has ended"
+
+
+def test_a_browser_message_past_the_limit_is_refused(signed_in_server):
+    """A signed-out connection sending a 20 MB message (the server's limit is 16 MB) is cut
+    off: the server does not hold what strangers send."""
+    import asyncio
+
+    import websockets
+
+    async def send_big() -> int | None:
+        url = signed_in_server.url.replace("http://", "ws://") + "/_stcore/stream"
+        async with websockets.connect(url, subprotocols=["streamlit"], max_size=None) as connection:
+            try:
+                await connection.send(b"x" * (20 * MB))
+                await asyncio.wait_for(connection.recv(), timeout=30)
+            except websockets.ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else None
+        return None
+
+    assert asyncio.run(send_big()) == 1009  # message too big
