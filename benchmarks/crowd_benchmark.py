@@ -69,6 +69,15 @@ BUSY = "The server is preparing"  # sia.app.heavy.Busy: the server refused a hea
 TARGETS = {"light_max": 2.0, "light_p95": 1.0, "memory_mb": 1500}
 
 
+def failure(exc: Exception, budget: float) -> str:
+    """What went wrong with a view, in words."""
+    if isinstance(exc, TimeoutError):
+        return f"timed out after {budget:.0f} s"
+    if isinstance(exc, ConnectionDropped):
+        return f"connection dropped: {exc}"
+    return f"failed: {exc!r}"
+
+
 @dataclass
 class View:
     label: str
@@ -129,12 +138,8 @@ async def crowd_session(client: AsyncStreamlitClient, viewer: Viewer, order: lis
             began = time.perf_counter()
             try:
                 view.run = await client.rerun(page, query, timeout=budget)
-            except TimeoutError:
-                view.error = f"timed out after {budget:.0f} s"
-            except ConnectionDropped as exc:
-                view.error = f"connection dropped: {exc}"
             except Exception as exc:
-                view.error = f"failed: {exc!r}"
+                view.error = failure(exc, budget)
             view.seconds = time.perf_counter() - began
             if view.run is not None:
                 check(view, view.run, heavy=True)
@@ -199,12 +204,8 @@ class LightViewer(threading.Thread):
         began = time.perf_counter()
         try:
             view.run = self.client.rerun(page, query, timeout=budget)
-        except TimeoutError:
-            view.error = f"timed out after {budget:.0f} s"
-        except ConnectionDropped as exc:
-            view.error = f"connection dropped: {exc}"
         except Exception as exc:
-            view.error = f"failed: {exc!r}"
+            view.error = failure(exc, budget)
         view.seconds = time.perf_counter() - began
         if view.run is None:
             return False
