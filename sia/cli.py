@@ -1,4 +1,4 @@
-"""The command line: ``python -m sia`` ingest, fetch, counts, outcomes, change, hotspots,
+"""The command line: ``python -m sia`` ingest, fetch, counts, outcomes, stops, change, hotspots,
 concentration, stability, demo, report, priorities, brief.
 
 Problems with the input print one line each (what, where, what to do) and exit 2;
@@ -39,6 +39,7 @@ from sia.analysis.outcomes import OUTCOME_GROUPINGS, count_outcomes, load_outcom
 from sia.analysis.priorities.evidence import evidence_table
 from sia.analysis.priorities.register import REGISTER, compare, load_register
 from sia.analysis.stability import TOP_SHARE, check_top_share
+from sia.analysis.stops import STOP_GROUPINGS, WEAPON_OBJECTS, WEAPONS, StopFilters, count_stops, require_stops
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
 from sia.dataset.demo import build_demo, demo_data_dir
 from sia.dataset.fetch.dataset import (
@@ -54,6 +55,7 @@ from sia.dataset.fetch.http import MAX_RETRIES, MAX_WAIT_S, MIN_TIMEOUT_S
 from sia.dataset.fetch.progress import StderrProgress
 from sia.dataset.ingest import WardInputs, build_dataset
 from sia.dataset.location import DATA_DIR_VARIABLE, load
+from sia.dataset.police_csv import AGE_RANGES
 from sia.dataset.sources import SourceSelection
 from sia.errors import InputError, Problem
 from sia.periods import MONTH_PATTERN, fy_months, parse_financial_year, require_held
@@ -269,6 +271,35 @@ def _counts_options(sub) -> None:
 def _counts(args) -> int:
     dataset = load(args.data_dir)
     table = count_incidents(dataset.incidents, args.by, fy=args.fy, crime_types=args.crime_type)
+    _print_table(table, args.format)
+    return 0
+
+
+def _stops_options(sub) -> None:
+    stops = sub.add_parser(
+        "stops", help="print stop-and-search counts, and with --rates the Home Office's measures",
+        description="Searches from the dataset's stop-and-search files, by the groupings asked (every ward, "
+                    "month, year, age range and type appears, 0 where none). With --rates: searches per 1,000 "
+                    "residents a year (of the ages asked for, where the population gives ages), the arrest rate "
+                    "and the find rate with Wilson 95%% intervals, how often the 'linked to the object' field "
+                    "is given and how often a no-further-action search is marked linked.")
+    stops.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
+    stops.add_argument("--by", action="append", default=[], choices=list(STOP_GROUPINGS))
+    stops.add_argument("--fy", action="append", default=[], type=_financial_year)
+    stops.add_argument("--object", action="append", default=[], metavar="OBJECT",
+                       help=f"'{WEAPONS}' ({', '.join(WEAPON_OBJECTS).lower()} and section 60 searches) or an "
+                            "object as police.uk names it, e.g. 'Controlled drugs' (repeatable: any of them)")
+    stops.add_argument("--age", action="append", default=[], choices=list(AGE_RANGES),
+                       help="an age range as police.uk gives it (repeatable: any of them)")
+    stops.add_argument("--rates", action="store_true", help="add rates per 1,000 residents, arrest and find rates")
+    stops.add_argument("--format", choices=["csv", "json"], default="csv")
+
+
+def _stops(args) -> int:
+    dataset = load(args.data_dir)
+    table = count_stops(require_stops(dataset.stops), args.by,
+                        StopFilters(fys=tuple(args.fy), objects=tuple(args.object), ages=tuple(args.age)),
+                        dataset.stop_months, wards=dataset.wards, lsoas=dataset.lsoas, rates=args.rates)
     _print_table(table, args.format)
     return 0
 
@@ -636,7 +667,7 @@ def _brief(args) -> int:
 # Each command: the function that adds its options, and the one that runs it.
 COMMANDS = {
     "ingest": (_ingest_options, _ingest), "fetch": (_fetch_options, _fetch), "counts": (_counts_options, _counts),
-    "outcomes": (_outcomes_options, _outcomes),
+    "outcomes": (_outcomes_options, _outcomes), "stops": (_stops_options, _stops),
     "change": (_change_options, _change), "hotspots": (_hotspots_options, _hotspots),
     "concentration": (_concentration_options, _concentration), "stability": (_stability_options, _stability),
     "demo": (_demo_options, _demo), "report": (_report_options, _report),

@@ -109,3 +109,32 @@ def write_test_lsoas(path: Path, codes=None, geometries=None, crs="EPSG:27700", 
         warnings.simplefilter("ignore")
         gdf.to_file(path)
     return path
+
+
+# A stop-and-search file's 15 columns, as police.uk publishes them.
+STOPS_HEADER = ["Type", "Date", "Part of a policing operation", "Policing operation", "Latitude", "Longitude",
+                "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity", "Legislation",
+                "Object of search", "Outcome", "Outcome linked to object of search",
+                "Removal of more than just outer clothing"]
+
+
+def stop(date="2014-04-12T14:30:00+00:00", x=435500.0, y=335500.0, located=True, **override) -> dict:
+    """A row of a stop-and-search file: a person searched for drugs under the Misuse of Drugs
+    Act, nothing found (override any field by its police.uk name, with spaces as '_')."""
+    lon, lat = lonlat(x, y) if located else ("", "")
+    values = {"Type": "Person search", "Date": date, "Part of a policing operation": "False",
+              "Policing operation": "", "Latitude": lat, "Longitude": lon, "Gender": "Male",
+              "Age range": "18-24", "Self-defined ethnicity": "White - English/Welsh/Scottish/Northern Irish/British",
+              "Officer-defined ethnicity": "White", "Legislation": "Misuse of Drugs Act 1971 (section 23)",
+              "Object of search": "Controlled drugs", "Outcome": "A no further action disposal",
+              "Outcome linked to object of search": "False", "Removal of more than just outer clothing": "False"}
+    values.update({k.replace("_", " "): v for k, v in override.items()})
+    return values
+
+
+def write_stops(folder: Path, month: str, rows: list[dict], force: str = "derbyshire") -> Path:
+    """``folder/YYYY-MM/YYYY-MM-<force>-stop-and-search.csv``, as in a data.police.uk archive."""
+    path = folder / month / f"{month}-{force}-stop-and-search.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(csv_text(rows, STOPS_HEADER))
+    return path

@@ -27,11 +27,14 @@ from police_rows import (
     LSOA_CODES,
     LSOAS,
     OUTCOMES_HEADER,
+    STOPS_HEADER,
     WEST,
     csv_text,
     outcome,
     row,
+    stop,
     write_outcomes,
+    write_stops,
     write_street,
     write_test_lsoas,
     write_test_wards,
@@ -717,6 +720,110 @@ def lookup_of_lsoas_the_boundaries_lack(tmp):
             "the LSOA to ward lookup gives the wards 1 LSOA that the LSOA boundaries do not hold (E01019999)")
 
 
+# --- stop-and-search files: the same rules as street files -----------------------------
+
+def _with_stops(tmp, name, rows=None, data: bytes | None = None, change=None):
+    """A street file and a stop-and-search file of 2014-04 (``rows``, or ``data`` as it is,
+    or the rows' lines passed through ``change``)."""
+    street = write_street(tmp / name, "2014-04", [row()])
+    path = write_stops(tmp / name, "2014-04", rows or [stop(), stop(x=436500), stop()])
+    if change is not None:
+        lines = path.read_text().splitlines()
+        change(lines)
+        path.write_text("\n".join(lines) + "\n")
+    if data is not None:
+        path.write_bytes(data)
+    return ingest(tmp, street, path)
+
+
+STOPS_FILE = "2014-04-derbyshire-stop-and-search.csv"
+
+
+def stops_with_a_street_header(tmp):
+    return (_with_stops(tmp, "header", data=csv_text([row()]).encode()),
+            f"{STOPS_FILE}: not a police.uk stop-and-search file: missing columns 'Type', 'Date'")
+
+
+def stops_with_a_date_in_another_form(tmp):
+    return (_with_stops(tmp, "date", [stop(), stop(Date="12/04/2014 14:30")]),
+            f"{STOPS_FILE} line 3: Date '12/04/2014 14:30' is not an ISO date")
+
+
+def stops_of_a_date_after_this_month(tmp):
+    return (_with_stops(tmp, "future", [stop(), stop(Date="2099-01-05T10:00:00+00:00")]),
+            f"{STOPS_FILE} line 3: {_outside_police_range('2099-01')}")
+
+
+def stops_of_a_type_police_uk_never_writes(tmp):
+    return (_with_stops(tmp, "type", [stop(Type="Car search"), stop()]),
+            f"{STOPS_FILE} line 2: Type 'Car search' is not one police.uk gives")
+
+
+def stops_of_an_age_that_is_no_range(tmp):
+    return (_with_stops(tmp, "age", [stop(), stop(Age_range="16")]),
+            f"{STOPS_FILE} line 3: Age range '16' is not one police.uk gives")
+
+
+def stops_linked_yes(tmp):
+    return (_with_stops(tmp, "linked", [stop(Outcome_linked_to_object_of_search="Yes")]),
+            f"{STOPS_FILE} line 2: Outcome linked to object of search 'Yes' is not one police.uk gives")
+
+
+def stops_with_a_latitude_of_words(tmp):
+    return (_with_stops(tmp, "lat", [stop(), stop(Latitude="fifty-two")]),
+            f"{STOPS_FILE} line 3: Latitude 'fifty-two' is not a number")
+
+
+def stops_with_a_stray_quote(tmp):
+    def change(lines):
+        lines[2] = lines[2].replace("Misuse", '"Misuse')
+    return (_with_stops(tmp, "quote", change=change),
+            f"{STOPS_FILE} line 3: a double quote opens a value that does not end on this line")
+
+
+def stops_not_utf8(tmp):
+    text = csv_text([stop(Object_of_search="Objet vol\u00e9")], STOPS_HEADER).encode("latin-1")
+    return _with_stops(tmp, "latin1", data=text), f"{STOPS_FILE} line 2: not UTF-8 text"
+
+
+def stops_file_empty(tmp):
+    return _with_stops(tmp, "empty", data=b""), f"{STOPS_FILE}: the file is empty"
+
+
+def stops_member_a_zip_bomb(tmp):
+    archive = tmp / "stops-bomb.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("2014-04/2014-04-derbyshire-street.csv", csv_text([row()]))
+        with zf.open(f"2014-04/{STOPS_FILE}", "w", force_zip64=True) as member:
+            member.write(csv_text([stop()], STOPS_HEADER).encode())
+            block = b"0" * (1 << 20)
+            for _ in range(120):
+                member.write(block)
+    return ingest(tmp, archive), f"{STOPS_FILE}: inflates"
+
+
+def stops_only(tmp):
+    path = write_stops(tmp / "only", "2014-04", [stop()])
+    return (ingest(tmp, path),
+            "no police.uk street-level file was selected from the sources (only stop-and-search files (1), which are "
+            "placed beside the incidents of street files")
+
+
+def stops_asked_of_a_dataset_without_them(tmp):
+    return ["stops", "--data-dir", DATA, "--by", "ward"], "the dataset holds no stop-and-search files"
+
+
+def stops_by_an_age_police_uk_does_not_give(tmp):
+    return ["stops", "--data-dir", DATA, "--age", "10-24"], "argument --age: invalid choice: '10-24'"
+
+
+STOP_CASES = [stops_with_a_street_header, stops_with_a_date_in_another_form, stops_of_a_date_after_this_month,
+              stops_of_a_type_police_uk_never_writes, stops_of_an_age_that_is_no_range, stops_linked_yes,
+              stops_with_a_latitude_of_words, stops_with_a_stray_quote, stops_not_utf8, stops_file_empty,
+              stops_member_a_zip_bomb, stops_only, stops_asked_of_a_dataset_without_them,
+              stops_by_an_age_police_uk_does_not_give]
+
+
 REFERENCE_CASES = [
     population_of_children_only, population_total_not_the_sum_of_its_ages, population_with_a_misplaced_comma,
     population_with_two_lsoa_code_columns, population_separated_by_semicolons, population_given_twice_for_one_year,
@@ -758,7 +865,7 @@ CORPUS = [a_register_with_figures_a_number, a_register_in_latin1, a_register_nes
           two_wards_named_west_and_west_in_capitals, two_wards_named_alike_but_for_a_second_space,
           two_lsoas_that_overlap, a_street_file_of_2099, a_street_file_of_1900,
           a_street_row_of_the_month_before_police_uk_began, outcomes_of_a_month_after_this_one,
-          *REFERENCE_CASES]
+          *REFERENCE_CASES, *STOP_CASES]
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.__name__ for c in CORPUS])

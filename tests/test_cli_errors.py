@@ -66,7 +66,8 @@ def test_zip_with_no_street_files(tmp_path, wards):
     archive = tmp_path / "2014-10.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("2014-10/2014-10-derbyshire-stop-and-search.csv", "Type\nx\n")
-    assert_clean_failure(ingest([archive], wards, tmp_path), "holds no police.uk street-level files")
+    assert_clean_failure(ingest([archive], wards, tmp_path),
+                         "no police.uk street-level file was selected from the sources (only stop-and-search files (1)")
 
 
 def test_outcomes_files_without_street_files(tmp_path, wards):

@@ -29,13 +29,14 @@ def test_folder_in_archive_layout_skips_and_counts_other_files(tmp_path, wards):
     write_street(src, "2014-04", [row(), row(x=436500, crime_type="Robbery")])
     write_street(src, "2014-05", [row(month="2014-05")])
     write_outcomes(src, "2014-04", [outcome(crime_id="x", month="2014-04")])
-    (src / "2014-04" / "2014-04-derbyshire-stop-and-search.csv").write_text("Type\nPerson search\n")
+    (src / "2014-04" / "derbyshire-stop-and-search.csv").write_text("Type\nPerson search\n")
     (src / "2014-04" / "notes-outcomes.csv").write_text("Crime ID\nx\n")
     dataset, report = ingest([src], wards, tmp_path / "out")
     assert report.rows_read == 3 and report.loaded == 3
     assert len(report.outcomes.files) == 1 and report.outcomes.unmatched == 1  # read, and counted
     assert sorted(s["reason"] for s in report.skipped_files) == [
-        "outcomes file not named YYYY-MM-<force>-outcomes.csv", "stop and search file (not street-level crime)"]
+        "outcomes file not named YYYY-MM-<force>-outcomes.csv",
+        "stop-and-search file not named YYYY-MM-<force>-stop-and-search.csv"]
     assert dataset.incidents["ward_name"].astype(str).tolist().count("East") == 1
     assert dataset.months == ["2014-04", "2014-05"]
     assert set(dataset.incidents["fy"].astype(str)) == {"2014-15"}

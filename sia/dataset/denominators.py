@@ -48,6 +48,17 @@ def population_column(fy: str) -> str:
     return f"population_{fy}"
 
 
+# police.uk's age ranges of a searched person, as single years of age (the last open-ended).
+AGE_RANGE_YEARS = {"under 10": (0, 9), "10-17": (10, 17), "18-24": (18, 24), "25-34": (25, 34),
+                   "over 34": (35, None)}
+
+
+def age_population_column(fy: str, age_range: str) -> str:
+    """The residents of one of police.uk's age ranges, e.g. 'population_2019-20_aged_10-17'
+    (a build has them for a year whose population file gives single years of age)."""
+    return f"population_{fy}_aged_{age_range.replace(' ', '_')}"
+
+
 IMD_COLUMN = re.compile(r"^imd([0-9]{4})_lsoas$")
 
 
@@ -240,6 +251,9 @@ class Residents:
     by_ward: pd.Series
     by_lsoa: pd.Series | None
     notes: list[str] = field(default_factory=list)
+    # Per police.uk age range (AGE_RANGE_YEARS), (by ward, by LSOA) as above, for a file
+    # with single years of age; empty for a file of totals.
+    by_age: dict[str, tuple[pd.Series, pd.Series | None]] = field(default_factory=dict)
 
 
 def _population_values(df: pd.DataFrame, codes: pd.Series, label: str, ceiling: int, what: str) -> pd.Series:
@@ -268,6 +282,22 @@ def _population_values(df: pd.DataFrame, codes: pd.Series, label: str, ceiling: 
         raise InputError(Problem(f"the single years of age add up to {by_age.iloc[at[0]]:,.0f} for "
                                  f"{codes.iloc[at[0]]} ({_lines(codes.index[at])})", label, fix))
     return by_age
+
+
+def _age_ranges(df: pd.DataFrame, codes: pd.Series, label: str, ceiling: int, what: str) -> dict[str, pd.Series]:
+    """The residents of each of police.uk's age ranges, from the single years of age (checked
+    as _population_values checks them); empty when the file gives totals only."""
+    ages = _single_years(df, label, required=False)
+    if not ages:
+        return {}
+    fix = f"give each age's residents as a whole number from 0 to {ceiling:,}"
+    years = {int(AGE_COLUMN.match(c).group(1)): c for c in ages}
+    out = {}
+    for name, (low, high) in AGE_RANGE_YEARS.items():
+        columns = [c for age, c in years.items() if age >= low and (high is None or age <= high)]
+        out[name] = sum(_checked_numbers(df, c, codes, label, low=0, high=ceiling, whole=True, what=what, fix=fix)
+                        for c in columns)
+    return out
 
 
 def _single_years(df: pd.DataFrame, label: str, required: bool) -> list[str]:
@@ -323,6 +353,8 @@ def read_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None, b
         values = _population_values(df, codes, label, MAX_WARD_RESIDENTS, "ward")
         by_ward = pd.Series(values.to_numpy(), index=codes).reindex(wanted)
         by_lsoa = None
+        by_age = {name: (pd.Series(v.to_numpy(), index=codes).reindex(wanted).rename(None), None)
+                  for name, v in _age_ranges(df, codes, label, MAX_WARD_RESIDENTS, "ward").items()}
     else:
         if lookup is None:
             raise InputError(Problem("population is given by LSOA but no LSOA to ward lookup was given",
@@ -335,6 +367,12 @@ def read_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None, b
         values = _population_values(df, codes, label, MAX_LSOA_RESIDENTS, "LSOA")
         by_lsoa = pd.Series(values.to_numpy(), index=codes)
         by_ward = by_lsoa.groupby(by_lsoa.index.map(lookup)).sum().reindex(wards["ward_code"])
+        by_age = {}
+        for name, v in _age_ranges(df, codes, label, MAX_LSOA_RESIDENTS, "LSOA").items():
+            lsoa_ages = pd.Series(v.to_numpy(), index=codes)
+            ward_ages = lsoa_ages.groupby(lsoa_ages.index.map(lookup)).sum().reindex(wards["ward_code"])
+            ward_ages.index.name = None
+            by_age[name] = (ward_ages, lsoa_ages)
         without = wards.loc[by_ward.isna().to_numpy(), "ward_name"].tolist()
         if without and not bounded:
             raise InputError(Problem(
@@ -352,7 +390,7 @@ def read_population(path: Path, wards: pd.DataFrame, lookup: pd.Series | None, b
                      f"outside the area ({', '.join(outside.iloc[:3])}{', ...' if len(outside) > 3 else ''}): "
                      "set aside")
     by_ward.index.name = None
-    return Residents(by_ward=by_ward, by_lsoa=by_lsoa, notes=notes)
+    return Residents(by_ward=by_ward, by_lsoa=by_lsoa, notes=notes, by_age=by_age)
 
 
 def _joined_names(names: list[str]) -> str:

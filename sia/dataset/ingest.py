@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES, HISTORIC_NOTES, canonical_category
 from sia.dataset.denominators import (
+    age_population_column,
     lsoa_deprivation,
     lsoa_wards,
     population_column,
@@ -31,10 +32,10 @@ from sia.dataset.denominators import (
     ward_deprivation,
 )
 from sia.dataset.geography import SNAP_DISTANCE_M, lsoas_in_wards, place_in_wards, read_lsoas, read_wards
-from sia.dataset.police_csv import read_outcomes_csv, read_street_csv
-from sia.dataset.report import FileTally, IngestReport, OutcomeTally
-from sia.dataset.sources import OUTCOMES, STREET, PoliceFile, SourceSelection, discover
-from sia.dataset.store import INCIDENT_COLUMNS, STREET_OUTCOME, write_dataset
+from sia.dataset.police_csv import read_outcomes_csv, read_stops_csv, read_street_csv
+from sia.dataset.report import FileTally, IngestReport, OutcomeTally, StopsTally
+from sia.dataset.sources import OUTCOMES, STOPS, STREET, PoliceFile, SourceSelection, discover
+from sia.dataset.store import INCIDENT_COLUMNS, STOP_COLUMNS, STREET_OUTCOME, write_dataset
 from sia.errors import InputError, Problem
 from sia.periods import MONTH_PATTERN, financial_years
 from sia.words import plural
@@ -77,13 +78,14 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     ward_table = geography.wards
     files, skipped = discover(sources, selection)
     report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason,
-                                          **({"kind": OUTCOMES} if s.kind == OUTCOMES else {})}
+                                          **({"kind": s.kind} if s.kind in (OUTCOMES, STOPS) else {})}
                                          for s in skipped],
                           notes=list(geography.notes))
     candidates = _read_all([f for f in files if f.kind == STREET], report)
     outcome_files = [f for f in files if f.kind == OUTCOMES]
     latest = _read_outcomes(outcome_files, _crime_ids(candidates), report.outcomes) if outcome_files else None
-    malformed = report.malformed + report.outcomes.malformed
+    searches = _read_stops([f for f in files if f.kind == STOPS], report.stops)
+    malformed = report.malformed + report.outcomes.malformed + report.stops.malformed
     if malformed and not skip_malformed:
         raise InputError([Problem(m.describe() + f" ({m.count:,} row{'s' if m.count > 1 else ''})",
                                   fix="fix the file, or pass --skip-malformed to set such rows aside "
@@ -92,22 +94,26 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     incidents = _place(candidates, ward_table, report)
     if latest is not None:
         incidents = _apply_outcomes(incidents, latest, report)
+    stops = _place_stops(searches, geography, report.stops) if searches is not None else None
     _check_accounts(report)
     if report.loaded == 0:  # never publish an empty build over a good one
         raise InputError(_nothing_loaded(report, candidates, ward_table))
     manifest = {
         "demo": demo,
         "sources": [{"file": f.file, "sha256": f.sha256, "rows": f.rows} for f in report.files]
-        + [{"file": f.file, "sha256": f.sha256, "rows": f.rows, "kind": OUTCOMES} for f in report.outcomes.files],
+        + [{"file": f.file, "sha256": f.sha256, "rows": f.rows, "kind": OUTCOMES} for f in report.outcomes.files]
+        + [{"file": f.file, "sha256": f.sha256, "rows": f.rows, "kind": STOPS} for f in report.stops.files],
         "inputs": _input_checksums(wards),
         "snap_distance_m": SNAP_DISTANCE_M,
         "months": sorted(incidents["month"].unique().astype(str)),
         "financial_years": sorted(incidents["fy"].unique().astype(str)),
         "report": report.to_dict(),
     }
+    if stops is not None:
+        manifest["stop_months"] = list(report.stops.months)
     if fetched:
         manifest["fetched"] = fetched
-    build = write_dataset(data_dir, incidents, ward_table, manifest, lsoas=geography.lsoas)
+    build = write_dataset(data_dir, incidents, ward_table, manifest, lsoas=geography.lsoas, stops=stops)
     return build, report
 
 
@@ -132,6 +138,10 @@ def geography_from(inputs: WardInputs) -> Geography:
         notes += residents.notes
         if lsoas is not None and residents.by_lsoa is not None:
             lsoas[population_column(fy)] = lsoas["lsoa_code"].map(residents.by_lsoa).to_numpy(dtype=float)
+        for age_range, (by_ward, by_lsoa) in residents.by_age.items():  # for search rates by age
+            wards[age_population_column(fy, age_range)] = by_ward.to_numpy(dtype=float)
+            if lsoas is not None and by_lsoa is not None:
+                lsoas[age_population_column(fy, age_range)] = lsoas["lsoa_code"].map(by_lsoa).to_numpy(dtype=float)
     for edition, path in sorted(inputs.imd.items()):
         if lookup is None:
             raise InputError(Problem("deprivation is given by LSOA but no LSOA to ward lookup was given", str(path),
@@ -336,6 +346,74 @@ def _apply_outcomes(incidents: pd.DataFrame, latest: pd.DataFrame, report: Inges
     return out[[*INCIDENT_COLUMNS[:at], STREET_OUTCOME, *INCIDENT_COLUMNS[at:]]]
 
 
+def _read_stops(files: list[PoliceFile], tally: StopsTally) -> pd.DataFrame | None:
+    """Every stop-and-search file's rows that may be placed (a located row of a month and
+    force not read before), with the force of its file; None when there are no such files.
+    A file whose name gives no month covers the months of its rows."""
+    if not files:
+        return None
+    loaded_from: dict[tuple[str, str], str] = {}
+    taken, months = [], set()
+    for file in files:
+        parsed = read_stops_csv(file)
+        rows = parsed.rows
+        _count_lines(tally, parsed)
+        force = file.force or ""
+        in_file = sorted(rows["month"].astype(str).unique())
+        tally.files.append(FileTally(file=file.label, sha256=parsed.sha256, rows=parsed.rows_read,
+                                     months=in_file, forces=[force] if force else []))
+        duplicate = np.zeros(len(rows), dtype=bool)
+        for month in in_file:
+            if (month, force) in loaded_from:
+                duplicate |= (rows["month"] == month).to_numpy()
+            else:
+                loaded_from[(month, force)] = file.label
+        tally.duplicate += int(duplicate.sum())
+        months |= {file.month} if file.month else set(in_file)
+        no_location = np.isnan(rows["lon"].to_numpy(dtype=float))
+        tally.no_location += int((no_location & ~duplicate).sum())
+        taken.append(rows.loc[~(duplicate | no_location)].assign(force=force))
+    tally.months = sorted(months)
+    return pd.concat(taken, ignore_index=True) if len(taken) > 1 else taken[0].reset_index(drop=True)
+
+
+def _place_stops(rows: pd.DataFrame, geography: Geography, tally: StopsTally) -> pd.DataFrame:
+    """The searches inside a ward, each with its ward, its LSOA (the build's LSOA holding its
+    point, '' where none does or the build has no LSOAs) and its financial year, in the order
+    of month and ward. Only points inside a ward are placed (see StopsTally)."""
+    wards = geography.wards
+    lon, lat = rows["lon"].to_numpy(dtype=float), rows["lat"].to_numpy(dtype=float)
+    ward, nearest = place_in_wards(lon, lat, wards)
+    inside = (ward >= 0) & ~nearest
+    tally.outside_area += int((~inside).sum())
+    tally.near_boundary += int(nearest.sum())
+    keep = np.flatnonzero(inside)
+    lsoa_codes = np.full(len(keep), "", dtype=object)
+    if geography.lsoas is not None and len(keep):
+        lsoa, _ = place_in_wards(lon[keep], lat[keep], geography.lsoas, snap_distance=0)
+        found = lsoa >= 0
+        lsoa_codes[found] = geography.lsoas["lsoa_code"].to_numpy()[lsoa[found]]
+    tally.no_lsoa += int((lsoa_codes == "").sum()) if geography.lsoas is not None else 0
+    tally.placed += len(keep)
+    months = rows["month"].astype(str).to_numpy()[keep]
+    month_values = sorted(set(months))
+    order = np.lexsort((ward[keep], months))
+    keep, lsoa_codes = keep[order], lsoa_codes[order]
+    out = rows.take(keep).reset_index(drop=True)
+    fy_of_month = dict(zip(month_values, financial_years(pd.Series(month_values, dtype=str))))
+    out["month"] = pd.Categorical(out["month"].astype(str), categories=month_values, ordered=True)
+    out["fy"] = pd.Categorical(out["month"].astype(str).map(fy_of_month),
+                               categories=sorted(set(fy_of_month.values())), ordered=True)
+    out["ward_code"] = pd.Categorical.from_codes(ward[keep], categories=wards["ward_code"])
+    out["ward_name"] = pd.Categorical.from_codes(ward[keep], categories=wards["ward_name"])
+    out["lsoa_code"] = pd.Categorical(lsoa_codes)
+    out["force"] = out["force"].astype("category")
+    for column in STOP_COLUMNS:
+        if column != "date" and not isinstance(out[column].dtype, pd.CategoricalDtype):
+            out[column] = out[column].astype("category")
+    return out[list(STOP_COLUMNS)]
+
+
 def _nothing_loaded(report: IngestReport, candidates, wards: gpd.GeoDataFrame) -> Problem:
     """Why a build holds no incident, in words a user can act on."""
     reasons = "; ".join(f"{reason}: {n:,}" for reason, n in report.set_aside().items() if n)
@@ -362,6 +440,8 @@ def _check_accounts(report: IngestReport) -> None:
         raise RuntimeError(f"ingest lost track of {report.unaccounted} rows; this is a bug")
     if report.outcomes.unaccounted:
         raise RuntimeError(f"ingest lost track of {report.outcomes.unaccounted} outcome rows; this is a bug")
+    if report.stops.unaccounted:
+        raise RuntimeError(f"ingest lost track of {report.stops.unaccounted} stop-and-search rows; this is a bug")
 
 
 def _input_checksums(wards: WardInputs) -> dict:

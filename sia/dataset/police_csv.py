@@ -60,6 +60,36 @@ OUTCOME_COLUMNS = {"Crime ID": "crime_id", "Month": "month", "Falls within": "fo
 _OUTCOME_TYPES = {"Crime ID": pa.string(), "Month": _DICT, "Falls within": _DICT, "Outcome type": _DICT}
 
 
+# A stop-and-search file (YYYY-MM-<force>-stop-and-search.csv): one row per search, with no
+# crime type, no LSOA and no force column (the force is in the file's name). 'Policing
+# operation' (free text naming an operation) is not read.
+STOP_COLUMNS = {
+    "Type": "type",
+    "Date": "date",
+    "Part of a policing operation": "operation",
+    "Longitude": "lon",
+    "Latitude": "lat",
+    "Gender": "gender",
+    "Age range": "age",
+    "Self-defined ethnicity": "self_ethnicity",
+    "Officer-defined ethnicity": "officer_ethnicity",
+    "Legislation": "legislation",
+    "Object of search": "object",
+    "Outcome": "outcome",
+    "Outcome linked to object of search": "linked",
+    "Removal of more than just outer clothing": "removal",
+}
+_STOP_TYPES = {name: _DICT for name in STOP_COLUMNS} | {
+    "Date": pa.string(), "Longitude": pa.float64(), "Latitude": pa.float64()}
+_STOP_TEXT_TYPES = {**_STOP_TYPES, "Longitude": pa.string(), "Latitude": pa.string()}
+# The values police.uk gives the closed fields (blank where not recorded).
+SEARCH_TYPES = ("Person search", "Person and Vehicle search", "Vehicle search")
+AGE_RANGES = ("under 10", "10-17", "18-24", "25-34", "over 34")
+TRUE_FALSE = ("True", "False")
+# An ISO date, with a time and a zone or without (some forces give dates only).
+STOP_DATE = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+                       r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
+
 @dataclass(frozen=True)
 class _Layout:
     """The columns a kind of file is read for: their pyarrow types, and the types to read
@@ -72,6 +102,7 @@ class _Layout:
 
 STREET_LAYOUT = _Layout("street-level", _FAST_TYPES, _TEXT_TYPES)
 OUTCOMES_LAYOUT = _Layout("outcomes", _OUTCOME_TYPES)
+STOPS_LAYOUT = _Layout("stop-and-search", _STOP_TYPES, _STOP_TEXT_TYPES)
 
 
 @dataclass
@@ -127,30 +158,39 @@ def read_street_csv(file: PoliceFile) -> ParsedFile:
     _add(malformed, file.label, df["month"], bad, numbers, "Month {!r} is not YYYY-MM")
     bad |= _months_out_of_range(malformed, file.label, df["month"], bad, numbers)
 
-    # Coordinates: numbers, both present or both absent, inside Great Britain.
-    lon, lat, lon_text_bad, lat_text_bad = _coordinates(df)
-    _add(malformed, file.label, df["lon_text"] if "lon_text" in df else None,
-         lon_text_bad & ~bad, numbers, "Longitude {!r} is not a number")
-    bad |= lon_text_bad
-    _add(malformed, file.label, df["lat_text"] if "lat_text" in df else None,
-         lat_text_bad & ~bad, numbers, "Latitude {!r} is not a number")
-    bad |= lat_text_bad
-    one_missing = (np.isnan(lon) != np.isnan(lat)) & ~bad
-    _add(malformed, file.label, None, one_missing, numbers,
-         "only one of Longitude and Latitude is given")
-    bad |= one_missing
-    outside_gb = ~np.isnan(lon) & ~np.isnan(lat) & ~bad & (
-        (lon < UK_LON[0]) | (lon > UK_LON[1]) | (lat < UK_LAT[0]) | (lat > UK_LAT[1]))
-    _add(malformed, file.label, None, outside_gb, numbers,
-         "coordinates lie outside Great Britain (Longitude and Latitude swapped?)")
-    bad |= outside_gb
-
-    df["lon"], df["lat"] = lon, lat
-    df = df.drop(columns=[c for c in ("lon_text", "lat_text") if c in df])
+    bad |= _checked_coordinates(df, file.label, numbers, malformed, bad)
     df["category"] = _categories(df["crime_type"])
     rows = df.loc[~bad].reset_index(drop=True) if bad.any() else df
     return ParsedFile(rows=rows, rows_read=lines.count, blank_lines=len(lines.blank),
                       malformed=malformed, sha256=sha256)
+
+
+def _checked_coordinates(df: pd.DataFrame, label: str, numbers: np.ndarray, malformed: list[MalformedRows],
+                         bad: np.ndarray) -> np.ndarray:
+    """Coordinates must be numbers, both present or both absent, inside Great Britain: the
+    rows that are not, recorded as malformed (beside those already ``bad``). ``lon`` and
+    ``lat`` become numbers (NaN where absent); the text read beside them is dropped."""
+    lon, lat, lon_text_bad, lat_text_bad = _coordinates(df)
+    wrong = np.zeros(len(df), dtype=bool)
+    _add(malformed, label, df["lon_text"] if "lon_text" in df else None,
+         lon_text_bad & ~bad, numbers, "Longitude {!r} is not a number")
+    wrong |= lon_text_bad & ~bad
+    _add(malformed, label, df["lat_text"] if "lat_text" in df else None,
+         lat_text_bad & ~bad & ~wrong, numbers, "Latitude {!r} is not a number")
+    wrong |= lat_text_bad & ~bad
+    one_missing = (np.isnan(lon) != np.isnan(lat)) & ~bad & ~wrong
+    _add(malformed, label, None, one_missing, numbers, "only one of Longitude and Latitude is given")
+    wrong |= one_missing
+    outside_gb = ~np.isnan(lon) & ~np.isnan(lat) & ~bad & ~wrong & (
+        (lon < UK_LON[0]) | (lon > UK_LON[1]) | (lat < UK_LAT[0]) | (lat > UK_LAT[1]))
+    _add(malformed, label, None, outside_gb, numbers,
+         "coordinates lie outside Great Britain (Longitude and Latitude swapped?)")
+    wrong |= outside_gb
+    df["lon"], df["lat"] = lon, lat
+    for column in ("lon_text", "lat_text"):
+        if column in df:
+            del df[column]
+    return wrong
 
 
 def read_outcomes_csv(file: PoliceFile) -> ParsedFile:
@@ -174,6 +214,50 @@ def read_outcomes_csv(file: PoliceFile) -> ParsedFile:
                       malformed=malformed, sha256=sha256)
 
 
+def read_stops_csv(file: PoliceFile) -> ParsedFile:
+    """A stop-and-search file's rows, in the file's order, with ``month`` (YYYY-MM, from the
+    search's Date) and its columns as STOP_COLUMNS names them; coordinates checked as a
+    street file's. A row is malformed when its Date is not an ISO date in police.uk's range,
+    or a closed field (Type, Age range, the two True/False fields) holds a value police.uk
+    never writes: such a row cannot be counted where it belongs."""
+    lines, sha256 = _lines_of(file, STOPS_LAYOUT)
+    df = lines.table.to_pandas()
+    df.columns = [STOP_COLUMNS.get(c, c) for c in df.columns]
+    numbers = lines.row_lines
+    malformed = [_malformed(file.label, reason, np.asarray(at)) for reason, at in lines.rejected.items()]
+    date = df["date"].astype(str)
+    bad = ~date.str.fullmatch(STOP_DATE).to_numpy(dtype=bool)
+    _add(malformed, file.label, date.str.slice(0, 40), bad, numbers,
+         "Date {!r} is not an ISO date (YYYY-MM-DD, with its time or without)")
+    df["month"] = date.str.slice(0, 7).where(~bad, "").astype("category")
+    bad |= _months_out_of_range(malformed, file.label, df["month"], bad, numbers)
+    bad |= _checked_coordinates(df, file.label, numbers, malformed, bad)
+    for column, name, allowed in (("type", "Type", SEARCH_TYPES), ("age", "Age range", ("", *AGE_RANGES)),
+                                  ("linked", "Outcome linked to object of search", ("", *TRUE_FALSE)),
+                                  ("removal", "Removal of more than just outer clothing", ("", *TRUE_FALSE))):
+        df[column] = _closed_field(df[column])
+        odd = ~_valid_categories(df[column], lambda v, ok=allowed: pd.Series(v).isin(ok)) & ~bad
+        _add(malformed, file.label, df[column], odd, numbers,
+             f"{name} {{!r}} is not one police.uk gives ({', '.join(repr(a) for a in allowed if a)} or blank)")
+        bad |= odd
+    for column in ("gender", "self_ethnicity", "officer_ethnicity", "legislation", "object", "outcome", "operation"):
+        df[column] = _closed_field(df[column])
+    rows = df.loc[~bad].reset_index(drop=True) if bad.any() else df
+    return ParsedFile(rows=rows, rows_read=lines.count, blank_lines=len(lines.blank),
+                      malformed=malformed, sha256=sha256)
+
+
+def _closed_field(column: pd.Series) -> pd.Series:
+    """A text field's values stripped of spaces (on the distinct values), True/False in
+    police.uk's spelling whatever their case; blank stays ''."""
+    def tidy(value: str) -> str:
+        value = str(value).strip()
+        return value.capitalize() if value.lower() in ("true", "false") else value
+    text = column.astype(object).where(column.notna(), "")
+    values = pd.unique(text)
+    return text.map(dict(zip(values, (tidy(v) for v in values)))).astype("category")
+
+
 def _end_of_first_line(raw) -> int:
     """Where the header ends: the first line break (\n, \r\n or a lone \r), or -1."""
     ends = [i for i in (raw.find(b"\n"), raw.find(b"\r")) if i >= 0]
@@ -187,8 +271,8 @@ def _check_header(raw, label: str, layout: _Layout = STREET_LAYOUT) -> None:
     missing = [c for c in layout.types if c not in header]
     if missing:
         what = f"missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)}"
-        if layout is OUTCOMES_LAYOUT:
-            what = f"not a police.uk outcomes file: {what}"
+        if layout is not STREET_LAYOUT:
+            what = f"not a police.uk {layout.what} file: {what}"
         raise InputError(Problem(what, label, f"give a police.uk {layout.what} CSV with its header row unchanged"))
 
 

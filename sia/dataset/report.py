@@ -3,7 +3,8 @@
 Each row read ends up either loaded or under exactly one named reason, so the totals
 always add up to the rows read (``IngestReport.unaccounted`` is 0 for a sound build). The
 rows of outcomes files are accounted for apart (``OutcomeTally``): each is matched to a
-crime in the build, unmatched, blank or malformed.
+crime in the build, unmatched, blank or malformed; so are those of stop-and-search files
+(``StopsTally``).
 """
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ DUPLICATE = "duplicate source month"
 UNKNOWN_CRIME_TYPE = "unknown crime type"
 MALFORMED = "malformed"
 BLANK_LINE = "blank line"
+
+# How a skipped file of a kind is named in the report.
+_SKIPPED_KIND = {"outcomes": "outcomes file", "stops": "stop-and-search file"}
 
 MAX_LINES_KEPT = 20  # line numbers kept per (file, reason); the count is always exact
 
@@ -70,6 +74,58 @@ class OutcomeTally:
 
 
 @dataclass
+class StopsTally:
+    """What the stop-and-search files did: every row read is placed in a ward (``placed``;
+    ``no_lsoa`` of them in no LSOA of the build's), has no location, lies outside the area,
+    repeats a month of a force already read, is blank or malformed. Rows are placed only
+    inside a ward's boundary: a search file is force-wide and names no LSOA, so a point just
+    outside the area is not taken to be in it (``near_boundary`` counts those within the
+    distance a street incident would be moved in from)."""
+
+    files: list[FileTally] = field(default_factory=list)
+    months: list[str] = field(default_factory=list)  # months the files cover (by name, else by their rows)
+    rows_read: int = 0
+    placed: int = 0
+    no_lsoa: int = 0
+    no_location: int = 0
+    outside_area: int = 0
+    near_boundary: int = 0
+    duplicate: int = 0
+    blank_lines: int = 0
+    malformed: list[MalformedRows] = field(default_factory=list)
+
+    @property
+    def malformed_rows(self) -> int:
+        return sum(m.count for m in self.malformed)
+
+    @property
+    def unaccounted(self) -> int:
+        return (self.rows_read - self.placed - self.no_location - self.outside_area - self.duplicate
+                - self.blank_lines - self.malformed_rows)
+
+    def lines(self) -> list[str]:
+        """What a user reads; nothing when the sources held no stop-and-search file."""
+        if not self.files:
+            return []
+        out = [f"stop and search: {self.rows_read:,} rows read from {len(self.files)} stop-and-search file(s)",
+               f"stop and search placed in a ward: {self.placed:,}"
+               + (f" ({self.no_lsoa:,} in no LSOA of the dataset)" if self.no_lsoa else ""),
+               f"stop and search set aside, {NO_LOCATION}: {self.no_location:,}",
+               f"stop and search set aside, {OUTSIDE_AREA}: {self.outside_area:,}"
+               + (f" ({self.near_boundary:,} within 100 m of its boundary)" if self.near_boundary else "")]
+        if self.duplicate:
+            out.append(f"stop and search set aside, {DUPLICATE}: {self.duplicate:,}")
+        if self.blank_lines:
+            out.append(f"stop and search set aside, {BLANK_LINE}: {self.blank_lines:,}")
+        reasons: dict[str, int] = {}
+        for m in self.malformed:
+            reasons[m.reason] = reasons.get(m.reason, 0) + m.count
+        out += [f"stop and search set aside, {MALFORMED}: {reason}: {n:,}" for reason, n in sorted(reasons.items())]
+        out += [f"  {m.describe()}" for m in self.malformed]
+        return out
+
+
+@dataclass
 class IngestReport:
     rows_read: int = 0
     loaded: int = 0
@@ -84,6 +140,7 @@ class IngestReport:
     skipped_files: list[dict] = field(default_factory=list)  # {"file", "reason"}, "kind": "outcomes" for those
     notes: list[str] = field(default_factory=list)
     outcomes: OutcomeTally = field(default_factory=OutcomeTally)
+    stops: StopsTally = field(default_factory=StopsTally)
 
     @property
     def outcome_files_skipped(self) -> int:
@@ -119,12 +176,13 @@ class IngestReport:
         out += [f"set aside, {reason}: {n:,}" for reason, n in self.set_aside().items() if n]
         out += [f"  {m.describe()}" for m in self.malformed]
         out += self._outcome_lines()
+        out += self.stops.lines()
         if self.skipped_files:
             out.append(f"files skipped: {len(self.skipped_files):,}")
             by_reason: dict[str, int] = {}
             for s in self.skipped_files:
-                reason = f"outcomes file, {s['reason']}" if s.get("kind") == "outcomes" \
-                    and not s["reason"].startswith("outcomes file") else s["reason"]
+                kind = _SKIPPED_KIND.get(s.get("kind"))
+                reason = f"{kind}, {s['reason']}" if kind and not s["reason"].startswith(kind) else s["reason"]
                 by_reason[reason] = by_reason.get(reason, 0) + 1
             out += [f"  {reason}: {n:,}" for reason, n in sorted(by_reason.items())]
         out += [f"note: {n}" for n in self.notes]
@@ -178,6 +236,7 @@ class IngestReport:
         d["malformed"] = _malformed_list(d.get("malformed", []), "malformed")
         d["files"] = _file_list(d.get("files", []), "files")
         d["outcomes"] = _outcome_tally(d.get("outcomes", {}))  # builds made before outcomes hold none
+        d["stops"] = _stops_tally(d.get("stops", {}))  # nor before stop and search
         return cls(**d)
 
 
@@ -208,6 +267,19 @@ def _outcome_tally(d) -> OutcomeTally:
     d["files"] = _file_list(d.get("files", []), "outcomes")
     d["malformed"] = _malformed_list(d.get("malformed", []), "outcomes")
     return OutcomeTally(**d)
+
+
+def _stops_tally(d) -> StopsTally:
+    if not isinstance(d, dict):
+        raise ValueError("stops")
+    d = {k: v for k, v in d.items() if k in StopsTally.__dataclass_fields__}
+    for name in ("rows_read", "placed", "no_lsoa", "no_location", "outside_area", "near_boundary", "duplicate",
+                 "blank_lines"):
+        _count(d.get(name, 0), "stops")
+    _texts(d.get("months", []), "stops")
+    d["files"] = _file_list(d.get("files", []), "stops")
+    d["malformed"] = _malformed_list(d.get("malformed", []), "stops")
+    return StopsTally(**d)
 
 
 def _count(value, name: str) -> None:

@@ -3,8 +3,9 @@
 A source is a single CSV, a folder in the data.police.uk archive layout
 (``YYYY-MM/YYYY-MM-<force>-street.csv`` and ``YYYY-MM-<force>-outcomes.csv``) or an archive
 ``.zip`` read member by member. Street files hold the incidents; outcomes files hold later
-outcomes of crimes by Crime ID, applied at ingest. Other files (stop and search, anything
-else) are skipped and counted, never treated as errors, so a whole archive can be pointed at.
+outcomes of crimes by Crime ID, applied at ingest; stop-and-search files hold the searches
+the force recorded, placed in wards beside the incidents. Other files are skipped and
+counted, never treated as errors, so a whole archive can be pointed at.
 """
 from __future__ import annotations
 
@@ -32,9 +33,11 @@ from sia.errors import InputError, Problem
 
 STREET_FILE = re.compile(r"(?:^|/)([0-9]{4}-[0-9]{2})-([A-Za-z0-9-]+?)-street\.csv$")
 OUTCOMES_FILE = re.compile(r"(?:^|/)([0-9]{4}-[0-9]{2})-([A-Za-z0-9-]+?)-outcomes\.csv$")
-STREET, OUTCOMES = "street", "outcomes"  # the kinds of police.uk file a build reads
+STOPS_FILE = re.compile(r"(?:^|/)([0-9]{4}-[0-9]{2})-([A-Za-z0-9-]+?)-stop-and-search\.csv$")
+STREET, OUTCOMES, STOPS = "street", "outcomes", "stops"  # the kinds of police.uk file a build reads
 # What each kind is called in messages.
-KIND_NAME = {STREET: "street file", OUTCOMES: "outcomes file"}
+KIND_NAME = {STREET: "street file", OUTCOMES: "outcomes file", STOPS: "stop-and-search file"}
+_PATTERNS = ((STREET, STREET_FILE), (OUTCOMES, OUTCOMES_FILE), (STOPS, STOPS_FILE))
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class PoliceFile:
 class SkippedFile:
     label: str
     reason: str
-    kind: str | None = None  # OUTCOMES for an outcomes file; None for any other
+    kind: str | None = None  # OUTCOMES or STOPS for those files; None for any other
 
 
 @dataclass
@@ -71,14 +74,14 @@ class SourceSelection:
     def reason_to_skip(self, month: str | None, force: str | None, kind: str = STREET) -> str | None:
         if self.forces and force is not None and force.lower() not in self.forces:
             return f"force '{force}' not selected"
-        if kind == STREET and self.months and month is not None and month not in self.months:
+        if kind != OUTCOMES and self.months and month is not None and month not in self.months:
             return f"month {month} not selected"
         return None
 
 
 def _classify(name: str) -> tuple[str | None, str | None, str | None, str | None]:
     """(month, force, kind, reason-to-skip) for a member name inside a folder or zip."""
-    for kind, pattern in ((STREET, STREET_FILE), (OUTCOMES, OUTCOMES_FILE)):
+    for kind, pattern in _PATTERNS:
         m = pattern.search(name)
         if m:
             return m.group(1), m.group(2), kind, None
@@ -86,15 +89,15 @@ def _classify(name: str) -> tuple[str | None, str | None, str | None, str | None
     if lower.endswith("-outcomes.csv"):
         return None, None, OUTCOMES, "outcomes file not named YYYY-MM-<force>-outcomes.csv"
     if lower.endswith("-stop-and-search.csv"):
-        return None, None, None, "stop and search file (not street-level crime)"
+        return None, None, STOPS, "stop-and-search file not named YYYY-MM-<force>-stop-and-search.csv"
     return None, None, None, "not a police.uk street-level file"
 
 
 def _single_csv(path: Path) -> tuple[str | None, str | None, str]:
     """(month, force, kind) of a CSV given by itself: by its name when it follows the
-    police.uk pattern; otherwise an outcomes file if its header is one (an upload renamed
-    on the way), else a street file, checked as one when it is read."""
-    for kind, pattern in ((STREET, STREET_FILE), (OUTCOMES, OUTCOMES_FILE)):
+    police.uk pattern; otherwise an outcomes or stop-and-search file if its header is one (an
+    upload renamed on the way), else a street file, checked as one when it is read."""
+    for kind, pattern in _PATTERNS:
         m = pattern.search(path.name)
         if m:
             return m.group(1), m.group(2), kind
@@ -102,7 +105,11 @@ def _single_csv(path: Path) -> tuple[str | None, str | None, str]:
         first = f.read(64 * 1024)
     header = first.splitlines()[0] if first.strip() else b""
     names = {c.strip().strip('"') for c in header.decode("utf-8-sig", "replace").split(",")}
-    return None, None, OUTCOMES if "Outcome type" in names and "Crime type" not in names else STREET
+    if "Crime type" in names:
+        return None, None, STREET
+    if "Outcome type" in names:
+        return None, None, OUTCOMES
+    return None, None, STOPS if "Object of search" in names else STREET
 
 
 def discover(paths: list[Path], selection: SourceSelection | None = None,
@@ -150,7 +157,7 @@ def discover(paths: list[Path], selection: SourceSelection | None = None,
         for label, month, force, file_kind, reason, reader, size, info in entries:
             reason = reason or selection.reason_to_skip(month, force, file_kind or STREET)
             if reason:
-                skipped.append(SkippedFile(label, reason, OUTCOMES if file_kind == OUTCOMES else None))
+                skipped.append(SkippedFile(label, reason, file_kind if file_kind in (OUTCOMES, STOPS) else None))
                 continue
             if info is not None:  # an archive member to be read: refused now if no police.uk file is like it
                 try:
@@ -166,14 +173,18 @@ def discover(paths: list[Path], selection: SourceSelection | None = None,
                                     "point at a data.police.uk archive or a folder in its layout"))
     street = sum(f.kind == STREET for f in found)
     if not street and not problems:  # every street file given was skipped (another force, month or kind)
-        reasons = sorted({s.reason for s in skipped if s.kind != OUTCOMES})
-        only = (f"only outcomes files ({len(found):,}), which give later outcomes to the crimes of "
-                "street files: give those too") if found else ""
+        reasons = sorted({s.reason for s in skipped if s.kind is None})
+        why = {OUTCOMES: "give later outcomes to the crimes of street files",
+               STOPS: "are placed beside the incidents of street files"}
+        kinds = list(dict.fromkeys(f.kind for f in found))
+        only = (f"only {_kinds_text(kinds)} ({len(found):,}), which "
+                f"{why[kinds[0]] if len(kinds) == 1 else 'are read beside street files'}: give those too") \
+            if found else ""
         problems.append(Problem("no police.uk street-level file was selected from the sources ("
                                 + "; ".join([*reasons[:3], *([only] if only else [])]) + ")", "the sources",
                                 "check --force and --fy against the files' names "
                                 "(YYYY-MM-<force>-street.csv)"))
-    what = "street files" if street == len(found) else "street and outcomes files"
+    what = _kinds_text(list(dict.fromkeys(f.kind for f in found)))
     if len(found) > MAX_STREET_FILES:
         problems.append(Problem(f"{len(found):,} {what} are selected, more than the "
                                 f"{MAX_STREET_FILES:,} one build may read", "the sources",
@@ -186,6 +197,12 @@ def discover(paths: list[Path], selection: SourceSelection | None = None,
     if problems:
         raise InputError(problems)
     return found, skipped
+
+
+def _kinds_text(kinds: list[str]) -> str:
+    """'street files', 'street and outcomes files', 'street, outcomes and stop-and-search files'."""
+    names = [KIND_NAME[k].removesuffix(" file") for k in kinds]
+    return (", ".join(names[:-1]) + " and " if len(names) > 1 else "") + names[-1] + " files"
 
 
 def _folder_entries(folder: Path) -> Iterator[tuple]:

@@ -39,13 +39,14 @@ from sia.periods import MONTH_PATTERN, financial_year, fy_coverage
 INCIDENTS = "incidents.parquet"
 WARDS = "wards.parquet"
 LSOAS = "lsoas.parquet"
+STOPS = "stops.parquet"
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 BUILDS = "builds"
 FORMAT_VERSION = 1
 # The tables a build may hold, listed in its manifest with their SHA-256. Builds made before
 # LSOAs and checksums were kept list none: they hold the first two, and still open.
-TABLES = (INCIDENTS, WARDS, LSOAS)
+TABLES = (INCIDENTS, WARDS, LSOAS, STOPS)
 REQUIRED_TABLES = (INCIDENTS, WARDS)
 
 # Incident columns, in order, as written to incidents.parquet.
@@ -55,6 +56,12 @@ INCIDENT_COLUMNS = ("month", "fy", "category", "ward_code", "ward_name", "lsoa_c
 # only by a build given outcomes files; a build without (or made before outcomes files were
 # read) opens with it equal to 'outcome'.
 STREET_OUTCOME = "street_outcome"
+# Searches, as written to stops.parquet by a build given stop-and-search files: the file's
+# fields (see police_csv.STOP_COLUMNS; 'date' as written, the rest categories), the month and
+# financial year of the search, its ward and LSOA ('' for none), and the force of its file.
+STOP_COLUMNS = ("month", "fy", "date", "type", "ward_code", "ward_name", "lsoa_code", "lon", "lat", "gender",
+                "age", "self_ethnicity", "officer_ethnicity", "legislation", "object", "outcome", "linked",
+                "removal", "operation", "force")
 
 
 @dataclass
@@ -64,6 +71,7 @@ class Dataset:
     wards: gpd.GeoDataFrame  # WGS84
     manifest: dict
     lsoas: gpd.GeoDataFrame | None = None  # WGS84; None for a build made without LSOA boundaries
+    stops: pd.DataFrame | None = None  # searches; None for a build given no stop-and-search files
 
     @property
     def build_id(self) -> str:
@@ -100,6 +108,11 @@ class Dataset:
     @property
     def financial_years(self) -> list[str]:
         return list(self.manifest["financial_years"])
+
+    @property
+    def stop_months(self) -> list[str]:
+        """The months the build's stop-and-search files cover (none without them)."""
+        return list(self.manifest.get("stop_months", []))
 
     def column(self, name: str) -> pd.Series:
         """One incident column, read from the build (for a column the server leaves unread),
@@ -174,7 +187,7 @@ def publishing(data_dir: Path):
 
 
 def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFrame,
-                  manifest: dict, lsoas: gpd.GeoDataFrame | None = None) -> Path:
+                  manifest: dict, lsoas: gpd.GeoDataFrame | None = None, stops: pd.DataFrame | None = None) -> Path:
     """Write a new build beside the current one and make it current.
 
     Everything happens under the data directory's lock, so a staging folder met there is
@@ -198,6 +211,9 @@ def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFra
             if lsoas is not None:
                 lsoas.to_crs("EPSG:4326").to_parquet(staging / LSOAS, index=False)
                 tables.append(LSOAS)
+            if stops is not None:
+                stops.to_parquet(staging / STOPS, index=False)
+                tables.append(STOPS)
             manifest = {"format": FORMAT_VERSION, "build": build_id,
                         "built_at": stamp.isoformat(timespec="seconds"), **manifest,
                         "tables": {name: _sha256(staging / name) for name in tables}}
@@ -312,11 +328,13 @@ def _open_build(data_dir: Path, build: Path | None, leave_out: tuple[str, ...] =
         leave_out = tuple(c for c in leave_out if c in held)  # one the build lacks is missing, as ever
         wards = gpd.read_parquet(build / WARDS)
         lsoas = gpd.read_parquet(build / LSOAS) if LSOAS in manifest.get("tables", ()) else None
+        stops = pd.read_parquet(build / STOPS) if STOPS in manifest.get("tables", ()) else None
     except Exception as exc:  # noqa: BLE001 - a truncated or altered file, whatever the reader says
         raise InputError(Problem(f"the dataset build {build.name} is damaged: its tables cannot be "
                                  f"read ({first_line(exc)})", str(build), fix)) from None
     wrong = (_tables_wrong(incidents, wards, manifest, leave_out)
-             or (_lsoas_wrong(lsoas, wards) if lsoas is not None else None))
+             or (_lsoas_wrong(lsoas, wards) if lsoas is not None else None)
+             or (_stops_wrong(stops, wards, manifest) if stops is not None else None))
     if wrong:
         raise InputError(Problem(f"the dataset build {build.name} is damaged: {wrong}", str(build), fix))
     if STREET_OUTCOME not in incidents:  # no outcomes files were read: the street file's is the latest
@@ -325,7 +343,7 @@ def _open_build(data_dir: Path, build: Path | None, leave_out: tuple[str, ...] =
         incidents["location"] = incidents["location"].astype("category")
         incidents[SERVED_BNG[0]], incidents[SERVED_BNG[1]] = to_bng(incidents["lon"].to_numpy(),
                                                                     incidents["lat"].to_numpy())
-    return Dataset(build=build, incidents=incidents, wards=wards, manifest=manifest, lsoas=lsoas)
+    return Dataset(build=build, incidents=incidents, wards=wards, manifest=manifest, lsoas=lsoas, stops=stops)
 
 
 _CATEGORICAL = ("month", "fy", "category", "ward_code", "ward_name", "lsoa_code", "outcome", "force")
@@ -394,6 +412,22 @@ def _lsoas_wrong(lsoas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> str | None
     return None
 
 
+def _stops_wrong(stops: pd.DataFrame, wards: gpd.GeoDataFrame, manifest: dict) -> str | None:
+    """What is wrong with a build's searches, as ingest writes them; None when they are sound."""
+    if list(stops.columns) != list(STOP_COLUMNS):
+        return "its stop-and-search table lacks columns or holds others"
+    odd = [c for c in STOP_COLUMNS if c not in ("date", "lon", "lat")
+           and not isinstance(stops[c].dtype, pd.CategoricalDtype)]
+    if odd or not all(pd.api.types.is_float_dtype(stops[c]) for c in ("lon", "lat")):
+        return "its stop-and-search columns are not of their types"
+    months = [str(m) for m in stops["month"].cat.categories]
+    if not set(months) <= set(manifest.get("stop_months", [])):
+        return "its searches' months are not among the months its manifest says they cover"
+    if not set(stops["ward_code"].cat.categories) <= set(wards["ward_code"]):
+        return "its searches name wards its ward table lacks"
+    return None
+
+
 def _read_manifest(build: Path, fix: str) -> dict:
     try:
         manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
@@ -416,6 +450,12 @@ def _read_manifest(build: Path, fix: str) -> dict:
             and (not tables or set(REQUIRED_TABLES) <= set(tables))
             and all(isinstance(d, str) and re.fullmatch(r"[0-9a-f]{64}", d) for d in tables.values())):
         wrong.append("tables")
+    stop_months = manifest.get("stop_months", [])
+    if not (isinstance(stop_months, list) and all(isinstance(m, str) and re.fullmatch(MONTH_PATTERN, m)
+                                                   for m in stop_months)):
+        wrong.append("stop_months")
+    elif isinstance(tables, dict) and STOPS in tables and not stop_months:
+        wrong.append("stop_months")
     if "report" not in wrong:
         try:
             IngestReport.from_dict(manifest["report"])
