@@ -3,7 +3,8 @@
 ``LocalServer`` serves fixed routes from a thread, honours range requests or not, counts
 the bytes it sends per path, and plays faults queued per path (HTTP 500, 429 with
 Retry-After, a body cut short, a slow answer). The archive zips and the ONS answers are
-built at test time from the real Derby data in ../shared/data.
+built at test time from the real Derby data in ../shared/data (with stop-and-search files
+written for its months, as ../shared/data holds none).
 """
 from __future__ import annotations
 
@@ -22,12 +23,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from police_rows import STOPS_HEADER
+from stop_search_files import derby_points, searches
+
 ONS_ROOT = "/arcgis/rest/services"
 LSOA_SERVICE = "Lower_Layer_Super_Output_Areas_December_2011_Boundaries_EW_BGC"
 ONS_PAGE_LIMIT = 5  # the mock's transfer limit: small, so that paging is exercised
 OTHER_FORCES = ("leicestershire", "nottinghamshire", "staffordshire", "lincolnshire", "south-yorkshire")
 
 ARCHIVES = ("2015-03", "2016-03", "2020-03")  # windows from 2012-04, 2013-04 and 2017-04
+NO_STOPS = ("2014-06",)  # a month of street data with no stop-and-search file, as police.uk lacks some
+STOPS_A_MONTH = 150
 Route = bytes | Callable[[dict], tuple[bytes, str]]
 
 
@@ -135,22 +141,41 @@ OUTCOMES_HEADER = ["Crime ID", "Month", "Reported by", "Falls within", "Longitud
                    "LSOA code", "LSOA name", "Outcome type"]
 
 
+def stops_of(month: str, street_file: Path) -> bytes:
+    """A force-wide stop-and-search file of the month: searches at the street file's map
+    points, elsewhere in the county, just outside Derby and without a location (the same
+    bytes in every archive that holds the month)."""
+    rows = searches(month, derby_points(street_file), STOPS_A_MONTH, seed=int(month.replace("-", "")),
+                    older=month < "2016")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=STOPS_HEADER, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
 def archive_zip(shared: Path, end: str) -> bytes:
     """A zip in the police.uk archive layout for the 36 months ending at ``end``: for the
-    months the shared data has, Derbyshire's street and outcomes files and other forces'
-    files of the same size; for the other months only other forces' small files (so
-    Derbyshire's months outside the shared data are missing, as from a real gap)."""
+    months the shared data has, Derbyshire's street, outcomes and stop-and-search files
+    (none of the last for the months in NO_STOPS) and other forces' files of the same size;
+    for the other months only other forces' small files (so Derbyshire's months outside the
+    shared data are missing, as from a real gap)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for month in months_back(end):
             real = shared / "police_uk" / month / f"{month}-derbyshire-street.csv"
             if real.is_file():
                 data = real.read_bytes()
+                stops = stops_of(month, real) if month not in NO_STOPS else None
                 zf.writestr(f"{month}/{month}-derbyshire-street.csv", data)
                 zf.writestr(f"{month}/{month}-derbyshire-outcomes.csv", outcomes_of(data))
+                if stops is not None:
+                    zf.writestr(f"{month}/{month}-derbyshire-stop-and-search.csv", stops)
                 for force in OTHER_FORCES:
                     zf.writestr(f"{month}/{month}-{force}-street.csv",
                                 data.replace(b"Derbyshire", force.title().encode()))
+                    if stops is not None:
+                        zf.writestr(f"{month}/{month}-{force}-stop-and-search.csv", stops)
             else:
                 zf.writestr(f"{month}/{month}-leicestershire-street.csv", b"Crime ID,Month\n")
     return out.getvalue()

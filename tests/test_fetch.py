@@ -1,12 +1,17 @@
 """``python -m sia fetch`` against local stand-ins for data.police.uk and ONS (127.0.0.1).
 
 The archive zips are built from the real Derby months in ../shared/data; Derbyshire's
-other months are absent from them, as a real gap would be.
+other months are absent from them, as a real gap would be. Beside each month's street file
+they hold a stop-and-search file, except for the months in NO_STOPS.
 """
+import io
 import json
 import os
+import re
+import zipfile
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -14,7 +19,7 @@ from sia.cli import main
 from sia.dataset.fetch.cache import CHECKSUMS, sha256_of
 from sia.dataset.store import open_dataset
 
-from fetch_servers import LSOA_SERVICE, ONS_ROOT
+from fetch_servers import LSOA_SERVICE, NO_STOPS, ONS_ROOT
 from support import run_sia
 
 MONTHS_2014 = [f"2014-{m:02d}" for m in range(4, 11)]
@@ -62,20 +67,23 @@ def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
     assert zips_read == {zip_path("2016-03"), zip_path("2020-03")}
     assert all(r is not None for _, p, r in police.requests if p.endswith(".zip"))  # all ranged
     for archive in ("2016-03", "2020-03"):
-        # Each month's street and outcomes files (2 of the 7 members of a month with data) and
-        # the directory.
+        # Each month's street, outcomes and stop-and-search files (3 of the 13 members of a month
+        # with data) and the directory.
         assert police.bytes_sent[zip_path(archive)] < len(archive_zips[archive]) * 0.4
         assert f"police.uk {archive}.zip" in out
-    assert "police.uk 2016-03.zip: 7 month(s) (2014-04, 2014-05, 2014-06, 2014-07, 2014-08, 2014-09, 2014-10) and " \
-           "7 outcomes file(s) (2014-04 to 2014-10)" in out
+    assert "police.uk 2016-03.zip: 7 month(s) (2014-04, 2014-05, 2014-06, 2014-07, 2014-08, 2014-09, 2014-10), " \
+           "6 stop-and-search file(s) and 7 outcomes file(s) (2014-04 to 2014-10)" in out
+    assert "police.uk: 1 month(s) with no stop-and-search file for 'derbyshire' in the archive (2014-06)" in out
 
-    # Exactly the months asked for came down, with the outcomes files from the first month
-    # each archive supplied to its last (here the same months: the archives hold no others
-    # for Derbyshire), each checksummed in the cache and the manifest.
+    # Exactly the months asked for came down, with their stop-and-search files (2014-06 has
+    # none) and the outcomes files from the first month each archive supplied to its last
+    # (here the same months: the archives hold no others for Derbyshire), each checksummed
+    # in the cache and the manifest.
     cached = sorted(p.relative_to(tmp_path / "downloads").as_posix()
                     for p in (tmp_path / "downloads" / "police").rglob("*.csv"))
     assert cached == sorted(f"police/{m}/{m}-derbyshire-{kind}.csv" for m in MONTHS_2014 + [WARDS]
-                            for kind in ("street", "outcomes"))
+                            for kind in ("street", "outcomes", "stop-and-search")
+                            if kind != "stop-and-search" or m not in NO_STOPS)
     manifest = json.loads((tmp_path / "builds" / current(tmp_path).strip() / "manifest.json").read_text())
     assert manifest["months"] == MONTHS_2014 + [WARDS]
     fetched = {f["file"]: f for f in manifest["fetched"]["files"]}
@@ -87,6 +95,8 @@ def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
     assert fetched["police/2014-04/2014-04-derbyshire-street.csv"]["member"] == "2014-04/2014-04-derbyshire-street.csv"
     assert fetched["police/2014-04/2014-04-derbyshire-outcomes.csv"]["member"] == \
         "2014-04/2014-04-derbyshire-outcomes.csv"
+    assert fetched["police/2014-04/2014-04-derbyshire-stop-and-search.csv"]["member"] == \
+        "2014-04/2014-04-derbyshire-stop-and-search.csv"
     assert {s["sha256"] for s in manifest["sources"]} == {fetched[c]["sha256"] for c in cached}
 
     # ONS answered page by page (at most 5 features each): 17 wards, 151 LSOAs and their
@@ -124,16 +134,17 @@ def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
 
 def test_one_month_of_an_archive_is_all_that_comes_down(capsys, serve, tmp_path, archive_zips, shared_data):
     # The 2016-03 archive holds all seven 2014 months: only the street file asked for is read,
-    # with the outcomes files from that month on (later outcomes of its crimes), not before.
+    # with its stop-and-search file and the outcomes files from that month on (later outcomes
+    # of its crimes), not before.
     police, _ = servers = serve()
     code, out, err = fetch(capsys, servers, tmp_path, "--month", "2014-05")
     assert code == 0, err
     cached = sorted(p.name for p in (tmp_path / "downloads" / "police").rglob("*.csv"))
     later = [f"{m}-derbyshire-outcomes.csv" for m in MONTHS_2014[1:]]
-    assert cached == sorted(["2014-05-derbyshire-street.csv", *later])
+    assert cached == sorted(["2014-05-derbyshire-street.csv", "2014-05-derbyshire-stop-and-search.csv", *later])
     manifest = json.loads((tmp_path / "builds" / current(tmp_path).strip() / "manifest.json").read_text())
     assert manifest["months"] == ["2014-05"]
-    # 7 of the archive's 49 members the size of a month of Derbyshire.
+    # 7 of the archive's 49 members the size of a month of Derbyshire, and a stop-and-search file.
     assert police.bytes_sent[zip_path("2016-03")] < len(archive_zips["2016-03"]) / 5
     outcomes = open_dataset(tmp_path).report.outcomes  # the later months' outcomes name other crimes
     assert len(outcomes.files) == 6 and outcomes.unmatched == outcomes.rows_read - outcomes.matched > 0
@@ -215,6 +226,170 @@ def test_outcomes_files_that_would_take_the_build_over_its_limit_are_left_out(ca
     assert 0 < len(outcomes.files) < 7
     assert f"police.uk: {7 - len(outcomes.files)} later outcomes file(s) left out" in out
     assert [f.months for f in outcomes.files] == [[m] for m in MONTHS_2014[:len(outcomes.files)]]  # the earliest
+
+
+def members_read(police, zips: dict[str, bytes], archive: str, since: int = 0) -> set[str]:
+    """The archive's members whose bytes were asked for (after the first ``since`` requests):
+    a member is read by one range request from its local header."""
+    headers = {info.header_offset: info.filename for info in zipfile.ZipFile(io.BytesIO(zips[archive])).infolist()}
+    starts = [re.match(r"bytes=(\d+)-", asked or "") for _, path, asked in police.requests[since:]
+              if path == zip_path(archive)]
+    return {headers[int(s.group(1))] for s in starts if s and int(s.group(1)) in headers}
+
+
+def stops_in(zips: dict[str, bytes], archive: str, month: str) -> pd.DataFrame:
+    member = f"{month}/{month}-derbyshire-stop-and-search.csv"
+    rows = pd.read_csv(io.BytesIO(zipfile.ZipFile(io.BytesIO(zips[archive])).read(member)), dtype=str,
+                       keep_default_na=False)
+    return rows.assign(month=month)
+
+
+def test_fetch_takes_each_months_stop_and_search_file_and_accounts_for_every_search(capsys, serve, tmp_path,
+                                                                                    archive_zips):
+    """The searches inside Derby's wards are kept, each in the ward an independent spatial
+    join (geopandas) puts it in; the rest of the force-wide files is counted as set aside."""
+    servers = serve()
+    code, out, err = fetch(capsys, servers, tmp_path, *months_args(["2014-05", "2014-06", WARDS]))
+    assert code == 0, err
+    dataset = open_dataset(tmp_path)
+    raw = pd.concat([stops_in(archive_zips, "2016-03", "2014-05"), stops_in(archive_zips, "2020-03", WARDS)],
+                    ignore_index=True)
+    located = raw[raw["Latitude"] != ""]
+    points = gpd.GeoDataFrame(located[["month"]], crs="EPSG:4326", geometry=gpd.points_from_xy(
+        located["Longitude"].astype(float), located["Latitude"].astype(float))).to_crs("EPSG:27700")
+    wards = dataset.wards.to_crs("EPSG:27700")[["ward_code", "geometry"]]
+    inside = gpd.sjoin(points, wards, predicate="intersects").sort_values("ward_code")
+    inside = inside[~inside.index.duplicated()]  # a point on a shared boundary: the first ward by code
+    assert 0 < len(inside) < len(located) < len(raw)  # searches in Derby, in the county and unlocated
+
+    tally = dataset.report.stops
+    assert (tally.rows_read, tally.placed, tally.no_location, tally.outside_area) == (
+        len(raw), len(inside), len(raw) - len(located), len(located) - len(inside))
+    assert tally.unaccounted == 0 and tally.duplicate == tally.blank_lines == tally.malformed_rows == 0
+    assert [f.months for f in tally.files] == [["2014-05"], [WARDS]]
+    stops = dataset.stops
+    assert len(stops) == len(inside) and set(stops["force"]) == {"derbyshire"}
+    assert stops.groupby(["month", "ward_code"], observed=True).size().to_dict() == \
+        inside.groupby(["month", "ward_code"]).size().to_dict()
+    assert dataset.stop_months == ["2014-05", WARDS]  # 2014-06 has no stop-and-search file
+    assert f"stop and search: {len(raw):,} rows read from 2 stop-and-search file(s)" in out
+    assert "police.uk 2016-03.zip: 2 month(s) (2014-05, 2014-06), 1 stop-and-search file(s) and " \
+           "6 outcomes file(s) (2014-05 to 2014-10)" in out
+    assert "police.uk: 1 month(s) with no stop-and-search file for 'derbyshire' in the archive (2014-06)" in out
+    manifest = json.loads((dataset.build / "manifest.json").read_text())
+    fetched = {f["file"]: f for f in manifest["fetched"]["files"]}
+    for month in ("2014-05", WARDS):
+        name = f"police/{month}/{month}-derbyshire-stop-and-search.csv"
+        assert fetched[name]["member"] == f"{month}/{month}-derbyshire-stop-and-search.csv"
+        assert fetched[name]["sha256"] == sha256_of(tmp_path / "downloads" / name)
+        assert {"file": str(tmp_path / "downloads" / name), "sha256": fetched[name]["sha256"],
+                "rows": int((raw["month"] == month).sum()), "kind": "stops"} in manifest["sources"]
+
+
+def test_only_the_forces_stop_and_search_file_of_the_month_asked_for_is_read(capsys, serve, tmp_path, archive_zips):
+    # The 2016-03 archive holds six forces' stop-and-search files for six 2014 months.
+    police, _ = servers = serve()
+    code, out, err = fetch(capsys, servers, tmp_path, "--month", "2014-05")
+    assert code == 0, err
+    assert {p for p in police.paths() if p.endswith(".zip")} == {zip_path("2016-03")}
+    assert members_read(police, archive_zips, "2016-03") == {
+        "2014-05/2014-05-derbyshire-street.csv", "2014-05/2014-05-derbyshire-stop-and-search.csv",
+        *(f"{m}/{m}-derbyshire-outcomes.csv" for m in MONTHS_2014[1:])}
+    assert "police.uk 2016-03.zip: 1 month(s) (2014-05), 1 stop-and-search file(s) and 6 outcomes file(s)" in out
+    assert open_dataset(tmp_path).stop_months == ["2014-05"]
+
+
+def test_a_rerun_reads_no_archive_again_and_gives_the_same_searches(capsys, serve, tmp_path):
+    police, ons = servers = serve()
+    months = months_args(["2014-05", "2014-06"])
+    assert fetch(capsys, servers, tmp_path, *months)[0] == 0
+    searches = open_dataset(tmp_path).stops
+    first = len(police.requests) + len(ons.requests)
+    code, out, err = fetch(capsys, servers, tmp_path, *months)
+    assert code == 0, err
+    # Nothing asked for again: not the stop-and-search file, nor whether 2014-06 has one
+    # (the cache's index of the archive says it has not).
+    assert len(police.requests) + len(ons.requests) == first
+    assert "police.uk: 1 stop-and-search file(s) already downloaded and verified" in out
+    assert "police.uk: 1 month(s) with no stop-and-search file for 'derbyshire' in the archive (2014-06)" in out
+    pd.testing.assert_frame_equal(open_dataset(tmp_path).stops, searches)
+
+
+def test_a_cache_filled_before_stop_and_search_files_were_fetched_gets_only_them(capsys, serve, tmp_path,
+                                                                                 archive_zips):
+    police, ons = servers = serve()
+    assert fetch(capsys, servers, tmp_path, "--month", WARDS)[0] == 0
+    searches = open_dataset(tmp_path).stops
+    checksums = tmp_path / "downloads" / CHECKSUMS
+    entries = json.loads(checksums.read_text())
+    gone = [n for n in entries if "stop-and-search" in n]  # the file and the archive's index
+    assert len(gone) == 2
+    for name in gone:  # as an earlier version left the cache
+        del entries[name]
+        (tmp_path / "downloads" / name).unlink()
+    checksums.write_text(json.dumps(entries))
+    first, ons_first = len(police.requests), len(ons.requests)
+    code, out, err = fetch(capsys, servers, tmp_path, "--month", WARDS)
+    assert code == 0, err
+    assert set(police.paths()[first:]) == {zip_path("2020-03")}  # the archive list is not needed
+    assert members_read(police, archive_zips, "2020-03", since=first) == {
+        f"{WARDS}/{WARDS}-derbyshire-stop-and-search.csv"}
+    assert len(ons.requests) == ons_first
+    assert "police.uk 2020-03.zip: 1 stop-and-search file(s); range requests read" in out
+    assert "1 month(s) already downloaded and verified" in out
+    assert "police.uk: 1 outcomes file(s) already downloaded and verified" in out
+    pd.testing.assert_frame_equal(open_dataset(tmp_path).stops, searches)
+    again = len(police.requests)
+    assert fetch(capsys, servers, tmp_path, "--month", WARDS)[0] == 0
+    assert len(police.requests) == again
+
+
+def test_a_month_without_a_stop_and_search_file_is_counted_and_built(capsys, serve, tmp_path, archive_zips):
+    """A force that publishes no stop-and-search file: the build has its crimes and no searches."""
+    old = zipfile.ZipFile(io.BytesIO(archive_zips["2020-03"]))
+    rebuilt = io.BytesIO()
+    with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in old.infolist():
+            if not info.filename.endswith("-derbyshire-stop-and-search.csv"):
+                zf.writestr(info, old.read(info))
+    police, _ = servers = serve(zips={**archive_zips, "2020-03": rebuilt.getvalue()})
+    code, out, err = fetch(capsys, servers, tmp_path, "--month", WARDS)
+    assert code == 0, err
+    assert f"police.uk 2020-03.zip: 1 month(s) ({WARDS}) and 1 outcomes file(s) ({WARDS})" in out
+    assert f"police.uk: 1 month(s) with no stop-and-search file for 'derbyshire' in the archive ({WARDS})" in out
+    dataset = open_dataset(tmp_path)
+    assert dataset.stops is None and dataset.stop_months == [] and dataset.report.stops.files == []
+    assert len(dataset.incidents) == 3257
+    assert not list((tmp_path / "downloads" / "police").rglob("*stop-and-search.csv"))
+    # The archive's index records that it has none: a rerun does not read the archive to find out.
+    first = len(police.requests)
+    code, out, err = fetch(capsys, servers, tmp_path, "--month", WARDS)
+    assert code == 0, err
+    assert len(police.requests) == first
+    assert f"police.uk: 1 month(s) with no stop-and-search file for 'derbyshire' in the archive ({WARDS})" in out
+
+
+@pytest.mark.parametrize("room", ["for all but the last outcomes file", "for no stop-and-search file"])
+def test_stop_and_search_files_count_towards_the_builds_input_limit(capsys, serve, tmp_path, archive_zips,
+                                                                   monkeypatch, room):
+    sizes = {info.filename: info.file_size for info in zipfile.ZipFile(io.BytesIO(archive_zips["2016-03"])).infolist()}
+    street = sizes["2014-08/2014-08-derbyshire-street.csv"]
+    stops = sizes["2014-08/2014-08-derbyshire-stop-and-search.csv"]
+    outcomes = [sizes[f"{m}/{m}-derbyshire-outcomes.csv"] for m in MONTHS_2014[4:]]  # 2014-08, 09 and 10
+    limit = street + stops + sum(outcomes) - 1 if room.startswith("for all") else street + stops - 1
+    monkeypatch.setattr("sia.dataset.fetch.police_archive.MAX_BUILD_INPUT", limit)
+    code, out, err = fetch(capsys, serve(), tmp_path, "--month", "2014-08")
+    assert code == 0, err
+    dataset = open_dataset(tmp_path)
+    if room.startswith("for all"):  # had the stop-and-search file not counted, all three would fit
+        assert [f.months for f in dataset.report.outcomes.files] == [["2014-08"], ["2014-09"]]
+        assert dataset.stop_months == ["2014-08"]
+        assert "police.uk: 1 later outcomes file(s) left out" in out
+    else:
+        assert dataset.stops is None and dataset.report.outcomes.files == []
+        assert "police.uk: 1 stop-and-search file(s) left out, the latest months': with them the street and " \
+               "stop-and-search files would come to more than" in out
+        assert "police.uk: 3 later outcomes file(s) left out" in out
 
 
 def test_a_cache_filled_before_lsoas_were_fetched_gets_only_the_lsoas(capsys, serve, tmp_path):

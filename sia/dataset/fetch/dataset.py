@@ -133,32 +133,45 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
     provenance = {"police_base_url": request.police_base_url, "ons_base_url": request.ons_base_url,
                   "force": force, "area": area, "ward_vintage": vintage.label,
                   "files": street.sources + geography.sources}
-    build, report = build_dataset(street.files + street.outcomes, inputs, request.data_dir,
+    build, report = build_dataset(street.files + street.stops + street.outcomes, inputs, request.data_dir,
                                   selection=SourceSelection(forces=frozenset({force}),
                                                             months=frozenset(months)),
                                   skip_malformed=request.skip_malformed, fetched=provenance)
-    return FetchResult(build, report, _summary(street, geography, vintage, area, request, police, ons))
+    return FetchResult(build, report, _summary(street, geography, vintage, area, force, request, police, ons))
 
 
-def _summary(street, geography, vintage, area, request, police, ons) -> list[str]:
+def _summary(street, geography, vintage, area, force, request, police, ons) -> list[str]:
     lines = []
     for read in street.archives:
         how = (f"range requests read {data_size(read.bytes_read)} of its {data_size(read.size)}"
                if read.ranged else f"the server ignores ranges: downloaded whole ({data_size(read.size)})")
         what = [f"{len(read.months)} month(s) ({', '.join(read.months)})"] if read.months else []
+        if read.stops:
+            what.append(f"{len(read.stops)} stop-and-search file(s)")
         if read.outcomes:
             span = read.outcomes[0] if len(read.outcomes) == 1 else f"{read.outcomes[0]} to {read.outcomes[-1]}"
             what.append(f"{len(read.outcomes)} outcomes file(s) ({span})")
-        lines.append(f"police.uk {read.archive}.zip: {' and '.join(what) or 'nothing new'}; {how}")
+        listed = f"{', '.join(what[:-1])} and {what[-1]}" if len(what) > 1 else "".join(what)
+        lines.append(f"police.uk {read.archive}.zip: {listed or 'nothing new'}; {how}")
     cached = len(street.files) - sum(len(read.months) for read in street.archives)
     if cached:
         lines.append(f"police.uk: {cached} month(s) already downloaded and verified, not fetched again")
+    if street.stops_cached:
+        lines.append(f"police.uk: {street.stops_cached} stop-and-search file(s) already downloaded and verified")
+    if street.stops_absent:
+        absent = street.stops_absent
+        which = ", ".join(absent) if len(absent) <= 12 else f"from {absent[0]} to {absent[-1]}"
+        lines.append(f"police.uk: {len(absent)} month(s) with no stop-and-search file for '{force}' in the "
+                     f"archive ({which}): the build has no searches for them")
     if street.outcomes_cached:
         lines.append(f"police.uk: {street.outcomes_cached} outcomes file(s) already downloaded and verified")
+    limit = f"more than the {size_text(MAX_BUILD_INPUT)} one build may read"
+    if street.stops_left_out:
+        lines.append(f"police.uk: {street.stops_left_out} stop-and-search file(s) left out, the latest months': "
+                     f"with them the street and stop-and-search files would come to {limit}")
     if street.outcomes_left_out:
         lines.append(f"police.uk: {street.outcomes_left_out} later outcomes file(s) left out: with them the "
-                     f"street and outcomes files would come to more than the {size_text(MAX_BUILD_INPUT)} "
-                     "one build may read")
+                     f"street, stop-and-search and outcomes files would come to {limit}")
     lines.append(f"ONS: {geography.wards} wards ({vintage.boundaries}), {geography.lsoas} LSOAs "
                  f"({vintage.lookup}) and their boundaries ({vintage.lsoa_boundaries}) for area {area}")
     lines.append(f"downloaded {data_size(police.bytes_received + ons.bytes_received)}; cache: "

@@ -1,10 +1,12 @@
-"""Street-level months, and their later outcomes, from the data.police.uk archive zips.
+"""Street-level months, their stop and search and later outcomes, from the data.police.uk archive zips.
 
 police.uk's live API keeps only the latest 36 months, so older months come from the
 dated archives ``{base}/data/archive/YYYY-MM.zip``, each holding the 36 months ending at
 YYYY-MM for every force. An archive is 1-2 GB, and one force's street file for a month
 is under 1 MB of it: with range requests only the zip's directory and the members asked
-for are read. Beside the street files, each archive read gives the force's outcomes files
+for are read. Beside each street file comes the force's stop-and-search file of the month
+(``YYYY-MM-<force>-stop-and-search.csv``) where the archive holds one (police.uk lacks some
+months; some forces publish none), and each archive read gives the force's outcomes files
 (``YYYY-MM-<force>-outcomes.csv``) from the first month taken from it to its last, which
 ingest applies. Where a server ignores ranges, the whole zip is downloaded (once; it is
 cached).
@@ -59,7 +61,12 @@ def archive_url(base_url: str, archive: str) -> str:
 
 def street_member(month: str, force: str) -> str:
     """The member's name inside an archive, e.g. '2014-04/2014-04-derbyshire-street.csv'."""
-    return f"{month}/{month}-{force}-street.csv"
+    return _member(month, force, "street")
+
+
+def _member(month: str, force: str, kind: str) -> str:
+    """A police.uk file's name inside an archive (and, under police/, in the cache)."""
+    return f"{month}/{month}-{force}-{kind}.csv"
 
 
 def _index(month: str) -> int:
@@ -98,28 +105,34 @@ class ArchiveRead:
     bytes_read: int  # bytes transferred for it
     ranged: bool  # False when the server ignored ranges and the whole zip came down
     months: list[str] = field(default_factory=list)
+    stops: list[str] = field(default_factory=list)  # months of the stop-and-search files read from it
     outcomes: list[str] = field(default_factory=list)  # months of the outcomes files read from it
 
 
 @dataclass
 class StreetFiles:
     files: list[Path]  # one street CSV per month, in the download cache
-    sources: list[dict]  # cache entries: file, sha256, bytes, url, member (street, then outcomes files)
+    sources: list[dict]  # cache entries: file, sha256, bytes, url, member (street, stop-and-search, outcomes)
     archives: list[ArchiveRead]  # archives read this time (none when all was cached)
     outcomes: list[Path] = field(default_factory=list)  # the force's outcomes CSVs, archive by archive
     outcomes_cached: int = 0  # of those, already downloaded and verified
     outcomes_left_out: int = 0  # outcomes files that would take the build over its input limit
+    stops: list[Path] = field(default_factory=list)  # the force's stop-and-search CSVs of the months
+    stops_cached: int = 0  # of those, already downloaded and verified
+    stops_absent: list[str] = field(default_factory=list)  # months whose archive holds none for the force
+    stops_left_out: int = 0  # stop-and-search files that would take the build over its input limit
 
 
 def fetch_street_files(client: HttpClient, cache: DownloadCache, base_url: str,
                        months: list[str], force: str) -> StreetFiles:
-    """Each month's street CSV for the force, from the cache or the fewest archives; then,
-    from each archive that supplied a month, the force's outcomes files from the first month
-    it supplied to its last (later outcomes of those months' crimes)."""
+    """Each month's street CSV for the force, from the cache or the fewest archives, and its
+    stop-and-search CSV from the same archive; then, from each archive that supplied a month,
+    the force's outcomes files from the first month it supplied to its last (later outcomes
+    of those months' crimes)."""
     name = {m: f"police/{m}/{m}-{force}-street.csv" for m in months}
     pending = [m for m in months if not cache.verified(name[m])]
     archives: list[ArchiveRead] = []
-    opened: dict[str, _Archive] = {}  # kept open for the outcomes files: the directory is read once
+    opened: dict[str, _Archive] = {}  # kept open for the other files: the directory is read once
     try:
         if pending:
             listed = list_archives(client, base_url)
@@ -139,17 +152,32 @@ def fetch_street_files(client: HttpClient, cache: DownloadCache, base_url: str,
             if missing:
                 raise InputError(_missing_months(sorted(missing), force, base_url, tried))
         entries = [cache.verified(name[m]) for m in months]
-        outcomes = _outcome_files(client, cache, base_url, dict(zip(months, entries)), force, archives, opened)
+        street = dict(zip(months, entries))
+        # Stop-and-search files count towards the build's input limit as street files do:
+        # taken before the outcomes files, which have what is left.
+        stops = _stop_files(client, cache, base_url, street, force, archives, opened,
+                            MAX_BUILD_INPUT - sum(entry["bytes"] for entry in entries))
+        outcomes = _outcome_files(client, cache, base_url, street, force, archives, opened, stops.budget)
     finally:
         for archive in opened.values():
             archive.zf.close()
-    return StreetFiles([cache.path(name[m]) for m in months], entries + outcomes.entries, archives,
-                       outcomes.paths, outcomes.cached, outcomes.left_out)
+    return StreetFiles([cache.path(name[m]) for m in months], entries + stops.entries + outcomes.entries, archives,
+                       outcomes.paths, outcomes.cached, outcomes.left_out,
+                       stops.paths, stops.cached, stops.absent, stops.left_out)
 
 
 def outcomes_member(month: str, force: str) -> str:
     """The outcomes file's name inside an archive, e.g. '2014-04/2014-04-derbyshire-outcomes.csv'."""
-    return f"{month}/{month}-{force}-outcomes.csv"
+    return _member(month, force, OUTCOMES)
+
+
+def stops_member(month: str, force: str) -> str:
+    """The stop-and-search file's name inside an archive, e.g.
+    '2014-04/2014-04-derbyshire-stop-and-search.csv'."""
+    return _member(month, force, STOPS)
+
+
+OUTCOMES, STOPS = "outcomes", "stop-and-search"  # as police.uk ends these files' names
 
 
 def list_archives(client: HttpClient, base_url: str) -> list[str]:
@@ -229,41 +257,90 @@ def _read_months(client: HttpClient, cache: DownloadCache, base_url: str, archiv
 
 
 @dataclass
-class _Outcomes:
+class _Taken:
+    """Files taken beside the street files, and what the build's input limit left for more."""
+
+    budget: int
     paths: list[Path] = field(default_factory=list)
     entries: list[dict] = field(default_factory=list)
     cached: int = 0
     left_out: int = 0
+    absent: list[str] = field(default_factory=list)  # months the archive holds no such file for
 
 
 ARCHIVE_URL = re.compile(r"/([0-9]{4}-(?:0[1-9]|1[0-2]))\.zip$")
 
 
+def _archive_of(entry: dict) -> str | None:
+    """The archive a cached file came from, as its entry's URL names it."""
+    found = ARCHIVE_URL.search(str(entry.get("url", "")))
+    return found.group(1) if found else None
+
+
+def _stop_files(client: HttpClient, cache: DownloadCache, base_url: str, street: dict[str, dict], force: str,
+                archives: list[ArchiveRead], opened: dict[str, _Archive], budget: int) -> _Taken:
+    """Each street month's stop-and-search file for the force, from the archive its street
+    file came from (as its cache entry records). Which stop-and-search files an archive holds
+    is kept in the cache (an index a file), so a month the archive lacks is known without
+    reading it again, and a cache filled before these files were fetched reads only them.
+    They are taken month by month while they stay within ``budget``."""
+    out = _Taken(budget)
+    indexes: dict[str, dict[str, int]] = {}
+    for month, entry in sorted(street.items()):
+        name = f"police/{_member(month, force, STOPS)}"
+        cached = cache.verified(name)
+        archive = _archive_of(entry)
+        if cached is None and archive is not None and archive not in indexes:
+            indexes[archive] = _member_index(client, cache, base_url, archive, force, STOPS, archives, opened)
+        size = cached["bytes"] if cached else indexes.get(archive, {}).get(month)
+        if size is None:
+            out.absent.append(month)
+            continue
+        if size > out.budget:  # this month and every later one are left out
+            out.left_out += 1
+            out.budget = -1
+            continue
+        if cached:
+            out.cached += 1
+        else:
+            zip_ = _open_archive(client, cache, base_url, archive, archives, opened)
+            info = zip_.members.get(stops_member(month, force))
+            if info is None:  # the index is the directory's: not reached
+                out.absent.append(month)
+                continue
+            _take(client, zip_, info, cache, name, f"{month} {force} stop and search from {archive}.zip",
+                  "stop-and-search file")
+            zip_.read.stops.append(month)
+        out.budget -= size
+        out.paths.append(cache.path(name))
+        out.entries.append(cache.verified(name))
+    return out
+
+
 def _outcome_files(client: HttpClient, cache: DownloadCache, base_url: str, street: dict[str, dict], force: str,
-                   archives: list[ArchiveRead], opened: dict[str, _Archive]) -> _Outcomes:
+                   archives: list[ArchiveRead], opened: dict[str, _Archive], budget: int) -> _Taken:
     """The force's outcomes files of each archive that supplied a street month (as its cache
     entry records), from the first month it supplied to its last. Which outcomes files an
     archive holds is kept in the cache (an index a file), so a rerun reads no archive again;
     a cache filled before outcomes were fetched reads only them. They are taken month by
-    month while the street and outcomes files stay within the build's input limit."""
+    month while they stay within ``budget`` (what the street and stop-and-search files left)."""
     first: dict[str, str] = {}
     for month, entry in sorted(street.items()):
-        found = ARCHIVE_URL.search(str(entry.get("url", "")))
-        if found:
-            first.setdefault(found.group(1), month)
-    budget = MAX_BUILD_INPUT - sum(entry["bytes"] for entry in street.values())
-    out = _Outcomes()
+        archive = _archive_of(entry)
+        if archive:
+            first.setdefault(archive, month)
+    out = _Taken(budget)
     for archive in sorted(first, key=_index):
-        index = _outcomes_index(client, cache, base_url, archive, force, archives, opened)
+        index = _member_index(client, cache, base_url, archive, force, OUTCOMES, archives, opened)
         for month, size in sorted(index.items()):
             if month < first[archive]:
                 continue  # recorded before any crime taken from this archive
-            if size > budget:  # this month and every later one are left out
+            if size > out.budget:  # this month and every later one are left out
                 out.left_out += 1
-                budget = -1
+                out.budget = -1
                 continue
-            budget -= size
-            name = f"police/{month}/{month}-{force}-outcomes.csv"
+            out.budget -= size
+            name = f"police/{_member(month, force, OUTCOMES)}"
             if cache.verified(name):
                 out.cached += 1
             else:
@@ -278,11 +355,11 @@ def _outcome_files(client: HttpClient, cache: DownloadCache, base_url: str, stre
     return out
 
 
-def _outcomes_index(client: HttpClient, cache: DownloadCache, base_url: str, archive: str, force: str,
-                    archives: list[ArchiveRead], opened: dict[str, _Archive]) -> dict[str, int]:
-    """The months of the force's outcomes files in an archive, with their sizes: from the
-    cache, else from the archive's directory (then kept in the cache)."""
-    name = f"police/archives/{archive}-{force}-outcomes.json"
+def _member_index(client: HttpClient, cache: DownloadCache, base_url: str, archive: str, force: str, kind: str,
+                  archives: list[ArchiveRead], opened: dict[str, _Archive]) -> dict[str, int]:
+    """The months of the force's files of a kind (OUTCOMES, STOPS) in an archive, with their
+    sizes: from the cache, else from the archive's directory (then kept in the cache)."""
+    name = f"police/archives/{archive}-{force}-{kind}.json"
     if cache.verified(name):
         try:
             index = json.loads(cache.path(name).read_text())
@@ -295,7 +372,7 @@ def _outcomes_index(client: HttpClient, cache: DownloadCache, base_url: str, arc
     index = {}
     for member, info in zip_.members.items():
         month = member[:7]
-        if MONTH.fullmatch(month) and member == outcomes_member(month, force):
+        if MONTH.fullmatch(month) and member == _member(month, force, kind):
             index[month] = info.file_size
     data = json.dumps(index, sort_keys=True).encode()
     cache.part(name).write_bytes(data)
