@@ -27,6 +27,7 @@ from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.views import charts
 from sia.views.briefing.content import priority_stem
 from sia.views.shown_text import markdown_text
+from sia.views.stops import FIND_RATE_CAVEAT, search_rate_text, wards_table, year_sentence, years_table
 from sia.words import plural
 
 EARLIER, LATER = "2014-15", "2019-20"
@@ -119,6 +120,33 @@ if len(fys) == 2:
         st.markdown(f"**Change, {fys[0]} to {fys[1]}**: {c.verdict()}. {c.after:,} against "
                     f"{c.before:,} incidents; rate ratio {c.rate_ratio:.2f} ({c.interval_text()}), "
                     f"on {found.basis()}.")
+
+second = figures["second"]
+if second is not None:
+    st.markdown(f"**Second indicator: {markdown_text(second.name)}**")
+    st.caption(markdown_text(second.note))
+    if second.missing:
+        st.info(markdown_text(f"No figures: {second.missing}."))
+    else:
+        cols = st.columns(2 * len(second.years))
+        for i, row in enumerate(second.years.to_dict("records")):
+            cols[2 * i].metric(f"Weapons searches, aged 10-24, {row['fy']} ({row['period']})", f"{row['count']:,}",
+                               help=f"Over {row['period']} of stop-and-search files.")
+            cols[2 * i + 1].metric(f"Per 1,000 residents aged 10-24 a year, {row['fy']}",
+                                   search_rate_text(row["per_1000_a_year"]),
+                                   help="Residents of those ages from a population file by single year of age.")
+        st.markdown(" ".join(markdown_text(year_sentence(row, "weapons searches of people aged 10 to 24"))
+                             for row in second.years.to_dict("records")))
+        left2, right2 = st.columns([3, 2])
+        with left2:
+            show_table(years_table(second.years), hide_index=True, download=f"derby-{chosen}-weapons-searches")
+        with right2:
+            st.markdown(f"**Most searched wards, {second.ranking_fy}**")
+            show_table(wards_table(second.wards, top=5), hide_index=True,
+                       download=f"derby-{chosen}-weapons-searches-by-ward")
+        st.caption(FIND_RATE_CAVEAT + " Counted as `python -m sia stops --object weapons --age 10-17 --age 18-24` "
+                   "counts them: searches for offensive weapons, firearms, anything to threaten or harm, crossbows, "
+                   "and every section 60 search.")
 
 ranking = figures["ranking"]
 value_title = "Per 1,000 residents a year" if ranking["measure"].iloc[0] == "rate" else "Incidents per month"

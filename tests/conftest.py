@@ -39,6 +39,22 @@ def real_data_dir(shared_data, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def stops_data(shared_data, tmp_path_factory):
+    """The eight real months with a force-wide stop-and-search file written beside each (see
+    stop_search_files), ingested with the README's command: (data dir, the stop files by
+    month, what ingest printed)."""
+    from stop_search_files import write_derbyshire_stops
+    from support import run_sia
+
+    root = tmp_path_factory.mktemp("stops")
+    files = write_derbyshire_stops(root / "stops", shared_data / "police_uk")
+    data_dir = root / "data"
+    result = run_sia("ingest", *real_ingest_args(shared_data, data_dir, shared_data / "police_uk", root / "stops"))
+    assert result.returncode == 0, result.stderr
+    return data_dir, files, result.stdout
+
+
+@pytest.fixture(scope="session")
 def demo_data_dir(tmp_path_factory) -> Path:
     from sia.dataset.demo import build_demo
 

@@ -384,7 +384,8 @@ def test_the_cli_shows_no_control_character_of_the_register(tmp_path):
 @pytest.mark.parametrize("old,new,message", [
     ('wards = ["Normanton", "Arboretum"]', 'wardz = ["Normanton", "Arboretum"]',
      "priority 'terrorism-2014': unknown field 'wardz'; use only categories, figures, follows, id, indicator, "
-     "indicator_note, informs, lineage, measure_with, rank, set, summary, title, wards"),
+     "indicator_note, informs, lineage, measure_with, rank, second_indicator, second_indicator_note, set, summary, "
+     "title, wards"),
     ('date = "2019"\n', 'dated = "2019"\n', "document 'sia-2019-20': unknown field 'dated'; use only date, id, "
      "seed, title"),
     ('note = "The county-wide', 'notes = "The county-wide',

@@ -4,30 +4,19 @@ raw rows (geopandas, not the package's placement), every row accounted for."""
 from __future__ import annotations
 
 import csv
+import html
 import json
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from stop_search_files import write_derbyshire_stops
 
 from sia.analysis.stops import WEAPON_OBJECTS, current_outcome, wilson
 from sia.dataset.store import open_dataset
 
 from police_rows import row, stop, write_stops, write_street, write_test_lsoas, write_test_wards
-from support import real_ingest_args, run_sia
-
-
-@pytest.fixture(scope="module")
-def stops_data(shared_data, tmp_path_factory):
-    """The eight real months with a force-wide stop-and-search file beside each."""
-    root = tmp_path_factory.mktemp("stops")
-    files = write_derbyshire_stops(root / "stops", shared_data / "police_uk")
-    data_dir = root / "data"
-    result = run_sia("ingest", *real_ingest_args(shared_data, data_dir, shared_data / "police_uk", root / "stops"))
-    assert result.returncode == 0, result.stderr
-    return data_dir, files, result.stdout
+from support import run_sia, unescaped
 
 
 def raw_rows(files) -> pd.DataFrame:
@@ -135,3 +124,112 @@ def test_find_rate_counts_a_linked_outcome_other_than_no_further_action(tmp_path
     assert (one["count"], one["arrests"], one["finds"]) == (4, 2, 1)
     assert one["find_rate"] == 0.25 and one["linked_recorded"] == 0.75 and one["nfa_marked_linked"] == 1.0
     assert one["per_1000_a_year"] is None or np.isnan(one["per_1000_a_year"])  # no population was given
+
+
+# --- the knife-crime priority's second indicator, the serious violence page, the pack ------
+
+def young_weapons_by_year(data_dir) -> pd.DataFrame:
+    return stops(data_dir, "--by", "fy", "--object", "weapons", "--age", "10-17", "--age", "18-24",
+                 "--rates").set_index("fy")
+
+
+def app_page(monkeypatch, data_dir, page, params=None):
+    from streamlit.testing.v1 import AppTest
+
+    from support import ROOT
+    monkeypatch.setenv("SIA_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_knife_crime_priority_shows_weapons_searches_of_young_people(monkeypatch, stops_data, shared_data):
+    """On matched months (September of each year, the month both years' files cover), as
+    'sia stops' counts them on those months."""
+    data_dir, files, _ = stops_data
+    at = app_page(monkeypatch, data_dir, "pages/priorities.py", {"priority": "youth-violence-2019"})
+    shown = {m.label: m.value for m in at.metric}
+    raw = raw_rows({m: p for m, p in files.items() if m.endswith("-09")})
+    inside = joined(shared_data, {m: p for m, p in files.items() if m.endswith("-09")})
+    young = inside[inside["Age range"].isin(["10-17", "18-24"])
+                   & (inside["Object of search"].isin(WEAPON_OBJECTS)
+                      | inside["Legislation"].str.contains("(section 60)", regex=False))]
+    per_year = young["Date"].str[:4].map({"2014": "2014-15", "2019": "2019-20"}).value_counts()
+    assert len(raw) == 800
+    for fy, month in (("2014-15", "Sep 2014"), ("2019-20", "Sep 2019")):
+        assert shown[f"Weapons searches, aged 10-24, {fy} ({month}, 1 month)"] == f"{per_year[fy]:,}"
+    rate = young_weapons_by_year(data_dir)  # 2019-20 holds one month: the same
+    assert shown["Per 1,000 residents aged 10-24 a year, 2019-20"] == f"{rate.loc['2019-20', 'per_1000_a_year']:,.1f}"
+    assert shown["Per 1,000 residents aged 10-24 a year, 2014-15"] == "no population of those ages"
+    text = " ".join(unescaped(m.value) for m in at.markdown)
+    assert "Second indicator: Weapons searches of people aged 10 to 24" in text
+    assert "ended in arrest" in text and "the linked field filled in on" in text
+
+
+def test_a_priority_pack_carries_the_weapons_searches(stops_data):
+    from sia.analysis.priorities.register import load_register
+    from sia.views.briefing.content import priority_briefing
+    from sia.views.briefing.files import briefing_html
+
+    data_dir, _, _ = stops_data
+    dataset = open_dataset(data_dir)
+    brief = priority_briefing(dataset, load_register(), "youth-violence-2019", ("2014-15", "2019-20"))
+    page = html.unescape(briefing_html(brief))
+    by_year = young_weapons_by_year(data_dir)
+    assert "Weapons searches of people aged 10 to 24" in page
+    assert f"In 2019-20 (Sep 2019, 1 month of stop-and-search files), {by_year.loc['2019-20', 'count']:,} weapons " \
+           "searches of people aged 10 to 24" in unescaped(page)
+    assert any(t.title == "Most searched wards, 2019-20" for t in brief.tables)
+
+
+def test_without_stop_and_search_files_the_priority_says_what_to_add(monkeypatch, real_data_dir):
+    at = app_page(monkeypatch, real_data_dir, "pages/priorities.py", {"priority": "youth-violence-2019"})
+    assert any("this dataset holds no stop-and-search files" in unescaped(i.value) for i in at.info)
+    at = app_page(monkeypatch, real_data_dir, "pages/violence.py")
+    assert any("holds no stop-and-search files" in unescaped(i.value) for i in at.info)
+    assert {m.label: m.value for m in at.metric}["Weapons searches, aged 10-24"] == "no files"
+
+
+def test_the_serious_violence_page_sets_searches_beside_the_violence(monkeypatch, stops_data):
+    data_dir, _, _ = stops_data
+    at = app_page(monkeypatch, data_dir, "pages/violence.py")
+    dataset = open_dataset(data_dir)
+    incidents = dataset.incidents
+    metrics = [(m.label, m.value) for m in at.metric]
+    for fy in ("2014-15", "2019-20"):  # every month of the files: the street and search files cover the same
+        rows = incidents[incidents["fy"] == fy]
+        for category in ("Violence and sexual offences", "Robbery", "Possession of weapons"):
+            assert (category, f"{int((rows['category'] == category).sum()):,}") in metrics
+        young = stops(data_dir, "--fy", fy, "--object", "weapons", "--age", "10-17", "--age", "18-24")
+        assert ("Weapons searches, aged 10-24", f"{young['count'][0]:,}") in metrics
+    text = " ".join(unescaped(m.value) for m in at.markdown)
+    assert "**Where the weapons searches of people aged 10 to 24 go against where the violence is** (LSOAs)" in text
+    assert "No knife flag" in text
+    assert len(at.dataframe) == 2
+
+
+def test_searches_in_the_violence_core_are_counted_over_every_unit():
+    from sia.analysis.violence import alignment
+
+    # LSOA A holds 6 of 10 violent crimes (the core: half of them), B 3, C 1; searches: A 1, B 1, C 2.
+    incidents = pd.DataFrame({"category": ["Robbery"] * 6 + ["Possession of weapons"] * 3 + ["Violence and sexual "
+                                                                                             "offences"],
+                              "month": "2019-09", "lsoa_code": list("AAAAAABBBC")})
+    searches = pd.DataFrame({"object": ["Offensive weapons"] * 4, "legislation": "", "month": "2019-09",
+                             "age": "10-17", "lsoa_code": list("ABCC")})
+    a = alignment(incidents, searches, ["A", "B", "C", "D"], "LSOA", ["2019-09"], young=True)
+    assert (a.violence, a.searched, a.units) == (10, 4, 4)
+    assert (a.violence_core, a.searches_in_violence_core) == (1, 0.25)
+    assert (a.searches_core, a.violence_in_searches_core) == (1, 0.1)  # C holds 2 of the 4 searches
+
+
+def test_the_demo_has_searches_and_population_by_age(demo_data_dir):
+    dataset = open_dataset(demo_data_dir)
+    assert dataset.stops is not None and len(dataset.stops) > 5000
+    table = stops(demo_data_dir, "--by", "age", "--fy", "2019-20", "--rates").set_index("age")
+    assert table.loc["18-24", "residents"] > 0 and table.loc["18-24", "per_1000_a_year"] > 0
+    assert dataset.report.stops.unaccounted == 0 and dataset.report.stops.outside_area > 0

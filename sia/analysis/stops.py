@@ -104,11 +104,12 @@ def check_ages(ages) -> tuple[str, ...]:
 
 
 def select_stops(stops: pd.DataFrame, filters: StopFilters, months: list[str]) -> tuple[pd.DataFrame, dict]:
-    """The searches the filters keep, and the months covered in each year they keep."""
+    """The searches of ``months`` (those the stop-and-search files cover, or fewer) the
+    filters keep, and the months covered in each year they keep."""
     held = sorted({financial_year(m) for m in months})
     fys = [parse_financial_year(f) for f in filters.fys] if filters.fys else held
     require_held(fys, held)
-    rows = stops[stops["fy"].astype(str).isin(fys).to_numpy()]
+    rows = stops[stops["fy"].astype(str).isin(fys).to_numpy() & stops["month"].astype(str).isin(months).to_numpy()]
     if filters.objects:
         rows = rows[_object_mask(rows, filters.objects, stops)]
     if filters.ages:

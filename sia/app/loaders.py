@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from sia.analysis import violence
 from sia.analysis.concentration import Concentration
 from sia.analysis.counts import count_incidents
 from sia.analysis.filters import Filters
@@ -30,6 +31,7 @@ from sia.analysis.measures import (
     category_mix,
     change_by_ward_and_category,
     headline,
+    month_of_year,
     monthly_series,
     select,
     top_locations,
@@ -41,6 +43,7 @@ from sia.analysis.priorities.evidence import (
     change_between,
     evidence_table,
     named_against_found,
+    second_indicator,
     volumes,
     ward_ranking,
 )
@@ -53,6 +56,7 @@ from sia.dataset.denominators import Deprivation, deprivation_of
 from sia.dataset.location import configured_data_dir, resolve_data_dir
 from sia.dataset.store import Dataset, current_build, open_dataset
 from sia.errors import InputError, Problem
+from sia.periods import fy_months
 from sia.views.shown_text import markdown_text, shown
 from sia.views.tables import (
     EvidenceSummary,
@@ -324,7 +328,9 @@ def priority_figures(key: tuple[str, str], register_mtime: int, priority_id: str
             "change": change_between(dataset.incidents, priority, dataset.months, list(fys)) if len(fys) == 2 else None,
             "ranking": ranking,
             "against": named_against_found_table(against, ranking["measure"].iloc[0]),
-            "named_in_top": int((against["named"] & against["in_top"]).sum())}
+            "named_in_top": int((against["named"] & against["in_top"]).sum()),
+            "second": second_indicator(priority, dataset.stops, dataset.stop_months, dataset.wards, dataset.lsoas,
+                                       tuple(fys), ranking_fy)}
 
 def without_ward(filters: Filters) -> Filters:
     return replace(filters, ward=None)
@@ -405,3 +411,21 @@ def priority_summary(key: tuple[str, str], register_mtime: int, fys: tuple[str, 
     dataset, register = _open(*key), _register(str(REGISTER), register_mtime)
     evidence = evidence_table(register, dataset.incidents, dataset.wards, dataset.months, fys, sets)
     return evidence_summary(evidence, register, fys)
+
+
+@cache_data(max_entries=32)
+def violence_picture(key: tuple[str, str], fy: str, months_of_year: tuple[str, ...]) -> dict:
+    """The Serious violence page's figures for one year (sia.analysis.violence): the months
+    counted (those both the street and any stop-and-search files cover, among the months of
+    the year chosen), the monthly series, the ward table and where the searches go against
+    where the violence is (empty without stop-and-search files)."""
+    dataset = _open(*key)
+    held = [m for m in fy_months(fy) if m in dataset.months and month_of_year(m) in months_of_year]
+    months = [m for m in held if m in dataset.stop_months] if dataset.stops is not None else held
+    picture = {"months": months or held, "stop_months": [m for m in held if m in dataset.stop_months]}
+    picture["monthly"] = violence.monthly(dataset.incidents, dataset.stops, held, dataset.stop_months)
+    picture["wards"] = violence.by_ward(dataset.incidents, dataset.stops if months else None, dataset.wards, fy,
+                                        picture["months"])
+    picture["alignments"] = (violence.alignments(dataset.incidents, dataset.stops, dataset.wards, dataset.lsoas,
+                                                 months) if dataset.stops is not None and months else [])
+    return picture

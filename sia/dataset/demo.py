@@ -4,8 +4,9 @@ The wards are schematic (Voronoi cells of the real ward centroids, clipped to a 
 outline), not the real boundaries. Incidents are drawn per ward, category and month from a
 Poisson distribution at the mean monthly rates observed in police.uk data (fixed seed, so
 every build is the same), and snapped to a few named street points per ward, as police.uk
-snaps real incidents. The files are written in the police.uk layout and ingested through
-the same path as real data.
+snaps real incidents; the stop-and-search files beside them are invented likewise (see
+SEARCHES_A_MONTH), and the populations have single years of age. The files are written in
+the police.uk layout and ingested through the same path as real data.
 """
 from __future__ import annotations
 
@@ -140,6 +141,72 @@ def _draw_month(month: str, rates: pd.DataFrame, streets: pd.DataFrame,
     return frame.iloc[rng.permutation(len(frame))]
 
 
+# Invented searches: about 250 a month in the city, placed on the wards' street points in
+# proportion to their violence, robbery, weapons and drugs rates; a fifth of a force-wide
+# file's rows lie elsewhere in the county, and a few have no location.
+SEARCHES_A_MONTH = 250
+SEARCH_RATE_COLUMNS = ("vso", "rob", "weap", "drug")
+COUNTY_POINTS = ((-1.4216, 53.2350), (-1.9115, 53.2587), (-1.5553, 53.1380), (-1.5573, 52.7736))
+SEARCH_OBJECTS = (  # (legislation, object of search, share)
+    ("Misuse of Drugs Act 1971 (section 23)", "Controlled drugs", 0.60),
+    ("Police and Criminal Evidence Act 1984 (section 1)", "Offensive weapons", 0.12),
+    ("Police and Criminal Evidence Act 1984 (section 1)", "Stolen goods", 0.10),
+    ("Police and Criminal Evidence Act 1984 (section 1)", "Article for use in theft", 0.06),
+    ("Police and Criminal Evidence Act 1984 (section 1)", "Anything to threaten or harm anyone", 0.03),
+    ("Police and Criminal Evidence Act 1984 (section 1)", "Articles for use in criminal damage", 0.03),
+    ("Firearms Act 1968 (section 47)", "Firearms", 0.01),
+    ("Criminal Justice and Public Order Act 1994 (section 60)", "", 0.02),
+    ("Police and Criminal Evidence Act 1984 (section 1)", "Evidence of offences under the Act", 0.03),
+)
+SEARCH_AGES = (("under 10", 0.01), ("10-17", 0.18), ("18-24", 0.35), ("25-34", 0.26), ("over 34", 0.17), ("", 0.03))
+SEARCH_OUTCOMES = (("A no further action disposal", 0.72), ("Arrest", 0.13), ("Community resolution", 0.08),
+                   ("Summons / charged by post", 0.03), ("Khat or Cannabis warning", 0.03),
+                   ("Penalty Notice for Disorder", 0.01))
+STOP_AND_SEARCH_HEADER = ("Type", "Date", "Part of a policing operation", "Policing operation", "Latitude",
+                          "Longitude", "Gender", "Age range", "Self-defined ethnicity", "Officer-defined ethnicity",
+                          "Legislation", "Object of search", "Outcome", "Outcome linked to object of search",
+                          "Removal of more than just outer clothing")
+
+
+def _pick(rng: np.random.Generator, choices, n: int) -> np.ndarray:
+    names, p = zip(*choices)
+    return rng.choice(np.asarray(names, dtype=object), n, p=np.asarray(p) / sum(p))
+
+
+def _draw_searches(month: str, rates: pd.DataFrame, streets: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """One month's stop-and-search file, as police.uk writes it (force-wide)."""
+    weight = rates[list(SEARCH_RATE_COLUMNS)].sum(axis=1).to_numpy(dtype=float)
+    per_ward = rng.poisson(SEARCHES_A_MONTH * weight / weight.sum())
+    street = np.concatenate([rng.choice(streets.index[streets["ward"] == w].to_numpy(), n) for w, n in
+                             enumerate(per_ward) if n])
+    n_city = len(street)
+    n_county, n_nowhere = rng.poisson(n_city * 0.25), rng.poisson(n_city * 0.05)
+    county = np.asarray(COUNTY_POINTS)[rng.integers(0, len(COUNTY_POINTS), n_county)]
+    lon = np.concatenate([streets.loc[street, "lon"].to_numpy(), county[:, 0], np.full(n_nowhere, np.nan)])
+    lat = np.concatenate([streets.loc[street, "lat"].to_numpy(), county[:, 1], np.full(n_nowhere, np.nan)])
+    n = len(lon)
+    what = _pick(rng, [((lg, ob), p) for lg, ob, p in SEARCH_OBJECTS], n)
+    outcome = _pick(rng, SEARCH_OUTCOMES, n)
+    nothing = outcome == SEARCH_OUTCOMES[0][0]
+    linked = np.where(rng.random(n) < 0.05, "", np.where(~nothing & (rng.random(n) < 0.7), "True", "False"))
+    vehicle = rng.random(n) < 0.05
+    days = rng.integers(1, 29, n)
+    minutes = rng.integers(0, 24 * 60, n)
+    frame = pd.DataFrame({
+        "Type": np.where(vehicle, "Vehicle search", np.where(rng.random(n) < 0.15, "Person and Vehicle search",
+                                                             "Person search")),
+        "Date": [f"{month}-{d:02d}T{m // 60:02d}:{m % 60:02d}:00+00:00" for d, m in zip(days, minutes)],
+        "Part of a policing operation": "False", "Policing operation": "",
+        "Latitude": np.round(lat, 6), "Longitude": np.round(lon, 6),
+        "Gender": np.where(vehicle, "", np.where(rng.random(n) < 0.88, "Male", "Female")),
+        "Age range": np.where(vehicle, "", _pick(rng, SEARCH_AGES, n)),
+        "Self-defined ethnicity": "", "Officer-defined ethnicity": "",
+        "Legislation": [w[0] for w in what], "Object of search": [w[1] for w in what],
+        "Outcome": outcome, "Outcome linked to object of search": linked,
+        "Removal of more than just outer clothing": np.where(vehicle, "", "False")})
+    return frame[list(STOP_AND_SEARCH_HEADER)].iloc[rng.permutation(n)]
+
+
 def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     raw = np.frombuffer(rng.bytes(32 * n), dtype=np.uint8).reshape(n, 32)
     return np.array([r.tobytes().hex() for r in raw], dtype=object)
@@ -157,21 +224,35 @@ def write_demo_sources(folder: Path) -> WardInputs:
     rates = pd.read_csv(MONTHLY_RATES)
     by_ward = {fy: (t.set_index("ward").loc[wards["WD13NM"], list(RATE_COLUMNS)])
                for fy, t in rates.groupby("fy")}
+    searches = np.random.default_rng(SEED + 1)  # apart, so that the street files stay as they were
     for fy, table in by_ward.items():
         for month in fy_months(fy):
             out = folder / "police_uk" / month / f"{month}-derbyshire-street.csv"
             out.parent.mkdir(parents=True, exist_ok=True)
             _draw_month(month, table, streets, rng).to_csv(out, index=False)
+            _draw_searches(month, table, streets, searches).to_csv(
+                out.with_name(f"{month}-derbyshire-stop-and-search.csv"), index=False)
 
     share = rng.lognormal(0, 0.08, len(wards))
     population = {}
     for fy, total in DERBY_POPULATION.items():
         path = folder / f"demo_population_{fy}.csv"
         pop = np.round(share / share.sum() * total).astype(int)
-        pd.DataFrame({"ward_code": wards["WD13CD"], "ward_name": wards["WD13NM"],
-                      "population": pop}).to_csv(path, index=False)
+        pd.DataFrame({"ward_code": wards["WD13CD"], "ward_name": wards["WD13NM"], "population": pop,
+                      **_single_years(pop)}).to_csv(path, index=False)
         population[fy] = path
     return WardInputs(boundaries=boundaries, population=population)
+
+
+def _single_years(totals: np.ndarray) -> dict[str, np.ndarray]:
+    """Each ward's residents by single year of age (0 to 89, then 90+) summing to its total:
+    a city's age profile, flat to 60 and thinning after, with more people in their twenties."""
+    ages = np.arange(91)
+    shape = np.where(ages < 60, 1.0, np.exp(-(ages - 60) / 12.0)) * np.where((ages >= 18) & (ages < 30), 1.3, 1.0)
+    shape /= shape.sum()
+    by_age = np.floor(np.outer(totals, shape)).astype(int)
+    by_age[:, 30] += totals - by_age.sum(axis=1)  # the rounding's remainder, so that the ages sum to the total
+    return {(f"{a}+" if a == 90 else str(a)): by_age[:, a] for a in ages}
 
 
 def build_demo(data_dir: Path) -> tuple[Path, IngestReport]:

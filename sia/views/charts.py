@@ -268,3 +268,20 @@ def outcome_mix(mix: pd.DataFrame, title: str) -> alt.Chart:
                  alt.Tooltip("count:Q", title="Crimes", format=","),
                  alt.Tooltip("share:Q", title="Share", format=".1%")],
     ).properties(height=alt.Step(44))  # a band a year: the legend below is not squeezed into a set height
+
+
+# Serious violence's three categories, then weapons searches of 10 to 24 year olds.
+VIOLENCE_COLOURS = ["#D55E00", "#0072B2", "#CC79A7", "#009E73"]
+
+
+def violence_trend(series: pd.DataFrame, title: str) -> alt.Chart:
+    """Per month: each serious violence category and weapons searches of 10 to 24 year olds
+    (sia.analysis.violence.monthly), one line each, months in order across the years."""
+    names = list(dict.fromkeys(series["series"]))
+    return alt.Chart(series, title=title).mark_line(point=True).encode(
+        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y(**_count_axis("count", "In the month", series["count"])),
+        color=alt.Color("series:N", sort=names, title=None, legend=_TOP,
+                        scale=alt.Scale(domain=names, range=VIOLENCE_COLOURS[: len(names)])),
+        tooltip=[alt.Tooltip("month:N", title="Month"), alt.Tooltip("series:N", title="What"),
+                 alt.Tooltip("count:Q", title="Number", format=",")]).properties(height=380)

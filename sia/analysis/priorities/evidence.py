@@ -27,10 +27,11 @@ from sia.analysis.measures import (
     select,
     ward_measures,
 )
-from sia.analysis.priorities.register import INDICATORS, Priority, Register
+from sia.analysis.priorities.register import INDICATORS, SECOND_INDICATORS, Priority, Register
+from sia.analysis.stops import WEAPONS, YOUNG, StopFilters, count_stops
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.dataset.denominators import population_column
-from sia.periods import period_text
+from sia.periods import fy_months, period_text
 
 
 def indicator_filters(priority: Priority, fys: tuple[str, ...], like_for_like: bool = True,
@@ -130,3 +131,50 @@ def evidence_table(register: Register, incidents: pd.DataFrame, wards: pd.DataFr
                          "significant": change.significant if change else False,
                          "change_basis": found.basis() if found else ""})
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class SecondIndicator:
+    """A priority's second indicator (see SECOND_INDICATORS) in the years asked for that
+    the dataset covers: per year (``years``: fy, count, months, residents, per_1000_a_year,
+    the arrest and find rates with their intervals, linked_recorded, nfa_marked_linked) and
+    per ward in ``ranking_fy`` (``wards``, the most searched first); or, in ``missing``, why
+    there are no figures."""
+
+    name: str
+    note: str
+    years: pd.DataFrame
+    wards: pd.DataFrame
+    ranking_fy: str | None
+    missing: str = ""
+
+
+def second_indicator(priority: Priority, stops: pd.DataFrame | None, stop_months: list[str],
+                     wards: pd.DataFrame | None, lsoas: pd.DataFrame | None, fys: tuple[str, ...],
+                     ranking_fy: str) -> SecondIndicator | None:
+    """The priority's second indicator (weapons searches of 10 to 24 year olds, counted as
+    'sia stops --object weapons --age 10-17 --age 18-24' counts them, two years on the months
+    of the year both cover); None when it has none."""
+    if priority.second_indicator is None:
+        return None
+    name = SECOND_INDICATORS[priority.second_indicator]
+    empty = pd.DataFrame()
+    if stops is None:
+        return SecondIndicator(name, priority.second_indicator_note, empty, empty, None,
+                               "this dataset holds no stop-and-search files: a data steward can add the force's "
+                               "YYYY-MM-<force>-stop-and-search.csv files with its street files")
+    held = tuple(fy for fy in fys if set(fy_months(fy)) & set(stop_months))
+    if not held:
+        return SecondIndicator(name, priority.second_indicator_note, empty, empty, None,
+                               f"the dataset's stop-and-search files cover none of {' and '.join(fys)}")
+    # Years compared on the months of the year each covers, as the priority's crimes are.
+    counted = months_counted(stop_months, Filters(fys=held))
+    months = [m for ms in counted.values() for m in ms]
+    young_weapons = StopFilters(fys=held, objects=(WEAPONS,), ages=YOUNG)
+    years = count_stops(stops, ["fy"], young_weapons, months, wards, lsoas, rates=True)
+    years["period"] = [period_text(list(counted[fy])) for fy in years["fy"]]
+    ranked_fy = ranking_fy if ranking_fy in held else held[-1]
+    by_ward = count_stops(stops, ["ward"], StopFilters(fys=(ranked_fy,), objects=(WEAPONS,), ages=YOUNG),
+                          list(counted[ranked_fy]), wards, lsoas, rates=True)
+    by_ward = by_ward.sort_values(["count", "ward"], ascending=[False, True]).reset_index(drop=True)
+    return SecondIndicator(name, priority.second_indicator_note, years, by_ward, ranked_fy)

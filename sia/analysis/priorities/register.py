@@ -24,6 +24,9 @@ DERBY_WARDS = ROOT / "geo" / "ward_reference_points.csv"  # the 17 wards of 2003
 
 INDICATORS = {"direct": "Direct indicator", "partial": "Partial proxy", "none": "No open-data indicator"}
 LINEAGES = ("retained", "changed")
+# Indicators beside a priority's police.uk categories, from other open data the dataset may
+# hold, by the name the register gives them.
+SECOND_INDICATORS = {"weapons-searches-young": "Weapons searches of people aged 10 to 24 (police.uk stop and search)"}
 CITY, FORCE = "city", "force"
 
 
@@ -81,6 +84,8 @@ class Priority:
     follows: str | None = None
     lineage: str | None = None
     informs: tuple[str, ...] = ()
+    second_indicator: str | None = None  # a key of SECOND_INDICATORS
+    second_indicator_note: str = ""
 
     @property
     def measurable(self) -> bool:
@@ -121,7 +126,8 @@ _FIELDS = {
     "document": {"id", "title", "date", "seed"},
     "set": {"id", "name", "body", "fy", "document", "note"},
     "priority": {"id", "set", "rank", "title", "summary", "wards", "figures", "indicator", "categories",
-                 "indicator_note", "measure_with", "follows", "lineage", "informs"},
+                 "indicator_note", "measure_with", "follows", "lineage", "informs", "second_indicator",
+                 "second_indicator_note"},
 }
 _FIGURE_FIELDS = {"what", "value", "low", "high", "qualifier", "unit", "document"}
 # A figure's numbers are below this in size: a float holds every whole number up to it exactly.
@@ -366,12 +372,18 @@ def _priority(e: _Entry) -> Priority | None:
     if lineage and "follows" not in e.raw:
         e.bad("has a lineage but follows nothing", "add follows = \"<id of the earlier priority>\"")
     wards, informs = e.texts("wards"), e.texts("informs")
+    second = e.choice("second_indicator", list(SECOND_INDICATORS), required=False)
+    second_note = e.text("second_indicator_note", required=second is not None) or ""
+    if second_note and second is None and "second_indicator" not in e.raw:
+        e.bad("has a second_indicator_note but no second_indicator",
+              f"add second_indicator = one of {', '.join(SECOND_INDICATORS)}, or remove the note")
     figures = _figures(e)
     if not e.ok:
         return None
     return Priority(rank=rank, indicator=indicator, categories=categories, figures=figures,
                     wards=wards, measure_with=measure_with, follows=follows,
-                    lineage=lineage, informs=informs, **fields)
+                    lineage=lineage, informs=informs, second_indicator=second,
+                    second_indicator_note=second_note, **fields)
 
 
 def _figures(e: _Entry) -> tuple[Figure, ...]:

@@ -40,9 +40,11 @@ from sia.analysis.measures import (
 )
 from sia.analysis.outcomes import load_outcome_groups, outcome_mix
 from sia.analysis.priorities.evidence import (
+    SecondIndicator,
     change_between,
     indicator_filters,
     named_against_found,
+    second_indicator,
     volumes,
     ward_ranking,
 )
@@ -54,6 +56,7 @@ from sia.errors import InputError, Problem
 from sia.periods import month_label, period_text, require_held
 from sia.views import charts
 from sia.views.outcomes import open_cautions, outcome_sentences, outcome_table
+from sia.views.stops import FIND_RATE_CAVEAT, search_rate_text, wards_table, year_sentence, years_table
 from sia.views.wording import (
     DATA_SOURCES,
     NO_POPULATION,
@@ -443,6 +446,8 @@ def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
                                    f"{c.interval_text()}), on {found.basis()}.")
 
     ranking_fy = own_fy if own_fy in fys else fys[-1]
+    _add_second_indicator(brief, second_indicator(priority, dataset.stops, dataset.stop_months, dataset.wards,
+                                                  dataset.lsoas, fys, ranking_fy))
     ranking = ward_ranking(dataset.incidents, dataset.wards, priority, ranking_fy)
     measure = ranking["measure"].iloc[0]
     against = named_against_found(ranking, priority.wards)
@@ -476,6 +481,25 @@ def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
         brief.caveats.append("The indicator is a partial proxy: it counts related crimes, not the "
                              "priority itself (see above for what it misses).")
     return brief
+
+
+def _add_second_indicator(brief: Briefing, second: SecondIndicator | None) -> None:
+    """The priority's second indicator, as the Priorities page shows it."""
+    if second is None:
+        return
+    if second.missing:
+        brief.narrative.append(f"**Second indicator: {second.name}.** {second.note} No figures: {second.missing}.")
+        return
+    brief.narrative.append(f"**Second indicator: {second.name}.** {second.note}")
+    for row in second.years.to_dict("records"):
+        rate = row["per_1000_a_year"]
+        brief.figures.append(KeyFigure(f"Weapons searches, aged 10-24, {row['fy']}", f"{row['count']:,}",
+                                       search_rate_text(rate) if pd.isna(rate) else
+                                       f"{search_rate_text(rate)} per 1,000 residents aged 10-24 a year"))
+        brief.narrative.append(year_sentence(row, "weapons searches of people aged 10 to 24"))
+    brief.tables.append(PackTable("Weapons searches of people aged 10 to 24", years_table(second.years),
+                                  FIND_RATE_CAVEAT))
+    brief.tables.append(PackTable(f"Most searched wards, {second.ranking_fy}", wards_table(second.wards, top=5)))
 
 
 def _priority(register: Register, priority_id: str) -> Priority:
