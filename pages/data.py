@@ -34,7 +34,7 @@ from sia.dataset.limits import size_text
 from sia.dataset.location import app_data_dir
 from sia.dataset.uploads import MAX_UPLOAD_FILE, MAX_UPLOAD_TOTAL, Upload, UploadedInputs, build_from_uploads
 from sia.errors import InputError
-from sia.periods import fy_months
+from sia.periods import financial_year, fy_months, period_text
 from sia.views.shown_text import shown, without_paths
 
 LOADED = "_sia_data_loaded"  # what the last upload or fetch built, shown after the rerun
@@ -68,8 +68,9 @@ def upload_panel(target) -> None:
     """Uploaders for a build's files, and the button that builds from them."""
     round_ = st.session_state.setdefault(ROUND, 0)
     police = st.file_uploader(
-        "police.uk street-level CSVs (YYYY-MM-force-street.csv), with their outcomes files if you "
-        "have them (YYYY-MM-force-outcomes.csv: later outcomes by Crime ID), or an archive zip",
+        "police.uk street-level CSVs (YYYY-MM-force-street.csv), with their outcomes and stop-and-search "
+        "files if you have them (YYYY-MM-force-outcomes.csv: later outcomes by Crime ID; "
+        "YYYY-MM-force-stop-and-search.csv), or an archive zip",
         type=["csv", "zip"], accept_multiple_files=True, key=f"upload_police_{round_}")
     wards = st.file_uploader("Ward boundaries (required): GeoJSON or GeoPackage",
                              type=["geojson", "json", "gpkg"], key=f"upload_wards_{round_}")
@@ -192,6 +193,25 @@ if outcomes.files:
                 f"{outcomes.matched:,} matched to a crime here, {outcomes.unmatched:,} for crimes not in this "
                 f"build (counted, not lost); **{outcomes.superseded:,}** crimes now carry a later outcome than "
                 "their street file gave, and every figure uses the latest.")
+searches = report.stops
+if searches.files:
+    covered = "; ".join(period_text([m for m in searches.months if financial_year(m) == fy])
+                        for fy in sorted({financial_year(m) for m in searches.months}))
+    st.markdown(
+        f"**{searches.rows_read:,}** stop-and-search rows read from **{len(searches.files)}** file(s) "
+        f"({covered}): **{searches.placed:,}** placed in a ward"
+        + (f" ({searches.no_lsoa:,} of them in no LSOA of the data)" if searches.no_lsoa else "")
+        + f", {searches.outside_area:,} outside the area (the files cover the whole force)"
+        + (f", {searches.near_boundary:,} of them within 100 m of its boundary, which a search is not moved across"
+           if searches.near_boundary else "")
+        + f", {searches.no_location:,} with no location"
+        + (f", {searches.duplicate:,} repeating a month already read" if searches.duplicate else "")
+        + (f", {searches.malformed_rows:,} malformed" if searches.malformed_rows else "")
+        + (f", {searches.blank_lines:,} blank lines" if searches.blank_lines else "") + ".")
+else:
+    st.caption("This build holds no stop-and-search files: add the force's YYYY-MM-<force>-stop-and-search.csv "
+               "files with its street files (`fetch` takes them) for the Serious violence page and the knife-crime "
+               "priority's second indicator.")
 if dataset.lsoas is not None:
     held = [what for what, prefix in (("population", "population_"), ("deprivation", "imd"))
             if any(str(c).startswith(prefix) for c in dataset.lsoas.columns)]
@@ -247,3 +267,8 @@ if filters.incident_type != ASB:
     download_buttons(by_outcome[by_outcome["count"] > 0], "derby-outcomes-by-ward", "Crimes by ward and outcome")
 total = selected_total(key, filters)
 download_buttons(incidents_with_outcome_group, "derby-incidents", f"Incidents, {total:,} rows", rows=total)
+if dataset.stops is not None:
+    held_fys = [fy for fy in filters.fys if any(financial_year(m) == fy for m in dataset.stop_months)]
+    searched = dataset.stops[dataset.stops["fy"].astype(str).isin(held_fys).to_numpy()]
+    download_buttons(searched.drop(columns=["ward_code"]), "derby-stop-and-search",
+                     f"Stop and search in the area, {', '.join(held_fys) or 'no year chosen'}, {len(searched):,} rows")

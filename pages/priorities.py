@@ -130,23 +130,25 @@ if second is not None:
     else:
         cols = st.columns(2 * len(second.years))
         for i, row in enumerate(second.years.to_dict("records")):
-            cols[2 * i].metric(f"Weapons searches, aged 10-24, {row['fy']} ({row['period']})", f"{row['count']:,}",
+            rate = row["per_1000_a_year"]
+            cols[2 * i].metric(f"Weapons searches 10-24, {row['fy']}", f"{row['count']:,}",
                                help=f"Over {row['period']} of stop-and-search files.")
-            cols[2 * i + 1].metric(f"Per 1,000 residents aged 10-24 a year, {row['fy']}",
-                                   search_rate_text(row["per_1000_a_year"]),
-                                   help="Residents of those ages from a population file by single year of age.")
+            cols[2 * i + 1].metric(f"Per 1,000 aged 10-24, {row['fy']}", "–" if pd.isna(rate) else f"{rate:,.1f}",
+                                   help="Searches a year per 1,000 residents aged 10 to 24: "
+                                        + (f"{search_rate_text(rate)} (the year's population file gives no single "
+                                           "years of age)." if pd.isna(rate) else "from a population file by single "
+                                                                                   "year of age."))
         st.markdown(" ".join(markdown_text(year_sentence(row, "weapons searches of people aged 10 to 24"))
                              for row in second.years.to_dict("records")))
+        show_table(years_table(second.years), hide_index=True, download=f"derby-{chosen}-weapons-searches")
         left2, right2 = st.columns([3, 2])
         with left2:
-            show_table(years_table(second.years), hide_index=True, download=f"derby-{chosen}-weapons-searches")
-        with right2:
             st.markdown(f"**Most searched wards, {second.ranking_fy}**")
             show_table(wards_table(second.wards, top=5), hide_index=True,
                        download=f"derby-{chosen}-weapons-searches-by-ward")
-        st.caption(FIND_RATE_CAVEAT + " Counted as `python -m sia stops --object weapons --age 10-17 --age 18-24` "
-                   "counts them: searches for offensive weapons, firearms, anything to threaten or harm, crossbows, "
-                   "and every section 60 search.")
+        right2.caption(FIND_RATE_CAVEAT + " Counted as `python -m sia stops --object weapons --age 10-17 --age "
+                       "18-24` counts them: searches for offensive weapons, firearms, anything to threaten or harm, "
+                       "crossbows, and every section 60 search.")
 
 ranking = figures["ranking"]
 value_title = "Per 1,000 residents a year" if ranking["measure"].iloc[0] == "rate" else "Incidents per month"

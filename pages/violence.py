@@ -10,6 +10,7 @@ run_through_app_navigation()
 import pandas as pd
 import streamlit as st
 
+from sia.analysis.measures import matched_months, months_counted
 from sia.analysis.stops import SERIOUS_VIOLENCE
 from sia.app.chrome import page_header
 from sia.app.loaders import dataset_key, violence_picture
@@ -21,7 +22,8 @@ from sia.views.stops import percent
 from sia.words import plural
 
 dataset, filters = page_context()
-page_header("Serious violence and weapons searches", dataset, filters)
+page_header("Serious violence and weapons searches", dataset)  # the page has its own crime types and measures
+counted = months_counted(dataset.months, filters)
 st.caption("Since 2022 the Serious Violence Duty asks every Community Safety Partnership for a strategy built on "
            "a needs assessment. This page sets the crimes police.uk records that come nearest to serious "
            "violence (violence and sexual offences, robbery, possession of weapons) beside the searches police "
@@ -34,15 +36,19 @@ if dataset.stops is None:
 
 key = dataset_key(dataset)
 for fy in filters.fys:
-    picture = violence_picture(key, fy, tuple(filters.months))
+    picture = violence_picture(key, fy, counted[fy])
     months, searched_months = picture["months"], picture["stop_months"]
     wards = picture["wards"]
     st.subheader(f"{fy}: {period_text(months)}")
+    basis = ["the months of the year both years hold (Matched months)"] if matched_months(dataset.months, filters) \
+        else []
+    if dataset.stops is not None and searched_months:
+        basis.append("that both the street and the stop-and-search files cover, so that crimes and searches stand "
+                     "on the same months")
+    if basis:
+        st.caption("Counted on " + ", and ".join(basis) + ".")
     if dataset.stops is not None and not searched_months:
-        st.caption(f"The stop-and-search files cover no month of {fy} chosen: crimes only.")
-    elif dataset.stops is not None:
-        st.caption("Counted on the months both the street and the stop-and-search files cover, so that crimes and "
-                   "searches are set side by side on the same months.")
+        st.caption(f"The stop-and-search files cover none of these months of {fy}: crimes only.")
     cols = st.columns(len(SERIOUS_VIOLENCE) + 1)
     for col, category in zip(cols, SERIOUS_VIOLENCE):
         col.metric(category, f"{int(wards[category].sum()):,}", help=f"Crimes over {plural(len(months), 'month')}.")
@@ -70,11 +76,14 @@ for fy in filters.fys:
                else f"{a.spearman:.2f}") + ".")
 
     shown = wards.rename(columns={
-        "ward": "Ward", "serious_violence": "Serious violence", "violence_per_1000_a_year": "Per 1,000 a year",
-        "weapons_searches_young": "Weapons searches, 10-24",
-        "searches_per_1000_young_a_year": "Searches per 1,000 aged 10-24 a year"}) \
-        .sort_values("Serious violence", ascending=False)
+        "ward": "Ward", "Violence and sexual offences": "Violence, sexual", "Possession of weapons": "Weapons held",
+        "serious_violence": "All three", "violence_per_1000_a_year": "All three per 1,000",
+        "weapons_searches_young": "Searches 10-24",
+        "searches_per_1000_young_a_year": "Searches per 1,000 aged 10-24"}) \
+        .sort_values("All three", ascending=False)
     show_table(shown, hide_index=True, download=f"derby-serious-violence-{fy}")
+    st.caption("Rates are per 1,000 residents a year (of ages 10 to 24 for the searches), annualised from the months "
+               "counted; a dash where the year's population gives no ages.")
 
 st.subheader("What the open data cannot say")
 st.markdown(

@@ -615,11 +615,13 @@ def _priorities(args) -> int:
     if args.evidence:
         dataset = load(args.data_dir)
         _print_table(evidence_table(register, dataset.incidents, dataset.wards, dataset.months,
-                                    tuple(dataset.financial_years)), args.format)
+                                    tuple(dataset.financial_years), stops=dataset.stops,
+                                    stop_months=dataset.stop_months), args.format)
         return 0
     _print_table(pd.DataFrame([{"set": p.set, "fy": register.fy_of(p), "rank": p.rank, "id": p.id,
                                 "title": p.title, "indicator": p.indicator,
-                                "categories": "; ".join(p.categories), "wards": "; ".join(p.wards)}
+                                "categories": "; ".join(p.categories), "wards": "; ".join(p.wards),
+                                "second_indicator": p.second_indicator or ""}
                                for p in register.priorities.values()]), args.format)
     return 0
 

@@ -557,6 +557,22 @@ def a_register_with_figures_a_number(tmp):
             "priority 'asb-2014': 'figures' must be [[priority.figures]] tables, not 5")
 
 
+def a_register_with_a_second_indicator_it_cannot_measure(tmp):
+    return (_register_with(tmp, 'second_indicator = "weapons-searches-young"', 'second_indicator = "knife-injuries"'),
+            "priority 'youth-violence-2019': 'second_indicator' is 'knife-injuries'; use one of weapons-searches-young")
+
+
+def a_register_with_a_second_indicator_note_alone(tmp):
+    return (_register_with(tmp, 'second_indicator = "weapons-searches-young"\n', ''),
+            "priority 'youth-violence-2019': has a second_indicator_note but no second_indicator")
+
+
+def a_register_with_a_second_indicator_and_no_note(tmp):
+    note = 'second_indicator_note = "Stop and search records'
+    return (_register_with(tmp, note, "# " + note),
+            "priority 'youth-violence-2019': 'second_indicator_note' is missing")
+
+
 def a_register_in_latin1(tmp):
     return (_register_with(tmp, '"Anti-Social Behaviour"', '"Anti-Social Behaviour (caf\u00e9)"', "latin-1"),
             "priorities.toml: not UTF-8 text (byte 0xe9 on line")
@@ -840,7 +856,9 @@ REFERENCE_CASES = [
     imd_listing_an_lsoa_twice, lookup_giving_an_lsoa_two_wards,
 ]
 
-CORPUS = [a_register_with_figures_a_number, a_register_in_latin1, a_register_nested_too_deeply,
+CORPUS = [a_register_with_figures_a_number, a_register_with_a_second_indicator_it_cannot_measure,
+          a_register_with_a_second_indicator_note_alone, a_register_with_a_second_indicator_and_no_note,
+          a_register_in_latin1, a_register_nested_too_deeply,
           a_register_with_a_figure_of_nan, a_register_with_two_city_sets_for_one_year, a_register_that_is_a_pipe,
           a_register_of_two_megabytes,
           a_financial_year_of_ten_kilobytes, outcomes_of_asb,

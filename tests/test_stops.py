@@ -160,11 +160,13 @@ def test_the_knife_crime_priority_shows_weapons_searches_of_young_people(monkeyp
                       | inside["Legislation"].str.contains("(section 60)", regex=False))]
     per_year = young["Date"].str[:4].map({"2014": "2014-15", "2019": "2019-20"}).value_counts()
     assert len(raw) == 800
-    for fy, month in (("2014-15", "Sep 2014"), ("2019-20", "Sep 2019")):
-        assert shown[f"Weapons searches, aged 10-24, {fy} ({month}, 1 month)"] == f"{per_year[fy]:,}"
+    for fy in ("2014-15", "2019-20"):
+        assert shown[f"Weapons searches 10-24, {fy}"] == f"{per_year[fy]:,}"
     rate = young_weapons_by_year(data_dir)  # 2019-20 holds one month: the same
-    assert shown["Per 1,000 residents aged 10-24 a year, 2019-20"] == f"{rate.loc['2019-20', 'per_1000_a_year']:,.1f}"
-    assert shown["Per 1,000 residents aged 10-24 a year, 2014-15"] == "no population of those ages"
+    assert shown["Per 1,000 aged 10-24, 2019-20"] == f"{rate.loc['2019-20', 'per_1000_a_year']:,.1f}"
+    assert shown["Per 1,000 aged 10-24, 2014-15"] == "–"  # the 2015 population gives no ages
+    helps = {m.label: m.help for m in at.metric}
+    assert helps["Weapons searches 10-24, 2019-20"] == "Over Sep 2019, 1 month of stop-and-search files."
     text = " ".join(unescaped(m.value) for m in at.markdown)
     assert "Second indicator: Weapons searches of people aged 10 to 24" in text
     assert "ended in arrest" in text and "the linked field filled in on" in text
@@ -200,12 +202,13 @@ def test_the_serious_violence_page_sets_searches_beside_the_violence(monkeypatch
     dataset = open_dataset(data_dir)
     incidents = dataset.incidents
     metrics = [(m.label, m.value) for m in at.metric]
-    for fy in ("2014-15", "2019-20"):  # every month of the files: the street and search files cover the same
-        rows = incidents[incidents["fy"] == fy]
+    young = stops(data_dir, "--by", "month", "--object", "weapons", "--age", "10-17", "--age", "18-24")
+    for month in ("2014-09", "2019-09"):  # matched months, as on every page: September, which both years hold
+        rows = incidents[incidents["month"] == month]
         for category in ("Violence and sexual offences", "Robbery", "Possession of weapons"):
             assert (category, f"{int((rows['category'] == category).sum()):,}") in metrics
-        young = stops(data_dir, "--fy", fy, "--object", "weapons", "--age", "10-17", "--age", "18-24")
-        assert ("Weapons searches, aged 10-24", f"{young['count'][0]:,}") in metrics
+        searched = young.set_index("month").loc[month, "count"]
+        assert ("Weapons searches, aged 10-24", f"{searched:,}") in metrics
     text = " ".join(unescaped(m.value) for m in at.markdown)
     assert "**Where the weapons searches of people aged 10 to 24 go against where the violence is** (LSOAs)" in text
     assert "No knife flag" in text
@@ -233,3 +236,43 @@ def test_the_demo_has_searches_and_population_by_age(demo_data_dir):
     table = stops(demo_data_dir, "--by", "age", "--fy", "2019-20", "--rates").set_index("age")
     assert table.loc["18-24", "residents"] > 0 and table.loc["18-24", "per_1000_a_year"] > 0
     assert dataset.report.stops.unaccounted == 0 and dataset.report.stops.outside_area > 0
+
+
+def test_the_evidence_table_carries_the_second_indicator(stops_data):
+    data_dir, _, _ = stops_data
+    result = run_sia("priorities", "--evidence", "--data-dir", str(data_dir), "--format", "json")
+    rows = pd.DataFrame(json.loads(result.stdout))
+    knife = rows[rows["priority"] == "youth-violence-2019"].set_index("fy")
+    matched = stops(data_dir, "--by", "month", "--object", "weapons", "--age", "10-17", "--age", "18-24")
+    september = matched[matched["month"].str.endswith("-09")].set_index("month")["count"]
+    assert knife.loc["2014-15", "second_count"] == september["2014-09"]
+    assert knife.loc["2019-20", "second_count"] == september["2019-09"]
+    assert knife.loc["2019-20", "second_period"] == "Sep 2019, 1 month"
+    assert rows.loc[rows["priority"] == "asb-2019", "second_count"].isna().all()
+
+
+def test_the_data_page_accounts_for_every_search(monkeypatch, stops_data):
+    data_dir, _, _ = stops_data
+    tally = open_dataset(data_dir).report.stops
+    at = app_page(monkeypatch, data_dir, "pages/data.py")
+    text = " ".join(unescaped(m.value) for m in at.markdown)
+    assert (f"**{tally.rows_read:,}** stop-and-search rows read from **8** file(s) (Apr to Oct 2014, 7 months; "
+            f"Sep 2019, 1 month): **{tally.placed:,}** placed in a ward") in text
+    assert f"{tally.outside_area:,} outside the area" in text and f"{tally.no_location:,} with no location" in text
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any(label.startswith("Stop and search in the area, 2014-15, 2019-20") for label in labels), labels
+
+
+def test_closed_fields_in_another_case_are_read_in_police_uk_spelling(tmp_path):
+    src = tmp_path / "src"
+    write_street(src, "2014-04", [row()])
+    write_stops(src, "2014-04", [stop(Type="PERSON SEARCH", Age_range="Over 34",
+                                      Outcome_linked_to_object_of_search="TRUE", Outcome="arrest"),
+                                 stop(Type=" Vehicle search ", Age_range="", Date="2014-04-30")])
+    data_dir = tmp_path / "data"
+    wards = write_test_wards(tmp_path / "w.geojson")
+    assert run_sia("ingest", str(src), "--wards", str(wards), "--data-dir", str(data_dir)).returncode == 0
+    assert stops(data_dir, "--by", "type").set_index("type")["count"].to_dict() == {
+        "Person search": 1, "Person and Vehicle search": 0, "Vehicle search": 1}
+    one = stops(data_dir, "--by", "age", "--rates").set_index("age").loc["over 34"]
+    assert (one["count"], one["arrests"], one["finds"]) == (1, 1, 1)

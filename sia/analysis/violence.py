@@ -26,6 +26,7 @@ from sia.dataset.denominators import age_population_column, population_column
 from sia.periods import fy_months
 
 SEARCHES_YOUNG = "weapons searches of people aged 10 to 24"
+SERIES_SEARCHES = "Weapons searches, aged 10-24"  # the monthly series' name
 SEARCHES_ALL = "weapons searches of people of any age"
 
 
@@ -59,7 +60,7 @@ def monthly(incidents: pd.DataFrame, stops: pd.DataFrame | None, months: list[st
     if stops is not None:
         covered = [m for m in months if m in set(stop_months)]
         searched = weapons_searches(stops, covered)["month"].astype(str).value_counts()
-        out += [{"month": m, "series": SEARCHES_YOUNG, "count": int(searched.get(m, 0))} for m in covered]
+        out += [{"month": m, "series": SERIES_SEARCHES, "count": int(searched.get(m, 0))} for m in covered]
     return pd.DataFrame(out, columns=["month", "series", "count"])
 
 

@@ -31,7 +31,6 @@ from sia.analysis.measures import (
     category_mix,
     change_by_ward_and_category,
     headline,
-    month_of_year,
     monthly_series,
     select,
     top_locations,
@@ -414,13 +413,14 @@ def priority_summary(key: tuple[str, str], register_mtime: int, fys: tuple[str, 
 
 
 @cache_data(max_entries=32)
-def violence_picture(key: tuple[str, str], fy: str, months_of_year: tuple[str, ...]) -> dict:
+def violence_picture(key: tuple[str, str], fy: str, chosen: tuple[str, ...]) -> dict:
     """The Serious violence page's figures for one year (sia.analysis.violence): the months
-    counted (those both the street and any stop-and-search files cover, among the months of
-    the year chosen), the monthly series, the ward table and where the searches go against
-    where the violence is (empty without stop-and-search files)."""
+    counted (of the ``chosen`` months, as the sidebar's years and matched months count them,
+    those both the street and any stop-and-search files cover), the monthly series, the ward
+    table and where the searches go against where the violence is (empty without
+    stop-and-search files)."""
     dataset = _open(*key)
-    held = [m for m in fy_months(fy) if m in dataset.months and month_of_year(m) in months_of_year]
+    held = [m for m in fy_months(fy) if m in dataset.months and m in chosen]
     months = [m for m in held if m in dataset.stop_months] if dataset.stops is not None else held
     picture = {"months": months or held, "stop_months": [m for m in held if m in dataset.stop_months]}
     picture["monthly"] = violence.monthly(dataset.incidents, dataset.stops, held, dataset.stop_months)

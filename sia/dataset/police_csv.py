@@ -235,7 +235,7 @@ def read_stops_csv(file: PoliceFile) -> ParsedFile:
     for column, name, allowed in (("type", "Type", SEARCH_TYPES), ("age", "Age range", ("", *AGE_RANGES)),
                                   ("linked", "Outcome linked to object of search", ("", *TRUE_FALSE)),
                                   ("removal", "Removal of more than just outer clothing", ("", *TRUE_FALSE))):
-        df[column] = _closed_field(df[column])
+        df[column] = _closed_field(df[column], allowed)
         odd = ~_valid_categories(df[column], lambda v, ok=allowed: pd.Series(v).isin(ok)) & ~bad
         _add(malformed, file.label, df[column], odd, numbers,
              f"{name} {{!r}} is not one police.uk gives ({', '.join(repr(a) for a in allowed if a)} or blank)")
@@ -247,12 +247,14 @@ def read_stops_csv(file: PoliceFile) -> ParsedFile:
                       malformed=malformed, sha256=sha256)
 
 
-def _closed_field(column: pd.Series) -> pd.Series:
-    """A text field's values stripped of spaces (on the distinct values), True/False in
-    police.uk's spelling whatever their case; blank stays ''."""
+def _closed_field(column: pd.Series, spellings: tuple[str, ...] = TRUE_FALSE) -> pd.Series:
+    """A text field's values stripped of spaces (on the distinct values), and in police.uk's
+    spelling (``spellings``) whatever their case; blank stays ''."""
+    known = {s.casefold(): s for s in spellings}
+
     def tidy(value: str) -> str:
         value = str(value).strip()
-        return value.capitalize() if value.lower() in ("true", "false") else value
+        return known.get(value.casefold(), value)
     text = column.astype(object).where(column.notna(), "")
     values = pd.unique(text)
     return text.map(dict(zip(values, (tidy(v) for v in values)))).astype("category")

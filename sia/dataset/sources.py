@@ -201,7 +201,7 @@ def discover(paths: list[Path], selection: SourceSelection | None = None,
 
 def _kinds_text(kinds: list[str]) -> str:
     """'street files', 'street and outcomes files', 'street, outcomes and stop-and-search files'."""
-    names = [KIND_NAME[k].removesuffix(" file") for k in kinds]
+    names = [KIND_NAME[k].removesuffix(" file") for k in kinds or [STREET]]
     return (", ".join(names[:-1]) + " and " if len(names) > 1 else "") + names[-1] + " files"
 
 

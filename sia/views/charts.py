@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 
 from sia.analysis.filters import format_value
-from sia.periods import MONTH_ABBREVIATIONS
+from sia.periods import MONTH_ABBREVIATIONS, month_label
 
 YEAR_COLOURS = ["#0072B2", "#E69F00"]  # Okabe-Ito blue and orange
 YEAR_SHAPES = ["circle", "square"]
@@ -278,10 +278,12 @@ def violence_trend(series: pd.DataFrame, title: str) -> alt.Chart:
     """Per month: each serious violence category and weapons searches of 10 to 24 year olds
     (sia.analysis.violence.monthly), one line each, months in order across the years."""
     names = list(dict.fromkeys(series["series"]))
-    return alt.Chart(series, title=title).mark_line(point=True).encode(
-        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
+    shown = series.assign(label=series["month"].map(lambda m: month_label(m)[:3] + " " + m[:4]))
+    return alt.Chart(shown, title=title).mark_line(point=True).encode(
+        x=alt.X("label:O", sort=list(dict.fromkeys(shown["label"])), title="Month", axis=alt.Axis(labelAngle=0)),
         y=alt.Y(**_count_axis("count", "In the month", series["count"])),
-        color=alt.Color("series:N", sort=names, title=None, legend=_TOP,
+        color=alt.Color("series:N", sort=names, title=None,
+                        legend=alt.Legend(orient="top", labelLimit=0, columns=2),
                         scale=alt.Scale(domain=names, range=VIOLENCE_COLOURS[: len(names)])),
-        tooltip=[alt.Tooltip("month:N", title="Month"), alt.Tooltip("series:N", title="What"),
+        tooltip=[alt.Tooltip("label:N", title="Month"), alt.Tooltip("series:N", title="What"),
                  alt.Tooltip("count:Q", title="Number", format=",")]).properties(height=380)

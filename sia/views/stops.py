@@ -9,8 +9,9 @@ from sia.words import plural
 # What the linked field's quality means for a find rate, said wherever one is shown.
 FIND_RATE_CAVEAT = ("A find is an outcome other than no further action marked as linked to the object of the "
                     "search. Forces fill that field unevenly (some leave it blank, some mark it on searches that "
-                    "found nothing), so each find rate says how often the field was filled in and how often a "
-                    "no-further-action search was marked linked.")
+                    "found nothing), so each find rate says how often the field was given (Linked given) and how "
+                    "often a search with no further action was marked linked (NFA marked linked). Residents are those "
+                    "of the ages searched.")
 
 
 def percent(share: float) -> str:
@@ -46,14 +47,14 @@ def years_table(years: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Year": years["fy"], "Months counted": years["period"] if "period" in years else years["months"],
         "Searches": years["count"],
-        "Residents of those ages": years["residents"],
+        "Residents": _whole(years["residents"]),
         "Per 1,000 a year": years["per_1000_a_year"],
         "Arrest rate": [share_with_interval(r, lo, hi) for r, lo, hi in
                         zip(years["arrest_rate"], years["arrest_rate_low"], years["arrest_rate_high"])],
         "Find rate": [share_with_interval(r, lo, hi) for r, lo, hi in
                       zip(years["find_rate"], years["find_rate_low"], years["find_rate_high"])],
-        "Linked field filled in": [percent(s) for s in years["linked_recorded"]],
-        "Nothing found but marked linked": [percent(s) for s in years["nfa_marked_linked"]],
+        "Linked given": [percent(s) for s in years["linked_recorded"]],
+        "NFA marked linked": [percent(s) for s in years["nfa_marked_linked"]],
     })
 
 
@@ -61,5 +62,10 @@ def wards_table(wards: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     """Per ward, the most searched first: searches, residents of those ages, the rate."""
     shown = wards if top is None else wards.head(top)
     return pd.DataFrame({"Ward": shown["ward"], "Searches": shown["count"],
-                         "Residents of those ages": shown["residents"],
+                         "Residents": _whole(shown["residents"]),
                          "Per 1,000 a year": shown["per_1000_a_year"]}).reset_index(drop=True)
+
+
+def _whole(residents: pd.Series) -> pd.Series:
+    """Residents as whole numbers, blank where unknown."""
+    return residents.round().astype("Int64")

@@ -3,17 +3,19 @@
 Nothing may be fetched from outside the machine (council networks are locked down), and
 each page is saved as a screenshot in tests/artifacts/ to be looked at.
 """
+import json
 from urllib.parse import urlparse
 
 import pytest
 
 from e2e_server import StreamlitServer
-from support import ARTIFACTS
+from support import ARTIFACTS, run_sia
 
 pytestmark = pytest.mark.e2e
 
 PAGES = {"": "Derby community safety overview", "map": "Hotspot map", "ward": "Ward profile",
-         "priorities": "Priorities", "data": "Data and quality", "about": "About this dashboard"}
+         "priorities": "Priorities", "violence": "Serious violence and weapons searches",
+         "data": "Data and quality", "about": "About this dashboard"}
 
 
 def open_page(page, url: str, heading: str) -> None:
@@ -315,3 +317,33 @@ def test_switching_pages_keeps_the_filters(page, serve, real_data_dir):
                                timeout=60_000)
         assert "fy=2019-20" not in page.url
     assert_no_error(page)
+
+
+def test_the_knife_crime_priority_shows_weapons_searches_of_young_people(page, serve, stops_data):
+    """With stop-and-search files in the data, the knife-crime priority's page shows its second
+    indicator: the weapons searches of 10 to 24 year olds counted as 'sia stops' counts them."""
+    data_dir, _, _ = stops_data
+    result = run_sia("stops", "--data-dir", str(data_dir), "--by", "month", "--object", "weapons", "--age", "10-17",
+                     "--age", "18-24", "--format", "json")
+    september = {r["month"]: r["count"] for r in json.loads(result.stdout)}["2019-09"]
+    open_page(page, f"{serve(data_dir)}/priorities?priority=youth-violence-2019", PAGES["priorities"])
+    assert_no_error(page)
+    page.get_by_text("Second indicator: Weapons searches of people aged 10 to 24").first.wait_for(timeout=60_000)
+    metric = page.locator("[data-testid='stMetric']",
+                          has_text="Weapons searches 10-24, 2019-20").first
+    assert metric.locator("[data-testid='stMetricValue']").inner_text().strip() == f"{september:,}"
+    page.get_by_text("Most searched wards, 2019-20").scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / "page-priorities-knife-crime.png", full_page=True)
+    assert outside_requests(page) == []
+
+
+def test_the_serious_violence_page_draws_its_charts(page, serve, stops_data):
+    data_dir, _, _ = stops_data
+    open_page(page, f"{serve(data_dir)}/violence", PAGES["violence"])
+    assert_no_error(page)
+    assert page.locator("[data-testid='stVegaLiteChart']").count() == 2  # one a year
+    page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for()
+    assert page.get_by_text("Where the weapons searches of people aged 10 to 24 go against where the "
+                            "violence is").count() == 2
+    page.screenshot(path=ARTIFACTS / "page-violence.png", full_page=True)
+    assert outside_requests(page) == []

@@ -110,16 +110,28 @@ def named_against_found(ranking: pd.DataFrame, named: tuple[str, ...]) -> pd.Dat
 
 def evidence_table(register: Register, incidents: pd.DataFrame, wards: pd.DataFrame,
                    available: list[str], fys: tuple[str, ...],
-                   sets: tuple[str, ...] | None = None) -> pd.DataFrame:
+                   sets: tuple[str, ...] | None = None, stops: pd.DataFrame | None = None,
+                   stop_months: list[str] = ()) -> pd.DataFrame:
     """One row per measurable priority (of the given sets, else all) and year: volumes,
-    and the change from the first to the last year repeated on each row."""
+    and the change from the first to the last year repeated on each row; with ``stops``, a
+    priority's second indicator (count, rate per 1,000 residents of the ages searched, the
+    months counted) in columns of its own, as the Priorities page shows it."""
     rows = []
     for p in register.priorities.values():
         if not p.measurable or (sets is not None and p.set not in sets):
             continue
         found = change_between(incidents, p, available, (fys[0], fys[-1])) if len(fys) > 1 else None
         change = found.change if found else None
+        second = second_indicator(p, stops, list(stop_months), wards, None, fys, fys[-1]) if stops is not None \
+            else None
+        by_year = second.years.set_index("fy") if second is not None and not second.missing else None
         for row in volumes(incidents, wards, p, fys).to_dict("records"):
+            if second is not None:
+                held = by_year is not None and row["fy"] in by_year.index
+                row |= {"second_indicator": second.name,
+                        "second_count": by_year.loc[row["fy"], "count"] if held else np.nan,
+                        "second_period": by_year.loc[row["fy"], "period"] if held else "",
+                        "second_per_1000_a_year": by_year.loc[row["fy"], "per_1000_a_year"] if held else np.nan}
             rows.append({"priority": p.id, "set": p.set, "rank": p.rank, "title": p.title,
                          "indicator": INDICATORS[p.indicator], "categories": "; ".join(p.categories),
                          **row,
@@ -130,7 +142,10 @@ def evidence_table(register: Register, incidents: pd.DataFrame, wards: pd.DataFr
                          "p_value": change.p_value if change else np.nan,
                          "significant": change.significant if change else False,
                          "change_basis": found.basis() if found else ""})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if "second_count" in table:  # a count, blank where a priority has no second indicator
+        table["second_count"] = table["second_count"].astype("Int64")
+    return table
 
 
 @dataclass(frozen=True)
