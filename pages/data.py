@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from sia.analysis.filters import ASB
+from sia.analysis.priorities.register import CITY, load_register_into
 from sia.app.access import IN_APP_LOADING_VARIABLE
 from sia.app.chrome import control_hint, page_header
 from sia.app.heavy import served
@@ -32,12 +33,14 @@ from sia.categories import ANTI_SOCIAL_BEHAVIOUR
 from sia.dataset.fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset, fetchable_years
 from sia.dataset.limits import size_text
 from sia.dataset.location import app_data_dir
+from sia.dataset.store import scratch_folder
 from sia.dataset.uploads import MAX_UPLOAD_FILE, MAX_UPLOAD_TOTAL, Upload, UploadedInputs, build_from_uploads
 from sia.errors import InputError
 from sia.periods import financial_year, fy_months, period_text
 from sia.views.shown_text import shown, without_paths
 
 LOADED = "_sia_data_loaded"  # what the last upload or fetch built, shown after the rerun
+REGISTER_LOADED = "_sia_register_loaded"  # what the last register loaded held, shown after the rerun
 ROUND = "_sia_upload_round"  # part of the uploaders' keys: a new round starts them empty
 
 # None when the dataset cannot be opened: stewards may still rebuild it.
@@ -110,6 +113,38 @@ def upload_panel(target) -> None:
             load(build)
 
 
+def register_panel(dataset) -> None:
+    """Check the partnership's priority register and keep it with the data shown."""
+    if dataset is None:
+        st.info("The dataset cannot be opened: build it again first, then load its register.")
+        return
+    st.markdown("The partnership's own priority register (a TOML file, as `python -m sia register check` checks it; "
+                "the README has a template and `python -m sia register draft` starts next year's set from this "
+                "year's). It is checked against this dataset's wards, then kept with the data and used by every "
+                "page; the previous one is kept.")
+    if REGISTER_LOADED in st.session_state:
+        st.success(shown(st.session_state.pop(REGISTER_LOADED)), icon=":material/check_circle:")
+    round_ = st.session_state.setdefault(ROUND, 0)
+    upload = st.file_uploader("Priority register (TOML)", type=["toml"], key=f"upload_register_{round_}")
+    if upload is not None and st.button("Check and load the register", key="load_register",
+                                        icon=":material/flag:"):
+        data_dir = dataset.build.parent.parent
+        with scratch_folder(data_dir) as folder:
+            path = folder / "priorities.toml"  # the uploaded name is shown, never used as a path
+            path.write_bytes(upload.getvalue())
+            try:
+                _, register = load_register_into(data_dir, path, upload.name, dataset.ward_names)
+            except InputError as exc:
+                st.error("The register was not loaded:\n\n" + "\n".join(
+                    f"- {shown(p).replace(str(path), 'the register')}" for p in exc.problems))
+                return
+        cities = sorted(s.fy for s in register.sets.values() if s.kind == CITY)
+        st.session_state[REGISTER_LOADED] = (f"Register loaded: city sets for {', '.join(cities)}, "
+                                             f"{len(register.priorities)} priorities.")
+        st.session_state[ROUND] = round_ + 1
+        st.rerun()
+
+
 def load_panel() -> None:
     """Upload files, or fetch them from police.uk and ONS: for data stewards only."""
     target = app_data_dir()
@@ -147,6 +182,9 @@ if steward:
     with st.expander("Load real data: upload files, or fetch them from police.uk and ONS",
                      expanded=dataset is None or dataset.is_demo, icon=":material/upload:"):
         load_panel()
+    with st.expander("Load the partnership's priority register", icon=":material/flag:",
+                     expanded=REGISTER_LOADED in st.session_state):
+        register_panel(dataset)
 else:
     st.info("The data is loaded by the dashboard's data stewards, not from this page: on the server, "
             "`python -m sia fetch --fy 2019-20 --data-dir DIR` (or `python -m sia ingest` on "

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from sia.analysis.filters import ASB, Filters
-from sia.analysis.priorities.register import INDICATORS, REGISTER, compare
+from sia.analysis.priorities.register import CITY, INDICATORS, REGISTER, compare, lineage_years
 from sia.app.chrome import page_header
 from sia.app.loaders import (
     dataset_key,
@@ -18,6 +18,7 @@ from sia.app.loaders import (
     priority_register,
     priority_set_table,
     priority_summary,
+    register_version,
 )
 from sia.app.packs import priority_pack
 from sia.app.page import page_context
@@ -30,14 +31,33 @@ from sia.views.shown_text import markdown_text
 from sia.views.stops import FIND_RATE_CAVEAT, search_rate_text, wards_table, year_sentence, years_table
 from sia.words import plural
 
-EARLIER, LATER = "2014-15", "2019-20"
-
 dataset, _ = page_context(need_months=False)  # the shared sidebar; this page chooses its own years and types
-register = priority_register((EARLIER, LATER))  # the sets the page compares, or the problems
+version = register_version(dataset_key(dataset))  # the register loaded with the data, else the built-in one
+years = sorted(s.fy for s in priority_register(version).sets.values() if s.kind == CITY)
+if len(years) < 2:
+    page_header("Priorities", dataset)
+    st.info("The priority register holds fewer than two city priority sets, so there is nothing to compare. A data "
+            "steward loads the partnership's register with `python -m sia register load FILE --data-dir DIR` (see "
+            "the README's template).", icon=":material/flag:")
+    st.stop()
+# Any two of the register's city sets; the two latest by default.
+view_setting("from", "w_from", years[:-1], years[-2])
+view_setting("to", "w_to", years[1:], years[-1])
+pick_from, pick_to = st.columns(2)
+EARLIER = pick_from.selectbox("Compare the city priorities of", years[:-1], key="w_from")
+later_years = [fy for fy in years if fy > EARLIER]
+if st.session_state.get("w_to") not in later_years:  # the earlier year moved past it
+    st.session_state["w_to"] = later_years[-1]
+LATER = pick_to.selectbox("with those of", later_years, key="w_to")
+view_param("from", EARLIER, default=years[-2])
+view_param("to", LATER, default=years[-1])
+register = priority_register(version, (EARLIER, LATER))  # the sets the page compares, or the problems
 page_header(f"Priorities: {EARLIER} and {LATER}", dataset)
-st.caption("Derby's Community Safety Partnership sets its priorities in an annual Strategic "
+loaded = version[0] != str(REGISTER)
+st.caption("The Community Safety Partnership sets its priorities in an annual Strategic "
            "Intelligence Assessment (SIA). Numbers are each priority's position in its "
-           "document's list; the register behind this page is `data/priorities.toml`.")
+           "document's list; the register behind this page is "
+           + ("the one a data steward loaded with the data." if loaded else "`data/priorities.toml`."))
 
 # --- the two sets side by side -------------------------------------------------------
 comparison = compare(register, EARLIER, LATER)
@@ -46,17 +66,20 @@ words = {"retained": "retained", "changed": "continued with a new focus", "added
 st.subheader("What changed between the two assessments")
 st.markdown(" · ".join(f"**{len(items)}** {words[status]}" for status, items in comparison.items()))
 show_chart(charts.priority_lineage, comparison, EARLIER, LATER, width="content")
+if len(years) > 2:
+    with st.expander(f"The lineage across every year the register holds ({years[0]} to {years[-1]})"):
+        show_chart(charts.lineage_across_years, *lineage_years(register), width="content")
 moves = [item for status in ("retained", "changed") for item in comparison[status]]
 st.caption("Solid lines: kept; dashed: the theme continues under a new focus. " + "; ".join(
     f"{markdown_text(item[LATER]['title'])} moved {'up' if item['rank_change'] < 0 else 'down'} "
     f"{plural(abs(item['rank_change']), 'place')}"
     for item in moves if item["rank_change"]) + ".")
 
-force = next((s for s in register.sets.values() if s.kind == "force"), None)
+force = next((s for s in register.sets.values() if s.kind == "force" and s.fy == EARLIER), None)
 if force is not None:
     with st.expander(f"Where {EARLIER} started: the {markdown_text(force.name)}"):
         st.markdown(markdown_text(force.note))
-        show_table(priority_set_table(REGISTER.stat().st_mtime_ns, force.id), hide_index=True,
+        show_table(priority_set_table(version, force.id), hide_index=True,
                    download="derbyshire-constabulary-priorities-2014-15")
 
 # --- what the data says ------------------------------------------------------------------
@@ -67,7 +90,7 @@ if not fys:
     st.info(f"This dataset has no data for {EARLIER} or {LATER}, the years of the two "
             "assessments, so the priorities cannot be held against it.")
     st.stop()
-summary = priority_summary(dataset_key(dataset), REGISTER.stat().st_mtime_ns, fys, city_sets)
+summary = priority_summary(dataset_key(dataset), version, fys, city_sets)
 show_table(summary.table, hide_index=True, download="derby-priorities-evidence")
 basis = summary.basis
 coverage = "; ".join(f"{fy}: {period}" for fy, period in summary.periods.items())
@@ -105,7 +128,7 @@ if priority.figures:
         f"{markdown_text(f.what)}: {markdown_text(f.text())}" for f in priority.figures))
 
 ranking_fy = own_fy if own_fy in fys else fys[-1]
-figures = priority_figures(dataset_key(dataset), REGISTER.stat().st_mtime_ns, chosen, tuple(fys), ranking_fy)
+figures = priority_figures(dataset_key(dataset), version, chosen, tuple(fys), ranking_fy)
 table = figures["volumes"]
 cols = st.columns(2 * len(fys))
 for i, row in enumerate(table.itertuples()):

@@ -36,8 +36,17 @@ from sia.analysis.measures import (
     ward_measures,
 )
 from sia.analysis.outcomes import OUTCOME_GROUPINGS, count_outcomes, load_outcome_groups
+from sia.analysis.priorities.draft import draft_set
 from sia.analysis.priorities.evidence import evidence_table
-from sia.analysis.priorities.register import REGISTER, compare, load_register
+from sia.analysis.priorities.register import (
+    CITY,
+    Register,
+    compare,
+    load_register,
+    load_register_into,
+    read_register,
+    register_in_use,
+)
 from sia.analysis.stability import TOP_SHARE, check_top_share
 from sia.analysis.stops import STOP_GROUPINGS, WEAPON_OBJECTS, WEAPONS, StopFilters, count_stops, require_stops
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
@@ -54,9 +63,10 @@ from sia.dataset.fetch.dataset import (
 from sia.dataset.fetch.http import MAX_RETRIES, MAX_WAIT_S, MIN_TIMEOUT_S
 from sia.dataset.fetch.progress import StderrProgress
 from sia.dataset.ingest import WardInputs, build_dataset
-from sia.dataset.location import DATA_DIR_VARIABLE, load
+from sia.dataset.location import DATA_DIR_VARIABLE, configured_data_dir, load, real_data_dir
 from sia.dataset.police_csv import AGE_RANGES
 from sia.dataset.sources import SourceSelection
+from sia.dataset.store import current_build
 from sia.errors import InputError, Problem
 from sia.periods import MONTH_PATTERN, fy_months, parse_financial_year, require_held
 from sia.views.exports import neutralised
@@ -593,13 +603,22 @@ def _priorities_options(sub) -> None:
     priorities.add_argument("--evidence", action="store_true",
                             help="per priority and year: incidents, per month, rate, tested change")
     priorities.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP + " (for --evidence)")
-    priorities.add_argument("--register", type=Path, default=REGISTER, metavar="FILE",
-                            help=f"default: {REGISTER.relative_to(REGISTER.parents[1])}")
+    priorities.add_argument("--register", type=Path, metavar="FILE",
+                            help="default: the register loaded into the data directory ('sia register load'), "
+                                 "else data/priorities.toml")
     priorities.add_argument("--format", choices=["text", "json", "csv"], default="text")
 
 
+def _register_of(args) -> Register:
+    """The register a command holds the data against: --register FILE, else the data
+    directory's (see register_in_use)."""
+    if args.register is not None:
+        return load_register(args.register, _dataset_wards(configured_data_dir(args.data_dir), required=False))
+    return read_register(register_in_use(real_data_dir(args.data_dir)))
+
+
 def _priorities(args) -> int:
-    register = load_register(args.register)
+    register = _register_of(args)
     if args.compare:
         result = compare(register, *args.compare)
         if args.format == "text":
@@ -626,6 +645,58 @@ def _priorities(args) -> int:
     return 0
 
 
+def _register_options(sub) -> None:
+    register = sub.add_parser(
+        "register", help="check, load or draft the partnership's priority register",
+        description="The priority register belongs to the data: a data steward checks the partnership's "
+                    "register, loads it into the data directory (kept like a build: published in one step, the "
+                    "previous one kept, checksummed), and drafts next year's set from this year's.")
+    actions = register.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    check = actions.add_parser("check", help="validate a register file, listing every problem")
+    check.add_argument("file", type=Path, metavar="FILE")
+    check.add_argument("--data-dir", type=Path, metavar="DIR",
+                       help="check its wards against this dataset's (default: $SIA_DATA_DIR, else Derby's)")
+    load_ = actions.add_parser("load", help="check a register and make it the data directory's")
+    load_.add_argument("file", type=Path, metavar="FILE")
+    load_.add_argument("--data-dir", required=True, type=Path, metavar="DIR")
+    draft = actions.add_parser("draft", help="print the register with next year's set drafted from a set")
+    draft.add_argument("--from-set", required=True, metavar="SET", help="a city set, e.g. city-2019-20")
+    draft.add_argument("--fy", required=True, type=_financial_year, metavar="FY", help="the new set's year")
+    draft.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP + " (whose register)")
+
+
+def _register(args) -> int:
+    if args.action == "draft":
+        path = register_in_use(real_data_dir(args.data_dir))
+        sys.stdout.write(draft_set(read_register(path), path.read_text(encoding="utf-8"), args.from_set, args.fy))
+        return 0
+    data_dir = args.data_dir if args.action == "load" else configured_data_dir(args.data_dir)
+    wards = _dataset_wards(data_dir, required=args.action == "load")
+    if args.action == "check":
+        register = load_register(args.file, wards)
+        print(f"{args.file}: sound: {_register_summary(register)}"
+              + ("" if wards is not None else " (wards checked against Derby's)"))
+        return 0
+    published, register = load_register_into(args.data_dir, args.file, str(args.file), wards)
+    print(f"register loaded into {args.data_dir} ({published.parent.name}): {_register_summary(register)}")
+    return 0
+
+
+def _dataset_wards(data_dir: Path | None, required: bool) -> list[str] | None:
+    """The ward names of the dataset in ``data_dir`` (None without one, unless ``required``)."""
+    if data_dir is None:
+        return None
+    if current_build(data_dir) is None and not required:
+        return None
+    return list(load(data_dir).ward_names)
+
+
+def _register_summary(register) -> str:
+    city = sorted(s.fy for s in register.sets.values() if s.kind == CITY)
+    return (f"{len(register.documents)} document(s), city sets for {', '.join(city) or 'no year'}, "
+            f"{len(register.sets) - len(city)} force set(s), {len(register.priorities)} priorities")
+
+
 def _brief_options(sub) -> None:
     brief = sub.add_parser(
         "brief", help="a briefing pack (PDF or HTML) for a ward or a priority",
@@ -647,7 +718,7 @@ def _brief_options(sub) -> None:
                             "year both hold (the default)")
     brief.add_argument("--out", type=Path, required=True, metavar="FILE", help="FILE.pdf or FILE.html")
     brief.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
-    brief.add_argument("--register", type=Path, default=REGISTER, metavar="FILE", help=argparse.SUPPRESS)
+    brief.add_argument("--register", type=Path, metavar="FILE", help=argparse.SUPPRESS)
 
 
 def _brief(args) -> int:
@@ -659,7 +730,7 @@ def _brief(args) -> int:
     if args.ward is not None:
         pack = ward_briefing(dataset, args.ward, args.fy, measure=args.measure, like_for_like=not args.all_months)
     else:
-        pack = priority_briefing(dataset, load_register(args.register), args.priority, args.fy)
+        pack = priority_briefing(dataset, _register_of(args), args.priority, args.fy)
     out = write_briefing(pack, args.out)
     print(f"briefing pack written to {out} ({out.stat().st_size / 1024:,.0f} kB): {pack.title}, "
           f"{pack.subtitle}{' (synthetic demo data)' if pack.demo else ''}")
@@ -673,5 +744,6 @@ COMMANDS = {
     "change": (_change_options, _change), "hotspots": (_hotspots_options, _hotspots),
     "concentration": (_concentration_options, _concentration), "stability": (_stability_options, _stability),
     "demo": (_demo_options, _demo), "report": (_report_options, _report),
-    "priorities": (_priorities_options, _priorities), "brief": (_brief_options, _brief),
+    "priorities": (_priorities_options, _priorities), "register": (_register_options, _register),
+    "brief": (_brief_options, _brief),
 }

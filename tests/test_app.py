@@ -162,7 +162,7 @@ def test_the_map_year_and_points_reopen_from_a_link(monkeypatch, real_data_dir):
 
 def test_priorities_page_figures_agree_with_counts(monkeypatch, real_data_dir):
     at = run_app(monkeypatch, real_data_dir, "pages/priorities.py", {"priority": "youth-violence-2019"})
-    assert at.selectbox[0].value == "youth-violence-2019"  # the link opened that priority
+    assert at.selectbox(key="w_priority").value == "youth-violence-2019"  # the link opened that priority
     dataset = open_dataset(real_data_dir)
     proxies = ["Possession of weapons", "Robbery", "Violence and sexual offences"]
     counts = count_incidents(dataset.incidents, ["fy", "crime_type"])
@@ -203,7 +203,7 @@ def test_the_force_priorities_are_listed_with_the_city_priorities_they_feed(monk
 
 def test_choosing_a_priority_puts_it_in_the_link(monkeypatch, real_data_dir):
     at = run_app(monkeypatch, real_data_dir, "pages/priorities.py")
-    at.selectbox[0].select("drugs-alcohol-2019").run()
+    at.selectbox(key="w_priority").select("drugs-alcohol-2019").run()
     assert at.query_params["priority"] in ("drugs-alcohol-2019", ["drugs-alcohol-2019"])
     assert any(
         m.value.startswith("#### Reducing the misuse of both drugs and alcohol") for m in at.markdown)

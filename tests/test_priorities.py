@@ -105,7 +105,7 @@ def broken(tmp_path, old: str, new: str):
     ('lineage = "changed"', 'lineage = "renamed"',
      "priority 'youth-violence-2019': 'lineage' is 'renamed'; use one of retained, changed"),
     ('wards = ["Normanton", "Arboretum"]', 'wards = ["Normanton", "Arboretum Park"]',
-     "priority 'terrorism-2014': 'Arboretum Park' is not a Derby ward"),
+     "priority 'terrorism-2014': 'Arboretum Park' is not a ward of the area"),
     ('indicator = "none"\nindicator_note = "Modern slavery',
      'indicator = "direct"\nindicator_note = "Modern slavery',
      "priority 'slavery-2019': a direct indicator needs its police.uk categories"),
@@ -387,7 +387,7 @@ def test_the_cli_shows_no_control_character_of_the_register(tmp_path):
      "indicator_note, informs, lineage, measure_with, rank, second_indicator, second_indicator_note, set, summary, "
      "title, wards"),
     ('date = "2019"\n', 'dated = "2019"\n', "document 'sia-2019-20': unknown field 'dated'; use only date, id, "
-     "seed, title"),
+     "link, seed, title"),
     ('note = "The county-wide', 'notes = "The county-wide',
      "set 'force-2014-15': unknown field 'notes'; use only body, document, fy, id, name, note"),
     ('qualifier = "around"', 'qualifer = "around"',

@@ -276,3 +276,23 @@ def test_closed_fields_in_another_case_are_read_in_police_uk_spelling(tmp_path):
         "Person search": 1, "Person and Vehicle search": 0, "Vehicle search": 1}
     one = stops(data_dir, "--by", "age", "--rates").set_index("age").loc["over 34"]
     assert (one["count"], one["arrests"], one["finds"]) == (1, 1, 1)
+
+
+def test_an_upload_takes_stop_and_search_files_named_or_renamed(tmp_path):
+    """On the Data page: a file named as police.uk names it, and one renamed on the way (known by its
+    header), are both read as stop-and-search files."""
+    from sia.dataset.uploads import Upload, UploadedInputs, build_from_uploads
+
+    from police_rows import STOPS_HEADER, csv_text
+
+    street = csv_text([row()]).encode()
+    named = csv_text([stop(), stop(x=436500)], STOPS_HEADER).encode()
+    renamed = csv_text([stop(Date="2014-05-02T10:00:00+01:00")], STOPS_HEADER).encode()
+    wards = write_test_wards(tmp_path / "w.geojson").read_bytes()
+    inputs = UploadedInputs(police=[Upload("2014-04-derbyshire-street.csv", street),
+                                    Upload("2014-04-derbyshire-stop-and-search.csv", named),
+                                    Upload("searches (1).csv", renamed)],
+                            wards=Upload("wards.geojson", wards))
+    _, report = build_from_uploads(inputs, tmp_path / "data")
+    assert (report.stops.rows_read, report.stops.placed, len(report.stops.files)) == (3, 3, 2)
+    assert report.stops.months == ["2014-04", "2014-05"]

@@ -46,7 +46,7 @@ from sia.analysis.priorities.evidence import (
     volumes,
     ward_ranking,
 )
-from sia.analysis.priorities.register import CITY, REGISTER, Register, load_register
+from sia.analysis.priorities.register import CITY, Register, read_register, register_in_use
 from sia.analysis.stability import Stability
 from sia.app.caching import cache_data
 from sia.app.heavy import in_worker, warm_up
@@ -313,14 +313,14 @@ def selected_incidents(key: tuple[str, str], filters: Filters, columns: list[str
     return rows.assign(**unread)[columns]
 
 @cache_data(max_entries=32)
-def priority_figures(key: tuple[str, str], register_mtime: int, priority_id: str, fys: tuple[str, ...],
+def priority_figures(key: tuple[str, str], version: tuple[str, int], priority_id: str, fys: tuple[str, ...],
                      ranking_fy: str) -> dict:
     """One priority's volumes, its change between the two years (None with one year, or when
     it cannot be tested), its ward ranking in ``ranking_fy``, and the wards the document names
     against those found (named_against_found) as shown, with how many of the named wards are
     among the highest; per build and register version."""
     dataset = _open(*key)
-    priority = _register(str(REGISTER), register_mtime).priorities[priority_id]
+    priority = _register(*version).priorities[priority_id]
     ranking = ward_ranking(dataset.incidents, dataset.wards, priority, ranking_fy)
     against = named_against_found(ranking, priority.wards)
     return {"volumes": volumes(dataset.incidents, dataset.wards, priority, list(fys)),
@@ -348,11 +348,26 @@ def _validated(read, path: Path, what: str):
         st.error(f"{what} cannot be read:\n\n" + "\n".join(f"- {shown(p)}" for p in exc.problems))
         st.stop()
 
-def priority_register(city_years: tuple[str, ...] = ()) -> Register:
-    """The priority register (data/priorities.toml), validated; with ``city_years``, it must
-    hold a city set for each of those years, with a priority police.uk data can indicate among
-    them (what the Priorities page compares), or the page stops saying what is missing."""
-    return _validated(functools.partial(_register_for, city_years=city_years), REGISTER, "The priority register")
+def register_version(key: tuple[str, str]) -> tuple[str, int]:
+    """The register the dataset's figures are held against (the one loaded into its data
+    directory, else data/priorities.toml) and its version (modification time), which the
+    cached figures are keyed by; a damaged one stops the page saying so."""
+    try:
+        path = register_in_use(Path(key[0]))
+        return str(path), path.stat().st_mtime_ns
+    except (InputError, OSError) as exc:
+        problems = exc.problems if isinstance(exc, InputError) else [Problem(str(exc))]
+        st.error("The priority register cannot be read:\n\n" + "\n".join(f"- {shown(p)}" for p in problems))
+        st.stop()
+
+
+def priority_register(version: tuple[str, int], city_years: tuple[str, ...] = ()) -> Register:
+    """The priority register in use (register_version), validated; with ``city_years``, it
+    must hold a city set for each of those years, with a priority police.uk data can
+    indicate among them (what the Priorities page compares), or the page stops saying what
+    is missing."""
+    return _validated(functools.partial(_register_for, city_years=city_years), Path(version[0]),
+                      "The priority register")
 
 def _register_for(path: str, mtime: int, city_years: tuple[str, ...]) -> Register:
     register = _register(path, mtime)
@@ -395,19 +410,19 @@ def outcome_mixes(key: tuple[str, str], filters: Filters, groups: OutcomeGroups)
 
 @cache_data(max_entries=2)
 def _register(path: str, mtime: int) -> Register:
-    return load_register(Path(path))
+    return read_register(Path(path))
 
 @cache_data(max_entries=8)
-def priority_set_table(register_mtime: int, set_id: str) -> pd.DataFrame:
+def priority_set_table(version: tuple[str, int], set_id: str) -> pd.DataFrame:
     """set_table of the register's set ``set_id``, per register version."""
-    return set_table(_register(str(REGISTER), register_mtime), set_id)
+    return set_table(_register(*version), set_id)
 
 @cache_data(max_entries=8)
-def priority_summary(key: tuple[str, str], register_mtime: int, fys: tuple[str, ...],
+def priority_summary(key: tuple[str, str], version: tuple[str, int], fys: tuple[str, ...],
                      sets: tuple[str, ...]) -> EvidenceSummary:
     """evidence_summary of the evidence_table for the city sets: the Priorities page's
     table, made once per build and register version."""
-    dataset, register = _open(*key), _register(str(REGISTER), register_mtime)
+    dataset, register = _open(*key), _register(*version)
     evidence = evidence_table(register, dataset.incidents, dataset.wards, dataset.months, fys, sets)
     return evidence_summary(evidence, register, fys)
 

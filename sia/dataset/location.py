@@ -26,6 +26,15 @@ def app_data_dir() -> Path:
     return configured_data_dir() or cache_dir() / "uploaded"
 
 
+def real_data_dir(given: Path | str | None = None) -> Path | None:
+    """The data directory a command would read, without building the demo: None when it
+    would read the demo (which holds no register of its own)."""
+    chosen = configured_data_dir(given)
+    if chosen is not None:
+        return chosen
+    return app_data_dir() if current_build(app_data_dir()) is not None else None
+
+
 def resolve_data_dir(given: Path | str | None = None) -> Path:
     """The data directory to read, building the demo on first use."""
     chosen = configured_data_dir(given)

@@ -181,6 +181,41 @@ def priority_lineage(comparison: dict[str, list[dict]], earlier: str, later: str
         width=width, height=42 * deepest + 40).configure_view(stroke=None)
 
 
+def lineage_across_years(years: list[str], nodes: pd.DataFrame, links: pd.DataFrame,
+                         width: int = 1000) -> alt.LayerChart:
+    """Every year's city priorities in columns, in the documents' order, with a line from
+    each priority to the one that continues it the next year (solid: retained, dashed:
+    changed focus); the titles, shortened, beside each point and whole in the tooltip."""
+    step = width / len(years)
+    x_of = {fy: i * step + 8 for i, fy in enumerate(years)}
+    room = int(step * 0.72 / 7)  # characters a title may take before the gap the lines cross
+    nodes = nodes.assign(x=nodes["fy"].map(x_of),
+                         label=[f"{r}. {t if len(t) <= room else t[:room - 1] + '…'}" for r, t in zip(nodes["rank"],
+                                                                                                 nodes["title"])])
+    # A line leaves a priority at the end of its column's titles and reaches the next year's point.
+    pairs = pd.DataFrame([{"pair": i, "x": x_of[row["from_fy"]] + step * 0.78 if end == "from" else x_of[row["to_fy"]],
+                           "rank": row[f"{end}_rank"], "lineage": row["lineage"]}
+                          for i, row in links.iterrows() for end in ("from", "to")],
+                         columns=["pair", "x", "rank", "lineage"])
+    deepest = int(nodes["rank"].max())
+    x = alt.X("x:Q", scale=alt.Scale(domain=[0, width]), axis=None)
+    y = alt.Y("rank:Q", scale=alt.Scale(domain=[0.3, deepest + 0.5], reverse=True), axis=None)
+    colour = alt.Color("lineage:N", title=None, legend=alt.Legend(orient="top", labelFontSize=13),
+                       scale=alt.Scale(domain=["retained", "changed"],
+                                       range=[LINEAGE_COLOURS["retained"], LINEAGE_COLOURS["changed"]]))
+    lines = alt.Chart(pairs).mark_line(strokeWidth=2.5).encode(
+        x=x, y=y, detail="pair:N", color=colour,
+        strokeDash=alt.condition("datum.lineage == 'changed'", alt.value([7, 4]), alt.value([1, 0])))
+    dots = alt.Chart(nodes).mark_circle(size=80, opacity=1, color="#1f1f1f").encode(
+        x=x, y=y, tooltip=[alt.Tooltip("fy:N", title="Year"), alt.Tooltip("rank:Q", title="Position"),
+                           alt.Tooltip("title:N", title="Priority")])
+    text = alt.Chart(nodes).mark_text(fontSize=12, baseline="middle", align="left", dx=8).encode(
+        x=x, y=y, text="label:N")
+    heads = alt.Chart(pd.DataFrame({"x": list(x_of.values()), "rank": 0.3, "label": years})).mark_text(
+        fontSize=15, fontWeight="bold", baseline="top", align="left").encode(x=x, y=y, text="label:N")
+    return (lines + dots + text + heads).properties(width=width, height=34 * deepest + 40).configure_view(stroke=None)
+
+
 def ward_choropleth(wards, table: pd.DataFrame, value_title: str, title: str,
                     outlined: tuple[str, ...] = (), width: int = 480) -> alt.LayerChart:
     """A still ward map (for packs): wards shaded by ``table``'s value in the interactive

@@ -347,3 +347,26 @@ def test_the_serious_violence_page_draws_its_charts(page, serve, stops_data):
                             "violence is").count() == 2
     page.screenshot(path=ARTIFACTS / "page-violence.png", full_page=True)
     assert outside_requests(page) == []
+
+
+def test_a_steward_loads_the_partnerships_register_on_the_data_page(page, serve, demo_data_dir, tmp_path):
+    """A sound register is kept and the Priorities page compares its two latest sets; an
+    unsound one is refused, every problem listed, and the one in use stays."""
+    import shutil
+    data_dir = tmp_path / "data"
+    shutil.copytree(demo_data_dir, data_dir, ignore=shutil.ignore_patterns("sources"))
+    drafted = run_sia("register", "draft", "--from-set", "city-2019-20", "--fy", "2020-21", "--data-dir", str(data_dir))
+    sound, unsound = tmp_path / "next-year.toml", tmp_path / "careless.toml"
+    sound.write_text(drafted.stdout)
+    unsound.write_text(drafted.stdout.replace('wards = ["Normanton", "Arboretum"]', 'wards = ["Atlantis"]'))
+    url = serve(data_dir, SIA_IN_APP_LOADING="1")
+    for given, expected in ((sound, "Register loaded: city sets for 2014-15, 2019-20, 2020-21"),
+                            (unsound, "'Atlantis' is not a ward of the area")):
+        open_page(page, f"{url}/data", PAGES["data"])
+        page.get_by_text("Load the partnership's priority register").click()
+        page.locator("input[type=file]").last.set_input_files(str(given))
+        page.get_by_role("button", name="Check and load the register").click()
+        page.get_by_text(expected).first.wait_for(timeout=60_000)
+        assert_no_error(page)
+    open_page(page, f"{url}/priorities", "Priorities: 2019-20 and 2020-21")
+    assert page.get_by_text("The lineage across every year the register holds").is_visible()

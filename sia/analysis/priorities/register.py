@@ -8,12 +8,15 @@ continues under a new focus). Nothing is matched on titles.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
+from sia.dataset.registers import current_register, publish_register, register_manifest
 from sia.errors import InputError, Problem
 from sia.handwritten import read_handwritten_toml, unsafe_text, value_text
 from sia.paths import ROOT
@@ -32,10 +35,14 @@ CITY, FORCE = "city", "force"
 
 @dataclass(frozen=True)
 class Document:
+    """A partnership's document, cited by its title and date; a link or a file name may be
+    given (Derby's register names the seed documents it was written from)."""
+
     id: str
     title: str
     date: str
-    seed: str  # file name in ../shared/seeds
+    seed: str = ""  # a file name, e.g. in ../shared/seeds
+    link: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,7 @@ _SET_KINDS = {"city-": CITY, "force-": FORCE}
 # The fields of each kind of table, as the register's comments describe them: any other is
 # a misspelling, and its value would be lost without a word.
 _FIELDS = {
-    "document": {"id", "title", "date", "seed"},
+    "document": {"id", "title", "date", "seed", "link"},
     "set": {"id", "name", "body", "fy", "document", "note"},
     "priority": {"id", "set", "rank", "title", "summary", "wards", "figures", "indicator", "categories",
                  "indicator_note", "measure_with", "follows", "lineage", "informs", "second_indicator",
@@ -134,12 +141,35 @@ _FIGURE_FIELDS = {"what", "value", "low", "high", "qualifier", "unit", "document
 MAX_FIGURE = 10 ** 15
 
 
-def load_register(path: Path = REGISTER) -> Register:
+def register_in_use(data_dir: Path | None) -> Path:
+    """The register a dataset's figures are held against: the one a data steward loaded into
+    its data directory (sia.dataset.registers), else the one that ships with the code."""
+    loaded = current_register(data_dir) if data_dir is not None else None
+    return loaded or REGISTER
+
+
+def load_register_into(data_dir: Path, file: Path, source: str, wards: Collection[str]) -> tuple[Path, Register]:
+    """Check ``file`` against the dataset's ``wards`` and, when sound, keep it as the data
+    directory's register (sia.dataset.registers); InputError listing every problem, with
+    nothing changed, when it is not."""
+    register = load_register(file, wards)
+    return publish_register(data_dir, Path(file).read_bytes(), source, sorted(wards)), register
+
+
+def read_register(path: Path) -> Register:
+    """load_register of a register in use: a loaded one against the wards of the dataset it
+    was loaded into (recorded when it was loaded), the built-in one against Derby's."""
+    wards = register_manifest(path).get("wards") if Path(path) != REGISTER else None
+    return load_register(path, wards if isinstance(wards, list) and all(isinstance(w, str) for w in wards) else None)
+
+
+def load_register(path: Path = REGISTER, wards: Collection[str] | None = None) -> Register:
     """Read and validate the register; every problem is reported at once, naming the
     entry (its id, or its position when the id is missing) and the field. Whatever the
-    file holds gives an InputError, never another exception."""
+    file holds gives an InputError, never another exception. The wards it names must be
+    among ``wards`` (by default Derby's 17)."""
     raw = read_handwritten_toml(Path(path), "priority register")
-    checker = _Checker(str(path))
+    checker = _Checker(str(path), frozenset(wards) if wards is not None else None)
     for key in sorted(set(raw) - set(_FIELDS)):
         checker.problem(value_text(key), "is not a part of the file",
                         "keep only [[document]], [[set]] and [[priority]] tables")
@@ -155,8 +185,9 @@ def load_register(path: Path = REGISTER) -> Register:
 
 
 class _Checker:
-    def __init__(self, path: str):
+    def __init__(self, path: str, wards: frozenset[str] | None = None):
         self.path = path
+        self.wards = wards
         self.problems: list[Problem] = []
         self.named: set[str] = set()  # every id in the file, valid or not
         self.unnamed: set[str] = set()  # the tables with an entry whose id cannot be read
@@ -210,7 +241,7 @@ class _Checker:
 
     def cross_check(self, documents: dict, sets: dict, priorities: list[Priority],
                     raw_priorities: list) -> None:
-        wards = set(pd.read_csv(DERBY_WARDS)["ward"])
+        wards = self.wards if self.wards is not None else set(pd.read_csv(DERBY_WARDS)["ward"])
         by_id = {p.id: p for p in priorities}
         city_sets: dict[str, str] = {}  # fy -> the id of its first city set
         for s in sets.values():
@@ -229,7 +260,7 @@ class _Checker:
                 self.problem(where, f"set {value_text(p.set)} is not in the register", "use the id of a [[set]]")
             for ward in p.wards:
                 if ward not in wards:
-                    self.problem(where, f"{value_text(ward)} is not a Derby ward",
+                    self.problem(where, f"{value_text(ward)} is not a ward of the area",
                                  f"use one of {', '.join(sorted(wards))}")
             for figure in p.figures:
                 if self.missing(figure.document, documents, "document"):
@@ -326,8 +357,12 @@ class _Entry:
 
 
 def _document(e: _Entry) -> Document | None:
-    fields = {k: e.text(k) for k in ("id", "title", "date", "seed")}
-    return Document(**fields) if e.ok else None
+    fields = {k: e.text(k) for k in ("id", "title", "date")}
+    optional = {k: e.text(k, required=False) or "" for k in ("seed", "link")}
+    if optional["link"] and not re.fullmatch(r"https?://[^\s<>\"'`]{1,500}", optional["link"]):
+        e.bad(f"'link' is {value_text(optional['link'])}, not a web address",
+              "give an https:// address, or leave it out")
+    return Document(**fields, **optional) if e.ok else None
 
 
 def _set(e: _Entry) -> PrioritySet | None:
@@ -481,12 +516,43 @@ def compare(register: Register, earlier: str, later: str) -> dict[str, list[dict
     out: dict[str, list[dict]] = {"retained": [], "changed": [], "added": [], "dropped": []}
     continued = set()
     for p in register.in_set(second.id):
-        origin = register.priorities.get(p.follows) if p.follows else None
-        if origin is not None and origin.set == first.id:
+        origin, lineage = _origin_in(register, p, first.id)
+        if origin is not None:
             continued.add(origin.id)
-            out[p.lineage].append({earlier: _appearance(origin), later: _appearance(p),
-                                   "rank_change": p.rank - origin.rank})
+            out[lineage].append({earlier: _appearance(origin), later: _appearance(p),
+                                 "rank_change": p.rank - origin.rank})
         else:
             out["added"].append({later: _appearance(p)})
     out["dropped"] = [{earlier: _appearance(p)} for p in before if p.id not in continued]
     return out
+
+
+def _origin_in(register: Register, priority: Priority, set_id: str) -> tuple[Priority | None, str]:
+    """The priority of ``set_id`` that ``priority`` continues, through the sets between
+    (follows, follows, ...), and the lineage over the whole way: retained only if every step
+    was; (None, '') when the chain does not reach the set."""
+    lineage, current, seen = "retained", priority, set()
+    while current.follows and current.follows in register.priorities and current.id not in seen:
+        seen.add(current.id)
+        lineage = "changed" if current.lineage == "changed" else lineage
+        current = register.priorities[current.follows]
+        if current.set == set_id:
+            return current, lineage
+    return None, ""
+
+
+def lineage_years(register: Register) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+    """Every city set's priorities across the years (for a chart of more than two): the years
+    in order, a row per priority (fy, rank, id, title) and a row per step from a priority to
+    the one that continues it in the next set (from_fy, from_rank, to_fy, to_rank, lineage)."""
+    sets = sorted((s for s in register.sets.values() if s.kind == CITY), key=lambda s: s.fy)
+    nodes = [{"fy": s.fy, "rank": p.rank, "id": p.id, "title": p.title} for s in sets for p in register.in_set(s.id)]
+    links = []
+    for s in sets[1:]:
+        for p in register.in_set(s.id):
+            origin = register.priorities.get(p.follows) if p.follows else None
+            if origin is not None:
+                links.append({"from_fy": register.fy_of(origin), "from_rank": origin.rank, "to_fy": s.fy,
+                              "to_rank": p.rank, "lineage": p.lineage})
+    return [s.fy for s in sets], pd.DataFrame(nodes), pd.DataFrame(
+        links, columns=["from_fy", "from_rank", "to_fy", "to_rank", "lineage"])

@@ -1,0 +1,104 @@
+"""A partnership's priority register, kept with its dataset.
+
+A data directory may hold registers loaded by a data steward under ``registers/<id>/``
+(``priorities.toml``, the file as loaded, and ``register.json``: its SHA-256, where it came
+from and when), and a file ``REGISTER`` naming the one in use. Like a build, a register is
+written aside and published by replacing ``REGISTER`` atomically under the data directory's
+lock; the previous one is kept. Without one, the register that ships with the code (Derby's)
+is used. This module keeps bytes: the register is checked (sia.analysis.priorities.register)
+before it is published.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sia.dataset.store import BUILD_ID, publishing
+from sia.errors import InputError, Problem
+
+REGISTERS = "registers"
+POINTER = "REGISTER"
+REGISTER_FILE = "priorities.toml"
+REGISTER_MANIFEST = "register.json"
+_RELOAD = "load the register again with 'python -m sia register load FILE --data-dir {dir}'"
+
+
+def current_register(data_dir: Path) -> Path | None:
+    """The register file ``REGISTER`` names (None when the directory holds none); InputError
+    when the pointer is damaged, names nothing, or the file's checksum differs from its
+    manifest's (a register is read by every page: a changed one must not pass as the steward's)."""
+    pointer = Path(data_dir) / POINTER
+    if not pointer.is_file():
+        return None
+    fix = _RELOAD.format(dir=data_dir)
+    try:
+        text = pointer.read_bytes()[:200].decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        text = None
+    if text is None or not BUILD_ID.fullmatch(text):
+        raise InputError(Problem("the REGISTER file is damaged: it does not name a register", str(pointer), fix))
+    folder = Path(data_dir) / REGISTERS / text
+    try:
+        manifest = json.loads((folder / REGISTER_MANIFEST).read_text(encoding="utf-8"))
+        digest = hashlib.sha256((folder / REGISTER_FILE).read_bytes()).hexdigest()
+    except (OSError, ValueError):
+        raise InputError(Problem(f"REGISTER names register {text}, which is missing or incomplete",
+                                 str(pointer), fix)) from None
+    if not isinstance(manifest, dict) or manifest.get("sha256") != digest:
+        raise InputError(Problem(f"the register {text} changed after it was loaded (its checksum differs from "
+                                 "its manifest's)", str(folder), fix))
+    return folder / REGISTER_FILE
+
+
+def register_manifest(register_file: Path) -> dict:
+    """What was recorded when a loaded register was published (empty for the built-in one)."""
+    try:
+        return json.loads((register_file.parent / REGISTER_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def publish_register(data_dir: Path, data: bytes, source: str, wards: list[str]) -> Path:
+    """Keep ``data`` (a register already checked against ``wards``, the dataset's) in the
+    data directory and make it the one in use, in one step; the previous one is kept, older
+    ones removed. ``source`` (what the steward gave, a file name) and the wards are recorded
+    in the manifest: the register is read against them."""
+    root = Path(data_dir) / REGISTERS
+    with publishing(data_dir):
+        root.mkdir(parents=True, exist_ok=True)
+        for stale in root.glob(".staging-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        stamp = datetime.now(UTC)
+        register_id = f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        previous = _current_id(data_dir)
+        staging = root / f".staging-{register_id}"
+        try:
+            staging.mkdir()
+            (staging / REGISTER_FILE).write_bytes(data)
+            (staging / REGISTER_MANIFEST).write_text(json.dumps(
+                {"register": register_id, "loaded_at": stamp.isoformat(timespec="seconds"),
+                 "source": Path(source).name[:200], "sha256": hashlib.sha256(data).hexdigest(),
+                 "wards": sorted(wards)}, indent=1, ensure_ascii=False))
+            staging.rename(root / register_id)
+            pointer = Path(data_dir) / f".{POINTER}.{register_id}"
+            pointer.write_text(register_id + "\n")
+            os.replace(pointer, Path(data_dir) / POINTER)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        for old in root.iterdir():
+            if old.name not in {register_id, previous} and not old.name.startswith(".staging-"):
+                shutil.rmtree(old, ignore_errors=True)
+    return root / register_id / REGISTER_FILE
+
+
+def _current_id(data_dir: Path) -> str | None:
+    try:
+        found = current_register(data_dir)
+    except InputError:
+        return None  # damaged: the new register is the repair
+    return found.parent.name if found else None
