@@ -24,6 +24,7 @@ PAGES = [
     st.Page("pages/ward.py", title="Ward profile", icon=":material/location_city:", url_path="ward"),
     st.Page("pages/priorities.py", title="Priorities", icon=":material/flag:", url_path="priorities"),
     st.Page("pages/violence.py", title="Serious violence", icon=":material/shield:", url_path="violence"),
+    st.Page("pages/assessment.py", title="Assessment", icon=":material/fact_check:", url_path="assessment"),
     st.Page("pages/data.py", title="Data and quality", icon=":material/table_chart:", url_path="data"),
     st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
 ]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sia.analysis.assessment import WEIGHTED, assess
 from sia.analysis.counts import GROUPINGS, count_incidents, crime_or_asb
 from sia.analysis.filters import ASB, CRIME, Filters
 from sia.analysis.hotspots import (
@@ -69,6 +70,7 @@ from sia.dataset.sources import SourceSelection
 from sia.dataset.store import current_build
 from sia.errors import InputError, Problem
 from sia.periods import MONTH_PATTERN, fy_months, parse_financial_year, require_held
+from sia.views.assessment import assessment_lines
 from sia.views.exports import neutralised
 from sia.words import quoted
 
@@ -645,6 +647,49 @@ def _priorities(args) -> int:
     return 0
 
 
+def _weight(text: str) -> tuple[str, float]:
+    name, sep, value = text.rpartition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if not sep or not name.strip() or number is None or not math.isfinite(number) or not 0 <= number <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=WEIGHT with a weight from 0 to 100")
+    return name.strip(), number
+
+
+def _assess_options(sub) -> None:
+    assess_ = sub.add_parser(
+        "assess", help="the strategic assessment of a year: every category and ward side by side, scored",
+        description="For each crime category (anti-social behaviour apart, unscored) or each ward: volume, rate "
+                    "per 1,000 residents a year, the change against another year on matched months with the exact "
+                    "Poisson test, the Mann-Kendall trend over the year's months, concentration (1 - the share of "
+                    "LSOAs holding half), the share with no suspect identified, the register's priorities that "
+                    "cover it, and a score from weighted ranks (see the README). What the data ranks high that no "
+                    "priority covers, and the priorities it does not bear out, are printed on stderr.")
+    assess_.add_argument("--fy", required=True, type=_financial_year, help="the year assessed")
+    assess_.add_argument("--against", type=_financial_year, metavar="FY",
+                         help="the year its changes are measured against (default: none)")
+    assess_.add_argument("--by", choices=["category", "ward"], default="category")
+    assess_.add_argument("--weight", action="append", default=[], type=_weight, metavar="COLUMN=W",
+                         help=f"a column's weight in the score, 0 to 100 (default 1 each): {', '.join(WEIGHTED)}")
+    assess_.add_argument("--harm", action="append", default=[], type=_weight, metavar="CATEGORY=W",
+                         help="a crime category's harm weight, 0 to 100 (default 1 each: none assumed)")
+    assess_.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
+    assess_.add_argument("--format", choices=["csv", "json"], default="csv")
+
+
+def _assess(args) -> int:
+    dataset = load(args.data_dir)
+    register = read_register(register_in_use(dataset.build.parent.parent))
+    result = assess(dataset.incidents, dataset.wards, dataset.lsoas, dataset.months, register, load_outcome_groups(),
+                    args.fy, args.against, dict(args.weight), dict(args.harm))
+    for line in assessment_lines(result):
+        print(f"# {line}", file=sys.stderr)
+    _print_table(result.categories if args.by == "category" else result.wards, args.format)
+    return 0
+
+
 def _register_options(sub) -> None:
     register = sub.add_parser(
         "register", help="check, load or draft the partnership's priority register",
@@ -745,5 +790,6 @@ COMMANDS = {
     "concentration": (_concentration_options, _concentration), "stability": (_stability_options, _stability),
     "demo": (_demo_options, _demo), "report": (_report_options, _report),
     "priorities": (_priorities_options, _priorities), "register": (_register_options, _register),
+    "assess": (_assess_options, _assess),
     "brief": (_brief_options, _brief),
 }

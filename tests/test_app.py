@@ -13,7 +13,7 @@ from support import ROOT, unescaped
 
 PAGES = {"pages/overview.py": "Derby community safety overview", "pages/map.py": "Hotspot map",
          "pages/ward.py": "Ward profile", "pages/priorities.py": "Priorities",
-         "pages/violence.py": "Serious violence and weapons searches",
+         "pages/violence.py": "Serious violence and weapons searches", "pages/assessment.py": "Strategic assessment",
          "pages/data.py": "Data and quality", "pages/about.py": "About this dashboard"}
 
 

@@ -180,7 +180,7 @@ def damaged(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/map.py", "pages/ward.py", "pages/priorities.py",
-                                  "pages/violence.py", "pages/data.py", "pages/about.py"])
+                                  "pages/violence.py", "pages/assessment.py", "pages/data.py", "pages/about.py"])
 def test_a_damaged_dataset_is_explained_on_every_page(damaged, page, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.switch_page(page)

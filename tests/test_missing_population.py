@@ -18,7 +18,7 @@ from sia.views.briefing.files import briefing_html
 from support import real_ingest_args, run_sia, unescaped
 
 PAGES = ["pages/overview.py", "pages/map.py", "pages/ward.py", "pages/priorities.py", "pages/violence.py",
-         "pages/data.py", "pages/about.py"]
+         "pages/assessment.py", "pages/data.py", "pages/about.py"]
 NOT_A_FIGURE = re.compile(r"\b(inf|nan|NaN|<NA>)\b|: None\b")
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from sia.analysis import violence
+from sia.analysis.assessment import assess
 from sia.analysis.concentration import Concentration
 from sia.analysis.counts import count_incidents
 from sia.analysis.filters import Filters
@@ -444,3 +445,12 @@ def violence_picture(key: tuple[str, str], fy: str, chosen: tuple[str, ...]) -> 
     picture["alignments"] = (violence.alignments(dataset.incidents, dataset.stops, dataset.wards, dataset.lsoas,
                                                  months) if dataset.stops is not None and months else [])
     return picture
+
+
+@cache_data(max_entries=16)
+def strategic_assessment(key: tuple[str, str], version: tuple[str, int], fy: str, against: str | None,
+                         weights: tuple[tuple[str, float], ...], harm: tuple[tuple[str, float], ...]):
+    """sia.analysis.assessment.assess of a year, per build, register version and weights."""
+    dataset = _open(*key)
+    return assess(dataset.incidents, dataset.wards, dataset.lsoas, dataset.months, _register(*version),
+                  load_outcome_groups(), fy, against, dict(weights), dict(harm))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sia.analysis.priorities.register import Register
 from sia.app.loaders import dataset_of
-from sia.views.briefing.content import priority_briefing, ward_briefing
+from sia.views.briefing.content import assessment_briefing, priority_briefing, ward_briefing
 from sia.views.briefing.files import briefing_file
 
 
@@ -19,3 +19,10 @@ def priority_pack(key: tuple[str, str], register: Register, priority_id: str, fy
                   suffix: str) -> bytes:
     """A priority's pack (priority_briefing) as a .pdf or .html file."""
     return briefing_file(priority_briefing(dataset_of(key), register, priority_id, fys), suffix)
+
+
+def assessment_pack(key: tuple[str, str], register: Register, fy: str, against: str | None,
+                    weights: tuple[tuple[str, float], ...], harm: tuple[tuple[str, float], ...], suffix: str) -> bytes:
+    """The assessment of a year (assessment_briefing) as a .pdf or .html file."""
+    return briefing_file(assessment_briefing(dataset_of(key), register, fy, against, dict(weights), dict(harm)),
+                         suffix)

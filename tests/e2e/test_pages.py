@@ -15,6 +15,7 @@ pytestmark = pytest.mark.e2e
 
 PAGES = {"": "Derby community safety overview", "map": "Hotspot map", "ward": "Ward profile",
          "priorities": "Priorities", "violence": "Serious violence and weapons searches",
+         "assessment": "Strategic assessment",
          "data": "Data and quality", "about": "About this dashboard"}
 
 

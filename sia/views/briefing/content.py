@@ -13,6 +13,7 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
+from sia.analysis.assessment import assess, check_weights
 from sia.analysis.filters import ASB, CRIME, MEASURES, Filters
 from sia.analysis.hotspots.runs import (
     HotCount,
@@ -55,6 +56,7 @@ from sia.dataset.store import Dataset
 from sia.errors import InputError, Problem
 from sia.periods import month_label, period_text, require_held
 from sia.views import charts
+from sia.views.assessment import assessment_lines, shown_table
 from sia.views.outcomes import open_cautions, outcome_sentences, outcome_table
 from sia.views.stops import FIND_RATE_CAVEAT, search_rate_text, wards_table, year_sentence, years_table
 from sia.views.wording import (
@@ -559,3 +561,31 @@ def priority_stem(priority_id: str, fys: tuple[str, ...]) -> str:
 def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
 
+
+
+def assessment_briefing(dataset: Dataset, register: Register, fy: str, against: str | None,
+                        weights: dict[str, float] | None = None, harm: dict[str, float] | None = None) -> Briefing:
+    """The strategic assessment of a year (sia.analysis.assessment): what the data ranks high,
+    what no priority covers, what it does not bear out, and both tables."""
+    a = assess(dataset.incidents, dataset.wards, dataset.lsoas, dataset.months, register, load_outcome_groups(),
+               fy, against, weights, harm)
+    brief = Briefing(title=f"Strategic assessment {fy}", subtitle="What the police.uk data would rank, category by "
+                     "category and ward by ward", stem=f"assessment-{fy}" + (f"-against-{a.against}" if a.against
+                                                                              else ""),
+                     demo=dataset.is_demo, made=_made(dataset))
+    crime = a.categories[a.categories["score"].notna()]
+    for row in crime.head(3).itertuples():
+        brief.figures.append(KeyFigure(f"#{row.rank} {row.category}", f"{row.count:,}",
+                                       f"{row.direction or 'no change measured'}"
+                                       + (" (significant)" if getattr(row, "significant", False) else "")))
+    brief.narrative += [line[0].upper() + line[1:] + "." for line in assessment_lines(a)]
+    brief.narrative.append("The score is the mean of each column's rank among the categories (or wards), from 0 to 1, "
+                           "weighted as chosen, times the category's harm weight; the weights used are listed below.")
+    brief.tables.append(PackTable(f"Categories, {fy}", shown_table(a, "category")))
+    brief.tables.append(PackTable(f"Wards, all crime, {fy}", shown_table(a, "ward")))
+    used, harms = check_weights(weights, harm)
+    brief.tables.append(PackTable("Weights", pd.DataFrame({"Column": list(used), "Weight": list(used.values())}),
+                                  "Harm weights: " + ("; ".join(f"{c} {w:g}" for c, w in harms.items() if w != 1)
+                                                      or "none (1 for every category)") + "."))
+    brief.caveats = _common_caveats(dataset, tuple(f for f in (a.against, fy) if f))
+    return brief
