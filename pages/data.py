@@ -11,7 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from sia.analysis.filters import ASB
-from sia.analysis.priorities.register import CITY, load_register_into
+from sia.analysis.priorities.draft import draft_set
+from sia.analysis.priorities.register import CITY, load_register_into, read_register, register_in_use
 from sia.app.access import IN_APP_LOADING_VARIABLE
 from sia.app.chrome import control_hint, page_header
 from sia.app.heavy import served
@@ -124,6 +125,7 @@ def register_panel(dataset) -> None:
                 "page; the previous one is kept.")
     if REGISTER_LOADED in st.session_state:
         st.success(shown(st.session_state.pop(REGISTER_LOADED)), icon=":material/check_circle:")
+    draft_panel(dataset)
     round_ = st.session_state.setdefault(ROUND, 0)
     upload = st.file_uploader("Priority register (TOML)", type=["toml"], key=f"upload_register_{round_}")
     if upload is not None and st.button("Check and load the register", key="load_register",
@@ -143,6 +145,30 @@ def register_panel(dataset) -> None:
                                              f"{len(register.priorities)} priorities.")
         st.session_state[ROUND] = round_ + 1
         st.rerun()
+
+
+def draft_panel(dataset) -> None:
+    """Next year's set drafted from one of the register's city sets, to download, edit and load."""
+    path = register_in_use(dataset.build.parent.parent)
+    register = read_register(path)
+    cities = sorted((s for s in register.sets.values() if s.kind == CITY), key=lambda s: s.fy)
+    if not cities:
+        return
+    left, right = st.columns(2)
+    source = left.selectbox("Draft next year's set from", [s.id for s in cities], index=len(cities) - 1,
+                            key="draft_from")
+    start = int(register.sets[source].fy[:4]) + 1
+    fy = right.selectbox("for the year", [f"{y}-{(y + 1) % 100:02d}" for y in range(start, start + 5)],
+                         key="draft_fy")
+    try:
+        text = draft_set(register, path.read_text(encoding="utf-8"), source, fy)
+    except InputError as exc:
+        st.caption(shown(exc.problems[0]))
+        return
+    st.download_button("Download the draft register (TOML)", text.encode("utf-8"), f"register-draft-{fy}.toml",
+                       "application/toml", on_click="ignore", icon=":material/download:",
+                       help="The register in use with the new set: every priority carried over as retained. "
+                            "Edit it, then load it here.")
 
 
 def load_panel() -> None:

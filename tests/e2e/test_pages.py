@@ -371,3 +371,20 @@ def test_a_steward_loads_the_partnerships_register_on_the_data_page(page, serve,
         assert_no_error(page)
     open_page(page, f"{url}/priorities", "Priorities: 2019-20 and 2020-21")
     assert page.get_by_text("The lineage across every year the register holds").is_visible()
+
+
+def test_a_steward_downloads_next_years_draft_from_the_data_page(page, serve, demo_data_dir, tmp_path):
+    """The draft the app offers is the one the command writes, and it loads."""
+    import shutil
+    data_dir = tmp_path / "data"
+    shutil.copytree(demo_data_dir, data_dir, ignore=shutil.ignore_patterns("sources"))
+    open_page(page, f"{serve(data_dir, SIA_IN_APP_LOADING='1')}/data", PAGES["data"])
+    page.get_by_text("Load the partnership's priority register").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the draft register (TOML)").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "register-draft-2020-21.toml"
+    command = run_sia("register", "draft", "--from-set", "city-2019-20", "--fy", "2020-21", "--data-dir", str(data_dir))
+    assert saved.read_text() == command.stdout
+    assert run_sia("register", "load", str(saved), "--data-dir", str(data_dir)).returncode == 0
