@@ -669,7 +669,8 @@ def _assess_options(sub) -> None:
                     "priority covers, and the priorities it does not bear out, are printed on stderr.")
     assess_.add_argument("--fy", required=True, type=_financial_year, help="the year assessed")
     assess_.add_argument("--against", type=_financial_year, metavar="FY",
-                         help="the year its changes are measured against (default: none)")
+                         help="the year its changes are measured against (default: the latest held before it, "
+                              "else the first after it)")
     assess_.add_argument("--by", choices=["category", "ward"], default="category")
     assess_.add_argument("--weight", action="append", default=[], type=_weight, metavar="COLUMN=W",
                          help=f"a column's weight in the score, 0 to 100 (default 1 each): {', '.join(WEIGHTED)}")

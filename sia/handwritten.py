@@ -31,6 +31,13 @@ MAX_DEPTH = 16
 def read_handwritten_toml(path: Path, what: str) -> dict:
     """The TOML document of the file at ``path`` (``what`` names it in problems: 'priority
     register'); InputError with one problem when it cannot be read as one."""
+    return handwritten_toml(read_handwritten_bytes(path, what), str(path))
+
+
+def read_handwritten_bytes(path: Path, what: str) -> bytes:
+    """The bytes of a hand-written file, read once: InputError when the path is not a
+    regular file or holds more than MAX_HANDWRITTEN_FILE (a pipe would block, a huge file
+    fill the memory)."""
     where = str(path)
 
     def refuse(problem: str, fix: str) -> InputError:
@@ -57,6 +64,16 @@ def read_handwritten_toml(path: Path, what: str) -> dict:
         raise refuse(f"cannot be read ({exc.strerror or exc})", "check the path and its permissions") from None
     if len(data) > MAX_HANDWRITTEN_FILE:
         raise too_large
+    return data
+
+
+def handwritten_toml(data: bytes, where: str) -> dict:
+    """The TOML document of a hand-written file's bytes (read_handwritten_bytes)."""
+    def refuse(problem: str, fix: str) -> InputError:
+        return InputError(Problem(problem, where, fix))
+
+    too_large = refuse(f"is larger than the {MAX_HANDWRITTEN_FILE >> 20} MB a hand-written file may be",
+                       "keep to the hand-written entries the file's comments describe")
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
         text = data.decode("utf-8")

@@ -162,3 +162,19 @@ def test_the_assessment_pack_carries_both_tables(real_data_dir):
     assert [t.title for t in brief.tables] == ["Categories, 2019-20", "Wards, all crime, 2019-20", "Weights"]
     assert any(line.startswith("Ranked high by the data, and covered by no priority") for line in brief.narrative)
     assert len(brief.tables[1].table) == 17
+
+
+def test_a_category_with_nothing_recorded_is_never_named_high(tmp_path):
+    """Found by a hostile tester: ten empty categories tied in the middle and were named."""
+    from police_rows import row, write_street, write_test_wards
+    src = tmp_path / "src"
+    write_street(src, "2014-04", [row(crime_type="Burglary")] * 5 + [row(crime_type="Robbery", x=436500)] * 2
+                 + [row(crime_type="Drugs")])
+    data_dir = tmp_path / "data"
+    wards = write_test_wards(tmp_path / "w.geojson")
+    assert run_sia("ingest", str(src), "--wards", str(wards), "--data-dir", str(data_dir)).returncode == 0
+    result = run_sia("assess", "--fy", "2014-15", "--data-dir", str(data_dir))
+    assessed = pd.read_csv(io.StringIO(result.stdout)).set_index("category")
+    assert assessed.loc["Bicycle theft", "score"] == 0 and assessed.loc["Burglary", "rank"] == 1
+    named = next(line for line in result.stderr.splitlines() if "covered by no priority" in line)
+    assert "Bicycle theft" not in named

@@ -121,3 +121,37 @@ def test_the_readme_template_is_a_sound_register(tmp_path):
     result = run_sia("register", "check", str(template))
     assert result.returncode == 0, result.stderr
     assert "city sets for 2024-25" in result.stdout
+
+
+def test_a_register_file_swapped_for_a_pipe_or_its_wards_edited_is_refused(data_dir, tmp_path):
+    import os
+    assert run_sia("register", "load", str(draft(data_dir, tmp_path)), "--data-dir", str(data_dir)).returncode == 0
+    held = current_register(data_dir)
+    manifest = held.parent / "register.json"
+    record = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**record, "wards": ["Atlantis"]}))  # checked against other wards: not allowed
+    result = run_sia("priorities", "--data-dir", str(data_dir))
+    assert result.returncode == 2 and "changed after it was loaded" in result.stderr
+    manifest.write_text(json.dumps(record))
+    held.unlink()
+    os.mkfifo(held)  # a read would block for ever
+    result = run_sia("priorities", "--data-dir", str(data_dir))
+    assert result.returncode == 2 and "missing, incomplete or damaged" in result.stderr
+
+
+def test_a_draft_is_made_from_the_latest_set_and_is_always_a_sound_register(data_dir, tmp_path):
+    result = run_sia("register", "draft", "--from-set", "city-2014-15", "--fy", "2020-21", "--data-dir", str(data_dir))
+    assert result.returncode == 2 and "city-2014-15 is followed by city-2019-20" in result.stderr
+    # A register whose tables are written inline is sound TOML; its draft must be too.
+    import tomllib
+
+    import tomli_w
+    raw = tomllib.loads(REGISTER.read_text())
+    # document = [{ "id" = "...", ... }]: JSON's strings are TOML's, its objects inline tables once ':' is '='.
+    documents = json.dumps(raw["document"], ensure_ascii=False).replace('": ', '" = ')
+    inline = tmp_path / "inline.toml"
+    inline.write_text(f"document = {documents}\n" + tomli_w.dumps({k: v for k, v in raw.items() if k != "document"}))
+    assert run_sia("register", "load", str(inline), "--data-dir", str(data_dir)).returncode == 0
+    drafted = draft(data_dir, tmp_path)
+    checked = run_sia("register", "check", str(drafted), "--data-dir", str(data_dir))
+    assert checked.returncode == 0, checked.stderr

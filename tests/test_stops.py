@@ -296,3 +296,52 @@ def test_an_upload_takes_stop_and_search_files_named_or_renamed(tmp_path):
     _, report = build_from_uploads(inputs, tmp_path / "data")
     assert (report.stops.rows_read, report.stops.placed, len(report.stops.files)) == (3, 3, 2)
     assert report.stops.months == ["2014-04", "2014-05"]
+
+
+# --- found by a hostile tester -------------------------------------------------------
+
+def ingest_stops(tmp_path, *stop_files, street_month="2014-04", extra=()):
+    src = tmp_path / "src"
+    write_street(src, street_month, [row(month=street_month)])
+    data_dir = tmp_path / "data"
+    wards = write_test_wards(tmp_path / "w.geojson")
+    result = run_sia("ingest", str(src), *map(str, stop_files), "--wards", str(wards), "--data-dir", str(data_dir),
+                     *extra)
+    return result, data_dir
+
+
+def test_a_file_whose_rows_lie_in_another_month_than_its_name_builds_a_readable_dataset(tmp_path):
+    named = write_stops(tmp_path / "stops", "2014-04", [stop(Date="2014-05-03T10:00:00+00:00"), stop()])
+    result, data_dir = ingest_stops(tmp_path, named)
+    assert result.returncode == 0, result.stderr
+    assert open_dataset(data_dir).stop_months == ["2014-04", "2014-05"]  # it covers both: nothing claimed twice
+    assert stops(data_dir, "--by", "month")["count"].tolist() == [1, 1]
+
+
+def test_the_same_month_renamed_on_the_way_is_a_duplicate(tmp_path):
+    from police_rows import STOPS_HEADER, csv_text
+    named = write_stops(tmp_path / "stops", "2014-04", [stop(), stop()])
+    renamed = tmp_path / "searches (1).csv"
+    renamed.write_text(csv_text([stop(), stop()], STOPS_HEADER))
+    result, data_dir = ingest_stops(tmp_path, named, renamed)
+    assert result.returncode == 0, result.stderr
+    tally = open_dataset(data_dir).report.stops
+    assert (tally.placed, tally.duplicate) == (2, 2)
+
+
+@pytest.mark.parametrize("date", ["2019-02-30", "2019-02-31T10:00:00+00:00", "2019-02-01T99:99:99+99:99",
+                                  "2019-02-01T24:00:00Z"])
+def test_a_day_or_time_that_does_not_exist_is_malformed(tmp_path, date):
+    named = write_stops(tmp_path / "stops", "2019-02", [stop(Date="2019-02-03"), stop(Date=date)])
+    result, data_dir = ingest_stops(tmp_path, named, street_month="2019-02")
+    assert result.returncode == 2 and "line 3: Date" in result.stderr and "is not an ISO date" in result.stderr
+    result, data_dir = ingest_stops(tmp_path, named, street_month="2019-02", extra=["--skip-malformed"])
+    assert open_dataset(data_dir).report.stops.malformed_rows == 1
+
+
+def test_too_many_groupings_are_refused_before_the_memory_fills(stops_data):
+    data_dir, _, _ = stops_data
+    result = run_sia("stops", "--data-dir", str(data_dir), *[a for b in ("object", "age", "ward", "month", "outcome",
+                                                                        "legislation", "type", "lsoa", "fy")
+                                                             for a in ("--by", b)])
+    assert result.returncode == 2 and "more than the 250,000 a table may hold" in result.stderr

@@ -128,6 +128,7 @@ def assess(incidents: pd.DataFrame, wards: pd.DataFrame, lsoas: pd.DataFrame | N
     rising = pair is not None and pair[1] == fy  # a ratio above 1 is a rise into the year assessed
     categories.loc[crime, "score"] = _score(categories[crime], weights, pair is not None, rising) \
         * categories.loc[crime, "harm"]
+    categories.loc[crime & (categories["count"] == 0), "score"] = 0.0  # nothing recorded: nothing to rank
     categories["rank"] = categories["score"].rank(ascending=False, method="min").astype("Int64")
     categories = _ordered(categories.sort_values(["rank", "category"], na_position="last").reset_index(drop=True),
                           "category")
@@ -140,9 +141,10 @@ def assess(incidents: pd.DataFrame, wards: pd.DataFrame, lsoas: pd.DataFrame | N
     by_ward = _ordered(by_ward.sort_values(["rank", "ward"]).reset_index(drop=True), "ward")
 
     has_set = any(s.kind == CITY and s.fy == fy for s in register.sets.values())
-    uncovered = ([f"{r.category} (#{r.rank})" for r in categories.head(NAMED).itertuples() if not r.covered_by]
+    uncovered = ([f"{r.category} (#{r.rank})" for r in categories.head(NAMED).itertuples()
+                  if not r.covered_by and r.count > 0]
                  + [f"{r.ward} (#{r.rank} of the wards)" for r in by_ward.head(NAMED).itertuples()
-                    if not r.covered_by]) if has_set else []
+                    if not r.covered_by and r.count > 0]) if has_set else []
     unsupported, unmeasurable = _priorities_against(register, fy, categories) if has_set else ([], [])
     return Assessment(fy, against, basis, categories, by_ward, uncovered, unsupported, unmeasurable, has_set)
 

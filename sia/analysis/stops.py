@@ -28,6 +28,9 @@ from sia.dataset.police_csv import AGE_RANGES, SEARCH_TYPES
 from sia.errors import InputError, Problem
 from sia.periods import financial_year, parse_financial_year, require_held
 
+# The most rows a table of searches may have: every combination of the groupings is listed,
+# and nine groupings of a force's values would make hundreds of millions.
+MAX_ROWS = 250_000
 # Name a user groups by -> column of the searches table.
 STOP_GROUPINGS = {"ward": "ward_name", "lsoa": "lsoa_code", "month": "month", "fy": "fy", "object": "object",
                   "age": "age", "outcome": "outcome", "legislation": "legislation", "type": "type"}
@@ -187,8 +190,13 @@ def _levels(rows: pd.DataFrame, by: list[str], covered: dict, stops: pd.DataFram
     ages = list(AGE_RANGES) + ([""] if (rows["age"].astype(str) == "").any() else [])
     levels = {"ward": ward_names, "lsoa": lsoa_codes, "age": ages, "type": list(SEARCH_TYPES),
               **{b: observed[STOP_GROUPINGS[b]] for b in ("object", "outcome", "legislation")}}
-    full = pd.DataFrame({"_": [0]})
     time = [STOP_GROUPINGS[b] for b in by if b in ("fy", "month")]
+    size = int(np.prod([len(levels[b]) if b in levels else len(months[time].drop_duplicates()) if
+                        STOP_GROUPINGS[b] == time[0] else 1 for b in by], dtype=float))
+    if size > MAX_ROWS:
+        raise InputError(Problem(f"grouping by {', '.join(by)} makes {size:,} rows, more than the {MAX_ROWS:,} a "
+                                 "table may hold", "--by", "group by fewer, or filter with --fy, --object, --age"))
+    full = pd.DataFrame({"_": [0]})
     for b in by:
         if b in levels:
             full = full.merge(pd.DataFrame({STOP_GROUPINGS[b]: levels[b]}), how="cross")
@@ -254,21 +262,21 @@ def _residents(out: pd.DataFrame, by: list[str], covered: dict, filters: StopFil
         table, key, place = wards, None, None
     if table is None:
         return np.full(len(out), np.nan)
-    ages_of = (out["age"].astype(str).map(lambda a: (a,) if a else ()) if "age" in by
+    ages_of = (out["age"].astype(str).map(lambda a: (a,) if a else None) if "age" in by
                else pd.Series([check_ages(filters.ages)] * len(out), index=out.index))
-    values = np.full(len(out), np.nan)
-    indexed = table.set_index(key) if key else None
-    for i, (fy, ages) in enumerate(zip(years, ages_of)):
+    values = pd.Series(np.nan, index=out.index)
+    indexed = table.set_index(key) if key else table
+    # One lookup per year and ages (a few), not per row.
+    for (fy, ages), rows in pd.DataFrame({"fy": years.to_numpy(), "ages": ages_of.to_numpy()},
+                                          index=out.index).groupby(["fy", "ages"], dropna=True).groups.items():
         columns = [age_population_column(fy, a) for a in ages] if ages else [population_column(fy)]
-        if ages == () and "age" in by:
-            continue  # searches with no age recorded have no residents to set against
-        if not all(c in table for c in columns):
-            continue
-        if indexed is None:
-            figures = table[columns].to_numpy(dtype=float)
-            values[i] = figures.sum() if np.isfinite(figures).all() else np.nan
-        elif place.iloc[i] in indexed.index:
-            values[i] = indexed.loc[place.iloc[i], columns].to_numpy(dtype=float).sum()
-    return values
+        if not all(c in indexed for c in columns):
+            continue  # no population of those ages (or none at all) that year
+        residents = indexed[columns].astype(float).sum(axis=1, min_count=len(columns))
+        if key is None:
+            values[rows] = residents.sum() if residents.notna().all() else np.nan
+        else:
+            values[rows] = place[rows].map(residents).to_numpy(dtype=float)
+    return values.to_numpy(dtype=float)
 
 

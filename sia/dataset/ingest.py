@@ -349,7 +349,9 @@ def _apply_outcomes(incidents: pd.DataFrame, latest: pd.DataFrame, report: Inges
 def _read_stops(files: list[PoliceFile], tally: StopsTally) -> pd.DataFrame | None:
     """Every stop-and-search file's rows that may be placed (a located row of a month and
     force not read before), with the force of its file; None when there are no such files.
-    A file whose name gives no month covers the months of its rows."""
+    A file covers the month its name gives and the months of its rows. Its rows have no
+    force column: a file whose name gives none (renamed on the way) repeats any file of the
+    same month, and is repeated by one."""
     if not files:
         return None
     loaded_from: dict[tuple[str, str], str] = {}
@@ -364,12 +366,13 @@ def _read_stops(files: list[PoliceFile], tally: StopsTally) -> pd.DataFrame | No
                                      months=in_file, forces=[force] if force else []))
         duplicate = np.zeros(len(rows), dtype=bool)
         for month in in_file:
-            if (month, force) in loaded_from:
+            if (month, force) in loaded_from or (month, "") in loaded_from \
+                    or (not force and any(m == month for m, _ in loaded_from)):
                 duplicate |= (rows["month"] == month).to_numpy()
             else:
                 loaded_from[(month, force)] = file.label
         tally.duplicate += int(duplicate.sum())
-        months |= {file.month} if file.month else set(in_file)
+        months |= set(in_file) | ({file.month} if file.month else set())
         no_location = np.isnan(rows["lon"].to_numpy(dtype=float))
         tally.no_location += int((no_location & ~duplicate).sum())
         taken.append(rows.loc[~(duplicate | no_location)].assign(force=force))

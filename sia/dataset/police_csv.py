@@ -88,7 +88,8 @@ AGE_RANGES = ("under 10", "10-17", "18-24", "25-34", "over 34")
 TRUE_FALSE = ("True", "False")
 # An ISO date, with a time and a zone or without (some forces give dates only).
 STOP_DATE = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
-                       r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?")
+                       r"(?:[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?"
+                       r"(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?)?")
 
 @dataclass(frozen=True)
 class _Layout:
@@ -226,7 +227,11 @@ def read_stops_csv(file: PoliceFile) -> ParsedFile:
     numbers = lines.row_lines
     malformed = [_malformed(file.label, reason, np.asarray(at)) for reason, at in lines.rejected.items()]
     date = df["date"].astype(str)
-    bad = ~date.str.fullmatch(STOP_DATE).to_numpy(dtype=bool)
+    shaped = date.str.fullmatch(STOP_DATE).to_numpy(dtype=bool)
+    # The shape, then the day itself (no 30 February), on the distinct days.
+    days = date.str.slice(0, 10)
+    real = pd.to_datetime(pd.Series(days.unique()), format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+    bad = ~(shaped & days.map(dict(zip(days.unique(), real))).to_numpy(dtype=bool))
     _add(malformed, file.label, date.str.slice(0, 40), bad, numbers,
          "Date {!r} is not an ISO date (YYYY-MM-DD, with its time or without)")
     df["month"] = date.str.slice(0, 7).where(~bad, "").astype("category")

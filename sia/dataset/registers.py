@@ -1,8 +1,9 @@
 """A partnership's priority register, kept with its dataset.
 
 A data directory may hold registers loaded by a data steward under ``registers/<id>/``
-(``priorities.toml``, the file as loaded, and ``register.json``: its SHA-256, where it came
-from and when), and a file ``REGISTER`` naming the one in use. Like a build, a register is
+(``priorities.toml``, the file as loaded, and ``register.json``: where it came from and
+when, the dataset's wards it was checked against, and the SHA-256 of both), and a file
+``REGISTER`` naming the one in use. Like a build, a register is
 written aside and published by replacing ``REGISTER`` atomically under the data directory's
 lock; the previous one is kept. Without one, the register that ships with the code (Derby's)
 is used. This module keeps bytes: the register is checked (sia.analysis.priorities.register)
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from sia.dataset.store import BUILD_ID, publishing
 from sia.errors import InputError, Problem
+from sia.handwritten import read_handwritten_bytes
 
 REGISTERS = "registers"
 POINTER = "REGISTER"
@@ -44,10 +46,12 @@ def current_register(data_dir: Path) -> Path | None:
         raise InputError(Problem("the REGISTER file is damaged: it does not name a register", str(pointer), fix))
     folder = Path(data_dir) / REGISTERS / text
     try:
-        manifest = json.loads((folder / REGISTER_MANIFEST).read_text(encoding="utf-8"))
-        digest = hashlib.sha256((folder / REGISTER_FILE).read_bytes()).hexdigest()
-    except (OSError, ValueError):
-        raise InputError(Problem(f"REGISTER names register {text}, which is missing or incomplete",
+        # Each read bounded and of regular files only: a pipe would block, a huge file fill the memory.
+        manifest = json.loads(read_handwritten_bytes(folder / REGISTER_MANIFEST, "register manifest"))
+        digest = _digest(read_handwritten_bytes(folder / REGISTER_FILE, "priority register"),
+                         manifest.get("wards") if isinstance(manifest, dict) else None)
+    except (InputError, ValueError):
+        raise InputError(Problem(f"REGISTER names register {text}, which is missing, incomplete or damaged",
                                  str(pointer), fix)) from None
     if not isinstance(manifest, dict) or manifest.get("sha256") != digest:
         raise InputError(Problem(f"the register {text} changed after it was loaded (its checksum differs from "
@@ -58,9 +62,15 @@ def current_register(data_dir: Path) -> Path | None:
 def register_manifest(register_file: Path) -> dict:
     """What was recorded when a loaded register was published (empty for the built-in one)."""
     try:
-        return json.loads((register_file.parent / REGISTER_MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = json.loads(read_handwritten_bytes(register_file.parent / REGISTER_MANIFEST, "register manifest"))
+    except (InputError, ValueError):
         return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _digest(data: bytes, wards) -> str:
+    """The SHA-256 of a register and the wards it was checked against: changing either shows."""
+    return hashlib.sha256(data + b"\0" + json.dumps(wards, ensure_ascii=False).encode()).hexdigest()
 
 
 def publish_register(data_dir: Path, data: bytes, source: str, wards: list[str]) -> Path:
@@ -82,7 +92,7 @@ def publish_register(data_dir: Path, data: bytes, source: str, wards: list[str])
             (staging / REGISTER_FILE).write_bytes(data)
             (staging / REGISTER_MANIFEST).write_text(json.dumps(
                 {"register": register_id, "loaded_at": stamp.isoformat(timespec="seconds"),
-                 "source": Path(source).name[:200], "sha256": hashlib.sha256(data).hexdigest(),
+                 "source": Path(source).name[:200], "sha256": _digest(data, sorted(wards)),
                  "wards": sorted(wards)}, indent=1, ensure_ascii=False))
             staging.rename(root / register_id)
             pointer = Path(data_dir) / f".{POINTER}.{register_id}"

@@ -3,6 +3,7 @@ retained, for the partnership's analysts to edit and a steward to load."""
 from __future__ import annotations
 
 import re
+import tomllib
 
 import tomli_w
 
@@ -27,6 +28,10 @@ def draft_set(register: Register, register_text: str, from_set: str, fy: str) ->
                                  "draft the set of a later year"))
     if any(s.kind == CITY and s.fy == fy for s in register.sets.values()):
         raise InputError(Problem(f"the register already has a city set for {fy}", "--fy", "choose another year"))
+    latest = max((s for s in register.sets.values() if s.kind == CITY), key=lambda s: s.fy)
+    if latest.id != from_set:  # its priorities are already followed: a priority is followed once
+        raise InputError(Problem(f"{from_set} is followed by {latest.id}", "--from-set",
+                                 f"draft from the latest city set, {latest.id}"))
     taken = set(register.documents) | set(register.sets) | set(register.priorities)
     document = _free(f"sia-{fy}", taken)
     set_id = _free(f"city-{fy}", taken)
@@ -56,7 +61,15 @@ def draft_set(register: Register, register_text: str, from_set: str, fy: str) ->
                "# ranks and summaries, mark each as retained or changed (or remove 'follows' for a new one),\n"
                "# delete what was dropped, give the document's title and date, then load the file with\n"
                "# 'python -m sia register load FILE --data-dir DIR'.\n\n")
-    return register_text.rstrip("\n") + "\n" + heading + tomli_w.dumps(new)
+    drafted = register_text.rstrip("\n") + "\n" + heading + tomli_w.dumps(new)
+    try:
+        tomllib.loads(drafted)
+    except tomllib.TOMLDecodeError:  # the register writes its tables inline: appending [[...]] cannot extend them
+        whole = tomllib.loads(register_text)
+        for table, entries in new.items():
+            whole[table] = [*whole.get(table, []), *entries]
+        drafted = heading.lstrip("\n") + tomli_w.dumps(whole)
+    return drafted
 
 
 def _free(wanted: str, taken: set[str]) -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
 from sia.dataset.registers import current_register, publish_register, register_manifest
 from sia.errors import InputError, Problem
-from sia.handwritten import read_handwritten_toml, unsafe_text, value_text
+from sia.handwritten import handwritten_toml, read_handwritten_bytes, unsafe_text, value_text
 from sia.paths import ROOT
 from sia.periods import parse_financial_year
 
@@ -152,8 +152,9 @@ def load_register_into(data_dir: Path, file: Path, source: str, wards: Collectio
     """Check ``file`` against the dataset's ``wards`` and, when sound, keep it as the data
     directory's register (sia.dataset.registers); InputError listing every problem, with
     nothing changed, when it is not."""
-    register = load_register(file, wards)
-    return publish_register(data_dir, Path(file).read_bytes(), source, sorted(wards)), register
+    data = read_handwritten_bytes(Path(file), "priority register")  # once: the bytes checked are those kept
+    register = register_of_bytes(data, str(file), wards)
+    return publish_register(data_dir, data, source, sorted(wards)), register
 
 
 def read_register(path: Path) -> Register:
@@ -168,8 +169,13 @@ def load_register(path: Path = REGISTER, wards: Collection[str] | None = None) -
     entry (its id, or its position when the id is missing) and the field. Whatever the
     file holds gives an InputError, never another exception. The wards it names must be
     among ``wards`` (by default Derby's 17)."""
-    raw = read_handwritten_toml(Path(path), "priority register")
-    checker = _Checker(str(path), frozenset(wards) if wards is not None else None)
+    return register_of_bytes(read_handwritten_bytes(Path(path), "priority register"), str(path), wards)
+
+
+def register_of_bytes(data: bytes, where: str, wards: Collection[str] | None = None) -> Register:
+    """load_register of a register's bytes (read once), ``where`` naming it in problems."""
+    raw = handwritten_toml(data, where)
+    checker = _Checker(where, frozenset(wards) if wards is not None else None)
     for key in sorted(set(raw) - set(_FIELDS)):
         checker.problem(value_text(key), "is not a part of the file",
                         "keep only [[document]], [[set]] and [[priority]] tables")
