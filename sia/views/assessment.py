@@ -23,10 +23,11 @@ def assessment_lines(a: Assessment) -> list[str]:
     return out
 
 
-def shown_table(a: Assessment, by: str) -> pd.DataFrame:
+def shown_table(a: Assessment, by: str, printed: bool = False) -> pd.DataFrame:
     """The categories (``by`` 'category') or wards as a reader takes them: rank, score,
     volume, rate, the change against the other year, the trend, concentration, no suspect,
-    the priorities covering it."""
+    the priorities covering it. ``printed``: for a page of a pack, the shares as numbers of
+    percent (narrow columns) and no trend column when no trend could be tested."""
     table = a.categories if by == "category" else a.wards
     first = "Category" if by == "category" else "Ward"
     out = pd.DataFrame({first: table[by], "Rank": table["rank"], "Score": table["score"].round(2),
@@ -34,8 +35,13 @@ def shown_table(a: Assessment, by: str) -> pd.DataFrame:
     if a.against:
         out[f"Change on {a.against}"] = [f"{d}{' *' if s else ''}" if d else "–"
                                          for d, s in zip(table["direction"], table["significant"].fillna(False))]
-    out["Trend"] = [t or "–" for t in table["trend"]]
-    out["Concentration"] = [percent(c) for c in table["concentration"]]
-    out["No suspect"] = [percent(s) for s in table["no_suspect_share"]]
-    out["Covered by"] = [c or "–" for c in table["covered_by"]]
+    if not printed or table["trend"].astype(bool).any():
+        out["Trend"] = [t or "–" for t in table["trend"]]
+    if printed:
+        out["Conc. %"] = (table["concentration"] * 100).round()
+        out["No suspect %"] = (table["no_suspect_share"] * 100).round()
+    else:
+        out["Concentration"] = [percent(c) for c in table["concentration"]]
+        out["No suspect"] = [percent(s) for s in table["no_suspect_share"]]
+    out["Covered by"] = [c.replace("; ", ", ") or "–" for c in table["covered_by"]]
     return out

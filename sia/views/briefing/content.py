@@ -581,8 +581,10 @@ def assessment_briefing(dataset: Dataset, register: Register, fy: str, against: 
     brief.narrative += [line[0].upper() + line[1:] + "." for line in assessment_lines(a)]
     brief.narrative.append("The score is the mean of each column's rank among the categories (or wards), from 0 to 1, "
                            "weighted as chosen, times the category's harm weight; the weights used are listed below.")
-    brief.tables.append(PackTable(f"Categories, {fy}", shown_table(a, "category")))
-    brief.tables.append(PackTable(f"Wards, all crime, {fy}", shown_table(a, "ward")))
+    brief.tables.append(PackTable(f"Categories, {fy}", shown_table(a, "category", printed=True),
+                                  "Change: * significant at the 5% level. Conc. %: 100 - the share of LSOAs "
+                                  "holding half the incidents. No suspect %: crimes with no suspect identified."))
+    brief.tables.append(PackTable(f"Wards, all crime, {fy}", shown_table(a, "ward", printed=True)))
     used, harms = check_weights(weights, harm)
     brief.tables.append(PackTable("Weights", pd.DataFrame({"Column": list(used), "Weight": list(used.values())}),
                                   "Harm weights: " + ("; ".join(f"{c} {w:g}" for c, w in harms.items() if w != 1)
