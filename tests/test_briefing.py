@@ -326,3 +326,20 @@ def test_the_still_ward_map_labels_do_not_collide_and_read_on_every_fill(real_da
         for j in range(i + 1, len(xy)):
             dx, dy = abs(xy[i] - xy[j])
             assert dx >= half[i] + half[j] or dy >= 9 * 1.25, (labels["label"][i], labels["label"][j])
+
+
+def test_a_pack_tables_columns_fit_their_longest_words():
+    """No header word is broken ('Resident s') when the page has room; when it has not, the text
+    columns give way and the figures keep their width."""
+    from sia.views.briefing.files import _CELL_PADDING, _CHAR_WIDTH, _column_widths
+
+    rows = [["Year", "Months counted", "Residents", "Per 1,000 a year"],
+            ["2019-20", "Sep 2019, 1 month", "51,141", "10.1"]]
+    widths = _column_widths(rows, [False, False, True, True], 480)
+    for column, width in zip(zip(*rows), widths):
+        assert width >= max(len(w) for text in column for w in text.split()) * _CHAR_WIDTH + _CELL_PADDING
+    assert sum(widths) == pytest.approx(480)
+    crowded = [["Rank", "Covered by", "Category"],
+               ["1", "youth-violence-2019, gangs-ocg-2019", "Possession of weapons"]]
+    tight = _column_widths(crowded, [True, False, False], 120)
+    assert tight[0] == pytest.approx(4 * _CHAR_WIDTH + _CELL_PADDING) and sum(tight) == pytest.approx(120)

@@ -33,7 +33,7 @@ def shown_table(a: Assessment, by: str, printed: bool = False) -> pd.DataFrame:
     out = pd.DataFrame({first: table[by], "Rank": table["rank"], "Score": table["score"].round(2),
                         "Incidents": table["count"], "Per 1,000 a year": table["rate"]})
     if a.against:
-        out[f"Change on {a.against}"] = [f"{d}{' *' if s else ''}" if d else "–"
+        out["Change" if printed else f"Change on {a.against}"] = [f"{d}{' *' if s else ''}" if d else "–"
                                          for d, s in zip(table["direction"], table["significant"].fillna(False))]
     if not printed or table["trend"].astype(bool).any():
         out["Trend"] = [t or "–" for t in table["trend"]]

@@ -582,7 +582,8 @@ def assessment_briefing(dataset: Dataset, register: Register, fy: str, against: 
     brief.narrative.append("The score is the mean of each column's rank among the categories (or wards), from 0 to 1, "
                            "weighted as chosen, times the category's harm weight; the weights used are listed below.")
     brief.tables.append(PackTable(f"Categories, {fy}", shown_table(a, "category", printed=True),
-                                  "Change: * significant at the 5% level. Conc. %: 100 - the share of LSOAs "
+                                  f"Change: on {a.against or 'no other year'}, * significant at the 5% level. "
+                                  "Conc. %: 100 - the share of LSOAs "
                                   "holding half the incidents. No suspect %: crimes with no suspect identified."))
     brief.tables.append(PackTable(f"Wards, all crime, {fy}", shown_table(a, "ward", printed=True)))
     used, harms = check_weights(weights, harm)

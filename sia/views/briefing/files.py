@@ -71,6 +71,35 @@ def _rows(table: pd.DataFrame) -> list[list[str]]:
     return [[str(c) for c in table.columns]] + [[_cell(v) for v in row] for row in table.itertuples(index=False)]
 
 
+# About the width of a character of the tables' 8 pt text (bold headers a little wider), and
+# a cell's padding either side, in points.
+_CHAR_WIDTH, _CELL_PADDING = 6.2, 14.0
+
+
+def _column_widths(rows: list[list[str]], numeric: list[bool], width: float) -> list[float]:
+    """Each column at least as wide as its longest word (header included), so that no word is
+    broken ('Resident s'); what is left goes to the text columns, by how long their text is."""
+    columns = list(zip(*rows))
+    # A header may take three lines, a word never breaks.
+    least = [max(max(len(word) for text in column for word in (text.split() or [""])), len(column[0]) / 3)
+             * _CHAR_WIDTH + _CELL_PADDING for column in columns]
+    if sum(least) >= width:  # too many: the text columns give way (their long words break), not the figures
+        figures = sum(w for w, n in zip(least, numeric) if n)
+        # A text column's share is by its words up to a dozen characters: one long word (an id)
+        # breaks rather than squeezing every other column.
+        shares = [0.0 if n else min(w, 12 * _CHAR_WIDTH + _CELL_PADDING) for w, n in zip(least, numeric)]
+        if figures >= width or not sum(shares):
+            return [w * width / sum(least) for w in least]
+        return [w if n else s * (width - figures) / sum(shares) for w, n, s in zip(least, numeric, shares)]
+    longest = [min(max(len(text) for text in column[1:] or [""]), 40) * _CHAR_WIDTH + _CELL_PADDING
+               for column in columns]
+    extra = [0.0 if n else max(0.0, want - w) for n, want, w in zip(numeric, longest, least)]
+    spare = width - sum(least)
+    if sum(extra) <= 0:
+        return [w + spare / len(least) for w in least]
+    return [w + spare * e / sum(extra) for w, e in zip(least, extra)]
+
+
 def _numeric(table: pd.DataFrame) -> list[bool]:
     return [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
 
@@ -251,10 +280,7 @@ def briefing_pdf(brief: Briefing) -> bytes:
         rows, numeric = _rows(pack_table.table), _numeric(pack_table.table)
         cells = [[Paragraph(f"<b>{_inline(v)}</b>" if i == 0 else _inline(v), s["cell_n" if n else "cell"])
                   for v, n in zip(row, numeric)] for i, row in enumerate(rows)]
-        text_columns = max(1, len(numeric) - sum(numeric))
-        number_width = min(28 * mm, width / len(numeric))
-        rest = (width - number_width * sum(numeric)) / text_columns
-        table = Table(cells, colWidths=[number_width if n else rest for n in numeric], repeatRows=1)
+        table = Table(cells, colWidths=_column_widths(rows, numeric, width), repeatRows=1)
         table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 1, colors.HexColor("#999999")),
                                    ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f5f5f5")]),
                                    ("VALIGN", (0, 0), (-1, -1), "TOP")]))
