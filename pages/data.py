@@ -38,7 +38,7 @@ from sia.dataset.store import scratch_folder
 from sia.dataset.uploads import MAX_UPLOAD_FILE, MAX_UPLOAD_TOTAL, Upload, UploadedInputs, build_from_uploads
 from sia.errors import InputError
 from sia.periods import financial_year, fy_months, period_text
-from sia.views.shown_text import shown, without_paths
+from sia.views.shown_text import markdown_text, shown, without_paths
 
 LOADED = "_sia_data_loaded"  # what the last upload or fetch built, shown after the rerun
 REGISTER_LOADED = "_sia_register_loaded"  # what the last register loaded held, shown after the rerun
@@ -138,7 +138,7 @@ def register_panel(dataset) -> None:
                 _, register = load_register_into(data_dir, path, upload.name, dataset.ward_names)
             except InputError as exc:
                 st.error("The register was not loaded:\n\n" + "\n".join(
-                    f"- {shown(p).replace(str(path), 'the register')}" for p in exc.problems))
+                    f"- {shown(p)}" for p in exc.problems))  # shown: without the scratch folder's path
                 return
         cities = sorted(s.fy for s in register.sets.values() if s.kind == CITY)
         st.session_state[REGISTER_LOADED] = (f"Register loaded: city sets for {', '.join(cities)}, "
@@ -148,25 +148,25 @@ def register_panel(dataset) -> None:
 
 
 def draft_panel(dataset) -> None:
-    """Next year's set drafted from one of the register's city sets, to download, edit and load."""
-    path = register_in_use(dataset.build.parent.parent)
-    register = read_register(path)
+    """Next year's set drafted from the register's latest city set, to download, edit and load."""
+    try:  # a damaged register must not stop this page: loading a sound one here is the repair
+        path = register_in_use(dataset.build.parent.parent)
+        register = read_register(path)
+    except InputError as exc:
+        st.caption("No draft can be made: " + shown(exc.problems[0]))
+        return
     cities = sorted((s for s in register.sets.values() if s.kind == CITY), key=lambda s: s.fy)
     if not cities:
         return
-    left, right = st.columns(2)
-    source = left.selectbox("Draft next year's set from", [s.id for s in cities], index=len(cities) - 1,
-                            key="draft_from")
-    start = int(register.sets[source].fy[:4]) + 1
-    fy = right.selectbox("for the year", [f"{y}-{(y + 1) % 100:02d}" for y in range(start, start + 5)],
-                         key="draft_fy")
-    try:
-        text = draft_set(register, path.read_text(encoding="utf-8"), source, fy)
-    except InputError as exc:
-        st.caption(shown(exc.problems[0]))
-        return
-    st.download_button("Download the draft register (TOML)", text.encode("utf-8"), f"register-draft-{fy}.toml",
-                       "application/toml", on_click="ignore", icon=":material/download:",
+    latest = cities[-1]  # a draft follows the latest set (draft_set refuses any other)
+    start = int(latest.fy[:4]) + 1
+    fy = st.selectbox(f"Draft next year's set from {markdown_text(latest.id)} for the year",
+                      [f"{y}-{(y + 1) % 100:02d}" for y in range(start, start + 5)], key="draft_fy")
+    st.download_button("Download the draft register (TOML)",
+                       lambda: draft_set(register, path.read_text(encoding="utf-8"), latest.id,
+                                         fy).encode("utf-8"),  # made when clicked, not on every view
+                       f"register-draft-{fy}.toml", "application/toml", on_click="ignore",
+                       icon=":material/download:",
                        help="The register in use with the new set: every priority carried over as retained. "
                             "Edit it, then load it here.")
 

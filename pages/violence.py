@@ -18,7 +18,7 @@ from sia.app.page import page_context
 from sia.app.widgets import show_chart, show_table
 from sia.periods import period_text
 from sia.views import charts
-from sia.views.stops import percent
+from sia.views.wording import percent
 from sia.words import plural
 
 dataset, filters = page_context()

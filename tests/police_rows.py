@@ -50,9 +50,14 @@ def csv_text(rows: list[dict], header: list[str] = HEADER) -> str:
 
 
 def write_street(folder: Path, month: str, rows: list[dict], force: str = "derbyshire") -> Path:
-    path = folder / month / f"{month}-{force}-street.csv"
+    return _write(folder, month, force, "street", csv_text(rows))
+
+
+def _write(folder: Path, month: str, force: str, kind: str, text: str) -> Path:
+    """``folder/YYYY-MM/YYYY-MM-<force>-<kind>.csv``, as in a data.police.uk archive."""
+    path = folder / month / f"{month}-{force}-{kind}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(csv_text(rows))
+    path.write_text(text)
     return path
 
 
@@ -69,10 +74,7 @@ def outcome(crime_id="abc", outcome_type="Offender given a caution", month="2014
 
 def write_outcomes(folder: Path, month: str, rows: list[dict], force: str = "derbyshire") -> Path:
     """``folder/YYYY-MM/YYYY-MM-<force>-outcomes.csv``, as in a data.police.uk archive."""
-    path = folder / month / f"{month}-{force}-outcomes.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(csv_text(rows, OUTCOMES_HEADER))
-    return path
+    return _write(folder, month, force, "outcomes", csv_text(rows, OUTCOMES_HEADER))
 
 
 def zip_folder(folder: Path, archive: Path) -> Path:
@@ -134,7 +136,4 @@ def stop(date="2014-04-12T14:30:00+00:00", x=435500.0, y=335500.0, located=True,
 
 def write_stops(folder: Path, month: str, rows: list[dict], force: str = "derbyshire") -> Path:
     """``folder/YYYY-MM/YYYY-MM-<force>-stop-and-search.csv``, as in a data.police.uk archive."""
-    path = folder / month / f"{month}-{force}-stop-and-search.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(csv_text(rows, STOPS_HEADER))
-    return path
+    return _write(folder, month, force, "stop-and-search", csv_text(rows, STOPS_HEADER))

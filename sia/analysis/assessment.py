@@ -38,7 +38,7 @@ from sia.analysis.concentration import share_of_units_for_half
 from sia.analysis.filters import ASB, CRIME, Filters
 from sia.analysis.measures import comparison_basis, matched_months, per_1000_a_year, select, ward_change, ward_measures
 from sia.analysis.outcomes import OutcomeGroups
-from sia.analysis.priorities.register import CITY, Register
+from sia.analysis.priorities.register import CITY, Priority, Register
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
 from sia.dataset.denominators import population_column
 from sia.errors import InputError, Problem
@@ -121,7 +121,8 @@ def assess(incidents: pd.DataFrame, wards: pd.DataFrame, lsoas: pd.DataFrame | N
     if pair:
         tested, basis = _category_change(incidents, months, pair)
         categories = categories.merge(tested, on="category", how="left")
-    covering = _covering(register, fy)
+    year_set = _year_priorities(register, fy)
+    covering = _covering(year_set or [], "categories")
     categories["covered_by"] = categories["category"].map(lambda c: "; ".join(covering.get(c, [])))
     crime = categories["category"] != ANTI_SOCIAL_BEHAVIOUR
     categories["harm"] = categories["category"].map(harm)
@@ -134,18 +135,18 @@ def assess(incidents: pd.DataFrame, wards: pd.DataFrame, lsoas: pd.DataFrame | N
                           "category")
 
     by_ward = _wards(incidents, year, wards, months, year_months, lsoas, no_suspect, fy, pair)
-    named = _named_wards(register, fy)
+    named = _covering(year_set or [], "wards")
     by_ward["covered_by"] = by_ward["ward"].map(lambda w: "; ".join(named.get(w, [])))
     by_ward["score"] = _score(by_ward, weights, pair is not None, pair is not None and pair[1] == fy)
     by_ward["rank"] = by_ward["score"].rank(ascending=False, method="min").astype("Int64")
     by_ward = _ordered(by_ward.sort_values(["rank", "ward"]).reset_index(drop=True), "ward")
 
-    has_set = any(s.kind == CITY and s.fy == fy for s in register.sets.values())
+    has_set = year_set is not None
     uncovered = ([f"{r.category} (#{r.rank})" for r in categories.head(NAMED).itertuples()
                   if not r.covered_by and r.count > 0]
                  + [f"{r.ward} (#{r.rank} of the wards)" for r in by_ward.head(NAMED).itertuples()
                     if not r.covered_by and r.count > 0]) if has_set else []
-    unsupported, unmeasurable = _priorities_against(register, fy, categories) if has_set else ([], [])
+    unsupported, unmeasurable = _priorities_against(year_set, categories) if has_set else ([], [])
     return Assessment(fy, against, basis, categories, by_ward, uncovered, unsupported, unmeasurable, has_set)
 
 
@@ -253,35 +254,29 @@ def _score(table: pd.DataFrame, weights: dict[str, float], compared: bool, risin
     return total / weight_sum
 
 
-def _covering(register: Register, fy: str) -> dict[str, list[str]]:
-    """Category -> the ids of the year's city priorities whose categories hold it."""
+def _year_priorities(register: Register, fy: str) -> list[Priority] | None:
+    """The priorities of the register's city set for the year; None when it has no such set."""
+    found = next((s for s in register.sets.values() if s.kind == CITY and s.fy == fy), None)
+    return register.in_set(found.id) if found else None
+
+
+def _covering(priorities: list[Priority], field: str) -> dict[str, list[str]]:
+    """Each category (``field`` 'categories') or ward ('wards') -> the ids of the priorities
+    that hold or name it."""
     out: dict[str, list[str]] = {}
-    for s in register.sets.values():
-        if s.kind == CITY and s.fy == fy:
-            for p in register.in_set(s.id):
-                for category in p.categories:
-                    out.setdefault(category, []).append(p.id)
+    for p in priorities:
+        for value in getattr(p, field):
+            out.setdefault(value, []).append(p.id)
     return out
 
 
-def _named_wards(register: Register, fy: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for s in register.sets.values():
-        if s.kind == CITY and s.fy == fy:
-            for p in register.in_set(s.id):
-                for ward in p.wards:
-                    out.setdefault(ward, []).append(p.id)
-    return out
-
-
-def _priorities_against(register: Register, fy: str, categories: pd.DataFrame) -> tuple[list[str], list[str]]:
+def _priorities_against(priorities: list[Priority], categories: pd.DataFrame) -> tuple[list[str], list[str]]:
     """The year's priorities the data does not bear out (every category they hold ranks in
     the lower half and none rose significantly), and those it cannot measure."""
-    city = next(s for s in register.sets.values() if s.kind == CITY and s.fy == fy)
     by_category = categories.set_index("category")
     half = (categories["rank"].notna()).sum() / 2
     unsupported, unmeasurable = [], []
-    for p in register.in_set(city.id):
+    for p in priorities:
         if not p.measurable:
             unmeasurable.append(f"{p.title} ({p.id}): no police.uk indicator")
             continue

@@ -186,10 +186,11 @@ def _levels(rows: pd.DataFrame, by: list[str], covered: dict, stops: pd.DataFram
         str(c) for c in stops["lsoa_code"].cat.categories)
     if (rows["lsoa_code"].astype(str) == "").any():
         lsoa_codes.append("")
-    observed = {c: sorted(rows[c].astype(str).unique()) for c in ("object", "outcome", "legislation")}
     ages = list(AGE_RANGES) + ([""] if (rows["age"].astype(str) == "").any() else [])
     levels = {"ward": ward_names, "lsoa": lsoa_codes, "age": ages, "type": list(SEARCH_TYPES),
-              **{b: observed[STOP_GROUPINGS[b]] for b in ("object", "outcome", "legislation")}}
+              # As they occur, and only those asked for.
+              **{b: sorted(rows[STOP_GROUPINGS[b]].astype(str).unique()) for b in ("object", "outcome", "legislation")
+                 if b in by}}
     time = [STOP_GROUPINGS[b] for b in by if b in ("fy", "month")]
     size = int(np.prod([len(levels[b]) if b in levels else len(months[time].drop_duplicates()) if
                         STOP_GROUPINGS[b] == time[0] else 1 for b in by], dtype=float))

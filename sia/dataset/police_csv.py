@@ -230,8 +230,9 @@ def read_stops_csv(file: PoliceFile) -> ParsedFile:
     shaped = date.str.fullmatch(STOP_DATE).to_numpy(dtype=bool)
     # The shape, then the day itself (no 30 February), on the distinct days.
     days = date.str.slice(0, 10)
-    real = pd.to_datetime(pd.Series(days.unique()), format="%Y-%m-%d", errors="coerce").notna().to_numpy()
-    bad = ~(shaped & days.map(dict(zip(days.unique(), real))).to_numpy(dtype=bool))
+    distinct = days.unique()
+    real = pd.to_datetime(pd.Series(distinct), format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+    bad = ~(shaped & days.map(dict(zip(distinct, real))).to_numpy(dtype=bool))
     _add(malformed, file.label, date.str.slice(0, 40), bad, numbers,
          "Date {!r} is not an ISO date (YYYY-MM-DD, with its time or without)")
     df["month"] = date.str.slice(0, 7).where(~bad, "").astype("category")

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from sia.dataset.store import BUILD_ID, publishing
+from sia.dataset.store import pointed_id, publish_entry
 from sia.errors import InputError, Problem
 from sia.handwritten import read_handwritten_bytes
 
@@ -38,11 +35,8 @@ def current_register(data_dir: Path) -> Path | None:
     if not pointer.is_file():
         return None
     fix = _RELOAD.format(dir=data_dir)
-    try:
-        text = pointer.read_bytes()[:200].decode("ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        text = None
-    if text is None or not BUILD_ID.fullmatch(text):
+    text = pointed_id(pointer)
+    if text is None:
         raise InputError(Problem("the REGISTER file is damaged: it does not name a register", str(pointer), fix))
     folder = Path(data_dir) / REGISTERS / text
     try:
@@ -78,32 +72,14 @@ def publish_register(data_dir: Path, data: bytes, source: str, wards: list[str])
     data directory and make it the one in use, in one step; the previous one is kept, older
     ones removed. ``source`` (what the steward gave, a file name) and the wards are recorded
     in the manifest: the register is read against them."""
-    root = Path(data_dir) / REGISTERS
-    with publishing(data_dir):
-        root.mkdir(parents=True, exist_ok=True)
-        for stale in root.glob(".staging-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        stamp = datetime.now(UTC)
-        register_id = f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-        previous = _current_id(data_dir)
-        staging = root / f".staging-{register_id}"
-        try:
-            staging.mkdir()
-            (staging / REGISTER_FILE).write_bytes(data)
-            (staging / REGISTER_MANIFEST).write_text(json.dumps(
-                {"register": register_id, "loaded_at": stamp.isoformat(timespec="seconds"),
-                 "source": Path(source).name[:200], "sha256": _digest(data, sorted(wards)),
-                 "wards": sorted(wards)}, indent=1, ensure_ascii=False))
-            staging.rename(root / register_id)
-            pointer = Path(data_dir) / f".{POINTER}.{register_id}"
-            pointer.write_text(register_id + "\n")
-            os.replace(pointer, Path(data_dir) / POINTER)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        for old in root.iterdir():
-            if old.name not in {register_id, previous} and not old.name.startswith(".staging-"):
-                shutil.rmtree(old, ignore_errors=True)
-    return root / register_id / REGISTER_FILE
+    def fill(staging: Path, register_id: str, stamp: datetime) -> None:
+        (staging / REGISTER_FILE).write_bytes(data)
+        (staging / REGISTER_MANIFEST).write_text(json.dumps(
+            {"register": register_id, "loaded_at": stamp.isoformat(timespec="seconds"),
+             "source": Path(source).name[:200], "sha256": _digest(data, sorted(wards)),
+             "wards": sorted(wards)}, indent=1, ensure_ascii=False))
+
+    return publish_entry(data_dir, REGISTERS, POINTER, _current_id, fill) / REGISTER_FILE
 
 
 def _current_id(data_dir: Path) -> str | None:

@@ -40,6 +40,14 @@ class MalformedRows:
         return f"{where}: {self.reason}"
 
 
+def malformed_by_reason(malformed: list[MalformedRows]) -> dict[str, int]:
+    """Malformed rows counted by reason, over every file, in the order of the reasons."""
+    reasons: dict[str, int] = {}
+    for m in malformed:
+        reasons[m.reason] = reasons.get(m.reason, 0) + m.count
+    return dict(sorted(reasons.items()))
+
+
 @dataclass
 class FileTally:
     file: str
@@ -117,10 +125,8 @@ class StopsTally:
             out.append(f"stop and search set aside, {DUPLICATE}: {self.duplicate:,}")
         if self.blank_lines:
             out.append(f"stop and search set aside, {BLANK_LINE}: {self.blank_lines:,}")
-        reasons: dict[str, int] = {}
-        for m in self.malformed:
-            reasons[m.reason] = reasons.get(m.reason, 0) + m.count
-        out += [f"stop and search set aside, {MALFORMED}: {reason}: {n:,}" for reason, n in sorted(reasons.items())]
+        out += [f"stop and search set aside, {MALFORMED}: {reason}: {n:,}"
+                for reason, n in malformed_by_reason(self.malformed).items()]
         out += [f"  {m.describe()}" for m in self.malformed]
         return out
 
@@ -156,10 +162,7 @@ class IngestReport:
                DUPLICATE: self.duplicate, BLANK_LINE: self.blank_lines}
         for name, n in sorted(self.unknown_crime_types.items()):
             out[f"{UNKNOWN_CRIME_TYPE}: {name}"] = n
-        reasons: dict[str, int] = {}
-        for m in self.malformed:
-            reasons[m.reason] = reasons.get(m.reason, 0) + m.count
-        for reason, n in sorted(reasons.items()):
+        for reason, n in malformed_by_reason(self.malformed).items():
             out[f"{MALFORMED}: {reason}"] = n
         return out
 
@@ -199,10 +202,8 @@ class IngestReport:
                f"outcomes unmatched (no crime of that Crime ID in the build): {o.unmatched:,}"]
         if o.blank_lines:
             out.append(f"outcomes set aside, {BLANK_LINE}: {o.blank_lines:,}")
-        reasons: dict[str, int] = {}
-        for m in o.malformed:
-            reasons[m.reason] = reasons.get(m.reason, 0) + m.count
-        out += [f"outcomes set aside, {MALFORMED}: {reason}: {n:,}" for reason, n in sorted(reasons.items())]
+        out += [f"outcomes set aside, {MALFORMED}: {reason}: {n:,}"
+                for reason, n in malformed_by_reason(o.malformed).items()]
         out += [f"  {m.describe()}" for m in o.malformed]
         out.append(f"crimes whose street-file outcome was superseded by a later one: {o.superseded:,}")
         return out

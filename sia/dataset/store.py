@@ -144,11 +144,8 @@ def current_build(data_dir: Path) -> Path | None:
     if not pointer.is_file():
         return None
     fix = _REBUILD.format(dir=data_dir)
-    try:
-        text = pointer.read_bytes()[:200].decode("ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        text = None
-    if text is None or not BUILD_ID.fullmatch(text):
+    text = pointed_id(pointer)
+    if text is None:
         raise InputError(Problem("the dataset's CURRENT file is damaged: it does not name a build",
                                  str(pointer), fix))
     build = Path(data_dir) / BUILDS / text
@@ -156,6 +153,16 @@ def current_build(data_dir: Path) -> Path | None:
         raise InputError(Problem(f"CURRENT names build {text}, which is missing or incomplete",
                                  str(pointer), fix))
     return build
+
+
+def pointed_id(pointer: Path) -> str | None:
+    """The id a pointer file (CURRENT, REGISTER) names, or None when it names none: the text
+    is never used as a path before it has the shape of an id."""
+    try:
+        text = pointer.read_bytes()[:200].decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if BUILD_ID.fullmatch(text) else None
 
 
 def _current_id(data_dir: Path) -> str | None:
@@ -188,48 +195,58 @@ def publishing(data_dir: Path):
 
 def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFrame,
                   manifest: dict, lsoas: gpd.GeoDataFrame | None = None, stops: pd.DataFrame | None = None) -> Path:
-    """Write a new build beside the current one and make it current.
+    """Write a new build beside the current one and make it current (publish_entry)."""
+    def fill(staging: Path, build_id: str, stamp: datetime) -> None:
+        incidents.to_parquet(staging / INCIDENTS, index=False)
+        wards.to_crs("EPSG:4326").to_parquet(staging / WARDS, index=False)
+        tables = list(REQUIRED_TABLES)
+        if lsoas is not None:
+            lsoas.to_crs("EPSG:4326").to_parquet(staging / LSOAS, index=False)
+            tables.append(LSOAS)
+        if stops is not None:
+            stops.to_parquet(staging / STOPS, index=False)
+            tables.append(STOPS)
+        full = {"format": FORMAT_VERSION, "build": build_id, "built_at": stamp.isoformat(timespec="seconds"),
+                **manifest, "tables": {name: _sha256(staging / name) for name in tables}}
+        (staging / MANIFEST).write_text(json.dumps(full, indent=1, ensure_ascii=False))
 
-    Everything happens under the data directory's lock, so a staging folder met there is
-    one a killed process left behind, and the builds kept (the new one and the one it
-    replaces) are read under the same lock that publishes them."""
-    builds = Path(data_dir) / BUILDS
+    return publish_entry(data_dir, BUILDS, CURRENT, _current_id, fill, before=remove_stale_scratch)
+
+
+def publish_entry(data_dir: Path, folder: str, pointer_name: str, current_id, fill, before=None) -> Path:
+    """Write a new entry of ``DIR/folder`` (a build, a register) aside and make the pointer
+    file ``pointer_name`` name it in one step; keep the entry it replaces, remove older ones.
+    ``fill(staging, entry_id, stamp)`` writes the entry's files; ``current_id(data_dir)`` is
+    the id in use (None when there is none or it is damaged); ``before(data_dir)`` runs
+    first. Everything happens under the data directory's lock, so a staging folder met there
+    is one a killed process left behind, and the entries kept are read under the same lock
+    that publishes them."""
+    root = Path(data_dir) / folder
     with publishing(data_dir):
-        builds.mkdir(parents=True, exist_ok=True)
-        for stale in builds.glob(".staging-*"):
+        root.mkdir(parents=True, exist_ok=True)
+        for stale in root.glob(".staging-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        remove_stale_scratch(data_dir)
+        if before is not None:
+            before(data_dir)
         stamp = datetime.now(UTC)
-        build_id = f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-        staging = builds / f".staging-{build_id}"
-        previous = _current_id(data_dir)
+        entry_id = f"{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        staging = root / f".staging-{entry_id}"
+        previous = current_id(data_dir)
         try:
             staging.mkdir()
-            incidents.to_parquet(staging / INCIDENTS, index=False)
-            wards.to_crs("EPSG:4326").to_parquet(staging / WARDS, index=False)
-            tables = list(REQUIRED_TABLES)
-            if lsoas is not None:
-                lsoas.to_crs("EPSG:4326").to_parquet(staging / LSOAS, index=False)
-                tables.append(LSOAS)
-            if stops is not None:
-                stops.to_parquet(staging / STOPS, index=False)
-                tables.append(STOPS)
-            manifest = {"format": FORMAT_VERSION, "build": build_id,
-                        "built_at": stamp.isoformat(timespec="seconds"), **manifest,
-                        "tables": {name: _sha256(staging / name) for name in tables}}
-            (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
-            staging.rename(builds / build_id)
-            pointer = Path(data_dir) / f".{CURRENT}.{build_id}"
-            pointer.write_text(build_id + "\n")
-            os.replace(pointer, Path(data_dir) / CURRENT)
+            fill(staging, entry_id, stamp)
+            staging.rename(root / entry_id)
+            pointer = Path(data_dir) / f".{pointer_name}.{entry_id}"
+            pointer.write_text(entry_id + "\n")
+            os.replace(pointer, Path(data_dir) / pointer_name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        for old in builds.iterdir():
-            if old.name not in {build_id, previous} and not old.name.startswith(".staging-"):
+        for old in root.iterdir():
+            if old.name not in {entry_id, previous} and not old.name.startswith(".staging-"):
                 shutil.rmtree(old, ignore_errors=True)
-        for pointer in Path(data_dir).glob(f".{CURRENT}.*"):  # left by a killed publisher
+        for pointer in Path(data_dir).glob(f".{pointer_name}.*"):  # left by a killed publisher
             pointer.unlink(missing_ok=True)
-    return builds / build_id
+    return root / entry_id
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sia.analysis.assessment import Assessment
-from sia.views.stops import percent
+from sia.views.wording import percent
 
 
 def assessment_lines(a: Assessment) -> list[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sia.views.wording import NO_POPULATION
+from sia.views.wording import NO_POPULATION, percent
 from sia.words import plural
 
 # What the linked field's quality means for a find rate, said wherever one is shown.
@@ -14,13 +14,9 @@ FIND_RATE_CAVEAT = ("A find is an outcome other than no further action marked as
                     "of the ages searched.")
 
 
-def percent(share: float) -> str:
-    return "–" if pd.isna(share) else f"{share:.0%}"
-
-
 def share_with_interval(share: float, low: float, high: float) -> str:
     """'12% (8% to 17%)', the Wilson 95% interval in brackets; '–' with no searches."""
-    return "–" if pd.isna(share) else f"{share:.0%} ({low:.0%} to {high:.0%})"
+    return "–" if pd.isna(share) else f"{percent(share)} ({percent(low)} to {percent(high)})"
 
 
 def search_rate_text(rate: float) -> str:

@@ -68,7 +68,10 @@ LICENCE = "Open Government Licence v3.0"  # every source above is under it
 
 
 def percent(share: float) -> str:
-    """0.0712 -> '7.1%', 0.25 -> '25%', 0 -> '0%': one decimal where it matters."""
+    """0.0712 -> '7.1%', 0.25 -> '25%', 0 -> '0%': one decimal where it matters; '–' for
+    a share of nothing (NaN)."""
+    if pd.isna(share):
+        return "–"
     if share == 0:
         return "0%"
     return f"{share:.1%}" if share < 0.1 else f"{share:.0%}"
