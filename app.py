@@ -1,4 +1,4 @@
-"""Derby community safety dashboard: entry point.
+"""Community safety dashboard (Derby's by default): entry point.
 
 Run with ``streamlit run serve.py`` (this script behind the request gate of
 sia.app.request_gate). Uses the dataset in $SIA_DATA_DIR, or the built-in synthetic demo
@@ -11,12 +11,12 @@ import streamlit as st
 
 from sia.app.heavy import Busy
 from sia.app.navigation import page_links, signed_out_navigation
-from sia.app.sign_in import APP_NAME, access_gate, gate_passed, note_session_uploads, signed_in_sidebar
+from sia.app.sign_in import access_gate, app_name, gate_passed, note_session_uploads, signed_in_sidebar
 
 # A local icon: a ':material/...:' page icon makes browsers fetch the favicon from a
 # font CDN, which fails offline and on locked-down council networks.
 ICON = Path(__file__).parent / "sia" / "app" / "assets" / "icon.png"
-st.set_page_config(page_title="Derby community safety", page_icon=str(ICON), layout="wide")
+st.set_page_config(page_title=app_name(), page_icon=str(ICON), layout="wide")
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -35,7 +35,7 @@ PAGES = [
 allowed = access_gate()
 note_session_uploads(allowed)  # the request gate (serve.py) takes uploads only from stewards
 if not allowed:
-    signed_out_navigation(PAGES, APP_NAME)
+    signed_out_navigation(PAGES, app_name())
 else:
     page = st.navigation(PAGES, position="hidden")  # the links are drawn below
     page_links(PAGES)

@@ -25,10 +25,11 @@ from sia.dataset.location import DATA_DIR_VARIABLE
 from sia.views.hotspot_layers import SHADINGS
 from sia.views.outcomes import OPEN_CAUTION_SHARE
 from sia.views.shown_text import markdown_text
-from sia.views.wording import DATA_SOURCES, LICENCE
+from sia.views.wording import DATA_SOURCES, LICENCE, what_it_shows
 
 dataset, _ = page_context(need_months=False)  # the shared sidebar; this page shows no figures
 page_header("About this dashboard", dataset)
+WHAT_IT_SHOWS = markdown_text(what_it_shows(dataset))
 
 # The emerging hot spot rules as the code states them (sia/analysis/hotspots/emerging.py).
 EHSA_TABLE = "\n".join(["| Pattern | Rule |", "|---|---|",
@@ -43,14 +44,12 @@ OUTCOME_TABLE = "\n".join(["| Group | police.uk outcomes |", "|---|---|",
 
 st.markdown(f"""
 ### What it shows
-Street-level crime and anti-social behaviour (ASB) recorded by Derbyshire Constabulary and
-published on data.police.uk, placed in Derby's 17 wards (the wards in force from 2003 to
-May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart from crime.
+{WHAT_IT_SHOWS} ASB is always counted apart from crime.
 
 ### How the figures are made
 - **Wards.** Each incident is placed in the ward whose boundary contains its map point,
   measured in British National Grid. police.uk moves every incident to an anonymised point
-  on a nearby street, so a few real Derby incidents sit just outside the generalised ward
+  on a nearby street, so a few real incidents sit just outside the generalised ward
   boundaries: a point within {SNAP_DISTANCE_M:.0f} m of a ward goes to the nearest ward;
   further out it is left out and counted on the Data page.
 - **Financial years** run April to March (2014-15 is April 2014 to March 2015).
@@ -66,7 +65,7 @@ May 2023, which cover both 2014-15 and 2019-20). ASB is always counted apart fro
   a whole. A large positive z-score means more incidents there than chance would put
   together; a negative one, fewer. Units are wards, LSOAs or grid cells in British National
   Grid, square or hexagonal of the same area (by default about 50 cells across the city's
-  shorter side, 250 m for Derby).
+  shorter side).
   Neighbours: polygons whose edges come within {CONTIGUITY_TOLERANCE_M:g} m of each other
   (published boundaries are generalised, so neighbours do not share exact points); grid
   cells, the 8 around each square or the 6 around each hexagon. Computed with PySAL's esda.

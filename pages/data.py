@@ -222,6 +222,7 @@ if dataset is None:
     st.stop()
 key = dataset_key(dataset)
 tables = data_tables(key)
+area_slug = dataset.area.slug  # download names begin with it
 loaded, asb = len(dataset.incidents), tables["asb"]
 cols = st.columns(4)
 cols[0].metric("Incidents loaded", f"{loaded:,}")
@@ -233,15 +234,15 @@ cols[3].metric("Months covered", f"{len(dataset.months)}",
 st.subheader("Months covered")
 st.caption("Incidents recorded in each month, April to March. A dash marks a month with no "
            "data, so compare years per month or on the months both cover.")
-show_table(tables["coverage"], download="derby-months-covered")
+show_table(tables["coverage"], download=f"{area_slug}-months-covered")
 
 st.subheader("Incidents by financial year and category")
 st.caption("Anti-social behaviour is shown beside crime, not added into it. "
            "Per-month figures let partial years be compared.")
-show_table(tables["by_year_and_category"], download="derby-incidents-by-year-and-category")
+show_table(tables["by_year_and_category"], download=f"{area_slug}-incidents-by-year-and-category")
 
 st.subheader("Incidents per month by ward")
-show_table(tables["by_ward_and_year"], download="derby-incidents-per-month-by-ward")
+show_table(tables["by_ward_and_year"], download=f"{area_slug}-incidents-per-month-by-ward")
 
 st.subheader("How the data was loaded")
 report = dataset.report
@@ -288,17 +289,17 @@ else:
 set_aside = {reason: n for reason, n in report.set_aside().items() if n}
 if set_aside:
     show_table(pd.DataFrame({"Reason set aside": list(set_aside), "Rows": list(set_aside.values())}),
-               hide_index=True, download="derby-rows-set-aside")
+               hide_index=True, download=f"{area_slug}-rows-set-aside")
 else:
     st.markdown("No rows were set aside.")
 with st.expander("Files read, files skipped and notes"):
     show_table(pd.DataFrame([{"File": without_paths(f.file), "Rows": f.rows, "Months": ", ".join(f.months),
                               "SHA-256": f.sha256[:16] + "…"} for f in report.files]),
-               hide_index=True, download="derby-files-read")
+               hide_index=True, download=f"{area_slug}-files-read")
     if report.skipped_files:
         show_table(pd.DataFrame([{"Skipped file": without_paths(s["file"]), "Reason": s["reason"]}
                                  for s in report.skipped_files]),
-                   hide_index=True, download="derby-files-skipped")
+                   hide_index=True, download=f"{area_slug}-files-skipped")
     for note in report.notes:
         st.markdown(f"- {shown(note)}")
     built = pd.Timestamp(dataset.manifest["built_at"]).strftime("%-d %B %Y at %H:%M UTC")
@@ -324,15 +325,15 @@ def incidents_with_outcome_group() -> pd.DataFrame:
     return rows.assign(outcome_group=groups.classify(rows["outcome"])["outcome_group"].astype(object).where(crimes, ""))
 
 
-download_buttons(by_ward, "derby-ward-figures", "Ward figures")
-download_buttons(by_category, "derby-counts-by-ward-type-month", "Counts by ward, type and month")
+download_buttons(by_ward, f"{area_slug}-ward-figures", "Ward figures")
+download_buttons(by_category, f"{area_slug}-counts-by-ward-type-month", "Counts by ward, type and month")
 if filters.incident_type != ASB:
     by_outcome = outcome_counts(key, filters, groups, ["ward", "fy", "outcome_group", "outcome"])
-    download_buttons(by_outcome[by_outcome["count"] > 0], "derby-outcomes-by-ward", "Crimes by ward and outcome")
+    download_buttons(by_outcome[by_outcome["count"] > 0], f"{area_slug}-outcomes-by-ward", "Crimes by ward and outcome")
 total = selected_total(key, filters)
-download_buttons(incidents_with_outcome_group, "derby-incidents", f"Incidents, {total:,} rows", rows=total)
+download_buttons(incidents_with_outcome_group, f"{area_slug}-incidents", f"Incidents, {total:,} rows", rows=total)
 if dataset.stops is not None:
     held_fys = [fy for fy in filters.fys if any(financial_year(m) == fy for m in dataset.stop_months)]
     searched = dataset.stops[dataset.stops["fy"].astype(str).isin(held_fys).to_numpy()]
-    download_buttons(searched.drop(columns=["ward_code"]), "derby-stop-and-search",
+    download_buttons(searched.drop(columns=["ward_code"]), f"{area_slug}-stop-and-search",
                      f"Stop and search in the area, {', '.join(held_fys) or 'no year chosen'}, {len(searched):,} rows")

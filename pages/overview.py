@@ -29,9 +29,10 @@ from sia.app.page import page_context
 from sia.app.widgets import show_chart, show_concentration, show_outcomes, show_table
 from sia.periods import period_text
 from sia.views import charts
+from sia.views.shown_text import markdown_text
 
 dataset, filters = page_context()
-page_header("Derby community safety overview", dataset, filters)
+page_header(f"{markdown_text(dataset.area.name)} community safety overview", dataset, filters)
 
 key, unfiltered = dataset_key(dataset), without_ward(filters)
 heads = headline_figures(key, filters)
@@ -77,7 +78,7 @@ if filters.comparing:
                   if matched_months(dataset.months, filters) else
                   " On all months each year holds: the years cover different months, so seasons can play "
                   "a part." if cover_different_months(dataset.months, filters) else ""))
-    show_table(biggest_changes(key, filters), download="derby-biggest-changes")
+    show_table(biggest_changes(key, filters), download=f"{dataset.area.slug}-biggest-changes")
 
 st.subheader("How concentrated")
 areas = small_areas(dataset)
@@ -96,4 +97,4 @@ if curves:
                    "over the diagonal of incidents spread evenly.")
 
 st.subheader("What happened after crimes were reported")
-show_outcomes(key, unfiltered, "Derby", "derby-outcomes")
+show_outcomes(key, unfiltered, dataset.area.name, f"{dataset.area.slug}-outcomes")

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from sia.analysis.filters import ASB, Filters
-from sia.analysis.priorities.register import CITY, INDICATORS, REGISTER, compare, lineage_years
+from sia.analysis.priorities.register import CITY, INDICATORS, REGISTER, TEMPLATE, compare, lineage_years
 from sia.app.chrome import page_header
 from sia.app.loaders import (
     dataset_key,
@@ -29,16 +29,21 @@ from sia.views import charts
 from sia.views.briefing.content import priority_stem
 from sia.views.shown_text import markdown_text
 from sia.views.stops import FIND_RATE_CAVEAT, search_rate_text, wards_table, year_sentence, years_table
-from sia.words import plural
+from sia.words import plural, slug
 
 dataset, _ = page_context(need_months=False)  # the shared sidebar; this page chooses its own years and types
+area = dataset.area
 version = register_version(dataset_key(dataset))  # the register loaded with the data, else the built-in one
 years = sorted(s.fy for s in priority_register(version).sets.values() if s.kind == CITY)
 if len(years) < 2:
     page_header("Priorities", dataset)
-    st.info("The priority register holds fewer than two city priority sets, so there is nothing to compare. A data "
-            "steward loads the partnership's register with `python -m sia register load FILE --data-dir DIR` (see "
-            "the README's template).", icon=":material/flag:")
+    held = ("has no priority register yet" if not years else
+            f"has a priority register with one city priority set ({years[0]}), so there is nothing to compare")
+    st.info(f"{markdown_text(area.name)} {held}. A data steward loads the partnership's register on the "
+            "Data page, or with `python -m sia register load FILE --data-dir DIR`; the template below is where a "
+            "register starts (one document, one set, one priority per entry).", icon=":material/flag:")
+    st.download_button("Download the register template", TEMPLATE.read_bytes(), "priorities-template.toml",
+                       mime="application/toml", icon=":material/download:")
     st.stop()
 # Any two of the register's city sets; the two latest by default.
 view_setting("from", "w_from", years[:-1], years[-2])
@@ -80,7 +85,7 @@ if force is not None:
     with st.expander(f"Where {EARLIER} started: the {markdown_text(force.name)}"):
         st.markdown(markdown_text(force.note))
         show_table(priority_set_table(version, force.id), hide_index=True,
-                   download="derbyshire-constabulary-priorities-2014-15")
+                   download=f"{slug(force.body)}-priorities-{force.fy}")
 
 # --- what the data says ------------------------------------------------------------------
 st.subheader("What the data says")
@@ -91,7 +96,7 @@ if not fys:
             "assessments, so the priorities cannot be held against it.")
     st.stop()
 summary = priority_summary(dataset_key(dataset), version, fys, city_sets)
-show_table(summary.table, hide_index=True, download="derby-priorities-evidence")
+show_table(summary.table, hide_index=True, download=f"{area.slug}-priorities-evidence")
 basis = summary.basis
 coverage = "; ".join(f"{fy}: {period}" for fy, period in summary.periods.items())
 st.caption(
@@ -163,12 +168,12 @@ if second is not None:
                                                                                    "year of age."))
         st.markdown(" ".join(markdown_text(year_sentence(row, "weapons searches of people aged 10 to 24"))
                              for row in second.years.to_dict("records")))
-        show_table(years_table(second.years), hide_index=True, download=f"derby-{chosen}-weapons-searches")
+        show_table(years_table(second.years), hide_index=True, download=f"{area.slug}-{chosen}-weapons-searches")
         left2, right2 = st.columns([3, 2])
         with left2:
             st.markdown(f"**Most searched wards, {second.ranking_fy}**")
             show_table(wards_table(second.wards, top=5), hide_index=True,
-                       download=f"derby-{chosen}-weapons-searches-by-ward")
+                       download=f"{area.slug}-{chosen}-weapons-searches-by-ward")
         right2.caption(FIND_RATE_CAVEAT + " Counted as `python -m sia stops --object weapons --age 10-17 --age "
                        "18-24` counts them: searches for offensive weapons, firearms, anything to threaten or harm, "
                        "crossbows, and every section 60 search.")
@@ -186,7 +191,7 @@ with right:
     if not priority.wards:
         st.caption(f"The {markdown_text(document.date[:4])} document names no wards for this priority; "
                    "the wards the data ranks highest are listed.")
-    show_table(figures["against"], hide_index=True, download=f"derby-{chosen}-named-against-found")
+    show_table(figures["against"], hide_index=True, download=f"{area.slug}-{chosen}-named-against-found")
     if priority.wards:
         top_n = max(len(priority.wards), 5)
         st.caption(f"{figures['named_in_top']} of the {len(priority.wards)} named wards are among the "
@@ -195,7 +200,7 @@ with right:
 st.markdown("**What happened after these crimes were reported**")
 crimes = [c for c in priority.categories if c != ANTI_SOCIAL_BEHAVIOUR]
 show_outcomes(dataset_key(dataset), Filters(fys=tuple(fys), crime_types=tuple(crimes)) if crimes
-              else Filters(fys=tuple(fys), incident_type=ASB), "Derby", f"derby-{chosen}-outcomes",
+              else Filters(fys=tuple(fys), incident_type=ASB), area.name, f"{area.slug}-{chosen}-outcomes",
               asb_note="This priority is measured by anti-social behaviour alone.")
 
 # --- what open data cannot measure ---------------------------------------------------------

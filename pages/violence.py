@@ -81,7 +81,7 @@ for fy in filters.fys:
         "weapons_searches_young": "Searches 10-24",
         "searches_per_1000_young_a_year": "Searches per 1,000 aged 10-24"}) \
         .sort_values("All three", ascending=False)
-    show_table(shown, hide_index=True, download=f"derby-serious-violence-{fy}")
+    show_table(shown, hide_index=True, download=f"{dataset.area.slug}-serious-violence-{fy}")
     st.caption("Rates are per 1,000 residents a year (of ages 10 to 24 for the searches), annualised from the months "
                "counted; a dash where the year's population gives no ages.")
 

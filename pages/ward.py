@@ -84,7 +84,7 @@ if filters.comparing:
             "Category": mine["category"], f"{filters.fys[0]} a month": mine["before"].round(1),
             f"{filters.fys[1]} a month": mine["after"].round(1), "Change": mine["direction"],
             "Significant?": [significance_cell(s, p) for s, p in zip(mine["significant"], mine["p_value"])]}),
-            hide_index=True, download=f"derby-{slug}-change-by-category")
+            hide_index=True, download=f"{dataset.area.slug}-{slug}-change-by-category")
         st.caption("Each category tested alone with an exact Poisson test; with many categories, "
                    "expect about one in twenty unchanged ones to show as significant by chance.")
 
@@ -96,7 +96,8 @@ with left:
 with right:
     against = against_city(dataset_key(dataset), filters, ward)
     if against["ward"].notna().any():
-        show_chart(charts.against_city, against, ward, f"{ward} against Derby by category, {filters.fys[-1]}")
+        show_chart(charts.against_city, against, ward, dataset.area.name,
+                   f"{ward} against {dataset.area.name} by category, {filters.fys[-1]}")
     elif "rate" in measures_for(dataset.wards, filters.fys[-1:]):
         st.info("Rates by category: " + markdown_text(no_population_note(ward, filters.fys[-1])))
     else:
@@ -108,7 +109,7 @@ with left:
     st.caption("police.uk gives each incident's location as an anonymised nearby point "
                "('On or near ...'), so these name streets and places, not addresses.")
     places = busiest_places(dataset_key(dataset), filters, ward)
-    show_table(places.rename_axis("Location"), download=f"derby-{slug}-places")
+    show_table(places.rename_axis("Location"), download=f"{dataset.area.slug}-{slug}-places")
 with right:
     st.subheader("Deprivation")
     summaries = ward_deprivation(dataset_key(dataset), ward)
@@ -125,4 +126,4 @@ with right:
             + (f" Mean score {d.mean_score:.1f}." if d.mean_score is not None else ""))
 
 st.subheader(f"What happened after crimes were reported in {shown_ward}")
-show_outcomes(dataset_key(dataset), replace(filters, ward=ward), ward, f"derby-{slug}-outcomes")
+show_outcomes(dataset_key(dataset), replace(filters, ward=ward), ward, f"{dataset.area.slug}-{slug}-outcomes")

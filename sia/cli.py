@@ -41,6 +41,7 @@ from sia.analysis.priorities.draft import draft_set
 from sia.analysis.priorities.evidence import evidence_table
 from sia.analysis.priorities.register import (
     CITY,
+    TEMPLATE,
     Register,
     compare,
     load_register,
@@ -51,6 +52,7 @@ from sia.analysis.priorities.register import (
 from sia.analysis.stability import TOP_SHARE, check_top_share
 from sia.analysis.stops import STOP_GROUPINGS, WEAPON_OBJECTS, WEAPONS, StopFilters, count_stops, require_stops
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CRIME_CATEGORIES
+from sia.dataset.area import DISTRICT_CODE, Area, area_name
 from sia.dataset.demo import build_demo, demo_data_dir
 from sia.dataset.fetch.dataset import (
     DEFAULT_AREA,
@@ -67,8 +69,9 @@ from sia.dataset.ingest import WardInputs, build_dataset
 from sia.dataset.location import DATA_DIR_VARIABLE, configured_data_dir, load, real_data_dir
 from sia.dataset.police_csv import AGE_RANGES
 from sia.dataset.sources import SourceSelection
-from sia.dataset.store import current_build
+from sia.dataset.store import area_in, current_build
 from sia.errors import InputError, Problem
+from sia.paths import ROOT
 from sia.periods import MONTH_PATTERN, fy_months, parse_financial_year, require_held
 from sia.views.assessment import assessment_lines
 from sia.views.exports import neutralised
@@ -155,7 +158,7 @@ DATA_HELP = f"data directory (default: ${DATA_DIR_VARIABLE}, else the built-in d
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m sia", description="Derby community safety data: build and query.")
+    parser = _Parser(prog="python -m sia", description="Community safety data: build and query.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for options, _ in COMMANDS.values():
         options(sub)
@@ -203,6 +206,29 @@ def _ingest_options(sub) -> None:
                         help="only the months of this financial year")
     ingest.add_argument("--skip-malformed", action="store_true",
                         help="set malformed rows aside (counted in the report) instead of stopping")
+    ingest.add_argument("--area-name", metavar="NAME",
+                        help="the area's name in every title and sentence, as ONS writes it (default: Derby)")
+    ingest.add_argument("--district", action="append", default=[], type=_district, metavar="CODE",
+                        help="an ONS local authority district code of the area (repeatable; with --area-name)")
+
+
+def _district(text: str) -> str:
+    code = text.strip().upper()
+    if not DISTRICT_CODE.fullmatch(code):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ONS local authority district code, e.g. E06000015")
+    return code
+
+
+def _ingest_area(args) -> Area | None:
+    """The area --area-name and --district give; None (Derby, as before areas were recorded)
+    when neither is given."""
+    if args.area_name is None:
+        if args.district:
+            raise InputError(Problem("--district is given without --area-name", "the area",
+                                     "give the area's name with --area-name NAME"))
+        return None
+    return Area(area_name(args.area_name), tuple(dict.fromkeys(args.district)),
+                forces=tuple(sorted({f.lower() for f in args.force})))
 
 
 def _ingest(args) -> int:
@@ -213,8 +239,9 @@ def _ingest(args) -> int:
                         name_field=args.ward_name_field, lsoa_lookup=args.lsoa_lookup,
                         population=_one_file_each(args.population, "--population"),
                         imd=_one_file_each(args.imd, "--imd"), lsoas=args.lsoas)
+    area = _ingest_area(args)  # checked before anything is read
     build, report = build_dataset(args.sources, inputs, args.data_dir, selection=selection,
-                                  skip_malformed=args.skip_malformed)
+                                  skip_malformed=args.skip_malformed, area=area)
     print(f"dataset written to {build}")
     print("\n".join(report.lines()))
     return 0
@@ -616,7 +643,14 @@ def _register_of(args) -> Register:
     directory's (see register_in_use)."""
     if args.register is not None:
         return load_register(args.register, _dataset_wards(configured_data_dir(args.data_dir), required=False))
-    return read_register(register_in_use(real_data_dir(args.data_dir)))
+    data_dir = real_data_dir(args.data_dir)
+    path = register_in_use(data_dir)
+    if path is None:
+        raise InputError(Problem(f"{area_in(data_dir).name} has no priority register", str(data_dir),
+                                 "load the partnership's with 'python -m sia register load FILE --data-dir "
+                                 f"{data_dir}' "
+                                 f"(a register starts from {TEMPLATE.relative_to(ROOT)}), or give one with --register"))
+    return read_register(path)
 
 
 def _priorities(args) -> int:

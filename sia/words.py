@@ -1,4 +1,6 @@
 """Counting and quoting in English, for every layer: '1 month', '7 months', '3rd'."""
+import re
+import unicodedata
 
 
 def plural(n: int, word: str, plural_form: str | None = None) -> str:
@@ -16,3 +18,9 @@ def quoted(value: str, limit: int = 40) -> str:
     """A value from outside (a link, an option) as a message quotes it: short, for a value
     can be anything, as long as anything."""
     return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def slug(text: str) -> str:
+    """Text as a file name's part: 'Bristol, City of' -> 'bristol-city-of', 'Ynys Môn' -> 'ynys-mon'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")

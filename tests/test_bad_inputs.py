@@ -208,6 +208,32 @@ def area_code_injection(tmp):
             "is not an ONS local authority code")
 
 
+def _area_named(name: str, label: str):
+    def case(tmp):
+        return ingest(tmp, write_street(tmp / "src", "2014-04", [row()]), extra=["--area-name", name]), \
+            "is not an area's name"
+    case.__name__ = f"an_area_name_{label}"
+    return case
+
+
+AREA_NAME_CASES = [_area_named(n, label) for n, label in [
+    ("![x](http://evil.example/x.png)", "that_is_a_markdown_image"), ("Kestrel\nVale", "with_a_line_break"),
+    ("Kestrel\u200bVale", "with_a_zero_width_space"), ("Kestrel\u2028Vale", "with_a_line_separator"),
+    ("K" * 61, "too_long"), ("", "empty"), ("   ", "of_spaces"), ("Vale_of_Kestrel", "with_underscores"),
+    ("<script>alert(1)</script>", "of_html"), ("Vale **bold**", "of_markdown_emphasis"), ("{{ 7*7 }}", "of_jinja")]]
+
+
+def a_district_without_an_area_name(tmp):
+    return (ingest(tmp, write_street(tmp / "src", "2014-04", [row()]), extra=["--district", "E06000015"]),
+            "--district is given without --area-name")
+
+
+def a_district_code_of_junk(tmp):
+    return (ingest(tmp, write_street(tmp / "src", "2014-04", [row()]),
+                   extra=["--area-name", "Derby", "--district", "E06000015/../x"]),
+            "is not an ONS local authority district code")
+
+
 def force_with_a_path(tmp):
     return (["fetch", "--fy", "2014-15", "--data-dir", DATA, "--force", "../../derbyshire",
              "--police-base-url", "http://127.0.0.1:9"], "is not a police force as police.uk names its files")
@@ -883,7 +909,7 @@ CORPUS = [a_register_with_figures_a_number, a_register_with_a_second_indicator_i
           two_wards_named_west_and_west_in_capitals, two_wards_named_alike_but_for_a_second_space,
           two_lsoas_that_overlap, a_street_file_of_2099, a_street_file_of_1900,
           a_street_row_of_the_month_before_police_uk_began, outcomes_of_a_month_after_this_one,
-          *REFERENCE_CASES, *STOP_CASES]
+          *REFERENCE_CASES, *STOP_CASES, *AREA_NAME_CASES, a_district_without_an_area_name, a_district_code_of_junk]
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.__name__ for c in CORPUS])
@@ -970,6 +996,18 @@ def _manifest(data_dir, change):
     manifest = json.loads(path.read_text())
     change(manifest)
     path.write_text(json.dumps(manifest))
+
+
+def damage_area_named_with_a_link(data_dir):
+    _manifest(data_dir, lambda m: m.update(area={"name": "[click](http://evil.example)", "districts": [],
+                                                 "csp": "", "forces": []}))
+    return "lacks area (the area's name is not a name)"
+
+
+def damage_area_districts_of_junk(data_dir):
+    _manifest(data_dir, lambda m: m.update(area={"name": "Derby", "districts": ["../../etc"], "csp": "",
+                                                 "forces": []}))
+    return "lacks area (the area's districts are not ONS district codes)"
 
 
 def damage_report_a_list(data_dir):
@@ -1073,7 +1111,8 @@ def damage_tables_of_junk(data_dir):
     return "its manifest.json lacks tables"
 
 
-DAMAGE = [damage_street_outcome_as_text, damage_outcome_counts_as_text,
+DAMAGE = [damage_area_named_with_a_link, damage_area_districts_of_junk,
+          damage_street_outcome_as_text, damage_outcome_counts_as_text,
           damage_lsoas_truncated, damage_lsoas_removed, damage_lsoas_codes_repeated, damage_lsoas_of_another_ward,
           damage_lsoas_without_crs, damage_tables_of_junk,
           damage_current_not_utf8, damage_current_dangling, damage_current_a_path,

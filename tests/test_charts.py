@@ -62,7 +62,7 @@ def test_bar_axes_hold_every_bar(width):
     category = charts.category_mix(mix, "By category").properties(width=width)
     assert top_label(svg_of(category), "X") >= mix["per_month"].max()
     rates = pd.DataFrame({"category": ["Burglary", "Drugs"], "ward": [96.5, 12.0], "city": [40.2, 6.1]})
-    against = charts.against_city(rates, "Normanton", "Against Derby").properties(width=width)
+    against = charts.against_city(rates, "Normanton", "Derby", "Against Derby").properties(width=width)
     assert top_label(svg_of(against), "X") >= rates["ward"].max()
 
 

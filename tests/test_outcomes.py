@@ -260,13 +260,13 @@ def mix_of(counts: dict[str, dict[str, int]]) -> pd.DataFrame:
 def test_a_year_mostly_open_says_so_in_the_sentence_of_its_shares():
     """The caution sits beside the share it qualifies, at its weight: in the same sentence,
     its figure in bold as theirs are, not in a grey note below."""
-    from sia.views.outcomes import OPEN_CAUTION_SHARE, outcome_sentences
+    from sia.views.outcomes import OPEN_CAUTION_SHARE, CityMix, outcome_sentences
 
     mine = mix_of({"2014-15": {"charged": 15, "no_suspect": 40, "open": 10, "other": 35},
                    "2019-20": {"charged": 0, "no_suspect": 36, "open": 46, "other": 18}})
     city = mix_of({"2014-15": {"charged": 14, "no_suspect": 45, "open": 10, "other": 31},
                    "2019-20": {"charged": 0, "no_suspect": 27, "open": 50, "other": 23}})
-    settled, still_open = outcome_sentences(mine, GROUPS, "in Arboretum", city)
+    settled, still_open = outcome_sentences(mine, GROUPS, "in Arboretum", CityMix("Derby", city))
     assert OPEN_CAUTION_SHARE > 0.1  # so 2014-15 needs no caution
     assert settled == ("Of the 100 crimes in Arboretum in 2014-15, no suspect was identified for **40% (Derby: 45%)**; "
                        "**15% (Derby: 14%)** were charged or summonsed, or had a court result.")

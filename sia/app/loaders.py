@@ -355,18 +355,22 @@ def register_version(key: tuple[str, str]) -> tuple[str, int]:
     cached figures are keyed by; a damaged one stops the page saying so."""
     try:
         path = register_in_use(Path(key[0]))
-        return str(path), path.stat().st_mtime_ns
+        return (str(path), path.stat().st_mtime_ns) if path is not None else NO_REGISTER_VERSION
     except (InputError, OSError) as exc:
         problems = exc.problems if isinstance(exc, InputError) else [Problem(str(exc))]
         st.error("The priority register cannot be read:\n\n" + "\n".join(f"- {shown(p)}" for p in problems))
         st.stop()
 
 
+NO_REGISTER_VERSION = ("", 0)  # the area has no register (register_in_use)
+
 def priority_register(version: tuple[str, int], city_years: tuple[str, ...] = ()) -> Register:
     """The priority register in use (register_version), validated; with ``city_years``, it
     must hold a city set for each of those years, with a priority police.uk data can
     indicate among them (what the Priorities page compares), or the page stops saying what
     is missing."""
+    if version == NO_REGISTER_VERSION:
+        return read_register(None)  # holds no set: a page asking for years says what to load
     return _validated(functools.partial(_register_for, city_years=city_years), Path(version[0]),
                       "The priority register")
 
@@ -411,7 +415,7 @@ def outcome_mixes(key: tuple[str, str], filters: Filters, groups: OutcomeGroups)
 
 @cache_data(max_entries=2)
 def _register(path: str, mtime: int) -> Register:
-    return read_register(Path(path))
+    return read_register(Path(path) if path else None)
 
 @cache_data(max_entries=8)
 def priority_set_table(version: tuple[str, int], set_id: str) -> pd.DataFrame:

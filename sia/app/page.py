@@ -10,10 +10,10 @@ from sia.analysis.filters import Filters
 from sia.analysis.measures import years_without_months
 from sia.app import loaders, navigation
 from sia.app.sidebar import forget_filters, sidebar
-from sia.app.sign_in import APP_NAME, access_gate, gate_passed_this_run
+from sia.app.sign_in import access_gate, app_name, gate_passed_this_run
 from sia.dataset.store import Dataset
 from sia.errors import InputError
-from sia.views.shown_text import shown
+from sia.views.shown_text import markdown_text, shown
 
 
 class PageContext(NamedTuple):
@@ -50,7 +50,7 @@ def dataset_or_problem() -> Dataset | None:
     try:
         return loaders.current_dataset()
     except InputError as exc:
-        st.title(APP_NAME)
+        st.title(markdown_text(app_name()))
         st.error("The dataset cannot be opened, so no figures can be shown:\n\n"
                  + "\n".join(f"- {shown(p)}" for p in exc.problems), icon=":material/error:")
         st.info("To repair it, a data steward builds the dataset again: on the Data page (upload or "
@@ -70,7 +70,7 @@ def _nothing_to_show(dataset: Dataset, filters: Filters, empty: list[str]) -> No
     coverage = "; ".join(dataset.coverage.set_index("fy").loc[
         [fy for fy in filters.fys if fy in dataset.financial_years], "label"])
     chosen = ", ".join(filters.months) if len(filters.months) < 12 else "all months"
-    st.title(APP_NAME)
+    st.title(markdown_text(app_name()))
     st.info(f"Nothing to show: {' and '.join(empty)} {'has' if len(empty) == 1 else 'have'} no data "
             f"for the months chosen ({chosen}). The data covers {coverage}. Choose other months of the year "
             "in the sidebar, or another year.",

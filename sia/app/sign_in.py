@@ -13,10 +13,19 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from sia.app.access import Access, AccessPolicy, access_policy, signed_in_as
 from sia.app.heavy import served
 from sia.app.request_gate import behind_gate, note_uploader
+from sia.dataset.location import real_data_dir
+from sia.dataset.store import area_in
 from sia.errors import InputError, Problem
 from sia.views.shown_text import markdown_text, shown
 
-APP_NAME = "Derby community safety"
+
+def app_name() -> str:
+    """'Derby community safety': the name of the area whose data the app serves, read from
+    the build's manifest alone (so the sign-in screen can name it without opening the data)."""
+    try:
+        return f"{area_in(real_data_dir()).name} community safety"
+    except InputError:  # a damaged build: the pages say what is wrong
+        return "Community safety"
 
 def app_access_policy() -> AccessPolicy:
     """The sign-in and allowlist policy in the app's secrets; InputError when malformed."""
@@ -43,12 +52,12 @@ def access_gate() -> bool:
     try:
         policy = app_access_policy()
     except InputError as exc:
-        st.title(APP_NAME)
+        st.title(markdown_text(app_name()))
         st.error("Sign-in is not set up correctly, so no data is shown. The app's secrets "
                  "need correcting:\n\n" + "\n".join(f"- {shown(p)}" for p in exc.problems))
         return False
     if policy.sign_in and served() and not behind_gate():
-        st.title(APP_NAME)
+        st.title(markdown_text(app_name()))
         st.error("Sign-in is set up, but this server was started without its request gate, which "
                  "keeps uploads from anyone not signed in, so no data is shown. Start it with "
                  "`streamlit run serve.py`.")
@@ -57,7 +66,7 @@ def access_gate() -> bool:
     access = policy.access(viewer)
     if access in (Access.OPEN, Access.ALLOWED):
         return True
-    st.title(APP_NAME)
+    st.title(markdown_text(app_name()))
     if access is Access.SIGN_IN:
         several = len(policy.providers) > 1
         for provider in policy.providers:

@@ -16,13 +16,13 @@ from sia.analysis.outcomes import OutcomeGroups
 from sia.app.caching import cache_data, cache_resource, digest
 from sia.app.chrome import control_hint, presenting
 from sia.app.heavy import Busy, in_worker
-from sia.app.loaders import concentration, hot_count, outcome_groups, outcome_mixes, stability
+from sia.app.loaders import concentration, dataset_of, hot_count, outcome_groups, outcome_mixes, stability
 from sia.dataset.fetch.progress import DrawnProgress
 from sia.errors import InputError
 from sia.views import charts
 from sia.views.briefing.files import FORMATS as PACK_FORMATS
 from sia.views.exports import XLSX_MAX_ROWS, safe_csv, safe_xlsx
-from sia.views.outcomes import outcome_sentences, outcome_table
+from sia.views.outcomes import CityMix, outcome_sentences, outcome_table
 from sia.views.shown_text import markdown_text, shown
 from sia.views.wording import concentration_sentence, no_hotspot_sentence, stability_sentence
 
@@ -325,16 +325,18 @@ def _outcome_view(key: tuple[str, str], filters: Filters, groups: OutcomeGroups,
     """What show_outcomes shows, in words and a table, made once per filter set and shared
     (not copied) by every session: show_outcomes only reads it."""
     mix, city = outcome_mixes(key, filters, groups)
-    against = city if filters.ward else None
-    return mix, outcome_sentences(mix, groups, f"in {markdown_text(where)}", against), outcome_table(mix, against)
+    name = dataset_of(key).area.name
+    table = outcome_table(mix, CityMix(name, city) if filters.ward else None)
+    shown = CityMix(markdown_text(name), city) if filters.ward else None
+    return mix, outcome_sentences(mix, groups, f"in {markdown_text(where)}", shown), table
 
 
 def show_outcomes(key: tuple[str, str], filters: Filters, where: str, stem: str,
                   asb_note: str | None = None) -> None:
     """What happened after the selected crimes were reported: each year's mix of outcome
-    groups, in the filters' ward (set against Derby) when they name one, else in Derby;
-    with the caution a year needs when many of its crimes are still open. ``where`` names
-    the place in words ('Normanton', 'Derby'); ``stem`` the download files; ``asb_note``
+    groups, in the filters' ward (set against the whole area) when they name one, else in
+    the area; with the caution a year needs when many of its crimes are still open. ``where``
+    names the place in words ('Normanton', 'Derby'); ``stem`` the download files; ``asb_note``
     follows the word that anti-social behaviour has no outcomes."""
     if filters.incident_type == ASB:
         note = control_hint("Choose crime in the sidebar to see them.") if asb_note is None else asb_note

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES, HISTORIC_NOTES, canonical_category
+from sia.dataset.area import Area
 from sia.dataset.denominators import (
     age_population_column,
     lsoa_deprivation,
@@ -65,11 +66,13 @@ class Geography:
 
 def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
                   selection: SourceSelection | None = None, skip_malformed: bool = False,
-                  demo: bool = False, fetched: dict | None = None) -> tuple[Path, IngestReport]:
+                  demo: bool = False, fetched: dict | None = None,
+                  area: Area | None = None) -> tuple[Path, IngestReport]:
     """Ingest the sources into a new build in ``data_dir``; return it and its report.
 
     ``fetched`` records where downloaded inputs came from (URLs, archive members and
-    their SHA-256), kept in the manifest beside the sources' own checksums.
+    their SHA-256), kept in the manifest beside the sources' own checksums; ``area`` the
+    area the data is of (sia.dataset.area: Derby's when none is given).
 
     Raises InputError (and writes nothing) when an input cannot be used, or when rows
     are malformed and ``skip_malformed`` is not set.
@@ -113,6 +116,8 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
         manifest["stop_months"] = list(report.stops.months)
     if fetched:
         manifest["fetched"] = fetched
+    if area is not None:
+        manifest["area"] = area.to_dict()
     build = write_dataset(data_dir, incidents, ward_table, manifest, lsoas=geography.lsoas, stops=stops)
     return build, report
 

@@ -12,6 +12,7 @@ behind (a staging folder, a scratch folder of uploads) is removed by the next bu
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -31,6 +32,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from sia.categories import CATEGORIES
+from sia.dataset.area import DERBY, Area, area_of
 from sia.dataset.geography import BNG, to_bng
 from sia.dataset.report import IngestReport
 from sia.errors import InputError, Problem, first_line
@@ -101,6 +103,11 @@ class Dataset:
     def report(self) -> IngestReport:
         return IngestReport.from_dict(self.manifest["report"])
 
+    @cached_property
+    def area(self) -> Area:
+        """The area the dataset is of (its name in every title and sentence)."""
+        return area_of(self.manifest)
+
     @property
     def months(self) -> list[str]:
         return list(self.manifest["months"])
@@ -153,6 +160,18 @@ def current_build(data_dir: Path) -> Path | None:
         raise InputError(Problem(f"CURRENT names build {text}, which is missing or incomplete",
                                  str(pointer), fix))
     return build
+
+
+def area_in(data_dir: Path | None) -> Area:
+    """The area of the data directory's current build, read from its manifest alone (the
+    sign-in screen names it without opening the data); Derby's for the demo (None)."""
+    build = current_build(data_dir) if data_dir is not None else None
+    return _build_area(build) if build is not None else DERBY
+
+
+@functools.lru_cache(maxsize=16)
+def _build_area(build: Path) -> Area:
+    return area_of(_read_manifest(build, _REBUILD.format(dir=build.parent.parent)))  # a build never changes
 
 
 def pointed_id(pointer: Path) -> str | None:
@@ -473,6 +492,11 @@ def _read_manifest(build: Path, fix: str) -> dict:
         wrong.append("stop_months")
     elif isinstance(tables, dict) and STOPS in tables and not stop_months:
         wrong.append("stop_months")
+    if "area" in manifest:
+        try:
+            Area.from_dict(manifest["area"])
+        except ValueError as exc:
+            wrong.append(f"area ({exc})")
     if "report" not in wrong:
         try:
             IngestReport.from_dict(manifest["report"])

@@ -113,16 +113,16 @@ def ward_ranking(table: pd.DataFrame, measure: str, value_title: str, title: str
     return (bars + text).properties(height=alt.Step(20))
 
 
-def against_city(table: pd.DataFrame, ward: str, title: str) -> alt.Chart:
-    """A ward's rate per 1,000 residents by category beside the city's."""
+def against_city(table: pd.DataFrame, ward: str, city: str, title: str) -> alt.Chart:
+    """A ward's rate per 1,000 residents by category beside the city's (``city``: its name)."""
     long = table.melt(id_vars="category", value_vars=["ward", "city"], var_name="area", value_name="rate")
-    long["area"] = long["area"].map({"ward": ward, "city": "Derby"})
+    long["area"] = long["area"].map({"ward": ward, "city": city})
     order = table.sort_values("ward", ascending=False)["category"].tolist()
     return alt.Chart(long, title=title).mark_bar().encode(
         y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         yOffset=alt.YOffset("area:N"),
         x=alt.X(**_count_axis("rate", "Per 1,000 residents a year", long["rate"])),
-        color=alt.Color("area:N", scale=alt.Scale(domain=[ward, "Derby"], range=["#D55E00", "#999999"]),
+        color=alt.Color("area:N", scale=alt.Scale(domain=[ward, city], range=["#D55E00", "#999999"]),
                         title="Area"),
         tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("area:N", title="Area"),
                  alt.Tooltip("rate:Q", title="Per 1,000 a year", format=",.1f")],

@@ -3,6 +3,8 @@ against the city, and the caution a large share still open calls for. Pure build
 sia.analysis.outcomes.outcome_mix tables in, tables and text out."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 
 from sia.analysis.outcomes import OutcomeGroups
@@ -14,6 +16,13 @@ from sia.views.wording import percent
 OPEN_CAUTION_SHARE = 0.2
 
 
+class CityMix(NamedTuple):
+    """The whole area's outcome mix, set beside a ward's, and the area's name ('Derby')."""
+
+    name: str
+    mix: pd.DataFrame
+
+
 def _share(mix: pd.DataFrame, fy: str, group_id: str) -> float:
     found = mix[(mix["fy"] == fy) & (mix["outcome_group"] == group_id)]
     return float(found["share"].iloc[0]) if len(found) else float("nan")
@@ -23,26 +32,26 @@ def _crimes(mix: pd.DataFrame, fy: str) -> int:
     return int(mix.loc[mix["fy"] == fy, "count"].sum())
 
 
-def _share_text(mix: pd.DataFrame, city: pd.DataFrame | None, fy: str, group_id: str) -> str:
+def _share_text(mix: pd.DataFrame, city: CityMix | None, fy: str, group_id: str) -> str:
     share = percent(_share(mix, fy, group_id))
-    return share + (f" (Derby: {percent(_share(city, fy, group_id))})" if city is not None else "")
+    return share + (f" ({city.name}: {percent(_share(city.mix, fy, group_id))})" if city is not None else "")
 
 
-def outcome_table(mix: pd.DataFrame, city: pd.DataFrame | None = None) -> pd.DataFrame:
+def outcome_table(mix: pd.DataFrame, city: CityMix | None = None) -> pd.DataFrame:
     """One row per outcome group, for each year the crimes and their share (in %), and
-    the city's share beside them when ``city`` (the same for all Derby) is given."""
+    the city's share beside them when ``city`` (the same for the whole area) is given."""
     out = pd.DataFrame({"Outcome": mix.drop_duplicates("outcome_group")["group"].to_numpy()})
     for fy in dict.fromkeys(mix["fy"]):
         year = mix[mix["fy"] == fy]
         out[f"{fy} crimes"] = year["count"].to_numpy()
         out[f"{fy} %"] = (year["share"] * 100).round(1).to_numpy()
         if city is not None:
-            out[f"{fy} Derby %"] = (city[city["fy"] == fy]["share"] * 100).round(1).to_numpy()
+            out[f"{fy} {city.name} %"] = (city.mix[city.mix["fy"] == fy]["share"] * 100).round(1).to_numpy()
     return out
 
 
 def outcome_sentences(mix: pd.DataFrame, groups: OutcomeGroups, where: str,
-                      city: pd.DataFrame | None = None) -> list[str]:
+                      city: CityMix | None = None) -> list[str]:
     """For each year: the share of crimes with no suspect identified and the share charged
     or summonsed (or with a court result), with the city's when ``city`` is given, and, in
     the same sentence, the share still open where it is large enough to call the others
@@ -61,14 +70,14 @@ def outcome_sentences(mix: pd.DataFrame, groups: OutcomeGroups, where: str,
     return out
 
 
-def _open_clause(mix: pd.DataFrame, city: pd.DataFrame | None, fy: str, open_id: str) -> str:
+def _open_clause(mix: pd.DataFrame, city: CityMix | None, fy: str, open_id: str) -> str:
     """' — but **46% of 2019-20's crimes were still open** (Derby: 50%), ...': the caution,
     at the weight of the shares it qualifies, for a year with many crimes still open."""
     share = _share(mix, fy, open_id)
     if not share >= OPEN_CAUTION_SHARE:
         return ""
-    derby = f" (Derby: {percent(_share(city, fy, open_id))})" if city is not None else ""
-    return (f" — but **{percent(share)} of {fy}'s crimes were still open**{derby}, under investigation or awaiting "
+    beside = f" ({city.name}: {percent(_share(city.mix, fy, open_id))})" if city is not None else ""
+    return (f" — but **{percent(share)} of {fy}'s crimes were still open**{beside}, under investigation or awaiting "
             "court when the data was published, so these shares are not final: the share charged can rise as "
             "those crimes are resolved")
 

@@ -12,6 +12,7 @@ from sia.words import ordinal
 
 if TYPE_CHECKING:
     from sia.analysis.hotspots.runs import HotCount
+    from sia.dataset.store import Dataset
 
 # What a rate reads where it has no whole denominator: never 0, never inf.
 NO_POPULATION = "no population"
@@ -132,3 +133,19 @@ def _small_area_finding(count: HotCount | str) -> str:
           f"at {present[-1][0]} or more ({', '.join(f'{n:,} at {level}' for level, n in present)})")
     verb = "was a hot spot" if count.hot == 1 else "were hot spots"
     return f"**{count.hot:,} of the {count.units:,} LSOAs {verb} {at}**"
+
+
+def force_title(force: str) -> str:
+    """A police.uk force name in words: 'avon-and-somerset' -> 'Avon and Somerset'."""
+    return " ".join(w if w == "and" else w.capitalize() for w in force.split("-"))
+
+
+def what_it_shows(dataset: Dataset) -> str:
+    """The About page's first sentence: the data, whose it is, and the wards it is placed in."""
+    area = dataset.area
+    forces = " and ".join(force_title(f) for f in area.forces)
+    recorded = f"recorded by {forces} police" if forces else "recorded by the police"
+    vintage = (dataset.manifest.get("fetched") or {}).get("ward_vintage")
+    wards = f"{area.name}'s {len(dataset.wards)} wards" + (f" ({vintage})" if isinstance(vintage, str) else "")
+    return (f"Street-level crime and anti-social behaviour (ASB) {recorded} and published on data.police.uk, "
+            f"placed in {wards}.")

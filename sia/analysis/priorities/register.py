@@ -1,5 +1,5 @@
-"""The priority register (data/priorities.toml): Derby's SIA priority sets, validated on
-load, and the comparison of two years' city priorities.
+"""The priority register: a partnership's SIA priority sets (data/priorities.toml holds
+Derby's), validated on load, and the comparison of two years' city priorities.
 
 The lineage between the years is data in the register: a 2019-20 priority names the
 2014-15 priority it ``follows`` and whether it was ``retained`` or ``changed`` (the theme
@@ -16,13 +16,17 @@ from pathlib import Path
 import pandas as pd
 
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES
+from sia.dataset.area import DERBY
 from sia.dataset.registers import current_register, publish_register, register_manifest
+from sia.dataset.store import area_in
 from sia.errors import InputError, Problem
 from sia.handwritten import handwritten_toml, read_handwritten_bytes, unsafe_text, value_text
 from sia.paths import ROOT
 from sia.periods import parse_financial_year
 
 REGISTER = ROOT / "data" / "priorities.toml"
+REGISTER_AREA = DERBY  # the area data/priorities.toml is of
+TEMPLATE = ROOT / "data" / "priorities-template.toml"  # where a partnership without a register starts
 DERBY_WARDS = ROOT / "geo" / "ward_reference_points.csv"  # the 17 wards of 2003-2023
 
 INDICATORS = {"direct": "Direct indicator", "partial": "Partial proxy", "none": "No open-data indicator"}
@@ -124,6 +128,9 @@ class Register:
         return self.documents[self.sets[priority.set].document]
 
 
+NO_REGISTER = Register({}, {}, {})  # an area's before its steward loads one
+
+
 # --- loading and validation --------------------------------------------------------
 
 _SET_KINDS = {"city-": CITY, "force-": FORCE}
@@ -141,11 +148,15 @@ _FIGURE_FIELDS = {"what", "value", "low", "high", "qualifier", "unit", "document
 MAX_FIGURE = 10 ** 15
 
 
-def register_in_use(data_dir: Path | None) -> Path:
+def register_in_use(data_dir: Path | None) -> Path | None:
     """The register a dataset's figures are held against: the one a data steward loaded into
-    its data directory (sia.dataset.registers), else the one that ships with the code."""
+    its data directory (sia.dataset.registers), else the one that ships with the code when
+    the data is of its area (Derby: the demo's, and a build's that records no other); None
+    for another area without a register of its own."""
     loaded = current_register(data_dir) if data_dir is not None else None
-    return loaded or REGISTER
+    if loaded is not None:
+        return loaded
+    return REGISTER if area_in(data_dir).serves(REGISTER_AREA) else None
 
 
 def load_register_into(data_dir: Path, file: Path, source: str, wards: Collection[str]) -> tuple[Path, Register]:
@@ -157,9 +168,12 @@ def load_register_into(data_dir: Path, file: Path, source: str, wards: Collectio
     return publish_register(data_dir, data, source, sorted(wards)), register
 
 
-def read_register(path: Path) -> Register:
+def read_register(path: Path | None) -> Register:
     """load_register of a register in use: a loaded one against the wards of the dataset it
-    was loaded into (recorded when it was loaded), the built-in one against Derby's."""
+    was loaded into (recorded when it was loaded), the built-in one against Derby's; the
+    empty register for none (register_in_use)."""
+    if path is None:
+        return NO_REGISTER
     wards = register_manifest(path).get("wards") if Path(path) != REGISTER else None
     return load_register(path, wards if isinstance(wards, list) and all(isinstance(w, str) for w in wards) else None)
 

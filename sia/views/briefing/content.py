@@ -57,7 +57,7 @@ from sia.errors import InputError, Problem
 from sia.periods import month_label, period_text, require_held
 from sia.views import charts
 from sia.views.assessment import assessment_lines, shown_table
-from sia.views.outcomes import open_cautions, outcome_sentences, outcome_table
+from sia.views.outcomes import CityMix, open_cautions, outcome_sentences, outcome_table
 from sia.views.stops import FIND_RATE_CAVEAT, search_rate_text, wards_table, year_sentence, years_table
 from sia.views.wording import (
     DATA_SOURCES,
@@ -116,6 +116,7 @@ class Briefing:
     sources: tuple[str, ...] = DATA_SOURCES
     demo: bool = False
     made: str = ""
+    area: str = ""  # the area's name, the packs' author ('Derby community safety dashboard')
 
 
 # --- shared checks ---------------------------------------------------------------------
@@ -192,11 +193,11 @@ def _value_text(row, measure: str) -> str:
     return f"{row['per_month']:,.1f} a month"
 
 
-def _standing(row, measure: str) -> str:
+def _standing(row, measure: str, area: str) -> str:
     """'the 3rd highest of Derby's 17 wards per 1,000 residents a year', or 'not ranked'."""
     if pd.isna(row["rank"]):
         return rank_text(row)
-    return (f"the {ordinal(int(row['rank']))} highest of Derby's {int(row['ranked'])} wards by "
+    return (f"the {ordinal(int(row['rank']))} highest of {area}'s {int(row['ranked'])} wards by "
             f"{RANKED_BY[measure]}")
 
 
@@ -228,11 +229,11 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
     tables = {kind: ward_measures(selection, dataset.wards) for kind, selection in selections.items()}
     periods = {fy: period_text(ms) for fy, ms in selections[CRIME].months.items()}
     words = {CRIME: ("crime", "crimes"), ASB: ("anti-social behaviour", "ASB incidents")}
-    last = fys[-1]
+    last, area = fys[-1], dataset.area.name
 
     brief = Briefing(title=f"{ward}: crime and anti-social behaviour",
-                     subtitle=f"Derby ward briefing, {' and '.join(fys)}",
-                     stem=ward_stem(ward, fys), demo=dataset.is_demo, made=_made(dataset))
+                     subtitle=f"{area} ward briefing, {' and '.join(fys)}",
+                     stem=ward_stem(ward, fys), demo=dataset.is_demo, made=_made(dataset), area=dataset.area.name)
     for fy in fys:
         for kind, table in tables.items():
             row = table[(table["ward_name"] == ward) & (table["fy"] == fy)].iloc[0]
@@ -248,7 +249,7 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
         brief.narrative.append(
             f"In {fy} ({_period_note(dataset, fy, selections[CRIME].months[fy])}), "
             f"**{ward} recorded {plural(int(row['count']), 'crime')}**, "
-            f"{_value_text(row, measure)}: {_standing(row, measure)} (Derby: {_city_text(crime, fy, measure)}). "
+            f"{_value_text(row, measure)}: {_standing(row, measure, area)} ({area}: {_city_text(crime, fy, measure)}). "
             f"Anti-social behaviour, counted apart from crime, came to {plural(int(asb['count']), 'incident')} "
             f"({_value_text(asb, measure)}; {rank_text(asb, by=by)}).")
         if measure == "rate" and pd.isna(row["rate"]):
@@ -256,7 +257,7 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
     as_page = Filters(fys=fys, like_for_like=like_for_like)
     against = categories_against_city(dataset.incidents, dataset.wards, as_page, ward)  # the last year
     selection = select(dataset.incidents, Filters(fys=fys, incident_type=CRIME, like_for_like=like_for_like))
-    brief.narrative += _category_sentences(selection, ward, last, against)
+    brief.narrative += _category_sentences(selection, ward, last, against, area)
     quiet, small = [], []  # where no ward is a hot spot: why, and what the LSOAs show (as the pages say)
     for kind in (CRIME, ASB):
         run = hotspots_for_filters(dataset, Filters(fys=(last,), incident_type=kind), last, "ward")
@@ -277,7 +278,7 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
                                                     words[kind][0]))
     brief.narrative += _deprivation_sentences(dataset, ward)
     # Each year's crimes, every month it holds (as the page): an outcome mix is no change between years.
-    _add_outcomes(brief, select(dataset.incidents, Filters(fys=fys, like_for_like=False)).rows, ward, "crimes")
+    _add_outcomes(brief, select(dataset.incidents, Filters(fys=fys, like_for_like=False)).rows, ward, "crimes", area)
 
     _add_monthly(brief, monthly_series(selection, ward), f"Crimes per month in {ward}")
     crime_last = tables[CRIME][tables[CRIME]["fy"] == last]
@@ -288,17 +289,17 @@ def ward_briefing(dataset: Dataset, ward: str, fys: tuple[str, ...] | list[str] 
         f"{ward} is outlined. Classes are natural breaks; each ward carries its rank by {by}."))
     if against["ward"].notna().any():
         brief.exhibits.append(Exhibit(
-            f"{ward} against Derby by category, {last}",
-            charts.against_city(against, ward, f"{ward} against Derby by category, {last}"),
+            f"{ward} against {area} by category, {last}",
+            charts.against_city(against, ward, area, f"{ward} against {area} by category, {last}"),
             "Rates per 1,000 residents a year; anti-social behaviour included, shown as its own category."))
     brief.tables.append(PackTable(f"Incidents by category in {ward}, {last}",
                                   _category_table(dataset, ward, as_page, against),
-                                  "Ratio: the ward's rate over the city's (above 1: higher than Derby)."))
+                                  f"Ratio: the ward's rate over the city's (above 1: higher than {area})."))
     places = top_locations(selection, ward)
     brief.tables.append(PackTable(f"Places with most crimes in {ward}", places.rename_axis("Location").reset_index(),
                                   "Anonymised police.uk map points ('On or near ...'), not addresses."))
     brief.caveats = _common_caveats(dataset, fys) + [
-        "Ward hotspots use Getis-Ord Gi* over Derby's 17 wards with their neighbours, p-values "
+        f"Ward hotspots use Getis-Ord Gi* over {area}'s {len(dataset.wards)} wards with their neighbours, p-values "
         "adjusted for multiple testing; with so few, large units it finds only broad clusters."] + brief.caveats
     return brief
 
@@ -325,21 +326,21 @@ def _lsoa_hot_count(dataset: Dataset, filters: Filters, fy: str) -> HotCount | s
     return run.reason if isinstance(run, NoTest) else run.hot_count()
 
 
-def _add_outcomes(brief: Briefing, rows: pd.DataFrame, ward: str | None, what: str) -> None:
+def _add_outcomes(brief: Briefing, rows: pd.DataFrame, ward: str | None, what: str, area: str) -> None:
     """What happened after the crimes among ``rows`` were reported (in ``ward``, set against
-    Derby, or in Derby): sentences, the mix by year as a chart and a table, and the caution
+    the whole ``area``, or in the area): sentences, the mix by year as a chart and a table, and the caution
     for years with many still open (into ``brief.caveats``, which the caller extends)."""
     groups = load_outcome_groups()
     city = outcome_mix(rows, groups)
     mix = outcome_mix(rows[rows["ward_name"] == ward], groups) if ward else city
-    where = ward or "Derby"
-    brief.narrative += outcome_sentences(mix, groups, f"in {where}", city if ward else None)
+    where, beside = ward or area, CityMix(area, city) if ward else None
+    brief.narrative += outcome_sentences(mix, groups, f"in {where}", beside)
     brief.exhibits.append(Exhibit(f"Outcomes of {what} in {where}, by year",
                                   charts.outcome_mix(mix, f"Outcomes of {what} in {where}, by year"),
                                   "Each year's crimes shared between the outcome groups: the latest outcome "
                                   "police.uk records for each."))
-    brief.tables.append(PackTable(f"Outcomes of {what} in {where}", outcome_table(mix, city if ward else None),
-                                  "Shares in per cent of the year's crimes" + (", Derby's beside them." if ward
+    brief.tables.append(PackTable(f"Outcomes of {what} in {where}", outcome_table(mix, beside),
+                                  "Shares in per cent of the year's crimes" + (f", {area}'s beside them." if ward
                                                                                else ".")))
     brief.caveats += [f"{c}." for c in open_cautions(mix, groups)]
 
@@ -355,7 +356,7 @@ def _change_sentence(dataset: Dataset, ward: str, filters: Filters, subject: str
             f"on {comparison_basis(selection.months, matched_months(dataset.months, filters))}.")
 
 
-def _category_sentences(selection: Selection, ward: str, last: str, against: pd.DataFrame) -> list[str]:
+def _category_sentences(selection: Selection, ward: str, last: str, against: pd.DataFrame, area: str) -> list[str]:
     """The largest crime category in the last year and, given rates, the one furthest
     above the city's (``against``: categories_against_city for that year)."""
     mine = selection.rows[(selection.rows["ward_name"] == ward) & (selection.rows["fy"] == last)]
@@ -372,13 +373,13 @@ def _category_sentences(selection: Selection, ward: str, last: str, against: pd.
         if len(enough) and enough["ratio"].iloc[0] >= 1.5:
             high = enough.iloc[0]
             out.append(f"Against the city, {high['category'].lower()} stood out: "
-                       f"{high['ratio']:.1f} times Derby's rate per resident.")
+                       f"{high['ratio']:.1f} times {area}'s rate per resident.")
     return out
 
 
 def _category_table(dataset: Dataset, ward: str, filters: Filters, against: pd.DataFrame) -> pd.DataFrame:
     """The ward's incidents by category in the filters' last year, on the months the page
-    counts (matched months when two years are compared), with the rates beside Derby's."""
+    counts (matched months when two years are compared), with the rates beside the area's."""
     fy = filters.fys[-1]
     mix = category_mix(dataset.incidents, filters, ward)
     mix = mix[mix["fy"] == fy].set_index("category").reindex(against["category"])
@@ -386,7 +387,7 @@ def _category_table(dataset: Dataset, ward: str, filters: Filters, against: pd.D
                           "A month": mix["per_month"].to_numpy()})
     if against["ward"].notna().any():
         table["Per 1,000 a year"] = against["ward"].to_numpy()
-        table["Derby per 1,000 a year"] = against["city"].to_numpy()
+        table[f"{dataset.area.name} per 1,000 a year"] = against["city"].to_numpy()
         table["Ratio"] = against["ratio"].to_numpy()
     return table.sort_values("Incidents", ascending=False).reset_index(drop=True)
 
@@ -410,9 +411,9 @@ def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
     fys = briefing_years(dataset, fys, default=tuple(sorted(s.fy for s in register.sets.values() if s.kind == CITY)))
     document = register.document_for(priority)
     city = register.sets[priority.set]
-    n_in_set = len(register.in_set(priority.set))
-    brief = Briefing(title=priority.title, subtitle=f"Derby SIA priority briefing, {' and '.join(fys)}",
-                     stem=priority_stem(priority.id, fys), demo=dataset.is_demo, made=_made(dataset))
+    n_in_set, area = len(register.in_set(priority.set)), dataset.area.name
+    brief = Briefing(title=priority.title, subtitle=f"{area} SIA priority briefing, {' and '.join(fys)}",
+                     stem=priority_stem(priority.id, fys), demo=dataset.is_demo, made=_made(dataset), area=area)
     brief.narrative.append(f"**Priority {priority.rank} of {n_in_set}** in the {city.name} ({document.title}). "
                            f"{priority.summary}")
     brief.narrative.append(_lineage_sentence(register, priority))
@@ -436,7 +437,7 @@ def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
         rate = "" if pd.isna(row.rate) else f", {row.rate:,.1f} per 1,000 residents a year"
         brief.figures.append(KeyFigure(f"Incidents, {row.fy}", f"{row.count:,}",
                                        f"{row.per_month:,.1f} a month over {row.period}{rate}"))
-        brief.narrative.append(f"In {row.fy} ({_period_note(dataset, row.fy, counted[row.fy])}) Derby recorded "
+        brief.narrative.append(f"In {row.fy} ({_period_note(dataset, row.fy, counted[row.fy])}) {area} recorded "
                                f"**{plural(row.count, 'incident')}** of these categories: "
                                f"{row.per_month:,.1f} a month{rate}.")
     if len(fys) == 2:
@@ -477,7 +478,7 @@ def priority_briefing(dataset: Dataset, register: Register, priority_id: str,
     crimes = tuple(c for c in priority.categories if c in CRIME_CATEGORIES)
     if crimes:
         every_month = Filters(fys=fys, crime_types=crimes, like_for_like=False)  # each year's crimes, as the page
-        _add_outcomes(brief, select(dataset.incidents, every_month).rows, None, "these crimes")
+        _add_outcomes(brief, select(dataset.incidents, every_month).rows, None, "these crimes", dataset.area.name)
     brief.caveats = _common_caveats(dataset, fys) + brief.caveats
     if priority.indicator == "partial":
         brief.caveats.append("The indicator is a partial proxy: it counts related crimes, not the "
@@ -572,7 +573,7 @@ def assessment_briefing(dataset: Dataset, register: Register, fy: str, against: 
     brief = Briefing(title=f"Strategic assessment {fy}", subtitle="What the police.uk data would rank, category by "
                      "category and ward by ward", stem=f"assessment-{fy}" + (f"-against-{a.against}" if a.against
                                                                               else ""),
-                     demo=dataset.is_demo, made=_made(dataset))
+                     demo=dataset.is_demo, made=_made(dataset), area=dataset.area.name)
     crime = a.categories[a.categories["score"].notna()]
     for row in crime.head(3).itertuples():
         brief.figures.append(KeyFigure(f"#{row.rank} {row.category}", f"{row.count:,}",

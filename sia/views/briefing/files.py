@@ -253,7 +253,7 @@ def briefing_pdf(brief: Briefing) -> bytes:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=15 * mm,
                             bottomMargin=16 * mm, title=brief.title, subject=brief.subtitle,
-                            author="Derby community safety dashboard")
+                            author=f"{brief.area} community safety dashboard".lstrip())
     width = doc.width
     story = [Paragraph(_inline(brief.title), s["title"]), Paragraph(_inline(brief.subtitle), s["subtitle"])]
     if brief.demo:

@@ -1,0 +1,107 @@
+"""Any area of England and Wales: a dataset records the area it is of, and every title, pack,
+banner, sentence and download takes its name from there. An invented area (tests/invented_area.py)
+built with 'sia ingest --area-name' never says "Derby"; with no register of its own, every
+page works and the Priorities page invites a steward to load one."""
+from __future__ import annotations
+
+import pytest
+from test_app import run_app
+from test_briefing import pdf_text
+from test_missing_population import PAGES, page_text
+
+from sia.cli import main
+from sia.dataset.store import open_dataset
+
+import invented_area as ia
+from support import run_sia
+
+AREA_ARGS = ["--area-name", "Kestrel Vale", "--district", "E07000990", "--force", "kestrelshire"]
+
+
+def write_population(path, year: int = 2021) -> None:
+    """A population file by LSOA in the ONS small-area estimates' layout (one LSOA a row)."""
+    lines = ["LSOA code (2011),LSOA name (2011),Total population: mid 2023 (excluding prisoners)"]
+    for j in range(ia.SIDE):
+        for i in range(ia.SIDE):
+            lines.append(f"{ia.lsoa_code(ia.KESTREL_VALE, i, j, year)},{ia.lsoa_name(ia.KESTREL_VALE, i, j)},"
+                         f"{1200 + 37 * (i + j * ia.SIDE)}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def kestrel_vale(tmp_path_factory):
+    """Kestrel Vale on its new wards, 2023-24 (from May, when they came in), by ingest."""
+    folder = tmp_path_factory.mktemp("kestrel")
+    ia.write_street_files(folder / "police", [m for m in ia.MONTHS if m >= ia.REWARDED])
+    wards = ia.write_geojson(folder / "wards.geojson", ia.ward_features([ia.KESTREL_VALE], new=True,
+                                                                         year_fields="WD23"))
+    lsoas = ia.write_geojson(folder / "lsoas.geojson", ia.lsoa_features([ia.KESTREL_VALE], 2021))
+    lookup = ia.write_lookup(folder / "lookup.csv", ia.lookup_rows([ia.KESTREL_VALE], 2021, True, "WD23", "LAD23"))
+    write_population(folder / "population.csv")
+    data_dir = folder / "data"
+    assert main(["ingest", str(folder / "police"), "--wards", str(wards), "--lsoas", str(lsoas),
+                 "--lsoa-lookup", str(lookup), "--population", f"2023-24={folder / 'population.csv'}",
+                 "--data-dir", str(data_dir), *AREA_ARGS]) == 0
+    return data_dir
+
+
+def everything_shown(at) -> str:
+    """The page's text, its tables (columns and cells), its charts' specifications and its
+    download buttons' labels and file names."""
+    parts = [page_text(at)]
+    for frame in at.dataframe:
+        parts += [" ".join(map(str, frame.value.columns)), frame.value.to_csv()]
+    parts += [chart.proto.spec for chart in at.get("vega_lite_chart")]
+    parts += [str(b.proto) for b in at.get("download_button")]
+    return " | ".join(parts)
+
+
+def test_the_dataset_records_its_area(kestrel_vale):
+    area = open_dataset(kestrel_vale).area
+    assert (area.name, area.districts, area.forces) == ("Kestrel Vale", ("E07000990",), ("kestrelshire",))
+    assert area.slug == "kestrel-vale"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_of_another_area_says_derby(monkeypatch, kestrel_vale, page):
+    at = run_app(monkeypatch, kestrel_vale, page, {"fy": ["2023-24"], "ward": "Fenwick Cross"})
+    shown = everything_shown(at)
+    assert "derby" not in shown.lower()
+    if page == "pages/overview.py":
+        assert at.title[0].value == "Kestrel Vale community safety overview"
+    if page == "pages/ward.py":
+        assert "Fenwick Cross against Kestrel Vale by category, 2023-24" in shown
+    if page == "pages/data.py":
+        assert "kestrel-vale-incidents" in shown
+
+
+def test_without_a_register_the_priorities_page_invites_a_steward_with_the_template(monkeypatch, kestrel_vale):
+    at = run_app(monkeypatch, kestrel_vale, "pages/priorities.py")
+    assert "Kestrel Vale has no priority register yet" in page_text(at)
+    assert [b.label for b in at.get("download_button")] == ["Download the register template"]
+
+
+def test_a_pack_of_another_area_never_says_derby(kestrel_vale, tmp_path):
+    out = tmp_path / "ward.pdf"
+    result = run_sia("brief", "--ward", "Fenwick Cross", "--fy", "2023-24", "--out", str(out),
+                     "--data-dir", str(kestrel_vale))
+    assert result.returncode == 0, result.stderr
+    text, pages = pdf_text(out)
+    assert "Kestrel Vale ward briefing, 2023-24" in text
+    assert "of Kestrel Vale's 6 wards" in text
+    assert "derby" not in text.lower()
+    from pypdf import PdfReader
+    assert PdfReader(str(out)).metadata.author == "Kestrel Vale community safety dashboard"
+
+
+@pytest.mark.parametrize("command", [
+    ["counts", "--by", "ward"], ["report"], ["assess", "--fy", "2023-24"], ["concentration", "--fy", "2023-24"],
+    ["hotspots", "--fy", "2023-24"], ["outcomes", "--by", "ward"], ["priorities"]])
+def test_no_command_for_another_area_says_derby(kestrel_vale, command):
+    result = run_sia(*command, "--data-dir", str(kestrel_vale))
+    assert "derby" not in (result.stdout + result.stderr).lower()
+    if command == ["priorities"]:  # no register of its own, and Derby's is not its
+        assert result.returncode == 2
+        assert "Kestrel Vale has no priority register" in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr
