@@ -31,7 +31,7 @@ from sia.app.request_gate import behind_gate
 from sia.app.sign_in import viewer_may_load
 from sia.app.widgets import StreamlitProgress, download_buttons, release_uploads, show_table
 from sia.categories import ANTI_SOCIAL_BEHAVIOUR
-from sia.dataset.fetch.dataset import DEFAULT_AREA, DEFAULT_FORCE, FetchRequest, fetch_dataset, fetchable_years
+from sia.dataset.fetch.dataset import DEFAULT_AREA, FetchRequest, fetch_dataset, fetchable_years
 from sia.dataset.limits import size_text
 from sia.dataset.location import app_data_dir
 from sia.dataset.store import scratch_folder
@@ -195,12 +195,16 @@ def load_panel() -> None:
         years = st.multiselect("Financial years", fetchable_years(), default=["2014-15", "2019-20"],
                                key="fetch_years")
         left, right = st.columns(2)
-        force = left.text_input("Police force (as in police.uk file names)", DEFAULT_FORCE,
-                                key="fetch_force", max_chars=40)
-        area = right.text_input("Local authority (ONS code)", DEFAULT_AREA, key="fetch_area", max_chars=9)
+        area = left.text_input("Local authority district or Community Safety Partnership (ONS code)",
+                               DEFAULT_AREA, key="fetch_area", max_chars=9,
+                               help="A district (E06, E07, E08, E09, W06) or a partnership of districts (E22, W22)")
+        force = right.text_input("Police force (as in police.uk file names)", "", key="fetch_force", max_chars=40,
+                                 help="Leave empty for the force of the area, as ONS's lookup gives it")
         if st.button("Fetch from police.uk", key="fetch", icon=":material/cloud_download:"):
+            partnership = area.strip().upper()[:3] in ("E22", "W22")
             request = FetchRequest(months=[m for fy in years for m in fy_months(fy)], data_dir=target,
-                                   force=force, area=area)
+                                   force=force.strip() or None, area=area if not partnership else DEFAULT_AREA,
+                                   csp=area if partnership else None)
             load(lambda: fetch_dataset(request, StreamlitProgress()).summary)
 
 
@@ -230,6 +234,12 @@ cols[1].metric("Crimes", f"{loaded - asb:,}")
 cols[2].metric("Anti-social behaviour", f"{asb:,}")
 cols[3].metric("Months covered", f"{len(dataset.months)}",
                help="; ".join(dataset.coverage["label"]))
+
+if len(tables["by_force"]) > 1:  # British Transport Police's crimes beside the force's
+    st.subheader("Recorded by")
+    st.caption("British Transport Police records crimes at stations and on the railway in its own files; those "
+               "inside the area are counted with the force's.")
+    show_table(tables["by_force"], hide_index=True, download=f"{area_slug}-incidents-by-force")
 
 st.subheader("Months covered")
 st.caption("Incidents recorded in each month, April to March. A dash marks a month with no "

@@ -56,7 +56,6 @@ from sia.dataset.area import DISTRICT_CODE, Area, area_name
 from sia.dataset.demo import build_demo, demo_data_dir
 from sia.dataset.fetch.dataset import (
     DEFAULT_AREA,
-    DEFAULT_FORCE,
     FetchRequest,
     fetch_dataset,
     ons_base_url,
@@ -65,7 +64,7 @@ from sia.dataset.fetch.dataset import (
 )
 from sia.dataset.fetch.http import MAX_RETRIES, MAX_WAIT_S, MIN_TIMEOUT_S
 from sia.dataset.fetch.progress import StderrProgress
-from sia.dataset.ingest import WardInputs, build_dataset
+from sia.dataset.ingest import EarlierWards, WardInputs, build_dataset
 from sia.dataset.location import DATA_DIR_VARIABLE, configured_data_dir, load, real_data_dir
 from sia.dataset.police_csv import AGE_RANGES
 from sia.dataset.sources import SourceSelection
@@ -155,6 +154,14 @@ def _add_denominators(parser: argparse.ArgumentParser, note: str = "") -> None:
 
 
 DATA_HELP = f"data directory (default: ${DATA_DIR_VARIABLE}, else the built-in demo)"
+WARDS_OF_HELP = ("on the wards in force in this month, over the months they were (default: the latest wards, "
+                 "for every month)")
+
+
+def _load(args):
+    """The dataset a command reads, on the wards --wards-of asks for (Dataset.on_wards_of)."""
+    dataset = load(args.data_dir)
+    return dataset.on_wards_of(args.wards_of) if getattr(args, "wards_of", None) else dataset
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,8 +196,11 @@ def _ingest_options(sub) -> None:
                                         "layout or archive zips; place every incident in a ward; "
                                         "write the dataset and its report.")
     ingest.add_argument("sources", nargs="+", type=Path, metavar="SOURCE")
-    ingest.add_argument("--wards", required=True, type=Path, metavar="FILE",
-                        help="ward polygons: GeoJSON, GeoPackage or shapefile")
+    ingest.add_argument("--wards", required=True, action="append", type=_ward_set, metavar="[YYYY-MM=]FILE",
+                        help="ward polygons: GeoJSON, GeoPackage or shapefile; repeatable for the ward sets of "
+                             "re-wardings, each after the first with the month it applies from (e.g. --wards "
+                             "wd19.geojson --wards 2023-05=wd23.geojson): incidents are placed in the latest wards, "
+                             "which the lookup, LSOAs and population are of, and in the wards of their month")
     ingest.add_argument("--data-dir", required=True, type=Path, metavar="DIR")
     ingest.add_argument("--ward-code-field", metavar="FIELD", help="default: the WDyyCD field")
     ingest.add_argument("--ward-name-field", metavar="FIELD", help="default: the WDyyNM field")
@@ -210,6 +220,24 @@ def _ingest_options(sub) -> None:
                         help="the area's name in every title and sentence, as ONS writes it (default: Derby)")
     ingest.add_argument("--district", action="append", default=[], type=_district, metavar="CODE",
                         help="an ONS local authority district code of the area (repeatable; with --area-name)")
+
+
+def _ward_set(text: str) -> tuple[str | None, Path]:
+    month, sep, path = text.partition("=")
+    if sep and re.fullmatch(MONTH_PATTERN, month):
+        return month, Path(path)
+    return None, Path(text)
+
+
+def _ward_inputs(args) -> WardInputs:
+    """The latest ward set (the one with the latest first month) and the earlier ones."""
+    sets = sorted(args.wards, key=lambda s: s[0] or "")
+    (first, latest), earlier = sets[-1], sets[:-1]
+    return WardInputs(boundaries=latest, first_month=first, code_field=args.ward_code_field,
+                      name_field=args.ward_name_field, lsoa_lookup=args.lsoa_lookup,
+                      population=_one_file_each(args.population, "--population"),
+                      imd=_one_file_each(args.imd, "--imd"), lsoas=args.lsoas,
+                      earlier=[EarlierWards(path, month) for month, path in earlier])
 
 
 def _district(text: str) -> str:
@@ -235,10 +263,7 @@ def _ingest(args) -> int:
     selection = SourceSelection(
         forces=frozenset(f.lower() for f in args.force),
         months=frozenset(m for fy in args.fy for m in fy_months(fy)))
-    inputs = WardInputs(boundaries=args.wards, code_field=args.ward_code_field,
-                        name_field=args.ward_name_field, lsoa_lookup=args.lsoa_lookup,
-                        population=_one_file_each(args.population, "--population"),
-                        imd=_one_file_each(args.imd, "--imd"), lsoas=args.lsoas)
+    inputs = _ward_inputs(args)
     area = _ingest_area(args)  # checked before anything is read
     build, report = build_dataset(args.sources, inputs, args.data_dir, selection=selection,
                                   skip_malformed=args.skip_malformed, area=area)
@@ -259,10 +284,14 @@ def _fetch_options(sub) -> None:
     fetch.add_argument("--month", action="append", default=[], type=_month, metavar="YYYY-MM",
                        help="a single month to fetch (repeatable)")
     fetch.add_argument("--data-dir", required=True, type=Path, metavar="DIR")
-    fetch.add_argument("--force", default=DEFAULT_FORCE, metavar="NAME",
-                       help=f"police force as police.uk names its files (default: {DEFAULT_FORCE})")
-    fetch.add_argument("--area", default=DEFAULT_AREA, metavar="CODE",
-                       help=f"ONS local authority code whose wards to use (default: {DEFAULT_AREA}, Derby)")
+    fetch.add_argument("--force", metavar="NAME",
+                       help="police force as police.uk names its files (default: the area's, from ONS's lookup of "
+                            "districts to partnerships to police force areas)")
+    place = fetch.add_mutually_exclusive_group()
+    place.add_argument("--area", default=DEFAULT_AREA, metavar="CODE",
+                       help=f"ONS local authority district code (default: {DEFAULT_AREA}, Derby)")
+    place.add_argument("--csp", metavar="CODE",
+                       help="ONS Community Safety Partnership code (E22 or W22...): all its districts")
     fetch.add_argument("--police-base-url", metavar="URL",
                        help="police.uk or a mirror (default: $SIA_POLICE_BASE_URL, else "
                             "https://data.police.uk)")
@@ -285,7 +314,7 @@ def _fetch_options(sub) -> None:
 def _fetch(args) -> int:
     request = FetchRequest(
         months=[m for fy in args.fy for m in fy_months(fy)] + args.month,
-        data_dir=args.data_dir, force=args.force, area=args.area.strip().upper(),
+        data_dir=args.data_dir, force=args.force, area=args.area.strip().upper(), csp=args.csp,
         police_base_url=police_base_url(args.police_base_url),
         ons_base_url=ons_base_url(args.ons_base_url),
         population=_one_file_each(args.population, "--population"), imd=_one_file_each(args.imd, "--imd"),
@@ -301,6 +330,7 @@ def _fetch(args) -> int:
 def _counts_options(sub) -> None:
     counts = sub.add_parser("counts", help="print incident counts")
     counts.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
+    counts.add_argument("--wards-of", type=_month, metavar="YYYY-MM", help=WARDS_OF_HELP)
     counts.add_argument("--by", action="append", default=[], choices=list(GROUPINGS))
     counts.add_argument("--fy", action="append", default=[], type=_financial_year)
     counts.add_argument("--crime-type", action="append", default=[], metavar="TYPE")
@@ -308,7 +338,7 @@ def _counts_options(sub) -> None:
 
 
 def _counts(args) -> int:
-    dataset = load(args.data_dir)
+    dataset = _load(args)
     table = count_incidents(dataset.incidents, args.by, fy=args.fy, crime_types=args.crime_type)
     _print_table(table, args.format)
     return 0
@@ -349,6 +379,7 @@ def _outcomes_options(sub) -> None:
         description="Crimes (never anti-social behaviour, which has no outcomes) by the groupings asked, "
                     "each crime's police.uk outcome and its group in data/outcomes.toml.")
     outcomes.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
+    outcomes.add_argument("--wards-of", type=_month, metavar="YYYY-MM", help=WARDS_OF_HELP)
     outcomes.add_argument("--by", action="append", default=[], choices=list(OUTCOME_GROUPINGS))
     outcomes.add_argument("--fy", action="append", default=[], type=_financial_year)
     outcomes.add_argument("--crime-type", action="append", default=[], metavar="TYPE")
@@ -357,7 +388,7 @@ def _outcomes_options(sub) -> None:
 
 def _outcomes(args) -> int:
     groups = load_outcome_groups()
-    dataset = load(args.data_dir)
+    dataset = _load(args)
     _print_table(count_outcomes(dataset.incidents, args.by, groups, fy=args.fy, crime_types=args.crime_type),
                  args.format)
     return 0
@@ -370,6 +401,7 @@ def _change_options(sub) -> None:
                     "the counts, incidents a month over the months each year covers, the rate "
                     "ratio with its 95% confidence interval and the exact Poisson test.")
     change.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
+    change.add_argument("--wards-of", type=_month, metavar="YYYY-MM", help=WARDS_OF_HELP)
     change.add_argument("--fy", action="append", default=[], type=_financial_year,
                         help="give twice, earlier first (default: the dataset's last two years)")
     change.add_argument("--crime-type", action="append", default=[], metavar="TYPE",
@@ -386,7 +418,7 @@ def _change_options(sub) -> None:
 
 
 def _change(args) -> int:
-    dataset = load(args.data_dir)
+    dataset = _load(args)
     held = list(dataset.financial_years)
     fys = tuple(args.fy) or tuple(held[-2:])
     if len(fys) != 2 or fys[0] == fys[1]:
@@ -415,6 +447,7 @@ def _change(args) -> int:
 def _add_units(parser: argparse.ArgumentParser) -> None:
     """The options that say which incidents are counted in which units."""
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
+    parser.add_argument("--wards-of", type=_month, metavar="YYYY-MM", help=WARDS_OF_HELP)
     parser.add_argument("--unit", choices=["ward", "lsoa", "grid", "hex"], default="ward",
                         help="wards, LSOAs (the dataset's, or --lsoas), square grid cells or hexagons of "
                              "equal area")
@@ -504,11 +537,11 @@ def _hotspots(args) -> int:
                         permutations=args.permutations, seed=args.seed, across=args.across,
                         method=args.method or "sfhotspot", rules=rules)
     if args.compare_years:
-        compared = run_compare_years(load(args.data_dir), query, *args.compare_years)
+        compared = run_compare_years(_load(args), query, *args.compare_years)
         print(f"# {compared.summary()}", file=sys.stderr)
         _print_table(compared.table, args.format)
         return 0
-    run = run_hotspots(load(args.data_dir), query)
+    run = run_hotspots(_load(args), query)
     print(f"# {run.summary()}", file=sys.stderr)
     _print_table(run.table, args.format)
     return 0
@@ -530,7 +563,7 @@ def _concentration_options(sub) -> None:
 def _concentration(args) -> int:
     from sia.analysis.hotspots.runs import UNIT_NAMES, run_concentration
 
-    result, fy = run_concentration(load(args.data_dir), _unit_query(args, fy=args.fy))
+    result, fy = run_concentration(_load(args), _unit_query(args, fy=args.fy))
     summary = (f"{fy}: {result.incidents:,} incidents over {result.units:,} {UNIT_NAMES[args.unit]}; "
                f"Gini {result.gini:.3f}, generalised Gini {result.generalised_gini:.3f}"
                f"{' (fewer incidents than units: read the generalised one)' if result.sparse else ''}; "
@@ -571,7 +604,7 @@ def _top_share(text: str) -> float:
 def _stability(args) -> int:
     from sia.analysis.hotspots.runs import run_stability
 
-    result = run_stability(load(args.data_dir), _unit_query(args), args.from_fy, args.to_fy, args.top_share)
+    result = run_stability(_load(args), _unit_query(args), args.from_fy, args.to_fy, args.top_share)
     for caution in result.caution:
         print(f"# caution: {caution}", file=sys.stderr)
     figures = result.to_dict()
@@ -711,11 +744,12 @@ def _assess_options(sub) -> None:
     assess_.add_argument("--harm", action="append", default=[], type=_weight, metavar="CATEGORY=W",
                          help="a crime category's harm weight, 0 to 100 (default 1 each: none assumed)")
     assess_.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
+    assess_.add_argument("--wards-of", type=_month, metavar="YYYY-MM", help=WARDS_OF_HELP)
     assess_.add_argument("--format", choices=["csv", "json"], default="csv")
 
 
 def _assess(args) -> int:
-    dataset = load(args.data_dir)
+    dataset = _load(args)
     register = read_register(register_in_use(dataset.build.parent.parent))
     result = assess(dataset.incidents, dataset.wards, dataset.lsoas, dataset.months, register, load_outcome_groups(),
                     args.fy, args.against, dict(args.weight), dict(args.harm))
@@ -798,6 +832,7 @@ def _brief_options(sub) -> None:
                             "year both hold (the default)")
     brief.add_argument("--out", type=Path, required=True, metavar="FILE", help="FILE.pdf or FILE.html")
     brief.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
+    brief.add_argument("--wards-of", type=_month, metavar="YYYY-MM", help=WARDS_OF_HELP)
     brief.add_argument("--register", type=Path, metavar="FILE", help=argparse.SUPPRESS)
 
 
@@ -806,7 +841,7 @@ def _brief(args) -> int:
     from sia.views.briefing.files import check_pack_path, write_briefing
 
     check_pack_path(args.out)
-    dataset = load(args.data_dir)
+    dataset = _load(args)
     if args.ward is not None:
         pack = ward_briefing(dataset, args.ward, args.fy, measure=args.measure, like_for_like=not args.all_months)
     else:

@@ -28,6 +28,10 @@ from stop_search_files import derby_points, searches
 
 ONS_ROOT = "/arcgis/rest/services"
 LSOA_SERVICE = "Lower_Layer_Super_Output_Areas_December_2011_Boundaries_EW_BGC"
+AREA_SERVICE = "LAD23_CSP23_PFA23_EW_LU"  # districts to partnerships to police force areas
+# Derby's row of it: a partnership of one district, in the Derbyshire police force area.
+DERBY_AREA = [{"LAD23CD": "E06000015", "LAD23NM": "Derby", "CSP23CD": "E22000040", "CSP23NM": "Derby",
+               "PFA23CD": "E23000026", "PFA23NM": "Derbyshire"}]
 ONS_PAGE_LIMIT = 5  # the mock's transfer limit: small, so that paging is exercised
 OTHER_FORCES = ("leicestershire", "nottinghamshire", "staffordshire", "lincolnshire", "south-yorkshire")
 
@@ -209,26 +213,37 @@ def ons_routes(shared: Path) -> tuple[dict[str, Route], Callable]:
     with open(shared / "lookups" / "lsoa11_to_ward19_derby.csv", newline="") as f:
         lookup = [{"type": "Feature", "geometry": None, "properties": row} for row in csv.DictReader(f)]
 
-    def query(features: list[dict]):
-        def answer(q: dict) -> tuple[bytes, str]:
-            chosen = [f for f in features if _matches(f["properties"], q.get("where", ""))]
-            offset = int(q.get("resultOffset", 0))
-            count = min(int(q.get("resultRecordCount", ONS_PAGE_LIMIT)), ONS_PAGE_LIMIT)
-            page = chosen[offset:offset + count]
-            body = {"type": "FeatureCollection", "features": page}
-            if offset + count < len(chosen):
-                body["properties"] = {"exceededTransferLimit": True}
-            return json.dumps(body).encode(), "application/geo+json"
-        return answer
+    query = arcgis_query
 
-    def unknown(path: str, q: dict) -> tuple[bytes, str]:
-        return json.dumps({"error": {"code": 400, "message": "Invalid URL", "details": []}}).encode(), \
-            "application/json"
-
-    routes = {f"{ONS_ROOT}/Wards_December_2019_Boundaries_UK_BGC/FeatureServer/0/query": query(wards["features"]),
+    routes = {f"{ONS_ROOT}/{AREA_SERVICE}/FeatureServer/0/query": query(_features(DERBY_AREA)),
+              f"{ONS_ROOT}/Wards_December_2019_Boundaries_UK_BGC/FeatureServer/0/query": query(wards["features"]),
               f"{ONS_ROOT}/LSOA11_WD19_LAD19_EW_LU/FeatureServer/0/query": query(lookup),
               f"{ONS_ROOT}/{LSOA_SERVICE}/FeatureServer/0/query": query(lsoas["features"])}
-    return routes, unknown
+    return routes, arcgis_unknown
+
+
+def arcgis_query(features: list[dict]):
+    """An ArcGIS feature service's query: the features matching ``where``, a page at a time."""
+    def answer(q: dict) -> tuple[bytes, str]:
+        chosen = [f for f in features if _matches(f["properties"], q.get("where", ""))]
+        offset = int(q.get("resultOffset", 0))
+        count = min(int(q.get("resultRecordCount", ONS_PAGE_LIMIT)), ONS_PAGE_LIMIT)
+        page = chosen[offset:offset + count]
+        body = {"type": "FeatureCollection", "features": page}
+        if offset + count < len(chosen):
+            body["properties"] = {"exceededTransferLimit": True}
+        return json.dumps(body).encode(), "application/geo+json"
+    return answer
+
+
+def arcgis_unknown(path: str, q: dict) -> tuple[bytes, str]:
+    """What ArcGIS answers for a service it does not have: an error in the body of an HTTP 200."""
+    return json.dumps({"error": {"code": 400, "message": "Invalid URL", "details": []}}).encode(), \
+        "application/json"
+
+
+def _features(rows: list[dict]) -> list[dict]:
+    return [{"type": "Feature", "geometry": None, "properties": row} for row in rows]
 
 
 def _matches(properties: dict, where: str) -> bool:

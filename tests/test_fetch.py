@@ -23,8 +23,9 @@ from fetch_servers import LSOA_SERVICE, NO_STOPS, ONS_ROOT
 from support import run_sia
 
 MONTHS_2014 = [f"2014-{m:02d}" for m in range(4, 11)]
-# ONS queries of a whole fetch, 5 features a page: the lookup (31), the wards (4), the LSOAs (20 + 11).
-ONS_PAGES = 31 + 4 + 31
+# ONS queries of a whole fetch, 5 features a page: the area (1), the lookup (31), the wards (4), the LSOAs
+# (20 + 11).
+ONS_PAGES = 1 + 31 + 4 + 31
 WARDS = "2019-09"
 
 
@@ -521,8 +522,8 @@ def test_offline_the_command_says_so_in_one_line(tmp_path):
                      "--retries", "1", "--backoff", "0.01",
                      env={"SIA_POLICE_BASE_URL": "http://127.0.0.1:9", "SIA_ONS_BASE_URL": "http://127.0.0.1:9"})
     assert result.returncode == 2
-    assert result.stderr.splitlines() == [
-        "error: http://127.0.0.1:9/data/archive/: cannot reach data.police.uk (Connection refused) "
-        "(2 attempts); check the internet connection and try again later, or point "
-        "--police-base-url (or $SIA_POLICE_BASE_URL) at a mirror"]
+    assert result.stderr.splitlines() == [  # the area is asked of ONS first
+        "error: http://127.0.0.1:9/LAD23_CSP23_PFA23_EW_LU/FeatureServer/0/query: cannot reach the ONS ArcGIS "
+        "services (Connection refused) (2 attempts); check the internet connection and try again later, or point "
+        "--ons-base-url (or $SIA_ONS_BASE_URL) at a mirror"]
     assert not (tmp_path / "CURRENT").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -56,10 +57,11 @@ from sia.dataset.denominators import Deprivation, deprivation_of
 from sia.dataset.location import configured_data_dir, resolve_data_dir
 from sia.dataset.store import Dataset, current_build, open_dataset
 from sia.errors import InputError, Problem
-from sia.periods import fy_months
+from sia.periods import MONTH_PATTERN, fy_months
 from sia.views.shown_text import markdown_text, shown
 from sia.views.tables import (
     EvidenceSummary,
+    counts_by_force,
     counts_by_ward_and_year,
     counts_by_year_and_category,
     coverage_grid,
@@ -70,8 +72,19 @@ from sia.views.tables import (
 from sia.views.wording import significance_cell
 
 
+def _open(data_dir: str, build_id: str, wards_of: str = "") -> Dataset:
+    """The build, on the ward set in force in the month ``wards_of`` when given (a key's
+    third part, see dataset_key), else on its latest wards."""
+    return _on_wards_of(data_dir, build_id, wards_of) if wards_of else _open_build(data_dir, build_id)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _open(data_dir: str, build_id: str) -> Dataset:
+def _on_wards_of(data_dir: str, build_id: str, wards_of: str) -> Dataset:
+    return _open_build(data_dir, build_id).on_wards_of(wards_of)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _open_build(data_dir: str, build_id: str) -> Dataset:
     # Keyed by the build id, so a new build is picked up; one copy shared by all sessions.
     # Callers must not modify the frames.
     dataset = open_dataset(Path(data_dir), served=True, build_id=build_id)  # this build, even if replaced since
@@ -85,7 +98,7 @@ def _open(data_dir: str, build_id: str) -> Dataset:
 
 
 def _open_in_worker(data_dir: str, build_id: str) -> None:
-    _open(data_dir, build_id)
+    _open_build(data_dir, build_id)
 
 @st.cache_resource(show_spinner="Preparing the dataset (the synthetic demo is built on first run)...")
 def _data_dir(configured: str | None) -> str:
@@ -102,7 +115,24 @@ def current_dataset() -> Dataset:
     if build is None:  # removed since it was found: find it again
         _data_dir.clear()
         st.rerun()
-    return _open(str(data_dir), build.name)
+    return _open(str(data_dir), build.name, wards_of(_open_build(str(data_dir), build.name)))
+
+
+WARDS_PARAM = "wards"  # ?wards=2022-06: the wards in force that month (sia.app.sidebar.ward_set_choice)
+WARDS_KEPT = "_sia_wards_of"  # the same, kept in the session across page switches
+
+
+def wards_of(dataset: Dataset) -> str:
+    """The month ?wards= names, when the dataset holds an earlier ward set in force then;
+    '' for the latest wards (a month of theirs, none, or anything else)."""
+    month = st.query_params.get(WARDS_PARAM) or st.session_state.get(WARDS_KEPT, "")
+    if len(dataset.ward_sets) < 2 or not (isinstance(month, str) and re.fullmatch(MONTH_PATTERN, month)):
+        return ""
+    try:
+        view = dataset.on_wards_of(month)
+    except InputError:
+        return ""
+    return "" if view is dataset else view.manifest["wards_of"]
 
 
 def dataset_of(key: tuple[str, str]) -> Dataset:
@@ -116,8 +146,11 @@ def forget_data_dir() -> None:
     _data_dir.clear()
 
 
-def dataset_key(dataset: Dataset) -> tuple[str, str]:
-    return str(dataset.build.parent.parent), dataset.build_id
+def dataset_key(dataset: Dataset) -> tuple[str, ...]:
+    """What cached figures are keyed by: the data directory, the build and, for the dataset
+    on an earlier ward set, the month whose wards it uses."""
+    key = (str(dataset.build.parent.parent), dataset.build_id)
+    return key + (dataset.manifest["wards_of"],) if dataset.manifest.get("wards_of") else key
 
 def _ward_left_out(cached):
     """``cached(key, filters, ...)``, a figure that does not depend on the selected ward,
@@ -287,7 +320,7 @@ def data_tables(key: tuple[str, str]) -> dict[str, pd.DataFrame | int]:
     incidents = _open(*key).incidents
     return {"asb": int((incidents["category"] == ANTI_SOCIAL_BEHAVIOUR).sum()),
             "coverage": coverage_grid(incidents), "by_year_and_category": counts_by_year_and_category(incidents),
-            "by_ward_and_year": counts_by_ward_and_year(incidents)}
+            "by_ward_and_year": counts_by_ward_and_year(incidents), "by_force": counts_by_force(incidents)}
 
 @_ward_left_out
 @cache_data(max_entries=32)

@@ -14,6 +14,7 @@ from sia.analysis.filters import (
     from_query_params,
 )
 from sia.analysis.measures import cover_different_months, measures_for
+from sia.app.loaders import WARDS_KEPT, WARDS_PARAM
 from sia.categories import CRIME_CATEGORIES
 from sia.dataset.store import Dataset
 from sia.periods import MONTH_ABBREVIATIONS
@@ -60,6 +61,7 @@ def sidebar(dataset: Dataset) -> Filters:
     with st.sidebar:
         st.caption("Synthetic demo data" if dataset.is_demo else
                    f"police.uk data: {len(dataset.incidents):,} incidents")
+        ward_set_choice(dataset)
         chosen_fys = st.multiselect("Financial years", fys, key=_WIDGETS["fys"], max_selections=2,
                                     help="Choose one year, or two to compare.") or fys[-1:]
         st.radio("Incidents", list(INCIDENT_TYPES), format_func=INCIDENT_TYPES.get,
@@ -151,6 +153,32 @@ def view_setting(key: str, widget: str, options, default, from_url=lambda text: 
                      f"(one of: {markdown_text(', '.join(map(str, options)))})")
         if st.session_state.get(widget) not in options:
             st.session_state[widget] = default
+
+
+def ward_set_choice(dataset: Dataset) -> None:
+    """For a dataset of several ward sets: which wards the figures use, the latest (every
+    month) or an earlier set (the months it was in force), kept in the URL (?wards=)."""
+    sets = dataset.ward_sets
+    if len(sets) < 2:
+        return
+    labels = [s["label"] for s in sets]
+    current = labels.index(dataset.ward_set_label)
+
+    def chosen() -> None:
+        k = labels.index(st.session_state["w_ward_set"])
+        if k == len(sets) - 1:
+            st.query_params.pop(WARDS_PARAM, None)
+            st.session_state.pop(WARDS_KEPT, None)
+        else:  # in the URL for a link, in the session for a page switch (page links carry no query)
+            st.query_params[WARDS_PARAM] = st.session_state[WARDS_KEPT] = sets[k]["last_month"]
+        forget_filters()  # the years and wards differ from one set to another
+
+    st.session_state["w_ward_set"] = labels[current]
+    st.selectbox("Wards", labels, key="w_ward_set", on_change=chosen,
+                 format_func=lambda label: label + (" (every month)" if label == labels[-1] else
+                                                    f" (to {sets[labels.index(label)]['last_month']})"),
+                 help="The latest wards count every month, earlier ones placed by their points; an earlier set "
+                      "counts the months it was in force, on the wards of the time.")
 
 
 def forget_filters() -> None:

@@ -43,8 +43,21 @@ from sia.words import plural
 
 
 @dataclass
+class EarlierWards:
+    """A ward set in force before the latest (a re-warding came after it): its boundaries and
+    the first month it applies from (None: from the data's first month)."""
+
+    boundaries: Path
+    first_month: str | None = None
+    label: str = ""  # 'December 2019 wards'; by default 'the wards in force from ...'
+
+
+@dataclass
 class WardInputs:
-    """The geography a build places incidents in, and its denominators."""
+    """The geography a build places incidents in, and its denominators. The wards are the
+    latest set (from ``first_month``, None: all months); ``earlier`` sets, each in force
+    from its first month until the next set's, are kept beside them: every incident is
+    placed in the latest wards and also in the wards in force in its month."""
 
     boundaries: Path
     code_field: str | None = None
@@ -53,6 +66,9 @@ class WardInputs:
     population: dict[str, Path] = field(default_factory=dict)  # financial year -> file
     imd: dict[str, Path] = field(default_factory=dict)  # edition ('2015') -> file
     lsoas: Path | None = None  # LSOA polygons, kept in the build with their ward and denominators
+    first_month: str | None = None
+    label: str = ""  # the latest set's name ('May 2023 wards'); by default 'the wards in force from ...'
+    earlier: list[EarlierWards] = field(default_factory=list)
 
 
 @dataclass
@@ -79,6 +95,7 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     """
     geography = geography_from(wards)  # small inputs first: fail fast
     ward_table = geography.wards
+    earlier = earlier_ward_sets(wards)
     files, skipped = discover(sources, selection)
     report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason,
                                           **({"kind": s.kind} if s.kind in (OUTCOMES, STOPS) else {})}
@@ -95,6 +112,7 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
                                       "and count them in the report")
                           for m in malformed])
     incidents = _place(candidates, ward_table, report)
+    ward_sets = place_in_earlier_sets(incidents, earlier, wards, report) if wards.earlier else None
     if latest is not None:
         incidents = _apply_outcomes(incidents, latest, report)
     stops = _place_stops(searches, geography, report.stops) if searches is not None else None
@@ -118,8 +136,80 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
         manifest["fetched"] = fetched
     if area is not None:
         manifest["area"] = area.to_dict()
-    build = write_dataset(data_dir, incidents, ward_table, manifest, lsoas=geography.lsoas, stops=stops)
+    if ward_sets is not None:
+        manifest["ward_sets"] = ward_sets
+    build = write_dataset(data_dir, incidents, ward_table, manifest, lsoas=geography.lsoas, stops=stops,
+                          earlier_wards=[s.wards for s in earlier])
     return build, report
+
+
+@dataclass
+class WardSet:
+    label: str
+    first_month: str | None
+    last_month: str | None  # None: to the data's last month
+    wards: gpd.GeoDataFrame  # BNG: ward_code, ward_name, area_km2
+
+
+def _month_before(month: str) -> str:
+    year, m = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if m == 1 else f"{year}-{m - 1:02d}"
+
+
+def earlier_ward_sets(inputs: WardInputs) -> list[WardSet]:
+    """The earlier ward sets, oldest first, each with the months it is in force; InputError
+    when their months do not make a sequence before the latest set's."""
+    firsts = [e.first_month for e in inputs.earlier] + [inputs.first_month]
+    starts = [f for f in firsts if f is not None]
+    if firsts.count(None) > 1 or len(set(starts)) != len(starts) \
+            or not all(re.fullmatch(MONTH_PATTERN, m) for m in starts):
+        raise InputError(Problem("the ward sets' first months are not a sequence", "--wards",
+                                 "give each set after the first the month it applies from, once: "
+                                 "--wards FILE --wards 2023-05=FILE"))
+    if inputs.earlier and (inputs.first_month is None or any(
+            e.first_month is not None and e.first_month >= inputs.first_month for e in inputs.earlier)):
+        raise InputError(Problem("the latest ward set (the boundaries and lookups the rates use) must apply from "
+                                 "the latest first month", "--wards", "give the newest wards the latest month"))
+    ordered = sorted(inputs.earlier, key=lambda e: e.first_month or "")
+    bounds = [e.first_month for e in ordered[1:]] + [inputs.first_month]
+    out = []
+    for e, following in zip(ordered, bounds):
+        wards = read_wards(e.boundaries)
+        wards.attrs.pop("repaired", None)
+        wards["area_km2"] = (wards.geometry.area / 1e6).round(3)
+        label = e.label or (f"the wards in force from {e.first_month}" if e.first_month
+                            else f"the wards in force before {following}")
+        out.append(WardSet(label, e.first_month, _month_before(following), wards))
+    return out
+
+
+def place_in_earlier_sets(incidents: pd.DataFrame, sets: list[WardSet], inputs: WardInputs,
+                          report: IngestReport) -> list[dict]:
+    """Each incident of an earlier set's months placed in that set's wards too (columns
+    ``ward_code_<k>`` and ``ward_name_<k>``, missing outside its months or its wards), in place;
+    the sets as the manifest records them, the latest last."""
+    months = incidents["month"].astype(str)
+    out = []
+    for k, ward_set in enumerate(sets):
+        mine = (months <= ward_set.last_month) & (months >= (ward_set.first_month or ""))
+        rows = np.flatnonzero(mine.to_numpy())
+        ward, _ = place_in_wards(incidents["lon"].to_numpy()[rows], incidents["lat"].to_numpy()[rows],
+                                 ward_set.wards)
+        codes = np.full(len(incidents), -1, dtype=np.int64)
+        codes[rows] = ward
+        incidents[f"ward_code_{k}"] = pd.Categorical.from_codes(codes, categories=ward_set.wards["ward_code"])
+        incidents[f"ward_name_{k}"] = pd.Categorical.from_codes(codes, categories=ward_set.wards["ward_name"])
+        outside = int((ward < 0).sum())
+        if outside:
+            span = f"{ward_set.first_month or months.min()} to {ward_set.last_month}"
+            report.notes.append(f"{plural(outside, 'incident')} of {span} lie in the latest wards but outside "
+                                f"{ward_set.label}, then in force: they are counted on the latest wards only")
+        out.append({"label": ward_set.label, "first_month": ward_set.first_month, "last_month": ward_set.last_month,
+                    "wards": len(ward_set.wards), "placed": int((ward >= 0).sum())})
+    out.append({"label": inputs.label or f"the wards in force from {inputs.first_month}",
+                "first_month": inputs.first_month, "last_month": None,
+                "wards": int(incidents["ward_code"].cat.categories.size), "placed": len(incidents)})
+    return out
 
 
 def geography_from(inputs: WardInputs) -> Geography:

@@ -50,6 +50,10 @@ FORMAT_VERSION = 1
 # LSOAs and checksums were kept list none: they hold the first two, and still open.
 TABLES = (INCIDENTS, WARDS, LSOAS, STOPS)
 REQUIRED_TABLES = (INCIDENTS, WARDS)
+# A build of several ward sets keeps each earlier set's wards in wards_<k>.parquet (k = 0 the
+# oldest) and each incident's ward in it in the columns ward_code_<k> and ward_name_<k>.
+EARLIER_WARDS = re.compile(r"wards_([0-9])\.parquet")
+MAX_WARD_SETS = 10
 
 # Incident columns, in order, as written to incidents.parquet.
 INCIDENT_COLUMNS = ("month", "fy", "category", "ward_code", "ward_name", "lsoa_code", "lon", "lat",
@@ -102,6 +106,63 @@ class Dataset:
     @cached_property
     def report(self) -> IngestReport:
         return IngestReport.from_dict(self.manifest["report"])
+
+    @property
+    def ward_sets(self) -> list[dict]:
+        """The ward sets the build holds, oldest first, the latest (the one shown by default)
+        last: label, first_month and last_month (None: open), wards. One for a build of a
+        single set."""
+        sets = self.manifest.get("ward_sets")
+        if sets:
+            return [dict(s) for s in sets]
+        return [{"label": "", "first_month": None, "last_month": None, "wards": len(self.wards)}]
+
+    def on_ward_set(self, k: int) -> Dataset:
+        """The dataset on its earlier ward set ``k``: the months it was in force, each incident
+        in its ward then (one outside those wards is left out), its wards' table; no LSOAs,
+        stop and search or denominators, which are kept for the latest wards only."""
+        sets = self.ward_sets
+        if not 0 <= k < len(sets) - 1:
+            raise InputError(Problem(f"the dataset holds no earlier ward set {k}", "the wards",
+                                     f"choose one of {', '.join(s['label'] for s in sets)}"))
+        first, last = sets[k]["first_month"] or "", sets[k]["last_month"]
+        months = [m for m in self.months if first <= m <= last]
+        if not months:
+            raise InputError(Problem(f"{sets[k]['label']} cover none of the dataset's months", "the wards",
+                                     "choose the latest wards"))
+        try:
+            wards = gpd.read_parquet(self.build / f"wards_{k}.parquet")
+        except Exception as exc:  # noqa: BLE001 - removed or damaged since the build was opened
+            raise InputError(Problem(f"the dataset build {self.build.name} cannot give {sets[k]['label']} "
+                                     f"({first_line(exc)})", str(self.build), "reload the page")) from None
+        rows = self.incidents[self.incidents["month"].isin(months) & self.incidents[f"ward_code_{k}"].notna()]
+        incidents = rows.drop(columns=["ward_code", "ward_name"]).rename(
+            columns={f"ward_code_{k}": "ward_code", f"ward_name_{k}": "ward_name"})
+        incidents["month"] = incidents["month"].cat.set_categories(months)
+        years = sorted({financial_year(m) for m in months})
+        incidents["fy"] = incidents["fy"].cat.set_categories(years)
+        manifest = {**self.manifest, "months": months, "financial_years": years, "ward_set": k}
+        return Dataset(build=self.build, incidents=incidents[[c for c in self.incidents.columns if c in incidents]],
+                       wards=wards, manifest=manifest)
+
+    def on_wards_of(self, month: str) -> Dataset:
+        """The dataset on the ward set in force in ``month`` (itself for the latest)."""
+        sets = self.ward_sets
+        for k, s in enumerate(sets):
+            if (s["first_month"] or "") <= month and (s["last_month"] is None or month <= s["last_month"]):
+                if k == len(sets) - 1:
+                    return self
+                view = self.on_ward_set(k)
+                view.manifest["wards_of"] = s["last_month"]  # one month names the set, for caches keyed by it
+                return view
+        raise InputError(Problem(f"no ward set of the dataset was in force in {month}", "--wards-of",
+                                 f"give a month from {sets[0]['first_month'] or self.months[0]} on"))
+
+    @property
+    def ward_set_label(self) -> str:
+        """Which wards the figures use ('May 2023 wards'), '' for a build of one set."""
+        sets = self.ward_sets
+        return sets[self.manifest.get("ward_set", len(sets) - 1)]["label"] if len(sets) > 1 else ""
 
     @cached_property
     def area(self) -> Area:
@@ -213,12 +274,16 @@ def publishing(data_dir: Path):
 
 
 def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFrame,
-                  manifest: dict, lsoas: gpd.GeoDataFrame | None = None, stops: pd.DataFrame | None = None) -> Path:
+                  manifest: dict, lsoas: gpd.GeoDataFrame | None = None, stops: pd.DataFrame | None = None,
+                  earlier_wards: list[gpd.GeoDataFrame] = ()) -> Path:
     """Write a new build beside the current one and make it current (publish_entry)."""
     def fill(staging: Path, build_id: str, stamp: datetime) -> None:
         incidents.to_parquet(staging / INCIDENTS, index=False)
         wards.to_crs("EPSG:4326").to_parquet(staging / WARDS, index=False)
         tables = list(REQUIRED_TABLES)
+        for k, earlier in enumerate(earlier_wards):
+            earlier.to_crs("EPSG:4326").to_parquet(staging / f"wards_{k}.parquet", index=False)
+            tables.append(f"wards_{k}.parquet")
         if lsoas is not None:
             lsoas.to_crs("EPSG:4326").to_parquet(staging / LSOAS, index=False)
             tables.append(LSOAS)
@@ -464,6 +529,22 @@ def _stops_wrong(stops: pd.DataFrame, wards: gpd.GeoDataFrame, manifest: dict) -
     return None
 
 
+def _ward_sets_sound(sets, tables) -> bool:
+    """The manifest's ward sets: each earlier one with its table, months in sequence."""
+    if not (isinstance(sets, list) and 2 <= len(sets) <= MAX_WARD_SETS and all(isinstance(s, dict) for s in sets)):
+        return False
+    month = re.compile(MONTH_PATTERN)
+    for k, s in enumerate(sets):
+        first, last, label = s.get("first_month"), s.get("last_month"), s.get("label")
+        latest = k == len(sets) - 1
+        if not (isinstance(label, str) and 0 < len(label) <= 80 and label.isprintable()
+                and (first is None or isinstance(first, str) and month.fullmatch(first))
+                and (last is None if latest else isinstance(last, str) and month.fullmatch(last))
+                and (latest or isinstance(tables, dict) and f"wards_{k}.parquet" in tables)):
+            return False
+    return True
+
+
 def _read_manifest(build: Path, fix: str) -> dict:
     try:
         manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
@@ -482,7 +563,7 @@ def _read_manifest(build: Path, fix: str) -> dict:
             wrong.append(key)
     # The tables and their SHA-256; builds made before checksums were kept list none.
     tables = manifest.get("tables", {})
-    if not (isinstance(tables, dict) and set(tables) <= set(TABLES)
+    if not (isinstance(tables, dict) and all(t in TABLES or EARLIER_WARDS.fullmatch(t) for t in tables)
             and (not tables or set(REQUIRED_TABLES) <= set(tables))
             and all(isinstance(d, str) and re.fullmatch(r"[0-9a-f]{64}", d) for d in tables.values())):
         wrong.append("tables")
@@ -492,6 +573,8 @@ def _read_manifest(build: Path, fix: str) -> dict:
         wrong.append("stop_months")
     elif isinstance(tables, dict) and STOPS in tables and not stop_months:
         wrong.append("stop_months")
+    if "ward_sets" in manifest and not _ward_sets_sound(manifest["ward_sets"], tables):
+        wrong.append("ward_sets")
     if "area" in manifest:
         try:
             Area.from_dict(manifest["area"])

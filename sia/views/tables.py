@@ -112,3 +112,10 @@ def counts_by_ward_and_year(incidents: pd.DataFrame) -> pd.DataFrame:
             per_month = table.xs((fy, k), level=(1, 2)) / coverage.loc[fy, "months_covered"]
             out[f"{fy} {k} per month"] = per_month.reindex(out.index).round(1)
     return out
+
+
+def counts_by_force(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Incidents by the force that recorded them ('Falls within') and year: the area's force
+    and, where its files were read, British Transport Police (stations and the railway)."""
+    table = incidents.groupby(["force", "fy"], observed=True).size().unstack("fy").fillna(0).astype("int64")
+    return table.rename_axis(index="Recorded by", columns=None).reset_index()

@@ -9,7 +9,10 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pandas as pd
 
 from sia.dataset.fetch.cache import DownloadCache
 from sia.dataset.fetch.http import (
@@ -22,12 +25,14 @@ from sia.dataset.fetch.http import (
 from sia.dataset.fetch.ons import (
     ONS,
     ONS_BASE_URL,
-    WARDS_2019,
+    WardGeography,
     check_area_code,
+    fetch_area,
     fetch_ward_geography,
-    ward_vintage,
+    ward_vintages,
 )
 from sia.dataset.fetch.police_archive import (
+    BTP,
     POLICE,
     POLICE_BASE_URL,
     check_force,
@@ -35,26 +40,28 @@ from sia.dataset.fetch.police_archive import (
     fetch_street_files,
 )
 from sia.dataset.fetch.progress import Progress, data_size
-from sia.dataset.ingest import WardInputs, build_dataset
+from sia.dataset.ingest import EarlierWards, WardInputs, build_dataset
 from sia.dataset.limits import MAX_BUILD_INPUT, size_text
 from sia.dataset.report import IngestReport
 from sia.dataset.sources import SourceSelection
+from sia.dataset.store import INCIDENTS
 from sia.errors import InputError, Problem
-from sia.periods import FIRST_POLICE_MONTH, financial_year, fy_months
+from sia.periods import FIRST_POLICE_MONTH, financial_year
+from sia.words import plural
 
-DEFAULT_FORCE = "derbyshire"
 DEFAULT_AREA = "E06000015"  # Derby
+BTP_NAME = "British Transport Police"  # as its files name it ('Falls within')
 POPULATION_NOTE = ("population and IMD are not fetched (ONS publishes the small area population "
                    "estimates as spreadsheets, not as ArcGIS services): add them with --population "
                    "FY=FILE and --imd EDITION=FILE for rates per 1,000 residents and deprivation")
 
 
-def fetchable_years() -> list[str]:
-    """The financial years fetch can build whole: from police.uk's first month to the last
-    month its ward boundaries serve."""
+def fetchable_years(today: str | None = None) -> list[str]:
+    """The financial years fetch can build: from police.uk's first month to the year now
+    running (its months police.uk has published so far)."""
     first = int(financial_year(FIRST_POLICE_MONTH)[:4])
-    years = (f"{y}-{(y + 1) % 100:02d}" for y in range(first, int(WARDS_2019.last_month[:4]) + 1))
-    return [fy for fy in years if fy_months(fy)[-1] <= WARDS_2019.last_month]
+    last = int(financial_year(today or datetime.now(UTC).strftime("%Y-%m"))[:4])
+    return [f"{y}-{(y + 1) % 100:02d}" for y in range(first, last + 1)]
 
 
 def police_base_url(given: str | None = None) -> str:
@@ -92,8 +99,9 @@ def retry_policy(retries: int | None = None, backoff: float | None = None,
 class FetchRequest:
     months: list[str]
     data_dir: Path
-    force: str = DEFAULT_FORCE
-    area: str = DEFAULT_AREA
+    force: str | None = None  # None: the police force area's, from ONS's lookup
+    area: str = DEFAULT_AREA  # a local authority district
+    csp: str | None = None  # a Community Safety Partnership, all its districts (instead of ``area``)
     police_base_url: str = field(default_factory=police_base_url)
     ons_base_url: str = field(default_factory=ons_base_url)
     population: dict[str, Path] = field(default_factory=dict)
@@ -114,34 +122,82 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
         raise InputError(Problem("no months asked for", "", "pass --fy 2014-15 (or --month YYYY-MM)"))
     # Everything a user typed is checked before any request is sent or file made.
     months = check_months(request.months)
-    force = check_force(request.force)
-    area = check_area_code(request.area)
-    vintage = ward_vintage(months)
+    force = check_force(request.force) if request.force else None
+    if request.csp is None:
+        check_area_code(request.area)
     cache = DownloadCache(request.data_dir)
     police = HttpClient(POLICE, request.retry, progress)
     ons = HttpClient(ONS, request.retry, progress)
     try:
+        area = fetch_area(ons, cache, request.ons_base_url, request.area, request.csp, force)
+        force = area.forces[0]
         street = fetch_street_files(police, cache, request.police_base_url, months, force)
-        geography = fetch_ward_geography(ons, cache, request.ons_base_url, area, vintage)
+        sets = _ward_sets(ons, cache, request.ons_base_url, area.districts, street.months)
     finally:
         police.close()
         ons.close()
 
-    inputs = WardInputs(boundaries=cache.path(geography.boundaries),
-                        lsoa_lookup=cache.path(geography.lookup), lsoas=cache.path(geography.lsoa_boundaries),
-                        population=dict(request.population), imd=dict(request.imd))
+    latest, earlier = sets[-1], sets[:-1]
+    geography = latest.geography
+    inputs = WardInputs(boundaries=cache.path(geography.boundaries), lsoa_lookup=cache.path(geography.lookup),
+                        lsoas=cache.path(geography.lsoa_boundaries), population=dict(request.population),
+                        imd=dict(request.imd), first_month=latest.first_month if earlier else None,
+                        label=latest.label if earlier else "",
+                        earlier=[EarlierWards(cache.path(s.geography.boundaries), s.first_month, s.label)
+                                 for s in earlier])
     provenance = {"police_base_url": request.police_base_url, "ons_base_url": request.ons_base_url,
-                  "force": force, "area": area, "ward_vintage": vintage.label,
-                  "files": street.sources + geography.sources}
-    build, report = build_dataset(street.files + street.stops + street.outcomes, inputs, request.data_dir,
-                                  selection=SourceSelection(forces=frozenset({force}),
-                                                            months=frozenset(months)),
-                                  skip_malformed=request.skip_malformed, fetched=provenance)
-    return FetchResult(build, report, _summary(street, geography, vintage, area, force, request, police, ons))
+                  "force": force, "area": ",".join(area.districts), "ward_vintage": latest.label,
+                  "files": street.sources + [e for s in sets for e in s.geography.sources]}
+    if request.csp is not None:
+        provenance["csp"] = area.csp
+    build, report = build_dataset(street.files + street.stops + street.btp + street.outcomes, inputs,
+                                  request.data_dir,
+                                  selection=SourceSelection(forces=frozenset({force, BTP}),
+                                                            months=frozenset(street.months)),
+                                  skip_malformed=request.skip_malformed, fetched=provenance, area=area)
+    summary = _summary(street, sets, area, force, request, police, ons)
+    if street.btp:
+        recorded = pd.read_parquet(build / INCIDENTS, columns=["force"])["force"]
+        n = int((recorded == BTP_NAME).sum())
+        summary.insert(-1, f"British Transport Police: {plural(n, 'crime')} at stations and on the railway in "
+                           f"the area, from its national files of {plural(len(street.btp), 'month')}, counted with "
+                           f"the force's (their force: {BTP_NAME})")
+    return FetchResult(build, report, summary)
 
 
-def _summary(street, geography, vintage, area, force, request, police, ons) -> list[str]:
-    lines = []
+@dataclass
+class FetchedWardSet:
+    label: str
+    first_month: str | None
+    geography: WardGeography  # the latest vintage of the set's
+
+
+def _ward_sets(ons: HttpClient, cache: DownloadCache, base_url: str, districts: tuple[str, ...],
+               months: list[str]) -> list[FetchedWardSet]:
+    """The ward sets in force over ``months``: consecutive vintages of the same ward codes
+    are one set, drawn by the latest of them; LSOAs only for the latest set (the rates')."""
+    vintages = ward_vintages(months)
+    fetched = [fetch_ward_geography(ons, cache, base_url, districts, v, lsoas=(k == len(vintages) - 1))
+               for k, (v, _) in enumerate(vintages)]
+    sets: list[FetchedWardSet] = []
+    for (vintage, _), geography in zip(vintages, fetched):
+        if sets and sets[-1].geography.codes == geography.codes:
+            sets[-1].geography = geography
+            sets[-1].label = vintage.label
+        else:
+            sets.append(FetchedWardSet(vintage.label, vintage.first_month if sets else None, geography))
+    if sets[-1].geography.lsoa_boundaries is None:  # the latest set's latest vintage lacks its LSOAs
+        last = fetched[-1]
+        sets[-1].geography = last
+    return sets
+
+
+def _summary(street, sets, area, force, request, police, ons) -> list[str]:
+    lines = [f"area: {area.name} ({', '.join(area.districts)}), police force '{force}'"]
+    if street.unpublished:
+        late = street.unpublished
+        lines.append(f"police.uk: {len(late)} month(s) asked for not published yet ({late[0]} to {late[-1]}): the "
+                     "build holds the months up to the latest police.uk publishes")
     for read in street.archives:
         how = (f"range requests read {data_size(read.bytes_read)} of its {data_size(read.size)}"
                if read.ranged else f"the server ignores ranges: downloaded whole ({data_size(read.size)})")
@@ -163,6 +219,9 @@ def _summary(street, geography, vintage, area, force, request, police, ons) -> l
         which = ", ".join(absent) if len(absent) <= 12 else f"from {absent[0]} to {absent[-1]}"
         lines.append(f"police.uk: {len(absent)} month(s) with no stop-and-search file for '{force}' in the "
                      f"archive ({which}): the build has no searches for them")
+    if street.btp_absent:
+        lines.append(f"police.uk: {len(street.btp_absent)} month(s) with no British Transport Police file in the "
+                     "archive: the build has none of its crimes for them")
     if street.outcomes_cached:
         lines.append(f"police.uk: {street.outcomes_cached} outcomes file(s) already downloaded and verified")
     limit = f"more than the {size_text(MAX_BUILD_INPUT)} one build may read"
@@ -172,8 +231,12 @@ def _summary(street, geography, vintage, area, force, request, police, ons) -> l
     if street.outcomes_left_out:
         lines.append(f"police.uk: {street.outcomes_left_out} later outcomes file(s) left out: with them the "
                      f"street, stop-and-search and outcomes files would come to {limit}")
-    lines.append(f"ONS: {geography.wards} wards ({vintage.boundaries}), {geography.lsoas} LSOAs "
-                 f"({vintage.lookup}) and their boundaries ({vintage.lsoa_boundaries}) for area {area}")
+    for ward_set in sets:
+        g, v = ward_set.geography, ward_set.geography.vintage
+        since = f" from {ward_set.first_month}" if ward_set.first_month else ""
+        lsoas = (f", {g.lsoas} LSOAs ({v.lookup}) and their boundaries ({v.lsoa_boundaries})"
+                 if g.lsoa_boundaries else "")
+        lines.append(f"ONS: {g.wards} wards{since} ({v.boundaries}){lsoas} for {', '.join(area.districts)}")
     lines.append(f"downloaded {data_size(police.bytes_received + ons.bytes_received)}; cache: "
                  f"{Path(request.data_dir) / 'downloads'}")
     if not request.population and not request.imd:

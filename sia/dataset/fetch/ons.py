@@ -18,9 +18,12 @@ import json
 import re
 from dataclasses import dataclass
 
+from sia.dataset.area import CSP_CODE, Area, area_name
 from sia.dataset.fetch.cache import DownloadCache
 from sia.dataset.fetch.http import HttpClient, Service
+from sia.dataset.fetch.police_archive import check_force
 from sia.errors import InputError, Problem
+from sia.words import slug
 
 ONS_BASE_URL = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
 ONS = Service("the ONS ArcGIS services", "--ons-base-url", "SIA_ONS_BASE_URL")
@@ -47,71 +50,96 @@ def check_area_code(area: str) -> str:
 
 @dataclass(frozen=True)
 class WardVintage:
-    """One edition of the ward geography, as ONS services publish it."""
+    """One edition of the ward geography, as ONS services publish it, and the months its
+    wards serve (police.uk months: the wards elected in May are in force from that May)."""
 
     label: str
     boundaries: str  # feature service of ward polygons (generalised, clipped: BGC)
     lookup: str  # table service: LSOA -> ward -> local authority
     ward_field: str
     lad_field: str
-    last_month: str  # the last month the wards are used for
+    first_month: str | None  # None: from police.uk's first month
+    last_month: str | None  # None: to this day
     lsoa_boundaries: str  # feature service of the LSOA polygons the lookup's LSOAs are of (BGC)
     lsoa_field: str
 
 
-# The services fetch reads. ONS renames services now and then (a _v2 suffix, a new
-# naming scheme): when a query answers that a service does not exist, find its current
-# name on https://geoportal.statistics.gov.uk and update it here.
+# The services fetch reads, one row per ward vintage, oldest first. ONS renames services now
+# and then (a _v2 suffix, a new naming scheme): when a query answers that a service does not
+# exist, find its current name on https://geoportal.statistics.gov.uk and change it here; when
+# ONS publishes the wards of a new May's elections, add a row and end the one before it.
 #
-# December 2019 wards serve every month up to April 2023: Derby's 17 wards (E05001767 to
-# E05001783) kept their codes and boundaries from 2003 until the re-warding of May 2023,
-# so they are right for 2014-15 and 2019-20 alike.
+# For each month fetch uses the vintage in force; consecutive vintages whose wards are the
+# same for the area (the same codes) make one ward set, drawn by the later vintage. December
+# 2019 wards serve every month up to April 2023: Derby's 17 wards (E05001767 to E05001783)
+# kept their codes and boundaries from 2003 until its re-warding of May 2023. Districts
+# re-warded between 2010 and 2019 get their 2019 wards for those years too: give their
+# earlier wards to ingest ('--wards FILE --wards YYYY-MM=FILE') where it matters.
 WARDS_2019 = WardVintage(
-    label="December 2019 wards",
-    boundaries="Wards_December_2019_Boundaries_UK_BGC",
-    lookup="LSOA11_WD19_LAD19_EW_LU",
-    ward_field="WD19CD",
-    lad_field="LAD19CD",
-    last_month="2023-04",
-    lsoa_boundaries="Lower_Layer_Super_Output_Areas_December_2011_Boundaries_EW_BGC",
-    lsoa_field="LSOA11CD",
-)
+    label="December 2019 wards", boundaries="Wards_December_2019_Boundaries_UK_BGC",
+    lookup="LSOA11_WD19_LAD19_EW_LU", ward_field="WD19CD", lad_field="LAD19CD",
+    first_month=None, last_month="2023-04",
+    lsoa_boundaries="Lower_Layer_Super_Output_Areas_December_2011_Boundaries_EW_BGC", lsoa_field="LSOA11CD")
+WARDS_2023 = WardVintage(
+    label="May 2023 wards", boundaries="Wards_May_2023_Boundaries_UK_BGC",
+    lookup="LSOA21_WD23_LAD23_EW_LU", ward_field="WD23CD", lad_field="LAD23CD",
+    first_month="2023-05", last_month="2024-04",
+    lsoa_boundaries="Lower_layer_Super_Output_Areas_December_2021_Boundaries_EW_BGC_V5", lsoa_field="LSOA21CD")
+WARDS_2024 = WardVintage(
+    label="December 2024 wards", boundaries="Wards_December_2024_Boundaries_UK_BGC",
+    lookup="LSOA21_WD24_LAD24_EW_LU", ward_field="WD24CD", lad_field="LAD24CD",
+    first_month="2024-05", last_month=None,
+    lsoa_boundaries="Lower_layer_Super_Output_Areas_December_2021_Boundaries_EW_BGC_V5", lsoa_field="LSOA21CD")
+WARD_VINTAGES = (WARDS_2019, WARDS_2023, WARDS_2024)
 
 
-def ward_vintage(months: list[str]) -> WardVintage:
-    late = [m for m in months if m > WARDS_2019.last_month]
-    if late:
-        raise InputError(Problem(
-            f"fetch knows ward boundaries only up to {WARDS_2019.last_month} ({WARDS_2019.label}); "
-            f"{', '.join(late[:3])}{' ...' if len(late) > 3 else ''} came after Derby's re-warding "
-            "of May 2023", "", "fetch earlier years, or upload the newer ward boundaries on the "
-            "Data page (or give them to 'python -m sia ingest --wards')"))
-    return WARDS_2019
+def ward_vintages(months: list[str]) -> list[tuple[WardVintage, list[str]]]:
+    """The vintages in force over ``months``, oldest first, each with its months."""
+    out = []
+    for vintage in WARD_VINTAGES:
+        mine = [m for m in months if (vintage.first_month or "") <= m
+                and (vintage.last_month is None or m <= vintage.last_month)]
+        if mine:
+            out.append((vintage, mine))
+    return out
 
 
 @dataclass
 class WardGeography:
+    vintage: WardVintage
     boundaries: str  # cache name of the ward GeoJSON
     lookup: str  # cache name of the LSOA to ward lookup CSV
-    lsoa_boundaries: str  # cache name of the LSOA GeoJSON
+    lsoa_boundaries: str | None  # cache name of the LSOA GeoJSON (None when not asked for)
     sources: list[dict]  # their cache entries (file, sha256, bytes, url)
     wards: int
     lsoas: int
+    codes: frozenset[str]  # the ward codes: a vintage of the same codes is the same ward set
 
 
-def fetch_ward_geography(client: HttpClient, cache: DownloadCache, base_url: str, area: str,
-                         vintage: WardVintage) -> WardGeography:
-    """The area's wards, its LSOA lookup and the LSOAs the lookup lists, from the cache or
-    the ONS services."""
-    area = check_area_code(area)
-    tag = vintage.ward_field[:4].lower()
-    lookup_name = f"ons/lsoa-{tag}-lookup-{area}.csv"
-    wards_name = f"ons/{tag}-boundaries-{area}.geojson"
-    lsoas_name = f"ons/{vintage.lsoa_field[:6].lower()}-boundaries-{area}.geojson"
+def _districts_tag(districts: tuple[str, ...]) -> str:
+    """The districts in a cache file's name: 'E06000015', or a digest for several."""
+    if len(districts) == 1:
+        return districts[0]
+    return f"{len(districts)}-districts-{hashlib.sha256(','.join(districts).encode()).hexdigest()[:12]}"
+
+
+def fetch_ward_geography(client: HttpClient, cache: DownloadCache, base_url: str, districts: tuple[str, ...],
+                         vintage: WardVintage, lsoas: bool = True) -> WardGeography:
+    """The districts' wards, their LSOA lookup and (with ``lsoas``) the LSOAs the lookup
+    lists, from the cache or the ONS services."""
+    districts = tuple(sorted({check_area_code(d) for d in districts}))
+    area = ", ".join(districts)
+    tag, wtag = _districts_tag(districts), vintage.ward_field[:4].lower()
+    lookup_name = f"ons/lsoa-{wtag}-lookup-{tag}.csv"
+    wards_name = f"ons/{wtag}-boundaries-{tag}.geojson"
+    lsoas_name = f"ons/{vintage.lsoa_field[:6].lower()}-{wtag}-boundaries-{tag}.geojson"
+    if vintage is WARDS_2019 and len(districts) == 1:  # as caches filled before ward vintages named it
+        lsoas_name = f"ons/{vintage.lsoa_field[:6].lower()}-boundaries-{tag}.geojson"
     if not (cache.verified(lookup_name) and cache.verified(wards_name)):
         base = base_url.rstrip("/")
-        rows = _query(client, base, vintage.lookup, f"{vintage.lad_field} = '{area}'",
-                      f"LSOA to ward lookup for {area}")
+        where = (f"{vintage.lad_field} = '{districts[0]}'" if len(districts) == 1 else
+                 f"{vintage.lad_field} IN ({', '.join(repr(d) for d in districts)})")
+        rows = _query(client, base, vintage.lookup, where, f"LSOA to ward lookup for {area}")
         if not rows:
             raise InputError(Problem(f"{vintage.lookup} has no LSOAs in area {area}", base,
                                      "give the area as an ONS local authority code, e.g. "
@@ -134,13 +162,18 @@ def fetch_ward_geography(client: HttpClient, cache: DownloadCache, base_url: str
         _store(cache, wards_name, json.dumps(collection).encode(), f"{base}/{vintage.boundaries}")
     lookup, boundaries = cache.verified(lookup_name), cache.verified(wards_name)
     with open(cache.path(boundaries["file"])) as f:
-        n_wards = len(json.load(f)["features"])
+        features = json.load(f)["features"]
     with open(cache.path(lookup["file"]), newline="") as f:
-        listed = [str(row.get(vintage.lsoa_field) or "").strip() for row in csv.DictReader(f)]
-    if not cache.verified(lsoas_name):  # also for a cache filled before LSOAs were fetched
-        _fetch_lsoas(client, cache, base_url.rstrip("/"), vintage, listed, area, lsoas_name)
-    return WardGeography(wards_name, lookup_name, lsoas_name,
-                         [boundaries, lookup, cache.verified(lsoas_name)], n_wards, len(listed))
+        table = list(csv.DictReader(f))
+    listed = [str(row.get(vintage.lsoa_field) or "").strip() for row in table]
+    codes = frozenset(str(r.get(vintage.ward_field) or "").strip() for r in table) - {""}
+    sources = [boundaries, lookup]
+    if lsoas:
+        if not cache.verified(lsoas_name):  # also for a cache filled before LSOAs were fetched
+            _fetch_lsoas(client, cache, base_url.rstrip("/"), vintage, listed, area, lsoas_name)
+        sources.append(cache.verified(lsoas_name))
+    return WardGeography(vintage, wards_name, lookup_name, lsoas_name if lsoas else None, sources, len(features),
+                         len(listed), codes)
 
 
 def _fetch_lsoas(client: HttpClient, cache: DownloadCache, base: str, vintage: WardVintage,
@@ -209,3 +242,75 @@ def _csv(rows: list[dict]) -> bytes:
 def _store(cache: DownloadCache, name: str, data: bytes, url: str) -> None:
     cache.part(name).write_bytes(data)
     cache.store(name, hashlib.sha256(data).hexdigest(), {"url": url})
+
+
+@dataclass(frozen=True)
+class AreaLookup:
+    """ONS's lookup of local authority districts to Community Safety Partnerships to police
+    force areas (a table service), and its fields."""
+
+    service: str
+    district: str
+    district_name: str
+    csp: str
+    csp_name: str
+    force_name: str
+
+
+# Renamed like the services above: change it here.
+AREA_LOOKUP = AreaLookup("LAD23_CSP23_PFA23_EW_LU", "LAD23CD", "LAD23NM", "CSP23CD", "CSP23NM", "PFA23NM")
+# Police force areas whose police.uk file names are not their ONS names in lower case with hyphens.
+POLICE_UK_FORCES = {"metropolitan police": "metropolitan", "london, city of": "city-of-london",
+                    "city of london": "city-of-london"}
+
+
+def police_uk_force(force_area: str) -> str:
+    """police.uk's name for an ONS police force area: 'Devon & Cornwall' -> 'devon-and-cornwall'."""
+    folded = " ".join(force_area.lower().split())
+    return POLICE_UK_FORCES.get(folded) or slug(folded.replace("&", " and "))
+
+
+def fetch_area(client: HttpClient, cache: DownloadCache, base_url: str, district: str | None = None,
+               csp: str | None = None, force: str | None = None) -> Area:
+    """The area of a district (``district``) or of a Community Safety Partnership and all its
+    districts (``csp``), named as ONS names it, with its police force (``force`` when given,
+    else police.uk's name for the force area the lookup gives)."""
+    if csp is not None:
+        code = csp.strip().upper() if isinstance(csp, str) else ""
+        if not CSP_CODE.fullmatch(code):
+            raise InputError(Problem(f"{csp!r} is not an ONS Community Safety Partnership code", "--csp",
+                                     "give a code such as E22000990: E22 or W22 and six digits"))
+        field, name_field = AREA_LOOKUP.csp, AREA_LOOKUP.csp_name
+    else:
+        code, field, name_field = check_area_code(district or ""), AREA_LOOKUP.district, AREA_LOOKUP.district_name
+    name = f"ons/area-{code}.csv"
+    base = base_url.rstrip("/")
+    if not cache.verified(name):
+        rows = _query(client, base, AREA_LOOKUP.service, f"{field} = '{code}'", f"the area of {code}")
+        table = [feature.get("properties") or {} for feature in rows]
+        if not table:
+            raise InputError(Problem(f"{AREA_LOOKUP.service} has no {'partnership' if csp else 'district'} {code}",
+                                     base, "give a code of a district (--area) or a Community Safety "
+                                           "Partnership (--csp) of England or Wales"))
+        _store(cache, name, _csv(table), f"{base}/{AREA_LOOKUP.service}")
+    with open(cache.path(cache.verified(name)["file"]), newline="") as f:
+        table = list(csv.DictReader(f))
+    districts = sorted({str(r.get(AREA_LOOKUP.district) or "").strip() for r in table})
+    partnerships = sorted({str(r.get(AREA_LOOKUP.csp) or "").strip() for r in table})
+    forces = sorted({police_uk_force(str(r.get(AREA_LOOKUP.force_name) or "")) for r in table})
+    names = sorted({str(r.get(name_field) or "").strip() for r in table})
+    problem = (next((f"{d[:40]!r} is not a district code" for d in districts if not AREA_CODE.fullmatch(d)), None)
+               or next((f"{c[:40]!r} is not a partnership code" for c in partnerships if not CSP_CODE.fullmatch(c)),
+                       None)
+               or (f"the districts fall in {len(partnerships)} partnerships" if len(partnerships) != 1 else None)
+               or (f"the area has {len(names)} names" if len(names) != 1 else None))
+    if problem:
+        raise InputError(Problem(f"{AREA_LOOKUP.service} answers for {code}, but {problem}", base,
+                                 f"check the address, {ONS.mirror_fix}"))
+    try:
+        area_title = area_name(names[0])
+        forces = [check_force(force)] if force else [check_force(f) for f in forces]
+    except InputError as exc:
+        raise InputError(Problem(f"{AREA_LOOKUP.service} answers for {code}, but {exc.problems[0].what}", base,
+                                 "give the force with --force NAME" if not force else "")) from None
+    return Area(area_title, tuple(districts), partnerships[0], tuple(forces))

@@ -106,6 +106,7 @@ class ArchiveRead:
     ranged: bool  # False when the server ignored ranges and the whole zip came down
     months: list[str] = field(default_factory=list)
     stops: list[str] = field(default_factory=list)  # months of the stop-and-search files read from it
+    btp: list[str] = field(default_factory=list)  # months of British Transport Police's files read from it
     outcomes: list[str] = field(default_factory=list)  # months of the outcomes files read from it
 
 
@@ -121,6 +122,11 @@ class StreetFiles:
     stops_cached: int = 0  # of those, already downloaded and verified
     stops_absent: list[str] = field(default_factory=list)  # months whose archive holds none for the force
     stops_left_out: int = 0  # stop-and-search files that would take the build over its input limit
+    months: list[str] = field(default_factory=list)  # the months fetched
+    unpublished: list[str] = field(default_factory=list)  # months asked for after police.uk's latest
+    btp: list[Path] = field(default_factory=list)  # British Transport Police's street CSVs of the months
+    btp_cached: int = 0
+    btp_absent: list[str] = field(default_factory=list)  # months whose archive holds no BTP file
 
 
 def fetch_street_files(client: HttpClient, cache: DownloadCache, base_url: str,
@@ -132,6 +138,7 @@ def fetch_street_files(client: HttpClient, cache: DownloadCache, base_url: str,
     name = {m: f"police/{m}/{m}-{force}-street.csv" for m in months}
     pending = [m for m in months if not cache.verified(name[m])]
     archives: list[ArchiveRead] = []
+    unpublished: list[str] = []
     opened: dict[str, _Archive] = {}  # kept open for the other files: the directory is read once
     try:
         if pending:
@@ -149,21 +156,30 @@ def fetch_street_files(client: HttpClient, cache: DownloadCache, base_url: str,
                     _read_months(client, cache, base_url, archive, wanted, force, name, archives, opened)
                 got = {m for read in archives for m in read.months}
                 pending = [m for m in pending if m not in got and m not in missing]
-            if missing:
-                raise InputError(_missing_months(sorted(missing), force, base_url, tried))
+            # Months after the latest archive's are not published yet (a year still running):
+            # left out and named, as long as some month is there.
+            latest = max((_index(a) for a in listed), default=-1)
+            unpublished = sorted(m for m in missing if _index(m) > latest)
+            missing = [m for m in missing if m not in unpublished]
+            if missing or len(unpublished) == len(months):
+                raise InputError(_missing_months(sorted(missing or unpublished), force, base_url, tried))
+            months = [m for m in months if m not in unpublished]
         entries = [cache.verified(name[m]) for m in months]
         street = dict(zip(months, entries))
         # Stop-and-search files count towards the build's input limit as street files do:
         # taken before the outcomes files, which have what is left.
-        stops = _stop_files(client, cache, base_url, street, force, archives, opened,
-                            MAX_BUILD_INPUT - sum(entry["bytes"] for entry in entries))
-        outcomes = _outcome_files(client, cache, base_url, street, force, archives, opened, stops.budget)
+        stops = _month_files(client, cache, base_url, street, force, STOPS, archives, opened,
+                             MAX_BUILD_INPUT - sum(entry["bytes"] for entry in entries))
+        # Crimes British Transport Police recorded in the area are in its national file of the month.
+        btp = _month_files(client, cache, base_url, street, BTP, "street", archives, opened, stops.budget)
+        outcomes = _outcome_files(client, cache, base_url, street, force, archives, opened, btp.budget)
     finally:
         for archive in opened.values():
             archive.zf.close()
     return StreetFiles([cache.path(name[m]) for m in months], entries + stops.entries + outcomes.entries, archives,
                        outcomes.paths, outcomes.cached, outcomes.left_out,
-                       stops.paths, stops.cached, stops.absent, stops.left_out)
+                       stops.paths, stops.cached, stops.absent, stops.left_out, months, unpublished,
+                       btp.paths, btp.cached, btp.absent)
 
 
 def outcomes_member(month: str, force: str) -> str:
@@ -178,6 +194,7 @@ def stops_member(month: str, force: str) -> str:
 
 
 OUTCOMES, STOPS = "outcomes", "stop-and-search"  # as police.uk ends these files' names
+BTP = "btp"  # British Transport Police, as police.uk names its files
 
 
 def list_archives(client: HttpClient, base_url: str) -> list[str]:
@@ -277,21 +294,22 @@ def _archive_of(entry: dict) -> str | None:
     return found.group(1) if found else None
 
 
-def _stop_files(client: HttpClient, cache: DownloadCache, base_url: str, street: dict[str, dict], force: str,
-                archives: list[ArchiveRead], opened: dict[str, _Archive], budget: int) -> _Taken:
-    """Each street month's stop-and-search file for the force, from the archive its street
-    file came from (as its cache entry records). Which stop-and-search files an archive holds
-    is kept in the cache (an index a file), so a month the archive lacks is known without
-    reading it again, and a cache filled before these files were fetched reads only them.
-    They are taken month by month while they stay within ``budget``."""
+def _month_files(client: HttpClient, cache: DownloadCache, base_url: str, street: dict[str, dict], force: str,
+                 kind: str, archives: list[ArchiveRead], opened: dict[str, _Archive], budget: int) -> _Taken:
+    """Each street month's file of ``force`` and ``kind`` (the force's stop-and-search file,
+    British Transport Police's street file), from the archive the street file came from (as
+    its cache entry records). Which such files an archive holds is kept in the cache (an
+    index a file), so a month the archive lacks is known without reading it again, and a
+    cache filled before these files were fetched reads only them. They are taken month by
+    month while they stay within ``budget``."""
     out = _Taken(budget)
     indexes: dict[str, dict[str, int]] = {}
     for month, entry in sorted(street.items()):
-        name = f"police/{_member(month, force, STOPS)}"
+        name = f"police/{_member(month, force, kind)}"
         cached = cache.verified(name)
         archive = _archive_of(entry)
         if cached is None and archive is not None and archive not in indexes:
-            indexes[archive] = _member_index(client, cache, base_url, archive, force, STOPS, archives, opened)
+            indexes[archive] = _member_index(client, cache, base_url, archive, force, kind, archives, opened)
         size = cached["bytes"] if cached else indexes.get(archive, {}).get(month)
         if size is None:
             out.absent.append(month)
@@ -304,13 +322,13 @@ def _stop_files(client: HttpClient, cache: DownloadCache, base_url: str, street:
             out.cached += 1
         else:
             zip_ = _open_archive(client, cache, base_url, archive, archives, opened)
-            info = zip_.members.get(stops_member(month, force))
+            info = zip_.members.get(_member(month, force, kind))
             if info is None:  # the index is the directory's: not reached
                 out.absent.append(month)
                 continue
-            _take(client, zip_, info, cache, name, f"{month} {force} stop and search from {archive}.zip",
-                  "stop-and-search file")
-            zip_.read.stops.append(month)
+            what = "stop-and-search file" if kind == STOPS else f"{kind} file"
+            _take(client, zip_, info, cache, name, f"{month} {force} {what} from {archive}.zip", what)
+            (zip_.read.stops if kind == STOPS else zip_.read.btp).append(month)
         out.budget -= size
         out.paths.append(cache.path(name))
         out.entries.append(cache.verified(name))

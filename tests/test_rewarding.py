@@ -1,0 +1,198 @@
+"""Boundaries through time, fetched for any area: an invented area (tests/invented_area.py)
+re-warded in May 2023, served by stand-ins for ONS and police.uk written here. Fetch builds
+years on both sides of the re-warding; every incident is counted on the latest wards (as an
+independent spatial join counts it) and, when asked, on the wards of its month; a
+partnership of two districts works; nothing said of the area names Derby."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from test_any_area import everything_shown
+from test_app import run_app
+
+from sia.dataset.fetch.ons import AREA_LOOKUP, WARDS_2019, WARDS_2023, WARDS_2024
+from sia.dataset.store import open_dataset
+
+import invented_area as ia
+from fetch_servers import ONS_ROOT, LocalServer, _features, arcgis_query, arcgis_unknown, police_routes
+from support import run_sia
+
+
+def archive(end: str, months: list[str]) -> bytes:
+    """A police.uk archive zip ending at ``end``: Kestrelshire's and British Transport
+    Police's street files of ``months``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for month in months:
+            zf.writestr(f"{month}/{month}-{ia.FORCE}-street.csv", ia.street_csv(ia.street_rows(month)))
+            zf.writestr(f"{month}/{month}-btp-street.csv", ia.street_csv(ia.btp_rows(month)))
+    return out.getvalue()
+
+
+def ons_services() -> dict:
+    """The services fetch reads, named as in sia.dataset.fetch.ons, for the invented area:
+    December 2019 wards (the old wards everywhere, 2011 LSOAs), May 2023 and December 2024
+    wards (Kestrel Vale's new wards, 2021 LSOAs)."""
+    def service(name):
+        return f"{ONS_ROOT}/{name}/FeatureServer/0/query"
+    routes = {service(AREA_LOOKUP.service): arcgis_query(_features(ia.area_lookup_rows()))}
+    for vintage, new, year in ((WARDS_2019, False, 2011), (WARDS_2023, True, 2021), (WARDS_2024, True, 2021)):
+        tag = vintage.ward_field[:4]
+        routes[service(vintage.lookup)] = arcgis_query(_features(ia.lookup_rows(year=year, new=new, wards=tag,
+                                                                                   lads=vintage.lad_field[:5])))
+        routes[service(vintage.boundaries)] = arcgis_query(ia.ward_features(new=new, year_fields=tag))
+        routes[service(vintage.lsoa_boundaries)] = arcgis_query(ia.lsoa_features(year=year))
+    return routes
+
+
+@pytest.fixture(scope="module")
+def servers():
+    police = LocalServer(police_routes({"2024-03": archive("2024-03", ia.MONTHS)}))
+    ons = LocalServer(ons_services(), fallback=arcgis_unknown)
+    yield police, ons
+    police.stop()
+    ons.stop()
+
+
+def fetch(servers, data_dir, *args):
+    police, ons = servers
+    return run_sia("fetch", *args, "--data-dir", str(data_dir), "--police-base-url", police.url,
+                   "--ons-base-url", ons.url + ONS_ROOT, "--retries", "0")
+
+
+@pytest.fixture(scope="module")
+def kestrel_vale(servers, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("fetched") / "data"
+    result = fetch(servers, data_dir, "--area", "E07000990", "--fy", "2022-23", "--fy", "2023-24")
+    assert result.returncode == 0, result.stderr
+    return data_dir, result.stdout + result.stderr
+
+
+def independent_counts(new: bool, btp: bool = True) -> pd.DataFrame:
+    """Kestrelshire's rows of every month, and British Transport Police's, placed by geopandas
+    in Kestrel Vale's old or new wards, counted by ward and financial year: what fetch's counts
+    must equal."""
+    rows = pd.DataFrame([r for m in ia.MONTHS for r in ia.street_rows(m) + (ia.btp_rows(m) if btp else [])])
+    points = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(rows["Longitude"].astype(float),
+                                                                rows["Latitude"].astype(float)), crs="EPSG:4326")
+    wards = gpd.GeoDataFrame.from_features(ia.ward_features([ia.KESTREL_VALE], new=new), crs="EPSG:4326")
+    joined = gpd.sjoin(points.to_crs("EPSG:27700"), wards.to_crs("EPSG:27700"), predicate="within")
+    joined["fy"] = joined["Month"].map(lambda m: f"{m[:4]}-{(int(m[:4]) + 1) % 100:02d}" if m[5:] >= "04"
+                                       else f"{int(m[:4]) - 1}-{int(m[:4]) % 100:02d}")
+    return joined.groupby(["WD19NM", "fy"]).size().rename("count").reset_index().rename(columns={"WD19NM": "ward"})
+
+
+def test_fetch_builds_years_on_both_sides_of_a_re_warding(kestrel_vale):
+    data_dir, out = kestrel_vale
+    assert "area: Kestrel Vale (E07000990), police force 'kestrelshire'" in out
+    assert "ONS: 4 wards (Wards_December_2019_Boundaries_UK_BGC)" in out
+    # May 2023 and December 2024 wards are the same six: one set, drawn by the later vintage
+    assert "ONS: 6 wards from 2023-05 (Wards_May_2023_Boundaries_UK_BGC), 36 LSOAs" in out
+    assert "derby" not in out.lower()
+    dataset = open_dataset(data_dir)
+    assert [(s["label"], s["first_month"], s["last_month"]) for s in dataset.ward_sets] == [
+        ("December 2019 wards", None, "2023-04"), ("May 2023 wards", "2023-05", None)]
+    assert dataset.area.name == "Kestrel Vale" and dataset.area.csp == "E22000990"
+    assert dataset.months == ia.MONTHS
+    # British Transport Police's crimes in the area are counted, as its own
+    btp = dataset.incidents[dataset.incidents["force"] == "British Transport Police"]
+    inside = independent_counts(new=True)["count"].sum() - independent_counts(new=True, btp=False)["count"].sum()
+    assert len(btp) == inside == 6 * 24
+    assert f"British Transport Police: {inside} crimes at stations and on the railway in the area" in out
+
+
+def test_counts_on_the_latest_wards_equal_an_independent_spatial_join_for_both_years(kestrel_vale):
+    data_dir, _ = kestrel_vale
+    result = run_sia("counts", "--by", "ward", "--by", "fy", "--format", "json", "--data-dir", str(data_dir))
+    got = pd.DataFrame(json.loads(result.stdout)).sort_values(["ward", "fy"]).reset_index(drop=True)
+    expected = independent_counts(new=True)
+    expected = expected[expected["fy"].isin(["2022-23", "2023-24"])].sort_values(["ward", "fy"]).reset_index(drop=True)
+    assert set(got["ward"]) == set(ia.KESTREL_VALE.new_wards)
+    pd.testing.assert_frame_equal(got[["ward", "fy", "count"]], expected[["ward", "fy", "count"]], check_dtype=False)
+
+
+def test_a_comparison_across_the_re_warding_uses_the_new_wards_for_both_years(kestrel_vale):
+    data_dir, _ = kestrel_vale
+    result = run_sia("change", "--fy", "2022-23", "--fy", "2023-24", "--by", "ward", "--format", "json",
+                     "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    table = pd.DataFrame(json.loads(result.stdout))
+    assert set(table["ward"]) == set(ia.KESTREL_VALE.new_wards)
+    assert (table["count_2022-23"] > 0).all() and (table["count_2023-24"] > 0).all()
+
+
+def test_asked_for_the_wards_of_their_month_the_old_wards_count_their_months(kestrel_vale):
+    data_dir, _ = kestrel_vale
+    result = run_sia("counts", "--by", "ward", "--by", "fy", "--format", "json", "--wards-of", "2022-06",
+                     "--data-dir", str(data_dir))
+    got = pd.DataFrame(json.loads(result.stdout))
+    assert set(got["ward"]) == set(ia.KESTREL_VALE.old_wards)
+    rows = pd.DataFrame([r for m in ia.MONTHS if m <= "2023-04" for r in ia.street_rows(m)])
+    expected = independent_counts(new=False)
+    in_force = rows["Month"].map(lambda m: m <= "2023-04")
+    assert in_force.all()
+    old = got.groupby("fy")["count"].sum()
+    assert old["2022-23"] == expected.set_index("fy").loc["2022-23", "count"].sum()
+    assert old["2023-24"] < old["2022-23"] / 6  # April 2023 alone
+
+
+def test_a_partnership_of_two_districts_is_one_area(servers, tmp_path):
+    result = fetch(servers, tmp_path / "data", "--csp", "E22000990", "--fy", "2023-24")
+    assert result.returncode == 0, result.stderr
+    dataset = open_dataset(tmp_path / "data")
+    assert dataset.area.name == "Kestrel and Harrier"
+    assert dataset.area.districts == ("E07000990", "E07000991")
+    assert set(dataset.wards["ward_name"]) == set(ia.KESTREL_VALE.new_wards) | set(ia.DISTRICTS[1].old_wards)
+    harrier = shapely.union_all([ia.DISTRICTS[1].box(0, 0, ia.SIDE, ia.SIDE)])
+    assert harrier.area > 0
+    assert "derby" not in (result.stdout + result.stderr).lower()
+
+
+def test_months_police_uk_has_not_published_yet_are_left_out_and_named(servers, tmp_path):
+    police = LocalServer(police_routes({"2024-01": archive("2024-01", ia.MONTHS[:-2])}))
+    try:
+        result = fetch((police, servers[1]), tmp_path / "data", "--area", "E07000990", "--fy", "2023-24")
+    finally:
+        police.stop()
+    assert result.returncode == 0, result.stderr
+    assert "2 month(s) asked for not published yet (2024-02 to 2024-03)" in result.stdout
+    assert open_dataset(tmp_path / "data").months[-1] == "2024-01"
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/map.py", "pages/ward.py", "pages/data.py",
+                                  "pages/about.py"])
+def test_no_page_of_the_fetched_area_says_derby_and_each_says_its_wards(monkeypatch, kestrel_vale, page):
+    data_dir, _ = kestrel_vale
+    at = run_app(monkeypatch, data_dir, page, {"fy": ["2022-23", "2023-24"], "ward": "Mardale"})
+    shown = everything_shown(at)
+    assert "derby" not in shown.lower()
+    assert "Wards: May 2023 wards (6), for every month" in shown
+    if page == "pages/data.py":  # British Transport Police's crimes counted as such
+        by_force = next(f.value for f in at.dataframe if "Recorded by" in f.value.columns).set_index("Recorded by")
+        assert by_force.loc["British Transport Police"].sum() == 6 * 24
+
+
+def test_the_sidebar_puts_the_pages_on_the_wards_of_their_time_and_a_link_keeps_them(monkeypatch, kestrel_vale):
+    data_dir, _ = kestrel_vale
+    at = run_app(monkeypatch, data_dir, "pages/ward.py", {"ward": "Mardale"})
+    choice = next(s for s in at.selectbox if s.label == "Wards")
+    assert choice.value == "May 2023 wards"
+    choice.set_value("December 2019 wards").run()
+    assert at.query_params["wards"] == "2023-04"
+    shown = everything_shown(at)
+    assert "Wards: December 2019 wards (4), over the months they were in force" in shown
+    # the link reopens the page on the old wards; a ward of theirs is chosen there
+    again = run_app(monkeypatch, data_dir, "pages/ward.py", {"wards": "2022-06", "ward": "Cold Ashby"})
+    assert "Cold Ashby" in page_text_of(again)
+    assert "Wards: December 2019 wards (4)" in everything_shown(again)
+
+
+def page_text_of(at) -> str:
+    from test_missing_population import page_text
+    return page_text(at)
