@@ -12,7 +12,7 @@ import math
 import numpy as np
 import streamlit as st
 
-from sia.analysis.filters import MEASURES
+from sia.analysis.filters import INCIDENT_TYPES, MEASURES
 from sia.analysis.hotspots.runs import NoTest, small_areas, unit_label
 from sia.analysis.measures import comparison_basis, cover_different_months, matched_months, months_counted
 from sia.app.chrome import page_header
@@ -22,6 +22,7 @@ from sia.app.loaders import (
     dataset_key,
     headline_figures,
     monthly_counts,
+    peer_figures,
     ward_table,
     without_ward,
 )
@@ -30,6 +31,7 @@ from sia.app.widgets import show_chart, show_concentration, show_outcomes, show_
 from sia.periods import period_text
 from sia.views import charts
 from sia.views.shown_text import markdown_text
+from sia.views.tables import peers_shown
 
 dataset, filters = page_context()
 page_header(f"{markdown_text(dataset.area.name)} community safety overview", dataset, filters)
@@ -98,3 +100,20 @@ if curves:
 
 st.subheader("What happened after crimes were reported")
 show_outcomes(key, unfiltered, dataset.area.name, f"{dataset.area.slug}-outcomes")
+
+peers = peer_figures(key, filters.fys[-1], filters.incident_type)
+if peers is not None:  # the force-wide files hold every district of the force
+    area, fy = dataset.area.name, filters.fys[-1]
+    st.subheader(f"{markdown_text(area)} against the other districts of its police force, {fy}")
+    measure = peers["ranked_by"].iloc[0]
+    subject = INCIDENT_TYPES[filters.incident_type].lower()
+    title = f"{subject.capitalize()} by district, {fy}: {MEASURES[measure].lower()}"
+    show_chart(charts.ward_ranking, peers.rename(columns={"district": "ward_name", measure: "value"}), measure,
+               MEASURES[measure], title, tuple(peers.loc[peers["area"], "district"]), "District",
+               alt=f"Bar chart: the force's districts ranked by {MEASURES[measure].lower()}, {area} highlighted.")
+    show_table(peers_shown(peers), hide_index=True, download=f"{dataset.area.slug}-against-the-force-{fy}")
+    st.caption("From the force's own files, every incident placed in its district's boundary, the area's as the "
+               "others' (so its figure here is of its district boundary, not its wards; British Transport Police's "
+               "crimes are left out, being no district's own). All crime types and months of the year. "
+               + ("Rates use the districts' residents (ONS mid-year estimates)." if measure == "rate" else
+                  "Ranked by incidents a month: rates need the districts' residents (--district-population)."))

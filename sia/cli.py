@@ -37,6 +37,7 @@ from sia.analysis.measures import (
     ward_measures,
 )
 from sia.analysis.outcomes import OUTCOME_GROUPINGS, count_outcomes, load_outcome_groups
+from sia.analysis.peers import peer_table
 from sia.analysis.priorities.draft import draft_set
 from sia.analysis.priorities.evidence import evidence_table
 from sia.analysis.priorities.register import (
@@ -136,7 +137,7 @@ def _one_file_each(pairs: list[tuple[str, Path]], option: str) -> dict[str, Path
     seen: dict[str, Path] = {}
     for key, path in pairs:
         if key in seen:
-            each = "year" if option == "--population" else "edition"
+            each = "year" if option.endswith("population") else "edition"
             raise InputError(Problem(f"{key} is given twice ({seen[key].name} and {path.name})", option,
                                      f"give one {option} file for each {each}"))
         seen[key] = path
@@ -148,6 +149,10 @@ def _add_denominators(parser: argparse.ArgumentParser, note: str = "") -> None:
                         type=_keyed_file("FY", parse_financial_year),
                         help="residents by LSOA or ward for a financial year, e.g. "
                              f"2014-15=pop2015.csv{note}")
+    parser.add_argument("--district-population", action="append", default=[], metavar="FY=FILE",
+                        type=_keyed_file("FY", parse_financial_year),
+                        help="residents of each district of the force for a financial year (ONS mid-year "
+                             f"estimates by district), for the area against its force{note}")
     parser.add_argument("--imd", action="append", default=[], metavar="EDITION=FILE",
                         type=_keyed_file("EDITION", _edition),
                         help=f"English Indices of Deprivation by LSOA, e.g. 2019=iod2019.csv{note}")
@@ -216,6 +221,9 @@ def _ingest_options(sub) -> None:
                         help="only the months of this financial year")
     ingest.add_argument("--skip-malformed", action="store_true",
                         help="set malformed rows aside (counted in the report) instead of stopping")
+    ingest.add_argument("--districts", type=Path, metavar="FILE",
+                        help="polygons of the police force's districts (LADyyCD, LADyyNM): the force's incidents "
+                             "in each are counted, for the area against its force ('sia peers')")
     ingest.add_argument("--area-name", metavar="NAME",
                         help="the area's name in every title and sentence, as ONS writes it (default: Derby)")
     ingest.add_argument("--district", action="append", default=[], type=_district, metavar="CODE",
@@ -237,7 +245,8 @@ def _ward_inputs(args) -> WardInputs:
                       name_field=args.ward_name_field, lsoa_lookup=args.lsoa_lookup,
                       population=_one_file_each(args.population, "--population"),
                       imd=_one_file_each(args.imd, "--imd"), lsoas=args.lsoas,
-                      earlier=[EarlierWards(path, month) for month, path in earlier])
+                      earlier=[EarlierWards(path, month) for month, path in earlier], districts=args.districts,
+                      district_population=_one_file_each(args.district_population, "--district-population"))
 
 
 def _district(text: str) -> str:
@@ -318,12 +327,36 @@ def _fetch(args) -> int:
         police_base_url=police_base_url(args.police_base_url),
         ons_base_url=ons_base_url(args.ons_base_url),
         population=_one_file_each(args.population, "--population"), imd=_one_file_each(args.imd, "--imd"),
+        district_population=_one_file_each(args.district_population, "--district-population"),
         retry=retry_policy(args.retries, args.backoff, args.timeout),
         skip_malformed=args.skip_malformed)
     result = fetch_dataset(request, StderrProgress())
     print("\n".join(result.summary))
     print(f"dataset written to {result.build}")
     print("\n".join(result.report.lines()))
+    return 0
+
+
+def _peers_options(sub) -> None:
+    peers = sub.add_parser(
+        "peers", help="the area against the other districts of its police force",
+        description="Each district of the force: its incidents in the year (from the force-wide files, placed in "
+                    "the district boundaries), a month, per 1,000 residents a year where the districts' residents "
+                    "are given (--district-population at ingest or fetch), and its rank; the area's marked.")
+    peers.add_argument("--fy", required=True, type=_financial_year)
+    peers.add_argument("--type", choices=["crime", "asb"], default="crime",
+                       help="crime (default) or anti-social behaviour, never added together")
+    peers.add_argument("--data-dir", type=Path, metavar="DIR", help=DATA_HELP)
+    peers.add_argument("--format", choices=["csv", "json"], default="csv")
+
+
+def _peers(args) -> int:
+    dataset = load(args.data_dir)
+    if dataset.peers is None:
+        raise InputError(Problem("the dataset holds no districts of its force", "the dataset",
+                                 "fetch it again ('python -m sia fetch' takes them), or give ingest --districts FILE"))
+    _print_table(peer_table(dataset.peers, dataset.districts, dataset.area.districts, args.fy, dataset.months,
+                            args.type), args.format)
     return 0
 
 
@@ -860,6 +893,6 @@ COMMANDS = {
     "concentration": (_concentration_options, _concentration), "stability": (_stability_options, _stability),
     "demo": (_demo_options, _demo), "report": (_report_options, _report),
     "priorities": (_priorities_options, _priorities), "register": (_register_options, _register),
-    "assess": (_assess_options, _assess),
+    "assess": (_assess_options, _assess), "peers": (_peers_options, _peers),
     "brief": (_brief_options, _brief),
 }

@@ -32,6 +32,7 @@ AREA_SERVICE = "LAD23_CSP23_PFA23_EW_LU"  # districts to partnerships to police 
 # Derby's row of it: a partnership of one district, in the Derbyshire police force area.
 DERBY_AREA = [{"LAD23CD": "E06000015", "LAD23NM": "Derby", "CSP23CD": "E22000040", "CSP23NM": "Derby",
                "PFA23CD": "E23000026", "PFA23NM": "Derbyshire"}]
+DISTRICTS_SERVICE = "Local_Authority_Districts_December_2023_Boundaries_UK_BGC"
 ONS_PAGE_LIMIT = 5  # the mock's transfer limit: small, so that paging is exercised
 OTHER_FORCES = ("leicestershire", "nottinghamshire", "staffordshire", "lincolnshire", "south-yorkshire")
 
@@ -218,8 +219,17 @@ def ons_routes(shared: Path) -> tuple[dict[str, Route], Callable]:
     routes = {f"{ONS_ROOT}/{AREA_SERVICE}/FeatureServer/0/query": query(_features(DERBY_AREA)),
               f"{ONS_ROOT}/Wards_December_2019_Boundaries_UK_BGC/FeatureServer/0/query": query(wards["features"]),
               f"{ONS_ROOT}/LSOA11_WD19_LAD19_EW_LU/FeatureServer/0/query": query(lookup),
+              f"{ONS_ROOT}/{DISTRICTS_SERVICE}/FeatureServer/0/query": query([derby_district(wards["features"])]),
               f"{ONS_ROOT}/{LSOA_SERVICE}/FeatureServer/0/query": query(lsoas["features"])}
     return routes, arcgis_unknown
+
+
+def derby_district(wards: list[dict]) -> dict:
+    """Derby's district polygon, as the union of its wards (the stand-in force area holds it alone)."""
+    import shapely
+    union = shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in wards]).buffer(0)
+    return {"type": "Feature", "geometry": shapely.geometry.mapping(union),
+            "properties": {"LAD23CD": "E06000015", "LAD23NM": "Derby"}}
 
 
 def arcgis_query(features: list[dict]):

@@ -107,6 +107,19 @@ def ward_features(districts=DISTRICTS, new: bool = False, year_fields: str = "WD
     return out
 
 
+def district_features(districts=DISTRICTS) -> list[dict]:
+    """The districts' polygons as ONS's district boundaries service gives them."""
+    return [{"type": "Feature", "geometry": _wgs84(d.box(0, 0, SIDE, SIDE)),
+             "properties": {"LAD23CD": d.code, "LAD23NM": d.name}} for d in districts]
+
+
+def district_population_csv(path: Path, scale: int = 1) -> Path:
+    """Mid-year estimates by district in ONS's layout (code, name, all ages)."""
+    lines = ["Code,Name,All ages"] + [f"{d.code},{d.name},{(40_000 + 9_000 * d.index) * scale}" for d in DISTRICTS]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def lsoa_features(districts=DISTRICTS, year: int = 2011) -> list[dict]:
     field = f"LSOA{str(year)[2:]}"
     return [{"type": "Feature", "geometry": _wgs84(d.box(i, j)),

@@ -24,8 +24,8 @@ from support import run_sia
 
 MONTHS_2014 = [f"2014-{m:02d}" for m in range(4, 11)]
 # ONS queries of a whole fetch, 5 features a page: the area (1), the lookup (31), the wards (4), the LSOAs
-# (20 + 11).
-ONS_PAGES = 1 + 31 + 4 + 31
+# (20 + 11), the districts of the force area (1) and their polygons (1).
+ONS_PAGES = 1 + 31 + 4 + 31 + 2
 WARDS = "2019-09"
 
 

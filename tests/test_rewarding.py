@@ -15,8 +15,9 @@ import pytest
 import shapely
 from test_any_area import everything_shown
 from test_app import run_app
+from test_briefing import pdf_text
 
-from sia.dataset.fetch.ons import AREA_LOOKUP, WARDS_2019, WARDS_2023, WARDS_2024
+from sia.dataset.fetch.ons import AREA_LOOKUP, DISTRICT_BOUNDARIES, WARDS_2019, WARDS_2023, WARDS_2024
 from sia.dataset.store import open_dataset
 
 import invented_area as ia
@@ -41,7 +42,8 @@ def ons_services() -> dict:
     wards (Kestrel Vale's new wards, 2021 LSOAs)."""
     def service(name):
         return f"{ONS_ROOT}/{name}/FeatureServer/0/query"
-    routes = {service(AREA_LOOKUP.service): arcgis_query(_features(ia.area_lookup_rows()))}
+    routes = {service(AREA_LOOKUP.service): arcgis_query(_features(ia.area_lookup_rows())),
+              service(DISTRICT_BOUNDARIES): arcgis_query(ia.district_features())}
     for vintage, new, year in ((WARDS_2019, False, 2011), (WARDS_2023, True, 2021), (WARDS_2024, True, 2021)):
         tag = vintage.ward_field[:4]
         routes[service(vintage.lookup)] = arcgis_query(_features(ia.lookup_rows(year=year, new=new, wards=tag,
@@ -68,8 +70,11 @@ def fetch(servers, data_dir, *args):
 
 @pytest.fixture(scope="module")
 def kestrel_vale(servers, tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("fetched") / "data"
-    result = fetch(servers, data_dir, "--area", "E07000990", "--fy", "2022-23", "--fy", "2023-24")
+    folder = tmp_path_factory.mktemp("fetched")
+    data_dir = folder / "data"
+    population = ia.district_population_csv(folder / "districts.csv")
+    result = fetch(servers, data_dir, "--area", "E07000990", "--fy", "2022-23", "--fy", "2023-24",
+                   "--district-population", f"2023-24={population}")
     assert result.returncode == 0, result.stderr
     return data_dir, result.stdout + result.stderr
 
@@ -173,6 +178,10 @@ def test_no_page_of_the_fetched_area_says_derby_and_each_says_its_wards(monkeypa
     shown = everything_shown(at)
     assert "derby" not in shown.lower()
     assert "Wards: May 2023 wards (6), for every month" in shown
+    if page == "pages/overview.py":  # the area beside the other districts of its force
+        peers = next(f.value for f in at.dataframe if "District" in f.value.columns)
+        assert sorted(peers["District"]) == ["Harrier Dale", "Kestrel Vale (this area)", "Osprey Moor"]
+        assert "Kestrel Vale against the other districts of its police force, 2023-24" in shown
     if page == "pages/data.py":  # British Transport Police's crimes counted as such
         by_force = next(f.value for f in at.dataframe if "Recorded by" in f.value.columns).set_index("Recorded by")
         assert by_force.loc["British Transport Police"].sum() == 6 * 24
@@ -196,3 +205,39 @@ def test_the_sidebar_puts_the_pages_on_the_wards_of_their_time_and_a_link_keeps_
 def page_text_of(at) -> str:
     from test_missing_population import page_text
     return page_text(at)
+
+
+def test_the_area_stands_beside_the_other_districts_of_its_force(kestrel_vale):
+    data_dir, out = kestrel_vale
+    assert "ONS: the 3 districts of the force area" in out
+    result = run_sia("peers", "--fy", "2023-24", "--format", "json", "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    table = pd.DataFrame(json.loads(result.stdout)).set_index("district")
+    assert list(table.index.sort_values()) == sorted(d.name for d in ia.DISTRICTS)
+    assert table["area"].to_dict() == {d.name: d is ia.KESTREL_VALE for d in ia.DISTRICTS}
+    # the force's own crimes (not British Transport Police's) in each district, as geopandas places them
+    rows = pd.DataFrame([r for m in ia.MONTHS if m >= "2023-04" for r in ia.street_rows(m)])
+    rows = rows[rows["Crime type"] != "Anti-social behaviour"]
+    points = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(rows["Longitude"].astype(float),
+                                                                rows["Latitude"].astype(float)), crs="EPSG:4326")
+    districts = gpd.GeoDataFrame.from_features(ia.district_features(), crs="EPSG:4326")
+    expected = gpd.sjoin(points, districts, predicate="within").groupby("LAD23NM").size()
+    assert table["count"].to_dict() == expected.to_dict()
+    residents = {d.name: 40_000 + 9_000 * d.index for d in ia.DISTRICTS}
+    for name, row in table.iterrows():
+        assert row["rate"] == pytest.approx(row["count"] / 12 * 12 / residents[name] * 1000)
+    assert (table["ranked_by"] == "rate").all()
+
+
+@pytest.mark.parametrize("wards_of,named", [(None, "Wards: May 2023 wards (6), for every month"),
+                                            ("2022-06", "Wards: December 2019 wards (4), over the months they were")])
+def test_a_pack_says_which_wards_it_uses_and_never_derby(kestrel_vale, tmp_path, wards_of, named):
+    data_dir, _ = kestrel_vale
+    out = tmp_path / "pack.pdf"
+    ward = "Mardale" if wards_of is None else "Cold Ashby"
+    result = run_sia("brief", "--ward", ward, "--fy", "2022-23", "--out", str(out), "--data-dir", str(data_dir),
+                     *(["--wards-of", wards_of] if wards_of else []))
+    assert result.returncode == 0, result.stderr
+    text, _ = pdf_text(out)
+    assert named in text
+    assert "derby" not in text.lower()

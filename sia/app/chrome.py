@@ -10,6 +10,7 @@ from sia.dataset.location import DATA_DIR_VARIABLE
 from sia.dataset.store import Dataset
 from sia.periods import period_text
 from sia.views.shown_text import markdown_text
+from sia.views.wording import wards_sentence
 
 
 def data_banner(dataset: Dataset) -> None:
@@ -24,20 +25,8 @@ def data_banner(dataset: Dataset) -> None:
             icon=":material/science:")
     else:
         st.info(f"police.uk street-level data, {len(dataset.incidents):,} incidents. "
-                f"Coverage: {coverage}.{wards_text(dataset)}", icon=":material/database:")
-
-def wards_text(dataset: Dataset) -> str:
-    """' Wards: the May 2023 wards (6), for every month; ...': which wards the figures use, for a
-    dataset holding several ward sets (empty for one)."""
-    label = dataset.ward_set_label
-    if not label:
-        return ""
-    others = [s["label"] for s in dataset.ward_sets if s["label"] != label]
-    latest = dataset.ward_sets[-1]["label"] == label
-    span = "for every month, earlier months placed by their points" if latest else "over the months they were in force"
-    return (f" Wards: {markdown_text(label)} ({len(dataset.wards)}), {span}; the data also holds "
-            f"{markdown_text(' and '.join(others))}.")
-
+                f"Coverage: {coverage}." + (f" {markdown_text(wards)}" if (wards := wards_sentence(dataset)) else ""),
+                icon=":material/database:")
 
 PRESENT = "present"  # ?present=1: for a projector in a meeting
 

@@ -40,6 +40,7 @@ from sia.analysis.measures import (
     ward_measures,
 )
 from sia.analysis.outcomes import OUTCOME_GROUPS, OutcomeGroups, count_outcomes, load_outcome_groups, outcome_mix
+from sia.analysis.peers import peer_table
 from sia.analysis.priorities.evidence import (
     change_between,
     evidence_table,
@@ -314,6 +315,15 @@ def ward_deprivation(key: tuple[str, str], ward: str) -> list[Deprivation]:
     return deprivation_of(_open(*key).wards, ward)
 
 @cache_data(max_entries=4)
+@cache_data(max_entries=16)
+def peer_figures(key: tuple[str, ...], fy: str, incident_type: str) -> pd.DataFrame | None:
+    """The area against the other districts of its force (sia.analysis.peers), or None for a
+    dataset without them."""
+    dataset = _open(*key)
+    if dataset.peers is None:
+        return None
+    return peer_table(dataset.peers, dataset.districts, dataset.area.districts, fy, dataset.months, incident_type)
+
 def data_tables(key: tuple[str, str]) -> dict[str, pd.DataFrame | int]:
     """The Data page's tables of the whole dataset: ASB incidents, the months covered, incidents
     by year and category, and by ward and year."""

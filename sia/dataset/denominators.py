@@ -477,3 +477,23 @@ def ward_deprivation(lsoas: pd.DataFrame, edition: str, wards: pd.DataFrame, loo
     if "score" in lsoas:
         out[f"imd{edition}_mean_score"] = grouped["score"].mean().round(2)
     return out.reindex(wards["ward_code"])
+
+
+DISTRICT_CODE = re.compile(r"^lad[0-9]{2}cd$|^(local authority )?district.?code|^code$", re.IGNORECASE)
+MAX_DISTRICT_RESIDENTS = 2_000_000  # Birmingham, the largest, has about 1.2 million
+
+
+def read_district_population(path: Path, districts: list[str]) -> pd.Series:
+    """Residents of each district of the force (ONS mid-year estimates by local authority
+    district: a code column and a total), every district once; rows of other districts set
+    aside."""
+    label = str(path)
+    df = read_table(path, "district population")
+    column = find_column(df, DISTRICT_CODE, "district code (e.g. LAD23CD)", label)
+    df, codes, _ = _area_rows(
+        df, column, "district", districts, label,
+        missing_fix="give the residents of every district of the force (ONS's mid-year estimates list them all)",
+        none=Problem("none of its districts is a district of the force", label,
+                     "use ONS's mid-year estimates by local authority district"))
+    values = _population_values(df, codes, label, MAX_DISTRICT_RESIDENTS, "district")
+    return pd.Series(values.to_numpy(), index=codes.to_numpy()).reindex(districts)

@@ -31,6 +31,8 @@ _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
 WARD_CODE_FIELD = re.compile(r"^WD[0-9]{2}CD$", re.IGNORECASE)
 WARD_NAME_FIELD = re.compile(r"^WD[0-9]{2}NM$", re.IGNORECASE)
 LSOA_CODE_FIELD = re.compile(r"^LSOA[0-9]{2}CD$", re.IGNORECASE)
+DISTRICT_CODE_FIELD = re.compile(r"^LAD[0-9]{2}CD$", re.IGNORECASE)
+DISTRICT_NAME_FIELD = re.compile(r"^LAD[0-9]{2}NM$", re.IGNORECASE)
 LSOA_NAME_FIELD = re.compile(r"^LSOA[0-9]{2}NM$", re.IGNORECASE)
 
 
@@ -73,6 +75,30 @@ def read_wards(path: Path, code_field: str | None = None, name_field: str | None
     check_partition(wards.geometry.values, wards["ward_name"], label, "wards")
     wards.attrs["repaired"] = repaired  # the names of boundaries repaired, for the ingest report
     return wards
+
+
+def read_districts(path: Path) -> gpd.GeoDataFrame:
+    """The local authority districts of a police force as (district_code, district_name,
+    geometry) in British National Grid, by code (ONS's LADyyCD and LADyyNM fields), checked
+    as ward files are."""
+    label = str(path)
+    gdf = read_boundaries(path, "district")
+    if gdf.empty:
+        raise InputError(Problem("the district boundary file has no features", label,
+                                 "give the polygons of the force's districts"))
+    codes = _text_field(gdf, _field(gdf, None, DISTRICT_CODE_FIELD, "district code", None, label, "LAD23CD"),
+                        "district code", label)
+    names = _text_field(gdf, _field(gdf, None, DISTRICT_NAME_FIELD, "district name", None, label, "LAD23NM"),
+                        "district name", label)
+    check_polygons(gdf, label, "district boundaries", "the district file", "give the district areas", names=names)
+    if codes.duplicated().any() or names.duplicated().any():
+        raise InputError(Problem("a district code or name is given twice", label, "give one feature per district"))
+    districts = gpd.GeoDataFrame({"ward_code": codes, "ward_name": names}, geometry=gdf.geometry.values,
+                                 crs=gdf.crs).to_crs(BNG)
+    districts["geometry"], _ = polygonal(districts.geometry, names, label)
+    districts = districts.sort_values("ward_code").reset_index(drop=True)
+    check_partition(districts.geometry.values, districts["ward_name"], label, "districts")
+    return districts.rename(columns={"ward_code": "district_code", "ward_name": "district_name"})
 
 
 def read_lsoas(path: Path) -> gpd.GeoDataFrame:

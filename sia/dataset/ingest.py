@@ -28,11 +28,19 @@ from sia.dataset.denominators import (
     lsoa_deprivation,
     lsoa_wards,
     population_column,
+    read_district_population,
     read_lookup,
     read_population,
     ward_deprivation,
 )
-from sia.dataset.geography import SNAP_DISTANCE_M, lsoas_in_wards, place_in_wards, read_lsoas, read_wards
+from sia.dataset.geography import (
+    SNAP_DISTANCE_M,
+    lsoas_in_wards,
+    place_in_wards,
+    read_districts,
+    read_lsoas,
+    read_wards,
+)
 from sia.dataset.police_csv import read_outcomes_csv, read_stops_csv, read_street_csv
 from sia.dataset.report import FileTally, IngestReport, OutcomeTally, StopsTally
 from sia.dataset.sources import OUTCOMES, STOPS, STREET, PoliceFile, SourceSelection, discover
@@ -69,6 +77,10 @@ class WardInputs:
     first_month: str | None = None
     label: str = ""  # the latest set's name ('May 2023 wards'); by default 'the wards in force from ...'
     earlier: list[EarlierWards] = field(default_factory=list)
+    # The police force's districts (the area's and its peers'), whose incidents in the
+    # force's files are counted too, and their residents (financial year -> file by district).
+    districts: Path | None = None
+    district_population: dict[str, Path] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,6 +114,7 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
                                          for s in skipped],
                           notes=list(geography.notes))
     candidates = _read_all([f for f in files if f.kind == STREET], report)
+    peers = force_districts(wards, candidates) if wards.districts else None
     outcome_files = [f for f in files if f.kind == OUTCOMES]
     latest = _read_outcomes(outcome_files, _crime_ids(candidates), report.outcomes) if outcome_files else None
     searches = _read_stops([f for f in files if f.kind == STOPS], report.stops)
@@ -139,7 +152,7 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     if ward_sets is not None:
         manifest["ward_sets"] = ward_sets
     build = write_dataset(data_dir, incidents, ward_table, manifest, lsoas=geography.lsoas, stops=stops,
-                          earlier_wards=[s.wards for s in earlier])
+                          earlier_wards=[s.wards for s in earlier], peers=peers)
     return build, report
 
 
@@ -210,6 +223,30 @@ def place_in_earlier_sets(incidents: pd.DataFrame, sets: list[WardSet], inputs: 
                 "first_month": inputs.first_month, "last_month": None,
                 "wards": int(incidents["ward_code"].cat.categories.size), "placed": len(incidents)})
     return out
+
+
+BTP_FORCE = "British Transport Police"  # its rows are the railway's, no district's own
+
+
+def force_districts(inputs: WardInputs, candidates) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The force's districts (BNG; their residents by year where given) and the force's own
+    incidents in each, by month and category: every row of its files, wherever in the force
+    area, placed in the districts as incidents are in wards."""
+    districts = read_districts(inputs.districts)
+    districts["area_km2"] = (districts.geometry.area / 1e6).round(3)
+    for fy, path in sorted(inputs.district_population.items()):
+        districts[population_column(fy)] = read_district_population(
+            path, list(districts["district_code"])).to_numpy(dtype=float)
+    rows = pd.concat([r.iloc[np.flatnonzero(k)] for r, k in candidates], ignore_index=True)
+    rows = rows[rows["force"].astype(str) != BTP_FORCE]
+    index, _ = place_in_wards(rows["lon"].to_numpy(dtype=float), rows["lat"].to_numpy(dtype=float),
+                              districts.rename(columns={"district_code": "ward_code", "district_name": "ward_name"}))
+    placed = rows[index >= 0]
+    counts = (pd.DataFrame({"district_code": districts["district_code"].to_numpy()[index[index >= 0]],
+                            "month": placed["month"].astype(str).to_numpy(),
+                            "category": placed["category"].astype(str).to_numpy()})
+              .groupby(["district_code", "month", "category"]).size().rename("count").reset_index())
+    return districts, counts
 
 
 def geography_from(inputs: WardInputs) -> Geography:

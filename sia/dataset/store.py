@@ -42,13 +42,15 @@ INCIDENTS = "incidents.parquet"
 WARDS = "wards.parquet"
 LSOAS = "lsoas.parquet"
 STOPS = "stops.parquet"
+DISTRICTS = "districts.parquet"  # the force's districts (the area's peers), with residents by year
+PEERS = "peers.parquet"  # the force's incidents by district, month and category
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 BUILDS = "builds"
 FORMAT_VERSION = 1
 # The tables a build may hold, listed in its manifest with their SHA-256. Builds made before
 # LSOAs and checksums were kept list none: they hold the first two, and still open.
-TABLES = (INCIDENTS, WARDS, LSOAS, STOPS)
+TABLES = (INCIDENTS, WARDS, LSOAS, STOPS, DISTRICTS, PEERS)
 REQUIRED_TABLES = (INCIDENTS, WARDS)
 # A build of several ward sets keeps each earlier set's wards in wards_<k>.parquet (k = 0 the
 # oldest) and each incident's ward in it in the columns ward_code_<k> and ward_name_<k>.
@@ -78,6 +80,8 @@ class Dataset:
     manifest: dict
     lsoas: gpd.GeoDataFrame | None = None  # WGS84; None for a build made without LSOA boundaries
     stops: pd.DataFrame | None = None  # searches; None for a build given no stop-and-search files
+    districts: gpd.GeoDataFrame | None = None  # the force's districts (WGS84); None without them
+    peers: pd.DataFrame | None = None  # the force's incidents by district, month and category
 
     @property
     def build_id(self) -> str:
@@ -275,7 +279,8 @@ def publishing(data_dir: Path):
 
 def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFrame,
                   manifest: dict, lsoas: gpd.GeoDataFrame | None = None, stops: pd.DataFrame | None = None,
-                  earlier_wards: list[gpd.GeoDataFrame] = ()) -> Path:
+                  earlier_wards: list[gpd.GeoDataFrame] = (),
+                  peers: tuple[gpd.GeoDataFrame, pd.DataFrame] | None = None) -> Path:
     """Write a new build beside the current one and make it current (publish_entry)."""
     def fill(staging: Path, build_id: str, stamp: datetime) -> None:
         incidents.to_parquet(staging / INCIDENTS, index=False)
@@ -290,6 +295,10 @@ def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFra
         if stops is not None:
             stops.to_parquet(staging / STOPS, index=False)
             tables.append(STOPS)
+        if peers is not None:
+            peers[0].to_crs("EPSG:4326").to_parquet(staging / DISTRICTS, index=False)
+            peers[1].to_parquet(staging / PEERS, index=False)
+            tables += [DISTRICTS, PEERS]
         full = {"format": FORMAT_VERSION, "build": build_id, "built_at": stamp.isoformat(timespec="seconds"),
                 **manifest, "tables": {name: _sha256(staging / name) for name in tables}}
         (staging / MANIFEST).write_text(json.dumps(full, indent=1, ensure_ascii=False))
@@ -430,6 +439,9 @@ def _open_build(data_dir: Path, build: Path | None, leave_out: tuple[str, ...] =
         wards = gpd.read_parquet(build / WARDS)
         lsoas = gpd.read_parquet(build / LSOAS) if LSOAS in manifest.get("tables", ()) else None
         stops = pd.read_parquet(build / STOPS) if STOPS in manifest.get("tables", ()) else None
+        held_peers = DISTRICTS in manifest.get("tables", ()) and PEERS in manifest.get("tables", ())
+        districts = gpd.read_parquet(build / DISTRICTS) if held_peers else None
+        peers = pd.read_parquet(build / PEERS) if held_peers else None
     except Exception as exc:  # noqa: BLE001 - a truncated or altered file, whatever the reader says
         raise InputError(Problem(f"the dataset build {build.name} is damaged: its tables cannot be "
                                  f"read ({first_line(exc)})", str(build), fix)) from None
@@ -444,7 +456,8 @@ def _open_build(data_dir: Path, build: Path | None, leave_out: tuple[str, ...] =
         incidents["location"] = incidents["location"].astype("category")
         incidents[SERVED_BNG[0]], incidents[SERVED_BNG[1]] = to_bng(incidents["lon"].to_numpy(),
                                                                     incidents["lat"].to_numpy())
-    return Dataset(build=build, incidents=incidents, wards=wards, manifest=manifest, lsoas=lsoas, stops=stops)
+    return Dataset(build=build, incidents=incidents, wards=wards, manifest=manifest, lsoas=lsoas, stops=stops,
+                   districts=districts, peers=peers)
 
 
 _CATEGORICAL = ("month", "fy", "category", "ward_code", "ward_name", "lsoa_code", "outcome", "force")

@@ -93,7 +93,7 @@ def category_mix(mix: pd.DataFrame, title: str) -> alt.Chart:
 
 
 def ward_ranking(table: pd.DataFrame, measure: str, value_title: str, title: str,
-                 selected: str | tuple[str, ...] | None = None) -> alt.Chart:
+                 selected: str | tuple[str, ...] | None = None, unit: str = "Ward") -> alt.Chart:
     """Wards ranked by the chosen measure, with the value written on each bar; the
     selected ward (or wards) in a second colour."""
     chosen = (selected,) if isinstance(selected, str) else tuple(selected or ())
@@ -107,7 +107,7 @@ def ward_ranking(table: pd.DataFrame, measure: str, value_title: str, title: str
         x=alt.X(**_count_axis("value", value_title, data["value"])))
     bars = base.mark_bar().encode(
         color=alt.condition("datum.selected", alt.value("#D55E00"), alt.value("#0072B2")),
-        tooltip=[alt.Tooltip("ward_name:N", title="Ward"), alt.Tooltip("value:Q", title=value_title, format=",.1f"),
+        tooltip=[alt.Tooltip("ward_name:N", title=unit), alt.Tooltip("value:Q", title=value_title, format=",.1f"),
                  alt.Tooltip("rank:Q", title="Rank")])
     text = base.mark_text(align="left", dx=3).encode(text="label:N")  # 11 px, larger on a projector
     return (bars + text).properties(height=alt.Step(20))

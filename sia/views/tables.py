@@ -119,3 +119,13 @@ def counts_by_force(incidents: pd.DataFrame) -> pd.DataFrame:
     and, where its files were read, British Transport Police (stations and the railway)."""
     table = incidents.groupby(["force", "fy"], observed=True).size().unstack("fy").fillna(0).astype("int64")
     return table.rename_axis(index="Recorded by", columns=None).reset_index()
+
+
+def peers_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """sia.analysis.peers.peer_table as the page shows it: the area's districts marked."""
+    shown = pd.DataFrame({"District": table["district"] + table["area"].map({True: " (this area)", False: ""}),
+                          "Rank": table["rank"], "Incidents": table["count"], "A month": table["per_month"].round(1)})
+    if table["rate"].notna().any():
+        shown["Residents"] = table["population"].round().astype("Int64")
+        shown["Per 1,000 a year"] = table["rate"].round(1)
+    return shown

@@ -149,3 +149,15 @@ def what_it_shows(dataset: Dataset) -> str:
     wards = f"{area.name}'s {len(dataset.wards)} wards" + (f" ({vintage})" if isinstance(vintage, str) else "")
     return (f"Street-level crime and anti-social behaviour (ASB) {recorded} and published on data.police.uk, "
             f"placed in {wards}.")
+
+
+def wards_sentence(dataset: Dataset) -> str:
+    """'Wards: May 2023 wards (6), for every month, ...; the data also holds December 2019
+    wards.': which wards the figures use, for a dataset of several ward sets ('' for one)."""
+    label = dataset.ward_set_label
+    if not label:
+        return ""
+    others = [s["label"] for s in dataset.ward_sets if s["label"] != label]
+    latest = dataset.ward_sets[-1]["label"] == label
+    span = "for every month, earlier months placed by their points" if latest else "over the months they were in force"
+    return f"Wards: {label} ({len(dataset.wards)}), {span}; the data also holds {' and '.join(others)}."

@@ -23,11 +23,13 @@ from sia.dataset.fetch.http import (
     RetryPolicy,
 )
 from sia.dataset.fetch.ons import (
+    DISTRICT_BOUNDARIES,
     ONS,
     ONS_BASE_URL,
     WardGeography,
     check_area_code,
     fetch_area,
+    fetch_force_districts,
     fetch_ward_geography,
     ward_vintages,
 )
@@ -106,6 +108,7 @@ class FetchRequest:
     ons_base_url: str = field(default_factory=ons_base_url)
     population: dict[str, Path] = field(default_factory=dict)
     imd: dict[str, Path] = field(default_factory=dict)
+    district_population: dict[str, Path] = field(default_factory=dict)
     retry: RetryPolicy = field(default_factory=retry_policy)
     skip_malformed: bool = False
 
@@ -133,6 +136,8 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
         force = area.forces[0]
         street = fetch_street_files(police, cache, request.police_base_url, months, force)
         sets = _ward_sets(ons, cache, request.ons_base_url, area.districts, street.months)
+        asked = request.csp.strip().upper() if request.csp is not None else check_area_code(request.area)
+        districts, districts_entry, n_districts = fetch_force_districts(ons, cache, request.ons_base_url, area, asked)
     finally:
         police.close()
         ons.close()
@@ -144,10 +149,11 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
                         imd=dict(request.imd), first_month=latest.first_month if earlier else None,
                         label=latest.label if earlier else "",
                         earlier=[EarlierWards(cache.path(s.geography.boundaries), s.first_month, s.label)
-                                 for s in earlier])
+                                 for s in earlier],
+                        districts=cache.path(districts), district_population=dict(request.district_population))
     provenance = {"police_base_url": request.police_base_url, "ons_base_url": request.ons_base_url,
                   "force": force, "area": ",".join(area.districts), "ward_vintage": latest.label,
-                  "files": street.sources + [e for s in sets for e in s.geography.sources]}
+                  "files": street.sources + [e for s in sets for e in s.geography.sources] + [districts_entry]}
     if request.csp is not None:
         provenance["csp"] = area.csp
     build, report = build_dataset(street.files + street.stops + street.btp + street.outcomes, inputs,
@@ -156,6 +162,8 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
                                                             months=frozenset(street.months)),
                                   skip_malformed=request.skip_malformed, fetched=provenance, area=area)
     summary = _summary(street, sets, area, force, request, police, ons)
+    summary.insert(-1, f"ONS: the {n_districts} districts of the force area ({DISTRICT_BOUNDARIES}), for the area "
+                       "against its force ('python -m sia peers')")
     if street.btp:
         recorded = pd.read_parquet(build / INCIDENTS, columns=["force"])["force"]
         n = int((recorded == BTP_NAME).sum())

@@ -259,6 +259,11 @@ class AreaLookup:
 
 # Renamed like the services above: change it here.
 AREA_LOOKUP = AreaLookup("LAD23_CSP23_PFA23_EW_LU", "LAD23CD", "LAD23NM", "CSP23CD", "CSP23NM", "PFA23NM")
+FORCE_AREA_FIELD = "PFA23CD"
+FORCE_AREA_CODE = re.compile(r"(?:E23|W15)[0-9]{6}")
+# The districts' polygons (generalised, clipped), for the area against its force.
+DISTRICT_BOUNDARIES = "Local_Authority_Districts_December_2023_Boundaries_UK_BGC"
+DISTRICT_FIELD = "LAD23CD"
 # Police force areas whose police.uk file names are not their ONS names in lower case with hyphens.
 POLICE_UK_FORCES = {"metropolitan police": "metropolitan", "london, city of": "city-of-london",
                     "city of london": "city-of-london"}
@@ -268,6 +273,10 @@ def police_uk_force(force_area: str) -> str:
     """police.uk's name for an ONS police force area: 'Devon & Cornwall' -> 'devon-and-cornwall'."""
     folded = " ".join(force_area.lower().split())
     return POLICE_UK_FORCES.get(folded) or slug(folded.replace("&", " and "))
+
+
+def area_lookup_name(code: str) -> str:
+    return f"ons/area-{code}.csv"
 
 
 def fetch_area(client: HttpClient, cache: DownloadCache, base_url: str, district: str | None = None,
@@ -283,7 +292,7 @@ def fetch_area(client: HttpClient, cache: DownloadCache, base_url: str, district
         field, name_field = AREA_LOOKUP.csp, AREA_LOOKUP.csp_name
     else:
         code, field, name_field = check_area_code(district or ""), AREA_LOOKUP.district, AREA_LOOKUP.district_name
-    name = f"ons/area-{code}.csv"
+    name = area_lookup_name(code)
     base = base_url.rstrip("/")
     if not cache.verified(name):
         rows = _query(client, base, AREA_LOOKUP.service, f"{field} = '{code}'", f"the area of {code}")
@@ -314,3 +323,39 @@ def fetch_area(client: HttpClient, cache: DownloadCache, base_url: str, district
         raise InputError(Problem(f"{AREA_LOOKUP.service} answers for {code}, but {exc.problems[0].what}", base,
                                  "give the force with --force NAME" if not force else "")) from None
     return Area(area_title, tuple(districts), partnerships[0], tuple(forces))
+
+
+def fetch_force_districts(client: HttpClient, cache: DownloadCache, base_url: str, area: Area,
+                          asked: str) -> tuple[str, dict, int]:
+    """The polygons of every district of the area's police force area (the area's peers):
+    their cache name, cache entry and number. ``asked``: the code fetch_area was given."""
+    lookup = cache.verified(area_lookup_name(asked))
+    with open(cache.path(lookup["file"]), newline="") as f:
+        force_areas = sorted({str(r.get(FORCE_AREA_FIELD) or "").strip() for r in csv.DictReader(f)})
+    base = base_url.rstrip("/")
+    if len(force_areas) != 1 or not FORCE_AREA_CODE.fullmatch(force_areas[0]):
+        raise InputError(Problem(f"{AREA_LOOKUP.service} gives the area no one police force area "
+                                 f"({', '.join(c[:12] for c in force_areas[:3])})", base,
+                                 f"check the address, {ONS.mirror_fix}"))
+    name = f"ons/districts-{force_areas[0]}.geojson"
+    if not cache.verified(name):
+        rows = _query(client, base, AREA_LOOKUP.service, f"{FORCE_AREA_FIELD} = '{force_areas[0]}'",
+                      f"the districts of police force area {force_areas[0]}")
+        codes = sorted({str((r.get("properties") or {}).get(AREA_LOOKUP.district) or "").strip() for r in rows})
+        odd = [c for c in codes if not AREA_CODE.fullmatch(c)]
+        if odd or not set(area.districts) <= set(codes):
+            raise InputError(Problem(f"{AREA_LOOKUP.service} answers for {force_areas[0]} with "
+                                     f"{(odd or ['no district of the area'])[0][:40]!r}", base,
+                                     f"check the address, {ONS.mirror_fix}"))
+        where = f"{DISTRICT_FIELD} IN ({', '.join(repr(c) for c in codes)})"
+        features = _query(client, base, DISTRICT_BOUNDARIES, where, f"district boundaries of {force_areas[0]}")
+        found = {str((f.get("properties") or {}).get(DISTRICT_FIELD)) for f in features}
+        if found != set(codes) or len(features) != len(codes):
+            raise InputError(Problem(f"{DISTRICT_BOUNDARIES} answers with other districts than the lookup's", base,
+                                     "check that the services are of the same year"))
+        _store(cache, name, json.dumps({"type": "FeatureCollection", "features": features}).encode(),
+               f"{base}/{DISTRICT_BOUNDARIES}")
+    entry = cache.verified(name)
+    with open(cache.path(entry["file"])) as f:
+        count = len(json.load(f)["features"])
+    return name, entry, count

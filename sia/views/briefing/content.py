@@ -67,6 +67,7 @@ from sia.views.wording import (
     no_hotspot_sentence,
     no_population_note,
     rank_text,
+    wards_sentence,
 )
 from sia.words import ordinal, plural
 
@@ -176,6 +177,7 @@ def _common_caveats(dataset: Dataset, fys: tuple[str, ...]) -> list[str]:
                    + ". Figures a month and per 1,000 residents a year are over the months held, "
                      "so partial years compare fairly; totals do not.")
     caveats.append(CAVEAT_LOCATIONS)
+    caveats += [wards] if (wards := wards_sentence(dataset)) else []
     if len(fys) == 2:
         caveats += [CAVEAT_CHANGE, CAVEAT_RECORDING]
     return caveats
