@@ -221,6 +221,9 @@ def _ingest_options(sub) -> None:
                         help="only the months of this financial year")
     ingest.add_argument("--skip-malformed", action="store_true",
                         help="set malformed rows aside (counted in the report) instead of stopping")
+    ingest.add_argument("--lsoa-change", type=Path, metavar="FILE",
+                        help="ONS's lookup between 2011 and 2021 LSOAs (LSOA11CD, LSOA21CD): a population file by "
+                             "LSOAs of the other census than --lsoa-lookup's is carried to the wards through it")
     ingest.add_argument("--districts", type=Path, metavar="FILE",
                         help="polygons of the police force's districts (LADyyCD, LADyyNM): the force's incidents "
                              "in each are counted, for the area against its force ('sia peers')")
@@ -246,6 +249,7 @@ def _ward_inputs(args) -> WardInputs:
                       population=_one_file_each(args.population, "--population"),
                       imd=_one_file_each(args.imd, "--imd"), lsoas=args.lsoas,
                       earlier=[EarlierWards(path, month) for month, path in earlier], districts=args.districts,
+                      lsoa_change=args.lsoa_change,
                       district_population=_one_file_each(args.district_population, "--district-population"))
 
 

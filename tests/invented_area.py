@@ -223,3 +223,10 @@ def write_lookup(path: Path, rows: list[dict]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def lsoa_change_rows(districts=DISTRICTS) -> list[dict]:
+    """ONS's lookup between 2011 and 2021 LSOAs: here each square kept its place, so one to one."""
+    return [{"LSOA11CD": lsoa_code(d, i, j, 2011), "LSOA11NM": lsoa_name(d, i, j), "LSOA21CD": lsoa_code(d, i, j, 2021),
+             "LSOA21NM": lsoa_name(d, i, j), "CHGIND": "U", "LAD22CD": d.code, "LAD22NM": d.name}
+            for d in districts for j in range(SIDE) for i in range(SIDE)]

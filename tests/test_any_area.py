@@ -105,3 +105,28 @@ def test_no_command_for_another_area_says_derby(kestrel_vale, command):
         assert "Kestrel Vale has no priority register" in result.stderr
     else:
         assert result.returncode == 0, result.stderr
+
+
+def test_a_population_by_2011_lsoas_is_carried_to_wards_drawn_on_2021_lsoas(tmp_path):
+    """The new wards are drawn on 2021 LSOAs; the 2022-23 population comes by 2011 LSOAs: ONS's
+    lookup between the two carries it to the wards, and the rates follow."""
+    folder = tmp_path
+    ia.write_street_files(folder / "police", ia.MONTHS, btp=False)
+    wards = ia.write_geojson(folder / "wards.geojson", ia.ward_features([ia.KESTREL_VALE], new=True,
+                                                                         year_fields="WD23"))
+    lsoas = ia.write_geojson(folder / "lsoas.geojson", ia.lsoa_features([ia.KESTREL_VALE], 2021))
+    lookup = ia.write_lookup(folder / "lookup.csv", ia.lookup_rows([ia.KESTREL_VALE], 2021, True, "WD23", "LAD23"))
+    change = ia.write_lookup(folder / "change.csv", ia.lsoa_change_rows())
+    write_population(folder / "pop2011.csv", year=2011)
+    write_population(folder / "pop2021.csv", year=2021)
+    args = ["ingest", str(folder / "police"), "--wards", str(wards), "--lsoas", str(lsoas), "--lsoa-lookup",
+            str(lookup), "--population", f"2022-23={folder / 'pop2011.csv'}",
+            "--population", f"2023-24={folder / 'pop2021.csv'}", *AREA_ARGS]
+    assert run_sia(*args, "--data-dir", str(folder / "refused")).returncode == 2  # without the lookup between them
+    result = run_sia(*args, "--lsoa-change", str(change), "--data-dir", str(folder / "data"))
+    assert result.returncode == 0, result.stderr
+    assert "the population of 2022-23 is by LSOAs of the other census" in result.stdout
+    wards_table = open_dataset(folder / "data").wards.set_index("ward_name")
+    # the same squares hold the same residents in both files: the two years' ward totals agree
+    assert (wards_table["population_2022-23"] == wards_table["population_2023-24"]).all()
+    assert wards_table["population_2022-23"].sum() == sum(1200 + 37 * k for k in range(36))

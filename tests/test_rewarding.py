@@ -17,7 +17,14 @@ from test_any_area import everything_shown
 from test_app import run_app
 from test_briefing import pdf_text
 
-from sia.dataset.fetch.ons import AREA_LOOKUP, DISTRICT_BOUNDARIES, WARDS_2019, WARDS_2023, WARDS_2024
+from sia.dataset.fetch.ons import (
+    AREA_LOOKUP,
+    DISTRICT_BOUNDARIES,
+    LSOA_CHANGE,
+    WARDS_2019,
+    WARDS_2023,
+    WARDS_2024,
+)
 from sia.dataset.store import open_dataset
 
 import invented_area as ia
@@ -43,7 +50,8 @@ def ons_services() -> dict:
     def service(name):
         return f"{ONS_ROOT}/{name}/FeatureServer/0/query"
     routes = {service(AREA_LOOKUP.service): arcgis_query(_features(ia.area_lookup_rows())),
-              service(DISTRICT_BOUNDARIES): arcgis_query(ia.district_features())}
+              service(DISTRICT_BOUNDARIES): arcgis_query(ia.district_features()),
+              service(LSOA_CHANGE): arcgis_query(_features(ia.lsoa_change_rows()))}
     for vintage, new, year in ((WARDS_2019, False, 2011), (WARDS_2023, True, 2021), (WARDS_2024, True, 2021)):
         tag = vintage.ward_field[:4]
         routes[service(vintage.lookup)] = arcgis_query(_features(ia.lookup_rows(year=year, new=new, wards=tag,
@@ -241,3 +249,17 @@ def test_a_pack_says_which_wards_it_uses_and_never_derby(kestrel_vale, tmp_path,
     text, _ = pdf_text(out)
     assert named in text
     assert "derby" not in text.lower()
+
+
+def test_a_2011_population_reaches_the_wards_drawn_on_2021_lsoas(servers, tmp_path):
+    from test_any_area import write_population
+    write_population(tmp_path / "pop2011.csv", year=2011)
+    result = fetch(servers, tmp_path / "data", "--area", "E07000990", "--fy", "2022-23", "--fy", "2023-24",
+                   "--population", f"2022-23={tmp_path / 'pop2011.csv'}")
+    assert result.returncode == 0, result.stderr
+    wards = open_dataset(tmp_path / "data").wards
+    assert wards["population_2022-23"].sum() == sum(1200 + 37 * k for k in range(36))
+    brief = run_sia("brief", "--ward", "Mardale", "--fy", "2022-23", "--measure", "rate", "--out",
+                    str(tmp_path / "p.html"), "--data-dir", str(tmp_path / "data"))
+    assert brief.returncode == 0, brief.stderr
+    assert "per 1,000 residents a year" in (tmp_path / "p.html").read_text()

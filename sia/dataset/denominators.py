@@ -497,3 +497,38 @@ def read_district_population(path: Path, districts: list[str]) -> pd.Series:
                      "use ONS's mid-year estimates by local authority district"))
     values = _population_values(df, codes, label, MAX_DISTRICT_RESIDENTS, "district")
     return pd.Series(values.to_numpy(), index=codes.to_numpy()).reindex(districts)
+
+
+LSOA11_FIELD = re.compile(r"^lsoa11cd$", re.IGNORECASE)
+LSOA21_FIELD = re.compile(r"^lsoa21cd$", re.IGNORECASE)
+
+
+def read_lsoa_change(path: Path, lookup: pd.Series) -> pd.Series:
+    """ONS's lookup between 2011 and 2021 LSOAs (LSOA11CD, LSOA21CD; a row a pair), turned into
+    each LSOA of the other vintage -> the ward of the area's (``lookup``: LSOA -> ward) its
+    counterparts lie in, or, split between wards, the ward most of them lie in (best fit):
+    what carries a population file of the other vintage to the wards."""
+    label = str(path)
+    df = read_table(path, "LSOA 2011 to 2021 lookup")
+    old = _codes(df, find_column(df, LSOA11_FIELD, "2011 LSOA code (LSOA11CD)", label), "LSOA code", label)
+    new = _codes(df, find_column(df, LSOA21_FIELD, "2021 LSOA code (LSOA21CD)", label), "LSOA code", label)
+    pairs = pd.DataFrame({"old": old.to_numpy(), "new": new.to_numpy()}).drop_duplicates()
+    held = set(lookup.index)
+    source, target = ("old", "new") if pairs["new"].isin(held).any() else ("new", "old")
+    pairs = pairs[pairs[target].isin(held)]
+    if pairs.empty:
+        raise InputError(Problem("none of its LSOAs is an LSOA of the area", label,
+                                 "use ONS's LSOA (2011) to LSOA (2021) lookup for England and Wales"))
+    pairs["ward"] = pairs[target].map(lookup)
+    votes = pairs.groupby([source, "ward"]).size().rename("n").reset_index()
+    best = votes.sort_values([source, "n", "ward"], ascending=[True, False, True]).drop_duplicates(source)
+    carried = best.set_index(source)["ward"]
+    carried.index.name = None
+    return carried.sort_index().astype(object)
+
+
+def lsoa_codes_in(path: Path) -> set[str] | None:
+    """The LSOA codes a population file gives (None for a file by ward)."""
+    df = read_table(path, "population")
+    column = find_column(df, LSOA_CODE, "LSOA code", str(path), required=False)
+    return set(_codes(df, column, "LSOA code", str(path))) if column is not None else None

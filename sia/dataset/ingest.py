@@ -25,11 +25,13 @@ from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES, HISTORIC_NOTES, ca
 from sia.dataset.area import Area
 from sia.dataset.denominators import (
     age_population_column,
+    lsoa_codes_in,
     lsoa_deprivation,
     lsoa_wards,
     population_column,
     read_district_population,
     read_lookup,
+    read_lsoa_change,
     read_population,
     ward_deprivation,
 )
@@ -81,6 +83,9 @@ class WardInputs:
     # force's files are counted too, and their residents (financial year -> file by district).
     districts: Path | None = None
     district_population: dict[str, Path] = field(default_factory=dict)
+    # ONS's lookup between 2011 and 2021 LSOAs: population files by LSOAs of the other census
+    # than the lookup's are carried to the wards through it.
+    lsoa_change: Path | None = None
 
 
 @dataclass
@@ -264,8 +269,18 @@ def geography_from(inputs: WardInputs) -> Geography:
         notes += placed
         lsoas["area_km2"] = (lsoas.geometry.area / 1e6).round(3)
     lookup = lsoa_wards(wards, lookup, lsoas)
+    carried = read_lsoa_change(inputs.lsoa_change, lookup) if inputs.lsoa_change and lookup is not None else None
     for fy, path in sorted(inputs.population.items()):
-        residents = read_population(path, wards, lookup, bounded=lsoas is not None)
+        codes = lsoa_codes_in(path) if carried is not None else None
+        across = codes is not None and not codes & set(lookup.index) and bool(codes & set(carried.index))
+        residents = read_population(path, wards, carried if across else lookup,
+                                    bounded=lsoas is not None and not across)
+        if across:  # by LSOAs of the other vintage: ward totals only
+            residents.by_lsoa = None
+            residents.by_age = {name: (by_ward, None) for name, (by_ward, _) in residents.by_age.items()}
+            notes.append(f"the population of {fy} is by LSOAs of the other census ({Path(path).name}): carried to "
+                         "the wards through ONS's lookup between 2011 and 2021 LSOAs (an LSOA split between wards goes "
+                         "to the ward most of its parts lie in); no LSOA has residents for that year")
         wards[population_column(fy)] = residents.by_ward.to_numpy(dtype=float)
         notes += residents.notes
         if lsoas is not None and residents.by_lsoa is not None:

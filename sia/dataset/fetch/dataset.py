@@ -30,6 +30,7 @@ from sia.dataset.fetch.ons import (
     check_area_code,
     fetch_area,
     fetch_force_districts,
+    fetch_lsoa_change,
     fetch_ward_geography,
     ward_vintages,
 )
@@ -138,6 +139,11 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
         sets = _ward_sets(ons, cache, request.ons_base_url, area.districts, street.months)
         asked = request.csp.strip().upper() if request.csp is not None else check_area_code(request.area)
         districts, districts_entry, n_districts = fetch_force_districts(ons, cache, request.ons_base_url, area, asked)
+        latest_geography = sets[-1].geography
+        # Population files come by LSOA, of the 2011 or the 2021 census: wards drawn on 2021
+        # LSOAs get ONS's lookup between the two, which carries a 2011 file to them.
+        change = (fetch_lsoa_change(ons, cache, request.ons_base_url, latest_geography)
+                  if request.population and latest_geography.vintage.lsoa_field == "LSOA21CD" else None)
     finally:
         police.close()
         ons.close()
@@ -150,10 +156,12 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
                         label=latest.label if earlier else "",
                         earlier=[EarlierWards(cache.path(s.geography.boundaries), s.first_month, s.label)
                                  for s in earlier],
-                        districts=cache.path(districts), district_population=dict(request.district_population))
+                        districts=cache.path(districts), district_population=dict(request.district_population),
+                        lsoa_change=cache.path(change["file"]) if change else None)
     provenance = {"police_base_url": request.police_base_url, "ons_base_url": request.ons_base_url,
                   "force": force, "area": ",".join(area.districts), "ward_vintage": latest.label,
-                  "files": street.sources + [e for s in sets for e in s.geography.sources] + [districts_entry]}
+                  "files": street.sources + [e for s in sets for e in s.geography.sources] + [districts_entry]
+                  + ([change] if change else [])}
     if request.csp is not None:
         provenance["csp"] = area.csp
     build, report = build_dataset(street.files + street.stops + street.btp + street.outcomes, inputs,

@@ -359,3 +359,33 @@ def fetch_force_districts(client: HttpClient, cache: DownloadCache, base_url: st
     with open(cache.path(entry["file"])) as f:
         count = len(json.load(f)["features"])
     return name, entry, count
+
+
+# ONS's lookup between 2011 and 2021 LSOAs (a row a pair), which carries a population file of
+# 2011 LSOAs to wards drawn on 2021 LSOAs. Renamed like the services above: change it here.
+LSOA_CHANGE = "LSOA11_LSOA21_LAD22_EW_LU"
+
+
+def fetch_lsoa_change(client: HttpClient, cache: DownloadCache, base_url: str, geography: WardGeography) -> dict:
+    """The lookup's rows for the 2021 LSOAs of a ward geography drawn on them, from the cache
+    or ONS (a hundred codes a query); its cache entry."""
+    with open(cache.path(geography.lookup), newline="") as f:
+        codes = sorted({str(r.get("LSOA21CD") or "").strip() for r in csv.DictReader(f)} - {""})
+    odd = [c for c in codes if not LSOA_CODE.fullmatch(c)]
+    base = base_url.rstrip("/")
+    if odd or not codes:
+        raise InputError(Problem(f"the lookup answers with {(odd or [''])[0][:40]!r}, not a 2021 LSOA code", base,
+                                 f"check the address, {ONS.mirror_fix}"))
+    name = f"ons/lsoa11-lsoa21-{hashlib.sha256(','.join(codes).encode()).hexdigest()[:16]}.csv"
+    if not cache.verified(name):
+        rows: list[dict] = []
+        for start in range(0, len(codes), LSOAS_PER_QUERY):
+            chunk = codes[start:start + LSOAS_PER_QUERY]
+            rows += [f.get("properties") or {} for f in _query(
+                client, base, LSOA_CHANGE, f"LSOA21CD IN ({', '.join(repr(c) for c in chunk)})",
+                "the lookup between 2011 and 2021 LSOAs")]
+        if not rows:
+            raise InputError(Problem(f"{LSOA_CHANGE} has none of the area's 2021 LSOAs", base,
+                                     f"check the address, {ONS.mirror_fix}"))
+        _store(cache, name, _csv(rows), f"{base}/{LSOA_CHANGE}")
+    return cache.verified(name)
