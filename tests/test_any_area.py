@@ -18,6 +18,19 @@ from support import run_sia
 AREA_ARGS = ["--area-name", "Kestrel Vale", "--district", "E07000990", "--force", "kestrelshire"]
 
 
+def write_imd(path):
+    """The English IMD 2019 by 2011 LSOA, in MHCLG's file's columns."""
+    lines = ["LSOA code (2011),LSOA name (2011),Index of Multiple Deprivation (IMD) Rank,"
+             "Index of Multiple Deprivation (IMD) Decile"]
+    for j in range(ia.SIDE):
+        for i in range(ia.SIDE):
+            rank = 1 + 900 * (i + j * ia.SIDE)
+            lines.append(f"{ia.lsoa_code(ia.KESTREL_VALE, i, j, 2011)},{ia.lsoa_name(ia.KESTREL_VALE, i, j)},{rank},"
+                         f"{(rank - 1) * 10 // 32844 + 1}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def write_population(path, year: int = 2021) -> None:
     """A population file by LSOA in the ONS small-area estimates' layout (one LSOA a row)."""
     lines = ["LSOA code (2011),LSOA name (2011),Total population: mid 2023 (excluding prisoners)"]
@@ -121,12 +134,15 @@ def test_a_population_by_2011_lsoas_is_carried_to_wards_drawn_on_2021_lsoas(tmp_
     write_population(folder / "pop2021.csv", year=2021)
     args = ["ingest", str(folder / "police"), "--wards", str(wards), "--lsoas", str(lsoas), "--lsoa-lookup",
             str(lookup), "--population", f"2022-23={folder / 'pop2011.csv'}",
-            "--population", f"2023-24={folder / 'pop2021.csv'}", *AREA_ARGS]
+            "--population", f"2023-24={folder / 'pop2021.csv'}", "--imd", f"2019={write_imd(folder / 'imd.csv')}",
+            *AREA_ARGS]
     assert run_sia(*args, "--data-dir", str(folder / "refused")).returncode == 2  # without the lookup between them
     result = run_sia(*args, "--lsoa-change", str(change), "--data-dir", str(folder / "data"))
     assert result.returncode == 0, result.stderr
     assert "the population of 2022-23 is by LSOAs of the other census" in result.stdout
     wards_table = open_dataset(folder / "data").wards.set_index("ward_name")
+    # the IMD of 2019, by 2011 LSOAs, reaches the new wards the same way
+    assert wards_table["imd2019_lsoas"].sum() == 36
     # the same squares hold the same residents in both files: the two years' ward totals agree
     assert (wards_table["population_2022-23"] == wards_table["population_2023-24"]).all()
     assert wards_table["population_2022-23"].sum() == sum(1200 + 37 * k for k in range(36))

@@ -527,8 +527,8 @@ def read_lsoa_change(path: Path, lookup: pd.Series) -> pd.Series:
     return carried.sort_index().astype(object)
 
 
-def lsoa_codes_in(path: Path) -> set[str] | None:
-    """The LSOA codes a population file gives (None for a file by ward)."""
-    df = read_table(path, "population")
+def lsoa_codes_in(path: Path, what: str = "population") -> set[str] | None:
+    """The LSOA codes a population (or deprivation) file gives (None for a file by ward)."""
+    df = read_table(path, what)
     column = find_column(df, LSOA_CODE, "LSOA code", str(path), required=False)
     return set(_codes(df, column, "LSOA code", str(path))) if column is not None else None

@@ -293,12 +293,18 @@ def geography_from(inputs: WardInputs) -> Geography:
         if lookup is None:
             raise InputError(Problem("deprivation is given by LSOA but no LSOA to ward lookup was given", str(path),
                                      "pass --lsoa-lookup FILE (or the LSOA boundaries, --lsoas FILE)"))
-        deprivation = lsoa_deprivation(path, list(lookup.index))
+        codes = lsoa_codes_in(path, "deprivation") if carried is not None else None
+        across = codes is not None and not codes & set(lookup.index) and bool(codes & set(carried.index))
+        deprivation = lsoa_deprivation(path, list((carried if across else lookup).index))
         notes += deprivation.notes
-        summary = ward_deprivation(deprivation.table, edition, wards, lookup)
+        summary = ward_deprivation(deprivation.table, edition, wards, carried if across else lookup)
         for column in summary.columns:
             wards[column] = summary[column].to_numpy()
-        if lsoas is not None:
+        if across:  # the IMD's LSOAs are of the other census: the wards' shares are of them, no LSOA has one
+            notes.append(f"the IMD {edition} is by LSOAs of the other census ({Path(path).name}): each ward's share "
+                         "in each decile is of those LSOAs, carried to the wards through ONS's lookup between 2011 "
+                         "and 2021 LSOAs")
+        elif lsoas is not None:
             by_lsoa = deprivation.table.reindex(lsoas["lsoa_code"])
             for column in by_lsoa.columns:
                 lsoas[f"imd{edition}_{column}"] = by_lsoa[column].to_numpy(dtype=float)
