@@ -237,6 +237,8 @@ def _ward_set(text: str) -> tuple[str | None, Path]:
     month, sep, path = text.partition("=")
     if sep and re.fullmatch(MONTH_PATTERN, month):
         return month, Path(path)
+    if sep and (not month or re.fullmatch(r"[0-9]{4}-[0-9]+", month)):  # meant as a month, and not one
+        raise argparse.ArgumentTypeError(f"{month!r} is not a month like 2023-05 (--wards YYYY-MM=FILE)")
     return None, Path(text)
 
 

@@ -23,6 +23,12 @@ def current_month() -> str:
     return f"{date.today():%Y-%m}"
 
 
+def month_shifted(month: str, by: int) -> str:
+    """The month ``by`` months after ``month`` (before, for a negative ``by``): '2023-05', -1 -> '2023-04'."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
 def police_month_range() -> tuple[str, str]:
     """The first and last months a police.uk file can hold ('YYYY-MM')."""
     return FIRST_POLICE_MONTH, current_month()

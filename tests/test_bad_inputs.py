@@ -223,6 +223,32 @@ AREA_NAME_CASES = [_area_named(n, label) for n, label in [
     ("<script>alert(1)</script>", "of_html"), ("Vale **bold**", "of_markdown_emphasis"), ("{{ 7*7 }}", "of_jinja")]]
 
 
+def _ward_sets(tmp, *months: str) -> list[str]:
+    wards = write_test_wards(tmp / "wards.geojson")
+    return [a for m in months for a in ("--wards", f"{m}={wards}" if m else str(wards))]
+
+
+def eleven_ward_sets(tmp):
+    source = write_street(tmp / "src", "2014-04", [row()])
+    args = ingest(tmp, source)
+    months = [f"2010-{m:02d}" for m in range(2, 12)]
+    return ([*args[:args.index("--wards")], *_ward_sets(tmp, "", *months), *args[args.index("--wards") + 2:]],
+            "11 ward sets are given; a build holds at most 10")
+
+
+def an_earlier_ward_set_of_no_month_read(tmp):
+    source = write_street(tmp / "src", "2014-04", [row()])
+    args = ingest(tmp, source)
+    return ([*args[:args.index("--wards")], *_ward_sets(tmp, "", "2012-01", "2013-05"),
+             *args[args.index("--wards") + 2:]],
+            "the wards in force before 2012-01 (to 2011-12) cover none of the months read (2014-04 to 2014-04)")
+
+
+def a_ward_set_of_month_thirteen(tmp):
+    return (ingest(tmp, write_street(tmp / "src", "2014-04", [row()]), extra=["--wards", "2023-13=x.geojson"]),
+            "'2023-13' is not a month like 2023-05")
+
+
 def a_district_without_an_area_name(tmp):
     return (ingest(tmp, write_street(tmp / "src", "2014-04", [row()]), extra=["--district", "E06000015"]),
             "--district is given without --area-name")
@@ -909,7 +935,8 @@ CORPUS = [a_register_with_figures_a_number, a_register_with_a_second_indicator_i
           two_wards_named_west_and_west_in_capitals, two_wards_named_alike_but_for_a_second_space,
           two_lsoas_that_overlap, a_street_file_of_2099, a_street_file_of_1900,
           a_street_row_of_the_month_before_police_uk_began, outcomes_of_a_month_after_this_one,
-          *REFERENCE_CASES, *STOP_CASES, *AREA_NAME_CASES, a_district_without_an_area_name, a_district_code_of_junk]
+          *REFERENCE_CASES, *STOP_CASES, *AREA_NAME_CASES, a_district_without_an_area_name, a_district_code_of_junk,
+          eleven_ward_sets, an_earlier_ward_set_of_no_month_read, a_ward_set_of_month_thirteen]
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.__name__ for c in CORPUS])
@@ -1008,6 +1035,38 @@ def damage_area_districts_of_junk(data_dir):
     _manifest(data_dir, lambda m: m.update(area={"name": "Derby", "districts": ["../../etc"], "csp": "",
                                                  "forces": []}))
     return "lacks area (the area's districts are not ONS district codes)"
+
+
+def damage_a_view_key_written(data_dir):
+    _manifest(data_dir, lambda m: m.update(ward_set=99))
+    return "lacks ward_set"
+
+
+def _two_ward_sets(data_dir, sets):
+    """A build made to claim an earlier ward set: its wards table is there (checksummed)."""
+    import shutil
+    build = _current(data_dir)
+    shutil.copy(build / "wards.parquet", build / "wards_0.parquet")
+    digest = hashlib.sha256((build / "wards_0.parquet").read_bytes()).hexdigest()
+    _manifest(data_dir, lambda m: (m["tables"].update({"wards_0.parquet": digest}), m.update(ward_sets=sets)))
+
+
+def damage_an_earlier_ward_set_without_its_column(data_dir):
+    _two_ward_sets(data_dir, [{"label": "old", "first_month": None, "last_month": "2014-04"},
+                              {"label": "new", "first_month": "2014-05", "last_month": None}])
+    return "its incidents lack their wards in an earlier ward set"
+
+
+def damage_ward_sets_out_of_sequence(data_dir):
+    _two_ward_sets(data_dir, [{"label": "old", "first_month": None, "last_month": "2023-06"},
+                              {"label": "new", "first_month": "2023-05", "last_month": None}])
+    return "lacks ward_sets"
+
+
+def damage_ward_sets_named_alike(data_dir):
+    _two_ward_sets(data_dir, [{"label": "same", "first_month": None, "last_month": "2023-04"},
+                              {"label": "same", "first_month": "2023-05", "last_month": None}])
+    return "lacks ward_sets"
 
 
 def damage_report_a_list(data_dir):
@@ -1111,7 +1170,8 @@ def damage_tables_of_junk(data_dir):
     return "its manifest.json lacks tables"
 
 
-DAMAGE = [damage_area_named_with_a_link, damage_area_districts_of_junk,
+DAMAGE = [damage_area_named_with_a_link, damage_area_districts_of_junk, damage_a_view_key_written,
+          damage_an_earlier_ward_set_without_its_column, damage_ward_sets_out_of_sequence, damage_ward_sets_named_alike,
           damage_street_outcome_as_text, damage_outcome_counts_as_text,
           damage_lsoas_truncated, damage_lsoas_removed, damage_lsoas_codes_repeated, damage_lsoas_of_another_ward,
           damage_lsoas_without_crs, damage_tables_of_junk,

@@ -43,21 +43,21 @@ def archive(end: str, months: list[str]) -> bytes:
     return out.getvalue()
 
 
-def ons_services() -> dict:
+def ons_services(districts=ia.DISTRICTS, area_rows=None) -> dict:
     """The services fetch reads, named as in sia.dataset.fetch.ons, for the invented area:
     December 2019 wards (the old wards everywhere, 2011 LSOAs), May 2023 and December 2024
     wards (Kestrel Vale's new wards, 2021 LSOAs)."""
     def service(name):
         return f"{ONS_ROOT}/{name}/FeatureServer/0/query"
-    routes = {service(AREA_LOOKUP.service): arcgis_query(_features(ia.area_lookup_rows())),
+    routes = {service(AREA_LOOKUP.service): arcgis_query(_features(area_rows or ia.area_lookup_rows())),
               service(DISTRICT_BOUNDARIES): arcgis_query(ia.district_features()),
               service(LSOA_CHANGE): arcgis_query(_features(ia.lsoa_change_rows()))}
     for vintage, new, year in ((WARDS_2019, False, 2011), (WARDS_2023, True, 2021), (WARDS_2024, True, 2021)):
         tag = vintage.ward_field[:4]
-        routes[service(vintage.lookup)] = arcgis_query(_features(ia.lookup_rows(year=year, new=new, wards=tag,
-                                                                                   lads=vintage.lad_field[:5])))
-        routes[service(vintage.boundaries)] = arcgis_query(ia.ward_features(new=new, year_fields=tag))
-        routes[service(vintage.lsoa_boundaries)] = arcgis_query(ia.lsoa_features(year=year))
+        lookup = ia.lookup_rows(districts, year=year, new=new, wards=tag, lads=vintage.lad_field[:5])
+        routes[service(vintage.lookup)] = arcgis_query(_features(lookup))
+        routes[service(vintage.boundaries)] = arcgis_query(ia.ward_features(districts, new=new, year_fields=tag))
+        routes[service(vintage.lsoa_boundaries)] = arcgis_query(ia.lsoa_features(districts, year=year))
     return routes
 
 
@@ -263,3 +263,51 @@ def test_a_2011_population_reaches_the_wards_drawn_on_2021_lsoas(servers, tmp_pa
                     str(tmp_path / "p.html"), "--data-dir", str(tmp_path / "data"))
     assert brief.returncode == 0, brief.stderr
     assert "per 1,000 residents a year" in (tmp_path / "p.html").read_text()
+
+
+def ons_server(**variant) -> LocalServer:
+    return LocalServer(ons_services(**variant), fallback=arcgis_unknown)
+
+
+def test_a_partnership_over_two_force_areas_needs_its_force_named(servers, tmp_path):
+    rows = ia.area_lookup_rows()
+    rows[1] = {**rows[1], "PFA23CD": "E23000991", "PFA23NM": "Other Shire"}
+    ons = ons_server(area_rows=rows)
+    try:
+        refused = fetch((servers[0], ons), tmp_path / "a", "--csp", "E22000990", "--fy", "2023-24")
+        named = fetch((servers[0], ons), tmp_path / "b", "--csp", "E22000990", "--fy", "2023-24",
+                      "--force", "kestrelshire")
+    finally:
+        ons.stop()
+    assert refused.returncode == 2
+    assert "the districts fall in 2 police force areas" in refused.stderr and "--force NAME" in refused.stderr
+    assert not (tmp_path / "a" / "CURRENT").exists()
+    assert named.returncode == 0, named.stderr
+    assert "no one force to stand beside" in named.stdout
+
+
+def test_an_area_answer_refused_is_not_kept_so_a_good_server_is_asked_again(servers, tmp_path):
+    rows = [{**r, "LAD23NM": "**Kestrel** Vale"} for r in ia.area_lookup_rows()]
+    bad = ons_server(area_rows=rows)
+    try:
+        refused = fetch((servers[0], bad), tmp_path / "data", "--area", "E07000990", "--fy", "2023-24")
+    finally:
+        bad.stop()
+    assert refused.returncode == 2
+    assert "with a name that is not an area's" in refused.stderr
+    good = fetch(servers, tmp_path / "data", "--area", "E07000990", "--fy", "2023-24")
+    assert good.returncode == 0, good.stderr
+    assert open_dataset(tmp_path / "data").area.name == "Kestrel Vale"
+
+
+def test_wards_of_two_districts_sharing_a_name_are_told_apart_by_district(servers, tmp_path):
+    import dataclasses
+    harrier = dataclasses.replace(ia.DISTRICTS[1], old_wards=("Kestrel Mill", *ia.DISTRICTS[1].old_wards[1:]))
+    ons = ons_server(districts=(ia.DISTRICTS[0], harrier, ia.DISTRICTS[2]))
+    try:
+        result = fetch((servers[0], ons), tmp_path / "data", "--csp", "E22000990", "--fy", "2023-24")
+    finally:
+        ons.stop()
+    assert result.returncode == 0, result.stderr
+    names = set(open_dataset(tmp_path / "data").wards["ward_name"])
+    assert {"Kestrel Mill (Kestrel Vale)", "Kestrel Mill (Harrier Dale)"} <= names

@@ -46,9 +46,9 @@ from sia.dataset.geography import (
 from sia.dataset.police_csv import read_outcomes_csv, read_stops_csv, read_street_csv
 from sia.dataset.report import FileTally, IngestReport, OutcomeTally, StopsTally
 from sia.dataset.sources import OUTCOMES, STOPS, STREET, PoliceFile, SourceSelection, discover
-from sia.dataset.store import INCIDENT_COLUMNS, STOP_COLUMNS, STREET_OUTCOME, write_dataset
+from sia.dataset.store import INCIDENT_COLUMNS, MAX_WARD_SETS, STOP_COLUMNS, STREET_OUTCOME, write_dataset
 from sia.errors import InputError, Problem
-from sia.periods import MONTH_PATTERN, financial_years
+from sia.periods import MONTH_PATTERN, financial_years, month_shifted
 from sia.words import plural
 
 
@@ -169,14 +169,12 @@ class WardSet:
     wards: gpd.GeoDataFrame  # BNG: ward_code, ward_name, area_km2
 
 
-def _month_before(month: str) -> str:
-    year, m = int(month[:4]), int(month[5:7])
-    return f"{year - 1}-12" if m == 1 else f"{year}-{m - 1:02d}"
-
-
 def earlier_ward_sets(inputs: WardInputs) -> list[WardSet]:
     """The earlier ward sets, oldest first, each with the months it is in force; InputError
     when their months do not make a sequence before the latest set's."""
+    if len(inputs.earlier) + 1 > MAX_WARD_SETS:
+        raise InputError(Problem(f"{len(inputs.earlier) + 1} ward sets are given; a build holds at most "
+                                 f"{MAX_WARD_SETS}", "--wards", "give the sets of the years the data covers"))
     firsts = [e.first_month for e in inputs.earlier] + [inputs.first_month]
     starts = [f for f in firsts if f is not None]
     if firsts.count(None) > 1 or len(set(starts)) != len(starts) \
@@ -197,7 +195,7 @@ def earlier_ward_sets(inputs: WardInputs) -> list[WardSet]:
         wards["area_km2"] = (wards.geometry.area / 1e6).round(3)
         label = e.label or (f"the wards in force from {e.first_month}" if e.first_month
                             else f"the wards in force before {following}")
-        out.append(WardSet(label, e.first_month, _month_before(following), wards))
+        out.append(WardSet(label, e.first_month, month_shifted(following, -1), wards))
     return out
 
 
@@ -222,6 +220,10 @@ def place_in_earlier_sets(incidents: pd.DataFrame, sets: list[WardSet], inputs: 
             span = f"{ward_set.first_month or months.min()} to {ward_set.last_month}"
             report.notes.append(f"{plural(outside, 'incident')} of {span} lie in the latest wards but outside "
                                 f"{ward_set.label}, then in force: they are counted on the latest wards only")
+        if not len(rows):  # offered, it would show nothing: refused, as a file given by mistake
+            raise InputError(Problem(f"{ward_set.label} (to {ward_set.last_month}) cover none of the months read "
+                                     f"({months.min()} to {months.max()})", "--wards",
+                                     "leave that ward set out, or give the months it was in force"))
         out.append({"label": ward_set.label, "first_month": ward_set.first_month, "last_month": ward_set.last_month,
                     "wards": len(ward_set.wards), "placed": int((ward >= 0).sum())})
     out.append({"label": inputs.label or f"the wards in force from {inputs.first_month}",

@@ -36,7 +36,7 @@ from sia.dataset.area import DERBY, Area, area_of
 from sia.dataset.geography import BNG, to_bng
 from sia.dataset.report import IngestReport
 from sia.errors import InputError, Problem, first_line
-from sia.periods import MONTH_PATTERN, financial_year, fy_coverage
+from sia.periods import MONTH_PATTERN, financial_year, fy_coverage, month_shifted
 
 INCIDENTS = "incidents.parquet"
 WARDS = "wards.parquet"
@@ -56,6 +56,7 @@ REQUIRED_TABLES = (INCIDENTS, WARDS)
 # oldest) and each incident's ward in it in the columns ward_code_<k> and ward_name_<k>.
 EARLIER_WARDS = re.compile(r"wards_([0-9])\.parquet")
 MAX_WARD_SETS = 10
+VIEW_KEYS = ("ward_set", "wards_of")  # what Dataset.on_ward_set adds to its manifest, never written
 
 # Incident columns, in order, as written to incidents.parquet.
 INCIDENT_COLUMNS = ("month", "fy", "category", "ward_code", "ward_name", "lsoa_code", "lon", "lat",
@@ -498,6 +499,10 @@ def _tables_wrong(incidents: pd.DataFrame, wards: gpd.GeoDataFrame, manifest: di
     if not (set(incidents["ward_code"].cat.categories) <= set(wards["ward_code"])
             and set(incidents["ward_name"].cat.categories) <= set(wards["ward_name"])):
         return "its incidents name wards its ward table lacks"
+    earlier = [f"ward_{part}_{k}" for k in range(len(manifest.get("ward_sets", [None])) - 1)
+               for part in ("code", "name")]
+    if any(c not in incidents or not isinstance(incidents[c].dtype, pd.CategoricalDtype) for c in earlier):
+        return "its incidents lack their wards in an earlier ward set"
     return None
 
 
@@ -551,11 +556,14 @@ def _ward_sets_sound(sets, tables) -> bool:
         first, last, label = s.get("first_month"), s.get("last_month"), s.get("label")
         latest = k == len(sets) - 1
         if not (isinstance(label, str) and 0 < len(label) <= 80 and label.isprintable()
-                and (first is None or isinstance(first, str) and month.fullmatch(first))
+                and (first is None if k == 0 else isinstance(first, str) and month.fullmatch(first))
                 and (last is None if latest else isinstance(last, str) and month.fullmatch(last))
+                and (first is None or last is None or first <= last)
                 and (latest or isinstance(tables, dict) and f"wards_{k}.parquet" in tables)):
             return False
-    return True
+    # in sequence: each set ends the month before the next begins; each named once
+    follows = all(month_shifted(sets[k]["last_month"], 1) == sets[k + 1]["first_month"] for k in range(len(sets) - 1))
+    return follows and len({s["label"] for s in sets}) == len(sets)
 
 
 def _read_manifest(build: Path, fix: str) -> dict:
@@ -588,6 +596,7 @@ def _read_manifest(build: Path, fix: str) -> dict:
         wrong.append("stop_months")
     if "ward_sets" in manifest and not _ward_sets_sound(manifest["ward_sets"], tables):
         wrong.append("ward_sets")
+    wrong += [key for key in VIEW_KEYS if key in manifest]  # only a view on earlier wards holds them
     if "area" in manifest:
         try:
             Area.from_dict(manifest["area"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -49,7 +48,7 @@ from sia.dataset.report import IngestReport
 from sia.dataset.sources import SourceSelection
 from sia.dataset.store import INCIDENTS
 from sia.errors import InputError, Problem
-from sia.periods import FIRST_POLICE_MONTH, financial_year
+from sia.periods import FIRST_POLICE_MONTH, current_month, financial_year
 from sia.words import plural
 
 DEFAULT_AREA = "E06000015"  # Derby
@@ -63,7 +62,7 @@ def fetchable_years(today: str | None = None) -> list[str]:
     """The financial years fetch can build: from police.uk's first month to the year now
     running (its months police.uk has published so far)."""
     first = int(financial_year(FIRST_POLICE_MONTH)[:4])
-    last = int(financial_year(today or datetime.now(UTC).strftime("%Y-%m"))[:4])
+    last = int(financial_year(today or current_month())[:4])
     return [f"{y}-{(y + 1) % 100:02d}" for y in range(first, last + 1)]
 
 
@@ -138,7 +137,7 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
         street = fetch_street_files(police, cache, request.police_base_url, months, force)
         sets = _ward_sets(ons, cache, request.ons_base_url, area.districts, street.months)
         asked = request.csp.strip().upper() if request.csp is not None else check_area_code(request.area)
-        districts, districts_entry, n_districts = fetch_force_districts(ons, cache, request.ons_base_url, area, asked)
+        peers = fetch_force_districts(ons, cache, request.ons_base_url, area, asked)
         latest_geography = sets[-1].geography
         # Population files come by LSOA, of the 2011 or the 2021 census: wards drawn on 2021
         # LSOAs get ONS's lookup between the two, which carries a 2011 file to them.
@@ -156,12 +155,13 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
                         label=latest.label if earlier else "",
                         earlier=[EarlierWards(cache.path(s.geography.boundaries), s.first_month, s.label)
                                  for s in earlier],
-                        districts=cache.path(districts), district_population=dict(request.district_population),
+                        districts=cache.path(peers[0]) if peers else None,
+                        district_population=dict(request.district_population) if peers else {},
                         lsoa_change=cache.path(change["file"]) if change else None)
     provenance = {"police_base_url": request.police_base_url, "ons_base_url": request.ons_base_url,
                   "force": force, "area": ",".join(area.districts), "ward_vintage": latest.label,
-                  "files": street.sources + [e for s in sets for e in s.geography.sources] + [districts_entry]
-                  + ([change] if change else [])}
+                  "files": street.sources + [e for s in sets for e in s.geography.sources]
+                  + ([peers[1]] if peers else []) + ([change] if change else [])}
     if request.csp is not None:
         provenance["csp"] = area.csp
     build, report = build_dataset(street.files + street.stops + street.btp + street.outcomes, inputs,
@@ -170,8 +170,10 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
                                                             months=frozenset(street.months)),
                                   skip_malformed=request.skip_malformed, fetched=provenance, area=area)
     summary = _summary(street, sets, area, force, request, police, ons)
-    summary.insert(-1, f"ONS: the {n_districts} districts of the force area ({DISTRICT_BOUNDARIES}), for the area "
-                       "against its force ('python -m sia peers')")
+    summary.insert(-1, f"ONS: the {peers[2]} districts of the force area ({DISTRICT_BOUNDARIES}), for the area "
+                       "against its force ('python -m sia peers')" if peers else
+                       "ONS: the area's districts fall in more than one police force area, so it has no one force "
+                       "to stand beside: no districts were fetched")
     if street.btp:
         recorded = pd.read_parquet(build / INCIDENTS, columns=["force"])["force"]
         n = int((recorded == BTP_NAME).sum())

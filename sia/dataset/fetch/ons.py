@@ -116,6 +116,20 @@ class WardGeography:
     codes: frozenset[str]  # the ward codes: a vintage of the same codes is the same ward set
 
 
+def _name_apart(wards: list[dict], lookup: list[dict], vintage: WardVintage) -> None:
+    """Wards of different districts sharing a name (two 'Abbey' wards in a partnership of
+    two districts) get their district's name after theirs, 'Abbey (Erewash)', in place: a
+    dataset names each ward once."""
+    name_field, district_name = vintage.ward_field[:-2] + "NM", vintage.lad_field[:-2] + "NM"
+    district_of = {str(r.get(vintage.ward_field) or ""): str(r.get(district_name) or "").strip() for r in lookup}
+    names = [str((f.get("properties") or {}).get(name_field) or "") for f in wards]
+    shared = {n for n in names if names.count(n) > 1}
+    for feature in wards:
+        properties = feature.get("properties") or {}
+        if properties.get(name_field) in shared and district_of.get(str(properties.get(vintage.ward_field))):
+            properties[name_field] = f"{properties[name_field]} ({district_of[str(properties[vintage.ward_field])]})"
+
+
 def _districts_tag(districts: tuple[str, ...]) -> str:
     """The districts in a cache file's name: 'E06000015', or a digest for several."""
     if len(districts) == 1:
@@ -157,6 +171,7 @@ def fetch_ward_geography(client: HttpClient, cache: DownloadCache, base_url: str
             absent = ", ".join(sorted(set(codes) - found))
             raise InputError(Problem(f"{vintage.boundaries} lacks the ward(s) {absent} of the lookup",
                                      base, "check that the two services are of the same year"))
+        _name_apart(wards, table, vintage)
         _store(cache, lookup_name, _csv(table), f"{base}/{vintage.lookup}")
         collection = {"type": "FeatureCollection", "features": wards}
         _store(cache, wards_name, json.dumps(collection).encode(), f"{base}/{vintage.boundaries}")
@@ -294,49 +309,65 @@ def fetch_area(client: HttpClient, cache: DownloadCache, base_url: str, district
         code, field, name_field = check_area_code(district or ""), AREA_LOOKUP.district, AREA_LOOKUP.district_name
     name = area_lookup_name(code)
     base = base_url.rstrip("/")
-    if not cache.verified(name):
-        rows = _query(client, base, AREA_LOOKUP.service, f"{field} = '{code}'", f"the area of {code}")
-        table = [feature.get("properties") or {} for feature in rows]
-        if not table:
-            raise InputError(Problem(f"{AREA_LOOKUP.service} has no {'partnership' if csp else 'district'} {code}",
-                                     base, "give a code of a district (--area) or a Community Safety "
-                                           "Partnership (--csp) of England or Wales"))
-        _store(cache, name, _csv(table), f"{base}/{AREA_LOOKUP.service}")
-    with open(cache.path(cache.verified(name)["file"]), newline="") as f:
-        table = list(csv.DictReader(f))
-    districts = sorted({str(r.get(AREA_LOOKUP.district) or "").strip() for r in table})
-    partnerships = sorted({str(r.get(AREA_LOOKUP.csp) or "").strip() for r in table})
-    forces = sorted({police_uk_force(str(r.get(AREA_LOOKUP.force_name) or "")) for r in table})
-    names = sorted({str(r.get(name_field) or "").strip() for r in table})
+    if cache.verified(name):
+        with open(cache.path(name), newline="") as f:
+            return _area_of(list(csv.DictReader(f)), code, name_field, force, base)
+    rows = _query(client, base, AREA_LOOKUP.service, f"{field} = '{code}'", f"the area of {code}")
+    table = [feature.get("properties") or {} for feature in rows]
+    if not table:
+        raise InputError(Problem(f"{AREA_LOOKUP.service} has no {'partnership' if csp else 'district'} {code}",
+                                 base, "give a code of a district (--area) or a Community Safety "
+                                       "Partnership (--csp) of England or Wales"))
+    area = _area_of(table, code, name_field, force, base)  # checked before it is kept: a bad answer is not cached
+    _store(cache, name, _csv(table), f"{base}/{AREA_LOOKUP.service}")
+    return area
+
+
+def _area_of(table: list[dict], code: str, name_field: str, force: str | None, base: str) -> Area:
+    """The area the lookup's rows give, checked: codes of their kinds, one partnership, one
+    name, one police force area (unless the force is given)."""
+    def text(row: dict, field: str) -> str:
+        return str(row.get(field) or "").strip()
+    districts = sorted({text(r, AREA_LOOKUP.district) for r in table})
+    partnerships = sorted({text(r, AREA_LOOKUP.csp) for r in table})
+    force_areas = sorted({text(r, AREA_LOOKUP.force_name) for r in table})
+    names = sorted({text(r, name_field) for r in table})
     problem = (next((f"{d[:40]!r} is not a district code" for d in districts if not AREA_CODE.fullmatch(d)), None)
                or next((f"{c[:40]!r} is not a partnership code" for c in partnerships if not CSP_CODE.fullmatch(c)),
                        None)
                or (f"the districts fall in {len(partnerships)} partnerships" if len(partnerships) != 1 else None)
                or (f"the area has {len(names)} names" if len(names) != 1 else None))
+    fix = f"check the address, {ONS.mirror_fix}"
+    if problem is None and force is None and len(force_areas) != 1:
+        problem = f"the districts fall in {len(force_areas)} police force areas"
+        fix = "give the police force to fetch with --force NAME"
     if problem:
-        raise InputError(Problem(f"{AREA_LOOKUP.service} answers for {code}, but {problem}", base,
-                                 f"check the address, {ONS.mirror_fix}"))
+        raise InputError(Problem(f"{AREA_LOOKUP.service} answers for {code}, but {problem}", base, fix))
     try:
         area_title = area_name(names[0])
-        forces = [check_force(force)] if force else [check_force(f) for f in forces]
-    except InputError as exc:
-        raise InputError(Problem(f"{AREA_LOOKUP.service} answers for {code}, but {exc.problems[0].what}", base,
-                                 "give the force with --force NAME" if not force else "")) from None
+    except InputError:
+        raise InputError(Problem(f"{AREA_LOOKUP.service} answers for {code} with a name that is not an area's "
+                                 f"({names[0][:40]!r})", base, fix)) from None
+    try:
+        forces = [check_force(force or police_uk_force(force_areas[0]))]
+    except InputError:
+        raise InputError(Problem(f"{AREA_LOOKUP.service} answers for {code} with a police force area police.uk "
+                                 f"has no file name for ({force_areas[0][:40]!r})", base,
+                                 "give the force with --force NAME")) from None
     return Area(area_title, tuple(districts), partnerships[0], tuple(forces))
 
 
 def fetch_force_districts(client: HttpClient, cache: DownloadCache, base_url: str, area: Area,
-                          asked: str) -> tuple[str, dict, int]:
+                          asked: str) -> tuple[str, dict, int] | None:
     """The polygons of every district of the area's police force area (the area's peers):
-    their cache name, cache entry and number. ``asked``: the code fetch_area was given."""
+    their cache name, cache entry and number; None when the lookup gives the area no one
+    police force area. ``asked``: the code fetch_area was given."""
     lookup = cache.verified(area_lookup_name(asked))
     with open(cache.path(lookup["file"]), newline="") as f:
         force_areas = sorted({str(r.get(FORCE_AREA_FIELD) or "").strip() for r in csv.DictReader(f)})
     base = base_url.rstrip("/")
     if len(force_areas) != 1 or not FORCE_AREA_CODE.fullmatch(force_areas[0]):
-        raise InputError(Problem(f"{AREA_LOOKUP.service} gives the area no one police force area "
-                                 f"({', '.join(c[:12] for c in force_areas[:3])})", base,
-                                 f"check the address, {ONS.mirror_fix}"))
+        return None  # districts of several force areas have no one force to stand beside
     name = f"ons/districts-{force_areas[0]}.geojson"
     if not cache.verified(name):
         rows = _query(client, base, AREA_LOOKUP.service, f"{FORCE_AREA_FIELD} = '{force_areas[0]}'",
