@@ -65,6 +65,7 @@ from sia.dataset.fetch.dataset import (
 )
 from sia.dataset.fetch.http import MAX_RETRIES, MAX_WAIT_S, MIN_TIMEOUT_S
 from sia.dataset.fetch.progress import StderrProgress
+from sia.dataset.geography import vintage_first_month
 from sia.dataset.ingest import EarlierWards, WardInputs, build_dataset
 from sia.dataset.location import DATA_DIR_VARIABLE, configured_data_dir, load, real_data_dir
 from sia.dataset.police_csv import AGE_RANGES
@@ -243,8 +244,15 @@ def _ward_set(text: str) -> tuple[str | None, Path]:
 
 
 def _ward_inputs(args) -> WardInputs:
-    """The latest ward set (the one with the latest first month) and the earlier ones."""
-    sets = sorted(args.wards, key=lambda s: s[0] or "")
+    """The latest ward set (the one with the latest first month) and the earlier ones. Of
+    several sets, one given without its month has it read from its vintage (WD23CD: from May
+    2023); the oldest applies from the data's first month."""
+    sets = list(args.wards)
+    if len(sets) > 1:
+        sets = [(month or vintage_first_month(path), path) for month, path in sets]
+        sets = sorted(sets, key=lambda s: s[0] or "")
+        sets[0] = (None, sets[0][1]) if [m for m, _ in sets].count(None) <= 1 else sets[0]
+    sets = sorted(sets, key=lambda s: s[0] or "")
     (first, latest), earlier = sets[-1], sets[:-1]
     return WardInputs(boundaries=latest, first_month=first, code_field=args.ward_code_field,
                       name_field=args.ward_name_field, lsoa_lookup=args.lsoa_lookup,

@@ -146,3 +146,21 @@ def test_a_population_by_2011_lsoas_is_carried_to_wards_drawn_on_2021_lsoas(tmp_
     # the same squares hold the same residents in both files: the two years' ward totals agree
     assert (wards_table["population_2022-23"] == wards_table["population_2023-24"]).all()
     assert wards_table["population_2022-23"].sum() == sum(1200 + 37 * k for k in range(36))
+
+
+def test_ward_sets_given_without_months_take_them_from_their_vintage(tmp_path):
+    ia.write_street_files(tmp_path / "police", ia.MONTHS, btp=False)
+    kestrel = [ia.KESTREL_VALE]
+    old = ia.write_geojson(tmp_path / "wd19.geojson", ia.ward_features(kestrel, new=False, year_fields="WD19"))
+    new = ia.write_geojson(tmp_path / "wd23.geojson", ia.ward_features(kestrel, new=True, year_fields="WD23"))
+    result = run_sia("ingest", str(tmp_path / "police"), "--wards", str(new), "--wards", str(old),
+                     "--data-dir", str(tmp_path / "data"), *AREA_ARGS)
+    assert result.returncode == 0, result.stderr
+    dataset = open_dataset(tmp_path / "data")
+    assert [(s["first_month"], s["last_month"], s["wards"]) for s in dataset.ward_sets] == [
+        (None, "2023-04", 4), ("2023-05", None, 6)]
+    on_old = dataset.on_wards_of("2022-06")
+    assert set(on_old.wards["ward_name"]) == set(ia.KESTREL_VALE.old_wards)
+    assert on_old.months == [m for m in ia.MONTHS if m <= "2023-04"]
+    # every incident of those months is in an old ward: the area did not change its outline
+    assert len(on_old.incidents) == int((dataset.incidents["month"].astype(str) <= "2023-04").sum())

@@ -77,6 +77,14 @@ def read_wards(path: Path, code_field: str | None = None, name_field: str | None
     return wards
 
 
+def vintage_first_month(path: Path) -> str | None:
+    """The month a ward file's wards came in, read from its ONS code field: WD23CD -> '2023-05'
+    (wards are elected in May; ONS's December vintage of a year holds that May's wards). None
+    for a file without one such field."""
+    fields = [c for c in read_boundaries(path, "ward").columns if WARD_CODE_FIELD.match(str(c))]
+    return f"20{fields[0][2:4]}-05" if len(fields) == 1 else None
+
+
 def read_districts(path: Path) -> gpd.GeoDataFrame:
     """The local authority districts of a police force as (district_code, district_name,
     geometry) in British National Grid, by code (ONS's LADyyCD and LADyyNM fields), checked
