@@ -87,6 +87,9 @@ def upload_panel(target) -> None:
         "Population by LSOA or ward (optional; one CSV a financial year, with the year in "
         "its name, e.g. population-2014-15.csv; by LSOA needs the lookup or the LSOA boundaries)",
         type=["csv"], accept_multiple_files=True, key=f"upload_population_{round_}")
+    area = st.text_input("The area's name, in every title and pack", dataset.area.name if dataset else "Derby",
+                         key=f"upload_area_{round_}", max_chars=60,
+                         help="As ONS writes it, e.g. 'Derby' or 'Bristol, City of'")
     files = [f for f in [*(police or []), wards, lsoas, lookup, *(population or [])] if f is not None]
     st.caption(f"Up to {size_text(MAX_UPLOAD_FILE)} a file and {size_text(MAX_UPLOAD_TOTAL)} in all. "
                "A whole police.uk archive is larger: upload your force's street files, or use "
@@ -102,7 +105,7 @@ def upload_panel(target) -> None:
             return Upload(file.name, file) if file is not None else None
         inputs = UploadedInputs(police=[as_upload(f) for f in police or []], wards=as_upload(wards),
                                 lsoa_lookup=as_upload(lookup), lsoas=as_upload(lsoas),
-                                population=[as_upload(f) for f in population or []])
+                                population=[as_upload(f) for f in population or []], area_name=area)
         with st.spinner("Reading and checking the files..."):
             def build() -> list[str]:
                 try:

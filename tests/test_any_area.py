@@ -4,6 +4,8 @@ built with 'sia ingest --area-name' never says "Derby"; with no register of its 
 page works and the Priorities page invites a steward to load one."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from test_app import run_app
 from test_briefing import pdf_text
@@ -164,3 +166,24 @@ def test_ward_sets_given_without_months_take_them_from_their_vintage(tmp_path):
     assert on_old.months == [m for m in ia.MONTHS if m <= "2023-04"]
     # every incident of those months is in an old ward: the area did not change its outline
     assert len(on_old.incidents) == int((dataset.incidents["month"].astype(str) <= "2023-04").sum())
+
+
+@pytest.mark.parametrize("name,recorded", [("Kestrel Vale", "Kestrel Vale"), ("Derby", None),
+                                           ("![x](http://evil.example/x.png)", "refused")])
+def test_an_upload_in_the_app_records_the_area_typed(tmp_path, name, recorded):
+    from sia.dataset.uploads import Upload, UploadedInputs, build_from_uploads
+    from sia.errors import InputError
+
+    ia.write_street_files(tmp_path / "police", ia.MONTHS[-1:], btp=False)
+    street = next((tmp_path / "police").rglob("*.csv"))
+    wards = ia.write_geojson(tmp_path / "w.geojson", ia.ward_features([ia.KESTREL_VALE], new=True, year_fields="WD23"))
+    inputs = UploadedInputs(police=[Upload(street.name, street.read_bytes())],
+                            wards=Upload("w.geojson", wards.read_bytes()), area_name=name)
+    if recorded == "refused":
+        with pytest.raises(InputError, match="is not an area's name"):
+            build_from_uploads(inputs, tmp_path / "data")
+        assert not (tmp_path / "data" / "CURRENT").exists()
+        return
+    build, _ = build_from_uploads(inputs, tmp_path / "data")
+    assert json.loads((build / "manifest.json").read_text()).get("area", {}).get("name") == recorded
+    assert open_dataset(tmp_path / "data").area.name == name

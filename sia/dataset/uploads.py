@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from sia.dataset.area import DERBY, Area, area_name
 from sia.dataset.ingest import WardInputs, build_dataset
 from sia.dataset.limits import MAX_IN_APP_BUILD_INPUT, MB, size_text
 from sia.dataset.report import IngestReport
@@ -42,6 +43,9 @@ class Upload:
         return self.data.seek(0, io.SEEK_END)
 
 
+DERBY_NAMED = Area(DERBY.name)  # the name alone: a build that records no area is Derby's
+
+
 @dataclass
 class UploadedInputs:
     police: list[Upload] = field(default_factory=list)  # street CSVs and/or archive zips
@@ -49,6 +53,7 @@ class UploadedInputs:
     lsoa_lookup: Upload | None = None
     population: list[Upload] = field(default_factory=list)  # one a financial year, named with it
     lsoas: Upload | None = None  # LSOA polygons, kept in the build
+    area_name: str = "Derby"  # the area's name in every title (sia.dataset.area), as typed
 
 
 def check_upload_sizes(uploads: list[Upload]) -> None:
@@ -87,6 +92,10 @@ def build_from_uploads(inputs: UploadedInputs, data_dir: Path) -> tuple[Path, In
         if years[upload.name] is None:
             problems.append(Problem("the file name does not say its financial year", upload.name,
                                     "rename it to include the year, e.g. population-2014-15.csv"))
+    try:
+        area = Area(area_name(inputs.area_name))
+    except InputError as exc:
+        problems += exc.problems
     if problems:
         raise InputError(problems)
 
@@ -101,7 +110,8 @@ def build_from_uploads(inputs: UploadedInputs, data_dir: Path) -> tuple[Path, In
             return build_dataset([saved(u) for u in inputs.police], wards, data_dir, selection=SourceSelection(
                 max_bytes=MAX_IN_APP_BUILD_INPUT,
                 over_limit_fix="upload fewer months, or build the dataset on the server with "
-                               "'python -m sia ingest' and set SIA_DATA_DIR"))
+                               "'python -m sia ingest' and set SIA_DATA_DIR"),
+                area=area if area != DERBY_NAMED else None)  # Derby's as before areas were recorded
         except InputError as exc:  # name the files as the user knows them, not the temp copies
             prefix = f"{folder}/"
             raise InputError([Problem(p.what.replace(prefix, ""), p.where.replace(prefix, ""), p.fix)
