@@ -145,10 +145,13 @@ def what_it_shows(dataset: Dataset) -> str:
     area = dataset.area
     forces = " and ".join(force_title(f) for f in area.forces)
     recorded = f"recorded by {forces} police" if forces else "recorded by the police"
-    vintage = (dataset.manifest.get("fetched") or {}).get("ward_vintage")
+    vintage = dataset.ward_set_label or (dataset.manifest.get("fetched") or {}).get("ward_vintage")
     wards = f"{area.name}'s {len(dataset.wards)} wards" + (f" ({vintage})" if isinstance(vintage, str) else "")
+    others = [s for s in dataset.ward_sets if s["label"] != vintage and s["last_month"]]
+    also = (f", and also in {' and '.join(s['label'] + ' (to ' + s['last_month'] + ')' for s in others)} for the "
+            "months they were in force" if others and vintage == dataset.ward_sets[-1]["label"] else "")
     return (f"Street-level crime and anti-social behaviour (ASB) {recorded} and published on data.police.uk, "
-            f"placed in {wards}.")
+            f"placed in {wards}{also}.")
 
 
 def wards_sentence(dataset: Dataset) -> str:
