@@ -248,10 +248,12 @@ def _ward_inputs(args) -> WardInputs:
     several sets, one given without its month has it read from its vintage (WD23CD: from May
     2023); the oldest applies from the data's first month."""
     sets = list(args.wards)
-    if len(sets) > 1:
-        sets = [(month or vintage_first_month(path), path) for month, path in sets]
-        sets = sorted(sets, key=lambda s: s[0] or "")
-        sets[0] = (None, sets[0][1]) if [m for m, _ in sets].count(None) <= 1 else sets[0]
+    if len(sets) > 1 and [m for m, _ in sets].count(None) > 0:
+        read = [(month or vintage_first_month(path), path, month is None) for month, path in sets]
+        read.sort(key=lambda s: s[0] or "")
+        if read[0][2]:  # the oldest's month was read from its vintage: it applies from the first month
+            read[0] = (None, read[0][1], True)
+        sets = [(month, path) for month, path, _ in read]
     sets = sorted(sets, key=lambda s: s[0] or "")
     (first, latest), earlier = sets[-1], sets[:-1]
     return WardInputs(boundaries=latest, first_month=first, code_field=args.ward_code_field,

@@ -239,9 +239,9 @@ def eleven_ward_sets(tmp):
 def an_earlier_ward_set_of_no_month_read(tmp):
     source = write_street(tmp / "src", "2014-04", [row()])
     args = ingest(tmp, source)
-    return ([*args[:args.index("--wards")], *_ward_sets(tmp, "", "2012-01", "2013-05"),
-             *args[args.index("--wards") + 2:]],
-            "the wards in force before 2012-01 (to 2011-12) cover none of the months read (2014-04 to 2014-04)")
+    return ([*args[:args.index("--wards")], *_ward_sets(tmp, "2012-01", "", "2014-06"),
+             *args[args.index("--wards") + 2:]],  # the one without a month: WD13CD, from May 2013
+            "the wards in force from 2012-01 (to 2013-04) cover none of the months read (2014-04 to 2014-04)")
 
 
 def a_ward_set_of_month_thirteen(tmp):

@@ -90,7 +90,8 @@ def test_fetch_reads_only_the_months_asked_for_and_matches_a_direct_ingest(
     fetched = {f["file"]: f for f in manifest["fetched"]["files"]}
     assert set(fetched) == set(cached) | {"ons/wd19-boundaries-E06000015.geojson",
                                           "ons/lsoa-wd19-lookup-E06000015.csv",
-                                          "ons/lsoa11-boundaries-E06000015.geojson"}
+                                          "ons/lsoa11-boundaries-E06000015.geojson",
+                                          "ons/districts-E23000026.geojson"}  # the force area's districts
     for name, entry in fetched.items():
         assert sha256_of(tmp_path / "downloads" / name) == entry["sha256"]
     assert fetched["police/2014-04/2014-04-derbyshire-street.csv"]["member"] == "2014-04/2014-04-derbyshire-street.csv"
