@@ -257,8 +257,17 @@ def test_a_2011_population_reaches_the_wards_drawn_on_2021_lsoas(servers, tmp_pa
     result = fetch(servers, tmp_path / "data", "--area", "E07000990", "--fy", "2022-23", "--fy", "2023-24",
                    "--population", f"2022-23={tmp_path / 'pop2011.csv'}")
     assert result.returncode == 0, result.stderr
-    wards = open_dataset(tmp_path / "data").wards
-    assert wards["population_2022-23"].sum() == sum(1200 + 37 * k for k in range(36))
+    dataset = open_dataset(tmp_path / "data")
+    residents = sum(1200 + 37 * k for k in range(36))
+    assert dataset.wards["population_2022-23"].sum() == residents
+    # the old wards, drawn on the 2011 LSOAs, get the same residents through their own lookup
+    old = dataset.on_wards_of("2022-06").wards
+    assert set(old["ward_name"]) == set(ia.KESTREL_VALE.old_wards)
+    assert old["population_2022-23"].sum() == residents and old["population_2022-23"].notna().all()
+    on_old = run_sia("brief", "--ward", "Cold Ashby", "--fy", "2022-23", "--measure", "rate", "--wards-of", "2022-06",
+                     "--out", str(tmp_path / "old.html"), "--data-dir", str(tmp_path / "data"))
+    assert on_old.returncode == 0, on_old.stderr
+    assert "per 1,000 residents a year" in (tmp_path / "old.html").read_text()
     brief = run_sia("brief", "--ward", "Mardale", "--fy", "2022-23", "--measure", "rate", "--out",
                     str(tmp_path / "p.html"), "--data-dir", str(tmp_path / "data"))
     assert brief.returncode == 0, brief.stderr

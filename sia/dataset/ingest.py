@@ -60,6 +60,7 @@ class EarlierWards:
     boundaries: Path
     first_month: str | None = None
     label: str = ""  # 'December 2019 wards'; by default 'the wards in force from ...'
+    lsoa_lookup: Path | None = None  # its LSOA to ward lookup: the population reaches its wards through it
 
 
 @dataclass
@@ -113,6 +114,7 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     geography = geography_from(wards)  # small inputs first: fail fast
     ward_table = geography.wards
     earlier = earlier_ward_sets(wards)
+    geography.notes += earlier_residents(earlier, wards)
     files, skipped = discover(sources, selection)
     report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason,
                                           **({"kind": s.kind} if s.kind in (OUTCOMES, STOPS) else {})}
@@ -166,7 +168,8 @@ class WardSet:
     label: str
     first_month: str | None
     last_month: str | None  # None: to the data's last month
-    wards: gpd.GeoDataFrame  # BNG: ward_code, ward_name, area_km2
+    wards: gpd.GeoDataFrame  # BNG: ward_code, ward_name, area_km2, population_<FY> where it reaches them
+    lsoa_lookup: Path | None = None
 
 
 def earlier_ward_sets(inputs: WardInputs) -> list[WardSet]:
@@ -195,8 +198,36 @@ def earlier_ward_sets(inputs: WardInputs) -> list[WardSet]:
         wards["area_km2"] = (wards.geometry.area / 1e6).round(3)
         label = e.label or (f"the wards in force from {e.first_month}" if e.first_month
                             else f"the wards in force before {following}")
-        out.append(WardSet(label, e.first_month, month_shifted(following, -1), wards))
+        out.append(WardSet(label, e.first_month, month_shifted(following, -1), wards, e.lsoa_lookup))
     return out
+
+
+def earlier_residents(sets: list[WardSet], inputs: WardInputs) -> list[str]:
+    """Each earlier set's wards get the residents of every population file that reaches them:
+    through the set's own LSOA lookup, or (a file of the other census's LSOAs) through ONS's
+    lookup between 2011 and 2021 LSOAs; in place. The notes say which years have none."""
+    notes = []
+    for ward_set in sets:
+        if not inputs.population:
+            break
+        lookup = read_lookup(ward_set.lsoa_lookup, ward_set.wards) if ward_set.lsoa_lookup else None
+        lookup = lookup[lookup.isin(set(ward_set.wards["ward_code"]))] if lookup is not None else None
+        carried = read_lsoa_change(inputs.lsoa_change, lookup) if lookup is not None and inputs.lsoa_change else None
+        missing = []
+        for fy, path in sorted(inputs.population.items()):
+            codes = lsoa_codes_in(path) if lookup is not None else None
+            through = (lookup if codes and codes & set(lookup.index) else
+                       carried if codes and carried is not None and codes & set(carried.index) else None)
+            if through is None:
+                missing.append(fy)
+                continue
+            residents = read_population(path, ward_set.wards, through, bounded=False)
+            ward_set.wards[population_column(fy)] = residents.by_ward.to_numpy(dtype=float)
+        if missing:
+            notes.append(f"{ward_set.label} have no residents for {', '.join(missing)}"
+                         + ("" if ward_set.lsoa_lookup else " (no LSOA lookup was given for them)")
+                         + ": figures on them give no rates for those years")
+    return notes
 
 
 def place_in_earlier_sets(incidents: pd.DataFrame, sets: list[WardSet], inputs: WardInputs,

@@ -124,8 +124,9 @@ class Dataset:
 
     def on_ward_set(self, k: int) -> Dataset:
         """The dataset on its earlier ward set ``k``: the months it was in force, each incident
-        in its ward then (one outside those wards is left out), its wards' table; no LSOAs,
-        stop and search or denominators, which are kept for the latest wards only."""
+        in its ward then (one outside those wards is left out), its wards' table with the
+        residents that reached them; no LSOAs, stop and search or deprivation, which are kept
+        for the latest wards only."""
         sets = self.ward_sets
         if not 0 <= k < len(sets) - 1:
             raise InputError(Problem(f"the dataset holds no earlier ward set {k}", "the wards",

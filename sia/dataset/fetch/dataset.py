@@ -153,8 +153,8 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
                         lsoas=cache.path(geography.lsoa_boundaries), population=dict(request.population),
                         imd=dict(request.imd), first_month=latest.first_month if earlier else None,
                         label=latest.label if earlier else "",
-                        earlier=[EarlierWards(cache.path(s.geography.boundaries), s.first_month, s.label)
-                                 for s in earlier],
+                        earlier=[EarlierWards(cache.path(s.geography.boundaries), s.first_month, s.label,
+                                              cache.path(s.geography.lookup)) for s in earlier],
                         districts=cache.path(peers[0]) if peers else None,
                         district_population=dict(request.district_population) if peers else {},
                         lsoa_change=cache.path(change["file"]) if change else None)
