@@ -170,16 +170,17 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
                                                             months=frozenset(street.months)),
                                   skip_malformed=request.skip_malformed, fetched=provenance, area=area)
     summary = _summary(street, sets, area, force, request, police, ons)
-    summary.insert(-1, f"ONS: the {peers[2]} districts of the force area ({DISTRICT_BOUNDARIES}), for the area "
+    at = next(i for i, line in enumerate(summary) if line.startswith("downloaded "))  # before the totals
+    summary.insert(at, f"ONS: the {peers[2]} districts of the force area ({DISTRICT_BOUNDARIES}), for the area "
                        "against its force ('python -m sia peers')" if peers else
                        "ONS: the area's districts fall in more than one police force area, so it has no one force "
                        "to stand beside: no districts were fetched")
     if street.btp:
         recorded = pd.read_parquet(build / INCIDENTS, columns=["force"])["force"]
         n = int((recorded == BTP_NAME).sum())
-        summary.insert(-1, f"British Transport Police: {plural(n, 'crime')} at stations and on the railway in "
-                           f"the area, from its national files of {plural(len(street.btp), 'month')}, counted with "
-                           f"the force's (their force: {BTP_NAME})")
+        summary.insert(at + 1, f"British Transport Police: {plural(n, 'crime')} at stations and on the railway "
+                               f"in the area, from its national files of {plural(len(street.btp), 'month')}, counted "
+                               f"with the force's (their force: {BTP_NAME})")
     return FetchResult(build, report, summary)
 
 
