@@ -134,7 +134,9 @@ def test_a_population_by_2011_lsoas_is_carried_to_wards_drawn_on_2021_lsoas(tmp_
     change = ia.write_lookup(folder / "change.csv", ia.lsoa_change_rows())
     write_population(folder / "pop2011.csv", year=2011)
     write_population(folder / "pop2021.csv", year=2021)
-    args = ["ingest", str(folder / "police"), "--wards", str(wards), "--lsoas", str(lsoas), "--lsoa-lookup",
+    old = ia.write_geojson(folder / "old.geojson", ia.ward_features([ia.KESTREL_VALE], new=False, year_fields="WD19"))
+    args = ["ingest", str(folder / "police"), "--wards", f"2023-05={wards}", "--wards", str(old), "--lsoas", str(lsoas),
+            "--lsoa-lookup",
             str(lookup), "--population", f"2022-23={folder / 'pop2011.csv'}",
             "--population", f"2023-24={folder / 'pop2021.csv'}", "--imd", f"2019={write_imd(folder / 'imd.csv')}",
             *AREA_ARGS]
@@ -148,6 +150,10 @@ def test_a_population_by_2011_lsoas_is_carried_to_wards_drawn_on_2021_lsoas(tmp_
     # the same squares hold the same residents in both files: the two years' ward totals agree
     assert (wards_table["population_2022-23"] == wards_table["population_2023-24"]).all()
     assert wards_table["population_2022-23"].sum() == sum(1200 + 37 * k for k in range(36))
+    # the old wards, given no lookup, reach the 2021 LSOAs by overlap and the 2011 files across the censuses
+    old_wards = open_dataset(folder / "data").on_wards_of("2022-06").wards.set_index("ward_name")
+    assert old_wards["population_2022-23"].sum() == sum(1200 + 37 * k for k in range(36))
+    assert old_wards["population_2022-23"].notna().all() and old_wards["imd2019_lsoas"].sum() == 36
 
 
 def test_ward_sets_given_without_months_take_them_from_their_vintage(tmp_path):

@@ -114,7 +114,7 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     geography = geography_from(wards)  # small inputs first: fail fast
     ward_table = geography.wards
     earlier = earlier_ward_sets(wards)
-    geography.notes += earlier_residents(earlier, wards)
+    geography.notes += earlier_residents(earlier, wards, geography.lsoas)
     files, skipped = discover(sources, selection)
     report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason,
                                           **({"kind": s.kind} if s.kind in (OUTCOMES, STOPS) else {})}
@@ -202,31 +202,57 @@ def earlier_ward_sets(inputs: WardInputs) -> list[WardSet]:
     return out
 
 
-def earlier_residents(sets: list[WardSet], inputs: WardInputs) -> list[str]:
-    """Each earlier set's wards get the residents of every population file that reaches them:
-    through the set's own LSOA lookup, or (a file of the other census's LSOAs) through ONS's
-    lookup between 2011 and 2021 LSOAs; in place. The notes say which years have none."""
+def reaching_lookup(path: Path, what: str, lookup: pd.Series | None, carried: pd.Series | None) -> pd.Series | None:
+    """Of an LSOA to ward ``lookup`` and the one across the censuses (``carried``), the one
+    whose LSOAs a population or deprivation file gives; None when neither's does (or the file
+    is by ward)."""
+    codes = lsoa_codes_in(path, what) if lookup is not None else None
+    if codes and codes & set(lookup.index):
+        return lookup
+    return carried if codes and carried is not None and codes & set(carried.index) else None
+
+
+def earlier_residents(sets: list[WardSet], inputs: WardInputs, lsoas: gpd.GeoDataFrame | None) -> list[str]:
+    """Each earlier set's wards get the residents of every population file, and the IMD of
+    every deprivation file, that reaches them: through the set's own LSOA lookup (else, with
+    the build's LSOA boundaries, each LSOA's ward of that set by largest overlap), or, for a
+    file of the other census's LSOAs, through ONS's lookup between 2011 and 2021 LSOAs; in
+    place. The notes say which years have none."""
     notes = []
     for ward_set in sets:
-        if not inputs.population:
+        if not (inputs.population or inputs.imd):
             break
-        lookup = read_lookup(ward_set.lsoa_lookup, ward_set.wards) if ward_set.lsoa_lookup else None
-        lookup = lookup[lookup.isin(set(ward_set.wards["ward_code"]))] if lookup is not None else None
+        if ward_set.lsoa_lookup:
+            lookup = read_lookup(ward_set.lsoa_lookup, ward_set.wards)
+            lookup = lookup[lookup.isin(set(ward_set.wards["ward_code"]))]
+        elif lsoas is not None:  # the build's LSOAs, each in the ward of this set it overlaps most
+            placed, _ = lsoas_in_wards(lsoas[["lsoa_code", "lsoa_name", "geometry"]], ward_set.wards, None,
+                                       ward_set.label)
+            lookup = pd.Series(placed["ward_code"].to_numpy(), index=placed["lsoa_code"].to_numpy()).astype(object)
+        else:
+            lookup = None
         carried = read_lsoa_change(inputs.lsoa_change, lookup) if lookup is not None and inputs.lsoa_change else None
         missing = []
         for fy, path in sorted(inputs.population.items()):
-            codes = lsoa_codes_in(path) if lookup is not None else None
-            through = (lookup if codes and codes & set(lookup.index) else
-                       carried if codes and carried is not None and codes & set(carried.index) else None)
-            if through is None:
+            mapping = reaching_lookup(path, "population", lookup, carried)
+            if mapping is None:
                 missing.append(fy)
                 continue
-            residents = read_population(path, ward_set.wards, through, bounded=False)
+            residents = read_population(path, ward_set.wards, mapping, bounded=False)
             ward_set.wards[population_column(fy)] = residents.by_ward.to_numpy(dtype=float)
+        for edition, path in sorted(inputs.imd.items()):
+            mapping = reaching_lookup(path, "deprivation", lookup, carried)
+            if mapping is None:
+                missing.append(f"the IMD {edition}")
+                continue
+            summary = ward_deprivation(lsoa_deprivation(path, list(mapping.index)).table, edition, ward_set.wards,
+                                       mapping)
+            for column in summary.columns:
+                ward_set.wards[column] = summary[column].to_numpy()
         if missing:
-            notes.append(f"{ward_set.label} have no residents for {', '.join(missing)}"
-                         + ("" if ward_set.lsoa_lookup else " (no LSOA lookup was given for them)")
-                         + ": figures on them give no rates for those years")
+            notes.append(f"{ward_set.label} have no figures of {', '.join(missing)}"
+                         + ("" if lookup is not None else " (no LSOA lookup or LSOA boundaries reach them)")
+                         + ": figures on them give no rates or deprivation for those")
     return notes
 
 
@@ -304,8 +330,7 @@ def geography_from(inputs: WardInputs) -> Geography:
     lookup = lsoa_wards(wards, lookup, lsoas)
     carried = read_lsoa_change(inputs.lsoa_change, lookup) if inputs.lsoa_change and lookup is not None else None
     for fy, path in sorted(inputs.population.items()):
-        codes = lsoa_codes_in(path) if carried is not None else None
-        across = codes is not None and not codes & set(lookup.index) and bool(codes & set(carried.index))
+        across = carried is not None and reaching_lookup(path, "population", lookup, carried) is carried
         residents = read_population(path, wards, carried if across else lookup,
                                     bounded=lsoas is not None and not across)
         if across:  # by LSOAs of the other vintage: ward totals only
@@ -326,8 +351,7 @@ def geography_from(inputs: WardInputs) -> Geography:
         if lookup is None:
             raise InputError(Problem("deprivation is given by LSOA but no LSOA to ward lookup was given", str(path),
                                      "pass --lsoa-lookup FILE (or the LSOA boundaries, --lsoas FILE)"))
-        codes = lsoa_codes_in(path, "deprivation") if carried is not None else None
-        across = codes is not None and not codes & set(lookup.index) and bool(codes & set(carried.index))
+        across = carried is not None and reaching_lookup(path, "deprivation", lookup, carried) is carried
         deprivation = lsoa_deprivation(path, list((carried if across else lookup).index))
         notes += deprivation.notes
         summary = ward_deprivation(deprivation.table, edition, wards, carried if across else lookup)
