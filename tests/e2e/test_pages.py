@@ -366,6 +366,9 @@ def test_a_steward_loads_the_partnerships_register_on_the_data_page(page, serve,
         open_page(page, f"{url}/data", PAGES["data"])
         page.get_by_text("Load the partnership's priority register").click()
         page.locator("input[type=file]").last.set_input_files(str(given))
+        # the file is on the server (its chip shown) before the button is pressed: a press while it
+        # is still on its way would check no file
+        page.locator("[data-testid='stFileChipName']", has_text=given.name).wait_for(timeout=30_000)
         page.get_by_role("button", name="Check and load the register").click()
         page.get_by_text(expected).first.wait_for(timeout=60_000)
         assert_no_error(page)
