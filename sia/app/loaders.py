@@ -129,11 +129,11 @@ def wards_of(dataset: Dataset) -> str:
     month = st.query_params.get(WARDS_PARAM) or st.session_state.get(WARDS_KEPT, "")
     if len(dataset.ward_sets) < 2 or not (isinstance(month, str) and re.fullmatch(MONTH_PATTERN, month)):
         return ""
-    try:
-        view = dataset.on_wards_of(month)
+    try:  # from the manifest alone: the view itself is opened once, by _on_wards_of
+        k = dataset.ward_set_in_force(month)
     except InputError:
         return ""
-    return "" if view is dataset else view.manifest["wards_of"]
+    return "" if k == len(dataset.ward_sets) - 1 else dataset.ward_sets[k]["last_month"]
 
 
 def dataset_of(key: tuple[str, str]) -> Dataset:

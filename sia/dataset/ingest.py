@@ -289,7 +289,7 @@ def place_in_earlier_sets(incidents: pd.DataFrame, sets: list[WardSet], inputs: 
     return out
 
 
-BTP_FORCE = "British Transport Police"  # its rows are the railway's, no district's own
+BTP_FORCE = "British Transport Police"  # as its files name it ('Falls within'): the railway's, no district's own
 
 
 def force_districts(inputs: WardInputs, candidates) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:

@@ -151,18 +151,23 @@ class Dataset:
         return Dataset(build=self.build, incidents=incidents[[c for c in self.incidents.columns if c in incidents]],
                        wards=wards, manifest=manifest)
 
-    def on_wards_of(self, month: str) -> Dataset:
-        """The dataset on the ward set in force in ``month`` (itself for the latest)."""
+    def ward_set_in_force(self, month: str) -> int:
+        """The index in ward_sets of the set in force in ``month`` (read from the manifest alone)."""
         sets = self.ward_sets
         for k, s in enumerate(sets):
             if (s["first_month"] or "") <= month and (s["last_month"] is None or month <= s["last_month"]):
-                if k == len(sets) - 1:
-                    return self
-                view = self.on_ward_set(k)
-                view.manifest["wards_of"] = s["last_month"]  # one month names the set, for caches keyed by it
-                return view
+                return k
         raise InputError(Problem(f"no ward set of the dataset was in force in {month}", "--wards-of",
                                  f"give a month from {sets[0]['first_month'] or self.months[0]} on"))
+
+    def on_wards_of(self, month: str) -> Dataset:
+        """The dataset on the ward set in force in ``month`` (itself for the latest)."""
+        k = self.ward_set_in_force(month)
+        if k == len(self.ward_sets) - 1:
+            return self
+        view = self.on_ward_set(k)
+        view.manifest["wards_of"] = self.ward_sets[k]["last_month"]  # one month names the set, for caches keyed by it
+        return view
 
     @property
     def ward_set_label(self) -> str:

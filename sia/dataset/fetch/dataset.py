@@ -42,7 +42,7 @@ from sia.dataset.fetch.police_archive import (
     fetch_street_files,
 )
 from sia.dataset.fetch.progress import Progress, data_size
-from sia.dataset.ingest import EarlierWards, WardInputs, build_dataset
+from sia.dataset.ingest import BTP_FORCE, EarlierWards, WardInputs, build_dataset
 from sia.dataset.limits import MAX_BUILD_INPUT, size_text
 from sia.dataset.report import IngestReport
 from sia.dataset.sources import SourceSelection
@@ -52,7 +52,6 @@ from sia.periods import FIRST_POLICE_MONTH, current_month, financial_year
 from sia.words import plural
 
 DEFAULT_AREA = "E06000015"  # Derby
-BTP_NAME = "British Transport Police"  # as its files name it ('Falls within')
 POPULATION_NOTE = ("population and IMD are not fetched (ONS publishes the small area population "
                    "estimates as spreadsheets, not as ArcGIS services): add them with --population "
                    "FY=FILE and --imd EDITION=FILE for rates per 1,000 residents and deprivation")
@@ -177,10 +176,10 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
                        "to stand beside: no districts were fetched")
     if street.btp:
         recorded = pd.read_parquet(build / INCIDENTS, columns=["force"])["force"]
-        n = int((recorded == BTP_NAME).sum())
+        n = int((recorded == BTP_FORCE).sum())
         summary.insert(at + 1, f"British Transport Police: {plural(n, 'crime')} at stations and on the railway "
                                f"in the area, from its national files of {plural(len(street.btp), 'month')}, counted "
-                               f"with the force's (their force: {BTP_NAME})")
+                               f"with the force's (their force: {BTP_FORCE})")
     return FetchResult(build, report, summary)
 
 
