@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from sia.app.map_component import MAP_FRAME  # noqa: E402
 from sia.views.hotspot_layers import SHADINGS  # noqa: E402
 
 from e2e_server import StreamlitServer  # noqa: E402
@@ -29,7 +30,8 @@ from support import SHARED_DATA, real_ingest_args  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-FRAME = "iframe[title='streamlit_folium.st_folium']"
+# The app's map frame, or the naive page's (streamlit-folium's own).
+FRAME = f"{MAP_FRAME}, iframe[title='streamlit_folium.st_folium']"
 
 
 def map_payload_bytes(data_dir: Path, unit: str = "ward") -> int:

@@ -1,11 +1,15 @@
-"""The map page sends what st_folium would send, from a recording made once per view."""
+"""The map page sends what st_folium would send, from a recording made once per view, to its
+own frame."""
+import re
 import threading
+from pathlib import Path
 
 import pytest
 import streamlit_folium
 
 from sia.analysis.filters import Filters
 from sia.analysis.measures import select, ward_measures
+from sia.app import map_component
 from sia.app.map_component import component_arguments
 from sia.dataset.store import open_dataset
 from sia.views.maps import ward_map, web_wards
@@ -81,3 +85,15 @@ def test_sessions_recording_at_once_each_get_their_own_map(wards_and_table):
                 for ward in set(selections)}
     assert [r["key"] for r in results] == [expected[ward] for ward in selections]
     assert streamlit_folium._component_func is original
+
+
+def test_the_frame_reads_only_what_it_is_sent(wards_and_table, monkeypatch):
+    # The app's frame (sia/app/map_frame) is sent a recording's script, header, height and
+    # links, under one key for the page: it reads nothing else.
+    frame_code = (Path(map_component.__file__).parent / "map_frame" / "frame.js").read_text()
+    assert set(re.findall(r"args\.(\w+)", frame_code)) == set(map_component._SENT)
+    sent = {}
+    monkeypatch.setattr(map_component, "_frame", lambda **arguments: sent.update(arguments) or None)
+    recorded = component_arguments(a_map(wards_and_table), **OPTIONS)
+    assert map_component.show_map(recorded) is None
+    assert sent == {**{name: recorded[name] for name in map_component._SENT}, "key": "ward_map", "default": None}

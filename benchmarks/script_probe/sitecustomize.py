@@ -1,9 +1,10 @@
 """Times each run of a Streamlit page's script, for map_race.py's profile: put this folder
 on PYTHONPATH and name a file in $SCRIPT_PROBE_LOG when starting a Streamlit server (and
 for no other process). Python imports it at start; it wraps Streamlit's script execution
-and streamlit-folium's component call, and after each run appends one JSON line: the
-query string, and for the run's start, the map component called, the map component sent
-and the end, seconds of wall time and of the script thread's CPU since the start. With
+and the map component's call (the app's frame or the naive page's st_folium), and after
+each run appends one JSON line: the query string, and for the run's start, the map
+component called, the map component sent and the end, seconds of wall time and of the
+script thread's CPU since the start. With
 $SCRIPT_PROBE_PROFILE naming a file, each run is also profiled (cProfile, the script's
 thread only), its statistics written to that name with the run's number appended (the
 "run" of its JSON line). The app's code is not
@@ -29,10 +30,15 @@ def _mark(name: str) -> None:
 
 
 def _patch_folium() -> None:
-    module = sys.modules.get("streamlit_folium")
-    if module is None or getattr(module._component_func, "_probed", False):
-        return
-    original = module._component_func
+    # The app's map frame (sia.app.map_component._frame) or the naive page's st_folium.
+    for name, attribute in (("sia.app.map_component", "_frame"), ("streamlit_folium", "_component_func")):
+        module = sys.modules.get(name)
+        if module is not None and not getattr(getattr(module, attribute), "_probed", False):
+            _probe(module, attribute)
+
+
+def _probe(module, attribute: str) -> None:
+    original = getattr(module, attribute)
 
     def component(*args, **kwargs):
         _mark("map called")
@@ -42,7 +48,7 @@ def _patch_folium() -> None:
             _mark("map sent")
 
     component._probed = True
-    module._component_func = component
+    setattr(module, attribute, component)
 
 
 def _install() -> None:

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
+from sia.app.map_component import MAP_FRAME, MAP_FRAME_NAME
 from sia.dataset.ingest import WardInputs, build_dataset
 
 from police_rows import row, write_street, write_test_wards
@@ -61,10 +62,10 @@ def test_downloads_neutralise_the_formula(page, serve, hostile_data_dir):
 
 def test_the_map_shows_the_text_escaped(page, serve, hostile_data_dir):
     page.goto(f"{serve(hostile_data_dir)}/map?fy=2019-20&points=1")
-    frame_locator = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+    frame_locator = page.frame_locator(MAP_FRAME)
     # The incidents' markers (the ward labels are markers too, of no size: not waited for).
     frame_locator.locator(".marker-cluster, .sia-point").first.wait_for(timeout=120_000)
-    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    frame = next(f for f in page.frames if MAP_FRAME_NAME in f.url)
     # Open every incident's popup (clustered markers too) and read what it shows.
     shown = frame.evaluate("""() => {
         const out = [], seen = new Set();
@@ -74,12 +75,12 @@ def test_the_map_shows_the_text_escaped(page, serve, hostile_data_dir):
             seen.add(L.stamp(layer));
             const popup = layer.getPopup && layer.getPopup();
             if (!popup) return;
-            popup.setLatLng(layer.getLatLng()).openOn(window.map);
+            popup.setLatLng(layer.getLatLng()).openOn(window.map_div);
             const box = document.querySelector('.leaflet-popup-content');
             out.push({text: box.innerText,
                       elements: box.querySelectorAll('script, img, a').length});
         };
-        window.map.eachLayer(visit);
+        window.map_div.eachLayer(visit);
         return out;
     }""")
     hostile = [p for p in shown if p["text"].startswith("=HYPERLINK")]

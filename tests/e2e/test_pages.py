@@ -8,6 +8,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from sia.app.map_component import MAP_FRAME, MAP_FRAME_NAME
+
 from e2e_server import StreamlitServer
 from support import ARTIFACTS, run_sia
 
@@ -37,9 +39,25 @@ def outside_requests(page) -> list[str]:
 
 
 def map_frame(page):
-    page.frame_locator("iframe[title='streamlit_folium.st_folium']").locator(
+    page.frame_locator(MAP_FRAME).locator(
         "path.leaflet-interactive").first.wait_for(timeout=60_000)
-    return next(f for f in page.frames if "streamlit_folium" in f.url)
+    return next(f for f in page.frames if MAP_FRAME_NAME in f.url)
+
+
+def click_ward(page, frame, ward: str) -> None:
+    """Click the map where the ward's label sits (inside the ward)."""
+    x, y = frame.evaluate("""name => {
+        let at = null;
+        window.map_div.eachLayer(l => {
+            if (l.options && l.options.icon && l.options.icon.options.html &&
+                l.options.icon.options.html.includes('>' + name + ' ')) {
+                const p = window.map_div.latLngToContainerPoint(l.getLatLng()); at = [p.x, p.y];
+            }
+        });
+        return at;
+    }""", ward)
+    map_box = frame.locator("#map_div").bounding_box()  # in page coordinates already
+    page.mouse.click(map_box["x"] + x, map_box["y"] + y)
 
 
 @pytest.mark.parametrize("path,heading", PAGES.items())
@@ -99,24 +117,28 @@ def test_clicking_normanton_on_the_map_selects_it(page, serve, real_data_dir):
     # the map lands by where the map was, a ward lower.
     page.set_viewport_size({"width": 1440, "height": 1400})
     open_page(page, f"{serve(real_data_dir)}/map", PAGES["map"])
-    frame = map_frame(page)
-    # Where Normanton's label sits (inside the ward), in the map's own pixels.
-    x, y = frame.evaluate("""() => {
-        let at = null;
-        window.map_div.eachLayer(l => {
-            if (l.options && l.options.icon && l.options.icon.options.html &&
-                l.options.icon.options.html.includes('>Normanton ')) {
-                const p = window.map_div.latLngToContainerPoint(l.getLatLng()); at = [p.x, p.y];
-            }
-        });
-        return at;
-    }""")
-    map_box = frame.locator("#map_div").bounding_box()  # in page coordinates already
-    page.mouse.click(map_box["x"] + x, map_box["y"] + y)
+    click_ward(page, map_frame(page), "Normanton")
     page.get_by_text("Open the Normanton profile").wait_for(timeout=30_000)
     assert page.get_by_role("heading", name="Normanton").is_visible()
     assert "ward=Normanton" in page.url
     page.screenshot(path=ARTIFACTS / "page-map-normanton-selected.png", full_page=True)
+
+
+def test_a_filter_change_redraws_the_map_in_its_frame_and_clicks_still_select(page, serve, real_data_dir):
+    page.set_viewport_size({"width": 1440, "height": 1400})
+    open_page(page, f"{serve(real_data_dir)}/map", PAGES["map"])
+    frame = map_frame(page)
+    frame.evaluate("() => { window.__before = true; document.querySelectorAll('path.leaflet-interactive')"
+                   ".forEach(p => { p.dataset.old = '1'; }); }")
+    page.get_by_test_id("stSidebar").get_by_text("Anti-social behaviour", exact=True).click()
+    # The new map's 17 wards, drawn in the frame that was there: no new frame is loaded.
+    frame.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive:not([data-old])')"
+                            ".length === 17", timeout=30_000)
+    assert frame.evaluate("window.__before") is True and page.locator(MAP_FRAME).count() == 1
+    assert frame.evaluate("document.querySelectorAll('#map_div').length") == 1
+    click_ward(page, frame, "Arboretum")
+    page.get_by_text("Open the Arboretum profile").wait_for(timeout=30_000)
+    assert "ward=Arboretum" in page.url and "type=asb" in page.url
 
 
 # Streamlit's own page list, from the file names in pages/ (lower case, with app.py's).
@@ -183,7 +205,7 @@ def test_incident_points_are_drawn_clustered_on_demand(page, serve, real_data_di
     open_page(page, f"{serve(real_data_dir)}/map?fy=2019-20", PAGES["map"])
     map_frame(page)
     page.get_by_text("Show incidents as points").click()
-    clusters = page.frame_locator("iframe[title='streamlit_folium.st_folium']").last.locator(".marker-cluster")
+    clusters = page.frame_locator(MAP_FRAME).last.locator(".marker-cluster")
     clusters.first.wait_for(timeout=60_000)
     assert clusters.count() > 0
     assert "points=1" in page.url  # the map's own settings are in the link too

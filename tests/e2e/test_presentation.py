@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from sia.app.map_component import MAP_FRAME, MAP_FRAME_NAME
 from sia.dataset.store import open_dataset
 
 from support import ARTIFACTS
@@ -84,14 +85,14 @@ def test_the_ranking_names_all_17_wards(screen, serve, real_data_dir, wards, pre
 def test_the_map_labels_every_ward_apart(screen, serve, real_data_dir, wards, present):
     page = screen
     open_view(page, f"{serve(real_data_dir)}/map?{YEARS}{'&present=1' if present else ''}", "Hotspot map")
-    page.frame_locator("iframe[title='streamlit_folium.st_folium']").locator(".sia-label").nth(16).wait_for(
+    page.frame_locator(MAP_FRAME).locator(".sia-label").nth(16).wait_for(
         timeout=60_000)
-    frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+    frame = next(f for f in page.frames if MAP_FRAME_NAME in f.url)
     labels = frame.locator(".sia-label").evaluate_all(BOXES)
     assert sorted(box["text"].split(" #")[0] for box in labels) == sorted(wards)
     assert all(box["w"] > 0 and box["h"] > 0 for box in labels)
     assert overlapping(labels) == []
-    iframe = page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+    iframe = page.locator(MAP_FRAME).bounding_box()
     width = page.viewport_size["width"]
     if present:  # the whole width, larger labels, the legend at the enlarged size
         assert iframe["width"] >= 0.9 * width

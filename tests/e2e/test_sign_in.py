@@ -16,13 +16,15 @@ import httpx
 import pytest
 import werkzeug.serving
 
+from sia.app.map_component import MAP_FRAME
+
 from e2e_server import StreamlitServer
 from support import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 
 DATA_SELECTORS = ["[data-testid='stDataFrame']", "[data-testid='stMetric']",
-                  "[data-testid='stVegaLiteChart']", "iframe[title='streamlit_folium.st_folium']",
+                  "[data-testid='stVegaLiteChart']", MAP_FRAME,
                   "[data-testid='stSidebarNav']", ".st-key-page_links", "[data-testid='stAlert']"]
 VIEWER = "analyst@derby.gov.uk"
 STEWARD = "data.steward@derby.gov.uk"
