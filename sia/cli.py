@@ -212,9 +212,11 @@ def _ingest_options(sub) -> None:
     ingest.add_argument("--ward-name-field", metavar="FIELD", help="default: the WDyyNM field")
     ingest.add_argument("--lsoa-lookup", type=Path, metavar="FILE",
                         help="ONS LSOA to ward lookup CSV (for LSOA population and IMD by ward)")
-    ingest.add_argument("--lsoas", type=Path, metavar="FILE",
-                        help="LSOA polygons (LSOA11CD/LSOA11NM), kept in the dataset with each LSOA's "
-                             "ward, population and IMD, for --unit lsoa")
+    ingest.add_argument("--lsoas", action="append", default=[], type=_ward_set, metavar="[YYYY-MM=]FILE",
+                        help="LSOA polygons (LSOA11CD/LSOA11NM or LSOA21CD/LSOA21NM), kept in the dataset with each "
+                             "LSOA's ward, population and IMD, for --unit lsoa: of the latest wards, or, given with "
+                             "the first month of an earlier ward set (none for the oldest, when more than one "
+                             "LSOA file is given), the LSOAs of that set's time, used on its wards (--wards-of)")
     _add_denominators(ingest)
     ingest.add_argument("--force", action="append", default=[], metavar="NAME",
                         help="only files of this force, as named in the file (e.g. derbyshire)")
@@ -256,13 +258,33 @@ def _ward_inputs(args) -> WardInputs:
         sets = [(month, path) for month, path, _ in read]
     sets = sorted(sets, key=lambda s: s[0] or "")
     (first, latest), earlier = sets[-1], sets[:-1]
+    lsoas = _lsoas_of_sets(args.lsoas, [month for month, _ in sets])
     return WardInputs(boundaries=latest, first_month=first, code_field=args.ward_code_field,
                       name_field=args.ward_name_field, lsoa_lookup=args.lsoa_lookup,
                       population=_one_file_each(args.population, "--population"),
-                      imd=_one_file_each(args.imd, "--imd"), lsoas=args.lsoas,
-                      earlier=[EarlierWards(path, month) for month, path in earlier], districts=args.districts,
+                      imd=_one_file_each(args.imd, "--imd"), lsoas=lsoas.get(first),
+                      earlier=[EarlierWards(path, month, lsoas=lsoas.get(month)) for month, path in earlier],
+                      districts=args.districts,
                       lsoa_change=args.lsoa_change,
                       district_population=_one_file_each(args.district_population, "--district-population"))
+
+
+def _lsoas_of_sets(given: list[tuple[str | None, Path]], firsts: list[str | None]) -> dict[str | None, Path]:
+    """Each --lsoas file by the first month of the ward set it belongs to (``firsts``, oldest
+    first, None for the oldest): one file alone, without a month, is the latest set's; of
+    several, the one without a month is the oldest's."""
+    if len(given) == 1 and given[0][0] is None:
+        return {firsts[-1]: given[0][1]}
+    out: dict[str | None, Path] = {}
+    for month, path in given:
+        if month not in firsts or month in out:
+            raise InputError(Problem(f"--lsoas {month or ''}{'=' if month else ''}{path.name}: " + (
+                "two LSOA files for one ward set" if month in out else
+                f"no ward set begins in {month}" if month else "more than one LSOA file without a month"),
+                "--lsoas", "give each ward set's LSOAs with its first month (none for the oldest): "
+                           f"{', '.join(m or '(oldest)' for m in firsts)}"))
+        out[month] = path
+    return out
 
 
 def _district(text: str) -> str:

@@ -174,6 +174,28 @@ def test_ward_sets_given_without_months_take_them_from_their_vintage(tmp_path):
     assert len(on_old.incidents) == int((dataset.incidents["month"].astype(str) <= "2023-04").sum())
 
 
+def test_each_ward_set_takes_the_lsoas_of_its_time(tmp_path):
+    ia.write_street_files(tmp_path / "police", ia.MONTHS, btp=False)
+    kestrel = [ia.KESTREL_VALE]
+    old = ia.write_geojson(tmp_path / "wd19.geojson", ia.ward_features(kestrel, new=False, year_fields="WD19"))
+    new = ia.write_geojson(tmp_path / "wd23.geojson", ia.ward_features(kestrel, new=True, year_fields="WD23"))
+    lsoa11 = ia.write_geojson(tmp_path / "lsoa11.geojson", ia.lsoa_features(kestrel, year=2011))
+    lsoa21 = ia.write_geojson(tmp_path / "lsoa21.geojson", ia.lsoa_features(kestrel, year=2021))
+    result = run_sia("ingest", str(tmp_path / "police"), "--wards", str(old), "--wards", f"2023-05={new}",
+                     "--lsoas", str(lsoa11), "--lsoas", f"2023-05={lsoa21}",
+                     "--data-dir", str(tmp_path / "data"), *AREA_ARGS)
+    assert result.returncode == 0, result.stderr
+    dataset = open_dataset(tmp_path / "data")
+    assert [s.get("lsoas") for s in dataset.ward_sets] == [36, None]  # the earlier set's, counted in the manifest
+    assert dataset.lsoas["lsoa_code"].str.startswith("E0119").all()  # 2021 LSOAs for the latest wards
+    on_old = dataset.on_wards_of("2022-06")
+    assert sorted(on_old.lsoas["lsoa_code"]) == sorted(f["properties"]["LSOA11CD"] for f in ia.lsoa_features(kestrel))
+    assert set(on_old.lsoas["ward_name"]) <= set(ia.KESTREL_VALE.old_wards)
+    # each incident of the old wards' months is in one of their LSOAs, none of 2021's
+    codes = on_old.incidents["lsoa_code"].astype(str)
+    assert (codes != "").all() and set(codes) <= set(on_old.lsoas["lsoa_code"])
+
+
 @pytest.mark.parametrize("name,recorded", [("Kestrel Vale", "Kestrel Vale"), ("Derby", None),
                                            ("![x](http://evil.example/x.png)", "refused")])
 def test_an_upload_in_the_app_records_the_area_typed(tmp_path, name, recorded):

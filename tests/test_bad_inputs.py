@@ -249,6 +249,22 @@ def a_ward_set_of_month_thirteen(tmp):
             "'2023-13' is not a month like 2023-05")
 
 
+def lsoas_of_a_month_no_ward_set_begins(tmp):
+    source = write_street(tmp / "src", "2014-04", [row()])
+    args = ingest(tmp, source)
+    return ([*args[:args.index("--wards")], *_ward_sets(tmp, "", "2014-06"), *args[args.index("--wards") + 2:],
+             "--lsoas", "2013-05=lsoas.geojson", "--lsoas", "lsoas21.geojson"],
+            "--lsoas 2013-05=lsoas.geojson: no ward set begins in 2013-05")
+
+
+def two_lsoa_files_without_a_month(tmp):
+    source = write_street(tmp / "src", "2014-04", [row()])
+    args = ingest(tmp, source)
+    return ([*args[:args.index("--wards")], *_ward_sets(tmp, "", "2014-06"), *args[args.index("--wards") + 2:],
+             "--lsoas", "a.geojson", "--lsoas", "b.geojson"],
+            "--lsoas b.geojson: two LSOA files for one ward set")
+
+
 def a_district_without_an_area_name(tmp):
     return (ingest(tmp, write_street(tmp / "src", "2014-04", [row()]), extra=["--district", "E06000015"]),
             "--district is given without --area-name")
@@ -936,7 +952,8 @@ CORPUS = [a_register_with_figures_a_number, a_register_with_a_second_indicator_i
           two_lsoas_that_overlap, a_street_file_of_2099, a_street_file_of_1900,
           a_street_row_of_the_month_before_police_uk_began, outcomes_of_a_month_after_this_one,
           *REFERENCE_CASES, *STOP_CASES, *AREA_NAME_CASES, a_district_without_an_area_name, a_district_code_of_junk,
-          eleven_ward_sets, an_earlier_ward_set_of_no_month_read, a_ward_set_of_month_thirteen]
+          eleven_ward_sets, an_earlier_ward_set_of_no_month_read, a_ward_set_of_month_thirteen,
+          lsoas_of_a_month_no_ward_set_begins, two_lsoa_files_without_a_month]
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.__name__ for c in CORPUS])

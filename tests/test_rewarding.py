@@ -320,3 +320,28 @@ def test_wards_of_two_districts_sharing_a_name_are_told_apart_by_district(server
     assert result.returncode == 0, result.stderr
     names = set(open_dataset(tmp_path / "data").wards["ward_name"])
     assert {"Kestrel Mill (Kestrel Vale)", "Kestrel Mill (Harrier Dale)"} <= names
+
+
+def test_on_the_wards_of_their_time_lsoas_are_the_2011_lsoas_and_count_as_a_spatial_join(kestrel_vale):
+    data_dir, _ = kestrel_vale
+    dataset = open_dataset(data_dir)
+    old = dataset.on_wards_of("2022-06")
+    assert set(old.lsoas["lsoa_code"]) == {f["properties"]["LSOA11CD"] for f in ia.lsoa_features([ia.KESTREL_VALE])}
+    assert set(old.lsoas["ward_name"]) <= set(ia.KESTREL_VALE.old_wards)
+    assert set(dataset.lsoas["lsoa_code"]) == {f["properties"]["LSOA21CD"]
+                                               for f in ia.lsoa_features([ia.KESTREL_VALE], year=2021)}
+    result = run_sia("hotspots", "--unit", "lsoa", "--wards-of", "2022-06", "--fy", "2022-23", "--format", "json",
+                     "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr
+    got = pd.DataFrame(json.loads(result.stdout)).set_index("unit_id")["count"]
+    # Every crime of 2022-23 (the command's default: anti-social behaviour aside), Kestrelshire's
+    # and British Transport Police's, placed by geopandas in the 2011 LSOAs.
+    rows = pd.DataFrame([r for m in ia.MONTHS if "2022-04" <= m <= "2023-03"
+                         for r in ia.street_rows(m) + ia.btp_rows(m)])
+    rows = rows[rows["Crime type"] != "Anti-social behaviour"]
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(rows["Longitude"].astype(float),
+                                                          rows["Latitude"].astype(float)), crs="EPSG:4326")
+    points = points.to_crs("EPSG:27700")
+    lsoas = gpd.GeoDataFrame.from_features(ia.lsoa_features([ia.KESTREL_VALE]), crs="EPSG:4326").to_crs("EPSG:27700")
+    expected = gpd.sjoin(points, lsoas, predicate="within").groupby("LSOA11CD").size()
+    assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict()

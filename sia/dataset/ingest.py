@@ -61,6 +61,7 @@ class EarlierWards:
     first_month: str | None = None
     label: str = ""  # 'December 2019 wards'; by default 'the wards in force from ...'
     lsoa_lookup: Path | None = None  # its LSOA to ward lookup: the population reaches its wards through it
+    lsoas: Path | None = None  # the LSOA polygons of its time (2011 LSOAs before 2021's), for LSOAs on these wards
 
 
 @dataclass
@@ -159,7 +160,8 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     if ward_sets is not None:
         manifest["ward_sets"] = ward_sets
     build = write_dataset(data_dir, incidents, ward_table, manifest, lsoas=geography.lsoas, stops=stops,
-                          earlier_wards=[s.wards for s in earlier], peers=peers)
+                          earlier_wards=[s.wards for s in earlier], earlier_lsoas=[s.lsoas for s in earlier],
+                          peers=peers)
     return build, report
 
 
@@ -170,6 +172,7 @@ class WardSet:
     last_month: str | None  # None: to the data's last month
     wards: gpd.GeoDataFrame  # BNG: ward_code, ward_name, area_km2, population_<FY> where it reaches them
     lsoa_lookup: Path | None = None
+    lsoas: gpd.GeoDataFrame | None = None  # BNG: the LSOAs of its time, each in one of its wards
 
 
 def earlier_ward_sets(inputs: WardInputs) -> list[WardSet]:
@@ -198,7 +201,12 @@ def earlier_ward_sets(inputs: WardInputs) -> list[WardSet]:
         wards["area_km2"] = (wards.geometry.area / 1e6).round(3)
         label = e.label or (f"the wards in force from {e.first_month}" if e.first_month
                             else f"the wards in force before {following}")
-        out.append(WardSet(label, e.first_month, month_shifted(following, -1), wards, e.lsoa_lookup))
+        lsoas = None
+        if e.lsoas:
+            lookup = read_lookup(e.lsoa_lookup, wards) if e.lsoa_lookup else None
+            lsoas, _ = lsoas_in_wards(read_lsoas(e.lsoas), wards, lookup, str(e.lsoas))
+            lsoas["area_km2"] = (lsoas.geometry.area / 1e6).round(3)
+        out.append(WardSet(label, e.first_month, month_shifted(following, -1), wards, e.lsoa_lookup, lsoas))
     return out
 
 
@@ -259,7 +267,8 @@ def earlier_residents(sets: list[WardSet], inputs: WardInputs, lsoas: gpd.GeoDat
 def place_in_earlier_sets(incidents: pd.DataFrame, sets: list[WardSet], inputs: WardInputs,
                           report: IngestReport) -> list[dict]:
     """Each incident of an earlier set's months placed in that set's wards too (columns
-    ``ward_code_<k>`` and ``ward_name_<k>``, missing outside its months or its wards), in place;
+    ``ward_code_<k>`` and ``ward_name_<k>``, missing outside its months or its wards) and, when
+    the set has LSOAs of its time, in those (``lsoa_code_<k>``, '' where none), in place;
     the sets as the manifest records them, the latest last."""
     months = incidents["month"].astype(str)
     out = []
@@ -272,6 +281,12 @@ def place_in_earlier_sets(incidents: pd.DataFrame, sets: list[WardSet], inputs: 
         codes[rows] = ward
         incidents[f"ward_code_{k}"] = pd.Categorical.from_codes(codes, categories=ward_set.wards["ward_code"])
         incidents[f"ward_name_{k}"] = pd.Categorical.from_codes(codes, categories=ward_set.wards["ward_name"])
+        if ward_set.lsoas is not None:
+            lsoa, _ = place_in_wards(incidents["lon"].to_numpy()[rows], incidents["lat"].to_numpy()[rows],
+                                     ward_set.lsoas, snap_distance=0)
+            lsoa_codes = np.full(len(incidents), "", dtype=object)
+            lsoa_codes[rows[lsoa >= 0]] = ward_set.lsoas["lsoa_code"].to_numpy()[lsoa[lsoa >= 0]]
+            incidents[f"lsoa_code_{k}"] = pd.Categorical(lsoa_codes)
         outside = int((ward < 0).sum())
         if outside:
             span = f"{ward_set.first_month or months.min()} to {ward_set.last_month}"
@@ -282,7 +297,8 @@ def place_in_earlier_sets(incidents: pd.DataFrame, sets: list[WardSet], inputs: 
                                      f"({months.min()} to {months.max()})", "--wards",
                                      "leave that ward set out, or give the months it was in force"))
         out.append({"label": ward_set.label, "first_month": ward_set.first_month, "last_month": ward_set.last_month,
-                    "wards": len(ward_set.wards), "placed": int((ward >= 0).sum())})
+                    "wards": len(ward_set.wards), "placed": int((ward >= 0).sum()),
+                    **({"lsoas": len(ward_set.lsoas)} if ward_set.lsoas is not None else {})})
     out.append({"label": inputs.label or f"the wards in force from {inputs.first_month}",
                 "first_month": inputs.first_month, "last_month": None,
                 "wards": int(incidents["ward_code"].cat.categories.size), "placed": len(incidents)})

@@ -53,8 +53,9 @@ FORMAT_VERSION = 1
 TABLES = (INCIDENTS, WARDS, LSOAS, STOPS, DISTRICTS, PEERS)
 REQUIRED_TABLES = (INCIDENTS, WARDS)
 # A build of several ward sets keeps each earlier set's wards in wards_<k>.parquet (k = 0 the
-# oldest) and each incident's ward in it in the columns ward_code_<k> and ward_name_<k>.
-EARLIER_WARDS = re.compile(r"wards_([0-9])\.parquet")
+# oldest) and each incident's ward in it in the columns ward_code_<k> and ward_name_<k>; and
+# the LSOAs of its time, when given, in lsoas_<k>.parquet and the column lsoa_code_<k>.
+EARLIER_WARDS = re.compile(r"(wards|lsoas)_([0-9])\.parquet")
 MAX_WARD_SETS = 10
 VIEW_KEYS = ("ward_set", "wards_of")  # what Dataset.on_ward_set adds to its manifest, never written
 
@@ -125,8 +126,8 @@ class Dataset:
     def on_ward_set(self, k: int) -> Dataset:
         """The dataset on its earlier ward set ``k``: the months it was in force, each incident
         in its ward then (one outside those wards is left out), its wards' table with the
-        residents that reached them; no LSOAs, stop and search or deprivation, which are kept
-        for the latest wards only."""
+        residents that reached them, and the LSOAs of its time when the build holds them (each
+        incident in its LSOA then); no stop and search, which is kept for the latest wards only."""
         sets = self.ward_sets
         if not 0 <= k < len(sets) - 1:
             raise InputError(Problem(f"the dataset holds no earlier ward set {k}", "the wards",
@@ -136,20 +137,25 @@ class Dataset:
         if not months:
             raise InputError(Problem(f"{sets[k]['label']} cover none of the dataset's months", "the wards",
                                      "choose the latest wards"))
+        with_lsoas = f"lsoas_{k}.parquet" in self.manifest.get("tables", ())
         try:
             wards = gpd.read_parquet(self.build / f"wards_{k}.parquet")
+            lsoas = gpd.read_parquet(self.build / f"lsoas_{k}.parquet") if with_lsoas else None
         except Exception as exc:  # noqa: BLE001 - removed or damaged since the build was opened
             raise InputError(Problem(f"the dataset build {self.build.name} cannot give {sets[k]['label']} "
                                      f"({first_line(exc)})", str(self.build), "reload the page")) from None
         rows = self.incidents[self.incidents["month"].isin(months) & self.incidents[f"ward_code_{k}"].notna()]
-        incidents = rows.drop(columns=["ward_code", "ward_name"]).rename(
-            columns={f"ward_code_{k}": "ward_code", f"ward_name_{k}": "ward_name"})
+        incidents = rows.drop(columns=["ward_code", "ward_name"] + (["lsoa_code"] if with_lsoas else [])).rename(
+            columns={f"ward_code_{k}": "ward_code", f"ward_name_{k}": "ward_name", f"lsoa_code_{k}": "lsoa_code"})
         incidents["month"] = incidents["month"].cat.set_categories(months)
         years = sorted({financial_year(m) for m in months})
         incidents["fy"] = incidents["fy"].cat.set_categories(years)
         manifest = {**self.manifest, "months": months, "financial_years": years, "ward_set": k}
+        if with_lsoas and (problem := _lsoas_wrong(lsoas, wards)):
+            raise InputError(Problem(f"the dataset build {self.build.name} cannot give the LSOAs of "
+                                     f"{sets[k]['label']}: {problem}", str(self.build), "rebuild the dataset"))
         return Dataset(build=self.build, incidents=incidents[[c for c in self.incidents.columns if c in incidents]],
-                       wards=wards, manifest=manifest)
+                       wards=wards, manifest=manifest, lsoas=lsoas)
 
     def ward_set_in_force(self, month: str) -> int:
         """The index in ward_sets of the set in force in ``month`` (read from the manifest alone)."""
@@ -287,6 +293,7 @@ def publishing(data_dir: Path):
 def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFrame,
                   manifest: dict, lsoas: gpd.GeoDataFrame | None = None, stops: pd.DataFrame | None = None,
                   earlier_wards: list[gpd.GeoDataFrame] = (),
+                  earlier_lsoas: list[gpd.GeoDataFrame | None] = (),
                   peers: tuple[gpd.GeoDataFrame, pd.DataFrame] | None = None) -> Path:
     """Write a new build beside the current one and make it current (publish_entry)."""
     def fill(staging: Path, build_id: str, stamp: datetime) -> None:
@@ -296,6 +303,10 @@ def write_dataset(data_dir: Path, incidents: pd.DataFrame, wards: gpd.GeoDataFra
         for k, earlier in enumerate(earlier_wards):
             earlier.to_crs("EPSG:4326").to_parquet(staging / f"wards_{k}.parquet", index=False)
             tables.append(f"wards_{k}.parquet")
+        for k, earlier in enumerate(earlier_lsoas):
+            if earlier is not None:
+                earlier.to_crs("EPSG:4326").to_parquet(staging / f"lsoas_{k}.parquet", index=False)
+                tables.append(f"lsoas_{k}.parquet")
         if lsoas is not None:
             lsoas.to_crs("EPSG:4326").to_parquet(staging / LSOAS, index=False)
             tables.append(LSOAS)
@@ -509,6 +520,10 @@ def _tables_wrong(incidents: pd.DataFrame, wards: gpd.GeoDataFrame, manifest: di
                for part in ("code", "name")]
     if any(c not in incidents or not isinstance(incidents[c].dtype, pd.CategoricalDtype) for c in earlier):
         return "its incidents lack their wards in an earlier ward set"
+    lsoa_sets = [f"lsoa_code_{k}" for k in range(len(manifest.get("ward_sets", [None])) - 1)
+                 if f"lsoas_{k}.parquet" in manifest.get("tables", ())]
+    if any(c not in incidents or not isinstance(incidents[c].dtype, pd.CategoricalDtype) for c in lsoa_sets):
+        return "its incidents lack their LSOAs in an earlier ward set"
     return None
 
 

@@ -153,7 +153,8 @@ def fetch_dataset(request: FetchRequest, progress: Progress | None = None) -> Fe
                         imd=dict(request.imd), first_month=latest.first_month if earlier else None,
                         label=latest.label if earlier else "",
                         earlier=[EarlierWards(cache.path(s.geography.boundaries), s.first_month, s.label,
-                                              cache.path(s.geography.lookup)) for s in earlier],
+                                              cache.path(s.geography.lookup), cache.path(s.geography.lsoa_boundaries))
+                                 for s in earlier],
                         districts=cache.path(peers[0]) if peers else None,
                         district_population=dict(request.district_population) if peers else {},
                         lsoa_change=cache.path(change["file"]) if change else None)
@@ -193,10 +194,10 @@ class FetchedWardSet:
 def _ward_sets(ons: HttpClient, cache: DownloadCache, base_url: str, districts: tuple[str, ...],
                months: list[str]) -> list[FetchedWardSet]:
     """The ward sets in force over ``months``: consecutive vintages of the same ward codes
-    are one set, drawn by the latest of them; LSOAs only for the latest set (the rates')."""
+    are one set, drawn by the latest of them, each with the LSOAs of its vintage (2011 LSOAs
+    for wards before 2023, 2021's after)."""
     vintages = ward_vintages(months)
-    fetched = [fetch_ward_geography(ons, cache, base_url, districts, v, lsoas=(k == len(vintages) - 1))
-               for k, (v, _) in enumerate(vintages)]
+    fetched = [fetch_ward_geography(ons, cache, base_url, districts, v, lsoas=False) for v, _ in vintages]
     sets: list[FetchedWardSet] = []
     for (vintage, _), geography in zip(vintages, fetched):
         if sets and sets[-1].geography.codes == geography.codes:
@@ -204,9 +205,8 @@ def _ward_sets(ons: HttpClient, cache: DownloadCache, base_url: str, districts: 
             sets[-1].label = vintage.label
         else:
             sets.append(FetchedWardSet(vintage.label, vintage.first_month if sets else None, geography))
-    if sets[-1].geography.lsoa_boundaries is None:  # the latest set's latest vintage lacks its LSOAs
-        last = fetched[-1]
-        sets[-1].geography = last
+    for ward_set in sets:  # each set's LSOAs, of the vintage that draws it (its wards and lookup come from the cache)
+        ward_set.geography = fetch_ward_geography(ons, cache, base_url, districts, ward_set.geography.vintage)
     return sets
 
 
