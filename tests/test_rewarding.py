@@ -345,3 +345,42 @@ def test_on_the_wards_of_their_time_lsoas_are_the_2011_lsoas_and_count_as_a_spat
     lsoas = gpd.GeoDataFrame.from_features(ia.lsoa_features([ia.KESTREL_VALE]), crs="EPSG:4326").to_crs("EPSG:27700")
     expected = gpd.sjoin(points, lsoas, predicate="within").groupby("LSOA11CD").size()
     assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+
+
+@pytest.mark.parametrize("with_district_codes", [False, True])
+def test_a_population_file_of_every_lsoa_gives_the_districts_their_residents_too(servers, tmp_path,
+                                                                                  with_district_codes):
+    # ONS's small-area estimates cover England and Wales: one file gives the wards their
+    # residents and, summed by district (its code column, or each LSOA's name), the peers theirs.
+    lines = ["LSOA code,LSOA name," + ("LAD23CD," if with_district_codes else "") + "All ages"]
+    residents = {}
+    for d in ia.DISTRICTS:
+        for k in range(ia.SIDE * ia.SIDE):
+            i, j = k % ia.SIDE, k // ia.SIDE
+            # with a code column the names are no guide (the code alone must place each LSOA)
+            name = f"Elsewhere {k + 1:03d}A" if with_district_codes else ia.lsoa_name(d, i, j)
+            lines.append(f"{ia.lsoa_code(d, i, j, 2021)},{name},"
+                         + (f"{d.code}," if with_district_codes else "") + f"{1000 + 11 * k + 100 * d.index}")
+            residents[d.name] = residents.get(d.name, 0) + 1000 + 11 * k + 100 * d.index
+    (tmp_path / "pop.csv").write_text("\n".join(lines) + "\n")
+    result = fetch(servers, tmp_path / "data", "--area", "E07000990", "--fy", "2023-24",
+                   "--population", f"2023-24={tmp_path / 'pop.csv'}")
+    assert result.returncode == 0, result.stderr
+    peers = run_sia("peers", "--fy", "2023-24", "--format", "json", "--data-dir", str(tmp_path / "data"))
+    table = pd.DataFrame(json.loads(peers.stdout)).set_index("district")
+    assert (table["ranked_by"] == "rate").all()
+    for name, row in table.iterrows():
+        assert row["rate"] == pytest.approx(row["count"] / residents[name] * 1000)
+    assert open_dataset(tmp_path / "data").wards["population_2023-24"].sum() == residents["Kestrel Vale"]
+
+
+def test_a_population_file_of_the_area_alone_leaves_the_districts_per_month_and_says_so(servers, tmp_path):
+    from test_any_area import write_population
+    write_population(tmp_path / "pop.csv", year=2021)
+    result = fetch(servers, tmp_path / "data", "--area", "E07000990", "--fy", "2023-24",
+                   "--population", f"2023-24={tmp_path / 'pop.csv'}")
+    assert result.returncode == 0, result.stderr
+    notes = open_dataset(tmp_path / "data").report.notes
+    assert any("does not cover every district of the force" in n for n in notes)
+    peers = run_sia("peers", "--fy", "2023-24", "--format", "json", "--data-dir", str(tmp_path / "data"))
+    assert (pd.DataFrame(json.loads(peers.stdout))["ranked_by"] == "per_month").all()
