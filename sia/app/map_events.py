@@ -1,6 +1,6 @@
-"""What a click on the map means, from what streamlit-folium returns.
+"""What a click on the map means, from what the map frame returns (st_folium's shape).
 
-Kept apart from Streamlit so it can be tested: AppTest cannot drive st_folium.
+Kept apart from Streamlit so it can be tested: AppTest cannot drive the map's frame.
 """
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 
 from sia.dataset.geography import BNG, place_in_wards
 
-# What st_folium should send back: clicks only, so panning and zooming cause no rerun.
+# What the map sends back, as st_folium's returned_objects name it: clicks only, so panning and
+# zooming cause no rerun (the app's frame sends these two and nothing else).
 RETURNED_OBJECTS = ["last_active_drawing", "last_clicked"]
 
 
