@@ -384,23 +384,3 @@ def test_a_population_file_of_the_area_alone_leaves_the_districts_per_month_and_
     assert any("does not cover every district of the force" in n for n in notes)
     peers = run_sia("peers", "--fy", "2023-24", "--format", "json", "--data-dir", str(tmp_path / "data"))
     assert (pd.DataFrame(json.loads(peers.stdout))["ranked_by"] == "per_month").all()
-
-
-def test_a_population_file_whose_other_districts_cannot_be_summed_still_gives_the_wards_theirs(servers, tmp_path):
-    # A blank count for an LSOA of another district: no peers' rates (the notes say why), the
-    # area's own wards keep their residents and the build is made.
-    lines = ["LSOA code,LSOA name,All ages"]
-    for d in ia.DISTRICTS:
-        for k in range(ia.SIDE * ia.SIDE):
-            i, j = k % ia.SIDE, k // ia.SIDE
-            count = "" if (d is ia.DISTRICTS[1] and k == 0) else str(1000 + k)
-            lines.append(f"{ia.lsoa_code(d, i, j, 2021)},{ia.lsoa_name(d, i, j)},{count}")
-    (tmp_path / "pop.csv").write_text("\n".join(lines) + "\n")
-    result = fetch(servers, tmp_path / "data", "--area", "E07000990", "--fy", "2023-24",
-                   "--population", f"2023-24={tmp_path / 'pop.csv'}")
-    assert result.returncode == 0, result.stderr
-    dataset = open_dataset(tmp_path / "data")
-    assert dataset.wards["population_2023-24"].sum() == sum(1000 + k for k in range(ia.SIDE * ia.SIDE))
-    assert any("the districts' residents cannot be summed from the population file" in n for n in dataset.report.notes)
-    peers = run_sia("peers", "--fy", "2023-24", "--format", "json", "--data-dir", str(tmp_path / "data"))
-    assert (pd.DataFrame(json.loads(peers.stdout))["ranked_by"] == "per_month").all()

@@ -323,12 +323,7 @@ def force_districts(inputs: WardInputs, candidates, notes: list[str]) -> tuple[g
     for fy, path in sorted(inputs.population.items()):
         if fy in inputs.district_population:
             continue
-        try:
-            summed = district_population_from_lsoas(path, districts)
-        except InputError as exc:  # the wards' residents are read on their own; the peers' only go without
-            notes.append(f"{fy}: the districts' residents cannot be summed from the population file "
-                         f"({exc.problems[0].what}), so the districts are set beside each other per month")
-            continue
+        summed = district_population_from_lsoas(path, districts)
         if summed is None:
             notes.append(f"{fy}: the population file does not cover every district of the force, so the districts "
                          f"are set beside each other per month; give --district-population {fy}=FILE (ONS's "
