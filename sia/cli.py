@@ -153,8 +153,7 @@ def _add_denominators(parser: argparse.ArgumentParser, note: str = "") -> None:
     parser.add_argument("--district-population", action="append", default=[], metavar="FY=FILE",
                         type=_keyed_file("FY", parse_financial_year),
                         help="residents of each district of the force for a financial year (ONS mid-year "
-                             "estimates by district), for the area against its force; without it, a --population "
-                             f"file by LSOA that covers every district is summed by district{note}")
+                             f"estimates by district), for the area against its force{note}")
     parser.add_argument("--imd", action="append", default=[], metavar="EDITION=FILE",
                         type=_keyed_file("EDITION", _edition),
                         help=f"English Indices of Deprivation by LSOA, e.g. 2019=iod2019.csv{note}")

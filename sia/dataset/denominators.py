@@ -499,41 +499,6 @@ def read_district_population(path: Path, districts: list[str]) -> pd.Series:
     return pd.Series(values.to_numpy(), index=codes.to_numpy()).reindex(districts)
 
 
-LSOA_NAME = re.compile(r"^lsoa[0-9]*nm$|^lsoa.*name", re.IGNORECASE)
-# ONS names each LSOA after its district: 'Derby 013A', 'Newcastle upon Tyne 001B'.
-LSOA_NAME_PARTS = re.compile(r"^(.+?) [0-9]{3}[A-Z]$")
-
-
-def district_population_from_lsoas(path: Path, districts: pd.DataFrame) -> pd.Series | None:
-    """Residents of each district (``districts``: district_code, district_name) summed from a
-    population file by LSOA that covers them all, as ONS's small-area estimates for England
-    and Wales do: the same source as the wards' residents. Each LSOA's district is the file's
-    district code where it has one, else the district its name begins with. None when the
-    file is not by LSOA or leaves a district without residents (a file of the area alone)."""
-    label = str(path)
-    df = read_table(path, "population")
-    lsoa = find_column(df, LSOA_CODE, "LSOA code", label, required=False)
-    if lsoa is None:
-        return None
-    codes = _codes(df, lsoa, "LSOA code", label)
-    _once_each(codes, "LSOA", label)
-    district = find_column(df, DISTRICT_CODE, "district code", label, required=False)
-    if district is not None:
-        of = df[district].str.strip().str.upper()
-    else:
-        name = find_column(df, LSOA_NAME, "LSOA name", label, required=False)
-        if name is None:
-            return None
-        by_name = {str(n).casefold(): c for c, n in zip(districts["district_code"], districts["district_name"])}
-        of = df[name].str.strip().str.extract(LSOA_NAME_PARTS, expand=False).str.casefold().map(by_name)
-    mine = of.isin(set(districts["district_code"])).to_numpy()
-    if not mine.any():
-        return None
-    values = _population_values(df[mine], codes[mine], label, MAX_LSOA_RESIDENTS, "LSOA")
-    totals = values.groupby(of[mine].to_numpy()).sum().reindex(districts["district_code"])
-    return None if totals.isna().any() else totals
-
-
 LSOA11_FIELD = re.compile(r"^lsoa11cd$", re.IGNORECASE)
 LSOA21_FIELD = re.compile(r"^lsoa21cd$", re.IGNORECASE)
 

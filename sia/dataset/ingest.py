@@ -25,7 +25,6 @@ from sia.categories import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES, HISTORIC_NOTES, ca
 from sia.dataset.area import Area
 from sia.dataset.denominators import (
     age_population_column,
-    district_population_from_lsoas,
     lsoa_codes_in,
     lsoa_deprivation,
     lsoa_wards,
@@ -123,7 +122,7 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
                                          for s in skipped],
                           notes=list(geography.notes))
     candidates = _read_all([f for f in files if f.kind == STREET], report)
-    peers = force_districts(wards, candidates, report.notes) if wards.districts else None
+    peers = force_districts(wards, candidates) if wards.districts else None
     outcome_files = [f for f in files if f.kind == OUTCOMES]
     latest = _read_outcomes(outcome_files, _crime_ids(candidates), report.outcomes) if outcome_files else None
     searches = _read_stops([f for f in files if f.kind == STOPS], report.stops)
@@ -309,27 +308,15 @@ def place_in_earlier_sets(incidents: pd.DataFrame, sets: list[WardSet], inputs: 
 BTP_FORCE = "British Transport Police"  # as its files name it ('Falls within'): the railway's, no district's own
 
 
-def force_districts(inputs: WardInputs, candidates, notes: list[str]) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """The force's districts (BNG; their residents by year where given, or summed from the
-    year's population file by LSOA when it covers them all) and the force's own incidents in
-    each, by month and category: every row of its files, wherever in the force area, placed
-    in the districts as incidents are in wards. ``notes`` gets a line for each year whose
-    population file covers only some districts."""
+def force_districts(inputs: WardInputs, candidates) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The force's districts (BNG; their residents by year where given) and the force's own
+    incidents in each, by month and category: every row of its files, wherever in the force
+    area, placed in the districts as incidents are in wards."""
     districts = read_districts(inputs.districts)
     districts["area_km2"] = (districts.geometry.area / 1e6).round(3)
     for fy, path in sorted(inputs.district_population.items()):
         districts[population_column(fy)] = read_district_population(
             path, list(districts["district_code"])).to_numpy(dtype=float)
-    for fy, path in sorted(inputs.population.items()):
-        if fy in inputs.district_population:
-            continue
-        summed = district_population_from_lsoas(path, districts)
-        if summed is None:
-            notes.append(f"{fy}: the population file does not cover every district of the force, so the districts "
-                         f"are set beside each other per month; give --district-population {fy}=FILE (ONS's "
-                         "mid-year estimates by district) or a population file by LSOA of England and Wales")
-        else:
-            districts[population_column(fy)] = summed.to_numpy(dtype=float)
     rows = pd.concat([r.iloc[np.flatnonzero(k)] for r, k in candidates], ignore_index=True)
     rows = rows[rows["force"].astype(str) != BTP_FORCE]
     index, _ = place_in_wards(rows["lon"].to_numpy(dtype=float), rows["lat"].to_numpy(dtype=float),
