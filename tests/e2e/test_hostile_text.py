@@ -1,8 +1,10 @@
 """Text in police.uk files is data, never code: a location that is a spreadsheet formula and
 carries HTML reaches the downloads neutralised and the map escaped."""
 import csv
+import http.server
 import io
 import json
+import threading
 import zipfile
 from urllib.parse import quote, urlparse
 
@@ -133,3 +135,52 @@ def test_hostile_names_and_url_text_fetch_nothing(page, serve, hostile_wards_dir
         assert f"Ward profile: {BARE_LINKS if 'BARE' in path else MARKDOWN_IMAGE}" in headings
     if path.startswith("map?ward"):
         assert MARKDOWN_IMAGE in headings  # the panel's heading, as text
+
+
+# A page of another site that frames the map's frame: it listens for what the frame says and,
+# once the frame has loaded, sends it a map whose script would mark the frame.
+ELSEWHERE = """<!doctype html><html><body><iframe id="f" src="FRAME" width="400" height="300"></iframe><script>
+window.__heard = [];
+window.addEventListener("message", e => window.__heard.push(JSON.stringify(e.data).slice(0, 80)));
+document.getElementById("f").addEventListener("load", () => {
+  document.getElementById("f").contentWindow.postMessage({type: "streamlit:render", args: {
+    height: 100, js_links: [], css_links: [], header: "",
+    script: "window.__pwned = location.origin; var map_div = {on() {}, eachLayer() {}, remove() {}};"}}, "*");
+  window.__sent = true;
+});
+</script></body></html>"""
+
+
+def test_a_page_elsewhere_can_neither_run_a_script_in_the_map_frame_nor_hear_it(page, serve, real_data_dir):
+    base = serve(real_data_dir)
+    page.goto(f"{base}/map")  # the frame is served once the map page has been opened
+    page.frame_locator(MAP_FRAME).locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    body = ELSEWHERE.replace("FRAME", f"{base}/component/{MAP_FRAME_NAME}/index.html").encode()
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server name
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    # Another origin (another port of this machine: a site on the internet would be stopped
+    # from framing a loopback address by the browser itself).
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        page.wait_for_function("window.__sent === true", timeout=30_000)
+        page.wait_for_timeout(1000)  # time for the frame to act on the message, were it to
+        frame = next(f for f in page.frames if MAP_FRAME_NAME in f.url)
+        assert frame.evaluate("document.readyState") == "complete"
+        assert frame.evaluate("window.__pwned") is None  # its script never ran
+        assert page.evaluate("window.__heard") == []  # and the frame told it nothing (not even that it was ready)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

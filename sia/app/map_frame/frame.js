@@ -9,8 +9,11 @@
 (function () {
   "use strict";
 
+  // Only the app's own page (the frame's origin: the server serves both) is spoken to and
+  // listened to: a page elsewhere that frames this one can neither read its clicks nor send it
+  // a script to run.
   function send(type, fields) {
-    window.parent.postMessage(Object.assign({isStreamlitMessage: true, type: type}, fields), "*");
+    window.parent.postMessage(Object.assign({isStreamlitMessage: true, type: type}, fields), window.location.origin);
   }
 
   // Each script or style sheet is loaded once; scripts run in the order given (fetched at once).
@@ -109,7 +112,8 @@
 
   window.addEventListener("message", function (event) {
     var data = event.data;
-    if (event.source !== window.parent || !data || data.type !== "streamlit:render") {
+    if (event.source !== window.parent || event.origin !== window.location.origin || !data
+        || data.type !== "streamlit:render") {
       return;
     }
     drawing = drawing.then(function () { return draw(data.args); }).catch(function (error) {
