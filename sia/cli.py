@@ -239,6 +239,8 @@ def _ingest_options(sub) -> None:
 def _ward_set(text: str) -> tuple[str | None, Path]:
     month, sep, path = text.partition("=")
     if sep and re.fullmatch(MONTH_PATTERN, month):
+        if not path.strip():
+            raise argparse.ArgumentTypeError(f"no file after '{month}=' (YYYY-MM=FILE)")
         return month, Path(path)
     if sep and (not month or re.fullmatch(r"[0-9]{4}-[0-9]+", month)):  # meant as a month, and not one
         raise argparse.ArgumentTypeError(f"{month!r} is not a month like 2023-05 (--wards YYYY-MM=FILE)")
@@ -277,6 +279,9 @@ def _lsoas_of_sets(given: list[tuple[str | None, Path]], firsts: list[str | None
         return {firsts[-1]: given[0][1]}
     out: dict[str | None, Path] = {}
     for month, path in given:
+        if month is None and firsts[0] is not None:
+            raise InputError(Problem(f"--lsoas {path.name}: the oldest ward set applies from {firsts[0]}", "--lsoas",
+                                     f"give its LSOAs as --lsoas {firsts[0]}={path.name}"))
         if month not in firsts or month in out:
             raise InputError(Problem(f"--lsoas {month or ''}{'=' if month else ''}{path.name}: " + (
                 "two LSOA files for one ward set" if month in out else

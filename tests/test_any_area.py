@@ -191,9 +191,33 @@ def test_each_ward_set_takes_the_lsoas_of_its_time(tmp_path):
     on_old = dataset.on_wards_of("2022-06")
     assert sorted(on_old.lsoas["lsoa_code"]) == sorted(f["properties"]["LSOA11CD"] for f in ia.lsoa_features(kestrel))
     assert set(on_old.lsoas["ward_name"]) <= set(ia.KESTREL_VALE.old_wards)
-    # each incident of the old wards' months is in one of their LSOAs, none of 2021's
+    # police.uk's LSOA code of each incident of the old wards' months is one of their LSOAs
     codes = on_old.incidents["lsoa_code"].astype(str)
     assert (codes != "").all() and set(codes) <= set(on_old.lsoas["lsoa_code"])
+    assert not any("are they the LSOAs of that time" in n for n in dataset.report.notes)
+
+
+def test_lsoas_of_another_vintage_for_an_earlier_ward_set_are_questioned_in_the_notes(tmp_path):
+    ia.write_street_files(tmp_path / "police", ia.MONTHS, btp=False)
+    kestrel = [ia.KESTREL_VALE]
+    old = ia.write_geojson(tmp_path / "wd19.geojson", ia.ward_features(kestrel, new=False, year_fields="WD19"))
+    new = ia.write_geojson(tmp_path / "wd23.geojson", ia.ward_features(kestrel, new=True, year_fields="WD23"))
+    lsoa21 = ia.write_geojson(tmp_path / "lsoa21.geojson", ia.lsoa_features(kestrel, year=2021))
+    result = run_sia("ingest", str(tmp_path / "police"), "--wards", str(old), "--wards", f"2023-05={new}",
+                     "--lsoas", str(lsoa21), "--lsoas", f"2023-05={lsoa21}",  # 2021 LSOAs for the 2019 wards too
+                     "--data-dir", str(tmp_path / "data"), *AREA_ARGS)
+    assert result.returncode == 0, result.stderr
+    assert "police.uk's LSOA code of 0% of the incidents of the wards in force before 2023-05's months is one of " \
+           "its LSOAs: are they the LSOAs of that time" in result.stdout + result.stderr
+
+
+def test_district_codes_are_read_in_capitals(tmp_path):
+    from sia.dataset.geography import read_districts
+    features = ia.district_features()
+    for feature in features:
+        feature["properties"]["LAD23CD"] = " " + feature["properties"]["LAD23CD"].lower()
+    districts = read_districts(ia.write_geojson(tmp_path / "districts.geojson", features))
+    assert list(districts["district_code"]) == sorted(d.code for d in ia.DISTRICTS)
 
 
 @pytest.mark.parametrize("name,recorded", [("Kestrel Vale", "Kestrel Vale"), ("Derby", None),

@@ -276,6 +276,29 @@ def a_district_code_of_junk(tmp):
             "is not an ONS local authority district code")
 
 
+def lsoas_without_a_month_when_the_oldest_ward_set_has_one(tmp):
+    source = write_street(tmp / "src", "2014-04", [row()])
+    args = ingest(tmp, source)
+    return ([*args[:args.index("--wards")], *_ward_sets(tmp, "2014-04", "2014-06"), *args[args.index("--wards") + 2:],
+             "--lsoas", "lsoas11.geojson", "--lsoas", "2014-06=lsoas21.geojson"],
+            "--lsoas lsoas11.geojson: the oldest ward set applies from 2014-04")
+
+
+def lsoas_of_a_month_and_no_file(tmp):
+    return (ingest(tmp, write_street(tmp / "src", "2014-04", [row()]), extra=["--lsoas", "2014-06="]),
+            "no file after '2014-06='")
+
+
+def a_district_code_of_markup_in_the_districts_file(tmp):
+    square = [[-1.5, 52.9], [-1.4, 52.9], [-1.4, 52.95], [-1.5, 52.95], [-1.5, 52.9]]
+    districts = tmp / "districts.geojson"
+    districts.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [square]},
+         "properties": {"LAD23CD": "<img src=x onerror=alert(1)>", "LAD23NM": "Derby"}}]}))
+    return (ingest(tmp, write_street(tmp / "src", "2014-04", [row()]), extra=["--districts", str(districts)]),
+            "is not a local authority district code")
+
+
 def force_with_a_path(tmp):
     return (["fetch", "--fy", "2014-15", "--data-dir", DATA, "--force", "../../derbyshire",
              "--police-base-url", "http://127.0.0.1:9"], "is not a police force as police.uk names its files")
@@ -953,7 +976,9 @@ CORPUS = [a_register_with_figures_a_number, a_register_with_a_second_indicator_i
           a_street_row_of_the_month_before_police_uk_began, outcomes_of_a_month_after_this_one,
           *REFERENCE_CASES, *STOP_CASES, *AREA_NAME_CASES, a_district_without_an_area_name, a_district_code_of_junk,
           eleven_ward_sets, an_earlier_ward_set_of_no_month_read, a_ward_set_of_month_thirteen,
-          lsoas_of_a_month_no_ward_set_begins, two_lsoa_files_without_a_month]
+          lsoas_of_a_month_no_ward_set_begins, two_lsoa_files_without_a_month,
+          a_district_code_of_markup_in_the_districts_file, lsoas_without_a_month_when_the_oldest_ward_set_has_one,
+          lsoas_of_a_month_and_no_file]
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.__name__ for c in CORPUS])

@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from sia.dataset.area import DISTRICT_CODE
 from sia.dataset.limits import MAX_BOUNDARY_FILE, require_file
 from sia.errors import InputError, Problem, first_line
 from sia.words import plural
@@ -94,8 +95,13 @@ def read_districts(path: Path) -> gpd.GeoDataFrame:
     if gdf.empty:
         raise InputError(Problem("the district boundary file has no features", label,
                                  "give the polygons of the force's districts"))
+    # Codes as --district takes them: e06000015 is E06000015.
     codes = _text_field(gdf, _field(gdf, None, DISTRICT_CODE_FIELD, "district code", None, label, "LAD23CD"),
-                        "district code", label)
+                        "district code", label).str.strip().str.upper()
+    odd = [c for c in codes if not DISTRICT_CODE.fullmatch(c)]
+    if odd:
+        raise InputError(Problem(f"{odd[0][:40]!r} is not a local authority district code (E06, E07, E08, E09 or "
+                                 "W06 and six digits)", label, "give the districts' ONS codes (LADyyCD)"))
     names = _text_field(gdf, _field(gdf, None, DISTRICT_NAME_FIELD, "district name", None, label, "LAD23NM"),
                         "district name", label)
     check_polygons(gdf, label, "district boundaries", "the district file", "give the district areas", names=names)

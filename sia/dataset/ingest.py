@@ -114,7 +114,7 @@ def build_dataset(sources: list[Path], wards: WardInputs, data_dir: Path, *,
     """
     geography = geography_from(wards)  # small inputs first: fail fast
     ward_table = geography.wards
-    earlier = earlier_ward_sets(wards)
+    earlier = earlier_ward_sets(wards, geography.notes)
     geography.notes += earlier_residents(earlier, wards, geography.lsoas)
     files, skipped = discover(sources, selection)
     report = IngestReport(skipped_files=[{"file": s.label, "reason": s.reason,
@@ -175,9 +175,10 @@ class WardSet:
     lsoas: gpd.GeoDataFrame | None = None  # BNG: the LSOAs of its time, each in one of its wards
 
 
-def earlier_ward_sets(inputs: WardInputs) -> list[WardSet]:
-    """The earlier ward sets, oldest first, each with the months it is in force; InputError
-    when their months do not make a sequence before the latest set's."""
+def earlier_ward_sets(inputs: WardInputs, notes: list[str]) -> list[WardSet]:
+    """The earlier ward sets, oldest first, each with the months it is in force (and ``notes``
+    on their LSOA files, as for the latest set's); InputError when their months do not make a
+    sequence before the latest set's."""
     if len(inputs.earlier) + 1 > MAX_WARD_SETS:
         raise InputError(Problem(f"{len(inputs.earlier) + 1} ward sets are given; a build holds at most "
                                  f"{MAX_WARD_SETS}", "--wards", "give the sets of the years the data covers"))
@@ -204,7 +205,8 @@ def earlier_ward_sets(inputs: WardInputs) -> list[WardSet]:
         lsoas = None
         if e.lsoas:
             lookup = read_lookup(e.lsoa_lookup, wards) if e.lsoa_lookup else None
-            lsoas, _ = lsoas_in_wards(read_lsoas(e.lsoas), wards, lookup, str(e.lsoas))
+            lsoas, placed = lsoas_in_wards(read_lsoas(e.lsoas), wards, lookup, str(e.lsoas))
+            notes += [f"{label}: {note}" for note in placed]
             lsoas["area_km2"] = (lsoas.geometry.area / 1e6).round(3)
         out.append(WardSet(label, e.first_month, month_shifted(following, -1), wards, e.lsoa_lookup, lsoas))
     return out
@@ -267,9 +269,9 @@ def earlier_residents(sets: list[WardSet], inputs: WardInputs, lsoas: gpd.GeoDat
 def place_in_earlier_sets(incidents: pd.DataFrame, sets: list[WardSet], inputs: WardInputs,
                           report: IngestReport) -> list[dict]:
     """Each incident of an earlier set's months placed in that set's wards too (columns
-    ``ward_code_<k>`` and ``ward_name_<k>``, missing outside its months or its wards) and, when
-    the set has LSOAs of its time, in those (``lsoa_code_<k>``, '' where none), in place;
-    the sets as the manifest records them, the latest last."""
+    ``ward_code_<k>`` and ``ward_name_<k>``, missing outside its months or its wards), in place;
+    the sets as the manifest records them, the latest last. (A set's LSOAs of its time need no
+    column: police.uk's LSOA code of the month is of them, and LSOA units place the points.)"""
     months = incidents["month"].astype(str)
     out = []
     for k, ward_set in enumerate(sets):
@@ -281,12 +283,14 @@ def place_in_earlier_sets(incidents: pd.DataFrame, sets: list[WardSet], inputs: 
         codes[rows] = ward
         incidents[f"ward_code_{k}"] = pd.Categorical.from_codes(codes, categories=ward_set.wards["ward_code"])
         incidents[f"ward_name_{k}"] = pd.Categorical.from_codes(codes, categories=ward_set.wards["ward_name"])
-        if ward_set.lsoas is not None:
-            lsoa, _ = place_in_wards(incidents["lon"].to_numpy()[rows], incidents["lat"].to_numpy()[rows],
-                                     ward_set.lsoas, snap_distance=0)
-            lsoa_codes = np.full(len(incidents), "", dtype=object)
-            lsoa_codes[rows[lsoa >= 0]] = ward_set.lsoas["lsoa_code"].to_numpy()[lsoa[lsoa >= 0]]
-            incidents[f"lsoa_code_{k}"] = pd.Categorical(lsoa_codes)
+        if ward_set.lsoas is not None:  # police.uk's LSOA codes of those months name the LSOAs of their time
+            given = incidents["lsoa_code"].astype(str).to_numpy()[rows]
+            given = given[given != ""]
+            agree = np.isin(given, ward_set.lsoas["lsoa_code"].to_numpy()).mean() if len(given) else 1.0
+            if agree < LSOA_AGREEMENT:
+                report.notes.append(f"police.uk's LSOA code of {agree:.0%} of the incidents of {ward_set.label}'s "
+                                    "months is one of its LSOAs: are they the LSOAs of that time (2011 LSOAs before "
+                                    "police.uk moved to 2021's)?")
         outside = int((ward < 0).sum())
         if outside:
             span = f"{ward_set.first_month or months.min()} to {ward_set.last_month}"
@@ -304,6 +308,10 @@ def place_in_earlier_sets(incidents: pd.DataFrame, sets: list[WardSet], inputs: 
                 "wards": int(incidents["ward_code"].cat.categories.size), "placed": len(incidents)})
     return out
 
+
+# The share of a ward set's incidents whose police.uk LSOA code is one of the set's own LSOAs
+# below which the build's notes ask whether the LSOA file is of the right vintage.
+LSOA_AGREEMENT = 0.9
 
 BTP_FORCE = "British Transport Police"  # as its files name it ('Falls within'): the railway's, no district's own
 

@@ -54,7 +54,7 @@ TABLES = (INCIDENTS, WARDS, LSOAS, STOPS, DISTRICTS, PEERS)
 REQUIRED_TABLES = (INCIDENTS, WARDS)
 # A build of several ward sets keeps each earlier set's wards in wards_<k>.parquet (k = 0 the
 # oldest) and each incident's ward in it in the columns ward_code_<k> and ward_name_<k>; and
-# the LSOAs of its time, when given, in lsoas_<k>.parquet and the column lsoa_code_<k>.
+# the LSOAs of its time, when given, in lsoas_<k>.parquet.
 EARLIER_WARDS = re.compile(r"(wards|lsoas)_([0-9])\.parquet")
 MAX_WARD_SETS = 10
 VIEW_KEYS = ("ward_set", "wards_of")  # what Dataset.on_ward_set adds to its manifest, never written
@@ -126,8 +126,9 @@ class Dataset:
     def on_ward_set(self, k: int) -> Dataset:
         """The dataset on its earlier ward set ``k``: the months it was in force, each incident
         in its ward then (one outside those wards is left out), its wards' table with the
-        residents that reached them, and the LSOAs of its time when the build holds them (each
-        incident in its LSOA then); no stop and search, which is kept for the latest wards only."""
+        residents that reached them, and the LSOAs of its time when the build holds them (LSOA
+        units place the incidents in them; police.uk's LSOA code of those months is of them);
+        no stop and search, which is kept for the latest wards only."""
         sets = self.ward_sets
         if not 0 <= k < len(sets) - 1:
             raise InputError(Problem(f"the dataset holds no earlier ward set {k}", "the wards",
@@ -145,8 +146,8 @@ class Dataset:
             raise InputError(Problem(f"the dataset build {self.build.name} cannot give {sets[k]['label']} "
                                      f"({first_line(exc)})", str(self.build), "reload the page")) from None
         rows = self.incidents[self.incidents["month"].isin(months) & self.incidents[f"ward_code_{k}"].notna()]
-        incidents = rows.drop(columns=["ward_code", "ward_name"] + (["lsoa_code"] if with_lsoas else [])).rename(
-            columns={f"ward_code_{k}": "ward_code", f"ward_name_{k}": "ward_name", f"lsoa_code_{k}": "lsoa_code"})
+        incidents = rows.drop(columns=["ward_code", "ward_name"]).rename(
+            columns={f"ward_code_{k}": "ward_code", f"ward_name_{k}": "ward_name"})
         incidents["month"] = incidents["month"].cat.set_categories(months)
         years = sorted({financial_year(m) for m in months})
         incidents["fy"] = incidents["fy"].cat.set_categories(years)
@@ -520,10 +521,6 @@ def _tables_wrong(incidents: pd.DataFrame, wards: gpd.GeoDataFrame, manifest: di
                for part in ("code", "name")]
     if any(c not in incidents or not isinstance(incidents[c].dtype, pd.CategoricalDtype) for c in earlier):
         return "its incidents lack their wards in an earlier ward set"
-    lsoa_sets = [f"lsoa_code_{k}" for k in range(len(manifest.get("ward_sets", [None])) - 1)
-                 if f"lsoas_{k}.parquet" in manifest.get("tables", ())]
-    if any(c not in incidents or not isinstance(incidents[c].dtype, pd.CategoricalDtype) for c in lsoa_sets):
-        return "its incidents lack their LSOAs in an earlier ward set"
     return None
 
 
