@@ -29,6 +29,7 @@ from sia.app.map_view import chosen_overlay, map_view
 from sia.app.page import page_context
 from sia.app.sidebar import select_ward, view_param, view_setting
 from sia.app.widgets import show_concentration, show_why_no_hotspot
+from sia.dataset.denominators import population_column
 from sia.periods import period_text
 from sia.views.hotspot_layers import (
     SHADINGS,
@@ -98,10 +99,12 @@ if layer != "measure":
                       + ".")
         st.info(f"No {what} for this selection: {shown(overlay.reason)}.{advice}")
         layer = "measure"  # the measure instead
-if layer == "measure" and unit != "ward" and column == "rate" and unit != "lsoa":
-    # grid cells have no residents' figures
-    st.info(f"There are no residents' figures for {UNITS[unit].lower()}: they are shaded by "
-            "incidents per month.")
+if layer == "measure" and unit != "ward" and column == "rate" and (
+        unit != "lsoa" or population_column(fy) not in dataset.lsoas):
+    # grid cells have no residents' figures, nor LSOAs without a population file by LSOA for the year
+    # (the LSOAs of earlier wards among them)
+    st.info("There are no residents' figures for " + (f"LSOAs in {fy}" if unit == "lsoa" else UNITS[unit].lower())
+            + ": they are shaded by incidents per month.")
     column = "per_month"
 overlay = chosen_overlay(key, unfiltered, fy, unit, layer, column)
 if unit == "ward" and layer in ("gistar", "shift"):  # a blank map of wards: why, and where to look

@@ -345,3 +345,20 @@ def test_on_the_wards_of_their_time_lsoas_are_the_2011_lsoas_and_count_as_a_spat
     lsoas = gpd.GeoDataFrame.from_features(ia.lsoa_features([ia.KESTREL_VALE]), crs="EPSG:4326").to_crs("EPSG:27700")
     expected = gpd.sjoin(points, lsoas, predicate="within").groupby("LSOA11CD").size()
     assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+
+
+def test_the_map_of_lsoas_on_the_wards_of_their_time_says_they_have_no_residents(servers, tmp_path, monkeypatch):
+    # The old wards get residents (through their lookup), their 2011 LSOAs none: the map of
+    # those LSOAs by rate says so and shades them by incidents per month, not blank.
+    from test_any_area import write_population
+    from test_app import map_legend_text
+    write_population(tmp_path / "pop2011.csv", year=2011)
+    result = fetch(servers, tmp_path / "data", "--area", "E07000990", "--fy", "2022-23", "--fy", "2023-24",
+                   "--population", f"2022-23={tmp_path / 'pop2011.csv'}")
+    assert result.returncode == 0, result.stderr
+    at = run_app(monkeypatch, tmp_path / "data", "pages/map.py",
+                 {"wards": "2022-06", "unit": "lsoa", "measure": "rate", "fy": "2022-23"})
+    assert not at.exception
+    assert "There are no residents' figures for LSOAs in 2022-23: they are shaded by incidents per month." in [
+        i.value for i in at.info]
+    assert "Incidents per month, 2022-23: LSOAs" in map_legend_text(at)
