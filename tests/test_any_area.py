@@ -174,17 +174,24 @@ def test_ward_sets_given_without_months_take_them_from_their_vintage(tmp_path):
     assert len(on_old.incidents) == int((dataset.incidents["month"].astype(str) <= "2023-04").sum())
 
 
-def test_each_ward_set_takes_the_lsoas_of_its_time(tmp_path):
+def ingest_rewarded(tmp_path, *lsoas: str):
+    """Kestrel Vale ingested on its 2019 and May 2023 wards with ``lsoas`` ('2011' or '2021',
+    the oldest set's first): the command's result."""
     ia.write_street_files(tmp_path / "police", ia.MONTHS, btp=False)
     kestrel = [ia.KESTREL_VALE]
     old = ia.write_geojson(tmp_path / "wd19.geojson", ia.ward_features(kestrel, new=False, year_fields="WD19"))
     new = ia.write_geojson(tmp_path / "wd23.geojson", ia.ward_features(kestrel, new=True, year_fields="WD23"))
-    lsoa11 = ia.write_geojson(tmp_path / "lsoa11.geojson", ia.lsoa_features(kestrel, year=2011))
-    lsoa21 = ia.write_geojson(tmp_path / "lsoa21.geojson", ia.lsoa_features(kestrel, year=2021))
-    result = run_sia("ingest", str(tmp_path / "police"), "--wards", str(old), "--wards", f"2023-05={new}",
-                     "--lsoas", str(lsoa11), "--lsoas", f"2023-05={lsoa21}",
-                     "--data-dir", str(tmp_path / "data"), *AREA_ARGS)
+    files = [ia.write_geojson(tmp_path / f"lsoa{year}.geojson", ia.lsoa_features(kestrel, year=int(year)))
+             for year in lsoas]
+    return run_sia("ingest", str(tmp_path / "police"), "--wards", str(old), "--wards", f"2023-05={new}",
+                   "--lsoas", str(files[0]), "--lsoas", f"2023-05={files[1]}",
+                   "--data-dir", str(tmp_path / "data"), *AREA_ARGS)
+
+
+def test_each_ward_set_takes_the_lsoas_of_its_time(tmp_path):
+    result = ingest_rewarded(tmp_path, "2011", "2021")
     assert result.returncode == 0, result.stderr
+    kestrel = [ia.KESTREL_VALE]
     dataset = open_dataset(tmp_path / "data")
     assert [s.get("lsoas") for s in dataset.ward_sets] == [36, None]  # the earlier set's, counted in the manifest
     assert dataset.lsoas["lsoa_code"].str.startswith("E0119").all()  # 2021 LSOAs for the latest wards
@@ -198,14 +205,7 @@ def test_each_ward_set_takes_the_lsoas_of_its_time(tmp_path):
 
 
 def test_lsoas_of_another_vintage_for_an_earlier_ward_set_are_questioned_in_the_notes(tmp_path):
-    ia.write_street_files(tmp_path / "police", ia.MONTHS, btp=False)
-    kestrel = [ia.KESTREL_VALE]
-    old = ia.write_geojson(tmp_path / "wd19.geojson", ia.ward_features(kestrel, new=False, year_fields="WD19"))
-    new = ia.write_geojson(tmp_path / "wd23.geojson", ia.ward_features(kestrel, new=True, year_fields="WD23"))
-    lsoa21 = ia.write_geojson(tmp_path / "lsoa21.geojson", ia.lsoa_features(kestrel, year=2021))
-    result = run_sia("ingest", str(tmp_path / "police"), "--wards", str(old), "--wards", f"2023-05={new}",
-                     "--lsoas", str(lsoa21), "--lsoas", f"2023-05={lsoa21}",  # 2021 LSOAs for the 2019 wards too
-                     "--data-dir", str(tmp_path / "data"), *AREA_ARGS)
+    result = ingest_rewarded(tmp_path, "2021", "2021")  # 2021 LSOAs for the 2019 wards too
     assert result.returncode == 0, result.stderr
     assert "police.uk's LSOA code of 0% of the incidents of the wards in force before 2023-05's months is one of " \
            "its LSOAs: are they the LSOAs of that time" in result.stdout + result.stderr

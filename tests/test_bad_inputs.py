@@ -249,19 +249,21 @@ def a_ward_set_of_month_thirteen(tmp):
             "'2023-13' is not a month like 2023-05")
 
 
+def _two_ward_sets_with(tmp, months: tuple[str, str], *lsoas: str) -> list[str]:
+    """An ingest of a month's row on two ward sets (first months ``months``, '' for none) with
+    the --lsoas given."""
+    args = ingest(tmp, write_street(tmp / "src", "2014-04", [row()]))
+    at = args.index("--wards")
+    return [*args[:at], *_ward_sets(tmp, *months), *args[at + 2:], *(a for f in lsoas for a in ("--lsoas", f))]
+
+
 def lsoas_of_a_month_no_ward_set_begins(tmp):
-    source = write_street(tmp / "src", "2014-04", [row()])
-    args = ingest(tmp, source)
-    return ([*args[:args.index("--wards")], *_ward_sets(tmp, "", "2014-06"), *args[args.index("--wards") + 2:],
-             "--lsoas", "2013-05=lsoas.geojson", "--lsoas", "lsoas21.geojson"],
+    return (_two_ward_sets_with(tmp, ("", "2014-06"), "2013-05=lsoas.geojson", "lsoas21.geojson"),
             "--lsoas 2013-05=lsoas.geojson: no ward set begins in 2013-05")
 
 
 def two_lsoa_files_without_a_month(tmp):
-    source = write_street(tmp / "src", "2014-04", [row()])
-    args = ingest(tmp, source)
-    return ([*args[:args.index("--wards")], *_ward_sets(tmp, "", "2014-06"), *args[args.index("--wards") + 2:],
-             "--lsoas", "a.geojson", "--lsoas", "b.geojson"],
+    return (_two_ward_sets_with(tmp, ("", "2014-06"), "a.geojson", "b.geojson"),
             "--lsoas b.geojson: two LSOA files for one ward set")
 
 
@@ -277,10 +279,7 @@ def a_district_code_of_junk(tmp):
 
 
 def lsoas_without_a_month_when_the_oldest_ward_set_has_one(tmp):
-    source = write_street(tmp / "src", "2014-04", [row()])
-    args = ingest(tmp, source)
-    return ([*args[:args.index("--wards")], *_ward_sets(tmp, "2014-04", "2014-06"), *args[args.index("--wards") + 2:],
-             "--lsoas", "lsoas11.geojson", "--lsoas", "2014-06=lsoas21.geojson"],
+    return (_two_ward_sets_with(tmp, ("2014-04", "2014-06"), "lsoas11.geojson", "2014-06=lsoas21.geojson"),
             "--lsoas lsoas11.geojson: the oldest ward set applies from 2014-04")
 
 
