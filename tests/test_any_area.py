@@ -239,3 +239,15 @@ def test_an_upload_in_the_app_records_the_area_typed(tmp_path, name, recorded):
     build, _ = build_from_uploads(inputs, tmp_path / "data")
     assert json.loads((build / "manifest.json").read_text()).get("area", {}).get("name") == recorded
     assert open_dataset(tmp_path / "data").area.name == name
+
+
+def test_lsoas_of_part_of_the_area_are_named_in_the_notes(tmp_path):
+    from sia.dataset.geography import lsoas_in_wards, read_lsoas, read_wards
+    kestrel = [ia.KESTREL_VALE]
+    wards = read_wards(ia.write_geojson(tmp_path / "wd19.geojson", ia.ward_features(kestrel, year_fields="WD19")))
+    every = ia.lsoa_features(kestrel)
+    _, notes = lsoas_in_wards(read_lsoas(ia.write_geojson(tmp_path / "all.geojson", every)), wards, None, "all.geojson")
+    assert not any("of the wards' area" in n for n in notes)
+    half = read_lsoas(ia.write_geojson(tmp_path / "half.geojson", every[: len(every) // 2]))
+    _, notes = lsoas_in_wards(half, wards, None, "half.geojson")
+    assert "the LSOAs of half.geojson cover 50% of the wards' area: incidents elsewhere are on no LSOA" in notes[-1]

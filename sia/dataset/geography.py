@@ -252,6 +252,11 @@ def _and_list(items: list[str]) -> str:
 MIN_SHARE_IN_WARDS = 0.5
 
 
+# The share of the wards' area an LSOA file must cover for the build's notes to stay quiet
+# (boundaries of one vintage drawn at different generalisations differ by well under this).
+MIN_LSOA_COVER = 0.97
+
+
 def lsoas_in_wards(lsoas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, lookup: pd.Series | None,
                    label: str) -> tuple[gpd.GeoDataFrame, list[str]]:
     """The LSOAs of the wards' area, each with its ward (``ward_code``, ``ward_name``): the
@@ -286,6 +291,10 @@ def lsoas_in_wards(lsoas: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, lookup: pd.
     out["ward_name"] = out["ward_code"].map(dict(zip(codes, wards["ward_name"]))).to_numpy()
     notes = [f"{len(out):,} LSOAs from {name}, each with its ward: from the LSOA to ward lookup for "
              f"{int(listed.notna().sum()):,}, by the largest overlap with the wards for {int(listed.isna().sum()):,}"]
+    covered = float(inside[kept].sum() / shapely.area(wards.geometry.values).sum())
+    if covered < MIN_LSOA_COVER:  # incidents in the rest are on no LSOA: LSOA figures leave them out
+        notes.append(f"the LSOAs of {name} cover {covered:.0%} of the wards' area: incidents elsewhere are on no LSOA "
+                     "and LSOA figures leave them out; give the LSOAs of the whole area")
     if not kept.all():
         left = lsoas.loc[~kept, "lsoa_code"]
         notes.append(f"{plural(len(left), 'LSOA')} of {name} {'lies' if len(left) == 1 else 'lie'} mostly "
