@@ -282,10 +282,9 @@ def _lsoas_of_sets(given: list[tuple[str | None, Path]], firsts: list[str | None
         if month is None and firsts[0] is not None:
             raise InputError(Problem(f"--lsoas {path.name}: the oldest ward set applies from {firsts[0]}", "--lsoas",
                                      f"give its LSOAs as --lsoas {firsts[0]}={path.name}"))
-        if month not in firsts or month in out:
-            raise InputError(Problem(f"--lsoas {month or ''}{'=' if month else ''}{path.name}: " + (
-                "two LSOA files for one ward set" if month in out else
-                f"no ward set begins in {month}" if month else "more than one LSOA file without a month"),
+        if month not in firsts or month in out:  # (a file without a month is the oldest's: in firsts)
+            raise InputError(Problem(f"--lsoas {month + '=' if month else ''}{path.name}: " + (
+                "two LSOA files for one ward set" if month in out else f"no ward set begins in {month}"),
                 "--lsoas", "give each ward set's LSOAs with its first month (none for the oldest): "
                            f"{', '.join(m or '(oldest)' for m in firsts)}"))
         out[month] = path

@@ -171,7 +171,7 @@ class WardSet:
     first_month: str | None
     last_month: str | None  # None: to the data's last month
     wards: gpd.GeoDataFrame  # BNG: ward_code, ward_name, area_km2, population_<FY> where it reaches them
-    lsoa_lookup: Path | None = None
+    lookup: pd.Series | None = None  # its LSOA to ward lookup (LSOA code -> ward code), read once
     lsoas: gpd.GeoDataFrame | None = None  # BNG: the LSOAs of its time, each in one of its wards
 
 
@@ -202,13 +202,13 @@ def earlier_ward_sets(inputs: WardInputs, notes: list[str]) -> list[WardSet]:
         wards["area_km2"] = (wards.geometry.area / 1e6).round(3)
         label = e.label or (f"the wards in force from {e.first_month}" if e.first_month
                             else f"the wards in force before {following}")
+        lookup = read_lookup(e.lsoa_lookup, wards) if e.lsoa_lookup else None
         lsoas = None
         if e.lsoas:
-            lookup = read_lookup(e.lsoa_lookup, wards) if e.lsoa_lookup else None
             lsoas, placed = lsoas_in_wards(read_lsoas(e.lsoas), wards, lookup, str(e.lsoas))
             notes += [f"{label}: {note}" for note in placed]
             lsoas["area_km2"] = (lsoas.geometry.area / 1e6).round(3)
-        out.append(WardSet(label, e.first_month, month_shifted(following, -1), wards, e.lsoa_lookup, lsoas))
+        out.append(WardSet(label, e.first_month, month_shifted(following, -1), wards, lookup, lsoas))
     return out
 
 
@@ -232,9 +232,8 @@ def earlier_residents(sets: list[WardSet], inputs: WardInputs, lsoas: gpd.GeoDat
     for ward_set in sets:
         if not (inputs.population or inputs.imd):
             break
-        if ward_set.lsoa_lookup:
-            lookup = read_lookup(ward_set.lsoa_lookup, ward_set.wards)
-            lookup = lookup[lookup.isin(set(ward_set.wards["ward_code"]))]
+        if ward_set.lookup is not None:
+            lookup = ward_set.lookup[ward_set.lookup.isin(set(ward_set.wards["ward_code"]))]
         elif lsoas is not None:  # the build's LSOAs, each in the ward of this set it overlaps most
             placed, _ = lsoas_in_wards(lsoas[["lsoa_code", "lsoa_name", "geometry"]], ward_set.wards, None,
                                        ward_set.label)
