@@ -42,60 +42,87 @@ def _load_widgets(filters: Filters) -> None:
 def sidebar(dataset: Dataset) -> Filters:
     """The filters every page shares, drawn in the sidebar and mirrored in the URL: a
     link that was opened (or an edited URL) sets them; a page switch keeps them."""
-    fys = dataset.financial_years
-    ward_names = dataset.ward_names
-    params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
-    meaningful = {k: v for k, v in params.items() if k in FILTER_KEYS}
-    if meaningful and meaningful != st.session_state.get(_LAST_PARAMS):
-        parsed = from_query_params(meaningful, fys, ward_names)
-        _load_widgets(parsed.filters)
-        for note in parsed.notes:
-            st.toast(f"Link ignored: {markdown_text(note)}")
-    elif not meaningful and _KEPT in st.session_state:
-        # A page switch: the page links carry no query, and Streamlit drops the values of
-        # widgets a page has not drawn yet (each page draws this sidebar itself).
-        _load_widgets(st.session_state[_KEPT])
-    elif _WIDGETS["fys"] not in st.session_state:
-        _load_widgets(from_query_params({}, fys, ward_names).filters)
+    filters = FilterSidebar(dataset)
+    filters.draw()
+    return filters.filters
 
-    with st.sidebar:
-        st.caption("Synthetic demo data" if dataset.is_demo else
-                   f"police.uk data: {len(dataset.incidents):,} incidents")
-        ward_set_choice(dataset)
-        chosen_fys = st.multiselect("Financial years", fys, key=_WIDGETS["fys"], max_selections=2,
-                                    help="Choose one year, or two to compare.") or fys[-1:]
-        st.radio("Incidents", list(INCIDENT_TYPES), format_func=INCIDENT_TYPES.get,
-                 key=_WIDGETS["incident_type"], horizontal=True,
-                 help="Anti-social behaviour is counted apart from crime, never added to it.")
-        if st.session_state[_WIDGETS["incident_type"]] == CRIME:
-            st.multiselect("Crime types", list(CRIME_CATEGORIES), key=_WIDGETS["crime_types"],
-                           placeholder="All crime types")
-        st.multiselect("Months of the year", list(MONTH_ABBREVIATIONS), key=_WIDGETS["months"],
-                       placeholder="All months")
+
+class FilterSidebar:
+    """The sidebar's filters settled (``filters``) and their place in the sidebar kept, the
+    controls themselves drawn there by ``draw``: at once (``sidebar``), or later in the run,
+    after what the page wants drawn first (the hotspot map: sia.app.first_paint). Each
+    control's value is its session state, set here before it is drawn, so the filters are
+    the same either way."""
+
+    def __init__(self, dataset: Dataset):
+        self.dataset = dataset
+        fys = dataset.financial_years
+        params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+        meaningful = {k: v for k, v in params.items() if k in FILTER_KEYS}
+        # The URL read afresh when it changed, and also when the controls' values are gone: a
+        # run that ended before it drew them (st.rerun) lets Streamlit drop them.
+        if meaningful and (meaningful != st.session_state.get(_LAST_PARAMS) or _WIDGETS["fys"] not in st.session_state):
+            parsed = from_query_params(meaningful, fys, dataset.ward_names)
+            _load_widgets(parsed.filters)
+            for note in parsed.notes:
+                st.toast(f"Link ignored: {markdown_text(note)}")
+        elif not meaningful and _KEPT in st.session_state:
+            # A page switch: the page links carry no query, and Streamlit drops the values of
+            # widgets a page has not drawn yet (each page draws this sidebar itself).
+            _load_widgets(st.session_state[_KEPT])
+        elif _WIDGETS["fys"] not in st.session_state:
+            _load_widgets(from_query_params({}, fys, dataset.ward_names).filters)
+
+        state = st.session_state
+        chosen_fys = state[_WIDGETS["fys"]] or fys[-1:]
         # The switch matters only when the two years cover different months of the year.
-        if len(chosen_fys) == 2 and cover_different_months(dataset.months, _filters_from_widgets(chosen_fys)):
-            st.toggle("Matched months", key=_WIDGETS["like_for_like"],
-                      help="On (the default): the two years are compared on the months of the year both "
-                           "cover, so seasons compare alike. Off: every month each year holds.")
-        else:
-            st.session_state[_WIDGETS["like_for_like"]] = True
-        options = measures_for(dataset.wards, chosen_fys)
-        has_population = "rate" in options
-        if st.session_state.get(_WIDGETS["measure"]) not in options:
-            st.session_state[_WIDGETS["measure"]] = "count"
-        st.radio("Measure", options, format_func=MEASURES.get, key=_WIDGETS["measure"],
-                 help="Per month and per 1,000 residents a year let years that cover different "
-                      "months be compared." + ("" if has_population else
-                                               " Rates need ward populations, which this dataset lacks."))
-    filters = _filters_from_widgets(chosen_fys)
-    st.session_state[_KEPT] = filters
-    wanted = _normalised(filters.to_query_params())
-    st.session_state[_LAST_PARAMS] = dict(wanted)
-    # Keys the filters do not own (a page's own view settings) stay as they are.
-    wanted.update({k: v for k, v in params.items() if k not in FILTER_KEYS})
-    if _normalised(params) != wanted:
-        st.query_params.from_dict(wanted)
-    return filters
+        self.matching_switch = len(chosen_fys) == 2 and cover_different_months(
+            dataset.months, _filters_from_widgets(chosen_fys))
+        if not self.matching_switch:
+            state[_WIDGETS["like_for_like"]] = True
+        self.measures = measures_for(dataset.wards, chosen_fys)
+        if state.get(_WIDGETS["measure"]) not in self.measures:
+            state[_WIDGETS["measure"]] = "count"
+        self.filters = _filters_from_widgets(chosen_fys)
+        st.session_state[_KEPT] = self.filters
+        wanted = _normalised(self.filters.to_query_params())
+        st.session_state[_LAST_PARAMS] = dict(wanted)
+        # Keys the filters do not own (a page's own view settings) stay as they are.
+        wanted.update({k: v for k, v in params.items() if k not in FILTER_KEYS})
+        if _normalised(params) != wanted:
+            st.query_params.from_dict(wanted)
+        self._place = st.sidebar.container()
+        self._drawn = False
+
+    def draw(self) -> None:
+        """The controls, in the place kept for them (once)."""
+        if self._drawn:
+            return
+        self._drawn = True
+        dataset, fys = self.dataset, self.dataset.financial_years
+        with self._place:
+            st.caption("Synthetic demo data" if dataset.is_demo else
+                       f"police.uk data: {len(dataset.incidents):,} incidents")
+            ward_set_choice(dataset)
+            st.multiselect("Financial years", fys, key=_WIDGETS["fys"], max_selections=2,
+                           help="Choose one year, or two to compare.")
+            st.radio("Incidents", list(INCIDENT_TYPES), format_func=INCIDENT_TYPES.get,
+                     key=_WIDGETS["incident_type"], horizontal=True,
+                     help="Anti-social behaviour is counted apart from crime, never added to it.")
+            if st.session_state[_WIDGETS["incident_type"]] == CRIME:
+                st.multiselect("Crime types", list(CRIME_CATEGORIES), key=_WIDGETS["crime_types"],
+                               placeholder="All crime types")
+            st.multiselect("Months of the year", list(MONTH_ABBREVIATIONS), key=_WIDGETS["months"],
+                           placeholder="All months")
+            if self.matching_switch:
+                st.toggle("Matched months", key=_WIDGETS["like_for_like"],
+                          help="On (the default): the two years are compared on the months of the year both "
+                               "cover, so seasons compare alike. Off: every month each year holds.")
+            st.radio("Measure", self.measures, format_func=MEASURES.get, key=_WIDGETS["measure"],
+                     help="Per month and per 1,000 residents a year let years that cover different "
+                          "months be compared." + ("" if "rate" in self.measures else
+                                                   " Rates need ward populations, which this dataset lacks."))
+
 
 def _filters_from_widgets(fys: list[str]) -> Filters:
     state = st.session_state
@@ -145,7 +172,8 @@ def view_setting(key: str, widget: str, options, default, from_url=lambda text: 
     from_a_link = asked != st.session_state.get(_WRITTEN, {}).get(key, _NEVER)
     if from_a_link and len(given) > 1:
         st.toast(f"Link ignored: only the first {key} is used ({markdown_text(echo(asked))})")
-    if from_a_link and value in options:
+    # A control whose value is gone (a run ended before drawing it) starts from the URL too.
+    if (from_a_link or widget not in st.session_state) and value in options:
         st.session_state[widget] = value
     else:
         if from_a_link and asked is not None:  # say so, as the sidebar does for its filters
