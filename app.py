@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from sia.app.first_paint import count_run
 from sia.app.heavy import Busy
 from sia.app.navigation import page_links, signed_out_navigation
 from sia.app.sign_in import access_gate, app_name, gate_passed, note_session_uploads, signed_in_sidebar
@@ -38,6 +39,7 @@ if not allowed:
     signed_out_navigation(PAGES, app_name())
 else:
     page = st.navigation(PAGES, position="hidden")  # the links are drawn below
+    count_run()  # the hotspot map tells a new map frame by it (sia.app.first_paint)
     page_links(PAGES)
     signed_in_sidebar()
     with gate_passed():  # the page need not run the gate again

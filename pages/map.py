@@ -16,6 +16,7 @@ import streamlit as st
 from sia.analysis.filters import MEASURES, format_value
 from sia.analysis.hotspots.runs import NoTest, unit_label
 from sia.analysis.measures import matched_months, months_counted
+from sia.app import first_paint
 from sia.app.chrome import control_hint, page_header, presenting
 from sia.app.loaders import (
     dataset_key,
@@ -26,7 +27,7 @@ from sia.app.loaders import (
 from sia.app.map_component import show_map
 from sia.app.map_events import event_key, ward_from_click
 from sia.app.map_view import chosen_overlay, map_view
-from sia.app.page import page_context
+from sia.app.page import page_context_sidebar_later
 from sia.app.sidebar import select_ward, view_param, view_setting
 from sia.app.widgets import show_concentration, show_why_no_hotspot
 from sia.dataset.denominators import population_column
@@ -40,7 +41,8 @@ from sia.views.maps import MAX_POINTS, tiles_from_environment
 from sia.views.shown_text import markdown_text, shown
 from sia.views.wording import change_sentence, no_population_note, rank_text
 
-dataset, filters = page_context()
+# The sidebar's filters and the map's controls are drawn after the map (sia.app.first_paint).
+(dataset, filters), sidebar = page_context_sidebar_later()
 page_header("Hotspot map", dataset, filters)
 
 
@@ -54,72 +56,90 @@ if st.query_params.get("layer") in ("ward", "grid"):
 
 
 # The map's own settings live in the URL beside the filters (map_fy, points, density, unit,
-# layer).
-controls = st.columns([1, 2.2, 1.5, 1.3] if filters.comparing else [0.01, 2.2, 1.5, 1.3])
+# layer). Settled here; their controls are drawn after the map, in the row kept for them.
 view_setting("unit", "w_unit", list(UNITS), "ward")
-unit = controls[1].radio("Units", list(UNITS), format_func=UNITS.get, horizontal=True, key="w_unit",
-                         help="Wards; LSOAs (small areas of about 1,500 residents, when the "
-                              "dataset holds them); or small areas of one size: grid squares, or "
-                              "hexagons of the same area.")
 view_setting("layer", "w_layer", list(SHADING), "measure")
-shading = controls[2].selectbox(
-    "Map shows", list(SHADING), format_func=SHADING.get, key="w_layer",
-    help="The measure chosen in the sidebar; hotspots: Getis-Ord Gi* on incident counts, each unit "
-         "with its neighbours, tested against the city as a whole; the trend over the year's months: "
-         "each unit's Gi* month by month, classed as Esri's emerging hot spot analysis or sfhotspot "
-         "does; or, comparing two years, the units that were hot spots in both, one or neither. "
-         "See About for the methods.")
 view_setting("map_fy", "w_map_fy", list(filters.fys), filters.fys[-1])
-fy = controls[0].radio("Year on the map", filters.fys, horizontal=True, key="w_map_fy",
-                       ) if filters.comparing else filters.fys[0]
 view_setting("points", "w_points", [True, False], False, from_url=lambda text: text == "1")
-show_points = controls[3].toggle("Show incidents as points", key="w_points",
-                                 help=f"Clustered; at most {MAX_POINTS:,} are drawn.")
 view_setting("density", "w_density", [True, False], False, from_url=lambda text: text == "1")
-show_density = controls[3].toggle("Show incident density", key="w_density",
-                                  help="A kernel density surface of the year's incidents (incidents per km²), "
-                                       "over the wards.")
-view_param("map_fy", fy, default=filters.fys[-1])
-view_param("points", "1" if show_points else None)
-view_param("density", "1" if show_density else None)
-view_param("layer", shading, default="measure")
-view_param("unit", unit, default="ward")
-key, unfiltered = dataset_key(dataset), without_ward(filters)
-layer = shading if shading in ("gistar", "ehsa", "sfhotspot", "shift") else "measure"
-column = filters.measure
-if layer != "measure":
-    overlay = chosen_overlay(key, unfiltered, fy, unit, layer, column)
-    if isinstance(overlay, NoTest):
-        what = "hotspot test" if shading in ("gistar", "shift") else "pattern over the months"
-        advice = ""
-        if shading in ("ehsa", "sfhotspot"):
-            advice = (" Patterns are found over the months of the year on the map"
-                      + control_hint(": " + ("switch off matched months, or " if matched_months(dataset.months, filters)
-                                             else "") + "choose a year with more months of data")
-                      + ".")
-        st.info(f"No {what} for this selection: {shown(overlay.reason)}.{advice}")
-        layer = "measure"  # the measure instead
-if layer == "measure" and unit != "ward" and column == "rate" and (
-        unit != "lsoa" or population_column(fy) not in dataset.lsoas):
-    # grid cells have no residents' figures, nor LSOAs without a population file by LSOA for the year
-    # (the LSOAs of earlier wards among them)
-    st.info("There are no residents' figures for " + (f"LSOAs in {fy}" if unit == "lsoa" else UNITS[unit].lower())
-            + ": they are shaded by incidents per month.")
-    column = "per_month"
-overlay = chosen_overlay(key, unfiltered, fy, unit, layer, column)
-if unit == "ward" and layer in ("gistar", "shift"):  # a blank map of wards: why, and where to look
-    show_why_no_hotspot(key, unfiltered, [fy] if layer == "gistar" else filters.fys, dataset.lsoas is not None,
-                        map_widgets={"w_unit": "lsoa", "w_layer": "gistar"})
+unit, shading = st.session_state["w_unit"], st.session_state["w_layer"]
+fy = st.session_state["w_map_fy"] if filters.comparing else filters.fys[0]
+show_points, show_density = st.session_state["w_points"], st.session_state["w_density"]
+controls = st.container(key="map_controls").columns([1, 2.2, 1.5, 1.3] if filters.comparing
+                                                     else [0.01, 2.2, 1.5, 1.3])
 
-if presenting():  # on a projector the map takes the whole width, its legend and figures below it
-    map_column, (legend_column, panel) = st.container(), st.columns([1, 2], gap="large")
-else:
-    map_column, panel = st.columns([3, 1])
-    legend_column = panel
-arguments, legend = map_view(key, filters, fy, show_points, show_density, unit, layer, column,
-                             tiles_from_environment(), presenting())
+
+def draw_controls() -> None:
+    controls[1].radio("Units", list(UNITS), format_func=UNITS.get, horizontal=True, key="w_unit",
+                      help="Wards; LSOAs (small areas of about 1,500 residents, when the "
+                           "dataset holds them); or small areas of one size: grid squares, or "
+                           "hexagons of the same area.")
+    controls[2].selectbox(
+        "Map shows", list(SHADING), format_func=SHADING.get, key="w_layer",
+        help="The measure chosen in the sidebar; hotspots: Getis-Ord Gi* on incident counts, each unit "
+             "with its neighbours, tested against the city as a whole; the trend over the year's months: "
+             "each unit's Gi* month by month, classed as Esri's emerging hot spot analysis or sfhotspot "
+             "does; or, comparing two years, the units that were hot spots in both, one or neither. "
+             "See About for the methods.")
+    if filters.comparing:
+        controls[0].radio("Year on the map", filters.fys, horizontal=True, key="w_map_fy")
+    controls[3].toggle("Show incidents as points", key="w_points",
+                       help=f"Clustered; at most {MAX_POINTS:,} are drawn.")
+    controls[3].toggle("Show incident density", key="w_density",
+                       help="A kernel density surface of the year's incidents (incidents per km²), "
+                            "over the wards.")
+
+
+try:  # the filters and controls are drawn whatever happens (the server busy, an error)
+    view_param("map_fy", fy, default=filters.fys[-1])
+    view_param("points", "1" if show_points else None)
+    view_param("density", "1" if show_density else None)
+    view_param("layer", shading, default="measure")
+    view_param("unit", unit, default="ward")
+    key, unfiltered = dataset_key(dataset), without_ward(filters)
+    layer = shading if shading in ("gistar", "ehsa", "sfhotspot", "shift") else "measure"
+    column = filters.measure
+    if layer != "measure":
+        overlay = chosen_overlay(key, unfiltered, fy, unit, layer, column)
+        if isinstance(overlay, NoTest):
+            what = "hotspot test" if shading in ("gistar", "shift") else "pattern over the months"
+            advice = ""
+            if shading in ("ehsa", "sfhotspot"):
+                matched = matched_months(dataset.months, filters)
+                advice = (" Patterns are found over the months of the year on the map"
+                          + control_hint(": " + ("switch off matched months, or " if matched else "")
+                                         + "choose a year with more months of data")
+                          + ".")
+            st.info(f"No {what} for this selection: {shown(overlay.reason)}.{advice}")
+            layer = "measure"  # the measure instead
+    if layer == "measure" and unit != "ward" and column == "rate" and (
+            unit != "lsoa" or population_column(fy) not in dataset.lsoas):
+        # grid cells have no residents' figures, nor LSOAs without a population file by LSOA for the year
+        # (the LSOAs of earlier wards among them)
+        st.info("There are no residents' figures for " + (f"LSOAs in {fy}" if unit == "lsoa" else UNITS[unit].lower())
+                + ": they are shaded by incidents per month.")
+        column = "per_month"
+    overlay = chosen_overlay(key, unfiltered, fy, unit, layer, column)
+    if unit == "ward" and layer in ("gistar", "shift"):  # a blank map of wards: why, and where to look
+        show_why_no_hotspot(key, unfiltered, [fy] if layer == "gistar" else filters.fys, dataset.lsoas is not None,
+                            map_widgets={"w_unit": "lsoa", "w_layer": "gistar"})
+
+    if presenting():  # on a projector the map takes the whole width, its legend and figures below it
+        map_column, (legend_column, panel) = st.container(), st.columns([1, 2], gap="large")
+    else:
+        map_column, panel = st.columns([3, 1])
+        legend_column = panel
+    arguments, legend = map_view(key, filters, fy, show_points, show_density, unit, layer, column,
+                                 tiles_from_environment(), presenting())
+    # A map in a frame new to the browser is drawn before the rest of the page is sent.
+    token = first_paint.new_token() if first_paint.frame_is_new("presenting" if presenting() else "beside") else None
+    with map_column:
+        event = show_map(arguments, drawn=token)
+    first_paint.wait_for_map(token)
+finally:
+    sidebar.draw()
+    draw_controls()
 with map_column:
-    event = show_map(arguments)
     st.caption(control_hint("Click a ward to select it. Layers (density, points, labels) switch on and off at "
                             "the top right. ") + "Wards are labelled with their name (and rank), so the map reads "
                "without colour.")

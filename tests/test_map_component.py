@@ -3,6 +3,7 @@ own frame."""
 import re
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import streamlit_folium
@@ -10,6 +11,7 @@ import streamlit_folium
 from sia.analysis.filters import Filters
 from sia.analysis.measures import select, ward_measures
 from sia.app import map_component
+from sia.app.map_assets import STATIC_URL, localise
 from sia.app.map_component import component_arguments
 from sia.dataset.store import open_dataset
 from sia.views.maps import ward_map, web_wards
@@ -89,11 +91,25 @@ def test_sessions_recording_at_once_each_get_their_own_map(wards_and_table):
 
 def test_the_frame_reads_only_what_it_is_sent(wards_and_table, monkeypatch):
     # The app's frame (sia/app/map_frame) is sent a recording's script, header, height and
-    # links, under one key for the page: it reads nothing else.
+    # links, and the token it answers once the map is drawn (sia.app.first_paint), under one
+    # key for the page: it reads nothing else.
     frame_code = (Path(map_component.__file__).parent / "map_frame" / "frame.js").read_text()
-    assert set(re.findall(r"args\.(\w+)", frame_code)) == set(map_component._SENT)
+    assert set(re.findall(r"args\.(\w+)", frame_code)) == {*map_component._SENT, "drawn"}
     sent = {}
     monkeypatch.setattr(map_component, "_frame", lambda **arguments: sent.update(arguments) or None)
     recorded = component_arguments(a_map(wards_and_table), **OPTIONS)
-    assert map_component.show_map(recorded) is None
-    assert sent == {**{name: recorded[name] for name in map_component._SENT}, "key": "ward_map", "default": None}
+    assert map_component.show_map(recorded, drawn="ab" * 16) is None
+    assert sent == {**{name: recorded[name] for name in map_component._SENT}, "drawn": "ab" * 16,
+                    "key": "ward_map", "default": None}
+
+
+def test_the_frame_asks_for_leaflet_with_its_page(wards_and_table, tmp_path):
+    # The frame's page preloads the Leaflet files every map of the app loads (its script and
+    # style sheet, under the names map_assets gives them), so they are not asked for only once
+    # the map has been sent. A new folium (another Leaflet) changes the names: this says so.
+    page = (Path(map_component.__file__).parent / "map_frame" / "index.html").read_text()
+    preloaded = {urlsplit(href).path.removeprefix("../..")
+                 for href in re.findall(r'rel="preload"[^>]*href="([^"]+)"', page)}
+    recorded = component_arguments(localise(a_map(wards_and_table), tmp_path), **OPTIONS)
+    assert preloaded == {*recorded["js_links"], *recorded["css_links"]}
+    assert all(url.startswith(STATIC_URL) for url in preloaded)

@@ -52,9 +52,10 @@ MAP_FRAME = f"iframe[title='{MAP_FRAME_NAME}']"
 _SENT = ("script", "header", "height", "js_links", "css_links")
 
 
-def show_map(arguments: dict, key: str = "ward_map") -> dict | None:
+def show_map(arguments: dict, key: str = "ward_map", drawn: str | None = None) -> dict | None:
     """Draw the map ``component_arguments`` recorded, in the page's one map frame (``key``),
-    which stays across reruns: a new map is drawn in it in place of the old. Returns the
+    which stays across reruns: a new map is drawn in it in place of the old. ``drawn``: a
+    token the frame sends back once the map is drawn (sia.app.first_paint). Returns the
     last click, as st_folium's returned_objects last_clicked and last_active_drawing give it
     (the drawing: the clicked feature's properties only), or None before any."""
-    return _frame(**{name: arguments.get(name) for name in _SENT}, key=key, default=None)
+    return _frame(**{name: arguments.get(name) for name in _SENT}, drawn=drawn, key=key, default=None)

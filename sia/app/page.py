@@ -9,7 +9,7 @@ import streamlit as st
 from sia.analysis.filters import Filters
 from sia.analysis.measures import years_without_months
 from sia.app import loaders, navigation
-from sia.app.sidebar import forget_filters, sidebar
+from sia.app.sidebar import FilterSidebar, forget_filters, sidebar
 from sia.app.sign_in import access_gate, app_name, gate_passed_this_run
 from sia.dataset.store import Dataset
 from sia.errors import InputError
@@ -38,6 +38,22 @@ def page_context(need_months: bool = True, stop_when_damaged: bool = True) -> Pa
     if empty:
         _nothing_to_show(dataset, filters, empty)
     return PageContext(dataset, filters)
+
+
+def page_context_sidebar_later() -> tuple[PageContext, FilterSidebar]:
+    """As ``page_context``, for a page that draws something first (the hotspot map: see
+    sia.app.first_paint): the sidebar's place is kept and its controls are drawn when the
+    page calls the FilterSidebar's ``draw``, which it must do before the run can end (a page
+    stopped for want of months draws them here, so that other months can be chosen)."""
+    dataset = dataset_or_problem()
+    if dataset is None:
+        st.stop()
+    filters = FilterSidebar(dataset)
+    empty = years_without_months(dataset.months, filters.filters)
+    if empty:
+        filters.draw()
+        _nothing_to_show(dataset, filters.filters, empty)
+    return PageContext(dataset, filters.filters), filters
 
 
 def dataset_or_problem() -> Dataset | None:

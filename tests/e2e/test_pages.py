@@ -141,6 +141,44 @@ def test_a_filter_change_redraws_the_map_in_its_frame_and_clicks_still_select(pa
     assert "ward=Arboretum" in page.url and "type=asb" in page.url
 
 
+def test_the_map_is_drawn_before_the_rest_of_its_page_is_sent(page, serve, real_data_dir):
+    # The page's title and the map come first; the sidebar's filters, the map's controls and
+    # the panel once the map's frame has said the map is drawn (sia.app.first_paint).
+    events = []
+    page.on("request", lambda r: events.append("drawn") if "/_sia/drawn/" in r.url else None)
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: events.append(
+        "filters" if isinstance(payload, bytes) and b"Financial years" in payload else
+        "map" if isinstance(payload, bytes) and MAP_FRAME_NAME.encode() in payload else "other")))
+    open_page(page, f"{serve(real_data_dir)}/map", PAGES["map"])
+    frame = map_frame(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Financial years").wait_for(timeout=30_000)
+    assert events.count("drawn") == 1 and events.count("filters") >= 1
+    assert events.index("map") < events.index("drawn") < events.index("filters")
+    # All of it in its place: the filters below the page links, the controls above the map.
+    links, years = sidebar.get_by_text("Overview"), sidebar.get_by_text("Financial years")
+    assert links.bounding_box()["y"] < years.bounding_box()["y"]
+    assert page.get_by_text("Units").bounding_box()["y"] < page.locator(MAP_FRAME).bounding_box()["y"]
+    assert page.get_by_text("Top five wards by incidents").is_visible()
+    assert frame.locator("path.leaflet-interactive").count() == 17
+    assert_no_error(page)
+    # Reruns of the page draw the map in the frame already there: nothing more is waited for.
+    page.get_by_test_id("stSidebar").get_by_text("Anti-social behaviour", exact=True).click()
+    page.get_by_text("Showing anti-social behaviour").wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    assert events.count("drawn") == 1
+
+
+def test_a_map_frame_that_never_answers_holds_back_the_rest_only_a_moment(page, serve, real_data_dir):
+    page.route("**/_sia/drawn/**", lambda route: route.abort())
+    open_page(page, f"{serve(real_data_dir)}/map?type=asb", PAGES["map"])
+    frame = map_frame(page)
+    page.get_by_test_id("stSidebar").get_by_text("Financial years").wait_for(timeout=30_000)
+    page.get_by_text("Top five wards by incidents").wait_for(timeout=30_000)
+    assert frame.locator("path.leaflet-interactive").count() == 17
+    assert_no_error(page)
+
+
 # Streamlit's own page list, from the file names in pages/ (lower case, with app.py's).
 OLD_STYLE_NAV = ["app", "about", "data", "map", "overview", "priorities", "ward"]
 
