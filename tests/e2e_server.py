@@ -19,10 +19,13 @@ def _free_port() -> int:
 
 class StreamlitServer:
     def __init__(self, env: dict, log: Path, args: tuple[str, ...] = (), script: Path = ROOT / "serve.py",
-                 cwd: Path = ROOT):
-        # cwd: where Streamlit looks for .streamlit/config.toml (the app's own, by default)
+                 cwd: Path = ROOT, base_path: str = ""):
+        # cwd: where Streamlit looks for .streamlit/config.toml (the app's own, by default);
+        # base_path: the app served below it (server.baseUrlPath), url with it
         self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://127.0.0.1:{self.port}" + (f"/{base_path}" if base_path else "")
+        if base_path:
+            args = (*args, "--server.baseUrlPath", base_path)
         log.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log, "w")
         self.process = subprocess.Popen(

@@ -179,6 +179,26 @@ def test_a_map_frame_that_never_answers_holds_back_the_rest_only_a_moment(page, 
     assert_no_error(page)
 
 
+def test_under_a_base_path_the_map_is_drawn_first_from_the_apps_own_files(page, real_data_dir, tmp_path):
+    # A host may serve the app below a path (server.baseUrlPath): the frame finds Leaflet and
+    # the first-paint signal below it, not at the server's root.
+    server = StreamlitServer({"SIA_DATA_DIR": str(real_data_dir), "SIA_CACHE_DIR": str(tmp_path)},
+                             ARTIFACTS / "streamlit-base-path.log", base_path="csp")
+    try:
+        drawn = []
+        page.on("request", lambda r: drawn.append(urlparse(r.url).path) if "/_sia/drawn/" in r.url else None)
+        open_page(page, f"{server.url}/map", PAGES["map"])
+        frame = map_frame(page)
+        page.get_by_test_id("stSidebar").get_by_text("Financial years").wait_for(timeout=30_000)
+        assert frame.locator("path.leaflet-interactive").count() == 17
+        assert len(drawn) == 1 and drawn[0].startswith("/csp/_sia/drawn/")
+        leaflet = [urlparse(u).path for u in page.requests_seen if u.endswith("leaflet.js")]
+        assert leaflet and all(path.startswith("/csp/app/static/map/") for path in leaflet)
+        assert_no_error(page)
+    finally:
+        server.stop()
+
+
 # Streamlit's own page list, from the file names in pages/ (lower case, with app.py's).
 OLD_STYLE_NAV = ["app", "about", "data", "map", "overview", "priorities", "ward"]
 

@@ -16,9 +16,17 @@
     window.parent.postMessage(Object.assign({isStreamlitMessage: true, type: type}, fields), window.location.origin);
   }
 
+  // The map's own files are named from the app's root (/app/static/map/...): found below the
+  // root this frame is served under (<app>/component/<name>/index.html), which is not the
+  // server's root when the app has a base path (server.baseUrlPath) or sits behind a prefix.
+  function fromAppRoot(url) {
+    return url.charAt(0) === "/" && url.charAt(1) !== "/" ? new URL("../.." + url, window.location.href).href : url;
+  }
+
   // Each script or style sheet is loaded once; scripts run in the order given (fetched at once).
   var loading = {};
   function load(url, isStyle) {
+    url = fromAppRoot(url);
     if (!loading[url]) {
       loading[url] = new Promise(function (resolve, reject) {
         var element = document.createElement(isStyle ? "link" : "script");
