@@ -41,7 +41,8 @@ from sia.views.maps import MAX_POINTS, tiles_from_environment
 from sia.views.shown_text import markdown_text, shown
 from sia.views.wording import change_sentence, no_population_note, rank_text
 
-# The sidebar's filters and the map's controls are drawn after the map (sia.app.first_paint).
+# The sidebar's filters and the map's controls are settled here, drawn below: after the map when
+# it goes first (sia.app.first_paint).
 (dataset, filters), sidebar = page_context_sidebar_later()
 page_header("Hotspot map", dataset, filters)
 
@@ -90,6 +91,15 @@ def draw_controls() -> None:
                             "over the wards.")
 
 
+# A map quick to make (the wards shaded by the measure) in a frame new to the browser is drawn
+# before the rest of the page is sent (sia.app.first_paint). Any other view is made first, for
+# up to seconds when new (hot spots, small units, points, density): the filters and controls
+# are not held back for it, but drawn first, as on every rerun.
+new_frame = first_paint.frame_is_new("presenting" if presenting() else "beside")
+map_first = new_frame and unit == "ward" and shading == "measure" and not show_points and not show_density
+if not map_first:
+    sidebar.draw()
+    draw_controls()
 try:  # the filters and controls are drawn whatever happens (the server busy, an error)
     view_param("map_fy", fy, default=filters.fys[-1])
     view_param("points", "1" if show_points else None)
@@ -131,14 +141,14 @@ try:  # the filters and controls are drawn whatever happens (the server busy, an
         legend_column = panel
     arguments, legend = map_view(key, filters, fy, show_points, show_density, unit, layer, column,
                                  tiles_from_environment(), presenting())
-    # A map in a frame new to the browser is drawn before the rest of the page is sent.
-    token = first_paint.new_token() if first_paint.frame_is_new("presenting" if presenting() else "beside") else None
+    token = first_paint.new_token() if map_first else None
     with map_column:
         event = show_map(arguments, drawn=token)
     first_paint.wait_for_map(token)
 finally:
-    sidebar.draw()
-    draw_controls()
+    if map_first:
+        sidebar.draw()
+        draw_controls()
 with map_column:
     st.caption(control_hint("Click a ward to select it. Layers (density, points, labels) switch on and off at "
                             "the top right. ") + "Wards are labelled with their name (and rank), so the map reads "

@@ -489,22 +489,21 @@ def test_presentation_mode_shows_tables_large_and_no_hint_of_hidden_controls(mon
     assert (page == "pages/map.py" or charts) and all('"labelFontSize": 16.8' in spec for spec in charts)
 
 
-def test_the_map_pages_filters_and_controls_stay_when_its_map_cannot_be_made(monkeypatch, real_data_dir):
-    # The map page draws the sidebar's filters and its own controls after the map (sia.app.
+@pytest.mark.parametrize("unit", ["ward", "lsoa"])  # the map drawn first, and after the filters
+def test_the_map_pages_filters_and_controls_stay_when_its_map_cannot_be_made(monkeypatch, real_data_dir, unit):
+    # The map page may draw the sidebar's filters and its own controls after the map (sia.app.
     # first_paint); a map the server is too busy to make must not take them away with it.
     from sia.app import heavy, map_view
-
-    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"unit": "lsoa", "fy": "2019-20"})
-    shown = ([w.label for w in at.sidebar.multiselect], [w.label for w in at.sidebar.radio],
-             [w.label for w in at.main.radio], [w.label for w in at.main.selectbox])
 
     def busy(*args, **kwargs):
         raise heavy.Busy(heavy.QUEUE_LIMIT)
     monkeypatch.setattr(map_view, "map_view", busy)
-    at.sidebar.radio[0].set_value("asb").run()
-    assert not at.exception
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"unit": unit, "fy": "2019-20"})
     assert any("Try again in a minute" in w.value for w in at.warning)
-    assert ([w.label for w in at.sidebar.multiselect], [w.label for w in at.sidebar.radio],
-            [w.label for w in at.main.radio], [w.label for w in at.main.selectbox]) == (
-        [label for label in shown[0] if label != "Crime types"], *shown[1:])
-    assert at.radio(key="w_unit").value == "lsoa" and at.query_params["unit"] == "lsoa"
+    assert [w.label for w in at.sidebar.multiselect] == ["Financial years", "Crime types", "Months of the year"]
+    assert [w.label for w in at.sidebar.radio] == ["Incidents", "Measure"]
+    assert [w.label for w in at.main.radio] == ["Units"] and [w.label for w in at.main.selectbox] == ["Map shows"]
+    at.sidebar.radio[0].set_value("asb").run()  # and on the rerun
+    assert not at.exception and any("Try again in a minute" in w.value for w in at.warning)
+    assert [w.label for w in at.sidebar.multiselect] == ["Financial years", "Months of the year"]
+    assert at.radio(key="w_unit").value == unit and at.query_params["type"] == "asb"

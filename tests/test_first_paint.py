@@ -103,7 +103,8 @@ def test_a_strangers_token_changes_nothing(signal_client, tail):
 def test_only_a_post_signals_and_other_addresses_reach_the_app(signal_client):
     behind, client = signal_client
     token = register()
-    assert client.get(f"/_sia/drawn/{token}").status_code == 405
+    refused = client.get(f"/_sia/drawn/{token}")
+    assert refused.status_code == 405 and refused.headers["allow"] == "POST"
     assert client.put(f"/_sia/drawn/{token}").status_code == 405
     assert wait_for(token, timeout=0.05) is False
     for path in ("/map", "/_sia", "/_sia/drawnx/" + token, "/component/x/_sia/drawn/" + token):

@@ -139,6 +139,7 @@ class FirstPaintSignal:
             status = 204
             if TOKEN.fullmatch(token):
                 signal(token)
+        headers = [(b"cache-control", b"no-store"), (b"content-length", b"0")]
         await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"cache-control", b"no-store"), (b"content-length", b"0")]})
+                    "headers": headers + ([(b"allow", b"POST")] if status == 405 else [])})
         await send({"type": "http.response.body", "body": b""})
