@@ -507,3 +507,17 @@ def test_the_map_pages_filters_and_controls_stay_when_its_map_cannot_be_made(mon
     assert not at.exception and any("Try again in a minute" in w.value for w in at.warning)
     assert [w.label for w in at.sidebar.multiselect] == ["Financial years", "Months of the year"]
     assert at.radio(key="w_unit").value == unit and at.query_params["type"] == "asb"
+
+
+def test_the_maps_own_settings_are_kept_over_a_visit_to_another_page(monkeypatch, real_data_dir):
+    # As the sidebar's filters are: the page links carry no query, and Streamlit drops the
+    # values of controls the other page did not draw (found by a hostile tester).
+    at = run_app(monkeypatch, real_data_dir, "pages/map.py", {"unit": "lsoa", "points": "1", "type": "asb"})
+    assert at.radio(key="w_unit").value == "lsoa" and at.toggle(key="w_points").value is True
+    at.switch_page("pages/overview.py").run()
+    for key in list(at.query_params):
+        del at.query_params[key]  # the page link's address
+    at.switch_page("pages/map.py").run()
+    assert not at.exception
+    assert at.radio(key="w_unit").value == "lsoa" and at.toggle(key="w_points").value is True
+    assert at.query_params["unit"] == "lsoa" and at.query_params["points"] == "1" and at.query_params["type"] == "asb"

@@ -168,8 +168,13 @@ def view_setting(key: str, widget: str, options, default, from_url=lambda text: 
     each time the URL changed, and lost the click)."""
     given = st.query_params.get_all(key)
     asked = given[0] if given else None  # None: absent, the setting's default
+    written = st.session_state.get(_WRITTEN, {}).get(key, _NEVER)
+    if asked is None and widget not in st.session_state and written not in (None, _NEVER):
+        # Back from another page: its links carry no query and Streamlit dropped the control's
+        # value; the setting is kept as the page last wrote it, as the sidebar keeps the filters.
+        asked = written
     value = from_url(asked) if asked is not None else default
-    from_a_link = asked != st.session_state.get(_WRITTEN, {}).get(key, _NEVER)
+    from_a_link = asked != written
     if from_a_link and len(given) > 1:
         st.toast(f"Link ignored: only the first {key} is used ({markdown_text(echo(asked))})")
     # A control whose value is gone (a run ended before drawing it) starts from the URL too.
