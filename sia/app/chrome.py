@@ -38,7 +38,7 @@ _PRESENTATION_CSS = """<style>
 [data-testid="stToolbar"], [data-testid="stButton"], [data-testid="stDownloadButton"],
 [data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stRadio"],
 [data-testid="stCheckbox"], [data-testid="stExpander"], [data-testid="stFileUploader"],
-[data-testid="stPageLink"] { display: none !important; }
+[data-testid="stPageLink"], .st-key-map_controls { display: none !important; }
 .st-key-leave_presentation [data-testid="stButton"] { display: block !important; }
 html { font-size: 125%; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1rem 2.5rem; }
