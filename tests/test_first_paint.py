@@ -113,7 +113,7 @@ def test_only_a_post_signals_and_other_addresses_reach_the_app(signal_client):
 
 
 def test_the_signal_sits_below_the_base_path(monkeypatch):
-    monkeypatch.setattr(first_paint, "_base_path", lambda: "csp/dashboard")
+    monkeypatch.setattr(first_paint, "base_path", lambda: "csp/dashboard")
     behind = App()
     client = TestClient(FirstPaintSignal(behind))
     token = register()

@@ -27,6 +27,8 @@ import threading
 
 import streamlit as st
 
+from sia.app.page_shell import base_path
+
 # The longest the rest of the page waits for the map (a slow browser, a frame that failed):
 # after it the rest is sent anyway.
 FIRST_PAINT_WAIT = 1.5
@@ -111,12 +113,6 @@ def waiting_count() -> int:
         return len(_waiting)
 
 
-def _base_path() -> str:
-    from streamlit import config
-
-    return (config.get_option("server.baseUrlPath") or "").strip("/")
-
-
 class FirstPaintSignal:
     """ASGI middleware: answers ``POST <base>/_sia/drawn/<token>`` (see the module's
     docstring); every other request goes on to the app."""
@@ -124,7 +120,7 @@ class FirstPaintSignal:
     def __init__(self, app):
         global _installed
         self.app = app
-        base = _base_path()
+        base = base_path()
         self.prefix = "/" + (base + "/" if base else "") + SIGNAL_PATH
         _installed = True
 

@@ -9,7 +9,7 @@ import streamlit as st
 from sia.analysis.filters import Filters
 from sia.analysis.measures import years_without_months
 from sia.app import loaders, navigation
-from sia.app.sidebar import FilterSidebar, forget_filters, sidebar
+from sia.app.sidebar import FilterSidebar, forget_filters
 from sia.app.sign_in import access_gate, app_name, gate_passed_this_run
 from sia.dataset.store import Dataset
 from sia.errors import InputError
@@ -33,11 +33,9 @@ def page_context(need_months: bool = True, stop_when_damaged: bool = True) -> Pa
         if not stop_when_damaged:
             return PageContext(None, None)
         st.stop()
-    filters = sidebar(dataset)
-    empty = years_without_months(dataset.months, filters) if need_months else []
-    if empty:
-        _nothing_to_show(dataset, filters, empty)
-    return PageContext(dataset, filters)
+    context, filters = _settled(dataset, need_months)
+    filters.draw()
+    return context
 
 
 def page_context_sidebar_later() -> tuple[PageContext, FilterSidebar]:
@@ -48,8 +46,12 @@ def page_context_sidebar_later() -> tuple[PageContext, FilterSidebar]:
     dataset = dataset_or_problem()
     if dataset is None:
         st.stop()
+    return _settled(dataset, need_months=True)
+
+
+def _settled(dataset: Dataset, need_months: bool) -> tuple[PageContext, FilterSidebar]:
     filters = FilterSidebar(dataset)
-    empty = years_without_months(dataset.months, filters.filters)
+    empty = years_without_months(dataset.months, filters.filters) if need_months else []
     if empty:
         filters.draw()
         _nothing_to_show(dataset, filters.filters, empty)

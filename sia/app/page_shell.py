@@ -16,7 +16,8 @@ _SETTING = (b"<script>window.__streamlit = Object.assign({}, window.__streamlit,
             b"{BACKEND_BASE_URL: new URL('.', location.href).href});</script>")
 
 
-def _base_path() -> str:
+def base_path() -> str:
+    """The path the app is served under (server.baseUrlPath), without slashes; '' at the root."""
     from streamlit import config
 
     return (config.get_option("server.baseUrlPath") or "").strip("/")
@@ -43,7 +44,7 @@ class PageShell:
 
     def __init__(self, app):
         self.app = app
-        self.base = _base_path()
+        self.base = base_path()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] != "GET" or not is_page_path(scope["path"], self.base):

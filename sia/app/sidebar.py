@@ -39,17 +39,11 @@ def _load_widgets(filters: Filters) -> None:
         st.session_state[key] = list(value) if isinstance(value, tuple) else value
     st.session_state["ward"] = filters.ward
 
-def sidebar(dataset: Dataset) -> Filters:
-    """The filters every page shares, drawn in the sidebar and mirrored in the URL: a
-    link that was opened (or an edited URL) sets them; a page switch keeps them."""
-    filters = FilterSidebar(dataset)
-    filters.draw()
-    return filters.filters
-
-
 class FilterSidebar:
-    """The sidebar's filters settled (``filters``) and their place in the sidebar kept, the
-    controls themselves drawn there by ``draw``: at once (``sidebar``), or later in the run,
+    """The filters every page shares, drawn in the sidebar and mirrored in the URL (a link
+    that was opened, or an edited URL, sets them; a page switch keeps them): settled here
+    (``filters``) and their place in the sidebar kept, the controls themselves drawn there by
+    ``draw``: at once (sia.app.page.page_context), or later in the run,
     after what the page wants drawn first (the hotspot map: sia.app.first_paint). Each
     control's value is its session state, set here before it is drawn, so the filters are
     the same either way."""

@@ -119,15 +119,15 @@
   }
 
   // The page waits with the rest of itself until the map is drawn when it sends a token
-  // (sia/app/first_paint.py): the token goes back to the server, below the app's root as this
-  // frame is (<app>/component/<name>/index.html), once, with no body.
+  // (sia/app/first_paint.py): the token goes back to the server, below the app's root, once,
+  // with no body.
   var answered = {};
   function drawn(token) {
     if (!token || answered[token] || !/^[0-9a-f]{32}$/.test(token)) {
       return;
     }
     answered[token] = true;
-    fetch(new URL("../../_sia/drawn/" + token, window.location.href), {method: "POST", keepalive: true})
+    fetch(fromAppRoot("/_sia/drawn/" + token), {method: "POST", keepalive: true})
       .catch(function (error) { console.error(error); });
   }
 
